@@ -1,0 +1,91 @@
+# clustd - VRRP failover daemon. See README.md.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+
+CC       ?= cc
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libconfig libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Isrc
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+HDRS     := $(wildcard src/*.h)
+OBJ      := $(LIB_SRC:src/%.c=build/%.o)
+SAN_OBJ  := $(LIB_SRC:src/%.c=build/san/%.o)
+UNIT_SRC := $(wildcard t/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:t/unit/%.c=build/san/t/%)
+
+.PHONY: all check check-unit check-net demo bench fuzz install clean deps
+
+all: build/clustd
+
+build/%.o: src/%.c $(HDRS) | build
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+build/libclustd.a: $(OBJ)
+	ar rcs $@ $^
+build/clustd: build/main.o build/libclustd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The test build: every object again under ASan + UBSan.
+build/san/%.o: src/%.c $(HDRS) | build/san
+	$(CC) $(SAN_CFLAGS) -c -o $@ $<
+build/san/libclustd.a: $(SAN_OBJ)
+	ar rcs $@ $^
+build/san/clustd: build/san/main.o build/san/libclustd.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+build/san/t/%: t/unit/%.c t/unit/testutil.h build/san/libclustd.a | build/san/t
+	$(CC) $(SAN_CFLAGS) -It/unit -o $@ $< build/san/libclustd.a $(PKG_LIBS) $$(pkg-config --libs check)
+
+build build/san build/san/t:
+	mkdir -p $@
+
+deps:
+	scripts/deps.sh
+
+# Everything: unit tests (no root), then the namespace suite (root).
+check: deps
+	rm -rf build/test-results
+	$(MAKE) check-unit
+	$(MAKE) check-net
+	@scripts/summary.sh build/test-results
+
+check-unit: build/san/clustd $(UNIT_BIN)
+	@scripts/run-unit.sh build/test-results $(UNIT_BIN)
+
+check-net: build/san/clustd build/clustd
+	@t/net/run.sh build/san/clustd build/test-results
+
+demo: deps build/clustd
+	scripts/demo.sh build/clustd
+
+bench: deps build/clustd
+	scripts/bench.sh build/clustd
+
+# libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
+FUZZ_SECONDS ?= 20
+FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
+	mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+fuzz: $(FUZZ_BIN)
+	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+install: build/clustd
+	install -D -m 0755 build/clustd $(DESTDIR)$(SBINDIR)/clustd
+	install -D -m 0644 doc/clustd.8 $(DESTDIR)$(MANDIR)/man8/clustd.8
+	install -D -m 0644 doc/clustd.conf.5 $(DESTDIR)$(MANDIR)/man5/clustd.conf.5
+	install -D -m 0644 systemd/clustd.service $(DESTDIR)$(UNITDIR)/clustd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/clustd.conf || \
+		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
+
+clean:
+	rm -rf build

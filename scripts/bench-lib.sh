@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# scripts/bench-lib.sh - what demo.sh and bench.sh add on top of t/net/lib.sh:
+# RFC 5798 timing bounds, one interface to start/stop either clustd or
+# keepalived on a node, and the on-the-wire failover measurement.
+#
+# Source it after t/net/lib.sh (bash). It relies on lib.sh's conventions:
+# $T/<node>.pid holds the daemon's main PID, $T/<node>.log its log, nodes
+# listed in NET_DAEMONS are stopped by the lib's EXIT/INT/TERM trap, and
+# anything left in our namespaces is killed by PID before they go.
+
+BENCH_VIP=198.51.100.100
+BENCH_VRID=51
+
+# ------------------------------------------------------------ RFC timing
+
+# bench_skew_ms <prio> <interval_ms>: Skew_Time of RFC 5798 section 6.1,
+# ((256 - prio) * interval_cs) / 256 in integer centiseconds, as ms.
+bench_skew_ms() {
+	echo $(((256 - $1) * ($2 / 10) / 256 * 10))
+}
+
+# bench_mdi_ms <prio> <interval_ms>: Master_Down_Interval = 3 * I + skew.
+bench_mdi_ms() {
+	echo $((3 * $2 + $(bench_skew_ms "$1" "$2")))
+}
+
+# bench_bound_ms <kill|term> <prio> <interval_ms>: how long the backup of
+# priority <prio> waits after the master's last advert: the whole
+# Master_Down_Interval after a crash, only the skew after a priority-0
+# advert (graceful stop).
+bench_bound_ms() {
+	case $1 in
+	kill) bench_mdi_ms "$2" "$3" ;;
+	term) bench_skew_ms "$2" "$3" ;;
+	*) echo "bench_bound_ms: unknown scenario $1" >&2; return 1 ;;
+	esac
+}
+
+# bench_sleep_ms <ms>
+bench_sleep_ms() {
+	sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))"
+}
+
+# ------------------------------------------------------------ keepalived
+
+# ka_conf <node> <prio> <interval_ms>: $T/<node>.ka.conf, the same VRRP
+# instance as clustd's (v3, VRID 51, preempt, one VIP), nothing else.
+ka_conf() {
+	local node=$1 prio=$2 ivl=$3
+	cat >"$T/$node.ka.conf" <<-EOF
+	global_defs {
+		router_id $node
+		vrrp_version 3
+	}
+	vrrp_instance VI_1 {
+		state BACKUP
+		interface eth0
+		virtual_router_id $BENCH_VRID
+		priority $prio
+		advert_int $((ivl / 1000)).$(printf '%03d' $((ivl % 1000)))
+		virtual_ipaddress {
+			$BENCH_VIP/24
+		}
+	}
+	EOF
+}
+
+# ka_start <node>: keepalived (VRRP subsystem only) in the node's namespace,
+# in the foreground, logging to $T/<node>.log. -R: a killed VRRP child is
+# not respawned, so SIGKILL means a dead node as for clustd. Every pid file
+# is under $T so several instances run side by side.
+ka_start() {
+	local node=$1 pid
+	rm -f "$T/$node.ka.pid" "$T/$node.vrrp.pid" "$T/$node.rc"
+	echo "=== $(date +%T.%3N) ka_start $node" >>"$T/$node.log"
+	ip netns exec "${P}$node" keepalived -n -l -D -G -P -R \
+		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" \
+		>>"$T/$node.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$T/$node.pid"
+	case " $NET_DAEMONS " in
+	*" $node "*) ;;
+	*) NET_DAEMONS="$NET_DAEMONS $node" ;;
+	esac
+	# The VRRP child is the one that sends adverts: wait for it.
+	if ! wait_until 5 ka_child_up "$node"; then
+		echo "# keepalived on $node did not start its VRRP process" >&2
+		return 1
+	fi
+}
+
+ka_child_up() {
+	net_pid_alive "$(cat "$T/$1.vrrp.pid" 2>/dev/null)"
+}
+
+# ka_signal <node> <SIG>: KILL takes the VRRP child down first (it is the
+# process holding the VRRP state), then the parent; anything else goes to
+# the parent, which forwards it to the child.
+ka_signal() {
+	local node=$1 sig=$2 child parent
+	parent=$(cat "$T/$node.pid" 2>/dev/null)
+	[ -n "$parent" ] || return 1
+	if [ "$sig" = KILL ] || [ "$sig" = 9 ]; then
+		child=$(cat "$T/$node.vrrp.pid" 2>/dev/null)
+		if net_pid_alive "$child"; then
+			kill -KILL "$child" 2>/dev/null
+		fi
+	fi
+	kill -"$sig" "$parent"
+}
+
+# ------------------------------------------------ one interface for both
+
+# impl_conf <impl> <node> <prio> <interval_ms>
+impl_conf() {
+	local impl=$1 node=$2 prio=$3 ivl=$4
+	case $impl in
+	keepalived) ka_conf "$node" "$prio" "$ivl" ;;
+	clustd)
+		{
+			node_block "$node"
+			cat <<-EOF
+			instances = (
+			  { name = "web"; interface = "eth0"; vrid = $BENCH_VRID; priority = $prio;
+			    advert_interval = $ivl; preempt = true;
+			    vips = [ "$BENCH_VIP/24" ]; } );
+			EOF
+		} | clustd_conf "$node"
+		;;
+	*) echo "impl_conf: unknown implementation $impl" >&2; return 1 ;;
+	esac
+}
+
+# impl_start <impl> <node>
+impl_start() {
+	case $1 in
+	keepalived) ka_start "$2" ;;
+	clustd) clustd_start "$2" -l info ;;
+	esac
+}
+
+# impl_signal <impl> <node> <SIG>
+impl_signal() {
+	case $1 in
+	keepalived) ka_signal "$2" "$3" ;;
+	clustd) clustd_signal "$2" "$3" ;;
+	esac
+}
+
+# impl_wait_exit <node> <timeout_s>: the main process is gone (and reaped).
+impl_wait_exit() {
+	clustd_wait_exit "$1" "$2"
+}
+
+# impl_master_re <impl>: ERE of the log line saying the node became master.
+impl_master_re() {
+	case $1 in
+	keepalived) echo 'Entering MASTER STATE' ;;
+	clustd) echo ': [A-Z]+ -> MASTER: ' ;;
+	esac
+}
+
+# ---------------------------------------------------------- measurement
+
+# bench_adverts <capture> <out>: every VRRP advert of the capture as
+# "<epoch seconds> <source> <priority>", in capture order.
+bench_adverts() {
+	pcap_fields "$1" "vrrp.type == 1 && vrrp.vrid == $BENCH_VRID" \
+		frame.time_epoch ip.src vrrp.prio >"$2"
+}
+
+# bench_failover <adverts> <kill|term> <old_ip> <new_ip> <t_event_ms> <t_end_ms> <interval_ms>
+# Prints "<failover_ms> <event_to_takeover_ms>" for one run, from the adverts
+# seen between the event and t_end:
+#   new   = first advert of <new_ip> after the event;
+#   kill: failover = new - last advert of <old_ip> (priority > 0) before new;
+#   term: failover = new - the priority-0 advert of <old_ip>.
+# Prints "FAIL <reason>" when the wire does not show that story: the old
+# master was not advertising right before the event, a third node
+# advertised in between, or the old master sent no priority 0.
+bench_failover() {
+	awk -v sc="$2" -v old="$3" -v new="$4" -v tev="$5" -v tend="$6" -v ivl="$7" '
+	{
+		t = $1 * 1000
+		if (t > tend)
+			exit
+		if (t < tev) {
+			if ($2 == old && $3 > 0)
+				last = t
+			next
+		}
+		if (!newt && $2 == new && $3 > 0) {
+			newt = t
+			exit
+		}
+		if ($2 == old && $3 > 0)
+			last = t
+		else if ($2 == old && $3 == 0 && !zero)
+			zero = t
+		else if ($2 != old)
+			other = other " " $2 "/" $3
+	}
+	END {
+		if (!newt) { print "FAIL no advert from " new " after the event"; exit }
+		if (other != "") { print "FAIL other adverts before the takeover:" other; exit }
+		# 50 ms of slack for a loaded host.
+		if (!last || last < tev - ivl - 50) {
+			print "FAIL " old " was not advertising when the event came"; exit
+		}
+		if (sc == "kill") {
+			if (zero) { print "FAIL priority 0 seen after SIGKILL"; exit }
+			ref = last
+		} else {
+			if (!zero) { print "FAIL no priority-0 advert from " old; exit }
+			ref = zero
+		}
+		printf "%.1f %.1f\n", newt - ref, newt - tev
+	}' "$1"
+}
+
+# bench_stats <file of numbers>: "<n> <min> <median> <max>" (ms, 0.1).
+bench_stats() {
+	sort -g "$1" | awk '
+	{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "0 - - -"; exit }
+		if (NR % 2) med = v[(NR + 1) / 2]
+		else med = (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%d %.1f %.1f %.1f\n", NR, v[1], med, v[NR]
+	}'
+}

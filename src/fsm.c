@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fsm.c - RFC 5798 §6.4 state machine (RFC 3768 §6.4 for v2), pure.
+ * Comments cite the RFC 5798 pseudo-code line labels, e.g. (445). */
+#include "fsm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define US_PER_CS 10000ull
+#define US_PER_MS 1000ull
+
+static const char *const state_names[STATE__COUNT] = {
+	[STATE_INIT] = "INIT",
+	[STATE_BACKUP] = "BACKUP",
+	[STATE_MASTER] = "MASTER",
+	[STATE_FAULT] = "FAULT",
+};
+
+const char *vrrp_state_name(enum vrrp_state s)
+{
+	return (unsigned)s < STATE__COUNT ? state_names[s] : "?";
+}
+
+uint32_t fsm_skew_cs(uint8_t priority, uint16_t master_adver_int_cs)
+{
+	return ((256u - priority) * master_adver_int_cs) / 256u;
+}
+
+uint32_t fsm_master_down_cs(uint8_t priority, uint16_t master_adver_int_cs)
+{
+	return 3u * master_adver_int_cs + fsm_skew_cs(priority, master_adver_int_cs);
+}
+
+static uint64_t skew_us(const struct fsm *f)
+{
+	return fsm_skew_cs(f->p.priority, f->master_adver_int_cs) * US_PER_CS;
+}
+
+static uint64_t master_down_us(const struct fsm *f)
+{
+	return fsm_master_down_cs(f->p.priority, f->master_adver_int_cs) * US_PER_CS;
+}
+
+static uint64_t adver_us(const struct fsm *f)
+{
+	return f->p.adver_int_cs * US_PER_CS;
+}
+
+static void out_reset(struct fsm_out *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+/* The single choke point for state changes: records from/to and why. */
+static void __attribute__((format(printf, 4, 5)))
+change_state(struct fsm *f, struct fsm_out *out, enum vrrp_state to, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->changed = true;
+	out->from = f->state;
+	out->to = to;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	f->state = to;
+	f->lower_seen_at = 0;
+}
+
+static void stop_timers(struct fsm *f)
+{
+	f->down_at = 0;
+	f->adver_at = 0;
+}
+
+/* Entering MASTER: §6.4.1 (110-140) and §6.4.2 (400-420) do the same. */
+static void become_master(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	out->actions |= FSM_SEND_ADVERT | FSM_TAKE_VIPS;
+	f->down_at = 0;
+	f->adver_at = now + adver_us(f);
+}
+
+/* Entering BACKUP with the Master_Down_Timer armed. */
+static void arm_master_down(struct fsm *f, uint64_t now)
+{
+	f->adver_at = 0;
+	f->down_at = now + master_down_us(f);
+}
+
+/* v3 learns the master's interval; v2 keeps its own (RFC 3768 §6.1). */
+static void learn_interval(struct fsm *f, const struct vrrp_advert *adv)
+{
+	f->master_adver_int_cs = f->p.version == 3 ? adv->interval_cs : f->p.adver_int_cs;
+}
+
+static void remember_master(struct fsm *f, const struct vrrp_advert *adv,
+			    const struct ip_addr *src, uint64_t now)
+{
+	f->master_addr = *src;
+	f->master_priority = adv->priority;
+	f->last_advert_at = now;
+}
+
+void fsm_init(struct fsm *f, const struct fsm_params *p)
+{
+	memset(f, 0, sizeof(*f));
+	f->p = *p;
+	f->state = STATE_INIT;
+	f->master_adver_int_cs = p->adver_int_cs;
+}
+
+/* Startup rules shared by the Startup event and a cleared fault. */
+static void start(struct fsm *f, uint64_t now, struct fsm_out *out, const char *why)
+{
+	f->master_adver_int_cs = f->p.adver_int_cs;
+	f->last_advert_at = 0;
+	if (f->p.priority == 255) {
+		/* §6.4.1 (110): the address owner takes over at once. */
+		become_master(f, now, out);
+		change_state(f, out, STATE_MASTER, "%s, address owner (priority 255)", why);
+		return;
+	}
+	/* §6.4.1 (150-165) */
+	arm_master_down(f, now);
+	change_state(f, out, STATE_BACKUP, "%s", why);
+}
+
+void fsm_startup(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_INIT)
+		return;
+	start(f, now, out, "startup");
+}
+
+void fsm_shutdown(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	(void)now;
+	out_reset(out);
+	if (f->state == STATE_INIT)
+		return;
+	/* §6.4.3 (660-680): a master says goodbye with priority 0;
+	 * §6.4.2 (380): a backup leaves silently. */
+	if (f->state == STATE_MASTER)
+		out->actions |= FSM_SEND_PRIO0 | FSM_DROP_VIPS;
+	stop_timers(f);
+	change_state(f, out, STATE_INIT, "shutdown");
+}
+
+/* preempt_delay: a lower-priority master is tolerated (as with preempt
+ * off) for preempt_delay_ms after the first of its adverts we see. */
+static bool preempt_now(struct fsm *f, uint64_t now)
+{
+	if (!f->p.preempt)
+		return false;
+	if (f->p.preempt_delay_ms == 0)
+		return true;
+	if (f->lower_seen_at == 0)
+		f->lower_seen_at = now;
+	return now >= f->lower_seen_at + f->p.preempt_delay_ms * US_PER_MS;
+}
+
+static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
+			  const struct ip_addr *src, uint64_t now)
+{
+	if (adv->priority == 0) {
+		/* (425-430): the master is leaving; take over after Skew_Time. */
+		remember_master(f, adv, src, now);
+		f->down_at = now + skew_us(f);
+		return;
+	}
+	bool lower = adv->priority < f->p.priority;
+	if (!lower)
+		f->lower_seen_at = 0;
+	if (lower && preempt_now(f, now))
+		return; /* (465-470): discard; our timer will take over */
+	/* (445-460) */
+	remember_master(f, adv, src, now);
+	learn_interval(f, adv);
+	arm_master_down(f, now);
+}
+
+static void master_advert(struct fsm *f, const struct vrrp_advert *adv,
+			  const struct ip_addr *src, uint64_t now, struct fsm_out *out)
+{
+	char who[IP_ADDR_STRLEN];
+
+	if (adv->priority == 0) {
+		/* (700-715): another master is leaving; assert ourselves now. */
+		out->actions |= FSM_SEND_ADVERT;
+		f->adver_at = now + adver_us(f);
+		return;
+	}
+	bool higher = adv->priority > f->p.priority;
+	bool tie_lost = adv->priority == f->p.priority &&
+			ip_addr_cmp(src, &f->p.primary) > 0;
+	if (!higher && !tie_lost)
+		return; /* (770): discard */
+	/* (725-765) */
+	remember_master(f, adv, src, now);
+	learn_interval(f, adv);
+	arm_master_down(f, now);
+	out->actions |= FSM_DROP_VIPS;
+	ip_addr_str(src, who);
+	if (higher)
+		change_state(f, out, STATE_BACKUP, "higher priority advert from %s (priority %u > %u)",
+			     who, adv->priority, f->p.priority);
+	else
+		change_state(f, out, STATE_BACKUP, "equal priority %u advert from higher address %s",
+			     adv->priority, who);
+}
+
+void fsm_advert(struct fsm *f, const struct vrrp_advert *adv,
+		const struct ip_addr *src, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state == STATE_BACKUP)
+		backup_advert(f, adv, src, now);
+	else if (f->state == STATE_MASTER)
+		master_advert(f, adv, src, now, out);
+	/* INIT and FAULT ignore adverts. */
+}
+
+static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	char who[IP_ADDR_STRLEN];
+
+	become_master(f, now, out);
+	if (f->last_advert_at == 0) {
+		change_state(f, out, STATE_MASTER, "master down timer expired, no advert heard");
+		return;
+	}
+	unsigned long long ago_ms = (now - f->last_advert_at) / US_PER_MS;
+	ip_addr_str(&f->master_addr, who);
+	if (f->master_priority == 0)
+		change_state(f, out, STATE_MASTER,
+			     "master %s stopped (priority 0 advert %llu ms ago)", who, ago_ms);
+	else
+		change_state(f, out, STATE_MASTER,
+			     "master down timer expired, last advert from %s %llu ms ago", who, ago_ms);
+}
+
+void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state == STATE_BACKUP && f->down_at && now >= f->down_at) {
+		master_down_expired(f, now, out); /* §6.4.2 (400-420) */
+		return;
+	}
+	if (f->state == STATE_MASTER && f->adver_at && now >= f->adver_at) {
+		/* (640-650). Keep the cadence exact; after a stall, restart it. */
+		out->actions |= FSM_SEND_ADVERT;
+		f->adver_at += adver_us(f);
+		if (f->adver_at <= now)
+			f->adver_at = now + adver_us(f);
+	}
+}
+
+void fsm_fault(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	(void)now;
+	out_reset(out);
+	if (f->state == STATE_FAULT)
+		return;
+	if (f->state == STATE_MASTER)
+		out->actions |= FSM_SEND_PRIO0 | FSM_DROP_VIPS;
+	stop_timers(f);
+	change_state(f, out, STATE_FAULT, "%s", reason);
+}
+
+void fsm_fault_clear(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_FAULT)
+		return;
+	start(f, now, out, reason);
+}
+
+void fsm_set_params(struct fsm *f, const struct fsm_params *p, uint64_t now,
+		    struct fsm_out *out)
+{
+	bool prio_changed = p->priority != f->p.priority;
+	bool interval_changed = p->adver_int_cs != f->p.adver_int_cs;
+
+	out_reset(out);
+	f->p = *p;
+	if (p->version == 2)
+		f->master_adver_int_cs = p->adver_int_cs;
+	if (!p->preempt || p->preempt_delay_ms == 0)
+		f->lower_seen_at = 0;
+	if (f->state == STATE_MASTER && (prio_changed || interval_changed)) {
+		/* Tell the backups at once so a better one can preempt now. */
+		out->actions |= FSM_SEND_ADVERT;
+		f->adver_at = now + adver_us(f);
+	}
+}
+
+uint64_t fsm_next_deadline(const struct fsm *f)
+{
+	if (f->state == STATE_BACKUP)
+		return f->down_at;
+	if (f->state == STATE_MASTER)
+		return f->adver_at;
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fsm.h - the VRRP state machine of RFC 5798 §6.4 (and RFC 3768 §6.4).
+ * Pure: every entry point takes the current monotonic time in microseconds
+ * and returns what to do in a struct fsm_out; nothing here does I/O or reads
+ * a clock. The caller arms one timer at fsm_next_deadline(). */
+#ifndef CLUSTD_FSM_H
+#define CLUSTD_FSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "packet.h"
+
+enum vrrp_state {
+	STATE_INIT = 0,
+	STATE_BACKUP,
+	STATE_MASTER,
+	STATE_FAULT,
+	STATE__COUNT
+};
+
+/* "INIT", "BACKUP", "MASTER", "FAULT" */
+const char *vrrp_state_name(enum vrrp_state s);
+
+struct fsm_params {
+	uint8_t priority;        /* effective priority; 255 = owner */
+	uint8_t version;         /* 2 or 3 */
+	uint16_t adver_int_cs;   /* Advertisement_Interval, centiseconds */
+	bool preempt;
+	uint32_t preempt_delay_ms;
+	struct ip_addr primary;  /* our primary address, for the tie-break */
+};
+
+/* Actions the caller must carry out, in this order. */
+enum fsm_action {
+	FSM_DROP_VIPS   = 1u << 0, /* remove VIPs from the interface */
+	FSM_SEND_PRIO0  = 1u << 1, /* send one advert with priority 0 */
+	FSM_SEND_ADVERT = 1u << 2, /* send one advert with our priority */
+	FSM_TAKE_VIPS   = 1u << 3, /* add VIPs, then GARP / unsolicited NA */
+};
+
+struct fsm_out {
+	unsigned actions;         /* enum fsm_action bits */
+	bool changed;             /* state changed: from -> to */
+	enum vrrp_state from, to;
+	char reason[160];         /* why, for the log line and notify env */
+};
+
+struct fsm {
+	struct fsm_params p;
+	enum vrrp_state state;
+	uint16_t master_adver_int_cs; /* learned from the master (v3) */
+	uint64_t down_at;        /* Master_Down_Timer deadline (us), 0 = off */
+	uint64_t adver_at;       /* Adver_Timer deadline (us), 0 = off */
+	uint64_t lower_seen_at;  /* first lower-priority advert while preempt_delay runs */
+	/* The master we last accepted an advert from (BACKUP), for logs. */
+	struct ip_addr master_addr;
+	uint8_t master_priority;
+	uint64_t last_advert_at; /* when that advert arrived (us), 0 = never */
+};
+
+/* RFC 5798 §6.1, in centiseconds, integer math. */
+uint32_t fsm_skew_cs(uint8_t priority, uint16_t master_adver_int_cs);
+uint32_t fsm_master_down_cs(uint8_t priority, uint16_t master_adver_int_cs);
+
+/* Set up in INIT with no timer armed. */
+void fsm_init(struct fsm *f, const struct fsm_params *p);
+
+/* §6.4.1 Startup event: owner -> MASTER (advert + take VIPs), else BACKUP
+ * with Master_Down_Timer = Master_Down_Interval. */
+void fsm_startup(struct fsm *f, uint64_t now, struct fsm_out *out);
+
+/* Shutdown event: MASTER sends priority 0 and drops VIPs; -> INIT. */
+void fsm_shutdown(struct fsm *f, uint64_t now, struct fsm_out *out);
+
+/* An advert that passed vrrp_decode() and vrrp_check(). src = IP source. */
+void fsm_advert(struct fsm *f, const struct vrrp_advert *adv,
+		const struct ip_addr *src, uint64_t now, struct fsm_out *out);
+
+/* Call when now >= fsm_next_deadline(): fires whichever timer expired. */
+void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out);
+
+/* Something outside VRRP forbids service (link down, no quorum...): a
+ * MASTER sends priority 0 and drops VIPs; any state -> FAULT. */
+void fsm_fault(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
+/* The fault cleared: FAULT -> startup rules again (BACKUP, or MASTER for
+ * the owner). No-op in other states. */
+void fsm_fault_clear(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
+/* New parameters (priority change, reload). Recomputes timers; a priority
+ * change in MASTER sends an advert at once so backups can preempt. */
+void fsm_set_params(struct fsm *f, const struct fsm_params *p, uint64_t now,
+		    struct fsm_out *out);
+
+/* Earliest armed deadline in us, or 0 when no timer is armed. */
+uint64_t fsm_next_deadline(const struct fsm *f);
+
+#endif

@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* instance.c - the glue between the edges (sockets, netlink, scripts) and
+ * the pure state machine. Every event follows one path:
+ *   edge -> fsm_*(state, event, now) -> apply(actions) -> re-arm timer. */
+#include "instance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "announce.h"
+#include "conf.h"
+#include "fsm.h"
+#include "log.h"
+#include "netlink.h"
+#include "notify.h"
+#include "packet.h"
+#include "script.h"
+#include "vrrp_sock.h"
+
+/* Why an instance may not serve, besides VRRP itself. */
+enum fault_bits {
+	FAULT_NO_LINK = 1u << 0,  /* interface missing or down */
+	FAULT_NO_ADDR = 1u << 1,  /* no primary address to send from */
+};
+
+struct counters {
+	unsigned long long adverts_tx, adverts_rx, send_errors;
+	unsigned long long drops[VRRP_DROP__COUNT];
+	unsigned long long transitions[STATE__COUNT][STATE__COUNT];
+};
+
+/* One raw socket per (interface, family), shared by its instances. */
+struct sock_ref {
+	struct clustd *c;
+	int ifindex;
+	sa_family_t family;
+	int refs;
+	struct vrrp_sock *sock;
+	struct sock_ref *next;
+};
+
+struct instance {
+	struct clustd *c;
+	const struct instance_conf *conf; /* points into c->cfg */
+	int ifindex;                      /* 0 while the interface is missing */
+	uint8_t mac[6];
+	struct ip_addr primary;           /* source of our adverts */
+	unsigned faults;
+	struct fsm fsm;
+	struct loop_timer fsm_timer;
+	struct loop_timer garp_timer;
+	uint32_t garp_left;               /* announcements left in this burst */
+	bool garp_second_pending;         /* garp.master_delay burst still due */
+	struct sock_ref *sref;
+	struct script_queue *notify_q;
+	struct counters cnt;
+	unsigned long long drop_log_last;
+	unsigned long long mismatch_log_last;
+	struct instance *next;
+};
+
+struct clustd {
+	struct loop *loop;
+	struct clustd_config *cfg;
+	struct nlk *nl;
+	struct nlk_watch *watch;
+	struct announcer *ann;
+	struct script_runner *scripts;
+	struct instance *instances;
+	struct sock_ref *socks;
+	/* Notify queues of stopped instances: their stop scripts still run. */
+	struct script_queue **retired;
+	size_t nretired;
+	unsigned long long unknown_drops[VRRP_DROP__COUNT];
+	unsigned long long unknown_log_last;
+	bool shut_down;
+};
+
+static void apply(struct instance *in, const struct fsm_out *o);
+static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
+
+/* ---- parameters ------------------------------------------------------ */
+
+static struct fsm_params fsm_params_of(const struct instance *in)
+{
+	const struct instance_conf *ic = in->conf;
+	struct fsm_params p = {
+		.priority = ic->priority,
+		.version = ic->version,
+		.adver_int_cs = (uint16_t)(ic->advert_interval_ms / 10),
+		.preempt = ic->preempt,
+		.preempt_delay_ms = ic->preempt_delay_ms,
+		.primary = in->primary,
+	};
+	return p;
+}
+
+static bool uses_pseudo_header(const struct instance_conf *ic)
+{
+	if (ic->version == 2)
+		return false;
+	return ic->family == AF_INET6 || ic->checksum_pseudo_header;
+}
+
+/* ---- VRRP adverts ---------------------------------------------------- */
+
+static void build_advert(const struct instance *in, uint8_t priority, struct vrrp_advert *adv)
+{
+	const struct instance_conf *ic = in->conf;
+
+	memset(adv, 0, sizeof(*adv));
+	adv->version = ic->version;
+	adv->type = VRRP_TYPE_ADVERT;
+	adv->vrid = ic->vrid;
+	adv->priority = priority;
+	adv->interval_cs = (uint16_t)(ic->advert_interval_ms / 10);
+	adv->naddr = (uint8_t)ic->nvips;
+	for (size_t i = 0; i < ic->nvips; i++)
+		adv->addrs[i] = ic->vips[i].addr;
+}
+
+static void send_one(struct instance *in, const struct vrrp_advert *adv,
+		     const struct ip_addr *dst)
+{
+	uint8_t buf[VRRP_MAX_PKT];
+	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
+				 uses_pseudo_header(in->conf), buf, sizeof(buf));
+	if (len == 0 || !in->sref || !in->sref->sock) {
+		in->cnt.send_errors++;
+		return;
+	}
+	if (vrrp_sock_send(in->sref->sock, &in->primary, dst, buf, len) < 0) {
+		in->cnt.send_errors++;
+		return;
+	}
+	in->cnt.adverts_tx++;
+}
+
+static void send_advert(struct instance *in, uint8_t priority)
+{
+	const struct instance_conf *ic = in->conf;
+	struct vrrp_advert adv;
+
+	build_advert(in, priority, &adv);
+	if (ic->npeers == 0) {
+		struct ip_addr group;
+		ip_addr_parse(ic->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
+		send_one(in, &adv, &group);
+		return;
+	}
+	for (size_t i = 0; i < ic->npeers; i++)
+		send_one(in, &adv, &ic->peers[i]);
+}
+
+/* ---- VIPs and announcements ------------------------------------------ */
+
+static void announce_all(struct instance *in)
+{
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		announce_send(in->c->ann, in->ifindex, in->mac, &in->primary,
+			      &in->conf->vips[i].addr);
+}
+
+/* Bursts of garp.repeat announcements garp.interval apart; a second burst
+ * garp.master_delay later (for switches that missed the first); then one
+ * burst every garp.refresh while master. */
+static void start_burst(struct instance *in, uint64_t now)
+{
+	const struct instance_conf *ic = in->conf;
+
+	if (ic->garp_repeat == 0)
+		return;
+	announce_all(in);
+	in->garp_left = ic->garp_repeat - 1;
+	if (in->garp_left > 0)
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_interval_ms * 1000ull);
+}
+
+static void garp_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+	const struct instance_conf *ic = in->conf;
+	uint64_t now = loop_now();
+
+	if (in->fsm.state != STATE_MASTER)
+		return;
+	if (in->garp_left > 0) {
+		announce_all(in);
+		in->garp_left--;
+		if (in->garp_left > 0) {
+			loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_interval_ms * 1000ull);
+			return;
+		}
+	}
+	/* The burst is over: schedule the next one, if any. */
+	if (in->garp_second_pending && ic->garp_master_delay_ms) {
+		in->garp_second_pending = false;
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_master_delay_ms * 1000ull);
+		in->garp_left = ic->garp_repeat;
+	} else if (ic->garp_refresh_ms) {
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_refresh_ms * 1000ull);
+		in->garp_left = ic->garp_repeat;
+	}
+}
+
+static void take_vips(struct instance *in)
+{
+	char buf[VIP_STRLEN];
+
+	for (size_t i = 0; i < in->conf->nvips; i++) {
+		int rc = nlk_addr_add(in->c->nl, in->ifindex, &in->conf->vips[i], 0);
+		if (rc < 0)
+			log_err("%s: cannot add VIP %s to %s: %s", in->conf->name,
+				vip_str(&in->conf->vips[i], buf), in->conf->interface, strerror(-rc));
+	}
+	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
+	start_burst(in, loop_now());
+	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
+		garp_timer_fired(in);
+}
+
+static void drop_vip(struct instance *in, const struct vip *v)
+{
+	char buf[VIP_STRLEN];
+	int rc = nlk_addr_del(in->c->nl, in->ifindex, v);
+
+	if (rc < 0)
+		log_err("%s: cannot remove VIP %s from %s: %s", in->conf->name,
+			vip_str(v, buf), in->conf->interface, strerror(-rc));
+}
+
+static void drop_vips(struct instance *in)
+{
+	loop_timer_cancel(in->c->loop, &in->garp_timer);
+	in->garp_left = 0;
+	if (in->ifindex == 0)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		drop_vip(in, &in->conf->vips[i]);
+}
+
+/* VIPs of this config left on the interface by a predecessor that died
+ * without cleaning up (SIGKILL, crash) answer ARP beside the real master. */
+static void remove_stale_vips(struct instance *in)
+{
+	char buf[VIP_STRLEN];
+
+	if (in->ifindex == 0)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++) {
+		const struct vip *v = &in->conf->vips[i];
+		if (!nlk_addr_present(in->c->nl, in->ifindex, v))
+			continue;
+		drop_vip(in, v);
+		log_notice("%s: removed stale VIP %s from %s (left by a previous run)",
+			   in->conf->name, vip_str(v, buf), in->conf->interface);
+	}
+}
+
+/* ---- notify ---------------------------------------------------------- */
+
+static void queue_script(struct instance *in, const char *script, const struct fsm_out *o)
+{
+	struct notify_msg msg;
+
+	if (!script)
+		return;
+	notify_msg_build(&msg, script, in->conf, o->from, o->to, in->fsm.p.priority, o->reason);
+	script_queue_push(in->notify_q, script, msg.argv, msg.env, in->conf->notify.timeout_ms);
+	notify_msg_free(&msg);
+}
+
+static void run_notify(struct instance *in, const struct fsm_out *o)
+{
+	queue_script(in, notify_script_for(&in->conf->notify, o->to), o);
+	queue_script(in, in->conf->notify.any, o);
+}
+
+/* ---- the event path -------------------------------------------------- */
+
+static void rearm(struct instance *in)
+{
+	uint64_t at = fsm_next_deadline(&in->fsm);
+
+	if (at)
+		loop_timer_arm(in->c->loop, &in->fsm_timer, at);
+	else
+		loop_timer_cancel(in->c->loop, &in->fsm_timer);
+}
+
+static void apply(struct instance *in, const struct fsm_out *o)
+{
+	if (o->actions & FSM_DROP_VIPS)
+		drop_vips(in);
+	if (o->actions & FSM_SEND_PRIO0)
+		send_advert(in, 0);
+	if (o->actions & FSM_SEND_ADVERT)
+		send_advert(in, in->fsm.p.priority);
+	if (o->actions & FSM_TAKE_VIPS)
+		take_vips(in);
+	if (o->changed) {
+		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
+			   vrrp_state_name(o->to), o->reason);
+		in->cnt.transitions[o->from][o->to]++;
+		run_notify(in, o);
+	}
+	rearm(in);
+}
+
+static void fsm_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+	struct fsm_out o;
+
+	fsm_timer(&in->fsm, loop_now(), &o);
+	apply(in, &o);
+}
+
+static void count_drop(struct instance *in, enum vrrp_drop why, const struct ip_addr *src)
+{
+	char who[IP_ADDR_STRLEN];
+
+	in->cnt.drops[why]++;
+	log_ratelimited(&in->drop_log_last, 5000, LOG_WARNING,
+			"%s: dropped advert from %s: %s (%llu so far)", in->conf->name,
+			ip_addr_str(src, who), vrrp_drop_text(why), in->cnt.drops[why]);
+}
+
+static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
+{
+	struct vrrp_advert adv;
+	enum vrrp_drop why = vrrp_decode(rx, uses_pseudo_header(in->conf), &adv);
+	char who[IP_ADDR_STRLEN];
+
+	if (why == VRRP_OK && ip_addr_equal(&rx->src, &in->primary))
+		why = VRRP_DROP_SELF;
+	if (why == VRRP_OK) {
+		struct ip_addr addrs[CLUSTD_MAX_VIPS];
+		for (size_t i = 0; i < in->conf->nvips; i++)
+			addrs[i] = in->conf->vips[i].addr;
+		struct vrrp_expect exp = {
+			.version = in->conf->version,
+			.priority = in->fsm.p.priority,
+			.interval_cs = (uint16_t)(in->conf->advert_interval_ms / 10),
+			.naddr = (uint8_t)in->conf->nvips,
+			.addrs = addrs,
+		};
+		bool mismatch = false;
+		why = vrrp_check(&adv, &exp, &mismatch);
+		if (why == VRRP_OK && mismatch)
+			log_ratelimited(&in->mismatch_log_last, 60000, LOG_WARNING,
+					"%s: advert from %s lists other addresses than ours: misconfiguration?",
+					in->conf->name, ip_addr_str(&rx->src, who));
+	}
+	if (why != VRRP_OK) {
+		count_drop(in, why, &rx->src);
+		return;
+	}
+	in->cnt.adverts_rx++;
+	struct fsm_out o;
+	fsm_advert(&in->fsm, &adv, &rx->src, loop_now(), &o);
+	apply(in, &o);
+}
+
+/* Counted on the daemon: packets for no instance of ours. */
+static void unknown_rx(struct clustd *c, const struct vrrp_rx *rx)
+{
+	struct vrrp_advert adv;
+	enum vrrp_drop why = vrrp_decode(rx, true, &adv);
+	char who[IP_ADDR_STRLEN];
+
+	if (why == VRRP_OK || why == VRRP_DROP_CHECKSUM)
+		why = VRRP_DROP_VRID;
+	c->unknown_drops[why]++;
+	log_ratelimited(&c->unknown_log_last, 5000, LOG_INFO,
+			"dropped advert from %s: %s", ip_addr_str(&rx->src, who), vrrp_drop_text(why));
+}
+
+static void sock_rx(void *arg, const struct vrrp_rx *rx)
+{
+	struct sock_ref *sr = arg;
+	uint8_t vrid = rx->len >= 2 ? rx->data[1] : 0;
+
+	for (struct instance *in = sr->c->instances; in; in = in->next) {
+		if (in->sref == sr && in->conf->vrid == vrid) {
+			instance_rx(in, rx);
+			return;
+		}
+	}
+	unknown_rx(sr->c, rx);
+}
+
+/* ---- sockets --------------------------------------------------------- */
+
+static struct sock_ref *sock_get(struct clustd *c, const char *ifname, int ifindex,
+				 sa_family_t family)
+{
+	for (struct sock_ref *sr = c->socks; sr; sr = sr->next) {
+		if (sr->ifindex == ifindex && sr->family == family) {
+			sr->refs++;
+			return sr;
+		}
+	}
+	struct sock_ref *sr = calloc(1, sizeof(*sr));
+	if (!sr)
+		return NULL;
+	sr->c = c;
+	sr->ifindex = ifindex;
+	sr->family = family;
+	sr->refs = 1;
+	sr->sock = vrrp_sock_open(c->loop, ifname, ifindex, family, sock_rx, sr);
+	if (!sr->sock) {
+		free(sr);
+		return NULL;
+	}
+	sr->next = c->socks;
+	c->socks = sr;
+	return sr;
+}
+
+static void sock_put(struct clustd *c, struct sock_ref *sr)
+{
+	if (!sr || --sr->refs > 0)
+		return;
+	for (struct sock_ref **pp = &c->socks; *pp; pp = &(*pp)->next) {
+		if (*pp == sr) {
+			*pp = sr->next;
+			break;
+		}
+	}
+	vrrp_sock_close(sr->sock);
+	free(sr);
+}
+
+/* ---- faults: link and address ---------------------------------------- */
+
+static const char *fault_text(unsigned faults)
+{
+	if (faults & FAULT_NO_LINK)
+		return "down or missing";
+	return "without a usable address";
+}
+
+/* Re-learn what the kernel says about our interface; returns fault bits. */
+static unsigned probe_interface(struct instance *in)
+{
+	struct clustd *c = in->c;
+	const struct instance_conf *ic = in->conf;
+	bool up = false;
+
+	in->ifindex = nlk_ifindex(c->nl, ic->interface);
+	if (in->ifindex == 0 || nlk_link_is_up(c->nl, in->ifindex, &up) < 0 || !up)
+		return FAULT_NO_LINK;
+	if (nlk_link_mac(c->nl, in->ifindex, in->mac) < 0)
+		return FAULT_NO_LINK;
+	if (ic->unicast_source.family != AF_UNSPEC) {
+		in->primary = ic->unicast_source;
+		return 0;
+	}
+	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, ic->vips, ic->nvips, &in->primary) < 0)
+		return FAULT_NO_ADDR;
+	return 0;
+}
+
+static bool ensure_socket(struct instance *in)
+{
+	if (in->sref && in->sref->ifindex == in->ifindex)
+		return true;
+	sock_put(in->c, in->sref);
+	in->sref = sock_get(in->c, in->conf->interface, in->ifindex, in->conf->family);
+	return in->sref != NULL;
+}
+
+/* Bring the fault state in line with the interface. */
+static void refresh_faults(struct instance *in)
+{
+	unsigned faults = probe_interface(in);
+	struct fsm_out o;
+	char why[128];
+
+	if (faults == 0 && !ensure_socket(in))
+		faults = FAULT_NO_LINK;
+	struct fsm_params p = fsm_params_of(in);
+	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	apply(in, &o);
+	in->faults = faults;
+	if (faults) {
+		snprintf(why, sizeof(why), "interface %s %s", in->conf->interface, fault_text(faults));
+		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
+		apply(in, &o);
+		return;
+	}
+	snprintf(why, sizeof(why), "interface %s up", in->conf->interface);
+	if (in->fsm.state == STATE_FAULT)
+		fsm_fault_clear(&in->fsm, why, loop_now(), &o);
+	else if (in->fsm.state == STATE_INIT)
+		fsm_startup(&in->fsm, loop_now(), &o);
+	else
+		return;
+	apply(in, &o);
+}
+
+static void link_changed(void *arg, int ifindex, bool up)
+{
+	struct clustd *c = arg;
+
+	(void)up; /* re-probe: the kernel is the truth, the event only a hint */
+	if (c->shut_down)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next)
+		if (ifindex == 0 || in->ifindex == 0 || in->ifindex == ifindex)
+			refresh_faults(in);
+}
+
+/* ---- instance life cycle --------------------------------------------- */
+
+static struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
+{
+	struct instance *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	in->c = c;
+	in->conf = ic;
+	in->fsm_timer.fn = fsm_timer_fired;
+	in->fsm_timer.arg = in;
+	in->garp_timer.fn = garp_timer_fired;
+	in->garp_timer.arg = in;
+	in->notify_q = script_queue_new(c->scripts, ic->name);
+	struct fsm_params p = fsm_params_of(in);
+	fsm_init(&in->fsm, &p);
+	return in;
+}
+
+static void instance_start(struct instance *in)
+{
+	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
+	remove_stale_vips(in);
+	refresh_faults(in); /* startup, or FAULT with the reason */
+}
+
+static void instance_stop(struct instance *in)
+{
+	struct fsm_out o;
+
+	fsm_shutdown(&in->fsm, loop_now(), &o);
+	apply(in, &o);
+}
+
+/* The queue outlives the instance so that its stop script still runs. */
+static void retire_queue(struct clustd *c, struct script_queue *q)
+{
+	struct script_queue **v = realloc(c->retired, (c->nretired + 1) * sizeof(*v));
+
+	if (!v) {
+		script_queue_free(q);
+		return;
+	}
+	v[c->nretired++] = q;
+	c->retired = v;
+}
+
+static void instance_free(struct instance *in)
+{
+	loop_timer_cancel(in->c->loop, &in->fsm_timer);
+	loop_timer_cancel(in->c->loop, &in->garp_timer);
+	sock_put(in->c, in->sref);
+	if (in->c->shut_down)
+		script_queue_free(in->notify_q);
+	else
+		retire_queue(in->c, in->notify_q);
+	free(in);
+}
+
+static void append_instance(struct clustd *c, struct instance *in)
+{
+	struct instance **pp = &c->instances;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = in;
+}
+
+struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
+{
+	struct clustd *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->loop = l;
+	c->cfg = cfg;
+	c->nl = nlk_open();
+	c->ann = announcer_open();
+	c->scripts = script_runner_new(l);
+	c->watch = c->nl ? nlk_watch_open(l, link_changed, c) : NULL;
+	if (!c->nl || !c->ann || !c->scripts || !c->watch) {
+		log_err("cannot open the kernel interfaces (netlink, packet socket): are we root?");
+		clustd_free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		struct instance *in = instance_new(c, &cfg->instances[i]);
+		if (!in) {
+			clustd_free(c);
+			return NULL;
+		}
+		append_instance(c, in);
+	}
+	return c;
+}
+
+void clustd_start(struct clustd *c)
+{
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_start(in);
+}
+
+void clustd_shutdown(struct clustd *c)
+{
+	if (c->shut_down)
+		return;
+	c->shut_down = true;
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_stop(in);
+}
+
+/* ---- reload ---------------------------------------------------------- */
+
+static bool same_identity(const struct instance_conf *a, const struct instance_conf *b)
+{
+	return strcmp(a->interface, b->interface) == 0 && a->vrid == b->vrid &&
+	       a->version == b->version && a->family == b->family;
+}
+
+static bool has_vip(const struct instance_conf *ic, const struct vip *v)
+{
+	for (size_t i = 0; i < ic->nvips; i++)
+		if (ip_addr_equal(&ic->vips[i].addr, &v->addr) && ic->vips[i].prefixlen == v->prefixlen)
+			return true;
+	return false;
+}
+
+/* A kept instance moves to its new config without a transition: a master
+ * adds the new VIPs and drops the removed ones in place. */
+static void adopt_conf(struct instance *in, const struct instance_conf *ic)
+{
+	const struct instance_conf *old = in->conf;
+	bool master = in->fsm.state == STATE_MASTER;
+	struct fsm_out o;
+
+	if (master)
+		for (size_t i = 0; i < old->nvips; i++)
+			if (!has_vip(ic, &old->vips[i]))
+				drop_vip(in, &old->vips[i]);
+	in->conf = ic;
+	if (master)
+		for (size_t i = 0; i < ic->nvips; i++)
+			if (!has_vip(old, &ic->vips[i]))
+				nlk_addr_add(in->c->nl, in->ifindex, &ic->vips[i], 0);
+	if (ic->unicast_source.family != AF_UNSPEC)
+		in->primary = ic->unicast_source;
+	struct fsm_params p = fsm_params_of(in);
+	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	apply(in, &o);
+}
+
+static struct instance *take_by_name(struct instance **list, const char *name)
+{
+	for (struct instance **pp = list; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->conf->name, name) == 0) {
+			struct instance *in = *pp;
+			*pp = in->next;
+			in->next = NULL;
+			return in;
+		}
+	}
+	return NULL;
+}
+
+void clustd_reload(struct clustd *c, struct clustd_config *cfg)
+{
+	struct instance *old = c->instances;
+	struct instance *started = NULL;
+
+	c->instances = NULL;
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		const struct instance_conf *ic = &cfg->instances[i];
+		struct instance *in = take_by_name(&old, ic->name);
+		if (in && same_identity(in->conf, ic)) {
+			adopt_conf(in, ic);
+			append_instance(c, in);
+			continue;
+		}
+		if (in) { /* renamed identity: stop the old one, start afresh */
+			log_notice("%s: interface, VRID, version or family changed: restarting it", ic->name);
+			instance_stop(in);
+			instance_free(in);
+		}
+		in = instance_new(c, ic);
+		if (!in)
+			continue;
+		in->next = started;
+		started = in;
+	}
+	while (old) { /* instances gone from the config */
+		struct instance *in = old;
+		old = in->next;
+		log_notice("%s: removed from the config: stopping it", in->conf->name);
+		instance_stop(in);
+		instance_free(in);
+	}
+	clustd_config_swap(c, cfg);
+	while (started) {
+		struct instance *in = started;
+		started = in->next;
+		in->next = NULL;
+		append_instance(c, in);
+		instance_start(in);
+	}
+}
+
+static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg)
+{
+	conf_free(c->cfg);
+	c->cfg = cfg;
+}
+
+bool clustd_scripts_idle(const struct clustd *c)
+{
+	return script_runner_idle(c->scripts);
+}
+
+uint32_t clustd_max_notify_timeout(const struct clustd *c)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < c->cfg->ninstances; i++)
+		if (c->cfg->instances[i].notify.timeout_ms > max)
+			max = c->cfg->instances[i].notify.timeout_ms;
+	return max;
+}
+
+const struct clustd_config *clustd_config(const struct clustd *c)
+{
+	return c->cfg;
+}
+
+void clustd_free(struct clustd *c)
+{
+	if (!c)
+		return;
+	c->shut_down = true;
+	while (c->instances) {
+		struct instance *in = c->instances;
+		c->instances = in->next;
+		instance_free(in);
+	}
+	for (size_t i = 0; i < c->nretired; i++)
+		script_queue_free(c->retired[i]);
+	free(c->retired);
+	script_runner_free(c->scripts);
+	nlk_watch_close(c->watch);
+	announcer_close(c->ann);
+	nlk_close(c->nl);
+	conf_free(c->cfg);
+	free(c);
+}

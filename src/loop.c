@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* loop.c - the event loop: one epoll descriptor watching the caller's
+ * descriptors, one timerfd armed at the earliest timer deadline and one
+ * signalfd for every signal routed through the loop. */
+#include "loop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOOP_MAX_EVENTS 32
+
+/* One watched descriptor; epoll_event.data.ptr points here. */
+struct loop_watch {
+	int fd;
+	loop_io_fn fn;
+	void *arg;
+	struct loop_watch *next;
+};
+
+struct loop_signal {
+	loop_signal_fn fn;
+	void *arg;
+};
+
+struct loop {
+	int epfd;
+	int tfd;
+	int sfd;
+	struct loop_watch *watches;     /* the caller's descriptors */
+	struct loop_watch timer_watch;  /* tfd, internal */
+	struct loop_watch signal_watch; /* sfd, internal */
+
+	struct loop_timer *timers;      /* armed timers, sorted by deadline */
+	struct loop_timer *expired;     /* popped in this pass, not yet fired */
+	bool tfd_armed;
+	uint64_t tfd_deadline;
+
+	sigset_t sigs;
+	struct loop_signal handlers[_NSIG];
+
+	/* The batch being dispatched, so loop_del_fd can void its events. */
+	struct epoll_event *batch;
+	int batch_len;
+	bool stop;
+};
+
+uint64_t loop_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void on_timerfd(void *arg, uint32_t events);
+static void on_signalfd(void *arg, uint32_t events);
+
+static int watch_internal(struct loop *l, struct loop_watch *w, int fd, loop_io_fn fn)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	w->fd = fd;
+	w->fn = fn;
+	w->arg = l;
+	w->next = NULL;
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+struct loop *loop_new(void)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->tfd = l->sfd = -1;
+	sigemptyset(&l->sigs);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		goto fail;
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->tfd < 0 || watch_internal(l, &l->timer_watch, l->tfd, on_timerfd) < 0)
+		goto fail;
+	/* An empty signalfd costs nothing and spares a special case later. */
+	l->sfd = signalfd(-1, &l->sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (l->sfd < 0 || watch_internal(l, &l->signal_watch, l->sfd, on_signalfd) < 0)
+		goto fail;
+	return l;
+fail:
+	loop_free(l);
+	return NULL;
+}
+
+/* Signals stay blocked: unblocking would let one still pending take its
+ * default action (often death) in the middle of shutdown. */
+void loop_free(struct loop *l)
+{
+	struct loop_watch *w, *next;
+
+	if (!l)
+		return;
+	for (w = l->watches; w; w = next) {
+		next = w->next;
+		free(w);
+	}
+	if (l->sfd >= 0)
+		close(l->sfd);
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	free(l);
+}
+
+/* ---- descriptors ---- */
+
+int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *arg)
+{
+	struct loop_watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = events };
+
+	if (!w)
+		return -1;
+	w->fd = fd;
+	w->fn = fn;
+	w->arg = arg;
+	ev.data.ptr = w;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = errno;
+
+		free(w);
+		errno = err;
+		return -1;
+	}
+	w->next = l->watches;
+	l->watches = w;
+	return 0;
+}
+
+void loop_del_fd(struct loop *l, int fd)
+{
+	struct loop_watch **pp, *w;
+
+	for (pp = &l->watches; *pp; pp = &(*pp)->next)
+		if ((*pp)->fd == fd)
+			break;
+	w = *pp;
+	if (!w)
+		return;
+	*pp = w->next;
+	/* Fails harmlessly when the caller already closed fd. */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	/* Events of this batch not dispatched yet must not reach freed memory. */
+	for (int i = 0; i < l->batch_len; i++)
+		if (l->batch[i].data.ptr == w)
+			l->batch[i].data.ptr = NULL;
+	free(w);
+}
+
+/* ---- timers ---- */
+
+static bool timer_unlink(struct loop_timer **head, struct loop_timer *t)
+{
+	for (struct loop_timer **pp = head; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			t->next = NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+void loop_timer_cancel(struct loop *l, struct loop_timer *t)
+{
+	if (!t->armed)
+		return;
+	if (!timer_unlink(&l->timers, t))
+		timer_unlink(&l->expired, t);
+	t->armed = false;
+}
+
+void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline)
+{
+	struct loop_timer **pp;
+
+	loop_timer_cancel(l, t);
+	/* After equal deadlines: timers armed for the same instant fire in
+	 * the order they were armed. */
+	for (pp = &l->timers; *pp && (*pp)->deadline <= deadline; pp = &(*pp)->next)
+		;
+	t->deadline = deadline;
+	t->armed = true;
+	t->next = *pp;
+	*pp = t;
+}
+
+/* Program the timerfd for the earliest deadline, if that changed. A past
+ * deadline makes the timerfd expire at once. */
+static void timerfd_sync(struct loop *l)
+{
+	struct itimerspec its = { 0 };
+	uint64_t deadline;
+
+	if (!l->timers) {
+		if (l->tfd_armed)
+			timerfd_settime(l->tfd, 0, &its, NULL);
+		l->tfd_armed = false;
+		return;
+	}
+	deadline = l->timers->deadline;
+	if (l->tfd_armed && l->tfd_deadline == deadline)
+		return;
+	its.it_value.tv_sec = (time_t)(deadline / 1000000u);
+	its.it_value.tv_nsec = (long)(deadline % 1000000u) * 1000;
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1; /* zero would disarm */
+	timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	l->tfd_armed = true;
+	l->tfd_deadline = deadline;
+}
+
+/* Fire every timer due now. The due ones move to l->expired first, so a
+ * timer armed by a callback (even in the past) waits for the next pass,
+ * and a callback may cancel or re-arm any timer, including pending ones. */
+static void timers_run(struct loop *l)
+{
+	uint64_t now = loop_now();
+	struct loop_timer **tail = &l->expired;
+
+	while (l->timers && l->timers->deadline <= now) {
+		struct loop_timer *t = l->timers;
+
+		l->timers = t->next;
+		t->next = NULL;
+		*tail = t;
+		tail = &t->next;
+	}
+	while (l->expired) {
+		struct loop_timer *t = l->expired;
+
+		l->expired = t->next;
+		t->next = NULL;
+		t->armed = false;
+		t->fn(t->arg);
+	}
+}
+
+static void on_timerfd(void *arg, uint32_t events)
+{
+	struct loop *l = arg;
+	uint64_t ticks;
+
+	(void)events;
+	/* A one-shot timerfd is disarmed once it expired. */
+	if (read(l->tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+		l->tfd_armed = false;
+	timers_run(l);
+}
+
+/* ---- signals ---- */
+
+int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg)
+{
+	sigset_t one;
+
+	if (signo <= 0 || signo >= _NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	if (sigprocmask(SIG_BLOCK, &one, NULL) < 0)
+		return -1;
+	sigaddset(&l->sigs, signo);
+	if (signalfd(l->sfd, &l->sigs, 0) < 0) {
+		int err = errno;
+
+		sigdelset(&l->sigs, signo);
+		errno = err;
+		return -1;
+	}
+	/* A second registration replaces the first: one handler per signal. */
+	l->handlers[signo].fn = fn;
+	l->handlers[signo].arg = arg;
+	return 0;
+}
+
+static void on_signalfd(void *arg, uint32_t events)
+{
+	struct loop *l = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(l->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		struct loop_signal *h;
+
+		if (si.ssi_signo >= _NSIG)
+			continue;
+		h = &l->handlers[si.ssi_signo];
+		if (h->fn)
+			h->fn(h->arg, (int)si.ssi_signo);
+	}
+}
+
+/* ---- running ---- */
+
+static void dispatch(struct loop *l, struct epoll_event *events, int n)
+{
+	l->batch = events;
+	l->batch_len = n;
+	for (int i = 0; i < n; i++) {
+		struct loop_watch *w = events[i].data.ptr;
+
+		if (w)
+			w->fn(w->arg, events[i].events);
+	}
+	l->batch = NULL;
+	l->batch_len = 0;
+}
+
+int loop_run(struct loop *l)
+{
+	struct epoll_event events[LOOP_MAX_EVENTS];
+	int rc = 0;
+
+	while (!l->stop) {
+		int n;
+
+		timerfd_sync(l);
+		n = epoll_wait(l->epfd, events, LOOP_MAX_EVENTS, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		dispatch(l, events, n);
+	}
+	l->stop = false;
+	return rc;
+}
+
+void loop_stop(struct loop *l)
+{
+	l->stop = true;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* loop.h - the one event loop: epoll for descriptors, a timerfd on
+ * CLOCK_MONOTONIC for timers, a signalfd for signals. Knows nothing of
+ * clustd. Callbacks must not block. */
+#ifndef CLUSTD_LOOP_H
+#define CLUSTD_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+
+typedef void (*loop_io_fn)(void *arg, uint32_t epoll_events);
+typedef void (*loop_timer_fn)(void *arg);
+typedef void (*loop_signal_fn)(void *arg, int signo);
+
+/* A timer owned by the caller (embed it in your struct); zero-initialise
+ * it, set fn and arg, then arm it. Cancel it before freeing its owner. */
+struct loop_timer {
+	loop_timer_fn fn;
+	void *arg;
+	uint64_t deadline;       /* us on CLOCK_MONOTONIC; meaningful when armed */
+	bool armed;
+	struct loop_timer *next; /* loop's list, private */
+};
+
+/* Microseconds on CLOCK_MONOTONIC. */
+uint64_t loop_now(void);
+
+struct loop *loop_new(void);
+void loop_free(struct loop *l);
+
+/* Watch fd for epoll events (EPOLLIN...). One registration per fd. */
+int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *arg);
+void loop_del_fd(struct loop *l, int fd);
+
+/* Arm (or re-arm) t to fire once at deadline (absolute, us). */
+void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline);
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+
+/* Deliver signo through the loop (blocks it and routes it via signalfd).
+ * One handler per signal. */
+int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
+
+/* Run until loop_stop(). Returns 0, or -1 on an epoll failure. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* main.c - command line and life cycle of the clustd daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "instance.h"
+#include "log.h"
+#include "loop.h"
+
+#ifndef CLUSTD_VERSION
+#define CLUSTD_VERSION "0.1.0"
+#endif
+
+#define SHUTDOWN_POLL_US 20000ull
+#define SHUTDOWN_GRACE_MS 1000u
+
+struct options {
+	const char *config;
+	const char *pidfile;
+	bool foreground;
+	bool check_only;
+	int log_level;
+};
+
+struct daemon {
+	struct options opt;
+	struct loop *loop;
+	struct clustd *c;
+	struct loop_timer shutdown_timer;
+	uint64_t shutdown_deadline;
+	char *pidfile;
+	int pid_fd;
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
+		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
+		"  -n, --foreground      do not daemonize; log to stderr\n"
+		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
+		"  -p, --pid-file FILE   pid file (default <run_dir>/clustd.pid)\n"
+		"  -l, --log-level L     error, warning, notice, info (default) or debug\n"
+		"  -V, --version         print the version and exit\n"
+		"  -h, --help            this text\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'f'},
+		{"foreground", no_argument, NULL, 'n'},
+		{"check-config", no_argument, NULL, 't'},
+		{"pid-file", required_argument, NULL, 'p'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	*o = (struct options){.config = CLUSTD_DEFAULT_CONFIG, .log_level = LOG_INFO};
+	while ((ch = getopt_long(argc, argv, "f:ntp:l:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': o->config = optarg; break;
+		case 'n': o->foreground = true; break;
+		case 't': o->check_only = true; break;
+		case 'p': o->pidfile = optarg; break;
+		case 'l':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				fprintf(stderr, "clustd: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'V': printf("clustd " CLUSTD_VERSION "\n"); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "clustd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1; /* go on */
+}
+
+/* Loads and fully validates a config. Errors go to the log prefixed with
+ * `prefix`, or plain to stderr when prefix is NULL (-t). NULL when invalid. */
+static struct clustd_config *load_config(const char *path, const char *prefix)
+{
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = {0};
+
+	if (conf_load(path, &cfg, &errs) == 0 && conf_check_scripts(cfg, &errs) == 0) {
+		conf_errors_free(&errs);
+		return cfg;
+	}
+	for (size_t i = 0; i < errs.n; i++) {
+		if (prefix)
+			log_err("%s%s", prefix, errs.msgs[i]);
+		else
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+	}
+	conf_errors_free(&errs);
+	conf_free(cfg);
+	return NULL;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	log_err("cannot create %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* The pid file doubles as the single-instance lock for this config. */
+static int write_pidfile(struct daemon *d)
+{
+	char buf[32];
+
+	d->pid_fd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd < 0) {
+		log_err("cannot open pid file %s: %s", d->pidfile, strerror(errno));
+		return -1;
+	}
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(d->pid_fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		log_err("already running (pid file %s is locked, pid %s)", d->pidfile,
+			n > 0 ? strtok(buf, "\n") : "?");
+		close(d->pid_fd);
+		d->pid_fd = -1;
+		return -1;
+	}
+	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(d->pid_fd, 0) < 0 || write(d->pid_fd, buf, (size_t)len) != len) {
+		log_err("cannot write pid file %s: %s", d->pidfile, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_pidfile(struct daemon *d)
+{
+	if (d->pid_fd < 0)
+		return;
+	unlink(d->pidfile);
+	close(d->pid_fd);
+	d->pid_fd = -1;
+}
+
+/* After the Shutdown event, wait for stop scripts (bounded), then leave. */
+static void shutdown_poll(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = loop_now();
+
+	if (clustd_scripts_idle(d->c) || now >= d->shutdown_deadline) {
+		if (!clustd_scripts_idle(d->c))
+			log_warn("stop scripts still running at the shutdown deadline: killing them");
+		loop_stop(d->loop);
+		return;
+	}
+	loop_timer_arm(d->loop, &d->shutdown_timer, now + SHUTDOWN_POLL_US);
+}
+
+static void on_terminate(void *arg, int signo)
+{
+	struct daemon *d = arg;
+
+	if (d->shutdown_deadline)
+		return;
+	log_notice("%s received: shutting down", strsignal(signo));
+	sd_notify(0, "STOPPING=1");
+	clustd_shutdown(d->c);
+	d->shutdown_deadline = loop_now() +
+		(clustd_max_notify_timeout(d->c) + SHUTDOWN_GRACE_MS) * 1000ull;
+	d->shutdown_timer.fn = shutdown_poll;
+	d->shutdown_timer.arg = d;
+	shutdown_poll(d);
+}
+
+static void on_reload(void *arg, int signo)
+{
+	struct daemon *d = arg;
+	const char *path = clustd_config(d->c)->path;
+
+	(void)signo;
+	if (d->shutdown_deadline)
+		return;
+	sd_notify(0, "RELOADING=1");
+	log_notice("reload: reading %s", path);
+	struct clustd_config *cfg = load_config(path, "reload failed: ");
+	if (cfg) {
+		clustd_reload(d->c, cfg);
+		log_notice("reload: config applied");
+	} else {
+		log_err("reload failed: keeping the running config");
+	}
+	sd_notify(0, "READY=1");
+}
+
+static int run(struct daemon *d, struct clustd_config *cfg)
+{
+	d->loop = loop_new();
+	if (!d->loop) {
+		conf_free(cfg);
+		return 1;
+	}
+	loop_add_signal(d->loop, SIGTERM, on_terminate, d);
+	loop_add_signal(d->loop, SIGINT, on_terminate, d);
+	loop_add_signal(d->loop, SIGHUP, on_reload, d);
+	d->c = clustd_new(d->loop, cfg);
+	if (!d->c)
+		return 1;
+	clustd_start(d->c);
+	sd_notify(0, "READY=1");
+	log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
+		   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);
+	int rc = loop_run(d->loop) < 0 ? 1 : 0;
+	loop_timer_cancel(d->loop, &d->shutdown_timer);
+	log_notice("stopped");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {.pid_fd = -1};
+	int rc = parse_options(argc, argv, &d.opt);
+
+	if (rc >= 0)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	/* Until we daemonize, problems belong on the terminal that started us. */
+	log_init("clustd", true, d.opt.log_level);
+	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "");
+	if (!cfg)
+		return 1;
+	if (d.opt.check_only) {
+		printf("%s: configuration OK (%zu instance(s))\n", cfg->path, cfg->ninstances);
+		conf_free(cfg);
+		return 0;
+	}
+	if (!d.opt.foreground && daemon(0, 0) < 0) {
+		log_err("cannot daemonize: %s", strerror(errno));
+		conf_free(cfg);
+		return 1;
+	}
+	log_init("clustd", d.opt.foreground, d.opt.log_level);
+	if (d.opt.pidfile)
+		d.pidfile = strdup(d.opt.pidfile);
+	else if (asprintf(&d.pidfile, "%s/clustd.pid", cfg->node.run_dir) < 0)
+		d.pidfile = NULL;
+	if (!d.pidfile || make_dir(cfg->node.run_dir) < 0 || make_dir(cfg->node.state_dir) < 0 ||
+	    write_pidfile(&d) < 0) {
+		conf_free(cfg);
+		free(d.pidfile);
+		return 1;
+	}
+	rc = run(&d, cfg);
+	clustd_free(d.c);
+	loop_free(d.loop);
+	remove_pidfile(&d);
+	free(d.pidfile);
+	return rc;
+}

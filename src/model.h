@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* model.h - the validated configuration: what conf.c produces and the rest
+ * of the daemon consumes. Plain data, no behaviour. Times are milliseconds. */
+#ifndef CLUSTD_MODEL_H
+#define CLUSTD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define CLUSTD_MAX_VIPS 64     /* fits one advert in a 1500-byte MTU for v6 */
+#define CLUSTD_MAX_PEERS 32
+#define CLUSTD_NAME_MAX 64
+
+#define CLUSTD_DEFAULT_CONFIG "/etc/clustd.conf"
+#define CLUSTD_DEFAULT_STATE_DIR "/var/lib/clustd"
+#define CLUSTD_DEFAULT_RUN_DIR "/run/clustd"
+
+/* Notify scripts (keepalived notify_master & co). NULL = not set. */
+struct notify_conf {
+	char *master;
+	char *backup;
+	char *fault;
+	char *stop;
+	char *any;           /* keepalived's generic "notify" */
+	uint32_t timeout_ms; /* kill the process group after this; default 10000 */
+};
+
+struct instance_conf {
+	char *name;
+	char *interface;
+	int line;                 /* config line of the instance, for messages */
+	uint8_t vrid;             /* 1..255 */
+	uint8_t priority;         /* 1..255; 255 = address owner; default 100 */
+	uint8_t version;          /* 2 or 3; default 3 */
+	sa_family_t family;       /* AF_INET or AF_INET6, taken from the VIPs */
+	uint32_t advert_interval_ms; /* v3: multiple of 10, 10..40950; v2: multiple of 1000, 1000..255000; default 1000 */
+	bool preempt;             /* default true */
+	uint32_t preempt_delay_ms;/* default 0 */
+	bool checksum_pseudo_header; /* v3 IPv4: include the pseudo-header (RFC 9568); default true */
+
+	size_t nvips;             /* 1..CLUSTD_MAX_VIPS, all of one family */
+	struct vip vips[CLUSTD_MAX_VIPS];
+
+	/* Unicast mode: when npeers > 0 adverts go to each peer instead of
+	 * the multicast group; unicast_source unset = the interface primary. */
+	struct ip_addr unicast_source;
+	size_t npeers;
+	struct ip_addr peers[CLUSTD_MAX_PEERS];
+
+	uint32_t garp_repeat;     /* gratuitous ARPs / NAs per burst on becoming master; default 5 */
+	uint32_t garp_interval_ms;/* gap between them; default 10 */
+	uint32_t garp_master_delay_ms; /* second burst after this; 0 = none; default 5000 */
+	uint32_t garp_refresh_ms; /* periodic burst while master; 0 = off (default) */
+
+	struct notify_conf notify;
+};
+
+struct node_conf {
+	char *name;       /* default: the host name */
+	char *state_dir;  /* default CLUSTD_DEFAULT_STATE_DIR */
+	char *run_dir;    /* default CLUSTD_DEFAULT_RUN_DIR; holds clustd.pid */
+};
+
+struct clustd_config {
+	char *path;                   /* file it was read from */
+	struct node_conf node;
+	size_t ninstances;
+	struct instance_conf *instances;
+};
+
+#endif

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* netlink.c - interfaces and addresses through rtnetlink.
+ * Requests (link facts, address add/del/dump) are synchronous libnl-route-3
+ * round trips; the link watch is a non-blocking libmnl socket subscribed to
+ * RTMGRP_LINK and driven by the event loop. */
+#include "netlink.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+
+#include "log.h"
+
+struct nlk {
+	struct nl_sock *sk;
+};
+
+/* libnl reports its own error codes; callers of this module get -errno. */
+static int nle_to_errno(int nle)
+{
+	switch (abs(nle)) {
+	case NLE_SUCCESS: return 0;
+	case NLE_INTR: return EINTR;
+	case NLE_BAD_SOCK: return EBADF;
+	case NLE_AGAIN: return EAGAIN;
+	case NLE_NOMEM: return ENOMEM;
+	case NLE_EXIST: return EEXIST;
+	case NLE_INVAL: return EINVAL;
+	case NLE_RANGE: return ERANGE;
+	case NLE_MSGSIZE: return EMSGSIZE;
+	case NLE_OPNOTSUPP: return EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND: return ENOENT;
+	case NLE_NOADDR: return EADDRNOTAVAIL;
+	case NLE_BUSY: return EBUSY;
+	case NLE_PROTO_MISMATCH: return EPROTONOSUPPORT;
+	case NLE_NOACCESS: return EACCES;
+	case NLE_PERM: return EPERM;
+	case NLE_NODEV: return ENODEV;
+	case NLE_DUMP_INTR: return EINTR;
+	default: return EIO;
+	}
+}
+
+/* Log a failed libnl call and convert its code. */
+static int nl_fail(int nle, const char *what, int ifindex)
+{
+	log_err("netlink: %s on ifindex %d: %s", what, ifindex, nl_geterror(nle));
+	return -nle_to_errno(nle);
+}
+
+struct nlk *nlk_open(void)
+{
+	struct nlk *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		log_err("netlink: out of memory");
+		return NULL;
+	}
+	n->sk = nl_socket_alloc();
+	if (!n->sk) {
+		log_err("netlink: cannot allocate a libnl socket");
+		free(n);
+		return NULL;
+	}
+	int err = nl_connect(n->sk, NETLINK_ROUTE);
+	if (err < 0) {
+		log_err("netlink: cannot connect: %s", nl_geterror(err));
+		nl_socket_free(n->sk);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void nlk_close(struct nlk *n)
+{
+	if (!n)
+		return;
+	nl_socket_free(n->sk); /* closes the socket too */
+	free(n);
+}
+
+int nlk_ifindex(struct nlk *n, const char *ifname)
+{
+	struct rtnl_link *link = NULL;
+
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
+		return 0;
+	if (rtnl_link_get_kernel(n->sk, 0, ifname, &link) < 0)
+		return 0;
+	int ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return ifindex;
+}
+
+static int get_link(struct nlk *n, int ifindex, struct rtnl_link **link)
+{
+	if (ifindex <= 0)
+		return -ENODEV;
+	int err = rtnl_link_get_kernel(n->sk, ifindex, NULL, link);
+	if (err < 0)
+		return nl_fail(err, "link query", ifindex);
+	return 0;
+}
+
+int nlk_link_mac(struct nlk *n, int ifindex, uint8_t mac[6])
+{
+	struct rtnl_link *link;
+	int err = get_link(n, ifindex, &link);
+
+	if (err)
+		return err;
+	struct nl_addr *lladdr = rtnl_link_get_addr(link);
+	if (!lladdr || nl_addr_get_len(lladdr) != 6) {
+		log_err("netlink: ifindex %d has no Ethernet address", ifindex);
+		err = -EAFNOSUPPORT;
+	} else {
+		memcpy(mac, nl_addr_get_binary_addr(lladdr), 6);
+	}
+	rtnl_link_put(link);
+	return err;
+}
+
+int nlk_link_is_up(struct nlk *n, int ifindex, bool *up)
+{
+	struct rtnl_link *link;
+	int err = get_link(n, ifindex, &link);
+
+	if (err)
+		return err;
+	unsigned flags = rtnl_link_get_flags(link);
+	/* The kernel sets IFF_RUNNING only while the link is operationally up. */
+	*up = (flags & IFF_UP) && (flags & IFF_RUNNING);
+	rtnl_link_put(link);
+	return 0;
+}
+
+/* A libnl address object for vip on ifindex (local address + prefix). */
+static int vip_to_rtnl(int ifindex, const struct vip *vip, struct rtnl_addr **out)
+{
+	size_t len = ip_addr_len(&vip->addr);
+
+	if (len == 0 || vip->prefixlen == 0 || vip->prefixlen > len * 8 || ifindex <= 0)
+		return -EINVAL;
+	struct nl_addr *local = nl_addr_build(vip->addr.family, vip->addr.u.bytes, len);
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	if (!local || !a) {
+		nl_addr_put(local);
+		rtnl_addr_put(a);
+		return -ENOMEM;
+	}
+	nl_addr_set_prefixlen(local, vip->prefixlen);
+	rtnl_addr_set_ifindex(a, ifindex);
+	int err = rtnl_addr_set_local(a, local);
+	nl_addr_put(local); /* a holds its own reference */
+	if (err < 0) {
+		rtnl_addr_put(a);
+		return -nle_to_errno(err);
+	}
+	*out = a;
+	return 0;
+}
+
+static int vip_bad(const struct vip *vip, int ifindex, const char *what, int err)
+{
+	char buf[VIP_STRLEN];
+
+	log_err("netlink: cannot %s %s on ifindex %d: %s", what, vip_str(vip, buf),
+		ifindex, strerror(-err));
+	return err;
+}
+
+int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lifetime_s)
+{
+	struct rtnl_addr *a;
+	int err = vip_to_rtnl(ifindex, vip, &a);
+
+	if (err)
+		return vip_bad(vip, ifindex, "build address", err);
+	if (vip->addr.family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD); /* usable at once, no DAD wait */
+	if (lifetime_s > 0) {
+		rtnl_addr_set_valid_lifetime(a, lifetime_s);
+		rtnl_addr_set_preferred_lifetime(a, lifetime_s);
+	}
+	/* NLM_F_REPLACE: an address already there is updated (its lifetimes
+	 * refreshed) instead of failing with EEXIST. */
+	err = rtnl_addr_add(n->sk, a, NLM_F_REPLACE);
+	rtnl_addr_put(a);
+	if (err < 0) {
+		char buf[VIP_STRLEN];
+		log_err("netlink: add %s on ifindex %d: %s", vip_str(vip, buf), ifindex,
+			nl_geterror(err));
+		return -nle_to_errno(err);
+	}
+	return 0;
+}
+
+int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip)
+{
+	struct rtnl_addr *a;
+	int err = vip_to_rtnl(ifindex, vip, &a);
+
+	if (err)
+		return vip_bad(vip, ifindex, "build address", err);
+	err = rtnl_addr_delete(n->sk, a, 0);
+	rtnl_addr_put(a);
+	/* The kernel says EADDRNOTAVAIL (NLE_NOADDR) for an absent address. */
+	if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (err < 0) {
+		char buf[VIP_STRLEN];
+		log_err("netlink: delete %s on ifindex %d: %s", vip_str(vip, buf), ifindex,
+			nl_geterror(err));
+		return -nle_to_errno(err);
+	}
+	return 0;
+}
+
+/* Copy the local address of a into out; false if it has none usable. */
+static bool rtnl_local(struct rtnl_addr *a, struct ip_addr *out)
+{
+	struct nl_addr *local = rtnl_addr_get_local(a);
+
+	if (!local)
+		return false;
+	int family = nl_addr_get_family(local);
+	unsigned len = nl_addr_get_len(local);
+	if (!((family == AF_INET && len == 4) || (family == AF_INET6 && len == 16)))
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->family = (sa_family_t)family;
+	memcpy(out->u.bytes, nl_addr_get_binary_addr(local), len);
+	return true;
+}
+
+/* One dump of every address the kernel has (all links, all families). */
+static int addr_dump(struct nlk *n, int ifindex, struct nl_cache **cache)
+{
+	int err = rtnl_addr_alloc_cache(n->sk, cache);
+
+	if (err < 0)
+		return nl_fail(err, "address dump", ifindex);
+	return 0;
+}
+
+bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip)
+{
+	struct nl_cache *cache;
+	bool found = false;
+
+	if (addr_dump(n, ifindex, &cache))
+		return false;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !found;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct ip_addr local;
+
+		found = rtnl_addr_get_ifindex(a) == ifindex &&
+			rtnl_addr_get_prefixlen(a) == vip->prefixlen &&
+			rtnl_local(a, &local) && ip_addr_equal(&local, &vip->addr);
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+static bool in_skip_list(const struct ip_addr *ip, const struct vip *skip, size_t nskip)
+{
+	for (size_t i = 0; i < nskip; i++)
+		if (ip_addr_equal(ip, &skip[i].addr))
+			return true;
+	return false;
+}
+
+/* Is a (already known to be on the link, of the family) a candidate
+ * primary? IPv4: not secondary. IPv6: link-local; *tentative tells the
+ * caller when a link-local was seen but cannot be used yet. */
+static bool primary_candidate(struct rtnl_addr *a, const struct ip_addr *ip,
+			      bool *tentative)
+{
+	unsigned flags = rtnl_addr_get_flags(a);
+
+	if (ip->family == AF_INET)
+		return !(flags & IFA_F_SECONDARY);
+	if (!ip_addr_is_linklocal6(ip))
+		return false;
+	/* The kernel refuses a tentative or DAD-failed source address. */
+	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) {
+		*tentative = true;
+		return false;
+	}
+	return true;
+}
+
+int nlk_primary_addr(struct nlk *n, int ifindex, sa_family_t family,
+		     const struct vip *skip, size_t nskip, struct ip_addr *out)
+{
+	struct nl_cache *cache;
+	bool found = false, tentative = false;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	int err = addr_dump(n, ifindex, &cache);
+	if (err)
+		return err;
+	/* The cache keeps the kernel's order, which lists primaries first. */
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !found;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct ip_addr ip;
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !rtnl_local(a, &ip) ||
+		    ip.family != family || in_skip_list(&ip, skip, nskip))
+			continue;
+		if (primary_candidate(a, &ip, &tentative)) {
+			*out = ip;
+			found = true;
+		}
+	}
+	nl_cache_free(cache);
+	if (found)
+		return 0;
+	/* -EAGAIN: a link-local exists but is still in DAD; try again later. */
+	return tentative ? -EAGAIN : -ENOENT;
+}
+
+/* ---- link watch ---------------------------------------------------- */
+
+/* Bounds the work done per wakeup so one busy socket cannot starve the loop. */
+#define WATCH_MAX_READS 64
+#define WATCH_RCVBUF (1 << 20)
+/* Big enough for any RTM_NEWLINK (a link with many VFs exceeds a page). */
+#define WATCH_BUF 32768
+
+struct nlk_watch {
+	struct loop *loop;
+	struct mnl_socket *nl;
+	int fd;
+	nlk_link_fn fn;
+	void *arg;
+	bool in_dispatch; /* fn may close the watch: free after the reads */
+	bool closed;
+	unsigned long long last_err_ms;
+	uint8_t buf[WATCH_BUF];
+};
+
+static int watch_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlk_watch *w = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (w->closed)
+		return MNL_CB_STOP;
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	/* Bridge port events (AF_BRIDGE) come on the same group; a port
+	 * leaving a bridge is an RTM_DELLINK there, not a removed link. */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return MNL_CB_OK;
+	bool up = nlh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP) &&
+		  (ifi->ifi_flags & IFF_RUNNING);
+	w->fn(w->arg, ifi->ifi_index, up);
+	return MNL_CB_OK;
+}
+
+static void watch_free(struct nlk_watch *w)
+{
+	mnl_socket_close(w->nl);
+	free(w);
+}
+
+static void watch_read(void *arg, uint32_t events)
+{
+	struct nlk_watch *w = arg;
+
+	(void)events;
+	w->in_dispatch = true;
+	for (int i = 0; i < WATCH_MAX_READS && !w->closed; i++) {
+		ssize_t len = mnl_socket_recvfrom(w->nl, w->buf, sizeof(w->buf));
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0 && (errno == ENOBUFS || errno == ENOSPC)) {
+			/* The kernel dropped notifications (ENOBUFS) or one did
+			 * not fit (ENOSPC): some link states are unknown now.
+			 * ifindex 0 tells the caller to re-query every link. */
+			log_warn("netlink: link watch %s, resynchronising",
+				 errno == ENOBUFS ? "overrun" : "message too big");
+			w->fn(w->arg, 0, false);
+			continue;
+		}
+		if (len < 0) {
+			if (errno != EAGAIN)
+				log_ratelimited(&w->last_err_ms, 10000, LOG_ERR,
+						"netlink: link watch read: %s", strerror(errno));
+			break;
+		}
+		if (mnl_cb_run(w->buf, (size_t)len, 0, 0, watch_msg, w) == MNL_CB_ERROR)
+			log_ratelimited(&w->last_err_ms, 10000, LOG_WARNING,
+					"netlink: bad link notification: %s", strerror(errno));
+	}
+	w->in_dispatch = false;
+	if (w->closed)
+		watch_free(w);
+}
+
+struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
+{
+	struct nlk_watch *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		log_err("netlink: out of memory");
+		return NULL;
+	}
+	w->loop = l;
+	w->fn = fn;
+	w->arg = arg;
+	w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!w->nl) {
+		log_err("netlink: link watch socket: %s", strerror(errno));
+		free(w);
+		return NULL;
+	}
+	w->fd = mnl_socket_get_fd(w->nl);
+	/* A roomy buffer makes an overrun (ENOBUFS) unlikely during bursts. */
+	int rcvbuf = WATCH_RCVBUF;
+	if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		log_warn("netlink: link watch SO_RCVBUF: %s", strerror(errno));
+	if (mnl_socket_bind(w->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+		log_err("netlink: link watch bind: %s", strerror(err));
+		watch_free(w);
+		errno = err;
+		return NULL;
+	}
+	if (loop_add_fd(l, w->fd, EPOLLIN, watch_read, w) < 0) {
+		log_err("netlink: link watch: cannot register with the loop");
+		watch_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void nlk_watch_close(struct nlk_watch *w)
+{
+	if (!w || w->closed)
+		return;
+	loop_del_fd(w->loop, w->fd);
+	w->closed = true;
+	if (!w->in_dispatch)
+		watch_free(w);
+}

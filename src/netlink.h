@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* netlink.h - the kernel's view of interfaces and addresses.
+ * Address changes and look-ups go through libnl-route-3; the link watch
+ * (RTMGRP_LINK notifications) is a libmnl socket on the event loop.
+ * Requests are synchronous netlink round trips to the kernel (sub-ms). */
+#ifndef CLUSTD_NETLINK_H
+#define CLUSTD_NETLINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "loop.h"
+
+struct nlk;
+
+struct nlk *nlk_open(void);
+void nlk_close(struct nlk *n);
+
+/* Interface index of name, or 0 when there is none. */
+int nlk_ifindex(struct nlk *n, const char *ifname);
+
+/* Link facts: MAC address (6 bytes) and whether it is IFF_UP and carrier on
+ * (IFF_RUNNING / oper up). Return 0 or -errno. */
+int nlk_link_mac(struct nlk *n, int ifindex, uint8_t mac[6]);
+int nlk_link_is_up(struct nlk *n, int ifindex, bool *up);
+
+/* Add vip to the interface (IFA_F_NODAD for IPv6, so it is usable at once).
+ * lifetime_s 0 = permanent; otherwise valid = preferred = lifetime_s.
+ * Adding an address already present refreshes it and succeeds.
+ * Returns 0 or -errno. */
+int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lifetime_s);
+/* Remove vip; an address that is not there is success. 0 or -errno. */
+int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip);
+/* Is vip (address and prefix length) on the interface? */
+bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip);
+
+/* The interface's primary address of family: for IPv4 the first
+ * non-secondary address that is not one of skip[0..nskip); for IPv6 the
+ * link-local address. Returns 0 or -ENOENT / -errno. */
+int nlk_primary_addr(struct nlk *n, int ifindex, sa_family_t family,
+		     const struct vip *skip, size_t nskip, struct ip_addr *out);
+
+/* Link watch: calls fn(arg, ifindex, up) for every RTM_NEWLINK/DELLINK the
+ * kernel reports (up = admin up and carrier; a deleted link is down). */
+typedef void (*nlk_link_fn)(void *arg, int ifindex, bool up);
+struct nlk_watch;
+struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg);
+void nlk_watch_close(struct nlk_watch *w);
+
+#endif

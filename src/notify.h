@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* notify.h - what a notify script is told about a transition: the
+ * keepalived-compatible argv and clustd's CLUSTD_* environment. Pure. */
+#ifndef CLUSTD_NOTIFY_H
+#define CLUSTD_NOTIFY_H
+
+#include "fsm.h"
+#include "model.h"
+
+#define NOTIFY_ARGC 5
+#define NOTIFY_ENVC 5
+
+struct notify_msg {
+	char *argv[NOTIFY_ARGC + 1];  /* script, INSTANCE, name, STATE, prio, NULL */
+	char *env[NOTIFY_ENVC + 1];   /* CLUSTD_INSTANCE=... , NULL */
+};
+
+/* The state word scripts see: MASTER, BACKUP, FAULT, or STOP for INIT
+ * (the daemon stopping the instance). */
+const char *notify_state_word(enum vrrp_state s);
+
+/* The script for a transition into state `to` (NULL if none configured). */
+const char *notify_script_for(const struct notify_conf *n, enum vrrp_state to);
+
+/* Fill msg for script; heap strings, release with notify_msg_free. */
+void notify_msg_build(struct notify_msg *msg, const char *script,
+		      const struct instance_conf *ic, enum vrrp_state from,
+		      enum vrrp_state to, unsigned priority, const char *reason);
+void notify_msg_free(struct notify_msg *msg);
+
+#endif

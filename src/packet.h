@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* packet.h - VRRP advertisement codec: RFC 5798 (v3) and RFC 3768 (v2).
+ * Pure: no I/O, no clock, no globals. Everything that can make a received
+ * advert invalid is a named drop reason with its own counter. */
+#ifndef CLUSTD_PACKET_H
+#define CLUSTD_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define VRRP_PROTO 112
+#define VRRP_TYPE_ADVERT 1
+#define VRRP_TTL 255
+#define VRRP_MAX_ADDRS 64
+#define VRRP_V2_AUTH_LEN 8
+#define VRRP_HDR_LEN 8
+#define VRRP_MCAST4 "224.0.0.18"
+#define VRRP_MCAST6 "ff02::12"
+/* Largest message we build or accept: header + 64 IPv6 addresses. */
+#define VRRP_MAX_PKT (VRRP_HDR_LEN + VRRP_MAX_ADDRS * 16 + VRRP_V2_AUTH_LEN)
+
+/* Why a received advert was discarded. VRRP_OK (0) = accepted.
+ * Order is ABI for the counters: append only. */
+enum vrrp_drop {
+	VRRP_OK = 0,
+	VRRP_DROP_TTL,          /* IPv4 TTL / IPv6 hop limit != 255 (§7.1) */
+	VRRP_DROP_VERSION,      /* version not 2/3 or not the instance's */
+	VRRP_DROP_TYPE,         /* type != 1 (ADVERTISEMENT) */
+	VRRP_DROP_LENGTH,       /* truncated, oversize, or length != count */
+	VRRP_DROP_CHECKSUM,     /* bad checksum */
+	VRRP_DROP_VRID,         /* no instance with this VRID on the interface */
+	VRRP_DROP_INTERVAL,     /* v3 Max Adver Int 0 (RFC 9568) */
+	VRRP_DROP_NADDR,        /* address count 0 */
+	VRRP_DROP_AUTH,         /* v2 auth type != 0 */
+	VRRP_DROP_INTERVAL_MISMATCH, /* v2 interval != local (RFC 3768 §7.1) */
+	VRRP_DROP_ADDR_MISMATCH,/* v2 address list != local from a non-owner */
+	VRRP_DROP_OWNER,        /* we are the address owner (prio 255) */
+	VRRP_DROP_FAMILY,       /* v2 over IPv6, or mixed families */
+	VRRP_DROP_SELF,         /* our own advert looped back */
+	VRRP_DROP__COUNT
+};
+
+/* Short snake_case name for counters and metrics ("bad_ttl", ...). */
+const char *vrrp_drop_name(enum vrrp_drop d);
+/* Human sentence for logs ("TTL is not 255", ...). */
+const char *vrrp_drop_text(enum vrrp_drop d);
+
+/* A decoded (or to-be-encoded) advertisement. interval_cs is always in
+ * centiseconds: v2's whole seconds are converted on the way in and out. */
+struct vrrp_advert {
+	uint8_t version;      /* 2 or 3 */
+	uint8_t type;         /* VRRP_TYPE_ADVERT */
+	uint8_t vrid;
+	uint8_t priority;
+	uint16_t interval_cs; /* v3: 12 bits; v2: seconds * 100 */
+	uint8_t auth_type;    /* v2 only; 0 */
+	uint8_t naddr;
+	struct ip_addr addrs[VRRP_MAX_ADDRS];
+};
+
+/* What the socket layer knows about one received datagram. */
+struct vrrp_rx {
+	sa_family_t family;     /* AF_INET / AF_INET6 */
+	struct ip_addr src;     /* IP source */
+	struct ip_addr dst;     /* IP destination (group or unicast) */
+	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = unknown */
+	const uint8_t *data;    /* the VRRP message, IP header stripped */
+	size_t len;
+};
+
+/* Internet checksum (RFC 1071) over an optional pseudo-header and data. */
+uint16_t vrrp_checksum(sa_family_t family, const struct ip_addr *src,
+		       const struct ip_addr *dst, bool pseudo_header,
+		       const uint8_t *data, size_t len);
+
+/* Build adv into buf (cap bytes). src/dst are the IP addresses the packet
+ * will carry: they enter the checksum for v3 when pseudo_header is true
+ * (always for IPv6; a switch for IPv4; never for v2).
+ * Returns the message length, or 0 if adv is invalid or cap is too small. */
+size_t vrrp_encode(const struct vrrp_advert *adv, sa_family_t family,
+		   const struct ip_addr *src, const struct ip_addr *dst,
+		   bool pseudo_header, uint8_t *buf, size_t cap);
+
+/* Decode and validate what can be checked without knowing the instance:
+ * TTL, version (2/3), type, length vs count, checksum, zero interval, zero
+ * count, v2 auth type, v2 over IPv6. Returns VRRP_OK and fills out, or the
+ * first drop reason (out is then unspecified). */
+enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
+			   struct vrrp_advert *out);
+
+/* What an instance expects of adverts for its VRID. */
+struct vrrp_expect {
+	uint8_t version;
+	uint8_t priority;         /* local effective priority */
+	uint16_t interval_cs;     /* local Advertisement_Interval */
+	uint8_t naddr;
+	const struct ip_addr *addrs;
+};
+
+/* Per-instance receive rules (RFC 5798 §7.1, RFC 3768 §7.1). Returns the
+ * drop reason or VRRP_OK; *addr_mismatch is set when the address list
+ * differs but the packet is still accepted (v3 only logs it). */
+enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,
+			  bool *addr_mismatch);
+
+#endif

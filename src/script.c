@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* script.c - serial queues of scripts, spawned with posix_spawn into their
+ * own process group, reaped through the loop's SIGCHLD, killed (whole
+ * group) at their timeout. */
+#include "script.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+extern char **environ;
+
+/* At shutdown, how long we keep reaping the groups we just killed. */
+#define SHUTDOWN_REAP_MS 100
+
+struct script_job {
+	struct script_runner *r;
+	struct script_queue *q;   /* NULL once its queue is freed (orphan) */
+	char *label;              /* the queue's name, for log lines */
+	char *path;
+	char **argv;
+	char **env;               /* extra "K=V" entries, may be NULL */
+	uint32_t timeout_ms;
+	pid_t pid;                /* > 0 while the process exists */
+	int spawn_errno;          /* != 0 when it could not be started */
+	bool timed_out;
+	uint64_t start_us;
+	struct loop_timer timer;  /* timeout, or the deferred spawn failure */
+	struct script_job *next;  /* queue's pending list or runner's running list */
+};
+
+struct script_queue {
+	struct script_runner *r;
+	char *name;
+	struct script_job *pending, **pending_tail;
+	struct script_job *running;
+	script_done_fn done_fn;
+	void *done_arg;
+	struct script_queue *next;
+};
+
+struct script_runner {
+	struct loop *l;
+	struct script_queue *queues;
+	struct script_job *running; /* every started job, orphans included */
+};
+
+/* ---- copies ---- */
+
+static char **strv_dup(char *const v[])
+{
+	size_t n = 0;
+	char **copy;
+
+	while (v[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = strdup(v[i]);
+		if (!copy[i]) {
+			while (i--)
+				free(copy[i]);
+			free(copy);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
+static void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+static void job_free(struct script_job *j)
+{
+	free(j->label);
+	free(j->path);
+	strv_free(j->argv);
+	strv_free(j->env);
+	free(j);
+}
+
+/* ---- environment ---- */
+
+static size_t env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+static bool env_same_name(const char *a, const char *b)
+{
+	size_t n = env_name_len(a);
+
+	return n == env_name_len(b) && !strncmp(a, b, n);
+}
+
+/* Is entry overridden by one of extra[from...]? */
+static bool env_overridden(const char *entry, char **extra, size_t from)
+{
+	for (size_t i = from; extra && extra[i]; i++)
+		if (env_same_name(entry, extra[i]))
+			return true;
+	return false;
+}
+
+/* environ plus the extras; an extra replaces an inherited entry (or an
+ * earlier extra) of the same name, and a bare "K" (no '=') removes K.
+ * Holds pointers only: free the array, not the strings. */
+static char **env_merge(char **extra)
+{
+	size_t n_env = 0, n_extra = 0, n = 0;
+	char **out;
+
+	while (environ && environ[n_env])
+		n_env++;
+	while (extra && extra[n_extra])
+		n_extra++;
+	out = calloc(n_env + n_extra + 1, sizeof(*out));
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n_env; i++)
+		if (!env_overridden(environ[i], extra, 0))
+			out[n++] = environ[i];
+	for (size_t i = 0; i < n_extra; i++)
+		if (strchr(extra[i], '=') && !env_overridden(extra[i], extra, i + 1))
+			out[n++] = extra[i];
+	return out;
+}
+
+/* ---- spawning ---- */
+
+/* The child gets its own process group (so a timeout can kill all it
+ * started), stdin from /dev/null, an empty signal mask and default
+ * dispositions (we block signals for signalfd), and none of our
+ * descriptors beyond stdout/stderr. glibc's posix_spawn reports an exec
+ * failure as its return value. */
+static int spawn(struct script_job *j)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char **envp = env_merge(j->env);
+	int err;
+
+	if (!envp)
+		return ENOMEM;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+					       POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	err = posix_spawn(&j->pid, j->path, &fa, &attr, j->argv, envp);
+	if (err)
+		j->pid = 0;
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	return err;
+}
+
+static void finish(struct script_job *j, int status);
+
+static void on_timeout(void *arg)
+{
+	struct script_job *j = arg;
+
+	if (j->pid <= 0)
+		return;
+	j->timed_out = true;
+	kill(-j->pid, SIGKILL);
+}
+
+/* Reported from the loop, never from inside script_queue_push. */
+static void on_spawn_failed(void *arg)
+{
+	finish(arg, 0);
+}
+
+static void start_next(struct script_queue *q)
+{
+	struct script_runner *r = q->r;
+	struct script_job *j = q->pending;
+
+	if (q->running || !j)
+		return;
+	q->pending = j->next;
+	if (!q->pending)
+		q->pending_tail = &q->pending;
+	j->next = r->running;
+	r->running = j;
+	q->running = j;
+
+	j->start_us = loop_now();
+	j->spawn_errno = spawn(j);
+	if (j->spawn_errno) {
+		j->timer.fn = on_spawn_failed;
+		j->timer.arg = j;
+		loop_timer_arm(r->l, &j->timer, j->start_us);
+	} else if (j->timeout_ms) {
+		j->timer.fn = on_timeout;
+		j->timer.arg = j;
+		loop_timer_arm(r->l, &j->timer, j->start_us + (uint64_t)j->timeout_ms * 1000u);
+	}
+}
+
+/* ---- completion ---- */
+
+static void result_fill(struct script_result *res, const struct script_job *j, int status)
+{
+	memset(res, 0, sizeof(*res));
+	res->path = j->path;
+	res->duration_us = loop_now() - j->start_us;
+	res->exit_code = -1;
+	if (j->spawn_errno) {
+		res->exec_failed = true;
+		res->exit_code = 127;
+	} else if (WIFEXITED(status)) {
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->term_signal = WTERMSIG(status);
+		/* It may have exited on its own just before our kill. */
+		res->timed_out = j->timed_out;
+	}
+}
+
+static void result_log(const struct script_job *j, const struct script_result *res)
+{
+	unsigned long long ms = res->duration_us / 1000u;
+
+	if (res->exec_failed)
+		log_warn("%s: %s could not be executed: %s", j->label, j->path,
+			 strerror(j->spawn_errno));
+	else if (res->timed_out)
+		log_warn("%s: %s killed after timeout of %u ms", j->label, j->path,
+			 j->timeout_ms);
+	else if (res->term_signal)
+		log_warn("%s: %s killed by signal %d", j->label, j->path, res->term_signal);
+	else
+		log_msg(res->exit_code ? LOG_WARNING : LOG_INFO, "%s: %s exited %d after %llu ms",
+			j->label, j->path, res->exit_code, ms);
+}
+
+static void running_unlink(struct script_runner *r, struct script_job *j)
+{
+	for (struct script_job **pp = &r->running; *pp; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			j->next = NULL;
+			return;
+		}
+	}
+}
+
+/* The next job starts before the observer runs, and nothing touches the
+ * queue after it: the observer may push to or free the queue. It must
+ * not free the runner. */
+static void finish(struct script_job *j, int status)
+{
+	struct script_queue *q = j->q;
+	struct script_result res;
+
+	loop_timer_cancel(j->r->l, &j->timer);
+	running_unlink(j->r, j);
+	result_fill(&res, j, status);
+	result_log(j, &res);
+	if (q) {
+		q->running = NULL;
+		start_next(q);
+		if (q->done_fn)
+			q->done_fn(q->done_arg, &res);
+	}
+	job_free(j);
+}
+
+static struct script_job *running_find(struct script_runner *r, pid_t pid)
+{
+	for (struct script_job *j = r->running; j; j = j->next)
+		if (j->pid == pid)
+			return j;
+	return NULL;
+}
+
+static void on_sigchld(void *arg, int signo)
+{
+	struct script_runner *r = arg;
+	int status;
+	pid_t pid;
+
+	(void)signo;
+	/* SIGCHLD coalesces: reap every child that is done. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct script_job *j = running_find(r, pid);
+
+		if (j)
+			finish(j, status);
+		else
+			log_debug("reaped unknown child %ld", (long)pid);
+	}
+}
+
+/* Stands in for a freed runner so the loop never calls into freed memory;
+ * it still reaps whatever child is left. */
+static void on_sigchld_orphaned(void *arg, int signo)
+{
+	(void)arg;
+	(void)signo;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* ---- runner ---- */
+
+struct script_runner *script_runner_new(struct loop *l)
+{
+	struct script_runner *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->l = l;
+	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
+		log_err("script: cannot route SIGCHLD through the loop: %s", strerror(errno));
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Kill every running group, then reap for a short bounded while. */
+static void runner_kill_all(struct script_runner *r)
+{
+	uint64_t give_up = loop_now() + SHUTDOWN_REAP_MS * 1000u;
+	struct script_job *j;
+
+	for (j = r->running; j; j = j->next) {
+		loop_timer_cancel(r->l, &j->timer);
+		if (j->pid > 0)
+			kill(-j->pid, SIGKILL);
+	}
+	for (;;) {
+		bool left = false;
+
+		for (j = r->running; j; j = j->next) {
+			if (j->pid > 0 && waitpid(j->pid, NULL, WNOHANG) != 0)
+				j->pid = 0; /* reaped, or not ours any more */
+			left |= j->pid > 0;
+		}
+		if (!left || loop_now() >= give_up)
+			break;
+		sleep_ms(1);
+	}
+}
+
+void script_runner_free(struct script_runner *r)
+{
+	if (!r)
+		return;
+	runner_kill_all(r);
+	while (r->running) {
+		struct script_job *j = r->running;
+
+		r->running = j->next;
+		job_free(j);
+	}
+	while (r->queues) {
+		r->queues->running = NULL; /* freed just above */
+		script_queue_free(r->queues);
+	}
+	loop_add_signal(r->l, SIGCHLD, on_sigchld_orphaned, NULL);
+	free(r);
+}
+
+bool script_runner_idle(const struct script_runner *r)
+{
+	if (r->running)
+		return false;
+	for (const struct script_queue *q = r->queues; q; q = q->next)
+		if (q->pending)
+			return false;
+	return true;
+}
+
+/* ---- queues ---- */
+
+struct script_queue *script_queue_new(struct script_runner *r, const char *name)
+{
+	struct script_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->name = strdup(name ? name : "script");
+	if (!q->name) {
+		free(q);
+		return NULL;
+	}
+	q->r = r;
+	q->pending_tail = &q->pending;
+	q->next = r->queues;
+	r->queues = q;
+	return q;
+}
+
+void script_queue_free(struct script_queue *q)
+{
+	struct script_queue **pp;
+
+	if (!q)
+		return;
+	for (pp = &q->r->queues; *pp; pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	}
+	while (q->pending) {
+		struct script_job *j = q->pending;
+
+		q->pending = j->next;
+		job_free(j);
+	}
+	/* The running job stays with the runner: still reaped and still
+	 * killed at its timeout, but nobody is told about it. */
+	if (q->running)
+		q->running->q = NULL;
+	free(q->name);
+	free(q);
+}
+
+void script_queue_on_done(struct script_queue *q, script_done_fn fn, void *arg)
+{
+	q->done_fn = fn;
+	q->done_arg = arg;
+}
+
+void script_queue_push(struct script_queue *q, const char *path, char *const argv[],
+		       char *const env[], uint32_t timeout_ms)
+{
+	char *const default_argv[] = { (char *)path, NULL };
+	struct script_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		goto oom;
+	j->r = q->r;
+	j->q = q;
+	j->timeout_ms = timeout_ms;
+	j->label = strdup(q->name);
+	j->path = strdup(path);
+	j->argv = strv_dup(argv ? argv : default_argv);
+	j->env = env ? strv_dup(env) : NULL;
+	if (!j->label || !j->path || !j->argv || (env && !j->env))
+		goto oom;
+	*q->pending_tail = j;
+	q->pending_tail = &j->next;
+	start_next(q);
+	return;
+oom:
+	log_err("%s: out of memory, %s not run", q->name, path);
+	if (j)
+		job_free(j);
+}

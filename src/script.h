@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* script.h - run notify scripts without ever blocking the loop.
+ * Each owner (an instance) has a queue: its scripts run one at a time in the
+ * order pushed. Every script runs in its own process group; one still
+ * running at its timeout gets SIGKILL to the whole group. Exit status and
+ * duration are logged. Children are reaped through the loop's SIGCHLD. */
+#ifndef CLUSTD_SCRIPT_H
+#define CLUSTD_SCRIPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+struct script_runner;
+struct script_queue;
+
+/* Outcome of one run, passed to the optional done callback. */
+struct script_result {
+	const char *path;
+	int exit_code;       /* >= 0 when it exited */
+	int term_signal;     /* > 0 when killed by a signal */
+	bool timed_out;      /* we killed it at its timeout */
+	bool exec_failed;    /* could not be started (exit 127 convention) */
+	uint64_t duration_us;
+};
+
+/* Installs a SIGCHLD handler on the loop. */
+struct script_runner *script_runner_new(struct loop *l);
+/* Kills (SIGKILL to the group) whatever still runs, frees all queues. */
+void script_runner_free(struct script_runner *r);
+/* True when no script is running or queued anywhere. */
+bool script_runner_idle(const struct script_runner *r);
+
+/* A serial queue; name is used in log lines ("web: notify ..."). */
+struct script_queue *script_queue_new(struct script_runner *r, const char *name);
+/* Pending jobs are dropped; a running one is left to finish (still reaped,
+ * still killed at its timeout). */
+void script_queue_free(struct script_queue *q);
+
+/* Queue one run of path with argv (argv[0] should be path; NULL-terminated)
+ * and extra environment entries "K=V" (NULL-terminated, may be NULL) added
+ * to the daemon's environment. Copies everything. timeout_ms 0 = none. */
+void script_queue_push(struct script_queue *q, const char *path,
+		       char *const argv[], char *const env[], uint32_t timeout_ms);
+
+/* Optional observer of every finished run (for counters and tests). */
+typedef void (*script_done_fn)(void *arg, const struct script_result *res);
+void script_queue_on_done(struct script_queue *q, script_done_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vrrp_sock.c - raw IP protocol 112 sockets for VRRP adverts.
+ * The kernel builds the IP header on send (we choose source, interface and
+ * TTL/hop limit through socket options and ancillary data); on receive an
+ * IPv4 raw socket hands us the IP header, an IPv6 one does not, so the
+ * hop limit and destination come from ancillary data instead. */
+#include "vrrp_sock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "log.h"
+
+/* Bounds the work per wakeup so a flood cannot starve the other sockets. */
+#define RX_MAX_PER_WAKEUP 64
+/* Any IP datagram fits: nothing reaches the decoder truncated. */
+#define RX_BUF_LEN 65536
+#define RCVBUF_BYTES (256 * 1024)
+
+struct vrrp_sock {
+	struct loop *loop;
+	int fd;
+	int ifindex;
+	sa_family_t family;
+	char ifname[IF_NAMESIZE];
+	vrrp_rx_fn on_rx;
+	void *arg;
+	bool in_dispatch; /* on_rx may close the socket: free after the reads */
+	bool closed;
+	unsigned long long last_err_ms;
+	unsigned long long last_bad_ms;
+	unsigned long long last_tx_err_ms;
+	uint8_t buf[RX_BUF_LEN];
+};
+
+/* setsockopt that logs; returns 0 or -errno. */
+static int sockopt(struct vrrp_sock *s, int level, int name, const char *what,
+		   const void *val, socklen_t len)
+{
+	if (setsockopt(s->fd, level, name, val, len) == 0)
+		return 0;
+	int err = errno;
+	log_err("vrrp: %s on %s: %s", what, s->ifname, strerror(err));
+	return -err;
+}
+
+static int sockopt_int(struct vrrp_sock *s, int level, int name, const char *what, int v)
+{
+	return sockopt(s, level, name, what, &v, sizeof(v));
+}
+
+static int setup_common(struct vrrp_sock *s)
+{
+	int err = sockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE",
+			  s->ifname, (socklen_t)strlen(s->ifname) + 1);
+	if (err)
+		return err;
+	/* Not fatal: the default buffer works, only bursts suffer. */
+	int rcvbuf = RCVBUF_BYTES;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		log_warn("vrrp: SO_RCVBUF on %s: %s", s->ifname, strerror(errno));
+	return 0;
+}
+
+static int setup_v4(struct vrrp_sock *s)
+{
+	struct ip_mreqn mif = { .imr_ifindex = s->ifindex };
+	struct ip_mreqn mreq = { .imr_ifindex = s->ifindex };
+	int err;
+
+	inet_pton(AF_INET, VRRP_MCAST4, &mreq.imr_multiaddr);
+	if ((err = sockopt(s, IPPROTO_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF",
+			   &mif, sizeof(mif))) ||
+	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", VRRP_TTL)) ||
+	    (err = sockopt_int(s, IPPROTO_IP, IP_TTL, "IP_TTL", VRRP_TTL)) ||
+	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", 0)) ||
+	    /* Only the groups joined on this socket, not every group the
+	     * host joined on any interface. */
+	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", 0)) ||
+	    (err = sockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, "join " VRRP_MCAST4,
+			   &mreq, sizeof(mreq))) ||
+	    (err = sockopt_int(s, IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", 1)))
+		return err;
+	return 0;
+}
+
+static int setup_v6(struct vrrp_sock *s)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned)s->ifindex };
+	int err;
+
+	inet_pton(AF_INET6, VRRP_MCAST6, &mreq.ipv6mr_multiaddr);
+	/* No IPV6_CHECKSUM: the codec computes the VRRP checksum itself. */
+	if ((err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF",
+			       s->ifindex)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS",
+			       VRRP_TTL)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS",
+			       VRRP_TTL)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", 0)) ||
+	    (err = sockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, "join " VRRP_MCAST6,
+			   &mreq, sizeof(mreq))) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", 1)))
+		return err;
+	/* Linux >= 4.20; older kernels deliver other sockets' groups too,
+	 * which the VRID and address checks then discard. */
+	int off = 0;
+	if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off)) < 0)
+		log_warn("vrrp: IPV6_MULTICAST_ALL on %s: %s", s->ifname, strerror(errno));
+	return 0;
+}
+
+/* ---- receive ------------------------------------------------------- */
+
+/* Validate the IPv4 header the kernel hands a raw socket and point rx at
+ * the payload. Returns false for anything malformed. */
+static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
+{
+	struct iphdr ip;
+
+	if (n < sizeof(ip))
+		return false;
+	memcpy(&ip, buf, sizeof(ip)); /* buf may be unaligned for iphdr */
+	size_t hlen = (size_t)ip.ihl * 4;
+	size_t total = ntohs(ip.tot_len); /* Linux leaves it in network order */
+	if (ip.version != 4 || hlen < sizeof(ip) || total < hlen || total > n ||
+	    ip.protocol != VRRP_PROTO)
+		return false;
+	rx->ttl = ip.ttl;
+	ip_addr_from_in(&rx->src, (struct in_addr){ .s_addr = ip.saddr });
+	ip_addr_from_in(&rx->dst, (struct in_addr){ .s_addr = ip.daddr });
+	rx->data = buf + hlen;
+	rx->len = total - hlen;
+	return true;
+}
+
+static void cmsgs_v4(struct msghdr *msg, struct vrrp_rx *rx)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			/* The header's destination: same as ip.daddr. */
+			ip_addr_from_in(&rx->dst, pi.ipi_addr);
+		}
+	}
+}
+
+static void cmsgs_v6(struct msghdr *msg, struct vrrp_rx *rx)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_HOPLIMIT) {
+			int hops;
+			memcpy(&hops, CMSG_DATA(c), sizeof(hops));
+			rx->ttl = hops;
+		} else if (c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ip_addr_from_in6(&rx->dst, &pi.ipi6_addr);
+		}
+	}
+}
+
+/* Turn one received datagram into rx; false if it is to be ignored. */
+static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, size_t n,
+			   const struct sockaddr_storage *from, struct vrrp_rx *rx)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->family = s->family;
+	rx->ttl = -1;
+	if (msg->msg_flags & MSG_TRUNC)
+		return false; /* cannot happen with RX_BUF_LEN; be safe */
+	if (s->family == AF_INET) {
+		if (!parse_v4(s->buf, n, rx))
+			return false;
+		cmsgs_v4(msg, rx);
+		return true;
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
+	if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
+		return false;
+	ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
+	rx->data = s->buf;
+	rx->len = n;
+	cmsgs_v6(msg, rx);
+	return true;
+}
+
+/* Read one datagram: 1 handled, 0 nothing left, -1 error. */
+static int receive_one(struct vrrp_sock *s)
+{
+	struct sockaddr_storage from;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} control;
+	struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof(s->buf) };
+	struct msghdr msg = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+
+	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EINTR)
+			return 1;
+		log_ratelimited(&s->last_err_ms, 10000, LOG_ERR, "vrrp: receive on %s: %s",
+				s->ifname, strerror(errno));
+		return -1;
+	}
+	struct vrrp_rx rx;
+	if (!datagram_to_rx(s, &msg, (size_t)n, &from, &rx)) {
+		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
+				"vrrp: malformed %zd-byte datagram on %s ignored", n, s->ifname);
+		return 1;
+	}
+	s->on_rx(s->arg, &rx);
+	return 1;
+}
+
+static void vrrp_sock_free(struct vrrp_sock *s)
+{
+	close(s->fd);
+	free(s);
+}
+
+static void vrrp_sock_readable(void *arg, uint32_t events)
+{
+	struct vrrp_sock *s = arg;
+
+	(void)events;
+	s->in_dispatch = true;
+	for (int i = 0; i < RX_MAX_PER_WAKEUP && !s->closed; i++)
+		if (receive_one(s) <= 0)
+			break;
+	s->in_dispatch = false;
+	if (s->closed)
+		vrrp_sock_free(s);
+}
+
+/* ---- open / close / send ------------------------------------------- */
+
+struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex,
+				 sa_family_t family, vrrp_rx_fn on_rx, void *arg)
+{
+	if ((family != AF_INET && family != AF_INET6) || !ifname ||
+	    strlen(ifname) >= IF_NAMESIZE || ifindex <= 0) {
+		log_err("vrrp: bad socket parameters (%s, ifindex %d)",
+			ifname ? ifname : "no interface", ifindex);
+		return NULL;
+	}
+	struct vrrp_sock *s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_err("vrrp: out of memory");
+		return NULL;
+	}
+	s->loop = l;
+	s->ifindex = ifindex;
+	s->family = family;
+	s->on_rx = on_rx;
+	s->arg = arg;
+	strcpy(s->ifname, ifname);
+	s->fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
+	if (s->fd < 0) {
+		log_err("vrrp: raw socket for %s: %s", ifname, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	if (setup_common(s) || (family == AF_INET ? setup_v4(s) : setup_v6(s))) {
+		vrrp_sock_free(s);
+		return NULL;
+	}
+	if (loop_add_fd(l, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0) {
+		log_err("vrrp: cannot register the %s socket with the loop", ifname);
+		vrrp_sock_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void vrrp_sock_close(struct vrrp_sock *s)
+{
+	if (!s || s->closed)
+		return;
+	loop_del_fd(s->loop, s->fd);
+	s->closed = true;
+	if (!s->in_dispatch)
+		vrrp_sock_free(s);
+}
+
+static ssize_t send_v4(struct vrrp_sock *s, const struct ip_addr *src,
+		       const struct ip_addr *dst, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = dst->u.v4 };
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} control;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = &to, .msg_namelen = sizeof(to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+
+	memset(&control, 0, sizeof(control));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	/* ipi_spec_dst is the source address the kernel puts in the header. */
+	struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->u.v4 };
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	return sendmsg(s->fd, &mh, 0);
+}
+
+static ssize_t send_v6(struct vrrp_sock *s, const struct ip_addr *src,
+		       const struct ip_addr *dst, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = dst->u.v6 };
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = &to, .msg_namelen = sizeof(to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+
+	/* Link-scoped destinations (fe80::/10, ff02::12) need the zone. */
+	if (IN6_IS_ADDR_LINKLOCAL(&dst->u.v6) || IN6_IS_ADDR_MC_LINKLOCAL(&dst->u.v6))
+		to.sin6_scope_id = (uint32_t)s->ifindex;
+	memset(&control, 0, sizeof(control));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+	struct in6_pktinfo pi = { .ipi6_addr = src->u.v6, .ipi6_ifindex = (unsigned)s->ifindex };
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	return sendmsg(s->fd, &mh, 0);
+}
+
+int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src,
+		   const struct ip_addr *dst, const uint8_t *msg, size_t len)
+{
+	char sbuf[IP_ADDR_STRLEN], dbuf[IP_ADDR_STRLEN];
+
+	if (src->family != s->family || dst->family != s->family || len == 0) {
+		log_err("vrrp: cannot send %zu bytes from %s to %s on %s (wrong family)",
+			len, ip_addr_str(src, sbuf), ip_addr_str(dst, dbuf), s->ifname);
+		return -EINVAL;
+	}
+	ssize_t n = s->family == AF_INET ? send_v4(s, src, dst, msg, len)
+					 : send_v6(s, src, dst, msg, len);
+	if (n < 0) {
+		int err = errno;
+		/* Rate-limited: a downed link fails every advert the same way. */
+		log_ratelimited(&s->last_tx_err_ms, 10000, LOG_ERR,
+				"vrrp: send from %s to %s on %s: %s", ip_addr_str(src, sbuf),
+				ip_addr_str(dst, dbuf), s->ifname, strerror(err));
+		return -err;
+	}
+	if ((size_t)n != len) {
+		log_err("vrrp: short send on %s (%zd of %zu bytes)", s->ifname, n, len);
+		return -EIO;
+	}
+	return 0;
+}

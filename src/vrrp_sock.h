@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vrrp_sock.h - raw IP protocol 112 sockets, one per (interface, family),
+ * shared by every instance on that interface. Sends with TTL / hop limit
+ * 255 and multicast loop off; receives with the TTL / hop limit, source and
+ * destination known, and hands each datagram to the on_rx callback. */
+#ifndef CLUSTD_VRRP_SOCK_H
+#define CLUSTD_VRRP_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "loop.h"
+#include "packet.h"
+
+struct vrrp_sock;
+
+typedef void (*vrrp_rx_fn)(void *arg, const struct vrrp_rx *rx);
+
+/* Open, bind to ifname (SO_BINDTODEVICE), join the VRRP group (224.0.0.18 or
+ * ff02::12) on ifindex, and register with the loop. Returns NULL and logs
+ * on failure. */
+struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex,
+				 sa_family_t family, vrrp_rx_fn on_rx, void *arg);
+void vrrp_sock_close(struct vrrp_sock *s);
+
+/* Send one VRRP message (no IP header) from src to dst (the group or a
+ * unicast peer). src must be an address of the interface (for IPv6 the
+ * link-local). Returns 0 or -errno. */
+int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src,
+		   const struct ip_addr *dst, const uint8_t *msg, size_t len);
+
+#endif

@@ -1,0 +1,517 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# t/net/lib.sh - helpers for the clustd namespace integration tests.
+#
+# Source it from a bash test:   . "$(dirname "$0")/lib.sh"
+# It sets -u (not -e). See t/net/README.md for the full API.
+#
+# Safety rules this file enforces for every test:
+#  - all traffic stays inside namespaces named "clt-<id>-<pid>-<name>";
+#    nothing is ever configured in the root namespace;
+#  - everything started is recorded and torn down by PID or by name
+#    on EXIT/INT/TERM (never pkill/killall);
+#  - every wait is bounded in time.
+
+set -u
+
+: "${CLUSTD:=}"
+NET_ID=""
+P=""
+T=""
+NET_HOSTS=""		# host names created by net_host, in creation order
+NET_NAMESPACES=""	# every namespace we created (full names)
+NET_BG_PIDS=""		# background helpers (captures, clients)
+NET_DAEMONS=""		# node names started with clustd_start (dedup'd)
+NET_CLEANED=0
+TAP_N=0
+TAP_PASS=0
+TAP_FAIL=0
+TAP_FAILED_DESCS=()
+
+# ---------------------------------------------------------------- time
+
+now_ms() {
+	# EPOCHREALTIME (bash >= 5) avoids a fork per sample.
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		local t=${EPOCHREALTIME/[.,]/}
+		echo $((t / 1000))
+	else
+		date +%s%3N
+	fi
+}
+
+# wait_until <timeout_s> <cmd...>: poll every 20 ms; 1 on timeout.
+wait_until() {
+	local timeout_s=$1
+	shift
+	local deadline=$(($(now_ms) + ${timeout_s%.*} * 1000))
+	# Accept fractional seconds such as 0.5 too.
+	case $timeout_s in
+	*.*)
+		local frac=${timeout_s#*.}
+		frac=${frac}000
+		deadline=$((deadline + 10#${frac:0:3}))
+		;;
+	esac
+	while :; do
+		"$@" && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# --------------------------------------------------------------- TAP
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_PASS=$((TAP_PASS + 1))
+	echo "ok $TAP_N - $*"
+}
+
+fail() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAIL=$((TAP_FAIL + 1))
+	TAP_FAILED_DESCS+=("$*")
+	echo "not ok $TAP_N - $*"
+}
+
+# check <desc> <cmd...>: ok if the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		fail "$desc"
+	fi
+}
+
+# diag <text>: a TAP comment line (measured times and the like).
+diag() {
+	echo "# $*"
+}
+
+# ------------------------------------------------------ life cycle
+
+net_init() {
+	if [ $# -ne 1 ]; then
+		echo "net_init: usage: net_init <id>" >&2
+		exit 2
+	fi
+	NET_ID=$1
+	P="clt-$1-$$-"
+	T=$(mktemp -d "/tmp/clt-$1.XXXX") || exit 2
+	trap net_cleanup EXIT
+	trap 'net_cleanup; trap - INT; kill -INT $$' INT
+	trap 'net_cleanup; trap - TERM; kill -TERM $$' TERM
+	# Sanitizer reports must land in the daemon log, and a UBSan error
+	# must be fatal so a test cannot pass over it.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "# $1: needs root (network namespaces)" >&2
+		exit 2
+	fi
+}
+
+# Is pid alive (and not a zombie)?
+net_pid_alive() {
+	local pid=$1 st
+	[ -n "$pid" ] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "$st" != Z ] && [ -n "$st" ]
+}
+
+# Stop a pid: SIGTERM, wait up to grace_ms, then SIGKILL. Reaps it if it is
+# our child.
+net_stop_pid() {
+	local pid=$1 grace_ms=${2:-3000} deadline
+	net_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	deadline=$(($(now_ms) + grace_ms))
+	while net_pid_alive "$pid" && [ "$(now_ms)" -lt "$deadline" ]; do
+		sleep 0.02
+	done
+	if net_pid_alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+net_cleanup() {
+	[ "$NET_CLEANED" = 1 ] && return 0
+	NET_CLEANED=1
+	local node pid ns p
+	for node in $NET_DAEMONS; do
+		pid=$(cat "$T/$node.pid" 2>/dev/null)
+		[ -n "$pid" ] && net_stop_pid "$pid" 3000
+	done
+	for pid in $NET_BG_PIDS; do
+		net_stop_pid "$pid" 1000
+	done
+	# Anything still running inside our namespaces was started by us
+	# (for instance a notify script the daemon left behind): kill it by
+	# PID before the namespace goes.
+	for ns in $NET_NAMESPACES; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+	for ns in $NET_NAMESPACES; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		if [ "${KEEP:-0}" = 1 ]; then
+			echo "# kept $T" >&2
+		else
+			rm -rf -- "$T"
+		fi
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------- topology
+
+net_ns_add() {
+	ip netns add "$1" || { echo "# cannot create namespace $1" >&2; exit 2; }
+	NET_NAMESPACES="$NET_NAMESPACES $1"
+}
+
+# net_bridge [<bridge>]: namespace ${P}br holding the bridge (default br0).
+# Several bridges can live in the one bridge namespace (br0, br1...).
+net_bridge() {
+	local br=${1:-br0}
+	if [ ! -e "/run/netns/${P}br" ]; then
+		net_ns_add "${P}br"
+		# The bridge namespace itself takes no part in IPv6: it keeps
+		# router solicitations and MLD reports out of the captures.
+		ip netns exec "${P}br" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		ip -n "${P}br" link set lo up
+	fi
+	# No STP, no forwarding delay and no multicast snooping: VRRP
+	# multicast (224.0.0.18, ff02::12) must flood to every port at once.
+	ip -n "${P}br" link add "$br" type bridge stp_state 0 forward_delay 0 \
+		mcast_snooping 0 || exit 2
+	ip -n "${P}br" link set "$br" up || exit 2
+}
+
+# net_attach <name> <bridge> <ifname> <ipv4/24> [<ipv6/64>]: give host
+# <name> another interface on <bridge>. The bridge side is called
+# v-<name> for eth0 on br0, <ifname>-<name> otherwise (15 chars max).
+net_attach() {
+	local name=$1 br=$2 ifn=$3 a4=$4 a6=${5:-} peer
+	if [ "$br" = br0 ] && [ "$ifn" = eth0 ]; then
+		peer="v-$name"
+	else
+		peer="$ifn-$name"
+	fi
+	if [ ${#peer} -gt 15 ]; then
+		echo "# interface name $peer too long (host name $name)" >&2
+		exit 2
+	fi
+	ip -n "${P}br" link add "$peer" type veth peer name "$ifn" netns "${P}$name" || exit 2
+	ip -n "${P}br" link set "$peer" master "$br" up || exit 2
+	ip -n "${P}$name" addr add "$a4" dev "$ifn" || exit 2
+	if [ -n "$a6" ]; then
+		ip -n "${P}$name" addr add "$a6" dev "$ifn" nodad || exit 2
+	fi
+	ip -n "${P}$name" link set "$ifn" up || exit 2
+}
+
+# net_host <name> <ipv4/24> [<ipv6/64>]: namespace ${P}<name> with eth0
+# on br0 (bridge side v-<name>).
+net_host() {
+	local name=$1
+	net_ns_add "${P}$name"
+	ip netns exec "${P}$name" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 >/dev/null || exit 2
+	ip -n "${P}$name" link set lo up || exit 2
+	net_attach "$name" br0 eth0 "$2" "${3:-}"
+	NET_HOSTS="$NET_HOSTS $name"
+}
+
+# nsx <name> <cmd...>: run a command inside host <name>'s namespace.
+nsx() {
+	local name=$1
+	shift
+	ip netns exec "${P}$name" "$@"
+}
+
+# host_mac <name> [<dev>]: MAC address of the host's interface.
+host_mac() {
+	ip -n "${P}$1" -o link show dev "${2:-eth0}" 2>/dev/null |
+		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# ------------------------------------------------------------ VIPs
+
+# has_vip <node> <vip> [<dev>]: 0 if the node's interface carries the address.
+has_vip() {
+	local node=$1 vip=$2 dev=${3:-eth0}
+	ip -n "${P}$node" -o addr show dev "$dev" 2>/dev/null |
+		awk -v v="$vip" '{ split($4, a, "/"); if (a[1] == v) f = 1 } END { exit !f }'
+}
+
+# vip_holders <vip> [<dev>]: space-separated hosts holding it.
+vip_holders() {
+	local vip=$1 dev=${2:-eth0} h out=""
+	for h in $NET_HOSTS; do
+		has_vip "$h" "$vip" "$dev" && out="$out $h"
+	done
+	echo "${out# }"
+}
+
+# vip_sample <duration_ms> <vip> [<dev>]: sample the holders every 20 ms
+# for the duration; prints each distinct holder set seen, one per line,
+# "<count> <holders or -none->".
+vip_sample() {
+	local dur=$1 vip=$2 dev=${3:-eth0} end h
+	end=$(($(now_ms) + dur))
+	while [ "$(now_ms)" -lt "$end" ]; do
+		h=$(vip_holders "$vip" "$dev")
+		echo "${h:--none-}"
+		sleep 0.02
+	done | sort | uniq -c | sed 's/^ *//'
+}
+
+# only_holder <node> <vip> [<dev>]: exactly that node holds the VIP.
+only_holder() {
+	[ "$(vip_holders "$2" "${3:-eth0}")" = "$1" ]
+}
+
+# ---------------------------------------------------------- daemons
+
+# node_block <node>: the config's `node = {...};` line, dirs under $T.
+node_block() {
+	mkdir -p "$T/$1/state" "$T/$1/run"
+	printf 'node = { name = "%s"; state_dir = "%s/%s/state"; run_dir = "%s/%s/run"; };\n' \
+		"$1" "$T" "$1" "$T" "$1"
+}
+
+# instance_block <name> <iface> <vrid> <prio> <vip/prefix> [<extra settings>]
+# prints one instance group (without the separating comma), advert every
+# 100 ms, preempt on unless extra says otherwise. Extra is inserted
+# verbatim, e.g. 'preempt = false; notify = { ... };'.
+instance_block() {
+	local extra=${6:-}
+	case $extra in
+	*preempt*) ;;
+	*) extra="preempt = true; $extra" ;;
+	esac
+	printf '{ name = "%s"; interface = "%s"; vrid = %s; priority = %s;\n  advert_interval = 100; %s\n  vips = [ "%s" ]; }' \
+		"$1" "$2" "$3" "$4" "$extra" "$5"
+}
+
+# clustd_conf <node>: config body from stdin into $T/<node>.conf.
+clustd_conf() {
+	mkdir -p "$T/$1/state" "$T/$1/run"
+	cat >"$T/$1.conf"
+}
+
+# clustd_start <node> [args...]: run the daemon in the node's namespace.
+clustd_start() {
+	local node=$1 pid
+	shift
+	if [ -z "$CLUSTD" ] || [ ! -x "$CLUSTD" ]; then
+		echo "# CLUSTD is not set to an executable (got '$CLUSTD')" >&2
+		return 1
+	fi
+	mkdir -p "$T/$node/state" "$T/$node/run"
+	echo "=== $(date +%T.%3N) clustd_start $node $*" >>"$T/$node.log"
+	ip netns exec "${P}$node" "$CLUSTD" -n -f "$T/$node.conf" -l debug "$@" \
+		>>"$T/$node.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$T/$node.pid"
+	rm -f "$T/$node.rc"
+	case " $NET_DAEMONS " in
+	*" $node "*) ;;
+	*) NET_DAEMONS="$NET_DAEMONS $node" ;;
+	esac
+	return 0
+}
+
+clustd_pid() {
+	cat "$T/$1.pid" 2>/dev/null
+}
+
+clustd_alive() {
+	net_pid_alive "$(clustd_pid "$1")"
+}
+
+# clustd_signal <node> <SIG>
+clustd_signal() {
+	local pid
+	pid=$(clustd_pid "$1")
+	[ -n "$pid" ] || return 1
+	kill -"$2" "$pid"
+}
+
+# clustd_wait_exit <node> <timeout_s>: 0 once the daemon is gone; its exit
+# status is then in $T/<node>.rc (see clustd_exit_code).
+clustd_wait_exit() {
+	local node=$1 pid rc
+	pid=$(clustd_pid "$node")
+	[ -n "$pid" ] || return 1
+	wait_until "$2" eval "! net_pid_alive $pid" || return 1
+	wait "$pid" 2>/dev/null
+	rc=$?
+	# A second wait on an already reaped pid returns 127: keep the first.
+	[ -f "$T/$node.rc" ] || echo "$rc" >"$T/$node.rc"
+	return 0
+}
+
+clustd_exit_code() {
+	cat "$T/$1.rc" 2>/dev/null
+}
+
+# clustd_kill <node>: SIGKILL and reap (bounded).
+clustd_kill() {
+	clustd_signal "$1" KILL && clustd_wait_exit "$1" 5
+}
+
+# ------------------------------------------------------------- logs
+
+# log_lines <node>: number of lines in the node's log (a mark for log_since).
+log_lines() {
+	if [ -f "$T/$1.log" ]; then
+		wc -l <"$T/$1.log"
+	else
+		echo 0
+	fi
+}
+
+# log_since <node> <mark>: log lines after the mark.
+log_since() {
+	tail -n +"$(($2 + 1))" "$T/$1.log" 2>/dev/null
+}
+
+# log_has <node> <ERE> [<mark>]: the log (after mark) matches.
+log_has() {
+	log_since "$1" "${3:-0}" | grep -Eq -- "$2"
+}
+
+# wait_log <timeout_s> <node> <ERE> [<mark>]
+wait_log() {
+	local t=$1
+	shift
+	wait_until "$t" log_has "$@"
+}
+
+# log_count <node> <ERE> [<mark>]
+log_count() {
+	log_since "$1" "${3:-0}" | grep -Ec -- "$2"
+}
+
+# -------------------------------------------------------- captures
+
+# capture_start <name> <filter> [<iface>]: tcpdump in the bridge namespace
+# on br0 (default) or on a bridge port such as v-n1, pcap to $T/<name>.pcap.
+# Returns once the capture is really listening.
+capture_start() {
+	local name=$1 filter=$2 ifc=${3:-br0} pid
+	rm -f "$T/$name.pcap" "$T/$name.cap.err"
+	ip netns exec "${P}br" tcpdump -U -n -s 256 -Z root -i "$ifc" \
+		-w "$T/$name.pcap" "$filter" 2>"$T/$name.cap.err" &
+	pid=$!
+	echo "$pid" >"$T/$name.cap.pid"
+	NET_BG_PIDS="$NET_BG_PIDS $pid"
+	if ! wait_until 10 grep -q "listening on" "$T/$name.cap.err"; then
+		echo "# capture $name did not start:" >&2
+		cat "$T/$name.cap.err" >&2
+		return 1
+	fi
+	return 0
+}
+
+# capture_stop <name>: SIGINT, wait (bounded) so the pcap is complete.
+capture_stop() {
+	local pid
+	pid=$(cat "$T/$1.cap.pid" 2>/dev/null)
+	[ -n "$pid" ] || return 1
+	kill -INT "$pid" 2>/dev/null
+	wait_until 5 eval "! net_pid_alive $pid"
+	net_pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# pcap_fields <name> <display filter> <field...>: tshark field dump, one
+# packet a line, tab separated (frame.time_epoch is handy for timing).
+pcap_fields() {
+	local name=$1 df=$2 f args=()
+	shift 2
+	for f in "$@"; do
+		args+=(-e "$f")
+	done
+	tshark -n -r "$T/$name.pcap" -Y "$df" -T fields "${args[@]}" 2>/dev/null
+}
+
+# pcap_count <name> <display filter>
+pcap_count() {
+	pcap_fields "$1" "$2" frame.number | grep -c .
+}
+
+# max_gap_ms <name> <display filter>: biggest gap between consecutive
+# matching packets, in ms (0 with fewer than two packets).
+max_gap_ms() {
+	pcap_fields "$1" "$2" frame.time_epoch |
+		awk 'NR > 1 { g = ($1 - p) * 1000; if (g > m) m = g } { p = $1 }
+		     END { printf "%d\n", m }'
+}
+
+# ------------------------------------------------------------ ending
+
+# Sanitizer reports in any daemon log fail the test.
+check_sanitizers() {
+	local node bad
+	for node in $NET_DAEMONS; do
+		bad=$(grep -E 'AddressSanitizer|runtime error|LeakSanitizer' "$T/$node.log" 2>/dev/null | head -3)
+		if [ -z "$bad" ]; then
+			ok "$node: no sanitizer report in the log"
+		else
+			fail "$node: sanitizer report in the log: $bad"
+		fi
+	done
+}
+
+# Stop every daemon still running with SIGTERM (their exit flushes leak
+# reports into the logs) and say whether each exited cleanly.
+stop_all_daemons() {
+	local node pid rc
+	for node in $NET_DAEMONS; do
+		pid=$(clustd_pid "$node")
+		net_pid_alive "$pid" || continue
+		kill -TERM "$pid" 2>/dev/null
+		if clustd_wait_exit "$node" 10; then
+			rc=$(clustd_exit_code "$node")
+			if [ "$rc" = 0 ]; then
+				ok "$node: exits 0 on SIGTERM at the end"
+			else
+				fail "$node: exit status $rc on SIGTERM at the end"
+			fi
+		else
+			fail "$node: still running 10 s after SIGTERM"
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
+}
+
+# done_testing: stop the daemons, check the sanitizers, print the summary;
+# dumps the tail of every daemon log when something failed.
+done_testing() {
+	local node
+	stop_all_daemons
+	check_sanitizers
+	echo "# $NET_ID: $TAP_PASS passed, $TAP_FAIL failed"
+	if [ "$TAP_FAIL" -gt 0 ]; then
+		for node in $NET_DAEMONS; do
+			echo "# ---- tail of $node.log"
+			tail -n 40 "$T/$node.log" 2>/dev/null | sed 's/^/#   /'
+		done
+	fi
+	[ "$TAP_FAIL" -eq 0 ] && exit 0
+	exit 1
+}

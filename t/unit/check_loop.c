@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* check_loop.c - the event loop against the real kernel: timerfd,
+ * epoll and signalfd, with real (short) time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "testutil.h"
+
+#define MS 1000u
+
+/* A stop-the-loop guard so no test can hang. */
+struct guard {
+	struct loop_timer t;
+	struct loop *l;
+	bool fired;
+};
+
+static void on_guard(void *arg)
+{
+	struct guard *g = arg;
+
+	g->fired = true;
+	loop_stop(g->l);
+}
+
+static void guard_arm(struct guard *g, struct loop *l, unsigned ms)
+{
+	*g = (struct guard){ .t = { .fn = on_guard, .arg = g }, .l = l };
+	loop_timer_arm(l, &g->t, loop_now() + ms * MS);
+}
+
+/* A timer that records when and in which order it fired. */
+struct probe {
+	struct loop_timer t;
+	struct loop *l;
+	int id;
+	int *order;     /* shared log of ids */
+	int *n_order;
+	int fires;
+	uint64_t fired_at;
+	bool stop;      /* stop the loop when it fires */
+};
+
+static void on_probe(void *arg)
+{
+	struct probe *p = arg;
+
+	p->fires++;
+	p->fired_at = loop_now();
+	if (p->order)
+		p->order[(*p->n_order)++] = p->id;
+	if (p->stop)
+		loop_stop(p->l);
+}
+
+static void probe_init(struct probe *p, struct loop *l, int id, int *order, int *n)
+{
+	*p = (struct probe){ .t = { .fn = on_probe, .arg = p }, .l = l, .id = id,
+			     .order = order, .n_order = n };
+}
+
+START_TEST(test_now_is_monotonic_us)
+{
+	uint64_t a = loop_now();
+	struct timespec ts = { 0, 2000000 };
+
+	nanosleep(&ts, NULL);
+	uint64_t b = loop_now();
+
+	ck_assert_uint_ge(b - a, 2000);
+	ck_assert_uint_lt(b - a, 200000);
+}
+END_TEST
+
+START_TEST(test_timers_fire_in_deadline_order)
+{
+	struct loop *l = loop_new();
+	struct probe p[4];
+	int order[4], n = 0;
+	struct guard g;
+	uint64_t now = loop_now();
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < 4; i++)
+		probe_init(&p[i], l, i, order, &n);
+	loop_timer_arm(l, &p[0].t, now + 30 * MS);
+	loop_timer_arm(l, &p[1].t, now + 10 * MS);
+	loop_timer_arm(l, &p[2].t, now + 20 * MS);
+	loop_timer_arm(l, &p[3].t, now + 5 * MS);
+	p[0].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(order[0], 3);
+	ck_assert_int_eq(order[1], 1);
+	ck_assert_int_eq(order[2], 2);
+	ck_assert_int_eq(order[3], 0);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(p[i].fires, 1);
+		ck_assert(!p[i].t.armed);
+		ck_assert_uint_ge(p[i].fired_at, p[i].t.deadline);
+	}
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_rearm_moves_deadline)
+{
+	struct loop *l = loop_new();
+	struct probe early, late;
+	struct guard g;
+	uint64_t now = loop_now();
+
+	probe_init(&early, l, 0, NULL, NULL);
+	probe_init(&late, l, 1, NULL, NULL);
+	/* Later first, then pulled in; and an early one pushed out. */
+	loop_timer_arm(l, &early.t, now + 60 * MS);
+	loop_timer_arm(l, &late.t, now + 5 * MS);
+	loop_timer_arm(l, &early.t, now + 10 * MS);
+	loop_timer_arm(l, &late.t, now + 40 * MS);
+	late.stop = true;
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(early.fires, 1);
+	ck_assert_int_eq(late.fires, 1);
+	ck_assert_uint_ge(early.fired_at, now + 10 * MS);
+	ck_assert_uint_lt(early.fired_at, now + 40 * MS);
+	ck_assert_uint_ge(late.fired_at, now + 40 * MS);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_cancel)
+{
+	struct loop *l = loop_new();
+	struct probe gone, stays;
+	struct guard g;
+	uint64_t now = loop_now();
+
+	probe_init(&gone, l, 0, NULL, NULL);
+	probe_init(&stays, l, 1, NULL, NULL);
+	loop_timer_arm(l, &gone.t, now + 5 * MS);
+	loop_timer_arm(l, &stays.t, now + 20 * MS);
+	stays.stop = true;
+	loop_timer_cancel(l, &gone.t);
+	loop_timer_cancel(l, &gone.t); /* twice is harmless */
+	ck_assert(!gone.t.armed);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(gone.fires, 0);
+	ck_assert_int_eq(stays.fires, 1);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* A periodic timer re-arming itself from its own callback. */
+struct periodic {
+	struct loop_timer t;
+	struct loop *l;
+	int fires, limit;
+	uint64_t period;
+};
+
+static void on_periodic(void *arg)
+{
+	struct periodic *p = arg;
+
+	if (++p->fires == p->limit) {
+		loop_stop(p->l);
+		return;
+	}
+	loop_timer_arm(p->l, &p->t, p->t.deadline + p->period);
+}
+
+START_TEST(test_rearm_self_in_callback)
+{
+	struct loop *l = loop_new();
+	struct periodic p = { .t = { .fn = on_periodic, .arg = &p }, .l = l, .limit = 5,
+			      .period = 4 * MS };
+	struct guard g;
+	uint64_t start = loop_now();
+
+	loop_timer_arm(l, &p.t, start + p.period);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(p.fires, 5);
+	ck_assert_uint_ge(loop_now() - start, 20 * MS);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* A timer that re-arms itself in the past must not starve the loop: it
+ * fires once per iteration, so the descriptor work still gets in. */
+struct past_rearm {
+	struct loop_timer t;
+	struct loop *l;
+	int fires;
+	int *io_seen;
+};
+
+static void on_past_rearm(void *arg)
+{
+	struct past_rearm *p = arg;
+
+	p->fires++;
+	if (*p->io_seen || p->fires > 10000) {
+		loop_stop(p->l);
+		return;
+	}
+	loop_timer_arm(p->l, &p->t, 0);
+}
+
+static void on_readable_count(void *arg, uint32_t ev)
+{
+	(void)ev;
+	(*(int *)arg)++;
+}
+
+START_TEST(test_past_deadline_fires_next_iteration)
+{
+	struct loop *l = loop_new();
+	int io_seen = 0, fds[2];
+	struct past_rearm p = { .t = { .fn = on_past_rearm, .arg = &p }, .l = l,
+				.io_seen = &io_seen };
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(loop_add_fd(l, fds[0], EPOLLIN, on_readable_count, &io_seen), 0);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	loop_timer_arm(l, &p.t, 0);
+	loop_run(l);
+	ck_assert_int_ge(io_seen, 1);
+	ck_assert_int_le(p.fires, 3);
+	loop_del_fd(l, fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+	loop_free(l);
+}
+END_TEST
+
+/* One timer arms another from its callback. */
+struct chain {
+	struct loop_timer first, second;
+	struct loop *l;
+	uint64_t first_at, second_at;
+};
+
+static void on_chain_second(void *arg)
+{
+	struct chain *c = arg;
+
+	c->second_at = loop_now();
+	loop_stop(c->l);
+}
+
+static void on_chain_first(void *arg)
+{
+	struct chain *c = arg;
+
+	c->first_at = loop_now();
+	loop_timer_arm(c->l, &c->second, c->first_at + 5 * MS);
+}
+
+START_TEST(test_timer_arms_another)
+{
+	struct loop *l = loop_new();
+	struct chain c = { .first = { .fn = on_chain_first, .arg = &c },
+			   .second = { .fn = on_chain_second, .arg = &c }, .l = l };
+	struct guard g;
+
+	loop_timer_arm(l, &c.first, loop_now() + 5 * MS);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_uint_gt(c.first_at, 0);
+	ck_assert_uint_ge(c.second_at, c.first_at + 5 * MS);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* Both due in the same pass; the first cancels and frees the second's
+ * owner. ASan catches any later touch of it. */
+struct killer {
+	struct loop_timer t;
+	struct loop *l;
+	struct probe *victim;
+};
+
+static void on_killer(void *arg)
+{
+	struct killer *k = arg;
+
+	loop_timer_cancel(k->l, &k->victim->t);
+	free(k->victim);
+	k->victim = NULL;
+}
+
+START_TEST(test_callback_cancels_and_frees_due_timer)
+{
+	struct loop *l = loop_new();
+	struct probe *victim = malloc(sizeof(*victim));
+	struct killer k = { .t = { .fn = on_killer, .arg = &k }, .l = l, .victim = victim };
+	struct probe last;
+	uint64_t now = loop_now();
+
+	probe_init(victim, l, 1, NULL, NULL);
+	probe_init(&last, l, 2, NULL, NULL);
+	last.stop = true;
+	loop_timer_arm(l, &k.t, now + 5 * MS);
+	loop_timer_arm(l, &victim->t, now + 5 * MS); /* same deadline, after k */
+	loop_timer_arm(l, &last.t, now + 15 * MS);
+	loop_run(l);
+	ck_assert_ptr_null(k.victim);
+	ck_assert_int_eq(last.fires, 1);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_precision_20ms)
+{
+	struct loop *l = loop_new();
+	struct guard g;
+
+	for (int i = 0; i < 5; i++) {
+		struct probe p;
+		uint64_t armed = loop_now();
+
+		probe_init(&p, l, 0, NULL, NULL);
+		p.stop = true;
+		loop_timer_arm(l, &p.t, armed + 20 * MS);
+		guard_arm(&g, l, 1000);
+		loop_run(l);
+		loop_timer_cancel(l, &g.t);
+		ck_assert_int_eq(p.fires, 1);
+		ck_assert_uint_ge(p.fired_at - armed, 20 * MS);
+		ck_assert_uint_lt(p.fired_at - armed, 25 * MS);
+	}
+	loop_free(l);
+}
+END_TEST
+
+struct reader {
+	struct loop *l;
+	int fd;
+	char got;
+	uint32_t events;
+};
+
+static void on_readable(void *arg, uint32_t events)
+{
+	struct reader *r = arg;
+
+	r->events = events;
+	if (read(r->fd, &r->got, 1) == 1)
+		loop_stop(r->l);
+}
+
+START_TEST(test_fd_readiness)
+{
+	struct loop *l = loop_new();
+	int fds[2];
+	struct reader r = { .l = l };
+	struct guard g;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	r.fd = fds[0];
+	ck_assert_int_eq(loop_add_fd(l, fds[0], EPOLLIN, on_readable, &r), 0);
+	/* One registration per fd. */
+	ck_assert_int_eq(loop_add_fd(l, fds[0], EPOLLIN, on_readable, &r), -1);
+	ck_assert_int_eq(write(fds[1], "k", 1), 1);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(r.got, 'k');
+	ck_assert(r.events & EPOLLIN);
+
+	/* After loop_del_fd nothing is delivered any more. */
+	loop_del_fd(l, fds[0]);
+	r.got = 0;
+	ck_assert_int_eq(write(fds[1], "z", 1), 1);
+	guard_arm(&g, l, 30);
+	loop_run(l);
+	ck_assert(g.fired);
+	ck_assert_int_eq(r.got, 0);
+	close(fds[0]);
+	close(fds[1]);
+	loop_free(l);
+}
+END_TEST
+
+/* Two descriptors ready in the same batch; whichever runs first removes
+ * and closes the other, whose event must then be dropped. */
+struct pair_side {
+	struct loop *l;
+	int fd;
+	int *calls;
+	struct pair_side *other;
+};
+
+static void on_pair(void *arg, uint32_t events)
+{
+	struct pair_side *s = arg;
+
+	(void)events;
+	(*s->calls)++;
+	if (s->other) {
+		loop_del_fd(s->l, s->other->fd);
+		s->other->other = NULL;
+	}
+	loop_del_fd(s->l, s->fd);
+}
+
+START_TEST(test_del_fd_drops_pending_event)
+{
+	struct loop *l = loop_new();
+	int a[2], b[2], calls = 0;
+	struct pair_side sa = { .l = l, .calls = &calls }, sb = { .l = l, .calls = &calls };
+	struct guard g;
+
+	ck_assert_int_eq(pipe2(a, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(b, O_CLOEXEC | O_NONBLOCK), 0);
+	sa.fd = a[0];
+	sb.fd = b[0];
+	sa.other = &sb;
+	sb.other = &sa;
+	ck_assert_int_eq(loop_add_fd(l, a[0], EPOLLIN, on_pair, &sa), 0);
+	ck_assert_int_eq(loop_add_fd(l, b[0], EPOLLIN, on_pair, &sb), 0);
+	ck_assert_int_eq(write(a[1], "a", 1), 1);
+	ck_assert_int_eq(write(b[1], "b", 1), 1);
+	guard_arm(&g, l, 30);
+	loop_run(l);
+	ck_assert_int_eq(calls, 1);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+	loop_free(l);
+}
+END_TEST
+
+struct sigrec {
+	struct loop *l;
+	int seen[3];
+	int n;
+	int stop_after;
+};
+
+static void on_signal(void *arg, int signo)
+{
+	struct sigrec *s = arg;
+
+	if (s->n < 3)
+		s->seen[s->n] = signo;
+	if (++s->n == s->stop_after)
+		loop_stop(s->l);
+}
+
+START_TEST(test_signal_delivery)
+{
+	struct loop *l = loop_new();
+	struct sigrec s = { .l = l, .stop_after = 2 };
+	struct guard g;
+
+	ck_assert_int_eq(loop_add_signal(l, SIGUSR1, on_signal, &s), 0);
+	ck_assert_int_eq(loop_add_signal(l, SIGUSR2, on_signal, &s), 0);
+	ck_assert_int_eq(loop_add_signal(l, 0, on_signal, &s), -1);
+	/* Blocked now, so raise() queues it for the signalfd. */
+	ck_assert_int_eq(raise(SIGUSR1), 0);
+	ck_assert_int_eq(raise(SIGUSR2), 0);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert((s.seen[0] == SIGUSR1 && s.seen[1] == SIGUSR2) ||
+		  (s.seen[0] == SIGUSR2 && s.seen[1] == SIGUSR1));
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_stop_and_run_again)
+{
+	struct loop *l = loop_new();
+	struct probe p;
+	struct guard g;
+
+	/* A stop requested before run makes run return at once. */
+	loop_stop(l);
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+
+	/* The loop can run again after a stop. */
+	probe_init(&p, l, 0, NULL, NULL);
+	p.stop = true;
+	loop_timer_arm(l, &p.t, loop_now() + 2 * MS);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(p.fires, 1);
+	ck_assert(!g.fired);
+	ck_assert(g.t.armed);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(test_fds_are_cloexec)
+{
+	struct loop *l = loop_new();
+	int cloexec = 0, total = 0;
+
+	/* The loop opened three descriptors; all must carry FD_CLOEXEC. */
+	for (int fd = 3; fd < 64; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags < 0)
+			continue;
+		total++;
+		cloexec += !!(flags & FD_CLOEXEC);
+	}
+	ck_assert_int_ge(total, 3);
+	ck_assert_int_ge(cloexec, 3);
+	loop_free(l);
+}
+END_TEST
+
+static Suite *loop_suite(void)
+{
+	Suite *s = suite_create("loop");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_now_is_monotonic_us);
+	tcase_add_test(tc, test_timers_fire_in_deadline_order);
+	tcase_add_test(tc, test_rearm_moves_deadline);
+	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_rearm_self_in_callback);
+	tcase_add_test(tc, test_past_deadline_fires_next_iteration);
+	tcase_add_test(tc, test_timer_arms_another);
+	tcase_add_test(tc, test_callback_cancels_and_frees_due_timer);
+	tcase_add_test(tc, test_precision_20ms);
+	tcase_add_test(tc, test_fd_readiness);
+	tcase_add_test(tc, test_del_fd_drops_pending_event);
+	tcase_add_test(tc, test_signal_delivery);
+	tcase_add_test(tc, test_stop_and_run_again);
+	tcase_add_test(tc, test_fds_are_cloexec);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CLUSTD_TEST_MAIN(loop_suite)
