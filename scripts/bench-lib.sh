@@ -131,12 +131,17 @@ impl_conf() {
 	esac
 }
 
-# impl_start <impl> <node>
+# impl_start <impl> <node>. The daemon is disowned: bash then reaps it
+# silently instead of reporting "Killed" after every SIGKILL run (its exit
+# status is not wanted here; the lib's trap still stops it by PID).
 impl_start() {
+	local rc=0
 	case $1 in
-	keepalived) ka_start "$2" ;;
-	clustd) clustd_start "$2" -l info ;;
+	keepalived) ka_start "$2" || rc=1 ;;
+	clustd) clustd_start "$2" -l info || rc=1 ;;
 	esac
+	disown "$(clustd_pid "$2")" 2>/dev/null
+	return $rc
 }
 
 # impl_signal <impl> <node> <SIG>
@@ -148,8 +153,9 @@ impl_signal() {
 }
 
 # impl_wait_exit <node> <timeout_s>: the main process is gone (and reaped).
+# bash's "Killed" job report after a SIGKILL is expected here: silence it.
 impl_wait_exit() {
-	clustd_wait_exit "$1" "$2"
+	clustd_wait_exit "$1" "$2" 2>/dev/null
 }
 
 # impl_master_re <impl>: ERE of the log line saying the node became master.
@@ -165,7 +171,7 @@ impl_master_re() {
 # bench_adverts <capture> <out>: every VRRP advert of the capture as
 # "<epoch seconds> <source> <priority>", in capture order.
 bench_adverts() {
-	pcap_fields "$1" "vrrp.type == 1 && vrrp.vrid == $BENCH_VRID" \
+	pcap_fields "$1" "vrrp.type == 1 && vrrp.virt_rtr_id == $BENCH_VRID" \
 		frame.time_epoch ip.src vrrp.prio >"$2"
 }
 

@@ -9,9 +9,11 @@ passed=0; failed=0; status=0
 for bin in "$@"; do
 	name=$(basename "$bin")
 	out=$("$bin" 2>&1); rc=$?
-	printf '%s\n' "$out" | sed "s/^/$name: /" | grep -v '^[^:]*: Running suite' || true
+	# Only the verdicts: the summary and any failing check (file:line:F|E:...).
+	printf '%s\n' "$out" | grep -E 'Checks: |:[FE]:' | sed "s/^/$name: /"
 	line=$(printf '%s\n' "$out" | grep -E 'Checks: [0-9]+' | tail -n 1)
 	if [ -z "$line" ]; then
+		printf "%s\n" "$out" | tail -n 20
 		echo "$name: crashed (exit $rc) before reporting"
 		failed=$((failed + 1)); status=1; continue
 	fi

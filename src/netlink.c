@@ -446,7 +446,7 @@ struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
 		return NULL;
 	}
 	if (loop_add_fd(l, w->fd, EPOLLIN, watch_read, w) < 0) {
-		log_err("netlink: link watch: cannot register with the loop");
+		log_err("netlink: link watch: cannot register with the loop: %s", strerror(errno));
 		watch_free(w);
 		return NULL;
 	}

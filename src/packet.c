@@ -34,7 +34,7 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_INTERVAL_MISMATCH] = { "interval_mismatch",
 					  "VRRPv2 advertisement interval differs from ours" },
 	[VRRP_DROP_ADDR_MISMATCH] = { "address_mismatch",
-				      "VRRPv2 address list differs from ours (sender is not owner)" },
+				      "VRRPv2 address list differs from ours, sender not owner" },
 	[VRRP_DROP_OWNER] = { "we_are_owner", "we own the addresses (priority 255)" },
 	[VRRP_DROP_FAMILY] = { "bad_family", "VRRPv2 over IPv6 or mixed address families" },
 	[VRRP_DROP_SELF] = { "own_advert", "our own advertisement looped back" },

@@ -161,6 +161,14 @@ static int spawn(struct script_job *j)
 
 	if (!envp)
 		return ENOMEM;
+	/* glibc reports exec errors through memory shared with the child;
+	 * where that sharing is emulated away (valgrind) a failed exec would
+	 * look like an exit status, so the common cases are caught first. */
+	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0) {
+		err = errno;
+		free(envp);
+		return err;
+	}
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawn_file_actions_init(&fa);
@@ -363,8 +371,10 @@ static void runner_kill_all(struct script_runner *r)
 
 	for (j = r->running; j; j = j->next) {
 		loop_timer_cancel(r->l, &j->timer);
-		if (j->pid > 0)
+		if (j->pid > 0) {
+			log_warn("%s: %s killed at shutdown", j->label, j->path);
 			kill(-j->pid, SIGKILL);
+		}
 	}
 	for (;;) {
 		bool left = false;

@@ -371,6 +371,88 @@ clustd_kill() {
 	clustd_signal "$1" KILL && clustd_wait_exit "$1" 5
 }
 
+# web_conf <node> <prio> [<extra settings>]: the usual one-instance config:
+# instance "web", eth0, VRID 51, VIP 198.51.100.100/24, advert 100 ms.
+web_conf() {
+	{
+		node_block "$1"
+		echo "instances = ("
+		instance_block web eth0 51 "$2" 198.51.100.100/24 "${3:-}"
+		echo
+		echo ");"
+	} | clustd_conf "$1"
+}
+
+# ----------------------------------------------------------- notify
+
+# notify_scripts <node>: one script per kind (master backup fault stop any)
+# as $T/<node>-<kind>.sh, each appending one line to $T/<node>.notify:
+#   <kind> <argv...> | state=<S> prev=<P> vips=<V> reason=<R> inst=<I>
+# (an unset variable shows as UNSET).
+notify_scripts() {
+	local node=$1 kind
+	for kind in master backup fault stop any; do
+		{
+			echo '#!/bin/sh'
+			printf '%s\n' "printf '%s %s | state=%s prev=%s vips=%s reason=%s inst=%s\\n' $kind \"\$*\" \\"
+			printf '%s\n' "	\"\${CLUSTD_STATE-UNSET}\" \"\${CLUSTD_PREV_STATE-UNSET}\" \"\${CLUSTD_VIPS-UNSET}\" \\"
+			printf '%s\n' "	\"\${CLUSTD_REASON-UNSET}\" \"\${CLUSTD_INSTANCE-UNSET}\" >>\"$T/$node.notify\""
+		} >"$T/$node-$kind.sh"
+		chmod 755 "$T/$node-$kind.sh"
+	done
+	: >"$T/$node.notify"
+}
+
+# notify_block <node> [<timeout_ms>] [<kind>=<path>...]: the instance's
+# notify = {...}; setting using notify_scripts' scripts, with overrides.
+notify_block() {
+	local node=$1 timeout=${2:-2000} kind path kv out=""
+	shift
+	[ $# -gt 0 ] && shift
+	for kind in master backup fault stop any; do
+		path="$T/$node-$kind.sh"
+		for kv in "$@"; do
+			[ "${kv%%=*}" = "$kind" ] && path=${kv#*=}
+		done
+		out="$out $kind = \"$path\";"
+	done
+	echo "notify = {$out timeout = $timeout; };"
+}
+
+# notify_lines <node>: what the scripts recorded.
+notify_lines() {
+	cat "$T/$1.notify" 2>/dev/null
+}
+
+# --------------------------------------------------------- samplers
+
+# vip_sampler_start <name> <vip> [<max_s>] [<dev>]: sample the holders every
+# 20 ms in the background (bounded by max_s, default 60) into
+# $T/<name>.samples, one "<ms> <holders or -none->" line each.
+vip_sampler_start() {
+	local name=$1 vip=$2 max_s=${3:-60} dev=${4:-eth0}
+	: >"$T/$name.samples"
+	(
+		end=$(($(now_ms) + max_s * 1000))
+		while [ "$(now_ms)" -lt "$end" ]; do
+			h=$(vip_holders "$vip" "$dev")
+			echo "$(now_ms) ${h:--none-}"
+			sleep 0.02
+		done >>"$T/$name.samples"
+	) &
+	echo $! >"$T/$name.sampler.pid"
+	NET_BG_PIDS="$NET_BG_PIDS $!"
+}
+
+# vip_sampler_stop <name>: stop it and print "<count> <holders>" per
+# distinct holder set seen.
+vip_sampler_stop() {
+	local pid
+	pid=$(cat "$T/$1.sampler.pid" 2>/dev/null)
+	[ -n "$pid" ] && net_stop_pid "$pid" 1000
+	cut -d' ' -f2- "$T/$1.samples" | sort | uniq -c | sed 's/^ *//'
+}
+
 # ------------------------------------------------------------- logs
 
 # log_lines <node>: number of lines in the node's log (a mark for log_since).
@@ -412,7 +494,7 @@ log_count() {
 capture_start() {
 	local name=$1 filter=$2 ifc=${3:-br0} pid
 	rm -f "$T/$name.pcap" "$T/$name.cap.err"
-	ip netns exec "${P}br" tcpdump -U -n -s 256 -Z root -i "$ifc" \
+	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s 256 -Z root -i "$ifc" \
 		-w "$T/$name.pcap" "$filter" 2>"$T/$name.cap.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.cap.pid"

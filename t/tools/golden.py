@@ -14,6 +14,11 @@ Wireshark's VRRP dissector can judge the checksums:
 Frame 2 (v3/IPv4 without pseudo-header) is only correct in the second run,
 every other frame only in the first one (v2 and v3/IPv6 in both).
 Addresses come from the documentation ranges only; nothing is sent.
+
+    t/tools/golden.py --corpus t/fuzz/corpus/packet
+
+writes the same adverts plus a few odd-but-valid ones as raw VRRP messages,
+the seed corpus of t/fuzz/fuzz_packet.c.
 """
 import ipaddress
 import struct
@@ -38,15 +43,17 @@ def pseudo(src, dst, length):
     return s.packed + d.packed + struct.pack("!I3xB", length, PROTO)
 
 
-def advert(version, vrid, prio, interval, addrs, src, dst, with_pseudo):
-    """interval: centiseconds for v3, seconds for v2."""
+def advert(version, vrid, prio, interval, addrs, src, dst, with_pseudo,
+           auth_data=b"\0" * 8):
+    """interval: centiseconds for v3 (bits 12-15 land in the rsvd nibble),
+    seconds for v2."""
     packed = b"".join(ipaddress.ip_address(a).packed for a in addrs)
     if version == 3:
-        word = interval & 0x0FFF
+        word = interval & 0xFFFF
     else:
         word = (0 << 8) | interval  # auth type 0, seconds
     hdr = struct.pack("!BBBBH", version << 4 | 1, vrid, prio, len(addrs), word)
-    body = packed + (b"\0" * 8 if version == 2 else b"")
+    body = packed + (auth_data if version == 2 else b"")
     msg = hdr + b"\0\0" + body
     ck = csum((pseudo(src, dst, len(msg)) if with_pseudo else b"") + msg)
     return hdr + struct.pack("!H", ck) + body
@@ -82,6 +89,30 @@ VECTORS = [
 ]
 
 
+def doc4(i):
+    return "203.0.113.%d" % i
+
+
+# Seeds only: valid adverts a receiver must accept, not tshark-checked.
+EXTRA_SEEDS = [
+    ("v3-ipv4-max-addrs", 3, 255, 254, 4095, [doc4(i) for i in range(1, 65)],
+     "198.51.100.2", "224.0.0.18", True, b""),
+    ("v3-ipv4-rsvd-set", 3, 1, 1, 0xF001, ["198.51.100.10"],
+     "198.51.100.2", "224.0.0.18", True, b""),
+    ("v3-ipv6-one", 3, 9, 0, 50, ["fe80::9"], "fe80::1", "ff02::12", True, b""),
+    ("v2-ipv4-auth-data", 2, 200, 255, 255, [doc4(7), doc4(8), doc4(9)],
+     "198.51.100.2", "224.0.0.18", False, b"clustd!!"),
+]
+
+
+def write_corpus(outdir):
+    seeds = [v + (b"\0" * 8,) for v in VECTORS] + EXTRA_SEEDS
+    for name, ver, vrid, prio, ival, addrs, src, dst, ps, auth in seeds:
+        msg = advert(ver, vrid, prio, ival, addrs, src, dst, ps, auth)
+        with open("%s/%s.bin" % (outdir, name.replace("_", "-")), "wb") as f:
+            f.write(msg)
+
+
 def pcap(frames):
     out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
     for i, f in enumerate(frames):
@@ -90,6 +121,9 @@ def pcap(frames):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--corpus":
+        write_corpus(sys.argv[2])
+        return
     frames = []
     for name, ver, vrid, prio, ival, addrs, src, dst, ps in VECTORS:
         msg = advert(ver, vrid, prio, ival, addrs, src, dst, ps)

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -515,23 +517,37 @@ START_TEST(test_stop_and_run_again)
 }
 END_TEST
 
-START_TEST(test_fds_are_cloexec)
+static void fd_snapshot(bool open_fds[], int n)
 {
-	struct loop *l = loop_new();
-	int cloexec = 0, total = 0;
+	for (int fd = 0; fd < n; fd++)
+		open_fds[fd] = fcntl(fd, F_GETFD) >= 0;
+}
 
-	/* The loop opened three descriptors; all must carry FD_CLOEXEC. */
-	for (int fd = 3; fd < 64; fd++) {
-		int flags = fcntl(fd, F_GETFD);
+START_TEST(test_fds_cloexec_nonblock_and_closed)
+{
+	bool before[256], after[256];
+	struct loop *l;
+	int added = 0;
 
-		if (flags < 0)
+	fd_snapshot(before, 256);
+	l = loop_new();
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(loop_add_signal(l, SIGUSR1, NULL, NULL), 0);
+	fd_snapshot(after, 256);
+	/* epoll, timerfd, signalfd: all close-on-exec and non-blocking. */
+	for (int fd = 0; fd < 256; fd++) {
+		if (before[fd] || !after[fd])
 			continue;
-		total++;
-		cloexec += !!(flags & FD_CLOEXEC);
+		added++;
+		ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		if (added > 1) /* the epoll fd itself needs no O_NONBLOCK */
+			ck_assert(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	}
-	ck_assert_int_ge(total, 3);
-	ck_assert_int_ge(cloexec, 3);
+	ck_assert_int_eq(added, 3);
 	loop_free(l);
+	fd_snapshot(after, 256);
+	for (int fd = 0; fd < 256; fd++)
+		ck_assert_int_eq(before[fd], after[fd]);
 }
 END_TEST
 
@@ -554,7 +570,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, test_del_fd_drops_pending_event);
 	tcase_add_test(tc, test_signal_delivery);
 	tcase_add_test(tc, test_stop_and_run_again);
-	tcase_add_test(tc, test_fds_are_cloexec);
+	tcase_add_test(tc, test_fds_cloexec_nonblock_and_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

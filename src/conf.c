@@ -1,0 +1,1309 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* conf.c - read /etc/clustd.conf into a validated model (clustd.conf(5)).
+ *
+ * libconfig owns the syntax; this file owns the meaning. Every key of every
+ * group is checked against the keys its scope allows, every value for type
+ * and range, and every problem is collected (not only the first) as
+ * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- error collection ------------------------------------------------ */
+
+struct pending_err {
+	const char *file; /* owned by libconfig or the caller; only for sorting */
+	int line;
+	char *msg;        /* "FILE:LINE: reason" */
+};
+
+struct ctx {
+	const char *path;          /* the file conf_load was given */
+	struct pending_err *errs;
+	size_t nerrs, cap;
+	bool failed;               /* set even when an error could not be recorded (ENOMEM) */
+};
+
+static void verr(struct ctx *c, const char *file, int line, const char *fmt, va_list ap)
+{
+	char *reason, *msg;
+
+	c->failed = true;
+	if (vasprintf(&reason, fmt, ap) < 0)
+		return;
+	if (asprintf(&msg, "%s:%d: %s", file, line, reason) < 0)
+		msg = NULL;
+	free(reason);
+	if (!msg)
+		return;
+	if (c->nerrs == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		struct pending_err *p = realloc(c->errs, cap * sizeof(*p));
+
+		if (!p) {
+			free(msg);
+			return;
+		}
+		c->errs = p;
+		c->cap = cap;
+	}
+	c->errs[c->nerrs++] = (struct pending_err){ file, line, msg };
+}
+
+__attribute__((format(printf, 4, 5)))
+static void err_line(struct ctx *c, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(c, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static const char *setting_file(const struct ctx *c, const config_setting_t *s)
+{
+	const char *f = config_setting_source_file(s);
+
+	return f ? f : c->path;
+}
+
+static int setting_line(const config_setting_t *s)
+{
+	return config_setting_source_line(s);
+}
+
+/* Report a problem with setting s, at its own file and line. */
+__attribute__((format(printf, 3, 4)))
+static void err_at(struct ctx *c, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(c, setting_file(c, s), setting_line(s), fmt, ap);
+	va_end(ap);
+}
+
+/* Main file first, then included files by name; by line within a file.
+ * Insertion sort: stable, and the lists are short. */
+static int pending_cmp(const struct ctx *c, const struct pending_err *a, const struct pending_err *b)
+{
+	bool a_inc = strcmp(a->file, c->path) != 0, b_inc = strcmp(b->file, c->path) != 0;
+	int r;
+
+	if (a_inc != b_inc)
+		return a_inc - b_inc;
+	r = strcmp(a->file, b->file);
+	if (r)
+		return r;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+static void sort_errors(struct ctx *c)
+{
+	for (size_t i = 1; i < c->nerrs; i++) {
+		struct pending_err e = c->errs[i];
+		size_t j = i;
+
+		while (j > 0 && pending_cmp(c, &c->errs[j - 1], &e) > 0) {
+			c->errs[j] = c->errs[j - 1];
+			j--;
+		}
+		c->errs[j] = e;
+	}
+}
+
+static void errs_push(struct conf_errors *errs, char *msg)
+{
+	char **m;
+
+	if (!errs) {
+		free(msg);
+		return;
+	}
+	m = realloc(errs->msgs, (errs->n + 1) * sizeof(*m));
+	if (!m) {
+		free(msg);
+		return;
+	}
+	errs->msgs = m;
+	errs->msgs[errs->n++] = msg;
+}
+
+/* Hand the collected messages over to the caller's list. */
+static void flush_errors(struct ctx *c, struct conf_errors *errs)
+{
+	for (size_t i = 0; i < c->nerrs; i++)
+		errs_push(errs, c->errs[i].msg);
+	free(c->errs);
+	c->errs = NULL;
+	c->nerrs = c->cap = 0;
+}
+
+void conf_errors_free(struct conf_errors *errs)
+{
+	if (!errs)
+		return;
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->n = 0;
+}
+
+/* ---- unknown keys ---------------------------------------------------- */
+
+/* Names a keepalived user is likely to bring along, and where they went. */
+static const struct {
+	const char *key;
+	const char *hint;
+} keepalived_hints[] = {
+	{ "virtual_router_id", "did you mean \"vrid\"?" },
+	{ "advert_int", "did you mean \"advert_interval\" (in milliseconds)?" },
+	{ "virtual_ipaddress", "did you mean \"vips\"?" },
+	{ "unicast_src_ip", "did you mean \"unicast_source\"?" },
+	{ "unicast_peer", "did you mean \"unicast_peers\"?" },
+	{ "nopreempt", "did you mean \"preempt = false\"?" },
+	{ "notify_master", "did you mean \"notify = { master = ...; }\"?" },
+	{ "notify_backup", "did you mean \"notify = { backup = ...; }\"?" },
+	{ "notify_fault", "did you mean \"notify = { fault = ...; }\"?" },
+	{ "notify_stop", "did you mean \"notify = { stop = ...; }\"?" },
+	{ "garp_master_delay", "did you mean \"garp = { master_delay = ...; }\" (in milliseconds)?" },
+	{ "garp_master_repeat", "did you mean \"garp = { repeat = ...; }\"?" },
+	{ "garp_master_refresh", "did you mean \"garp = { refresh = ...; }\" (in milliseconds)?" },
+	{ "state", "clustd has no initial state: every instance starts as backup" },
+};
+
+/* Levenshtein distance, capped: only small distances matter for hints. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[33];
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static bool key_allowed(const char *name, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(name, *allowed) == 0)
+			return true;
+	return false;
+}
+
+static void report_unknown(struct ctx *c, const config_setting_t *s, const char *scope,
+			   const char *const *allowed)
+{
+	const char *name = config_setting_name(s);
+	const char *near = NULL;
+	size_t best = 3;
+
+	for (const char *const *k = allowed; *k; k++) {
+		size_t d = edit_distance(name, *k);
+
+		if (d < best && d < strlen(*k)) {
+			best = d;
+			near = *k;
+		}
+	}
+	if (near) {
+		err_at(c, s, "unknown key \"%s\" %s (did you mean \"%s\"?)", name, scope, near);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keepalived_hints) / sizeof(keepalived_hints[0]); i++) {
+		if (strcmp(name, keepalived_hints[i].key) == 0) {
+			err_at(c, s, "unknown key \"%s\" %s (%s)", name, scope, keepalived_hints[i].hint);
+			return;
+		}
+	}
+	err_at(c, s, "unknown key \"%s\" %s", name, scope);
+}
+
+/* Every member of group g must be one of allowed (NULL-terminated). */
+static void check_keys(struct ctx *c, const config_setting_t *g, const char *scope,
+		       const char *const *allowed)
+{
+	int n = config_setting_length(g);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+
+		if (!key_allowed(config_setting_name(s), allowed))
+			report_unknown(c, s, scope, allowed);
+	}
+}
+
+/* ---- typed getters --------------------------------------------------- */
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a floating-point number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+	case CONFIG_TYPE_LIST: return "a list ( ... )";
+	default: return "nothing";
+	}
+}
+
+/* prefix is "" for instance keys, "garp." / "notify." / "node." below. */
+static void type_error(struct ctx *c, const config_setting_t *s, const char *prefix,
+		       const char *expected)
+{
+	err_at(c, s, "%s%s: expected %s, got %s", prefix, config_setting_name(s), expected,
+	       type_name(config_setting_type(s)));
+}
+
+static bool is_integer(const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+
+	return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+}
+
+static bool get_int(struct ctx *c, const config_setting_t *s, const char *prefix, long long *out)
+{
+	if (!is_integer(s)) {
+		type_error(c, s, prefix, "an integer");
+		return false;
+	}
+	*out = config_setting_get_int64(s);
+	return true;
+}
+
+static bool get_int_range(struct ctx *c, const config_setting_t *s, const char *prefix,
+			  long long min, long long max, long long *out)
+{
+	long long v;
+
+	if (!get_int(c, s, prefix, &v))
+		return false;
+	if (v < min || v > max) {
+		err_at(c, s, "%s%s: %lld is out of range %lld..%lld", prefix, config_setting_name(s),
+		       v, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Optional integer member: unchanged *dst when absent or invalid. */
+static void opt_u32(struct ctx *c, const config_setting_t *g, const char *prefix, const char *key,
+		    long long min, long long max, uint32_t *dst)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	long long v;
+
+	if (s && get_int_range(c, s, prefix, min, max, &v))
+		*dst = (uint32_t)v;
+}
+
+static void opt_bool(struct ctx *c, const config_setting_t *g, const char *key, bool *dst)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		type_error(c, s, "", "true or false");
+	else
+		*dst = config_setting_get_bool(s);
+}
+
+static const char *get_string(struct ctx *c, const config_setting_t *s, const char *prefix)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		type_error(c, s, prefix, "a string");
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+static bool copy_string(struct ctx *c, const config_setting_t *s, const char *v, char **dst)
+{
+	char *copy = strdup(v);
+
+	if (!copy) {
+		err_at(c, s, "out of memory");
+		return false;
+	}
+	free(*dst);
+	*dst = copy;
+	return true;
+}
+
+/* ---- value rules ----------------------------------------------------- */
+
+/* Instance and node names: 1..63 of [A-Za-z0-9_.-] (safe in file names,
+ * environment variables and JSON without quoting surprises). */
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CLUSTD_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return false;
+	return true;
+}
+
+/* What the kernel accepts as a device name (dev_valid_name): 1..15 bytes,
+ * not "." or "..", no '/', ':' or white space. */
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool valid_abs_path(const char *s)
+{
+	return s[0] == '/' && strlen(s) < PATH_MAX;
+}
+
+static bool ip_is_unspecified(const struct ip_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->u.bytes, zero, ip_addr_len(a)) == 0;
+}
+
+static const char *family_name(sa_family_t f)
+{
+	return f == AF_INET ? "IPv4" : "IPv6";
+}
+
+static void take_name(struct ctx *c, const config_setting_t *s, const char *prefix, char **dst)
+{
+	const char *v = get_string(c, s, prefix);
+
+	if (!v)
+		return;
+	if (!valid_name(v))
+		err_at(c, s, "%s%s: \"%s\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)",
+		       prefix, config_setting_name(s), v);
+	else
+		copy_string(c, s, v, dst);
+}
+
+static void take_path(struct ctx *c, const config_setting_t *s, const char *prefix, char **dst)
+{
+	const char *v = get_string(c, s, prefix);
+
+	if (!v)
+		return;
+	if (!valid_abs_path(v))
+		err_at(c, s, "%s%s: \"%s\" is not an absolute path", prefix, config_setting_name(s), v);
+	else
+		copy_string(c, s, v, dst);
+}
+
+/* Parse one address of a unicast list or unicast_source: family as the
+ * VIPs (when known), neither multicast nor unspecified. */
+static bool take_unicast_addr(struct ctx *c, const config_setting_t *s, const char *label,
+			      sa_family_t family, struct ip_addr *out)
+{
+	const char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		err_at(c, s, "%s: expected a string, got %s", label, type_name(config_setting_type(s)));
+		return false;
+	}
+	v = config_setting_get_string(s);
+	if (!ip_addr_parse(v, out)) {
+		err_at(c, s, "%s: \"%s\" is not an IP address", label, v);
+		return false;
+	}
+	if (family && out->family != family) {
+		err_at(c, s, "%s: %s is %s but the VIPs are %s", label, v, family_name(out->family),
+		       family_name(family));
+		return false;
+	}
+	if (ip_addr_is_multicast(out) || ip_is_unspecified(out)) {
+		err_at(c, s, "%s: %s is not a unicast address", label, v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- instance -------------------------------------------------------- */
+
+/* What the cross-instance checks need beyond the model itself. */
+struct inst_parse {
+	const config_setting_t *group;
+	const config_setting_t *name_s;
+	const config_setting_t *vrid_s;
+	bool version_ok;
+};
+
+static const char *const instance_keys[] = {
+	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
+	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
+	"garp", "notify", NULL
+};
+static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
+static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
+static const char *const node_keys[] = { "name", "state_dir", "run_dir", NULL };
+static const char *const top_keys[] = { "node", "instances", NULL };
+
+static void instance_defaults(struct instance_conf *ic)
+{
+	ic->priority = 100;
+	ic->version = 3;
+	ic->advert_interval_ms = 1000;
+	ic->preempt = true;
+	ic->preempt_delay_ms = 0;
+	ic->checksum_pseudo_header = true;
+	ic->garp_repeat = 5;
+	ic->garp_interval_ms = 10;
+	ic->garp_master_delay_ms = 5000;
+	ic->garp_refresh_ms = 0;
+	ic->notify.timeout_ms = 10000;
+}
+
+static const config_setting_t *require(struct ctx *c, const config_setting_t *g,
+				       const struct instance_conf *ic, const char *key)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (s)
+		return s;
+	if (ic->name)
+		err_at(c, g, "instance \"%s\": missing required key \"%s\"", ic->name, key);
+	else
+		err_at(c, g, "instance: missing required key \"%s\"", key);
+	return NULL;
+}
+
+static void parse_interface(struct ctx *c, const config_setting_t *s, struct instance_conf *ic)
+{
+	const char *v = get_string(c, s, "");
+
+	if (!v)
+		return;
+	if (!valid_ifname(v))
+		err_at(c, s, "interface: \"%s\" is not a valid interface name "
+		       "(1..15 characters, no '/', ':' or white space)", v);
+	else
+		copy_string(c, s, v, &ic->interface);
+}
+
+static void parse_priority(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *s = config_setting_get_member(g, "priority");
+	long long v;
+
+	if (!s || !get_int(c, s, "", &v))
+		return;
+	if (v == 0)
+		err_at(c, s, "priority: 0 is reserved for \"master stopping\" (RFC 5798); use 1..255");
+	else if (v < 1 || v > 255)
+		err_at(c, s, "priority: %lld is out of range 1..255", v);
+	else
+		ic->priority = (uint8_t)v;
+}
+
+static void parse_version(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			  struct inst_parse *ip)
+{
+	const config_setting_t *s = config_setting_get_member(g, "version");
+	long long v;
+
+	ip->version_ok = true;
+	if (!s)
+		return;
+	ip->version_ok = false;
+	if (!get_int(c, s, "", &v))
+		return;
+	if (v != 2 && v != 3) {
+		err_at(c, s, "version: %lld is not supported (2 or 3)", v);
+		return;
+	}
+	ic->version = (uint8_t)v;
+	ip->version_ok = true;
+}
+
+/* v3 carries centiseconds in 12 bits, v2 whole seconds in 8 bits. */
+static void parse_interval(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			   const struct inst_parse *ip)
+{
+	const config_setting_t *s = config_setting_get_member(g, "advert_interval");
+	bool v3 = ic->version == 3;
+	long long min = v3 ? 10 : 1000, max = v3 ? 40950 : 255000, unit = min, v;
+
+	if (!s || !get_int(c, s, "", &v) || !ip->version_ok)
+		return;
+	if (v < min || v > max)
+		err_at(c, s, "advert_interval: %lld is out of range %lld..%lld for version %u",
+		       v, min, max, ic->version);
+	else if (v % unit)
+		err_at(c, s, "advert_interval: %lld is not a multiple of %lld (VRRPv%u counts %s)",
+		       v, unit, ic->version, v3 ? "centiseconds" : "whole seconds");
+	else
+		ic->advert_interval_ms = (uint32_t)v;
+}
+
+/* One VIP string; false when it cannot join the list. */
+static bool take_vip(struct ctx *c, const config_setting_t *e, struct instance_conf *ic)
+{
+	char buf[IP_ADDR_STRLEN];
+	const char *v;
+	struct vip vip;
+
+	if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+		err_at(c, e, "vips: expected strings, got %s", type_name(config_setting_type(e)));
+		return false;
+	}
+	v = config_setting_get_string(e);
+	if (!vip_parse(v, &vip)) {
+		err_at(c, e, "vips: \"%s\" is not an address or ADDRESS/PREFIX", v);
+		return false;
+	}
+	if (ip_addr_is_multicast(&vip.addr) || ip_is_unspecified(&vip.addr) || vip.prefixlen == 0) {
+		err_at(c, e, "vips: \"%s\" is not a usable unicast address", v);
+		return false;
+	}
+	if (ic->nvips && vip.addr.family != ic->vips[0].addr.family) {
+		err_at(c, e, "vips: %s is %s but %s is %s; an instance carries one family", v,
+		       family_name(vip.addr.family), ip_addr_str(&ic->vips[0].addr, buf),
+		       family_name(ic->vips[0].addr.family));
+		return false;
+	}
+	for (size_t i = 0; i < ic->nvips; i++) {
+		if (ip_addr_equal(&ic->vips[i].addr, &vip.addr)) {
+			err_at(c, e, "vips: %s is listed twice", ip_addr_str(&vip.addr, buf));
+			return false;
+		}
+	}
+	ic->vips[ic->nvips++] = vip;
+	return true;
+}
+
+static void parse_vips(struct ctx *c, const config_setting_t *s, struct instance_conf *ic)
+{
+	int n = config_setting_length(s);
+	bool ok = true;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+		type_error(c, s, "", "an array of addresses [ ... ]");
+		return;
+	}
+	if (n < 1 || n > CLUSTD_MAX_VIPS) {
+		err_at(c, s, "vips: %d addresses, expected 1..%d", n, CLUSTD_MAX_VIPS);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		ok &= take_vip(c, config_setting_get_elem(s, (unsigned)i), ic);
+	if (ok)
+		ic->family = ic->vips[0].addr.family;
+	else
+		ic->nvips = 0; /* family stays unset: dependent checks stand down */
+}
+
+static void check_v2_family(struct ctx *c, const config_setting_t *g, const struct instance_conf *ic)
+{
+	const config_setting_t *s = config_setting_get_member(g, "version");
+
+	if (s && ic->version == 2 && ic->family == AF_INET6)
+		err_at(c, s, "version: VRRPv2 is IPv4 only but the VIPs are IPv6 (use version 3)");
+}
+
+static void parse_pseudo_header(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+				const struct inst_parse *ip)
+{
+	const config_setting_t *s = config_setting_get_member(g, "checksum_pseudo_header");
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		type_error(c, s, "", "true or false");
+	else if (ip->version_ok && ic->version == 2)
+		err_at(c, s, "checksum_pseudo_header: only applies to VRRPv3 over IPv4 (version is 2)");
+	else if (ic->family == AF_INET6)
+		err_at(c, s, "checksum_pseudo_header: only applies to VRRPv3 over IPv4 "
+		       "(IPv6 always includes the pseudo-header)");
+	else
+		ic->checksum_pseudo_header = config_setting_get_bool(s);
+}
+
+static bool take_peer(struct ctx *c, const config_setting_t *e, struct instance_conf *ic)
+{
+	char buf[IP_ADDR_STRLEN];
+	struct ip_addr a;
+
+	if (!take_unicast_addr(c, e, "unicast_peers", ic->family, &a))
+		return false;
+	for (size_t i = 0; i < ic->npeers; i++) {
+		if (ip_addr_equal(&ic->peers[i], &a)) {
+			err_at(c, e, "unicast_peers: %s is listed twice", ip_addr_str(&a, buf));
+			return false;
+		}
+	}
+	if (ip_addr_equal(&ic->unicast_source, &a)) {
+		err_at(c, e, "unicast_peers: %s is the unicast_source itself", ip_addr_str(&a, buf));
+		return false;
+	}
+	ic->peers[ic->npeers++] = a;
+	return true;
+}
+
+static void parse_peers(struct ctx *c, const config_setting_t *s, struct instance_conf *ic)
+{
+	int n = config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+		type_error(c, s, "", "an array of addresses [ ... ]");
+		return;
+	}
+	if (n < 1 || n > CLUSTD_MAX_PEERS) {
+		err_at(c, s, "unicast_peers: %d addresses, expected 1..%d (remove the key for multicast)",
+		       n, CLUSTD_MAX_PEERS);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		take_peer(c, config_setting_get_elem(s, (unsigned)i), ic);
+}
+
+static void parse_unicast(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *src = config_setting_get_member(g, "unicast_source");
+	const config_setting_t *peers = config_setting_get_member(g, "unicast_peers");
+
+	if (src) {
+		if (!take_unicast_addr(c, src, "unicast_source", ic->family, &ic->unicast_source))
+			memset(&ic->unicast_source, 0, sizeof(ic->unicast_source));
+		else if (!peers)
+			err_at(c, src, "unicast_source: set without unicast_peers "
+			       "(adverts would still go to the multicast group)");
+	}
+	if (peers)
+		parse_peers(c, peers, ic);
+}
+
+static const config_setting_t *sub_group(struct ctx *c, const config_setting_t *g, const char *key)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (s && config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		type_error(c, s, "", "a group { ... }");
+		return NULL;
+	}
+	return s;
+}
+
+static void parse_garp(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *s = sub_group(c, g, "garp"), *r;
+	long long v;
+
+	if (!s)
+		return;
+	check_keys(c, s, "in garp", garp_keys);
+	opt_u32(c, s, "garp.", "repeat", 0, 100, &ic->garp_repeat);
+	opt_u32(c, s, "garp.", "interval", 0, 10000, &ic->garp_interval_ms);
+	opt_u32(c, s, "garp.", "master_delay", 0, 3600000, &ic->garp_master_delay_ms);
+	r = config_setting_get_member(s, "refresh");
+	if (!r || !get_int(c, r, "garp.", &v))
+		return;
+	if (v != 0 && (v < 1000 || v > 86400000))
+		err_at(c, r, "garp.refresh: %lld is out of range 1000..86400000 (or 0 for off)", v);
+	else
+		ic->garp_refresh_ms = (uint32_t)v;
+}
+
+static void parse_notify(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *s = sub_group(c, g, "notify");
+	struct {
+		const char *key;
+		char **dst;
+	} scripts[] = {
+		{ "master", &ic->notify.master }, { "backup", &ic->notify.backup },
+		{ "fault", &ic->notify.fault }, { "stop", &ic->notify.stop }, { "any", &ic->notify.any },
+	};
+
+	if (!s)
+		return;
+	check_keys(c, s, "in notify", notify_keys);
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		const config_setting_t *p = config_setting_get_member(s, scripts[i].key);
+
+		if (p)
+			take_path(c, p, "notify.", scripts[i].dst);
+	}
+	opt_u32(c, s, "notify.", "timeout", 1, 3600000, &ic->notify.timeout_ms);
+}
+
+static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			   struct inst_parse *ip)
+{
+	const config_setting_t *s;
+	long long v;
+
+	instance_defaults(ic);
+	ic->line = setting_line(g);
+	ip->group = g;
+	check_keys(c, g, "in instance", instance_keys);
+	ip->name_s = require(c, g, ic, "name");
+	if (ip->name_s)
+		take_name(c, ip->name_s, "", &ic->name);
+	if ((s = require(c, g, ic, "interface")))
+		parse_interface(c, s, ic);
+	ip->vrid_s = require(c, g, ic, "vrid");
+	if (ip->vrid_s && get_int_range(c, ip->vrid_s, "", 1, 255, &v))
+		ic->vrid = (uint8_t)v;
+	parse_priority(c, g, ic);
+	parse_version(c, g, ic, ip);
+	parse_interval(c, g, ic, ip);
+	opt_bool(c, g, "preempt", &ic->preempt);
+	opt_u32(c, g, "", "preempt_delay", 0, 1000000, &ic->preempt_delay_ms);
+	if ((s = require(c, g, ic, "vips")))
+		parse_vips(c, s, ic);
+	check_v2_family(c, g, ic);
+	parse_pseudo_header(c, g, ic, ip);
+	parse_unicast(c, g, ic);
+	parse_garp(c, g, ic);
+	parse_notify(c, g, ic);
+}
+
+/* ---- cross-instance rules -------------------------------------------- */
+
+/* "line 7", or "other.conf:7" when it sits in another (included) file. */
+static const char *where(const struct ctx *c, const config_setting_t *here,
+			 const config_setting_t *there, char *buf, size_t len)
+{
+	if (strcmp(setting_file(c, here), setting_file(c, there)) == 0)
+		snprintf(buf, len, "line %d", setting_line(there));
+	else
+		snprintf(buf, len, "%s:%d", setting_file(c, there), setting_line(there));
+	return buf;
+}
+
+/* VRRP tells routers apart by (interface, VRID, family): IPv4 and IPv6
+ * may share a VRID on one link, nothing else may. */
+static bool same_router(const struct instance_conf *a, const struct instance_conf *b)
+{
+	return a->interface && b->interface && a->vrid && a->family &&
+	       strcmp(a->interface, b->interface) == 0 && a->vrid == b->vrid &&
+	       a->family == b->family;
+}
+
+static void check_unique(struct ctx *c, const struct clustd_config *cfg, const struct inst_parse *ip)
+{
+	char buf[PATH_MAX + 32];
+
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		const struct instance_conf *a = &cfg->instances[i];
+
+		for (size_t j = 0; j < i; j++) {
+			if (a->name && cfg->instances[j].name && strcmp(a->name, cfg->instances[j].name) == 0) {
+				err_at(c, ip[i].name_s, "name: \"%s\" is already used by the instance at %s",
+				       a->name, where(c, ip[i].name_s, ip[j].group, buf, sizeof(buf)));
+				break;
+			}
+		}
+		for (size_t j = 0; j < i; j++) {
+			const struct instance_conf *b = &cfg->instances[j];
+
+			if (same_router(a, b)) {
+				err_at(c, ip[i].vrid_s, "vrid: %u is already used on %s for %s by instance \"%s\" at %s",
+				       a->vrid, a->interface, family_name(a->family), b->name ? b->name : "?",
+				       where(c, ip[i].vrid_s, ip[j].group, buf, sizeof(buf)));
+				break;
+			}
+		}
+	}
+}
+
+/* ---- node and top level ---------------------------------------------- */
+
+static void default_node_name(struct ctx *c, const config_setting_t *node, struct node_conf *nc)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0 || !valid_name(host)) {
+		err_line(c, node ? setting_file(c, node) : c->path, node ? setting_line(node) : 1,
+			 "node.name: the host name \"%s\" is not a valid node name; set node.name", host);
+		return;
+	}
+	nc->name = strdup(host);
+	if (!nc->name)
+		err_line(c, c->path, 1, "out of memory");
+}
+
+static void default_string(struct ctx *c, char **dst, const char *v)
+{
+	if (*dst)
+		return;
+	*dst = strdup(v);
+	if (!*dst)
+		err_line(c, c->path, 1, "out of memory");
+}
+
+static void parse_node(struct ctx *c, const config_setting_t *root, struct node_conf *nc)
+{
+	const config_setting_t *g = config_setting_get_member(root, "node"), *s;
+
+	if (g && config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		type_error(c, g, "", "a group { ... }");
+		g = NULL;
+	}
+	if (g) {
+		check_keys(c, g, "in node", node_keys);
+		if ((s = config_setting_get_member(g, "name")))
+			take_name(c, s, "node.", &nc->name);
+		if ((s = config_setting_get_member(g, "state_dir")))
+			take_path(c, s, "node.", &nc->state_dir);
+		if ((s = config_setting_get_member(g, "run_dir")))
+			take_path(c, s, "node.", &nc->run_dir);
+	}
+	if (!nc->name && !(g && config_setting_get_member(g, "name")))
+		default_node_name(c, g, nc);
+	default_string(c, &nc->state_dir, CLUSTD_DEFAULT_STATE_DIR);
+	default_string(c, &nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
+}
+
+static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "instances");
+
+	if (!s) {
+		err_line(c, c->path, 1, "missing required key \"instances\" (nothing to do without one)");
+		return NULL;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+		type_error(c, s, "", "a list of instances ( { ... }, ... )");
+		return NULL;
+	}
+	if (config_setting_length(s) == 0) {
+		err_at(c, s, "instances: the list is empty (nothing to do without an instance)");
+		return NULL;
+	}
+	return s;
+}
+
+static void parse_instances(struct ctx *c, const config_setting_t *list, struct clustd_config *cfg)
+{
+	size_t n = (size_t)config_setting_length(list);
+	struct inst_parse *ip = calloc(n, sizeof(*ip));
+
+	cfg->instances = calloc(n, sizeof(*cfg->instances));
+	if (!ip || !cfg->instances) {
+		err_at(c, list, "out of memory");
+		free(ip);
+		return;
+	}
+	cfg->ninstances = n;
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			err_at(c, g, "instances: element %zu: expected a group { ... }, got %s", i + 1,
+			       type_name(config_setting_type(g)));
+			ip[i].group = g;
+			continue;
+		}
+		parse_instance(c, g, &cfg->instances[i], &ip[i]);
+	}
+	check_unique(c, cfg, ip);
+	free(ip);
+}
+
+static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
+{
+	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
+	const config_setting_t *list;
+
+	if (!cfg || !(cfg->path = strdup(c->path))) {
+		err_line(c, c->path, 1, "out of memory");
+		return cfg;
+	}
+	check_keys(c, root, "at top level", top_keys);
+	parse_node(c, root, &cfg->node);
+	list = instance_list(c, root);
+	if (list)
+		parse_instances(c, list, cfg);
+	return cfg;
+}
+
+/* ---- wide integer literals ------------------------------------------- */
+
+/* libconfig 1.5 silently wraps an integer literal without the L suffix to
+ * 32 bits (vrid = 4294967347 reads as 51). Find such literals in the raw
+ * text of the main file, skipping comments and strings, and reject them. */
+
+static bool word_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_' || ch == '*' || ch == '.';
+}
+
+/* A number starts at buf[i]; returns the index just past it. */
+static size_t scan_number(struct ctx *c, const char *buf, size_t n, size_t i, int line, bool neg)
+{
+	size_t start = i;
+	unsigned long long v = 0, limit;
+	bool hex = buf[i] == '0' && i + 1 < n && (buf[i + 1] == 'x' || buf[i + 1] == 'X');
+	int base = hex ? 16 : 10;
+
+	if (hex)
+		i += 2;
+	for (; i < n && (hex ? isxdigit((unsigned char)buf[i]) : isdigit((unsigned char)buf[i])); i++) {
+		int d = isdigit((unsigned char)buf[i]) ? buf[i] - '0' : tolower((unsigned char)buf[i]) - 'a' + 10;
+
+		v = v > ULLONG_MAX / 32 ? ULLONG_MAX / 32 : v * (unsigned)base + (unsigned)d;
+	}
+	if (i < n && (buf[i] == 'L' || (!hex && (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E'))))
+		return i + 1; /* 64-bit or floating point: libconfig reads those right */
+	limit = hex ? 0x7fffffffULL : neg ? 2147483648ULL : 2147483647ULL;
+	if (v > limit)
+		err_line(c, c->path, line, "integer %s%.*s does not fit in 32 bits "
+			 "(libconfig would silently truncate it)", neg ? "-" : "", (int)(i - start), buf + start);
+	return i;
+}
+
+static size_t skip_comment(const char *buf, size_t n, size_t i, int *line)
+{
+	if (buf[i] == '#' || buf[i + 1] == '/') {
+		while (i < n && buf[i] != '\n')
+			i++;
+		return i;
+	}
+	for (i += 2; i < n && !(buf[i] == '*' && i + 1 < n && buf[i + 1] == '/'); i++)
+		*line += buf[i] == '\n';
+	return i + 2;
+}
+
+static size_t skip_string(const char *buf, size_t n, size_t i, int *line)
+{
+	for (i++; i < n && buf[i] != '"'; i++) {
+		if (buf[i] == '\\' && i + 1 < n)
+			i++;
+		*line += buf[i] == '\n';
+	}
+	return i + 1;
+}
+
+static void scan_literals(struct ctx *c, const char *buf, size_t n)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < n;) {
+		char ch = buf[i];
+		bool neg = i > 0 && buf[i - 1] == '-' && (i < 2 || !word_char(buf[i - 2]));
+
+		if (ch == '\n') {
+			line++;
+			i++;
+		} else if (ch == '#' || (ch == '/' && i + 1 < n && (buf[i + 1] == '/' || buf[i + 1] == '*'))) {
+			i = skip_comment(buf, n, i, &line);
+		} else if (ch == '"') {
+			i = skip_string(buf, n, i, &line);
+		} else if (isdigit((unsigned char)ch) && (i == 0 || !word_char(buf[i - 1])) &&
+			   (neg || i == 0 || buf[i - 1] != '-')) {
+			i = scan_number(c, buf, n, i, line, neg);
+		} else {
+			i++;
+		}
+	}
+}
+
+static void scan_wide_ints(struct ctx *c)
+{
+	FILE *f = fopen(c->path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return;
+	do {
+		if (len == cap) {
+			char *p = realloc(buf, cap = cap ? 2 * cap : 8192);
+
+			if (!p)
+				break;
+			buf = p;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	fclose(f);
+	if (buf)
+		scan_literals(c, buf, len);
+	free(buf);
+}
+
+/* ---- load / free ----------------------------------------------------- */
+
+static void report_read_error(struct ctx *c, const config_t *lc)
+{
+	const char *file = config_error_file(lc) ? config_error_file(lc) : c->path;
+	int fd;
+	char byte;
+
+	if (config_error_type(lc) != CONFIG_ERR_FILE_IO) {
+		err_line(c, file, config_error_line(lc), "syntax error: %s", config_error_text(lc));
+		return;
+	}
+	/* libconfig only says "file I/O error": find out which. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, &byte, 1) < 0)
+		err_line(c, c->path, 0, "cannot read: %s", strerror(errno));
+	else
+		err_line(c, c->path, 0, "cannot read: %s", config_error_text(lc));
+	if (fd >= 0)
+		close(fd);
+}
+
+int conf_load(const char *path, struct clustd_config **out, struct conf_errors *errs)
+{
+	struct ctx c = { .path = path };
+	struct clustd_config *cfg = NULL;
+	config_t lc;
+
+	*out = NULL;
+	config_init(&lc);
+	if (!config_read_file(&lc, path)) {
+		report_read_error(&c, &lc);
+	} else {
+		scan_wide_ints(&c);
+		cfg = build_model(&c, config_root_setting(&lc));
+	}
+	sort_errors(&c); /* while libconfig still owns the file names */
+	config_destroy(&lc);
+	if (c.failed) {
+		conf_free(cfg);
+		flush_errors(&c, errs);
+		return -1;
+	}
+	free(c.errs);
+	*out = cfg;
+	return 0;
+}
+
+static void instance_free(struct instance_conf *ic)
+{
+	free(ic->name);
+	free(ic->interface);
+	free(ic->notify.master);
+	free(ic->notify.backup);
+	free(ic->notify.fault);
+	free(ic->notify.stop);
+	free(ic->notify.any);
+}
+
+void conf_free(struct clustd_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->ninstances; i++)
+		instance_free(&cfg->instances[i]);
+	free(cfg->instances);
+	free(cfg->node.name);
+	free(cfg->node.state_dir);
+	free(cfg->node.run_dir);
+	free(cfg->path);
+	free(cfg);
+}
+
+const struct instance_conf *conf_find_instance(const struct clustd_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	for (size_t i = 0; i < cfg->ninstances; i++)
+		if (cfg->instances[i].name && strcmp(cfg->instances[i].name, name) == 0)
+			return &cfg->instances[i];
+	return NULL;
+}
+
+/* ---- notify scripts on disk ------------------------------------------ */
+
+/* The model keeps only the instance's line; for the exact line of a
+ * notify key, read the file again (lazily, only when there is a problem). */
+struct script_check {
+	const struct clustd_config *cfg;
+	struct conf_errors *errs;
+	config_t lc;
+	int loaded;   /* 0 not tried, 1 loaded, -1 failed */
+};
+
+static const config_setting_t *find_notify_key(struct script_check *sc, const struct instance_conf *ic,
+					       const char *key)
+{
+	const config_setting_t *list, *s;
+	const char *name;
+
+	if (sc->loaded == 0) {
+		config_init(&sc->lc);
+		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
+	}
+	if (sc->loaded < 0)
+		return NULL;
+	list = config_setting_get_member(config_root_setting(&sc->lc), "instances");
+	for (int i = 0; list && i < config_setting_length(list); i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
+		    config_setting_lookup_string(g, "name", &name) != CONFIG_TRUE || strcmp(name, ic->name) != 0)
+			continue;
+		s = config_setting_get_member(g, "notify");
+		s = s && config_setting_type(s) == CONFIG_TYPE_GROUP ? config_setting_get_member(s, key) : NULL;
+		return s && config_setting_type(s) == CONFIG_TYPE_STRING ? s : NULL;
+	}
+	return NULL;
+}
+
+__attribute__((format(printf, 5, 6)))
+static void script_problem(struct script_check *sc, const struct instance_conf *ic, const char *key,
+			   const char *path, const char *fmt, ...)
+{
+	const config_setting_t *s = find_notify_key(sc, ic, key);
+	const char *file = sc->cfg->path;
+	int line = ic->line;
+	char *reason, *msg;
+	va_list ap;
+
+	if (s && strcmp(config_setting_get_string(s), path) == 0) {
+		file = config_setting_source_file(s) ? config_setting_source_file(s) : file;
+		line = setting_line(s);
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) < 0)
+		reason = NULL;
+	va_end(ap);
+	if (!reason)
+		return;
+	if (asprintf(&msg, "%s:%d: notify.%s: %s %s", file, line, key, path, reason) >= 0)
+		errs_push(sc->errs, msg);
+	free(reason);
+}
+
+/* Root runs what is in the file: whoever can change the file or rename
+ * it in its directory owns the machine. */
+static bool trusted_owner(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+static int check_script_dirs(struct script_check *sc, const struct instance_conf *ic, const char *key,
+			     const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int problems = 0;
+
+	for (const char *p = path; (p = strchr(p, '/')); p++) {
+		size_t len = p == path ? 1 : (size_t)(p - path);
+
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			break; /* the file check reports the missing part */
+		if (!trusted_owner(&st)) {
+			script_problem(sc, ic, key, path, "is in directory %s owned by uid %u "
+				       "(notify scripts run as root)", dir, (unsigned)st.st_uid);
+			problems++;
+		} else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+			script_problem(sc, ic, key, path, "is in directory %s writable by group or others "
+				       "(notify scripts run as root)", dir);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static int check_script(struct script_check *sc, const struct instance_conf *ic, const char *key,
+			const char *path)
+{
+	struct stat st;
+	int problems = 0;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			script_problem(sc, ic, key, path, "does not exist");
+		else
+			script_problem(sc, ic, key, path, "cannot be checked: %s", strerror(errno));
+		return 1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		script_problem(sc, ic, key, path, "is not a regular file");
+		return 1;
+	}
+	if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
+		script_problem(sc, ic, key, path, "is not executable");
+		problems++;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		script_problem(sc, ic, key, path, "is writable by group or others (notify scripts run as root)");
+		problems++;
+	}
+	if (!trusted_owner(&st)) {
+		script_problem(sc, ic, key, path, "is owned by uid %u (notify scripts run as root)",
+			       (unsigned)st.st_uid);
+		problems++;
+	}
+	return problems + check_script_dirs(sc, ic, key, path);
+}
+
+int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)
+{
+	struct script_check sc = { .cfg = cfg, .errs = errs };
+	int problems = 0;
+
+	if (!cfg)
+		return 0;
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		const struct instance_conf *ic = &cfg->instances[i];
+		const struct {
+			const char *key;
+			const char *path;
+		} scripts[] = {
+			{ "master", ic->notify.master }, { "backup", ic->notify.backup },
+			{ "fault", ic->notify.fault }, { "stop", ic->notify.stop }, { "any", ic->notify.any },
+		};
+
+		for (size_t k = 0; k < sizeof(scripts) / sizeof(scripts[0]); k++)
+			if (scripts[k].path)
+				problems += check_script(&sc, ic, scripts[k].key, scripts[k].path);
+	}
+	if (sc.loaded)
+		config_destroy(&sc.lc);
+	return problems;
+}

@@ -1,0 +1,948 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* check_conf.c - unit tests of the configuration layer (src/conf.c).
+ * Each test writes its config to a mkstemp file in /tmp and removes it.
+ * Rejections are checked against the exact "FILE:LINE: reason" string. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "testutil.h"
+
+#define VIP4 "[ \"198.51.100.100/24\" ]"
+#define VIP6 "[ \"2001:db8::100/64\" ]"
+
+struct loaded {
+	char path[64];
+	int rc;
+	struct clustd_config *cfg;
+	struct conf_errors errs;
+};
+
+static void write_file(char *path_template, const char *text)
+{
+	int fd = mkstemp(path_template);
+	size_t len = strlen(text);
+
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Write text to a fresh temp file and conf_load it (the file stays until
+ * loaded_free, so conf_check_scripts can read it again). */
+static void load_text(struct loaded *l, const char *text)
+{
+	memset(l, 0, sizeof(*l));
+	strcpy(l->path, "/tmp/check_conf.XXXXXX");
+	write_file(l->path, text);
+	l->rc = conf_load(l->path, &l->cfg, &l->errs);
+	ck_assert_int_eq(l->rc, l->cfg ? 0 : -1);
+}
+
+static void loaded_free(struct loaded *l)
+{
+	unlink(l->path);
+	conf_free(l->cfg);
+	conf_errors_free(&l->errs);
+}
+
+/* The one-instance config most tests vary. Line numbers are fixed:
+ *   1 instances = (    2 {    3 name    4 interface    5 vrid (or blank)
+ *   6 vips (or blank)  7 extra   8 } );   9 tail                        */
+static const char *conf_text(const char *vrid, const char *vips, const char *extra, const char *tail)
+{
+	static char buf[8192];
+	char vrid_line[128] = "", vips_line[4096] = "";
+
+	if (vrid)
+		snprintf(vrid_line, sizeof(vrid_line), "\tvrid = %s;", vrid);
+	if (vips)
+		snprintf(vips_line, sizeof(vips_line), "\tvips = %s;", vips);
+	snprintf(buf, sizeof(buf),
+		 "instances = (\n{\n\tname = \"web\";\n\tinterface = \"eth0\";\n%s\n%s\n\t%s\n} );\n%s\n",
+		 vrid_line, vips_line, extra, tail);
+	return buf;
+}
+
+#define INST(extra) conf_text("51", VIP4, extra, "")
+
+static void assert_msg_is(const struct loaded *l, size_t i, int line, const char *reason)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", l->path, line, reason);
+	ck_assert_msg(i < l->errs.n, "want error #%zu [%s], only %zu errors", i, want, l->errs.n);
+	ck_assert_msg(strcmp(l->errs.msgs[i], want) == 0, "want [%s], got [%s]", want, l->errs.msgs[i]);
+}
+
+/* Exactly one error, and it reads "PATH:line: reason". */
+static void expect_error(const char *text, int line, const char *reason)
+{
+	struct loaded l;
+
+	load_text(&l, text);
+	ck_assert_int_eq(l.rc, -1);
+	ck_assert_ptr_null(l.cfg);
+	if (l.errs.n != 1)
+		for (size_t i = 0; i < l.errs.n; i++)
+			fprintf(stderr, "  got: %s\n", l.errs.msgs[i]);
+	ck_assert_uint_eq(l.errs.n, 1);
+	assert_msg_is(&l, 0, line, reason);
+	loaded_free(&l);
+}
+
+/* Loads cleanly; the caller inspects and frees. */
+static void expect_ok(struct loaded *l, const char *text)
+{
+	load_text(l, text);
+	for (size_t i = 0; i < l->errs.n; i++)
+		fprintf(stderr, "  unexpected: %s\n", l->errs.msgs[i]);
+	ck_assert_int_eq(l->rc, 0);
+	ck_assert_ptr_nonnull(l->cfg);
+	ck_assert_uint_eq(l->errs.n, 0);
+}
+
+static void assert_ip(const struct ip_addr *a, const char *want)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	ck_assert_str_eq(ip_addr_str(a, buf), want);
+}
+
+static void assert_vip(const struct vip *v, const char *want)
+{
+	char buf[VIP_STRLEN];
+
+	ck_assert_str_eq(vip_str(v, buf), want);
+}
+
+/* ---- accepted configs ------------------------------------------------- */
+
+static const char full_conf[] =
+	"node = { name = \"web1\"; state_dir = \"/srv/clustd/state\"; run_dir = \"/srv/clustd/run\"; };\n"
+	"instances = (\n"
+	"  {\n"
+	"    name = \"web\"; interface = \"eth0\"; vrid = 51; priority = 150;\n"
+	"    version = 3; advert_interval = 250; preempt = false; preempt_delay = 3000;\n"
+	"    vips = [ \"198.51.100.100/24\", \"198.51.100.101\" ];\n"
+	"    checksum_pseudo_header = false;\n"
+	"    unicast_source = \"198.51.100.1\";\n"
+	"    unicast_peers = [ \"198.51.100.2\", \"198.51.100.3\" ];\n"
+	"    garp = { repeat = 3; interval = 20; master_delay = 0; refresh = 60000; };\n"
+	"    notify = { master = \"/etc/clustd/master.sh\"; backup = \"/etc/clustd/backup.sh\";\n"
+	"               fault = \"/etc/clustd/fault.sh\"; stop = \"/etc/clustd/stop.sh\";\n"
+	"               any = \"/etc/clustd/any.sh\"; timeout = 2500; };\n"
+	"  },\n"
+	"  {\n"
+	"    name = \"db6\"; interface = \"bond0.42\"; vrid = 7L; priority = 255;\n"
+	"    version = 2; advert_interval = 3000;\n"
+	"    vips = ( \"198.51.100.200/25\" );\n"
+	"  },\n"
+	"  {\n"
+	"    name = \"v6\"; interface = \"eth1\"; vrid = 0x33;\n"
+	"    vips = [ \"2001:db8::100/64\", \"2001:db8::101\" ];\n"
+	"    unicast_peers = [ \"2001:db8::2\" ];\n"
+	"  }\n"
+	");\n";
+
+START_TEST(test_full_config)
+{
+	struct loaded l;
+	const struct instance_conf *w, *d, *v;
+
+	expect_ok(&l, full_conf);
+	ck_assert_str_eq(l.cfg->path, l.path);
+	ck_assert_str_eq(l.cfg->node.name, "web1");
+	ck_assert_str_eq(l.cfg->node.state_dir, "/srv/clustd/state");
+	ck_assert_str_eq(l.cfg->node.run_dir, "/srv/clustd/run");
+	ck_assert_uint_eq(l.cfg->ninstances, 3);
+
+	w = &l.cfg->instances[0];
+	ck_assert_str_eq(w->name, "web");
+	ck_assert_str_eq(w->interface, "eth0");
+	ck_assert_int_eq(w->line, 3);
+	ck_assert_uint_eq(w->vrid, 51);
+	ck_assert_uint_eq(w->priority, 150);
+	ck_assert_uint_eq(w->version, 3);
+	ck_assert_uint_eq(w->family, AF_INET);
+	ck_assert_uint_eq(w->advert_interval_ms, 250);
+	ck_assert(!w->preempt);
+	ck_assert_uint_eq(w->preempt_delay_ms, 3000);
+	ck_assert(!w->checksum_pseudo_header);
+	ck_assert_uint_eq(w->nvips, 2);
+	assert_vip(&w->vips[0], "198.51.100.100/24");
+	assert_vip(&w->vips[1], "198.51.100.101/32");
+	assert_ip(&w->unicast_source, "198.51.100.1");
+	ck_assert_uint_eq(w->npeers, 2);
+	assert_ip(&w->peers[0], "198.51.100.2");
+	assert_ip(&w->peers[1], "198.51.100.3");
+	ck_assert_uint_eq(w->garp_repeat, 3);
+	ck_assert_uint_eq(w->garp_interval_ms, 20);
+	ck_assert_uint_eq(w->garp_master_delay_ms, 0);
+	ck_assert_uint_eq(w->garp_refresh_ms, 60000);
+	ck_assert_str_eq(w->notify.master, "/etc/clustd/master.sh");
+	ck_assert_str_eq(w->notify.backup, "/etc/clustd/backup.sh");
+	ck_assert_str_eq(w->notify.fault, "/etc/clustd/fault.sh");
+	ck_assert_str_eq(w->notify.stop, "/etc/clustd/stop.sh");
+	ck_assert_str_eq(w->notify.any, "/etc/clustd/any.sh");
+	ck_assert_uint_eq(w->notify.timeout_ms, 2500);
+
+	/* int64 literal, version 2, a list ( ) of VIPs. */
+	d = &l.cfg->instances[1];
+	ck_assert_str_eq(d->name, "db6");
+	ck_assert_str_eq(d->interface, "bond0.42");
+	ck_assert_int_eq(d->line, 15);
+	ck_assert_uint_eq(d->vrid, 7);
+	ck_assert_uint_eq(d->priority, 255);
+	ck_assert_uint_eq(d->version, 2);
+	ck_assert_uint_eq(d->advert_interval_ms, 3000);
+	ck_assert_uint_eq(d->nvips, 1);
+	assert_vip(&d->vips[0], "198.51.100.200/25");
+
+	/* hex literal, IPv6, unicast without a source. */
+	v = &l.cfg->instances[2];
+	ck_assert_uint_eq(v->vrid, 0x33);
+	ck_assert_uint_eq(v->family, AF_INET6);
+	ck_assert_uint_eq(v->nvips, 2);
+	assert_vip(&v->vips[0], "2001:db8::100/64");
+	assert_vip(&v->vips[1], "2001:db8::101/128");
+	ck_assert_uint_eq(v->unicast_source.family, AF_UNSPEC);
+	ck_assert_uint_eq(v->npeers, 1);
+	assert_ip(&v->peers[0], "2001:db8::2");
+
+	ck_assert_ptr_eq(conf_find_instance(l.cfg, "db6"), d);
+	ck_assert_ptr_eq(conf_find_instance(l.cfg, "v6"), v);
+	ck_assert_ptr_null(conf_find_instance(l.cfg, "nope"));
+	ck_assert_ptr_null(conf_find_instance(NULL, "web"));
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct loaded l;
+	const struct instance_conf *ic;
+	char host[256] = "";
+
+	expect_ok(&l, INST(""));
+	ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+	ck_assert_str_eq(l.cfg->node.name, host);
+	ck_assert_str_eq(l.cfg->node.state_dir, CLUSTD_DEFAULT_STATE_DIR);
+	ck_assert_str_eq(l.cfg->node.run_dir, CLUSTD_DEFAULT_RUN_DIR);
+	ck_assert_uint_eq(l.cfg->ninstances, 1);
+	ic = &l.cfg->instances[0];
+	ck_assert_str_eq(ic->name, "web");
+	ck_assert_str_eq(ic->interface, "eth0");
+	ck_assert_int_eq(ic->line, 2);
+	ck_assert_uint_eq(ic->vrid, 51);
+	ck_assert_uint_eq(ic->priority, 100);
+	ck_assert_uint_eq(ic->version, 3);
+	ck_assert_uint_eq(ic->family, AF_INET);
+	ck_assert_uint_eq(ic->advert_interval_ms, 1000);
+	ck_assert(ic->preempt);
+	ck_assert_uint_eq(ic->preempt_delay_ms, 0);
+	ck_assert(ic->checksum_pseudo_header);
+	ck_assert_uint_eq(ic->nvips, 1);
+	assert_vip(&ic->vips[0], "198.51.100.100/24");
+	ck_assert_uint_eq(ic->unicast_source.family, AF_UNSPEC);
+	ck_assert_uint_eq(ic->npeers, 0);
+	ck_assert_uint_eq(ic->garp_repeat, 5);
+	ck_assert_uint_eq(ic->garp_interval_ms, 10);
+	ck_assert_uint_eq(ic->garp_master_delay_ms, 5000);
+	ck_assert_uint_eq(ic->garp_refresh_ms, 0);
+	ck_assert_ptr_null(ic->notify.master);
+	ck_assert_ptr_null(ic->notify.backup);
+	ck_assert_ptr_null(ic->notify.fault);
+	ck_assert_ptr_null(ic->notify.stop);
+	ck_assert_ptr_null(ic->notify.any);
+	ck_assert_uint_eq(ic->notify.timeout_ms, 10000);
+	loaded_free(&l);
+}
+END_TEST
+
+/* An empty garp / notify group changes nothing; the node group may hold
+ * only some keys. */
+START_TEST(test_empty_groups_keep_defaults)
+{
+	struct loaded l;
+
+	expect_ok(&l, conf_text("51", VIP4, "garp = { }; notify = { };", "node = { run_dir = \"/run/x\"; };"));
+	ck_assert_str_eq(l.cfg->node.run_dir, "/run/x");
+	ck_assert_str_eq(l.cfg->node.state_dir, CLUSTD_DEFAULT_STATE_DIR);
+	ck_assert_uint_eq(l.cfg->instances[0].garp_master_delay_ms, 5000);
+	ck_assert_uint_eq(l.cfg->instances[0].notify.timeout_ms, 10000);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_sample_config_loads)
+{
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+	int rc = conf_load("etc/clustd.conf", &cfg, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  sample: %s\n", errs.msgs[i]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_uint_ge(cfg->ninstances, 1);
+	ck_assert_ptr_nonnull(conf_find_instance(cfg, "web"));
+	/* The sample documents the defaults: loading it must give them. */
+	ck_assert_uint_eq(conf_find_instance(cfg, "web")->garp_repeat, 5);
+	ck_assert_uint_eq(conf_find_instance(cfg, "web")->notify.timeout_ms, 10000);
+	ck_assert_int_eq(conf_check_scripts(cfg, &errs), 0);
+	conf_free(cfg);
+	conf_errors_free(&errs);
+}
+END_TEST
+
+START_TEST(test_range_edges_accepted)
+{
+	struct loaded l;
+
+	expect_ok(&l, conf_text("255", VIP4,
+		  "priority = 1; advert_interval = 40950; preempt_delay = 1000000; "
+		  "garp = { repeat = 100; interval = 10000; master_delay = 3600000; refresh = 86400000; }; "
+		  "notify = { timeout = 3600000; };", ""));
+	ck_assert_uint_eq(l.cfg->instances[0].vrid, 255);
+	ck_assert_uint_eq(l.cfg->instances[0].priority, 1);
+	ck_assert_uint_eq(l.cfg->instances[0].advert_interval_ms, 40950);
+	ck_assert_uint_eq(l.cfg->instances[0].garp_refresh_ms, 86400000);
+	loaded_free(&l);
+
+	expect_ok(&l, conf_text("1", VIP4, "version = 2; advert_interval = 255000; priority = 255;", ""));
+	ck_assert_uint_eq(l.cfg->instances[0].advert_interval_ms, 255000);
+	loaded_free(&l);
+
+	expect_ok(&l, INST("advert_interval = 10; garp = { refresh = 1000; repeat = 0; };"));
+	ck_assert_uint_eq(l.cfg->instances[0].advert_interval_ms, 10);
+	ck_assert_uint_eq(l.cfg->instances[0].garp_refresh_ms, 1000);
+	ck_assert_uint_eq(l.cfg->instances[0].garp_repeat, 0);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_same_vrid_other_interface_ok)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("},{ name = \"b\"; interface = \"eth1\"; vrid = 51; vips = [ \"198.51.100.200\" ];"));
+	ck_assert_uint_eq(l.cfg->ninstances, 2);
+	ck_assert_uint_eq(l.cfg->instances[1].vrid, 51);
+	ck_assert_str_eq(l.cfg->instances[1].interface, "eth1");
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_same_vrid_v4_v6_one_interface_ok)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("},{ name = \"web6\"; interface = \"eth0\"; vrid = 51; vips = " VIP6 ";"));
+	ck_assert_uint_eq(l.cfg->ninstances, 2);
+	ck_assert_uint_eq(l.cfg->instances[0].family, AF_INET);
+	ck_assert_uint_eq(l.cfg->instances[1].family, AF_INET6);
+	loaded_free(&l);
+}
+END_TEST
+
+/* Errors in an @include'd file name that file and its own line. */
+START_TEST(test_include_reports_included_file)
+{
+	char inc[] = "/tmp/check_conf.inc.XXXXXX", text[256], want[256];
+	struct loaded l;
+
+	write_file(inc, "node = {\n\tname = \"bad name\";\n};\n");
+	snprintf(text, sizeof(text), "%s@include \"%s\"\n", INST(""), inc);
+	load_text(&l, text);
+	unlink(inc);
+	ck_assert_int_eq(l.rc, -1);
+	ck_assert_uint_eq(l.errs.n, 1);
+	snprintf(want, sizeof(want),
+		 "%s:2: node.name: \"bad name\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)", inc);
+	ck_assert_str_eq(l.errs.msgs[0], want);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_free_null_and_errors_appended)
+{
+	struct conf_errors errs = { 0 };
+	struct clustd_config *cfg = (void *)1;
+	struct loaded l;
+
+	conf_free(NULL);
+	conf_errors_free(NULL);
+	conf_errors_free(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+
+	/* A second failed load appends; a NULL errs only returns -1. */
+	load_text(&l, INST("priority = 0;"));
+	ck_assert_uint_eq(l.errs.n, 1);
+	ck_assert_int_eq(conf_load(l.path, &cfg, &l.errs), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(l.errs.n, 2);
+	ck_assert_str_eq(l.errs.msgs[0], l.errs.msgs[1]);
+	ck_assert_int_eq(conf_load(l.path, &cfg, NULL), -1);
+	loaded_free(&l);
+	ck_assert_ptr_null(l.errs.msgs);
+	ck_assert_uint_eq(l.errs.n, 0);
+}
+END_TEST
+
+/* ---- rejected configs: unknown keys ----------------------------------- */
+
+START_TEST(test_unknown_key_top)
+{
+	expect_error(conf_text("51", VIP4, "", "bogus = 1;"), 9, "unknown key \"bogus\" at top level");
+}
+END_TEST
+
+START_TEST(test_unknown_key_instance)
+{
+	expect_error(INST("vird = 5;"), 7, "unknown key \"vird\" in instance (did you mean \"vrid\"?)");
+}
+END_TEST
+
+START_TEST(test_unknown_key_keepalived_hint)
+{
+	expect_error(INST("advert_int = 1;"), 7,
+		     "unknown key \"advert_int\" in instance (did you mean \"advert_interval\" (in milliseconds)?)");
+}
+END_TEST
+
+START_TEST(test_unknown_key_notify)
+{
+	expect_error(INST("notify = { mster = \"/bin/true\"; };"), 7,
+		     "unknown key \"mster\" in notify (did you mean \"master\"?)");
+}
+END_TEST
+
+START_TEST(test_unknown_key_garp)
+{
+	expect_error(INST("garp = { burst = 3; };"), 7, "unknown key \"burst\" in garp");
+}
+END_TEST
+
+START_TEST(test_unknown_key_node)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { hostname = \"x\"; };"), 9,
+		     "unknown key \"hostname\" in node");
+}
+END_TEST
+
+/* ---- rejected configs: values ----------------------------------------- */
+
+START_TEST(test_vrid_0)
+{
+	expect_error(conf_text("0", VIP4, "", ""), 5, "vrid: 0 is out of range 1..255");
+}
+END_TEST
+
+START_TEST(test_vrid_256)
+{
+	expect_error(conf_text("256", VIP4, "", ""), 5, "vrid: 256 is out of range 1..255");
+}
+END_TEST
+
+START_TEST(test_vrid_wrong_type)
+{
+	expect_error(conf_text("\"51\"", VIP4, "", ""), 5, "vrid: expected an integer, got a string");
+}
+END_TEST
+
+/* libconfig 1.5 would read this as 51. */
+START_TEST(test_vrid_wraps_32_bits)
+{
+	expect_error(conf_text("4294967347", VIP4, "", ""), 5,
+		     "integer 4294967347 does not fit in 32 bits (libconfig would silently truncate it)");
+}
+END_TEST
+
+START_TEST(test_priority_0)
+{
+	expect_error(INST("priority = 0;"), 7,
+		     "priority: 0 is reserved for \"master stopping\" (RFC 5798); use 1..255");
+}
+END_TEST
+
+START_TEST(test_priority_256)
+{
+	expect_error(INST("priority = 256;"), 7, "priority: 256 is out of range 1..255");
+}
+END_TEST
+
+START_TEST(test_interval_5)
+{
+	expect_error(INST("advert_interval = 5;"), 7,
+		     "advert_interval: 5 is out of range 10..40950 for version 3");
+}
+END_TEST
+
+START_TEST(test_interval_15)
+{
+	expect_error(INST("advert_interval = 15;"), 7,
+		     "advert_interval: 15 is not a multiple of 10 (VRRPv3 counts centiseconds)");
+}
+END_TEST
+
+START_TEST(test_interval_40960_v3)
+{
+	expect_error(INST("advert_interval = 40960;"), 7,
+		     "advert_interval: 40960 is out of range 10..40950 for version 3");
+}
+END_TEST
+
+START_TEST(test_interval_1500_v2)
+{
+	expect_error(INST("version = 2; advert_interval = 1500;"), 7,
+		     "advert_interval: 1500 is not a multiple of 1000 (VRRPv2 counts whole seconds)");
+}
+END_TEST
+
+START_TEST(test_interval_float)
+{
+	expect_error(INST("advert_interval = 1000.0;"), 7,
+		     "advert_interval: expected an integer, got a floating-point number");
+}
+END_TEST
+
+START_TEST(test_version_4)
+{
+	expect_error(INST("version = 4;"), 7, "version: 4 is not supported (2 or 3)");
+}
+END_TEST
+
+START_TEST(test_vips_mixed_family)
+{
+	expect_error(conf_text("51", "[ \"198.51.100.100\", \"2001:db8::1\" ]", "", ""), 6,
+		     "vips: 2001:db8::1 is IPv6 but 198.51.100.100 is IPv4; an instance carries one family");
+}
+END_TEST
+
+START_TEST(test_vips_duplicate)
+{
+	expect_error(conf_text("51", "[ \"198.51.100.100/24\", \"198.51.100.100/32\" ]", "", ""), 6,
+		     "vips: 198.51.100.100 is listed twice");
+}
+END_TEST
+
+START_TEST(test_vips_bad_string)
+{
+	expect_error(conf_text("51", "[ \"198.51.100.300\" ]", "", ""), 6,
+		     "vips: \"198.51.100.300\" is not an address or ADDRESS/PREFIX");
+}
+END_TEST
+
+START_TEST(test_vips_multicast)
+{
+	expect_error(conf_text("51", "[ \"224.0.0.18\" ]", "", ""), 6,
+		     "vips: \"224.0.0.18\" is not a usable unicast address");
+}
+END_TEST
+
+START_TEST(test_vips_empty_and_too_many)
+{
+	char vips[4096] = "[";
+
+	expect_error(conf_text("51", "[ ]", "", ""), 6, "vips: 0 addresses, expected 1..64");
+	for (int i = 1; i <= 65; i++)
+		snprintf(vips + strlen(vips), sizeof(vips) - strlen(vips), "%s\"198.51.100.%d\"",
+			 i > 1 ? ", " : "", i);
+	strcat(vips, "]");
+	expect_error(conf_text("51", vips, "", ""), 6, "vips: 65 addresses, expected 1..64");
+}
+END_TEST
+
+START_TEST(test_v2_ipv6)
+{
+	expect_error(conf_text("51", VIP6, "version = 2;", ""), 7,
+		     "version: VRRPv2 is IPv4 only but the VIPs are IPv6 (use version 3)");
+}
+END_TEST
+
+START_TEST(test_pseudo_header_with_v2)
+{
+	expect_error(INST("version = 2; checksum_pseudo_header = false;"), 7,
+		     "checksum_pseudo_header: only applies to VRRPv3 over IPv4 (version is 2)");
+}
+END_TEST
+
+START_TEST(test_duplicate_vrid_one_interface)
+{
+	expect_error(INST("},{ name = \"b\"; interface = \"eth0\";\n"
+			  "vrid = 51; vips = [ \"198.51.100.200\" ];"), 8,
+		     "vrid: 51 is already used on eth0 for IPv4 by instance \"web\" at line 2");
+}
+END_TEST
+
+START_TEST(test_duplicate_instance_name)
+{
+	expect_error(INST("},{\nname = \"web\"; interface = \"eth1\"; vrid = 52; vips = [ \"198.51.100.200\" ];"), 8,
+		     "name: \"web\" is already used by the instance at line 2");
+}
+END_TEST
+
+START_TEST(test_bad_instance_name)
+{
+	expect_error("instances = ( { name = \"we b\"; interface = \"eth0\"; vrid = 1; vips = " VIP4 "; } );\n", 1,
+		     "name: \"we b\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)");
+}
+END_TEST
+
+START_TEST(test_bad_interface)
+{
+	expect_error("instances = ( { name = \"web\";\ninterface = \"eth0/1\"; vrid = 1; vips = " VIP4 "; } );\n", 2,
+		     "interface: \"eth0/1\" is not a valid interface name (1..15 characters, no '/', ':' or white space)");
+	expect_error("instances = ( { name = \"web\";\ninterface = \"abcdefghijklmnop\"; vrid = 1; vips = " VIP4 "; } );\n", 2,
+		     "interface: \"abcdefghijklmnop\" is not a valid interface name (1..15 characters, no '/', ':' or white space)");
+}
+END_TEST
+
+START_TEST(test_missing_vips)
+{
+	expect_error(conf_text("51", NULL, "", ""), 2, "instance \"web\": missing required key \"vips\"");
+}
+END_TEST
+
+START_TEST(test_missing_instances)
+{
+	expect_error("node = { name = \"n1\"; };\n", 1, "missing required key \"instances\" (nothing to do without one)");
+	expect_error("\n\ninstances = ( );\n", 3, "instances: the list is empty (nothing to do without an instance)");
+	expect_error("instances = ( 5 );\n", 1, "instances: element 1: expected a group { ... }, got an integer");
+}
+END_TEST
+
+START_TEST(test_unicast_peers_empty)
+{
+	expect_error(INST("unicast_peers = [ ];"), 7,
+		     "unicast_peers: 0 addresses, expected 1..32 (remove the key for multicast)");
+}
+END_TEST
+
+START_TEST(test_unicast_peer_multicast)
+{
+	expect_error(INST("unicast_peers = [ \"224.0.0.18\" ];"), 7,
+		     "unicast_peers: 224.0.0.18 is not a unicast address");
+}
+END_TEST
+
+START_TEST(test_unicast_peer_wrong_family)
+{
+	expect_error(INST("unicast_peers = [ \"2001:db8::2\" ];"), 7,
+		     "unicast_peers: 2001:db8::2 is IPv6 but the VIPs are IPv4");
+}
+END_TEST
+
+START_TEST(test_unicast_peer_duplicate_and_source)
+{
+	expect_error(INST("unicast_peers = [ \"198.51.100.2\", \"198.51.100.2\" ];"), 7,
+		     "unicast_peers: 198.51.100.2 is listed twice");
+	expect_error(INST("unicast_source = \"198.51.100.2\"; unicast_peers = [ \"198.51.100.2\" ];"), 7,
+		     "unicast_peers: 198.51.100.2 is the unicast_source itself");
+	expect_error(INST("unicast_source = \"198.51.100.1\";"), 7,
+		     "unicast_source: set without unicast_peers (adverts would still go to the multicast group)");
+}
+END_TEST
+
+START_TEST(test_notify_relative_path)
+{
+	expect_error(INST("notify = { master = \"master.sh\"; };"), 7,
+		     "notify.master: \"master.sh\" is not an absolute path");
+}
+END_TEST
+
+START_TEST(test_notify_timeout_0)
+{
+	expect_error(INST("notify = { timeout = 0; };"), 7, "notify.timeout: 0 is out of range 1..3600000");
+}
+END_TEST
+
+START_TEST(test_garp_refresh_500)
+{
+	expect_error(INST("garp = { refresh = 500; };"), 7,
+		     "garp.refresh: 500 is out of range 1000..86400000 (or 0 for off)");
+}
+END_TEST
+
+START_TEST(test_node_relative_state_dir)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { state_dir = \"var/lib/clustd\"; };"), 9,
+		     "node.state_dir: \"var/lib/clustd\" is not an absolute path");
+}
+END_TEST
+
+START_TEST(test_bool_wrong_type)
+{
+	expect_error(INST("preempt = 1;"), 7, "preempt: expected true or false, got an integer");
+}
+END_TEST
+
+START_TEST(test_syntax_error)
+{
+	expect_error(INST("priority = ;"), 7, "syntax error: syntax error");
+	expect_error("instances = (\n{\n\tname = \"web\";\n\tname = \"web\";\n} );\n", 4,
+		     "syntax error: duplicate setting name");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct clustd_config *cfg = (void *)1;
+	struct conf_errors errs = { 0 };
+
+	ck_assert_int_eq(conf_load("/tmp/check_conf.does-not-exist", &cfg, &errs), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msgs[0], "/tmp/check_conf.does-not-exist:0: cannot read: No such file or directory");
+	conf_errors_free(&errs);
+}
+END_TEST
+
+/* All problems come back at once, sorted by line. */
+START_TEST(test_several_errors)
+{
+	struct loaded l;
+
+	load_text(&l, "instances = (\n"
+		      "{ name = \"a\"; interface = \"eth0\";\n"
+		      "  vrid = 0;\n"
+		      "  vips = [ \"198.51.100.1\" ];\n"
+		      "  priority = 300; typo = 1;\n"
+		      "},\n"
+		      "{ name = \"a\"; interface = \"eth0\"; vrid = 9; }\n"
+		      ");\n");
+	ck_assert_int_eq(l.rc, -1);
+	ck_assert_ptr_null(l.cfg);
+	ck_assert_uint_eq(l.errs.n, 5);
+	assert_msg_is(&l, 0, 3, "vrid: 0 is out of range 1..255");
+	assert_msg_is(&l, 1, 5, "unknown key \"typo\" in instance");
+	assert_msg_is(&l, 2, 5, "priority: 300 is out of range 1..255");
+	assert_msg_is(&l, 3, 7, "instance \"a\": missing required key \"vips\"");
+	assert_msg_is(&l, 4, 7, "name: \"a\" is already used by the instance at line 2");
+	loaded_free(&l);
+}
+END_TEST
+
+/* ---- notify scripts on disk -------------------------------------------- */
+
+struct script_dir {
+	char dir[64];
+	char path[8][128];
+	int n;
+};
+
+/* Reserve the next path slot for DIR/name. */
+static char *script_path(struct script_dir *sd, const char *name)
+{
+	char tmp[sizeof(sd->path[0])];
+
+	snprintf(tmp, sizeof(tmp), "%s/%s", sd->dir, name);
+	return strcpy(sd->path[sd->n++], tmp);
+}
+
+static const char *make_script(struct script_dir *sd, const char *name, mode_t mode)
+{
+	const char *p = script_path(sd, name);
+	int fd;
+
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "#!/bin/sh\nexit 0\n", 17), 17);
+	ck_assert_int_eq(fchmod(fd, mode), 0); /* not subject to the umask */
+	ck_assert_int_eq(close(fd), 0);
+	return p;
+}
+
+static void script_dir_init(struct script_dir *sd)
+{
+	memset(sd, 0, sizeof(*sd));
+	strcpy(sd->dir, "/tmp/check_conf.d.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sd->dir));
+}
+
+static void script_dir_free(struct script_dir *sd)
+{
+	for (int i = 0; i < sd->n; i++)
+		if (rmdir(sd->path[i]) < 0)
+			unlink(sd->path[i]);
+	rmdir(sd->dir);
+}
+
+START_TEST(test_scripts_problems)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[2048], reason[256];
+	const char *ok, *noexec, *ww, *gw, *missing = "/tmp/check_conf.no-such-script";
+
+	script_dir_init(&sd);
+	ok = make_script(&sd, "ok.sh", 0755);
+	noexec = make_script(&sd, "noexec.sh", 0644);
+	ww = make_script(&sd, "ww.sh", 0777);
+	gw = make_script(&sd, "gw.sh", 0775);
+	ck_assert_int_eq(mkdir(script_path(&sd, "adir"), 0755), 0);
+	snprintf(text, sizeof(text),
+		 "instances = ( {\n"
+		 "  name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 ";\n"
+		 "  notify = {\n"
+		 "    master = \"%s\";\n"
+		 "    backup = \"%s\";\n"
+		 "    fault = \"%s\";\n"
+		 "    stop = \"%s\";\n"
+		 "    any = \"%s\";\n"
+		 "  };\n"
+		 "}, {\n"
+		 "  name = \"db\"; interface = \"eth0\"; vrid = 52; vips = [ \"198.51.100.200\" ];\n"
+		 "  notify = { master = \"%s\"; backup = \"%s\"; };\n"
+		 "} );\n",
+		 ok, noexec, ww, missing, sd.path[4], gw, ok);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 5);
+	ck_assert_uint_eq(l.errs.n, 5);
+	snprintf(reason, sizeof(reason), "notify.backup: %s is not executable", noexec);
+	assert_msg_is(&l, 0, 5, reason);
+	snprintf(reason, sizeof(reason),
+		 "notify.fault: %s is writable by group or others (notify scripts run as root)", ww);
+	assert_msg_is(&l, 1, 6, reason);
+	snprintf(reason, sizeof(reason), "notify.stop: %s does not exist", missing);
+	assert_msg_is(&l, 2, 7, reason);
+	snprintf(reason, sizeof(reason), "notify.any: %s is not a regular file", sd.path[4]);
+	assert_msg_is(&l, 3, 8, reason);
+	snprintf(reason, sizeof(reason),
+		 "notify.master: %s is writable by group or others (notify scripts run as root)", gw);
+	assert_msg_is(&l, 4, 12, reason);
+
+	/* With the file gone the instance's own line is the best we have. */
+	unlink(l.path);
+	conf_errors_free(&l.errs);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 5);
+	snprintf(reason, sizeof(reason), "notify.backup: %s is not executable", noexec);
+	assert_msg_is(&l, 0, 1, reason);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
+START_TEST(test_scripts_ok)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[1024];
+	const char *ok, *ux;
+
+	script_dir_init(&sd);
+	ok = make_script(&sd, "ok.sh", 0755);
+	ux = make_script(&sd, "user-x.sh", 0700); /* any x bit will do */
+	snprintf(text, sizeof(text), "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; "
+		 "vips = " VIP4 "; notify = { master = \"%s\"; any = \"%s\"; }; } );\n", ok, ux);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
+	ck_assert_uint_eq(l.errs.n, 0);
+	ck_assert_int_eq(conf_check_scripts(NULL, &l.errs), 0);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
+/* A script in a directory anyone can write to can be swapped under us. */
+START_TEST(test_scripts_open_directory)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[1024], reason[512];
+	const char *ok;
+
+	script_dir_init(&sd);
+	ok = make_script(&sd, "ok.sh", 0755);
+	ck_assert_int_eq(chmod(sd.dir, 0777), 0);
+	snprintf(text, sizeof(text), "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; "
+		 "vips = " VIP4 ";\nnotify = { master = \"%s\"; }; } );\n", ok);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "notify.master: %s is in directory %s writable by group or others "
+		 "(notify scripts run as root)", ok, sd.dir);
+	assert_msg_is(&l, 0, 2, reason);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
+static Suite *conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *ok = tcase_create("accept");
+	TCase *keys = tcase_create("unknown_keys");
+	TCase *bad = tcase_create("reject");
+	TCase *scripts = tcase_create("scripts");
+
+	tcase_add_test(ok, test_full_config);
+	tcase_add_test(ok, test_defaults);
+	tcase_add_test(ok, test_empty_groups_keep_defaults);
+	tcase_add_test(ok, test_sample_config_loads);
+	tcase_add_test(ok, test_range_edges_accepted);
+	tcase_add_test(ok, test_same_vrid_other_interface_ok);
+	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
+	tcase_add_test(ok, test_include_reports_included_file);
+	tcase_add_test(ok, test_free_null_and_errors_appended);
+	suite_add_tcase(s, ok);
+
+	tcase_add_test(keys, test_unknown_key_top);
+	tcase_add_test(keys, test_unknown_key_instance);
+	tcase_add_test(keys, test_unknown_key_keepalived_hint);
+	tcase_add_test(keys, test_unknown_key_notify);
+	tcase_add_test(keys, test_unknown_key_garp);
+	tcase_add_test(keys, test_unknown_key_node);
+	suite_add_tcase(s, keys);
+
+	tcase_add_test(bad, test_vrid_0);
+	tcase_add_test(bad, test_vrid_256);
+	tcase_add_test(bad, test_vrid_wrong_type);
+	tcase_add_test(bad, test_vrid_wraps_32_bits);
+	tcase_add_test(bad, test_priority_0);
+	tcase_add_test(bad, test_priority_256);
+	tcase_add_test(bad, test_interval_5);
+	tcase_add_test(bad, test_interval_15);
+	tcase_add_test(bad, test_interval_40960_v3);
+	tcase_add_test(bad, test_interval_1500_v2);
+	tcase_add_test(bad, test_interval_float);
+	tcase_add_test(bad, test_version_4);
+	tcase_add_test(bad, test_vips_mixed_family);
+	tcase_add_test(bad, test_vips_duplicate);
+	tcase_add_test(bad, test_vips_bad_string);
+	tcase_add_test(bad, test_vips_multicast);
+	tcase_add_test(bad, test_vips_empty_and_too_many);
+	tcase_add_test(bad, test_v2_ipv6);
+	tcase_add_test(bad, test_pseudo_header_with_v2);
+	tcase_add_test(bad, test_duplicate_vrid_one_interface);
+	tcase_add_test(bad, test_duplicate_instance_name);
+	tcase_add_test(bad, test_bad_instance_name);
+	tcase_add_test(bad, test_bad_interface);
+	tcase_add_test(bad, test_missing_vips);
+	tcase_add_test(bad, test_missing_instances);
+	tcase_add_test(bad, test_unicast_peers_empty);
+	tcase_add_test(bad, test_unicast_peer_multicast);
+	tcase_add_test(bad, test_unicast_peer_wrong_family);
+	tcase_add_test(bad, test_unicast_peer_duplicate_and_source);
+	tcase_add_test(bad, test_notify_relative_path);
+	tcase_add_test(bad, test_notify_timeout_0);
+	tcase_add_test(bad, test_garp_refresh_500);
+	tcase_add_test(bad, test_node_relative_state_dir);
+	tcase_add_test(bad, test_bool_wrong_type);
+	tcase_add_test(bad, test_syntax_error);
+	tcase_add_test(bad, test_missing_file);
+	tcase_add_test(bad, test_several_errors);
+	suite_add_tcase(s, bad);
+
+	tcase_add_test(scripts, test_scripts_problems);
+	tcase_add_test(scripts, test_scripts_ok);
+	tcase_add_test(scripts, test_scripts_open_directory);
+	suite_add_tcase(s, scripts);
+	return s;
+}
+
+CLUSTD_TEST_MAIN(conf_suite)
