@@ -7,7 +7,7 @@ SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libmnl libconfig libsystemd
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libconfig libsystemd libsodium json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
@@ -63,10 +63,14 @@ check-unit: build/san/clustd $(UNIT_BIN)
 check-net: build/san/clustd build/clustd
 	@t/net/run.sh build/san/clustd build/test-results
 
-demo: deps build/clustd
+# deps first, then a sub-make: pkg-config flags must be read after the
+# packages are installed on a fresh machine.
+demo: deps
+	$(MAKE) build/clustd
 	scripts/demo.sh build/clustd
 
-bench: deps build/clustd
+bench: deps
+	$(MAKE) build/clustd
 	scripts/bench.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.

@@ -16,6 +16,7 @@ BENCH_VRID=51
 # bench_skew_ms <prio> <interval_ms>: Skew_Time of RFC 5798 section 6.1,
 # ((256 - prio) * interval_cs) / 256 in integer centiseconds, as ms.
 bench_skew_ms() {
+	# shellcheck disable=SC2017 # the RFC truncates to whole centiseconds
 	echo $(((256 - $1) * ($2 / 10) / 256 * 10))
 }
 

@@ -19,6 +19,7 @@
 #   BENCH_RUNS="100:10 1000:5"        advert interval (ms) : runs per scenario
 #   BENCH_OUT=FILE                    also write table + raw runs there
 #   KEEP=1                            keep the work dir $T (logs, pcap)
+# shellcheck source-path=SCRIPTDIR
 set -u
 
 usage() {
@@ -42,7 +43,9 @@ case " $impls " in
 		echo "bench: $1 is not an executable clustd binary" >&2
 		exit 2
 	fi
+	# Read by t/net/lib.sh's clustd_start.
 	CLUSTD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+	export CLUSTD
 	;;
 esac
 case " $impls " in
@@ -66,7 +69,9 @@ for s in $series; do
 	fi
 done
 
+# shellcheck source=../t/net/lib.sh
 . "$top/t/net/lib.sh"
+# shellcheck source=bench-lib.sh
 . "$here/bench-lib.sh"
 
 OLD=n3 OLD_IP=198.51.100.13
@@ -144,8 +149,9 @@ one_run() {
 		return 1
 		;;
 	esac
-	set -- $res
-	say "$impl ${ivl}ms $sc #$i: failover $1 ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$ivl")), signal to takeover $2 ms"
+	local fo s2n
+	read -r fo s2n <<<"$res"
+	say "$impl ${ivl}ms $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$ivl")), signal to takeover $s2n ms"
 }
 
 run_series() {
@@ -177,7 +183,7 @@ run_series() {
 
 # table: one line per implementation x scenario x interval.
 table() {
-	local impl s ivl sc bound st n runs min med max sig
+	local impl s ivl sc bound n runs min med max sig
 	printf '%-11s %-8s %8s %6s %8s %8s %8s %9s %8s %11s\n' \
 		implementation scenario interval runs "min ms" "med ms" "max ms" \
 		"bound ms" "med-bnd" "sig->new ms"
@@ -193,9 +199,7 @@ table() {
 					'$1 == i && $2 == v && $3 == s && $5 !~ /^FAIL/ { split($5, a, " "); print a[2] }' \
 					"$RUNS" >"$T/sigvals"
 				bound=$(bench_bound_ms "$sc" "$NEW_PRIO" "$ivl")
-				st=$(bench_stats "$T/vals")
-				set -- $st
-				n=$1 min=$2 med=$3 max=$4
+				read -r n min med max < <(bench_stats "$T/vals")
 				sig=$(bench_stats "$T/sigvals" | awk '{ print $3 }')
 				printf '%-11s %-8s %5s ms %6s %8s %8s %8s %9s %8s %11s\n' \
 					"$impl" "$sc" "$ivl" "$n/$runs" "$min" "$med" "$max" \

@@ -481,8 +481,11 @@ static const char *const instance_keys[] = {
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
-static const char *const node_keys[] = { "name", "state_dir", "run_dir", NULL };
-static const char *const top_keys[] = { "node", "instances", NULL };
+static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease", NULL };
+static const char *const top_keys[] = { "node", "instances", "cluster", NULL };
+static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
+	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", NULL };
+static const char *const member_keys[] = { "name", "address", NULL };
 
 static void instance_defaults(struct instance_conf *ic)
 {
@@ -878,8 +881,24 @@ static void default_string(struct ctx *c, char **dst, const char *v)
 		err_line(c, c->path, 1, "out of memory");
 }
 
+/* Kernel address lifetimes are whole seconds; under 3 s a renewal every
+ * third of the lease would have to run every second or faster. */
+static void parse_vip_lease(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s = config_setting_get_member(g, "vip_lease");
+	long long v;
+
+	if (!s || !get_int_range(c, s, "node.", 0, 3600000, &v))
+		return;
+	if (v != 0 && (v < 3000 || v % 1000))
+		err_at(c, s, "node.vip_lease: %lld ms: use 0 (off) or whole seconds from 3000", v);
+	else
+		nc->vip_lease_ms = (uint32_t)v;
+}
+
 static void parse_node(struct ctx *c, const config_setting_t *root, struct node_conf *nc)
 {
+	nc->vip_lease_ms = 5000;
 	const config_setting_t *g = config_setting_get_member(root, "node"), *s;
 
 	if (g && config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -894,6 +913,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 			take_path(c, s, "node.", &nc->state_dir);
 		if ((s = config_setting_get_member(g, "run_dir")))
 			take_path(c, s, "node.", &nc->run_dir);
+		parse_vip_lease(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
@@ -947,6 +967,166 @@ static void parse_instances(struct ctx *c, const config_setting_t *list, struct 
 	free(ip);
 }
 
+/* ---- cluster plane --------------------------------------------------- */
+
+static const config_setting_t *require_key(struct ctx *c, const config_setting_t *g,
+					   const char *key, const char *scope)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		err_at(c, g, "%s: missing required key \"%s\"", scope, key);
+	return s;
+}
+
+static bool parse_member(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+			 sa_family_t family)
+{
+	struct member_conf *m = &cc->members[cc->nmembers];
+	const config_setting_t *s;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		type_error(c, g, "cluster.members: ", "a group { name = ...; address = ...; }");
+		return false;
+	}
+	check_keys(c, g, "in cluster.members", member_keys);
+	if ((s = require_key(c, g, "name", "cluster.members")))
+		take_name(c, s, "cluster.members.", &m->name);
+	if ((s = require_key(c, g, "address", "cluster.members")))
+		take_unicast_addr(c, s, "cluster.members.address", family, &m->addr);
+	if (!m->name || m->addr.family == AF_UNSPEC) {
+		free(m->name);
+		m->name = NULL;
+		return false;
+	}
+	for (size_t i = 0; i < cc->nmembers; i++) {
+		if (strcmp(cc->members[i].name, m->name) == 0 ||
+		    ip_addr_equal(&cc->members[i].addr, &m->addr)) {
+			err_at(c, g, "cluster.members: %s is listed twice (same name or address)", m->name);
+			free(m->name);
+			m->name = NULL;
+			return false;
+		}
+	}
+	cc->nmembers++;
+	return true;
+}
+
+static void parse_members(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+			  const char *self)
+{
+	const config_setting_t *list = require_key(c, g, "members", "cluster");
+	sa_family_t family = cc->group.family;
+	bool found_self = false;
+
+	if (!list)
+		return;
+	if (config_setting_type(list) != CONFIG_TYPE_LIST || config_setting_length(list) == 0 ||
+	    config_setting_length(list) > CLUSTD_MAX_PEERS) {
+		err_at(c, list, "cluster.members: expected a list of 1..%d members ( { name; address; }, ... )",
+		       CLUSTD_MAX_PEERS);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(list); i++) {
+		if (parse_member(c, config_setting_get_elem(list, (unsigned)i), cc, family))
+			family = cc->members[0].addr.family;
+	}
+	for (size_t i = 0; i < cc->nmembers; i++)
+		found_self |= self && strcmp(cc->members[i].name, self) == 0;
+	if (self && cc->nmembers && !found_self)
+		err_at(c, list, "cluster.members: this node (%s) is not a member", self);
+}
+
+static void parse_group_addr(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc)
+{
+	const config_setting_t *s = config_setting_get_member(g, "group");
+	const char *v;
+
+	if (!s || !(v = get_string(c, s, "cluster.")))
+		return;
+	if (!ip_addr_parse(v, &cc->group) || !ip_addr_is_multicast(&cc->group)) {
+		err_at(c, s, "cluster.group: \"%s\" is not a multicast address", v);
+		memset(&cc->group, 0, sizeof(cc->group));
+	} else if (!cc->interface) {
+		err_at(c, s, "cluster.group: a multicast group needs cluster.interface");
+	}
+}
+
+static uint32_t min_advert_interval(const struct clustd_config *cfg)
+{
+	uint32_t min = UINT32_MAX;
+
+	for (size_t i = 0; i < cfg->ninstances; i++)
+		if (cfg->instances[i].advert_interval_ms && cfg->instances[i].advert_interval_ms < min)
+			min = cfg->instances[i].advert_interval_ms;
+	return min == UINT32_MAX ? 1000 : min;
+}
+
+/* The safety bound of doc/quorum.md: an isolated master gives up within
+ * dead_interval + slack; a backup takes over no sooner than 2 x interval. */
+static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+				uint32_t min_adv)
+{
+	const config_setting_t *s = config_setting_get_member(g, "dead_interval");
+	uint32_t hb = cc->heartbeat_interval_ms, limit = 2 * min_adv;
+
+	if (!s) {
+		uint32_t d = limit > cc->slack_ms ? limit - cc->slack_ms : 0;
+		cc->dead_interval_ms = d < 10 * hb ? d : 10 * hb;
+		if (cc->dead_interval_ms < 3 * hb)
+			err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
+			       "(%u ms) and at most 2 x advert_interval - slack (%u ms); lower "
+			       "heartbeat_interval or raise advert_interval", 3 * hb, d);
+		return;
+	}
+	opt_u32(c, g, "cluster.", "dead_interval", 30, 600000, &cc->dead_interval_ms);
+	if (cc->dead_interval_ms < 3 * hb)
+		err_at(c, s, "cluster.dead_interval: %u ms is less than 3 heartbeats (%u ms): one lost "
+		       "heartbeat would drop a member", cc->dead_interval_ms, 3 * hb);
+	else if (cc->dead_interval_ms + cc->slack_ms > limit)
+		err_at(c, s, "cluster.dead_interval: %u ms + slack %u ms exceeds 2 x the smallest "
+		       "advert_interval (%u ms): an isolated master could still hold its VIPs when a "
+		       "backup takes over (see doc/quorum.md)", cc->dead_interval_ms, cc->slack_ms, limit);
+}
+
+static void parse_cluster(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+{
+	const config_setting_t *g = sub_group(c, root, "cluster"), *s;
+	struct cluster_conf *cc = &cfg->cluster;
+
+	if (!g)
+		return;
+	cc->enabled = true;
+	cc->port = CLUSTD_CLUSTER_PORT;
+	cc->heartbeat_interval_ms = 100;
+	cc->slack_ms = 50;
+	check_keys(c, g, "in cluster", cluster_keys);
+	if ((s = require_key(c, g, "secret_file", "cluster")))
+		take_path(c, s, "cluster.", &cc->secret_file);
+	if ((s = config_setting_get_member(g, "interface"))) {
+		const char *v = get_string(c, s, "cluster.");
+		if (v && !valid_ifname(v))
+			err_at(c, s, "cluster.interface: \"%s\" is not a valid interface name", v);
+		else if (v)
+			copy_string(c, s, v, &cc->interface);
+	}
+	uint32_t port = cc->port;
+	opt_u32(c, g, "cluster.", "port", 1, 65535, &port);
+	cc->port = (uint16_t)port;
+	parse_group_addr(c, g, cc);
+	opt_u32(c, g, "cluster.", "heartbeat_interval", 10, 10000, &cc->heartbeat_interval_ms);
+	opt_u32(c, g, "cluster.", "slack", 0, 10000, &cc->slack_ms);
+	parse_members(c, g, cc, cfg->node.name);
+	parse_dead_interval(c, g, cc, min_advert_interval(cfg));
+	if ((s = config_setting_get_member(g, "quorum"))) {
+		uint32_t q = 0;
+		opt_u32(c, g, "cluster.", "quorum", 0, CLUSTD_MAX_PEERS, &q);
+		if (q > cc->nmembers && cc->nmembers)
+			err_at(c, s, "cluster.quorum: %u is more than the %zu members", q, cc->nmembers);
+		cc->quorum = q;
+	}
+}
+
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
 	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
@@ -961,6 +1141,7 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	list = instance_list(c, root);
 	if (list)
 		parse_instances(c, list, cfg);
+	parse_cluster(c, root, cfg);
 	return cfg;
 }
 
@@ -1139,6 +1320,10 @@ void conf_free(struct clustd_config *cfg)
 	free(cfg->node.name);
 	free(cfg->node.state_dir);
 	free(cfg->node.run_dir);
+	free(cfg->cluster.secret_file);
+	free(cfg->cluster.interface);
+	for (size_t i = 0; i < cfg->cluster.nmembers; i++)
+		free(cfg->cluster.members[i].name);
 	free(cfg->path);
 	free(cfg);
 }

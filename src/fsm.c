@@ -177,8 +177,12 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 	bool lower = adv->priority < f->p.priority;
 	if (!lower)
 		f->lower_seen_at = 0;
-	if (lower && preempt_now(f, now))
-		return; /* (465-470): discard; our timer will take over */
+	if (lower && preempt_now(f, now)) {
+		/* (465-470): discard; our timer will take over. Remember who,
+		 * only to say so when it happens. */
+		remember_master(f, adv, src, now);
+		return;
+	}
 	/* (445-460) */
 	remember_master(f, adv, src, now);
 	learn_interval(f, adv);
@@ -240,6 +244,10 @@ static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out
 	if (f->master_priority == 0)
 		change_state(f, out, STATE_MASTER,
 			     "master %s stopped (priority 0 advert %llu ms ago)", who, ago_ms);
+	else if (f->master_priority < f->p.priority)
+		change_state(f, out, STATE_MASTER,
+			     "preempting lower priority master %s (priority %u < %u)", who,
+			     f->master_priority, f->p.priority);
 	else
 		change_state(f, out, STATE_MASTER,
 			     "master down timer expired, last advert from %s %llu ms ago", who, ago_ms);

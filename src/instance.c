@@ -3,6 +3,7 @@
  * the pure state machine. Every event follows one path:
  *   edge -> fsm_*(state, event, now) -> apply(actions) -> re-arm timer. */
 #include "instance.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,67 +17,11 @@
 #include "netlink.h"
 #include "notify.h"
 #include "packet.h"
+#include "quorum.h"
 #include "script.h"
+#include "state.h"
+#include "status.h"
 #include "vrrp_sock.h"
-
-/* Why an instance may not serve, besides VRRP itself. */
-enum fault_bits {
-	FAULT_NO_LINK = 1u << 0,  /* interface missing or down */
-	FAULT_NO_ADDR = 1u << 1,  /* no primary address to send from */
-};
-
-struct counters {
-	unsigned long long adverts_tx, adverts_rx, send_errors;
-	unsigned long long drops[VRRP_DROP__COUNT];
-	unsigned long long transitions[STATE__COUNT][STATE__COUNT];
-};
-
-/* One raw socket per (interface, family), shared by its instances. */
-struct sock_ref {
-	struct clustd *c;
-	int ifindex;
-	sa_family_t family;
-	int refs;
-	struct vrrp_sock *sock;
-	struct sock_ref *next;
-};
-
-struct instance {
-	struct clustd *c;
-	const struct instance_conf *conf; /* points into c->cfg */
-	int ifindex;                      /* 0 while the interface is missing */
-	uint8_t mac[6];
-	struct ip_addr primary;           /* source of our adverts */
-	unsigned faults;
-	struct fsm fsm;
-	struct loop_timer fsm_timer;
-	struct loop_timer garp_timer;
-	uint32_t garp_left;               /* announcements left in this burst */
-	bool garp_second_pending;         /* garp.master_delay burst still due */
-	struct sock_ref *sref;
-	struct script_queue *notify_q;
-	struct counters cnt;
-	unsigned long long drop_log_last;
-	unsigned long long mismatch_log_last;
-	struct instance *next;
-};
-
-struct clustd {
-	struct loop *loop;
-	struct clustd_config *cfg;
-	struct nlk *nl;
-	struct nlk_watch *watch;
-	struct announcer *ann;
-	struct script_runner *scripts;
-	struct instance *instances;
-	struct sock_ref *socks;
-	/* Notify queues of stopped instances: their stop scripts still run. */
-	struct script_queue **retired;
-	size_t nretired;
-	unsigned long long unknown_drops[VRRP_DROP__COUNT];
-	unsigned long long unknown_log_last;
-	bool shut_down;
-};
 
 static void apply(struct instance *in, const struct fsm_out *o);
 static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
@@ -205,16 +150,48 @@ static void garp_timer_fired(void *arg)
 	}
 }
 
-static void take_vips(struct instance *in)
+static uint32_t lease_s(const struct instance *in)
+{
+	return in->c->cfg->node.vip_lease_ms / 1000;
+}
+
+static void add_vip(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
+	int rc = nlk_addr_add(in->c->nl, in->ifindex, v, lease_s(in));
 
-	for (size_t i = 0; i < in->conf->nvips; i++) {
-		int rc = nlk_addr_add(in->c->nl, in->ifindex, &in->conf->vips[i], 0);
-		if (rc < 0)
-			log_err("%s: cannot add VIP %s to %s: %s", in->conf->name,
-				vip_str(&in->conf->vips[i], buf), in->conf->interface, strerror(-rc));
-	}
+	if (rc < 0)
+		log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
+			in->conf->interface, strerror(-rc));
+}
+
+/* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
+ * so they outlive a stall of up to two thirds of the lease but vanish
+ * soon after the daemon dies. */
+static void arm_lease(struct instance *in)
+{
+	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
+
+	if (lease_ms)
+		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + lease_ms * 1000ull / 3);
+}
+
+static void lease_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->fsm.state != STATE_MASTER)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		add_vip(in, &in->conf->vips[i]);
+	arm_lease(in);
+}
+
+static void take_vips(struct instance *in)
+{
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		add_vip(in, &in->conf->vips[i]);
+	arm_lease(in);
 	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
 	start_burst(in, loop_now());
 	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
@@ -234,6 +211,7 @@ static void drop_vip(struct instance *in, const struct vip *v)
 static void drop_vips(struct instance *in)
 {
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
+	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	in->garp_left = 0;
 	if (in->ifindex == 0)
 		return;
@@ -304,7 +282,10 @@ static void apply(struct instance *in, const struct fsm_out *o)
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
 		in->cnt.transitions[o->from][o->to]++;
+		in->state_since = loop_now();
 		run_notify(in, o);
+		if (in->c->cluster) /* peers' status views follow at once */
+			cluster_net_send_now(in->c->cluster);
 	}
 	rearm(in);
 }
@@ -436,11 +417,14 @@ static void sock_put(struct clustd *c, struct sock_ref *sr)
 
 /* ---- faults: link and address ---------------------------------------- */
 
-static const char *fault_text(unsigned faults)
+static void fault_reason(const struct instance *in, unsigned faults, char *buf, size_t len)
 {
 	if (faults & FAULT_NO_LINK)
-		return "down or missing";
-	return "without a usable address";
+		snprintf(buf, len, "interface %s down or missing", in->conf->interface);
+	else if (faults & FAULT_NO_ADDR)
+		snprintf(buf, len, "interface %s without a usable address", in->conf->interface);
+	else
+		snprintf(buf, len, "no quorum");
 }
 
 /* Re-learn what the kernel says about our interface; returns fault bits. */
@@ -482,17 +466,23 @@ static void refresh_faults(struct instance *in)
 
 	if (faults == 0 && !ensure_socket(in))
 		faults = FAULT_NO_LINK;
+	if (in->c->cfg->cluster.enabled &&
+	    (!in->c->cluster || !cluster_net_has_quorum(in->c->cluster)))
+		faults |= FAULT_NO_QUORUM;
 	struct fsm_params p = fsm_params_of(in);
 	fsm_set_params(&in->fsm, &p, loop_now(), &o);
 	apply(in, &o);
+	in->faults_before = in->faults;
 	in->faults = faults;
 	if (faults) {
-		snprintf(why, sizeof(why), "interface %s %s", in->conf->interface, fault_text(faults));
+		fault_reason(in, faults, why, sizeof(why));
 		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
 		apply(in, &o);
 		return;
 	}
-	snprintf(why, sizeof(why), "interface %s up", in->conf->interface);
+	if (in->fsm.state == STATE_FAULT)
+		snprintf(why, sizeof(why), "%s", (in->faults_before & FAULT_NO_QUORUM) ?
+			 "quorum regained" : "interface up");
 	if (in->fsm.state == STATE_FAULT)
 		fsm_fault_clear(&in->fsm, why, loop_now(), &o);
 	else if (in->fsm.state == STATE_INIT)
@@ -514,6 +504,55 @@ static void link_changed(void *arg, int ifindex, bool up)
 			refresh_faults(in);
 }
 
+/* ---- cluster plane --------------------------------------------------- */
+
+static void cluster_fill(void *arg, struct heartbeat *hb)
+{
+	struct clustd *c = arg;
+
+	hb->ninstances = 0;
+	for (struct instance *in = c->instances; in && hb->ninstances < CLUSTER_MAX_INSTANCES;
+	     in = in->next) {
+		struct hb_instance *hi = &hb->instances[hb->ninstances++];
+		snprintf(hi->name, sizeof(hi->name), "%s", in->conf->name);
+		hi->vrid = in->conf->vrid;
+		hi->state = (uint8_t)in->fsm.state;
+		hi->priority = in->fsm.p.priority;
+	}
+}
+
+static void quorum_changed(void *arg, bool has_quorum)
+{
+	struct clustd *c = arg;
+
+	(void)has_quorum;
+	if (c->shut_down)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next)
+		refresh_faults(in);
+}
+
+static int cluster_start(struct clustd *c)
+{
+	const struct clustd_config *cfg = c->cfg;
+	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed};
+	char err[256] = "";
+	uint64_t inc = 0;
+
+	if (!cfg->cluster.enabled)
+		return 0;
+	/* Durable before the first heartbeat: peers must never see an
+	 * incarnation go back, or they would take us for a replay. */
+	int rc = state_next_incarnation(cfg->node.state_dir, &inc, err, sizeof(err));
+	if (err[0])
+		log_notice("state: incarnation file %s: starting from the clock", err);
+	if (rc < 0)
+		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc,
+			strerror(-rc));
+	c->cluster = cluster_net_open(c->loop, &cfg->cluster, cfg->node.name, inc, &hooks);
+	return c->cluster ? 0 : -1;
+}
+
 /* ---- instance life cycle --------------------------------------------- */
 
 static struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
@@ -528,6 +567,9 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->fsm_timer.arg = in;
 	in->garp_timer.fn = garp_timer_fired;
 	in->garp_timer.arg = in;
+	in->lease_timer.fn = lease_timer_fired;
+	in->lease_timer.arg = in;
+	in->state_since = loop_now();
 	in->notify_q = script_queue_new(c->scripts, ic->name);
 	struct fsm_params p = fsm_params_of(in);
 	fsm_init(&in->fsm, &p);
@@ -566,6 +608,7 @@ static void instance_free(struct instance *in)
 {
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
+	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);
@@ -600,6 +643,11 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		clustd_free(c);
 		return NULL;
 	}
+	c->started_at = loop_now();
+	if (cluster_start(c) < 0) {
+		clustd_free(c);
+		return NULL;
+	}
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		struct instance *in = instance_new(c, &cfg->instances[i]);
 		if (!in) {
@@ -613,8 +661,13 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 
 void clustd_start(struct clustd *c)
 {
+	char *path = NULL;
+
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
+	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
+		c->ctl = ctl_server_open(c->loop, path, status_handle, c);
+	free(path);
 }
 
 void clustd_shutdown(struct clustd *c)
@@ -658,7 +711,7 @@ static void adopt_conf(struct instance *in, const struct instance_conf *ic)
 	if (master)
 		for (size_t i = 0; i < ic->nvips; i++)
 			if (!has_vip(old, &ic->vips[i]))
-				nlk_addr_add(in->c->nl, in->ifindex, &ic->vips[i], 0);
+				add_vip(in, &ic->vips[i]);
 	if (ic->unicast_source.family != AF_UNSPEC)
 		in->primary = ic->unicast_source;
 	struct fsm_params p = fsm_params_of(in);
@@ -677,6 +730,26 @@ static struct instance *take_by_name(struct instance **list, const char *name)
 		}
 	}
 	return NULL;
+}
+
+/* The cluster plane keeps its membership across a reload when its
+ * settings did not change; otherwise it restarts (quorum is re-learned
+ * within one dead interval). */
+static void reload_cluster(struct clustd *c)
+{
+	if (c->cluster && c->cfg->cluster.enabled &&
+	    cluster_net_same_conf(c->cluster, &c->cfg->cluster)) {
+		cluster_net_adopt_conf(c->cluster, &c->cfg->cluster);
+		return;
+	}
+	if (!c->cluster && !c->cfg->cluster.enabled)
+		return;
+	log_notice("reload: cluster settings changed: restarting the cluster plane");
+	cluster_net_close(c->cluster);
+	c->cluster = NULL;
+	if (cluster_start(c) < 0)
+		log_err("reload: cluster plane not running: every instance stays in FAULT");
+	quorum_changed(c, c->cluster && cluster_net_has_quorum(c->cluster));
 }
 
 void clustd_reload(struct clustd *c, struct clustd_config *cfg)
@@ -712,6 +785,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	reload_cluster(c);
 	while (started) {
 		struct instance *in = started;
 		started = in->next;
@@ -760,6 +834,8 @@ void clustd_free(struct clustd *c)
 	for (size_t i = 0; i < c->nretired; i++)
 		script_queue_free(c->retired[i]);
 	free(c->retired);
+	ctl_server_close(c->ctl);
+	cluster_net_close(c->cluster);
 	script_runner_free(c->scripts);
 	nlk_watch_close(c->watch);
 	announcer_close(c->ann);

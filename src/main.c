@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "instance.h"
 #include "log.h"
 #include "loop.h"
@@ -29,8 +30,12 @@ struct options {
 	const char *pidfile;
 	bool foreground;
 	bool check_only;
+	bool json;
+	const char *command;   /* NULL = run the daemon; "status" */
 	int log_level;
 };
+
+#define CTL_TIMEOUT_MS 3000
 
 struct daemon {
 	struct options opt;
@@ -46,12 +51,14 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
+		"       clustd [-f FILE] status [--json]\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
 		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
 		"  -p, --pid-file FILE   pid file (default <run_dir>/clustd.pid)\n"
 		"  -l, --log-level L     error, warning, notice, info (default) or debug\n"
 		"  -V, --version         print the version and exit\n"
+		"  status [--json]       ask the running daemon for its view of the cluster\n"
 		"  -h, --help            this text\n");
 }
 
@@ -64,6 +71,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"pid-file", required_argument, NULL, 'p'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"version", no_argument, NULL, 'V'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -84,10 +92,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'V': printf("clustd " CLUSTD_VERSION "\n"); return 0;
+		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "status") == 0)
+		o->command = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "clustd: unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -235,6 +246,26 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 	return rc;
 }
 
+/* `clustd status`: the config tells where the daemon's socket is. */
+static int run_client(const struct options *o)
+{
+	struct clustd_config *cfg = load_config(o->config, NULL);
+	char *path = NULL;
+
+	if (!cfg)
+		return 1;
+	if (asprintf(&path, "%s/clustd.sock", cfg->node.run_dir) < 0)
+		path = NULL;
+	conf_free(cfg);
+	if (!path)
+		return 1;
+	int rc = ctl_request(path, o->json ? "status json" : "status", stdout, CTL_TIMEOUT_MS);
+	if (rc < 0)
+		fprintf(stderr, "clustd: cannot reach the daemon at %s: %s\n", path, strerror(-rc));
+	free(path);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = {.pid_fd = -1};
@@ -243,6 +274,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	signal(SIGPIPE, SIG_IGN);
+	if (d.opt.command)
+		return run_client(&d.opt);
 	/* Until we daemonize, problems belong on the terminal that started us. */
 	log_init("clustd", true, d.opt.log_level);
 	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "");

@@ -62,11 +62,39 @@ struct node_conf {
 	char *name;       /* default: the host name */
 	char *state_dir;  /* default CLUSTD_DEFAULT_STATE_DIR */
 	char *run_dir;    /* default CLUSTD_DEFAULT_RUN_DIR; holds clustd.pid */
+	/* VIPs get this kernel lifetime and are renewed every third of it, so
+	 * the VIPs of a killed daemon vanish by themselves. 0 = permanent.
+	 * Multiple of 1000, 0 or 3000..3600000; default 5000. */
+	uint32_t vip_lease_ms;
+};
+
+#define CLUSTD_CLUSTER_PORT 5798
+
+/* One clustd node of the cluster plane (self included). */
+struct member_conf {
+	char *name;
+	struct ip_addr addr;      /* where to send heartbeats in unicast mode */
+};
+
+/* The optional cluster plane: authenticated heartbeats and quorum. */
+struct cluster_conf {
+	bool enabled;             /* a `cluster` group is present */
+	char *secret_file;        /* required; mode must not give group/others access */
+	char *interface;          /* required for multicast; binds the socket */
+	uint16_t port;            /* UDP; default CLUSTD_CLUSTER_PORT */
+	struct ip_addr group;     /* multicast group; unset = unicast to members */
+	uint32_t heartbeat_interval_ms; /* default 100 */
+	uint32_t dead_interval_ms;/* default: the largest value the safety bound allows, capped at 10 heartbeats */
+	uint32_t slack_ms;        /* scheduling slack in the bound; default 50 */
+	unsigned quorum;          /* members needed; 0 = strict majority */
+	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
+	struct member_conf members[CLUSTD_MAX_PEERS];
 };
 
 struct clustd_config {
 	char *path;                   /* file it was read from */
 	struct node_conf node;
+	struct cluster_conf cluster;
 	size_t ninstances;
 	struct instance_conf *instances;
 };

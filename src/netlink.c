@@ -151,6 +151,7 @@ static int vip_to_rtnl(int ifindex, const struct vip *vip, struct rtnl_addr **ou
 {
 	size_t len = ip_addr_len(&vip->addr);
 
+	*out = NULL;
 	if (len == 0 || vip->prefixlen == 0 || vip->prefixlen > len * 8 || ifindex <= 0)
 		return -EINVAL;
 	struct nl_addr *local = nl_addr_build(vip->addr.family, vip->addr.u.bytes, len);
@@ -166,19 +167,18 @@ static int vip_to_rtnl(int ifindex, const struct vip *vip, struct rtnl_addr **ou
 	nl_addr_put(local); /* a holds its own reference */
 	if (err < 0) {
 		rtnl_addr_put(a);
-		return -nle_to_errno(err);
+		return -EINVAL;
 	}
 	*out = a;
 	return 0;
 }
 
-static int vip_bad(const struct vip *vip, int ifindex, const char *what, int err)
+static void log_vip_fail(const char *what, const struct vip *vip, int ifindex,
+			 const char *why)
 {
 	char buf[VIP_STRLEN];
 
-	log_err("netlink: cannot %s %s on ifindex %d: %s", what, vip_str(vip, buf),
-		ifindex, strerror(-err));
-	return err;
+	log_err("netlink: %s %s on ifindex %d: %s", what, vip_str(vip, buf), ifindex, why);
 }
 
 int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lifetime_s)
@@ -186,22 +186,22 @@ int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lif
 	struct rtnl_addr *a;
 	int err = vip_to_rtnl(ifindex, vip, &a);
 
-	if (err)
-		return vip_bad(vip, ifindex, "build address", err);
+	if (err) {
+		log_vip_fail("add", vip, ifindex, strerror(-err));
+		return err;
+	}
 	if (vip->addr.family == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD); /* usable at once, no DAD wait */
 	if (lifetime_s > 0) {
 		rtnl_addr_set_valid_lifetime(a, lifetime_s);
 		rtnl_addr_set_preferred_lifetime(a, lifetime_s);
 	}
-	/* NLM_F_REPLACE: an address already there is updated (its lifetimes
-	 * refreshed) instead of failing with EEXIST. */
+	/* NLM_F_REPLACE: an address already there is updated (lifetimes
+	 * refreshed, or made permanent again) instead of failing with EEXIST. */
 	err = rtnl_addr_add(n->sk, a, NLM_F_REPLACE);
 	rtnl_addr_put(a);
 	if (err < 0) {
-		char buf[VIP_STRLEN];
-		log_err("netlink: add %s on ifindex %d: %s", vip_str(vip, buf), ifindex,
-			nl_geterror(err));
+		log_vip_fail("add", vip, ifindex, nl_geterror(err));
 		return -nle_to_errno(err);
 	}
 	return 0;
@@ -212,17 +212,17 @@ int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip)
 	struct rtnl_addr *a;
 	int err = vip_to_rtnl(ifindex, vip, &a);
 
-	if (err)
-		return vip_bad(vip, ifindex, "build address", err);
+	if (err) {
+		log_vip_fail("delete", vip, ifindex, strerror(-err));
+		return err;
+	}
 	err = rtnl_addr_delete(n->sk, a, 0);
 	rtnl_addr_put(a);
 	/* The kernel says EADDRNOTAVAIL (NLE_NOADDR) for an absent address. */
 	if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND)
 		return 0;
 	if (err < 0) {
-		char buf[VIP_STRLEN];
-		log_err("netlink: delete %s on ifindex %d: %s", vip_str(vip, buf), ifindex,
-			nl_geterror(err));
+		log_vip_fail("delete", vip, ifindex, nl_geterror(err));
 		return -nle_to_errno(err);
 	}
 	return 0;

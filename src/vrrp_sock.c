@@ -286,7 +286,8 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		return NULL;
 	}
 	if (loop_add_fd(l, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0) {
-		log_err("vrrp: cannot register the %s socket with the loop: %s", ifname, strerror(errno));
+		log_err("vrrp: cannot register the %s socket with the loop: %s", ifname,
+			strerror(errno));
 		vrrp_sock_free(s);
 		return NULL;
 	}

@@ -16,6 +16,18 @@
 #include "conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 leaks the value of a string token that a syntax error
+ * throws away (its grammar has no %destructor), e.g. for the input `""`.
+ * Not ours to fix. Only its lexer's string buffers are ignored (libconfig
+ * has no frame pointers, so the stack stops at the allocating function):
+ * a config_destroy() missing in conf.c still leaks the setting nodes,
+ * which config_setting_create allocates, and is still caught. */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libconfig_yylex\nleak:strbuf_append\n";
+}
 
 #define CHECK(cond)                                                          \
 	do {                                                                 \

@@ -9,6 +9,8 @@
 # operation per run; tshark on the bridge port pa decodes what A sent; B
 # runs a VRRP receiver. Self-contained: it does not use lib.sh.
 # TAP output ("ok N - ..."), then "# edges: P passed, F failed".
+# The checks pass single-quoted code to eval on purpose (late expansion).
+# shellcheck disable=SC2016
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,6 @@ B=clt-edge-$$-b
 BR=clt-edge-$$-br
 WORK=$(mktemp -d /tmp/clt-edge.XXXXXX) || exit 2
 PROBE=$WORK/edge_probe
-BG_PIDS=""
 CREATED_NS=""
 N=0
 PASS=0
@@ -38,16 +39,19 @@ FAIL=0
 
 cleanup() {
 	local pid ns
-	for pid in $BG_PIDS; do
+	# Only children not reaped yet: their PIDs cannot have been reused.
+	for pid in $(jobs -pr); do
 		kill -TERM "$pid" 2>/dev/null
 	done
-	for pid in $BG_PIDS; do
-		wait "$pid" 2>/dev/null
-	done
+	wait
 	for ns in $CREATED_NS; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$WORK"
+	if [ -n "${EDGE_KEEP:-}" ]; then
+		echo "# work files kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -97,14 +101,14 @@ probe() { # probe <ns> <args...>
 # ---------------------------------------------------------------- build
 
 build_probe() {
-	local pkgs="libnl-3.0 libnl-route-3.0 libmnl"
-	# shellcheck disable=SC2046
+	local pkgs=(libnl-3.0 libnl-route-3.0 libmnl)
+	# shellcheck disable=SC2046 # pkg-config output is a word list
 	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
 		-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
-		-I"$top/src" $(pkg-config --cflags $pkgs) -o "$PROBE" \
+		-I"$top/src" $(pkg-config --cflags "${pkgs[@]}") -o "$PROBE" \
 		"$top/t/tools/edge_probe.c" "$top/src/netlink.c" "$top/src/announce.c" \
 		"$top/src/vrrp_sock.c" "$top/src/addr.c" "$top/src/loop.c" "$top/src/log.c" \
-		"$top/src/packet.c" $(pkg-config --libs $pkgs)
+		"$top/src/packet.c" $(pkg-config --libs "${pkgs[@]}")
 }
 
 if ! build_probe >"$WORK/build.log" 2>&1; then
@@ -153,13 +157,13 @@ ll_ready() { probe "$1" primary eth0 6 >/dev/null 2>&1; }
 check "A and B have usable IPv6 link-locals" wait_for 10 eval 'll_ready "$A" && ll_ready "$B"'
 LL_A=$(probe "$A" primary eth0 6 2>/dev/null | awk '{print $2}')
 LL_B=$(probe "$B" primary eth0 6 2>/dev/null | awk '{print $2}')
+MAC_A=$(ip -n "$A" -br link show dev eth0 | awk '{print $3}')
 
 # ---------------------------------------------------------------- capture
 
 CAP=$WORK/pa.pcap
 in_ns "$BR" tshark -q -i pa -w "$CAP" -a duration:60 >"$WORK/tshark.log" 2>&1 &
 TSHARK_PID=$!
-BG_PIDS="$BG_PIDS $TSHARK_PID"
 check "tshark captures on the bridge port" wait_for 10 grep -q "Capturing on" "$WORK/tshark.log"
 
 # ---------------------------------------------------------------- link facts
@@ -168,12 +172,16 @@ mac_of() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
 out=$(probe "$A" link eth0)
 check "nlk_link_mac/is_up: eth0 MAC as ip shows it, up ($out)" \
 	eval '[[ "$out" == *"mac $(mac_of "$A" eth0) up" ]]'
-ip -n "$A" link add dum0 type dummy
-out=$(probe "$A" link dum0)
-check "nlk_link_is_up: an admin-down dummy is down ($out)" eval '[[ "$out" == *" down" ]]'
-ip -n "$A" link set dum0 up
-out=$(probe "$A" link dum0)
-check "nlk_link_is_up: the dummy set up is up ($out)" eval '[[ "$out" == *" up" ]]'
+# d0/d1: a veth pair inside A, to control admin state and carrier apart.
+ip -n "$A" link add d0 type veth peer name d1
+out=$(probe "$A" link d0)
+check "nlk_link_is_up: admin down is down ($out)" eval '[[ "$out" == *" down" ]]'
+ip -n "$A" link set d0 up
+out=$(probe "$A" link d0)
+check "nlk_link_is_up: admin up without carrier is down ($out)" eval '[[ "$out" == *" down" ]]'
+ip -n "$A" link set d1 up
+check "nlk_link_is_up: admin up with carrier is up" \
+	wait_for 3 eval '[[ "$(probe "$A" link d0)" == *" up" ]]'
 check "nlk_ifindex: an unknown name is an error" eval '! probe "$A" link nosuch0 2>/dev/null'
 
 # ---------------------------------------------------------------- addresses
@@ -190,13 +198,13 @@ check "  adding it again succeeds" probe "$A" addr-add eth0 198.51.100.10/32 0
 check "  nlk_primary_addr skips the VIP: 198.51.100.1" \
 	eval '[ "$(probe "$A" primary eth0 4 198.51.100.10/32)" = "primary 198.51.100.1" ]'
 
-# Skip must matter: on dum0 the VIP comes first and is primary.
-probe "$A" addr-add dum0 203.0.113.10/32 0 >/dev/null
-ip -n "$A" addr add 203.0.113.1/24 dev dum0
+# Skip must matter: on d0 the VIP comes first and is primary.
+probe "$A" addr-add d0 203.0.113.10/32 0 >/dev/null
+ip -n "$A" addr add 203.0.113.1/24 dev d0
 check "nlk_primary_addr without skip returns the first primary (the VIP)" \
-	eval '[ "$(probe "$A" primary dum0 4)" = "primary 203.0.113.10" ]'
+	eval '[ "$(probe "$A" primary d0 4)" = "primary 203.0.113.10" ]'
 check "nlk_primary_addr with skip returns 203.0.113.1" \
-	eval '[ "$(probe "$A" primary dum0 4 203.0.113.10/32)" = "primary 203.0.113.1" ]'
+	eval '[ "$(probe "$A" primary d0 4 203.0.113.10/32)" = "primary 203.0.113.1" ]'
 check "nlk_primary_addr IPv6 is the link-local ($LL_A)" eval '[[ "$LL_A" == fe80:* ]]'
 
 check "addr-add 198.51.100.11/24 lifetime 5" probe "$A" addr-add eth0 198.51.100.11/24 5
@@ -235,15 +243,15 @@ check "  gone from ip" eval '! show6 2001:db8::10/64 >/dev/null'
 # recv_bg <ns> <family> <timeout_ms> <count> <outfile>: start a receiver.
 recv_bg() {
 	probe "$1" recv eth0 "$2" "$3" "$4" >"$5" 2>&1 &
-	BG_PIDS="$BG_PIDS $!"
 	RECV_PID=$!
 	wait_for 5 grep -q ready "$5"
 }
 
 recv_bg "$B" 4 3000 1 "$WORK/rx4"
 recv_bg "$A" 4 1500 1 "$WORK/rx4self"
+SELF_PID=$RECV_PID
 check "A sends a VRRPv3 advert to 224.0.0.18" probe "$A" send eth0 4 224.0.0.18 51
-wait "$RECV_PID" 2>/dev/null
+wait "$SELF_PID" 2>/dev/null # A's own listener runs out its 1.5 s
 wait_for 5 grep -q "^rx" "$WORK/rx4"
 check "  B receives it: src, dst, TTL 255, decodes ($(grep ^rx "$WORK/rx4"))" \
 	grep -q "^rx src 198.51.100.1 dst 224.0.0.18 ttl 255 len 12 decode ok vrid 51" "$WORK/rx4"
@@ -253,7 +261,8 @@ recv_bg "$B" 4 3000 1 "$WORK/rx4u"
 check "A sends a unicast advert to 198.51.100.2" probe "$A" send eth0 4 198.51.100.2 52
 wait_for 5 grep -q "^rx" "$WORK/rx4u"
 check "  B receives it with dst 198.51.100.2, TTL 255" \
-	grep -q "^rx src 198.51.100.1 dst 198.51.100.2 ttl 255 len 12 decode ok vrid 52" "$WORK/rx4u"
+	grep -q "^rx src 198.51.100.1 dst 198.51.100.2 ttl 255 len 12 decode ok vrid 52" \
+	"$WORK/rx4u"
 
 recv_bg "$B" 6 3000 1 "$WORK/rx6"
 check "A sends a VRRPv3 advert to ff02::12" probe "$A" send eth0 6 ff02::12 53
@@ -277,19 +286,23 @@ for py in python3 /usr/bin/python3; do
 done
 if [ -n "$SCAPY_PY" ]; then
 	recv_bg "$B" 4 3000 1 "$WORK/rxttl4"
+	# Explicit Ethernet source: scapy finds no route here and would send
+	# from 00:00:00:00:00:00, which the bridge drops.
 	in_ns "$A" "$SCAPY_PY" -c '
-from scapy.all import IP, Raw, send
-send(IP(src="198.51.100.1", dst="224.0.0.18", ttl=64, proto=112) /
-     Raw(bytes.fromhex("3137640100640000c6336464")), iface="eth0", verbose=0)'
+from scapy.all import Ether, IP, Raw, sendp
+sendp(Ether(src="'"$MAC_A"'", dst="01:00:5e:00:00:12") /
+      IP(src="198.51.100.1", dst="224.0.0.18", ttl=64, proto=112) /
+      Raw(bytes.fromhex("3137640100640000c6336464")), iface="eth0", verbose=0)'
 	wait_for 5 grep -q "^rx" "$WORK/rxttl4"
 	check "an IPv4 advert with TTL 64 is reported with ttl 64" \
 		grep -q "^rx src 198.51.100.1 dst 224.0.0.18 ttl 64 len 12 decode bad_ttl" \
 		"$WORK/rxttl4"
 	recv_bg "$B" 6 3000 1 "$WORK/rxttl6"
 	in_ns "$A" "$SCAPY_PY" -c '
-from scapy.all import IPv6, Raw, send
-send(IPv6(src="'"$LL_A"'", dst="ff02::12", hlim=64, nh=112) /
-     Raw(bytes(8)), iface="eth0", verbose=0)'
+from scapy.all import Ether, IPv6, Raw, sendp
+sendp(Ether(src="'"$MAC_A"'", dst="33:33:00:00:00:12") /
+      IPv6(src="'"$LL_A"'", dst="ff02::12", hlim=64, nh=112) /
+      Raw(bytes(8)), iface="eth0", verbose=0)'
 	wait_for 5 grep -q "^rx" "$WORK/rxttl6"
 	check "an IPv6 advert with hop limit 64 is reported with ttl 64" \
 		grep -q "^rx src $LL_A dst ff02::12 ttl 64 len 8 decode bad_ttl" "$WORK/rxttl6"
@@ -307,7 +320,6 @@ check "A sends an unsolicited NA for 2001:db8::10" probe "$A" announce eth0 2001
 WATCH_OUT=$WORK/watch
 probe "$A" watch 4000 >"$WATCH_OUT" 2>&1 &
 WATCH_PID=$!
-BG_PIDS="$BG_PIDS $WATCH_PID"
 wait_for 5 grep -q ready "$WATCH_OUT"
 IDX=$(probe "$A" link eth0 | awk '{print $2}')
 ip -n "$A" link set eth0 down
@@ -315,17 +327,19 @@ check "link watch reports eth0 ($IDX) down" wait_for 3 grep -q "^link $IDX down"
 ip -n "$A" link set eth0 up
 check "link watch reports eth0 up again" \
 	wait_for 3 eval 'sed -n "/^link $IDX down/,\$p" "$WATCH_OUT" | grep -q "^link $IDX up"'
-DUM=$(probe "$A" link dum0 | awk '{print $2}')
-ip -n "$A" link del dum0
-check "link watch reports a deleted link ($DUM) down" \
-	wait_for 3 grep -q "^link $DUM down" "$WATCH_OUT"
+D1=$(probe "$A" link d1 | awk '{print $2}')
+ip -n "$A" link del d0 # takes its peer d1 with it
+check "link watch reports a deleted link (d1, $D1) down" \
+	wait_for 3 eval 'sed -n "/^link $IDX up/,\$p" "$WATCH_OUT" | grep -q "^link $D1 down"'
 wait "$WATCH_PID"
 check "link watch exits cleanly (no leak, no sanitizer report)" [ $? -eq 0 ]
 
 # ---------------------------------------------------------------- decode capture
 
-kill -INT "$TSHARK_PID" 2>/dev/null
+# TERM, not INT: background jobs of a script start with SIGINT ignored.
+kill -TERM "$TSHARK_PID" 2>/dev/null
 wait "$TSHARK_PID" 2>/dev/null
+# Checksum status fields print 1 for Good (0 Bad, 2 Unverified).
 fields() { # fields <display filter> <field...>
 	local filter=$1 args=() f
 	shift
@@ -336,14 +350,13 @@ fields() { # fields <display filter> <field...>
 v4=$(fields "vrrp && ip.dst==224.0.0.18 && vrrp.virt_rtr_id==51" \
 	ip.src ip.ttl ip.proto vrrp.version vrrp.type vrrp.prio vrrp.checksum.status)
 check "tshark: IPv4 advert src .1, TTL 255, proto 112, v3, checksum good ($v4)" \
-	[ "$v4" = "198.51.100.1 255 112 3 1 100 2" ]
+	[ "$v4" = "198.51.100.1 255 112 3 1 100 1" ]
 v4u=$(fields "vrrp && ip.dst==198.51.100.2" ip.ttl vrrp.virt_rtr_id)
 check "tshark: unicast IPv4 advert TTL 255 ($v4u)" [ "$v4u" = "255 52" ]
 v6=$(fields "vrrp && ipv6.dst==ff02::12 && vrrp.virt_rtr_id==53" \
 	ipv6.src ipv6.hlim ipv6.nxt vrrp.version vrrp.checksum.status)
 check "tshark: IPv6 advert from the link-local, hop limit 255, nh 112, good ($v6)" \
-	[ "$v6" = "$LL_A 255 112 3 2" ]
-MAC_A=$(mac_of "$A" eth0)
+	[ "$v6" = "$LL_A 255 112 3 1" ]
 garp=$(fields "arp.src.proto_ipv4==198.51.100.10" eth.dst eth.src arp.opcode \
 	arp.src.hw_mac arp.dst.hw_mac arp.dst.proto_ipv4 arp.isgratuitous)
 check "tshark: GARP broadcast request, sender=target=VIP, target HW ff.. ($garp)" \
@@ -352,7 +365,7 @@ na=$(fields "icmpv6.type==136 && icmpv6.nd.na.target_address==2001:db8::10" eth.
 	ipv6.src ipv6.dst ipv6.hlim icmpv6.nd.na.flag.r icmpv6.nd.na.flag.s \
 	icmpv6.nd.na.flag.o icmpv6.opt.linkaddr icmpv6.checksum.status)
 check "tshark: UNA to ff02::1, hop limit 255, R=1 S=0 O=1, TLLA, checksum good ($na)" \
-	[ "$na" = "33:33:00:00:00:01 $LL_A ff02::1 255 1 0 1 $MAC_A 2" ]
+	[ "$na" = "33:33:00:00:00:01 $LL_A ff02::1 255 1 0 1 $MAC_A 1" ]
 
 echo "1..$N"
 echo "# edges: $PASS passed, $FAIL failed"

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cluster_net.c - UDP transport of the cluster plane (see cluster_net.h). */
+#include "cluster_net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log.h"
+
+#define RX_MAX_PER_WAKEUP 64
+#define SECRET_MAX 4096
+
+struct cluster_net {
+	struct loop *loop;
+	const struct cluster_conf *cfg;
+	struct cluster_hooks hooks;
+	char node[CLUSTD_NAME_MAX];
+	uint8_t key[CLUSTER_KEY_LEN];
+	uint64_t incarnation, seq;
+	int fd;
+	struct quorum q;
+	bool has_quorum;
+	struct loop_timer hb_timer;      /* next heartbeat */
+	struct loop_timer expiry_timer;  /* next member death */
+	struct cluster_stats stats;
+	unsigned long long drop_log_last, send_log_last;
+};
+
+int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
+{
+	uint8_t buf[SECRET_MAX];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open secret file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(err, errlen, "secret file %s must be a regular file that group and others "
+			 "cannot access (chmod 600)", path);
+		close(fd);
+		return -1;
+	}
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 16) {
+		snprintf(err, errlen, "secret file %s: need at least 16 bytes of secret", path);
+		return -1;
+	}
+	cluster_key_derive(buf, (size_t)n, key);
+	sodium_memzero(buf, sizeof(buf));
+	return 0;
+}
+
+static socklen_t sockaddr_of(const struct ip_addr *a, uint16_t port, int ifindex,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->u.v4;
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_addr = a->u.v6;
+	if (ip_addr_is_linklocal6(a) || ip_addr_is_multicast(a))
+		sin6->sin6_scope_id = (uint32_t)ifindex;
+	return sizeof(*sin6);
+}
+
+static sa_family_t plane_family(const struct cluster_conf *cfg)
+{
+	if (cfg->group.family != AF_UNSPEC)
+		return cfg->group.family;
+	for (size_t i = 0; i < cfg->nmembers; i++)
+		if (cfg->members[i].addr.family != AF_UNSPEC)
+			return cfg->members[i].addr.family;
+	return AF_INET;
+}
+
+static int join_group(struct cluster_net *cn, int ifindex)
+{
+	const struct ip_addr *g = &cn->cfg->group;
+	int zero = 0, ttl = 1;
+
+	if (g->family == AF_INET) {
+		struct ip_mreqn m = {.imr_multiaddr = g->u.v4, .imr_ifindex = ifindex};
+		return setsockopt(cn->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) ||
+		       setsockopt(cn->fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)) ||
+		       setsockopt(cn->fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) ||
+		       setsockopt(cn->fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+	}
+	struct ipv6_mreq m6 = {.ipv6mr_multiaddr = g->u.v6, .ipv6mr_interface = (unsigned)ifindex};
+	return setsockopt(cn->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m6, sizeof(m6)) ||
+	       setsockopt(cn->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) ||
+	       setsockopt(cn->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
+	       setsockopt(cn->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl));
+}
+
+static int open_socket(struct cluster_net *cn)
+{
+	const struct cluster_conf *cfg = cn->cfg;
+	sa_family_t family = plane_family(cfg);
+	int one = 1;
+	int ifindex = cfg->interface ? (int)if_nametoindex(cfg->interface) : 0;
+
+	cn->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (cn->fd < 0)
+		return -1;
+	setsockopt(cn->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(cn->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (cfg->interface && setsockopt(cn->fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
+					 (socklen_t)strlen(cfg->interface) + 1) < 0)
+		return -1;
+	struct ip_addr any = {.family = family};
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_of(&any, cfg->port, 0, &ss);
+	if (bind(cn->fd, (struct sockaddr *)&ss, len) < 0)
+		return -1;
+	if (cfg->group.family != AF_UNSPEC && join_group(cn, ifindex) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- sending --------------------------------------------------------- */
+
+static void send_to(struct cluster_net *cn, const struct ip_addr *dst, const uint8_t *buf,
+		    size_t len)
+{
+	struct sockaddr_storage ss;
+	int ifindex = cn->cfg->interface ? (int)if_nametoindex(cn->cfg->interface) : 0;
+	socklen_t sl = sockaddr_of(dst, cn->cfg->port, ifindex, &ss);
+
+	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len) {
+		cn->stats.tx++;
+		return;
+	}
+	cn->stats.send_errors++;
+	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "cluster: cannot send heartbeat: %s",
+			strerror(errno));
+}
+
+void cluster_net_send_now(struct cluster_net *cn)
+{
+	struct heartbeat hb;
+	uint8_t buf[CLUSTER_MAX_MSG];
+
+	memset(&hb, 0, sizeof(hb));
+	snprintf(hb.node, sizeof(hb.node), "%s", cn->node);
+	hb.incarnation = cn->incarnation;
+	hb.seq = ++cn->seq;
+	hb.has_quorum = cn->has_quorum;
+	if (cn->hooks.fill)
+		cn->hooks.fill(cn->hooks.arg, &hb);
+	size_t len = hb_encode(&hb, cn->key, buf, sizeof(buf));
+	if (len == 0) {
+		cn->stats.send_errors++;
+		return;
+	}
+	if (cn->cfg->group.family != AF_UNSPEC) {
+		send_to(cn, &cn->cfg->group, buf, len);
+		return;
+	}
+	for (size_t i = 0; i < cn->cfg->nmembers; i++)
+		if (strcmp(cn->cfg->members[i].name, cn->node) != 0)
+			send_to(cn, &cn->cfg->members[i].addr, buf, len);
+}
+
+static void hb_timer_fired(void *arg)
+{
+	struct cluster_net *cn = arg;
+
+	cluster_net_send_now(cn);
+	loop_timer_arm(cn->loop, &cn->hb_timer,
+		       loop_now() + cn->cfg->heartbeat_interval_ms * 1000ull);
+}
+
+/* ---- membership ------------------------------------------------------ */
+
+/* Recompute the verdict, report a change, and arm the next expiry. */
+static void reevaluate(struct cluster_net *cn)
+{
+	uint64_t now = loop_now();
+	bool has = quorum_has(&cn->q, now);
+
+	if (has != cn->has_quorum) {
+		cn->has_quorum = has;
+		log_notice("cluster: quorum %s (%u of %zu members alive, %u needed)",
+			   has ? "gained" : "lost", quorum_alive(&cn->q, now), cn->q.n, cn->q.needed);
+		if (cn->hooks.quorum_changed)
+			cn->hooks.quorum_changed(cn->hooks.arg, has);
+	}
+	uint64_t next = quorum_next_expiry(&cn->q, now);
+	if (next)
+		loop_timer_arm(cn->loop, &cn->expiry_timer, next);
+	else
+		loop_timer_cancel(cn->loop, &cn->expiry_timer);
+}
+
+static void expiry_timer_fired(void *arg)
+{
+	reevaluate(arg);
+}
+
+static void count_drop(struct cluster_net *cn, enum hb_drop why, const char *from)
+{
+	cn->stats.drops[why]++;
+	log_ratelimited(&cn->drop_log_last, 5000, LOG_WARNING,
+			"cluster: dropped heartbeat from %s: %s (%llu so far)", from,
+			hb_drop_name(why), cn->stats.drops[why]);
+}
+
+static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
+			    const char *from)
+{
+	struct heartbeat hb;
+	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
+
+	if (why == HB_OK) {
+		bool was_alive = false;
+		for (size_t i = 0; i < cn->q.n; i++)
+			if (strcmp(cn->q.members[i].name, hb.node) == 0)
+				was_alive = quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
+		why = quorum_heard(&cn->q, &hb, loop_now());
+		if (why == HB_OK && !was_alive)
+			log_info("cluster: member %s (incarnation %llu) is alive", hb.node,
+				 (unsigned long long)hb.incarnation);
+	}
+	if (why != HB_OK) {
+		count_drop(cn, why, from);
+		return;
+	}
+	cn->stats.rx++;
+	reevaluate(cn);
+}
+
+static void rx_ready(void *arg, uint32_t events)
+{
+	struct cluster_net *cn = arg;
+	uint8_t buf[CLUSTER_MAX_MSG];
+
+	(void)events;
+	for (int i = 0; i < RX_MAX_PER_WAKEUP; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		ssize_t n = recvfrom(cn->fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+		if (n < 0)
+			return; /* EAGAIN, or an error the next wakeup will see again */
+		struct ip_addr src = {0};
+		if (ss.ss_family == AF_INET)
+			ip_addr_from_in(&src, ((struct sockaddr_in *)&ss)->sin_addr);
+		else if (ss.ss_family == AF_INET6)
+			ip_addr_from_in6(&src, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		char from[IP_ADDR_STRLEN];
+		ip_addr_str(&src, from);
+		if ((size_t)n > sizeof(buf)) {
+			count_drop(cn, HB_DROP_MALFORMED, from);
+			continue;
+		}
+		handle_datagram(cn, buf, (size_t)n, from);
+	}
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
+				     const char *node_name, uint64_t incarnation,
+				     const struct cluster_hooks *hooks)
+{
+	struct cluster_net *cn = calloc(1, sizeof(*cn));
+	const char *names[CLUSTD_MAX_PEERS];
+	char err[256];
+
+	if (!cn)
+		return NULL;
+	cn->loop = l;
+	cn->cfg = cfg;
+	cn->hooks = *hooks;
+	cn->fd = -1;
+	cn->incarnation = incarnation;
+	snprintf(cn->node, sizeof(cn->node), "%s", node_name);
+	cn->hb_timer = (struct loop_timer){.fn = hb_timer_fired, .arg = cn};
+	cn->expiry_timer = (struct loop_timer){.fn = expiry_timer_fired, .arg = cn};
+	for (size_t i = 0; i < cfg->nmembers; i++)
+		names[i] = cfg->members[i].name;
+	if (cluster_read_secret(cfg->secret_file, cn->key, err, sizeof(err)) < 0) {
+		log_err("cluster: %s", err);
+		goto fail;
+	}
+	if (quorum_init(&cn->q, names, cfg->nmembers, node_name, cfg->quorum,
+			cfg->dead_interval_ms) < 0) {
+		log_err("cluster: node name %s is not among the cluster members", node_name);
+		goto fail;
+	}
+	if (open_socket(cn) < 0) {
+		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
+		goto fail;
+	}
+	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
+		goto fail;
+	cn->has_quorum = quorum_has(&cn->q, loop_now());
+	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
+		   "dead interval %u ms", node_name, (unsigned long long)incarnation, cfg->nmembers,
+		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms);
+	hb_timer_fired(cn);
+	return cn;
+fail:
+	cluster_net_close(cn);
+	return NULL;
+}
+
+void cluster_net_close(struct cluster_net *cn)
+{
+	if (!cn)
+		return;
+	loop_timer_cancel(cn->loop, &cn->hb_timer);
+	loop_timer_cancel(cn->loop, &cn->expiry_timer);
+	if (cn->fd >= 0) {
+		loop_del_fd(cn->loop, cn->fd);
+		close(cn->fd);
+	}
+	quorum_free(&cn->q);
+	sodium_memzero(cn->key, sizeof(cn->key));
+	free(cn);
+}
+
+bool cluster_net_has_quorum(const struct cluster_net *cn)
+{
+	return cn->has_quorum;
+}
+
+const struct quorum *cluster_net_quorum(const struct cluster_net *cn)
+{
+	return &cn->q;
+}
+
+const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn)
+{
+	return &cn->stats;
+}
+
+uint64_t cluster_net_incarnation(const struct cluster_net *cn)
+{
+	return cn->incarnation;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_conf *b)
+{
+	const struct cluster_conf *a = cn->cfg;
+
+	if (!same_str(a->secret_file, b->secret_file) || !same_str(a->interface, b->interface) ||
+	    a->port != b->port || !ip_addr_equal(&a->group, &b->group) ||
+	    a->heartbeat_interval_ms != b->heartbeat_interval_ms ||
+	    a->dead_interval_ms != b->dead_interval_ms || a->quorum != b->quorum ||
+	    a->nmembers != b->nmembers)
+		return false;
+	for (size_t i = 0; i < a->nmembers; i++)
+		if (strcmp(a->members[i].name, b->members[i].name) != 0 ||
+		    !ip_addr_equal(&a->members[i].addr, &b->members[i].addr))
+			return false;
+	return true;
+}
+
+void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg)
+{
+	cn->cfg = new_cfg;
+}

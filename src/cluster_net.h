@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cluster_net.h - the cluster plane on the wire: one UDP socket that sends
+ * this node's heartbeat every heartbeat_interval (to the multicast group or
+ * to every other member) and feeds received ones, authenticated and
+ * replay-checked, into the membership; reports every quorum change. */
+#ifndef CLUSTD_CLUSTER_NET_H
+#define CLUSTD_CLUSTER_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cluster.h"
+#include "loop.h"
+#include "model.h"
+#include "quorum.h"
+
+struct cluster_net;
+
+struct cluster_hooks {
+	void *arg;
+	/* Fill the instance part of our next heartbeat (name, incarnation,
+	 * seq and quorum are filled by cluster_net). */
+	void (*fill)(void *arg, struct heartbeat *hb);
+	/* Quorum gained or lost. */
+	void (*quorum_changed)(void *arg, bool has_quorum);
+};
+
+struct cluster_stats {
+	unsigned long long tx, rx, send_errors;
+	unsigned long long drops[HB_DROP__COUNT];
+};
+
+/* Reads the secret, opens the socket, starts heartbeating. node_name must
+ * be one of cfg->members. NULL (logged) on failure. */
+struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
+				     const char *node_name, uint64_t incarnation,
+				     const struct cluster_hooks *hooks);
+void cluster_net_close(struct cluster_net *cn);
+
+bool cluster_net_has_quorum(const struct cluster_net *cn);
+const struct quorum *cluster_net_quorum(const struct cluster_net *cn);
+const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn);
+uint64_t cluster_net_incarnation(const struct cluster_net *cn);
+
+/* Send a heartbeat now (after a local state change, so peers see it at
+ * once rather than up to one interval later). */
+void cluster_net_send_now(struct cluster_net *cn);
+
+/* Reload support: does new_cfg leave the plane as it is (same members,
+ * addresses, port, group, interface, timers, quorum and secret file)? If
+ * so, adopt it (the old config is about to be freed). */
+bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_conf *new_cfg);
+void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg);
+
+/* Read the secret file into a key; refuses files that group or others may
+ * access. 0, or -1 with err set. */
+int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen);
+
+#endif

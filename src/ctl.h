@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ctl.h - the local control socket (run_dir/clustd.sock, AF_UNIX stream,
+ * mode 0600 by default). A client sends one request line ("status",
+ * "status json", ...) and reads the reply until the daemon closes. The
+ * server never blocks the loop: sockets are non-blocking and replies are
+ * written as the peer drains them. */
+#ifndef CLUSTD_CTL_H
+#define CLUSTD_CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "loop.h"
+
+struct ctl_server;
+
+/* Build the reply to one request line (without the newline). Returns a
+ * malloc'd NUL-terminated string (the server frees it). */
+typedef char *(*ctl_handler_fn)(void *arg, const char *request);
+
+/* Listen on path (an old socket file there is replaced). NULL on failure
+ * (logged). At most 16 clients at once; a request line longer than 1 KiB
+ * or not complete within 2 s closes the connection. */
+struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler_fn fn, void *arg);
+/* Closes every connection and unlinks the socket file. */
+void ctl_server_close(struct ctl_server *s);
+
+/* Client side, for `clustd status`: connect to path, send request + "\n",
+ * copy the reply to out. Returns 0, or -errno (connection refused, no such
+ * file...) with nothing written. Bounded by timeout_ms overall. */
+int ctl_request(const char *path, const char *request, FILE *out, int timeout_ms);
+
+#endif

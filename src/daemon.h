@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* daemon.h - the running daemon's state, shared by instance.c (which owns
+ * and changes it) and status.c (which only renders it). */
+#ifndef CLUSTD_DAEMON_H
+#define CLUSTD_DAEMON_H
+
+#include "announce.h"
+#include "cluster_net.h"
+#include "ctl.h"
+#include "fsm.h"
+#include "loop.h"
+#include "model.h"
+#include "netlink.h"
+#include "packet.h"
+#include "script.h"
+#include "vrrp_sock.h"
+
+/* Why an instance may not serve, besides VRRP itself. */
+enum fault_bits {
+	FAULT_NO_LINK = 1u << 0,  /* interface missing or down */
+	FAULT_NO_ADDR = 1u << 1,  /* no primary address to send from */
+	FAULT_NO_QUORUM = 1u << 2,/* the cluster plane sees no quorum */
+};
+
+struct counters {
+	unsigned long long adverts_tx, adverts_rx, send_errors;
+	unsigned long long drops[VRRP_DROP__COUNT];
+	unsigned long long transitions[STATE__COUNT][STATE__COUNT];
+};
+
+/* One raw socket per (interface, family), shared by its instances. */
+struct sock_ref {
+	struct clustd *c;
+	int ifindex;
+	sa_family_t family;
+	int refs;
+	struct vrrp_sock *sock;
+	struct sock_ref *next;
+};
+
+struct instance {
+	struct clustd *c;
+	const struct instance_conf *conf; /* points into c->cfg */
+	int ifindex;                      /* 0 while the interface is missing */
+	uint8_t mac[6];
+	struct ip_addr primary;           /* source of our adverts */
+	unsigned faults;
+	unsigned faults_before;           /* before the last refresh: names the cure */
+	struct fsm fsm;
+	struct loop_timer fsm_timer;
+	struct loop_timer garp_timer;
+	struct loop_timer lease_timer;    /* renews VIP lifetimes while MASTER */
+	uint64_t state_since;             /* when the current state began (µs) */
+	uint32_t garp_left;               /* announcements left in this burst */
+	bool garp_second_pending;         /* garp.master_delay burst still due */
+	struct sock_ref *sref;
+	struct script_queue *notify_q;
+	struct counters cnt;
+	unsigned long long drop_log_last;
+	unsigned long long mismatch_log_last;
+	struct instance *next;
+};
+
+struct clustd {
+	struct loop *loop;
+	struct clustd_config *cfg;
+	struct nlk *nl;
+	struct nlk_watch *watch;
+	struct announcer *ann;
+	struct script_runner *scripts;
+	struct cluster_net *cluster;      /* NULL without a cluster plane */
+	struct ctl_server *ctl;
+	uint64_t started_at;
+	struct instance *instances;
+	struct sock_ref *socks;
+	/* Notify queues of stopped instances: their stop scripts still run. */
+	struct script_queue **retired;
+	size_t nretired;
+	unsigned long long unknown_drops[VRRP_DROP__COUNT];
+	unsigned long long unknown_log_last;
+	bool shut_down;
+};
+
+#endif

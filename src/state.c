@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* state.c - the persisted incarnation number (doc/quorum.md).
+ *
+ * state_dir/incarnation holds one line of text:
+ *
+ *   CLINC 1 <value> <checksum>\n
+ *
+ * "CLINC" is the magic, 1 the format version, <value> the last incarnation
+ * used (decimal, no sign, no leading zeros) and <checksum> the 16-byte
+ * BLAKE2b (libsodium crypto_generichash, no key) of everything before the
+ * space that precedes it, in lower-case hex. Readable with cat, and any
+ * change to the value that does not recompute the checksum is rejected.
+ *
+ * The record is written to incarnation.tmp in the same directory, fsync'd,
+ * renamed over incarnation and the directory fsync'd: after a crash at any
+ * point the file is the old record or the new one, never a mix. A leftover
+ * incarnation.tmp is simply overwritten next time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "state.h"
+
+#define INC_FILE "incarnation"
+#define INC_TMP "incarnation.tmp"
+#define INC_MAGIC "CLINC "
+#define INC_VERSION "1"
+#define INC_SUM_BYTES 16
+#define INC_SUM_HEX (2 * INC_SUM_BYTES)
+#define INC_MAX_LEN 128 /* a valid record is at most 62 bytes */
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Appends to err, "; "-separated, so a read problem and a write problem
+ * can both be reported. */
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+
+	size_t used = strnlen(err, errlen);
+
+	if (used + 1 >= errlen)
+		return;
+	if (used > 0) {
+		snprintf(err + used, errlen - used, "; ");
+		used = strnlen(err, errlen);
+	}
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
+static void checksum_hex(const char *text, size_t len, char hex[INC_SUM_HEX + 1])
+{
+	uint8_t sum[INC_SUM_BYTES];
+
+	if (sodium_init() < 0)
+		abort(); /* see cluster.c: libsodium's contract */
+	crypto_generichash(sum, sizeof(sum), (const uint8_t *)text, len, NULL, 0);
+	sodium_bin2hex(hex, INC_SUM_HEX + 1, sum, sizeof(sum));
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+/* Decimal u64, canonical form only. */
+static bool parse_value(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Checks rec[0..n) and sets *value; NULL, or what is wrong with it. */
+static const char *parse_record(const char *rec, size_t n, uint64_t *value)
+{
+	const size_t mlen = strlen(INC_MAGIC);
+
+	if (n == 0)
+		return "empty";
+	if (memcmp(rec, INC_MAGIC, n < mlen ? n : mlen) != 0)
+		return "bad magic";
+	if (n < mlen || rec[n - 1] != '\n')
+		return "truncated";
+
+	const char *ver = rec + mlen;
+	const char *end = rec + n - 1; /* the '\n' */
+	const char *sp1 = memchr(ver, ' ', (size_t)(end - ver));
+
+	if (!sp1)
+		return "truncated";
+	if ((size_t)(sp1 - ver) != strlen(INC_VERSION) || memcmp(ver, INC_VERSION, strlen(INC_VERSION)) != 0)
+		return "unsupported version";
+
+	const char *val = sp1 + 1;
+	const char *sp2 = memchr(val, ' ', (size_t)(end - val));
+
+	if (!sp2 || end - (sp2 + 1) != INC_SUM_HEX)
+		return "truncated";
+
+	char want[INC_SUM_HEX + 1];
+
+	checksum_hex(rec, (size_t)(sp2 - rec), want);
+	if (sodium_memcmp(want, sp2 + 1, INC_SUM_HEX) != 0)
+		return "bad checksum";
+	if (!parse_value(val, (size_t)(sp2 - val), value))
+		return "bad value";
+	return NULL;
+}
+
+/* Reads the whole file into buf; its length, or -errno. */
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < cap) {
+		ssize_t r = read(fd, buf + len, cap - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	return (ssize_t)len;
+}
+
+/* The stored value, or false with err set (missing, unreadable, corrupt). */
+static bool read_incarnation(const char *path, uint64_t *value, char *err, size_t errlen)
+{
+	char rec[INC_MAX_LEN];
+	ssize_t n = read_file(path, rec, sizeof(rec));
+	const char *why;
+
+	if (n == -ENOENT) {
+		errf(err, errlen, "missing");
+		return false;
+	}
+	if (n < 0) {
+		errf(err, errlen, "unreadable: %s", strerror((int)-n));
+		return false;
+	}
+	if ((size_t)n == sizeof(rec))
+		why = "too long";
+	else
+		why = parse_record(rec, (size_t)n, value);
+	if (why) {
+		errf(err, errlen, "corrupt: %s", why);
+		return false;
+	}
+	return true;
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Write rec to tmp durably. 0 or -errno, *step says what failed. */
+static int write_tmp(const char *tmp, const char *rec, size_t n, const char **step)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc;
+
+	*step = "create";
+	if (fd < 0)
+		return -errno;
+	*step = "write";
+	rc = write_all(fd, rec, n);
+	if (rc == 0) {
+		*step = "fsync";
+		if (fsync(fd) < 0)
+			rc = -errno;
+	}
+	if (close(fd) < 0 && rc == 0) {
+		*step = "close";
+		rc = -errno;
+	}
+	return rc;
+}
+
+static int write_incarnation(const char *dir, uint64_t value, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
+	const char *step = "path";
+	int rc = -ENAMETOOLONG;
+
+	int body = snprintf(rec, sizeof(rec), INC_MAGIC INC_VERSION " %llu", (unsigned long long)value);
+
+	checksum_hex(rec, (size_t)body, hex);
+	int n = snprintf(rec + body, sizeof(rec) - (size_t)body, " %s\n", hex) + body;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" INC_TMP, dir) >= sizeof(tmp) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
+		goto fail;
+	rc = write_tmp(tmp, rec, (size_t)n, &step);
+	if (rc < 0) {
+		if (strcmp(step, "create") != 0)
+			unlink(tmp);
+		goto fail;
+	}
+	step = "rename";
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		goto fail;
+	}
+	step = "fsync directory";
+	rc = fsync_dir(dir);
+	if (rc == 0)
+		return 0;
+fail:
+	errf(err, errlen, "cannot save %s/" INC_FILE ": %s: %s", dir, step, strerror(-rc));
+	return rc;
+}
+
+/* Seconds since the epoch: above every value a previous run can have
+ * stored (one per start) unless the clock went back. Never 0. */
+static uint64_t wall_clock_base(void)
+{
+	time_t t = time(NULL);
+
+	return t > 0 ? (uint64_t)t : 1;
+}
+
+int state_next_incarnation(const char *state_dir, uint64_t *out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	uint64_t stored = 0;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, state_dir) >= sizeof(path)) {
+		*out = wall_clock_base();
+		errf(err, errlen, "state_dir too long");
+		return -ENAMETOOLONG;
+	}
+	if (!read_incarnation(path, &stored, err, errlen))
+		*out = wall_clock_base();
+	else if (stored == UINT64_MAX) {
+		errf(err, errlen, "corrupt: value at its maximum");
+		*out = wall_clock_base();
+	} else
+		*out = stored + 1;
+	return write_incarnation(state_dir, *out, err, errlen);
+}
