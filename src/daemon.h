@@ -50,6 +50,7 @@ struct instance {
 	struct loop_timer fsm_timer;
 	struct loop_timer garp_timer;
 	struct loop_timer lease_timer;    /* renews VIP lifetimes while MASTER */
+	struct loop_timer retry_timer;    /* re-probes an interface without an address */
 	uint64_t state_since;             /* when the current state began (µs) */
 	uint32_t garp_left;               /* announcements left in this burst */
 	bool garp_second_pending;         /* garp.master_delay burst still due */

@@ -23,6 +23,8 @@
 #include "status.h"
 #include "vrrp_sock.h"
 
+#define ADDR_RETRY_US 500000ull
+
 static void apply(struct instance *in, const struct fsm_out *o);
 static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
 
@@ -474,6 +476,10 @@ static void refresh_faults(struct instance *in)
 	apply(in, &o);
 	in->faults_before = in->faults;
 	in->faults = faults;
+	/* An address that appears (or an IPv6 link-local leaving DAD) brings
+	 * no link event: look again until there is one. */
+	if (faults & FAULT_NO_ADDR)
+		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
 	if (faults) {
 		fault_reason(in, faults, why, sizeof(why));
 		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
@@ -490,6 +496,14 @@ static void refresh_faults(struct instance *in)
 	else
 		return;
 	apply(in, &o);
+}
+
+static void retry_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+
+	if (!in->c->shut_down)
+		refresh_faults(in);
 }
 
 static void link_changed(void *arg, int ifindex, bool up)
@@ -569,6 +583,8 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->garp_timer.arg = in;
 	in->lease_timer.fn = lease_timer_fired;
 	in->lease_timer.arg = in;
+	in->retry_timer.fn = retry_timer_fired;
+	in->retry_timer.arg = in;
 	in->state_since = loop_now();
 	in->notify_q = script_queue_new(c->scripts, ic->name);
 	struct fsm_params p = fsm_params_of(in);
@@ -609,6 +625,7 @@ static void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
+	loop_timer_cancel(in->c->loop, &in->retry_timer);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);

@@ -42,7 +42,9 @@ int nlk_primary_addr(struct nlk *n, int ifindex, sa_family_t family,
 		     const struct vip *skip, size_t nskip, struct ip_addr *out);
 
 /* Link watch: calls fn(arg, ifindex, up) for every RTM_NEWLINK/DELLINK the
- * kernel reports (up = admin up and carrier; a deleted link is down). */
+ * kernel reports (up = admin up and carrier; a deleted link is down).
+ * fn(arg, 0, false) means notifications were lost (socket overrun):
+ * re-query every link. */
 typedef void (*nlk_link_fn)(void *arg, int ifindex, bool up);
 struct nlk_watch;
 struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg);

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* check_quorum.c - unit tests of membership and quorum (src/quorum.c).
+ * The clock is injected: times are plain µs values. */
+#include <stdio.h>
+#include <string.h>
+
+#include "quorum.h"
+#include "testutil.h"
+
+#define DEAD_MS 3000
+#define DEAD_US ((uint64_t)DEAD_MS * 1000)
+#define T0 1000000000ULL /* an arbitrary monotonic start */
+
+static const char *const names7[] = { "n1", "n2", "n3", "n4", "n5", "n6", "n7" };
+
+static struct heartbeat hb_of(const char *node, uint64_t inc, uint64_t seq)
+{
+	struct heartbeat hb;
+
+	memset(&hb, 0, sizeof(hb));
+	snprintf(hb.node, sizeof(hb.node), "%s", node);
+	hb.incarnation = inc;
+	hb.seq = seq;
+	return hb;
+}
+
+static enum hb_drop hear(struct quorum *q, const char *node, uint64_t inc, uint64_t seq,
+			 uint64_t now)
+{
+	struct heartbeat hb = hb_of(node, inc, seq);
+
+	return quorum_heard(q, &hb, now);
+}
+
+static struct member *member(struct quorum *q, const char *name)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (strcmp(q->members[i].name, name) == 0)
+			return &q->members[i];
+	ck_abort_msg("no member %s", name);
+	return NULL;
+}
+
+START_TEST(test_majority_defaults)
+{
+	static const unsigned want[] = { 0, 1, 2, 2, 3, 3, 4, 4 };
+
+	for (size_t n = 1; n <= 7; n++) {
+		struct quorum q;
+
+		ck_assert_int_eq(quorum_init(&q, names7, n, "n1", 0, DEAD_MS), 0);
+		ck_assert_uint_eq(q.n, n);
+		ck_assert_msg(q.needed == want[n], "n=%zu: needed %u", n, q.needed);
+		ck_assert_uint_eq(q.dead_us, DEAD_US);
+		/* Alone: quorum only in a cluster of one. */
+		ck_assert_int_eq(quorum_has(&q, T0), n == 1);
+		quorum_free(&q);
+		ck_assert_ptr_null(q.members);
+	}
+}
+END_TEST
+
+START_TEST(test_explicit_needed)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 1, DEAD_MS), 0);
+	ck_assert_uint_eq(q.needed, 1);
+	ck_assert(quorum_has(&q, T0));
+	quorum_free(&q);
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 3, DEAD_MS), 0);
+	ck_assert_uint_eq(q.needed, 3);
+	ck_assert_int_eq(hear(&q, "n1", 1, 1, T0), HB_OK);
+	ck_assert(!quorum_has(&q, T0));
+	ck_assert_int_eq(hear(&q, "n3", 1, 1, T0), HB_OK);
+	ck_assert(quorum_has(&q, T0));
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_init_errors)
+{
+	static const char *const dup[] = { "a", "b", "a" };
+	static const char *const empty[] = { "a", "" };
+	char long_name[CLUSTD_NAME_MAX + 1];
+	const char *with_long[] = { "a", long_name };
+	struct quorum q;
+
+	memset(long_name, 'x', CLUSTD_NAME_MAX);
+	long_name[CLUSTD_NAME_MAX] = '\0';
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n9", 0, DEAD_MS), -1);
+	ck_assert_ptr_null(q.members);
+	ck_assert_int_eq(quorum_init(&q, names7, 0, "n1", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, dup, 3, "a", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, empty, 2, "a", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, with_long, 2, "a", 0, DEAD_MS), -1);
+	/* Self must be found by its whole name, not a prefix. */
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n", 0, DEAD_MS), -1);
+}
+END_TEST
+
+START_TEST(test_self)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 0, DEAD_MS), 0);
+	ck_assert(member(&q, "n2")->self);
+	ck_assert(!member(&q, "n1")->self);
+	/* Self is alive without ever being heard, at any time. */
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), 0));
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), UINT64_MAX));
+	ck_assert_uint_eq(quorum_alive(&q, T0), 1);
+	/* Our own heartbeat (multicast loop) is dropped and changes nothing. */
+	ck_assert_int_eq(hear(&q, "n2", 5, 5, T0), HB_DROP_SELF);
+	ck_assert(!member(&q, "n2")->heard);
+	ck_assert_uint_eq(quorum_alive(&q, T0), 1);
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_unknown_member)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(hear(&q, "n4", 1, 1, T0), HB_DROP_UNKNOWN);
+	ck_assert_int_eq(hear(&q, "n", 1, 1, T0), HB_DROP_UNKNOWN);
+	ck_assert_int_eq(hear(&q, "n22", 1, 1, T0), HB_DROP_UNKNOWN);
+	ck_assert_uint_eq(quorum_alive(&q, T0), 1);
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_never_heard_is_dead)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), 0));
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0));
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_dead_boundary)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(hear(&q, "n2", 1, 1, T0), HB_OK);
+	struct member *m = member(&q, "n2");
+
+	ck_assert(m->heard);
+	ck_assert_uint_eq(m->last_heard, T0);
+	ck_assert(quorum_member_alive(&q, m, T0));
+	ck_assert(quorum_member_alive(&q, m, T0 + DEAD_US - 1));
+	ck_assert(!quorum_member_alive(&q, m, T0 + DEAD_US));
+	ck_assert(!quorum_member_alive(&q, m, T0 + 10 * DEAD_US));
+	ck_assert(quorum_has(&q, T0 + DEAD_US - 1));
+	ck_assert(!quorum_has(&q, T0 + DEAD_US));
+	/* Heard again after its death: alive again from then on. */
+	ck_assert_int_eq(hear(&q, "n2", 1, 2, T0 + 2 * DEAD_US), HB_OK);
+	ck_assert(quorum_has(&q, T0 + 3 * DEAD_US - 1));
+	ck_assert(!quorum_has(&q, T0 + 3 * DEAD_US));
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_replay_rules)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	/* Fresh member: anything goes, even (0, 0). */
+	ck_assert_int_eq(hear(&q, "n2", 0, 0, T0), HB_OK);
+	ck_assert_int_eq(hear(&q, "n2", 0, 0, T0 + 1), HB_DROP_REPLAY);
+	ck_assert_int_eq(hear(&q, "n2", 100, 10, T0 + 2), HB_OK);
+	ck_assert_uint_eq(member(&q, "n2")->last_heard, T0 + 2);
+
+	/* Same seq, lower seq: replays. A replay does not refresh liveness. */
+	ck_assert_int_eq(hear(&q, "n2", 100, 10, T0 + 3), HB_DROP_REPLAY);
+	ck_assert_int_eq(hear(&q, "n2", 100, 9, T0 + 4), HB_DROP_REPLAY);
+	ck_assert_int_eq(hear(&q, "n2", 100, 0, T0 + 4), HB_DROP_REPLAY);
+	ck_assert_uint_eq(member(&q, "n2")->last_heard, T0 + 2);
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0 + 2 + DEAD_US));
+
+	/* Older incarnation, even with a much higher seq. */
+	ck_assert_int_eq(hear(&q, "n2", 99, UINT64_MAX, T0 + 5), HB_DROP_REPLAY);
+	ck_assert_uint_eq(member(&q, "n2")->seq, 10);
+
+	/* Next seq of the same incarnation. */
+	ck_assert_int_eq(hear(&q, "n2", 100, 11, T0 + 6), HB_OK);
+
+	/* A restart: newer incarnation, seq starting again at 1. */
+	ck_assert_int_eq(hear(&q, "n2", 101, 1, T0 + 7), HB_OK);
+	ck_assert_uint_eq(member(&q, "n2")->incarnation, 101);
+	ck_assert_uint_eq(member(&q, "n2")->seq, 1);
+	/* ...after which the old incarnation's later heartbeats are replays. */
+	ck_assert_int_eq(hear(&q, "n2", 100, 12, T0 + 8), HB_DROP_REPLAY);
+	ck_assert_int_eq(hear(&q, "n2", 101, 2, T0 + 9), HB_OK);
+	ck_assert_uint_eq(member(&q, "n2")->last_heard, T0 + 9);
+
+	/* Members are independent: n3 is fresh whatever n2 sent. */
+	ck_assert_int_eq(hear(&q, "n3", 1, 1, T0 + 10), HB_OK);
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_last_kept)
+{
+	struct quorum q;
+	struct heartbeat hb = hb_of("n3", 7, 8);
+
+	hb.has_quorum = true;
+	hb.ninstances = 1;
+	snprintf(hb.instances[0].name, CLUSTD_NAME_MAX, "vi_1");
+	hb.instances[0].priority = 150;
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_heard(&q, &hb, T0), HB_OK);
+
+	const struct member *m = member(&q, "n3");
+
+	ck_assert(m->last.has_quorum);
+	ck_assert_uint_eq(m->last.ninstances, 1);
+	ck_assert_str_eq(m->last.instances[0].name, "vi_1");
+	ck_assert_uint_eq(m->last.instances[0].priority, 150);
+
+	/* A replay does not overwrite the status view. */
+	hb.instances[0].priority = 1;
+	ck_assert_int_eq(quorum_heard(&q, &hb, T0 + 1), HB_DROP_REPLAY);
+	ck_assert_uint_eq(m->last.instances[0].priority, 150);
+	quorum_free(&q);
+}
+END_TEST
+
+/* 3 nodes: quorum needs 2 (self + one). */
+START_TEST(test_three_nodes)
+{
+	struct quorum q;
+	uint64_t t = T0;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert(!quorum_has(&q, t));
+	ck_assert_int_eq(hear(&q, "n2", 1, 1, t), HB_OK);
+	ck_assert_int_eq(hear(&q, "n3", 1, 1, t + 500000), HB_OK);
+	ck_assert_uint_eq(quorum_alive(&q, t + 500000), 3);
+	ck_assert(quorum_has(&q, t + 500000));
+
+	/* n2 falls silent: 2 of 3 still alive. */
+	t += DEAD_US;
+	ck_assert_uint_eq(quorum_alive(&q, t), 2);
+	ck_assert(quorum_has(&q, t));
+
+	/* n3 too: self alone is a minority. */
+	t += 500000;
+	ck_assert_uint_eq(quorum_alive(&q, t), 1);
+	ck_assert(!quorum_has(&q, t));
+
+	/* n3 comes back. */
+	ck_assert_int_eq(hear(&q, "n3", 1, 2, t + 1), HB_OK);
+	ck_assert(quorum_has(&q, t + 1));
+	quorum_free(&q);
+}
+END_TEST
+
+/* 5 nodes: quorum needs 3; members die one by one as their heartbeats
+ * stop, each at a different time. */
+START_TEST(test_five_nodes)
+{
+	static const bool want[] = { true, true, true, false, false };
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 5, "n3", 0, DEAD_MS), 0);
+	ck_assert_uint_eq(q.needed, 3);
+	/* n1, n2, n4, n5 last heard at T0, T0+0.5s, T0+1s, T0+1.5s. */
+	ck_assert_int_eq(hear(&q, "n1", 1, 1, T0), HB_OK);
+	ck_assert_int_eq(hear(&q, "n2", 1, 1, T0 + 500000), HB_OK);
+	ck_assert_int_eq(hear(&q, "n4", 1, 1, T0 + 1000000), HB_OK);
+	ck_assert_int_eq(hear(&q, "n5", 1, 1, T0 + 1500000), HB_OK);
+	ck_assert_uint_eq(quorum_alive(&q, T0 + 1500000), 5);
+	for (unsigned dead = 1; dead <= 4; dead++) {
+		uint64_t at = T0 + (dead - 1) * 500000ULL + DEAD_US;
+
+		ck_assert_uint_eq(quorum_alive(&q, at - 1), 5 - (dead - 1));
+		ck_assert_uint_eq(quorum_alive(&q, at), 5 - dead);
+		ck_assert_msg(quorum_has(&q, at) == want[dead], "with %u dead", dead);
+	}
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_next_expiry)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 4, "n1", 0, DEAD_MS), 0);
+	/* Nobody heard: nothing can expire. */
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0), 0);
+	hear(&q, "n2", 1, 1, T0 + 200);
+	hear(&q, "n3", 1, 1, T0 + 100);
+	hear(&q, "n4", 1, 1, T0 + 300);
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 300), T0 + 100 + DEAD_US);
+	/* n3 is dead: the next is n2's. */
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 100 + DEAD_US), T0 + 200 + DEAD_US);
+	/* n3 heard again: n2 stays first. */
+	hear(&q, "n3", 1, 2, T0 + 1000);
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 1000), T0 + 200 + DEAD_US);
+	/* All dead: nothing left to expire. */
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 1000 + DEAD_US), 0);
+	quorum_free(&q);
+}
+END_TEST
+
+/* The deadline quorum_next_expiry gives is exactly where the verdict
+ * changes. */
+START_TEST(test_next_expiry_matches_verdict)
+{
+	struct quorum q;
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	hear(&q, "n2", 1, 1, T0);
+	uint64_t at = quorum_next_expiry(&q, T0);
+
+	ck_assert_uint_gt(at, T0);
+	ck_assert(quorum_has(&q, at - 1));
+	ck_assert(!quorum_has(&q, at));
+	quorum_free(&q);
+}
+END_TEST
+
+START_TEST(test_bound)
+{
+	/* D + S <= 2I. */
+	ck_assert(quorum_bound_ok(1950, 50, 1000));
+	ck_assert(!quorum_bound_ok(1951, 50, 1000));
+	ck_assert(quorum_bound_ok(3000, 50, 1525));
+	ck_assert(!quorum_bound_ok(3000, 50, 1524));
+	ck_assert(quorum_bound_ok(0, 0, 0));
+	ck_assert(!quorum_bound_ok(1, 0, 0));
+	/* No overflow at the extremes. */
+	ck_assert(!quorum_bound_ok(UINT32_MAX, UINT32_MAX, UINT32_MAX / 2));
+	ck_assert(quorum_bound_ok(UINT32_MAX, UINT32_MAX, UINT32_MAX));
+	ck_assert(!quorum_bound_ok(UINT32_MAX, 1, UINT32_MAX / 2));
+}
+END_TEST
+
+static Suite *quorum_suite(void)
+{
+	Suite *s = suite_create("quorum");
+	TCase *members = tcase_create("members");
+	TCase *verdict = tcase_create("verdict");
+
+	tcase_add_test(members, test_majority_defaults);
+	tcase_add_test(members, test_explicit_needed);
+	tcase_add_test(members, test_init_errors);
+	tcase_add_test(members, test_self);
+	tcase_add_test(members, test_unknown_member);
+	tcase_add_test(members, test_never_heard_is_dead);
+	tcase_add_test(members, test_replay_rules);
+	tcase_add_test(members, test_last_kept);
+	suite_add_tcase(s, members);
+
+	tcase_add_test(verdict, test_dead_boundary);
+	tcase_add_test(verdict, test_three_nodes);
+	tcase_add_test(verdict, test_five_nodes);
+	tcase_add_test(verdict, test_next_expiry);
+	tcase_add_test(verdict, test_next_expiry_matches_verdict);
+	tcase_add_test(verdict, test_bound);
+	suite_add_tcase(s, verdict);
+	return s;
+}
+
+CLUSTD_TEST_MAIN(quorum_suite)
