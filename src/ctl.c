@@ -92,7 +92,7 @@ static void on_client_deadline(void *arg)
 {
 	struct ctl_client *c = arg;
 
-	log_debug("ctl: client timed out while %s", c->writing ? "reading the reply" : "sending its request");
+	log_debug("ctl: client timed out %s", c->writing ? "reading the reply" : "sending its request");
 	client_close(c);
 }
 
@@ -140,7 +140,8 @@ static void client_flush(struct ctl_client *c)
 	client_close(c);
 }
 
-/* A full line sits in rbuf[0..len): answer it. */
+/* A full line sits in rbuf[0..len): answer it. The handler must not close
+ * the server (c is still in use after it returns). */
 static void client_answer(struct ctl_client *c, size_t len)
 {
 	struct ctl_server *s = c->srv;
@@ -553,7 +554,8 @@ static int request_receive(int fd, char **buf, size_t *len, uint64_t deadline, i
 }
 
 /* A server that closes without a byte did not answer (it was full, or
- * the request was refused): that is an error, not an empty reply. */
+ * the request was refused): that is an error, not an empty reply. A
+ * negative timeout_ms waits forever. */
 int ctl_request(const char *path, const char *request, FILE *out, int timeout_ms)
 {
 	uint64_t deadline = loop_now() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;

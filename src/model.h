@@ -28,6 +28,40 @@ struct notify_conf {
 	uint32_t timeout_ms; /* kill the process group after this; default 10000 */
 };
 
+/* Health tracking (track.c). A weight of TRACK_NO_WEIGHT means "FAULT
+ * when failing" instead of moving the priority. */
+#define TRACK_NO_WEIGHT INT32_MIN
+#define CLUSTD_MAX_TRACK 16
+
+struct track_script_conf {
+	char *name;
+	char *command;            /* absolute path, run without a shell */
+	char **args;              /* extra argv, NULL-terminated (may be NULL) */
+	uint32_t interval_ms;     /* default 1000 */
+	uint32_t timeout_ms;      /* default = interval */
+	int32_t weight;           /* -253..253, or TRACK_NO_WEIGHT (default) */
+	uint32_t rise, fall;      /* consecutive results to change state; default 1 */
+	char *user;               /* run as this user (NULL = root) */
+	bool init_ok;             /* initial state; default false = failed until first success */
+};
+
+struct track_iface_conf {
+	char *name;
+	int32_t weight;           /* added while down (negative) or up (positive); or TRACK_NO_WEIGHT */
+};
+
+struct track_file_conf {
+	char *path;
+	int32_t weight;           /* the file's integer times this; default 1 */
+};
+
+struct track_conf {
+	size_t nscripts, ninterfaces, nfiles;
+	struct track_script_conf scripts[CLUSTD_MAX_TRACK];
+	struct track_iface_conf interfaces[CLUSTD_MAX_TRACK];
+	struct track_file_conf files[CLUSTD_MAX_TRACK];
+};
+
 struct instance_conf {
 	char *name;
 	char *interface;
@@ -56,6 +90,7 @@ struct instance_conf {
 	uint32_t garp_refresh_ms; /* periodic burst while master; 0 = off (default) */
 
 	struct notify_conf notify;
+	struct track_conf track;
 };
 
 struct node_conf {

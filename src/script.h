@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "loop.h"
 
@@ -43,6 +44,15 @@ void script_queue_free(struct script_queue *q);
  * to the daemon's environment. Copies everything. timeout_ms 0 = none. */
 void script_queue_push(struct script_queue *q, const char *path,
 		       char *const argv[], char *const env[], uint32_t timeout_ms);
+
+/* Run the jobs pushed from now on as uid/gid, with no supplementary
+ * groups (the child drops them when it runs as root). The default is the
+ * daemon's own identity. A child that cannot switch identity does not run:
+ * the job ends as exec_failed. */
+void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid);
+
+/* True while a job of q is running or waiting to run. */
+bool script_queue_busy(const struct script_queue *q);
 
 /* Optional observer of every finished run (for counters and tests). */
 typedef void (*script_done_fn)(void *arg, const struct script_result *res);

@@ -99,36 +99,30 @@ static bool parse_value(const char *s, size_t n, uint64_t *out)
 /* Checks rec[0..n) and sets *value; NULL, or what is wrong with it. */
 static const char *parse_record(const char *rec, size_t n, uint64_t *value)
 {
-	const size_t mlen = strlen(INC_MAGIC);
+	const size_t mlen = strlen(INC_MAGIC), vlen = strlen(INC_VERSION);
 
 	if (n == 0)
 		return "empty";
 	if (memcmp(rec, INC_MAGIC, n < mlen ? n : mlen) != 0)
 		return "bad magic";
-	if (n < mlen || rec[n - 1] != '\n')
+	/* The fixed tail: " <hex>\n". */
+	if (n < mlen + 1 + INC_SUM_HEX + 1 || rec[n - 1] != '\n' ||
+	    rec[n - 2 - INC_SUM_HEX] != ' ')
 		return "truncated";
 
 	const char *ver = rec + mlen;
-	const char *end = rec + n - 1; /* the '\n' */
-	const char *sp1 = memchr(ver, ' ', (size_t)(end - ver));
+	const char *sum_sp = rec + n - 2 - INC_SUM_HEX;
+	const char *ver_sp = memchr(ver, ' ', (size_t)(sum_sp - ver) + 1);
 
-	if (!sp1)
-		return "truncated";
-	if ((size_t)(sp1 - ver) != strlen(INC_VERSION) || memcmp(ver, INC_VERSION, strlen(INC_VERSION)) != 0)
+	if ((size_t)(ver_sp - ver) != vlen || memcmp(ver, INC_VERSION, vlen) != 0)
 		return "unsupported version";
-
-	const char *val = sp1 + 1;
-	const char *sp2 = memchr(val, ' ', (size_t)(end - val));
-
-	if (!sp2 || end - (sp2 + 1) != INC_SUM_HEX)
-		return "truncated";
 
 	char want[INC_SUM_HEX + 1];
 
-	checksum_hex(rec, (size_t)(sp2 - rec), want);
-	if (sodium_memcmp(want, sp2 + 1, INC_SUM_HEX) != 0)
+	checksum_hex(rec, (size_t)(sum_sp - rec), want);
+	if (sodium_memcmp(want, sum_sp + 1, INC_SUM_HEX) != 0)
 		return "bad checksum";
-	if (!parse_value(val, (size_t)(sp2 - val), value))
+	if (ver_sp == sum_sp || !parse_value(ver_sp + 1, (size_t)(sum_sp - ver_sp - 1), value))
 		return "bad value";
 	return NULL;
 }
