@@ -211,6 +211,35 @@ table() {
 	done
 }
 
+# versions: "clustd X, keepalived Y, " for the implementations measured.
+versions() {
+	local impl
+	for impl in $impls; do
+		case $impl in
+		clustd) printf 'clustd %s, ' "$("$CLUSTD" -V 2>&1 | awk 'NR == 1 { print $NF }')" ;;
+		keepalived) printf 'keepalived %s, ' "$(keepalived --version 2>&1 | sed -n '1s/^Keepalived v\([^ ]*\).*/\1/p')" ;;
+		esac
+	done
+}
+
+# verdict: is every clustd median within 2 ms of its bound (the target)?
+verdict() {
+	case " $impls " in
+	*" clustd "*) ;;
+	*) return 0 ;;
+	esac
+	awk '$1 == "clustd" && $10 != "-" {
+		d = $10 + 0; if (d < 0) d = -d
+		if (d > worst) worst = d
+		n++
+	}
+	END {
+		if (!n) { print "\nclustd target (median within 2 ms of the bound): no data"; exit }
+		printf "\nclustd target (median within 2 ms of the bound): %s, worst |med-bnd| %.1f ms\n",
+			worst <= 2 ? "met" : "MISSED", worst
+	}' "$T/table.txt"
+}
+
 started=$(now_ms)
 for impl in $impls; do
 	for s in $series; do
@@ -223,9 +252,10 @@ capture_stop vrrp
 	echo
 	echo "Failover time on the wire (ms), VRRPv3, backup priority $NEW_PRIO taking over from priority 200;"
 	echo "kill = SIGKILL, bound 3 x interval + skew; term = SIGTERM (priority-0 advert), bound skew."
-	echo "keepalived $(keepalived --version 2>&1 | sed -n '1s/^Keepalived v\([^ ]*\).*/\1/p'), kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s"
+	echo "$(versions)kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s"
 	echo
-	table
+	table | tee "$T/table.txt"
+	verdict
 } | tee "$T/bench-results.txt"
 if [ -n "${BENCH_OUT:-}" ]; then
 	{ cat "$T/bench-results.txt"; echo; echo "# raw runs"; cat "$RUNS"; } >"$BENCH_OUT"

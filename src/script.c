@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* script.c - serial queues of scripts, spawned with posix_spawn into their
- * own process group, reaped through the loop's SIGCHLD, killed (whole
- * group) at their timeout. */
+ * own process group (or forked, when they must run as another user),
+ * reaped through the loop's SIGCHLD, killed (whole group) at their
+ * timeout. */
 #include "script.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ struct script_job {
 	char **argv;
 	char **env;               /* extra "K=V" entries, may be NULL */
 	uint32_t timeout_ms;
+	bool as_user;             /* switch to uid/gid in the child */
+	uid_t uid;
+	gid_t gid;
 	pid_t pid;                /* > 0 while the process exists */
 	int spawn_errno;          /* != 0 when it could not be started */
 	bool timed_out;
@@ -44,6 +49,9 @@ struct script_queue {
 	struct script_job *running;
 	script_done_fn done_fn;
 	void *done_arg;
+	bool as_user;             /* see script_queue_set_user() */
+	uid_t uid;
+	gid_t gid;
 	struct script_queue *next;
 };
 
@@ -151,24 +159,13 @@ static char **env_merge(char **extra)
  * dispositions (we block signals for signalfd), and none of our
  * descriptors beyond stdout/stderr. glibc's posix_spawn reports an exec
  * failure as its return value. */
-static int spawn(struct script_job *j)
+static int spawn_posix(struct script_job *j, char **envp)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
-	char **envp = env_merge(j->env);
 	int err;
 
-	if (!envp)
-		return ENOMEM;
-	/* glibc reports exec errors through memory shared with the child;
-	 * where that sharing is emulated away (valgrind) a failed exec would
-	 * look like an exit status, so the common cases are caught first. */
-	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0) {
-		err = errno;
-		free(envp);
-		return err;
-	}
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawn_file_actions_init(&fa);
@@ -185,6 +182,100 @@ static int spawn(struct script_job *j)
 		j->pid = 0;
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
+	return err;
+}
+
+/* Forked child of spawn_as_user(): the same set-up as spawn_posix(), then
+ * the identity switch. Only async-signal-safe calls from here on. On any
+ * failure the errno goes up errfd (close-on-exec, so a successful exec
+ * closes it silently). */
+static __attribute__((noreturn)) void child_exec_as_user(const struct script_job *j,
+							  char **envp, int errfd)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, err;
+
+	setpgid(0, 0);
+	/* Keep errfd clear of stdin, which is about to be replaced. */
+	if (errfd <= STDERR_FILENO) {
+		errfd = fcntl(errfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		if (errfd < 0)
+			_exit(127);
+	}
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* fails harmlessly for KILL/STOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		goto fail;
+	if (errfd > STDERR_FILENO + 1)
+		close_range(STDERR_FILENO + 1, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0u, 0);
+	/* Supplementary groups first: they can only be dropped as root. */
+	if (geteuid() == 0 && setgroups(0, NULL) < 0)
+		goto fail;
+	if (setgid(j->gid) < 0 || setuid(j->uid) < 0)
+		goto fail;
+	execve(j->path, j->argv, envp);
+fail:
+	err = errno;
+	/* If even this write fails, exit status 127 still tells the story. */
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* posix_spawn cannot change the identity, so fork. The parent waits on a
+ * close-on-exec pipe until the child has exec'd or failed: the same short
+ * wait posix_spawn does, and it lets exec failures be reported exactly
+ * as posix_spawn reports them. */
+static int spawn_as_user(struct script_job *j, char **envp)
+{
+	int fds[2], child_err = 0, err;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return errno;
+	pid = fork();
+	if (pid == 0)
+		child_exec_as_user(j, envp, fds[1]);
+	err = errno;
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return err;
+	}
+	do
+		n = read(fds[0], &child_err, sizeof(child_err));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	if (n == (ssize_t)sizeof(child_err) && child_err) {
+		/* It is exiting right now; reap it here so nobody sees it. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return child_err;
+	}
+	j->pid = pid;
+	return 0;
+}
+
+static int spawn(struct script_job *j)
+{
+	char **envp;
+	int err;
+
+	/* glibc reports exec errors through memory shared with the child;
+	 * where that sharing is emulated away (valgrind) a failed exec would
+	 * look like an exit status, so the common cases are caught first. */
+	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0)
+		return errno;
+	envp = env_merge(j->env);
+	if (!envp)
+		return ENOMEM;
+	err = j->as_user ? spawn_as_user(j, envp) : spawn_posix(j, envp);
 	free(envp);
 	return err;
 }
@@ -465,6 +556,18 @@ void script_queue_free(struct script_queue *q)
 	free(q);
 }
 
+void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid)
+{
+	q->as_user = true;
+	q->uid = uid;
+	q->gid = gid;
+}
+
+bool script_queue_busy(const struct script_queue *q)
+{
+	return q->running || q->pending;
+}
+
 void script_queue_on_done(struct script_queue *q, script_done_fn fn, void *arg)
 {
 	q->done_fn = fn;
@@ -482,6 +585,9 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 	j->r = q->r;
 	j->q = q;
 	j->timeout_ms = timeout_ms;
+	j->as_user = q->as_user;
+	j->uid = q->uid;
+	j->gid = q->gid;
 	j->label = strdup(q->name);
 	j->path = strdup(path);
 	j->argv = strv_dup(argv ? argv : default_argv);
