@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # scripts/bench-lib.sh - what demo.sh and bench.sh add on top of t/net/lib.sh:
 # RFC 5798 timing bounds, one interface to start/stop either clustd or
 # keepalived on a node, and the on-the-wire failover measurement.

@@ -174,6 +174,10 @@ read -r takeover sig_to_new <<<"$res"
 bound=$(bench_mdi_ms 150 "$IVL")
 say "on the wire (tcpdump on the bridge): n3's last advert -> n2's first advert"
 say "  ${B}takeover $takeover ms${N}, RFC 5798 bound for n2: $bound ms"
+off=$(awk -v t="$takeover" -v b="$bound" 'BEGIN { d = t - b; if (d < 0) d = -d; printf "%d", d }')
+if [ "$off" -gt 10 ]; then
+	say "  note: $off ms away from the bound; a busy host delays timers (make bench measures this properly)"
+fi
 say "  ($sig_to_new ms from the SIGKILL: the kill came part-way through an advert interval)"
 ping_report failover
 say "n3 still has the VIP configured (nobody was left to remove it), but it is"
@@ -184,13 +188,14 @@ mark2=$(log_lines n2)
 ping_start preempt
 sleep 0.5
 ip -n "${P}br" link set v-n3 up
+mark3=$(log_lines n3)
 impl_start clustd n3 || die "clustd did not restart on n3"
 if ! wait_until 5 only_holder n3 "$VIP"; then
 	die "n3 did not take the VIP back (holders: $(holders))"
 fi
 wait_log 2 n2 ' -> BACKUP: ' "$mark2" || die "n2 did not log its step back to BACKUP"
 say "${G}n3 is master again${N}; VIP holders: $(holders)"
-show_log n3 'stale VIP| -> (BACKUP|MASTER): ' "$(grep -n '^=== .* clustd_start n3' "$T/n3.log" | tail -1 | cut -d: -f1)"
+show_log n3 'stale VIP| -> (BACKUP|MASTER): ' "$mark3"
 show_log n2 ' -> BACKUP: ' "$mark2"
 ping_report preempt
 

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -477,15 +478,21 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", NULL
+	"garp", "notify", "track", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
 static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease", NULL };
-static const char *const top_keys[] = { "node", "instances", "cluster", NULL };
+static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", NULL };
 static const char *const member_keys[] = { "name", "address", NULL };
+static const char *const track_keys[] = { "scripts", "interfaces", "files", NULL };
+static const char *const track_script_keys[] = { "name", "command", "args", "interval", "timeout",
+	"weight", "rise", "fall", "user", "init", NULL };
+static const char *const track_iface_keys[] = { "name", "weight", NULL };
+static const char *const track_file_keys[] = { "path", "weight", NULL };
+static const char *const group_keys[] = { "name", "instances", "notify", NULL };
 
 static void instance_defaults(struct instance_conf *ic)
 {
@@ -752,15 +759,25 @@ static void parse_garp(struct ctx *c, const config_setting_t *g, struct instance
 		ic->garp_refresh_ms = (uint32_t)v;
 }
 
-static void parse_notify(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+static const config_setting_t *require_key(struct ctx *c, const config_setting_t *g,
+					   const char *key, const char *scope)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		err_at(c, g, "%s: missing required key \"%s\"", scope, key);
+	return s;
+}
+
+static void parse_notify_into(struct ctx *c, const config_setting_t *g, struct notify_conf *n)
 {
 	const config_setting_t *s = sub_group(c, g, "notify");
 	struct {
 		const char *key;
 		char **dst;
 	} scripts[] = {
-		{ "master", &ic->notify.master }, { "backup", &ic->notify.backup },
-		{ "fault", &ic->notify.fault }, { "stop", &ic->notify.stop }, { "any", &ic->notify.any },
+		{ "master", &n->master }, { "backup", &n->backup },
+		{ "fault", &n->fault }, { "stop", &n->stop }, { "any", &n->any },
 	};
 
 	if (!s)
@@ -772,7 +789,165 @@ static void parse_notify(struct ctx *c, const config_setting_t *g, struct instan
 		if (p)
 			take_path(c, p, "notify.", scripts[i].dst);
 	}
-	opt_u32(c, s, "notify.", "timeout", 1, 3600000, &ic->notify.timeout_ms);
+	opt_u32(c, s, "notify.", "timeout", 1, 3600000, &n->timeout_ms);
+}
+
+static void parse_notify(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	parse_notify_into(c, g, &ic->notify);
+}
+
+/* ---- health tracking ------------------------------------------------- */
+
+/* A list element that must be a group; reports and returns false otherwise. */
+static bool list_group(struct ctx *c, const config_setting_t *e, const char *what)
+{
+	if (config_setting_type(e) == CONFIG_TYPE_GROUP)
+		return true;
+	err_at(c, e, "%s: expected a group { ... }, got %s", what, type_name(config_setting_type(e)));
+	return false;
+}
+
+static const config_setting_t *track_list(struct ctx *c, const config_setting_t *g, const char *key,
+					  const char *what)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_LIST || config_setting_length(s) > CLUSTD_MAX_TRACK) {
+		err_at(c, s, "%s: expected a list of at most %d groups ( { ... }, ... )", what,
+		       CLUSTD_MAX_TRACK);
+		return NULL;
+	}
+	return s;
+}
+
+static void parse_weight(struct ctx *c, const config_setting_t *g, const char *prefix, int32_t *w)
+{
+	const config_setting_t *s = config_setting_get_member(g, "weight");
+	long long v;
+
+	if (s && get_int_range(c, s, prefix, -253, 253, &v)) {
+		if (v == 0)
+			err_at(c, s, "%sweight: 0 would track nothing; leave it out for FAULT on failure", prefix);
+		else
+			*w = (int32_t)v;
+	}
+}
+
+static void parse_args(struct ctx *c, const config_setting_t *g, struct track_script_conf *ts)
+{
+	const config_setting_t *s = config_setting_get_member(g, "args");
+	int n;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+		type_error(c, s, "track.scripts.", "an array of strings [ ... ]");
+		return;
+	}
+	n = config_setting_length(s);
+	ts->args = calloc((size_t)n + 1, sizeof(char *));
+	if (!ts->args) {
+		err_at(c, s, "out of memory");
+		return;
+	}
+	for (int i = 0, used = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = get_string(c, e, "track.scripts.args.");
+		if (v)
+			copy_string(c, e, v, &ts->args[used++]);
+	}
+}
+
+static void parse_track_script(struct ctx *c, const config_setting_t *g, struct track_script_conf *ts)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	ts->line = setting_line(g);
+	ts->interval_ms = 1000;
+	ts->weight = TRACK_NO_WEIGHT;
+	ts->rise = ts->fall = 1;
+	check_keys(c, g, "in track.scripts", track_script_keys);
+	if ((s = require_key(c, g, "name", "track.scripts")))
+		take_name(c, s, "track.scripts.", &ts->name);
+	if ((s = require_key(c, g, "command", "track.scripts")))
+		take_path(c, s, "track.scripts.", &ts->command);
+	parse_args(c, g, ts);
+	opt_u32(c, g, "track.scripts.", "interval", 10, 3600000, &ts->interval_ms);
+	ts->timeout_ms = ts->interval_ms;
+	opt_u32(c, g, "track.scripts.", "timeout", 10, 3600000, &ts->timeout_ms);
+	parse_weight(c, g, "track.scripts.", &ts->weight);
+	opt_u32(c, g, "track.scripts.", "rise", 1, 100, &ts->rise);
+	opt_u32(c, g, "track.scripts.", "fall", 1, 100, &ts->fall);
+	if ((s = config_setting_get_member(g, "user")) && (v = get_string(c, s, "track.scripts.")))
+		copy_string(c, s, v, &ts->user);
+	if ((s = config_setting_get_member(g, "init")) && (v = get_string(c, s, "track.scripts."))) {
+		if (strcmp(v, "ok") == 0)
+			ts->init_ok = true;
+		else if (strcmp(v, "failed") != 0)
+			err_at(c, s, "track.scripts.init: \"%s\" is neither \"ok\" nor \"failed\"", v);
+	}
+}
+
+static void parse_track_iface(struct ctx *c, const config_setting_t *g, struct track_iface_conf *ti)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	ti->weight = TRACK_NO_WEIGHT;
+	check_keys(c, g, "in track.interfaces", track_iface_keys);
+	if ((s = require_key(c, g, "name", "track.interfaces")) && (v = get_string(c, s, "track.interfaces."))) {
+		if (!valid_ifname(v))
+			err_at(c, s, "track.interfaces.name: \"%s\" is not a valid interface name", v);
+		else
+			copy_string(c, s, v, &ti->name);
+	}
+	parse_weight(c, g, "track.interfaces.", &ti->weight);
+}
+
+static void parse_track_file(struct ctx *c, const config_setting_t *g, struct track_file_conf *tf)
+{
+	const config_setting_t *s;
+
+	tf->weight = 1;
+	check_keys(c, g, "in track.files", track_file_keys);
+	if ((s = require_key(c, g, "path", "track.files")))
+		take_path(c, s, "track.files.", &tf->path);
+	parse_weight(c, g, "track.files.", &tf->weight);
+}
+
+static void parse_track(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *t = sub_group(c, g, "track"), *l;
+	struct track_conf *tc = &ic->track;
+
+	if (!t)
+		return;
+	check_keys(c, t, "in track", track_keys);
+	if ((l = track_list(c, t, "scripts", "track.scripts"))) {
+		for (int i = 0; i < config_setting_length(l); i++) {
+			const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+			if (list_group(c, e, "track.scripts"))
+				parse_track_script(c, e, &tc->scripts[tc->nscripts++]);
+		}
+	}
+	if ((l = track_list(c, t, "interfaces", "track.interfaces"))) {
+		for (int i = 0; i < config_setting_length(l); i++) {
+			const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+			if (list_group(c, e, "track.interfaces"))
+				parse_track_iface(c, e, &tc->interfaces[tc->ninterfaces++]);
+		}
+	}
+	if ((l = track_list(c, t, "files", "track.files"))) {
+		for (int i = 0; i < config_setting_length(l); i++) {
+			const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+			if (list_group(c, e, "track.files"))
+				parse_track_file(c, e, &tc->files[tc->nfiles++]);
+		}
+	}
 }
 
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
@@ -805,6 +980,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	parse_unicast(c, g, ic);
 	parse_garp(c, g, ic);
 	parse_notify(c, g, ic);
+	parse_track(c, g, ic);
 }
 
 /* ---- cross-instance rules -------------------------------------------- */
@@ -969,15 +1145,6 @@ static void parse_instances(struct ctx *c, const config_setting_t *list, struct 
 
 /* ---- cluster plane --------------------------------------------------- */
 
-static const config_setting_t *require_key(struct ctx *c, const config_setting_t *g,
-					   const char *key, const char *scope)
-{
-	const config_setting_t *s = config_setting_get_member(g, key);
-
-	if (!s)
-		err_at(c, g, "%s: missing required key \"%s\"", scope, key);
-	return s;
-}
 
 static bool parse_member(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
 			 sa_family_t family)
@@ -1127,6 +1294,72 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 	}
 }
 
+/* ---- sync groups ----------------------------------------------------- */
+
+static void parse_group_members(struct ctx *c, const config_setting_t *s, struct sync_group_conf *sg,
+				const struct clustd_config *cfg)
+{
+	if ((config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) ||
+	    config_setting_length(s) == 0 || config_setting_length(s) > CLUSTD_MAX_TRACK) {
+		err_at(c, s, "sync_groups.instances: expected [ \"name\", ... ] with 1..%d instances",
+		       CLUSTD_MAX_TRACK);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = get_string(c, e, "sync_groups.instances.");
+		if (!v)
+			continue;
+		if (!conf_find_instance(cfg, v)) {
+			err_at(c, e, "sync_groups.instances: no instance named \"%s\"", v);
+			continue;
+		}
+		for (size_t g = 0; g < cfg->nsync_groups; g++)
+			for (size_t k = 0; k < cfg->sync_groups[g].ninstances; k++)
+				if (cfg->sync_groups[g].instances[k] &&
+				    strcmp(cfg->sync_groups[g].instances[k], v) == 0)
+					err_at(c, e, "sync_groups.instances: \"%s\" is already in group %s", v,
+					       cfg->sync_groups[g].name ? cfg->sync_groups[g].name : "?");
+		copy_string(c, e, v, &sg->instances[sg->ninstances++]);
+	}
+}
+
+static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+{
+	const config_setting_t *l = config_setting_get_member(root, "sync_groups"), *s;
+
+	if (!l)
+		return;
+	if (config_setting_type(l) != CONFIG_TYPE_LIST) {
+		type_error(c, l, "", "a list of groups ( { ... }, ... )");
+		return;
+	}
+	cfg->sync_groups = calloc((size_t)config_setting_length(l) + 1, sizeof(*cfg->sync_groups));
+	if (!cfg->sync_groups) {
+		err_at(c, l, "out of memory");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(l); i++) {
+		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+		struct sync_group_conf *sg = &cfg->sync_groups[cfg->nsync_groups];
+
+		if (!list_group(c, g, "sync_groups"))
+			continue;
+		sg->line = setting_line(g);
+		sg->notify.timeout_ms = 10000;
+		check_keys(c, g, "in sync_groups", group_keys);
+		if ((s = require_key(c, g, "name", "sync_groups")))
+			take_name(c, s, "sync_groups.", &sg->name);
+		for (size_t k = 0; sg->name && k < cfg->nsync_groups; k++)
+			if (cfg->sync_groups[k].name && strcmp(cfg->sync_groups[k].name, sg->name) == 0)
+				err_at(c, g, "sync_groups: group name %s is used twice", sg->name);
+		if ((s = require_key(c, g, "instances", "sync_groups")))
+			parse_group_members(c, s, sg, cfg);
+		parse_notify_into(c, g, &sg->notify);
+		cfg->nsync_groups++;
+	}
+}
+
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
 	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
@@ -1142,6 +1375,7 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	if (list)
 		parse_instances(c, list, cfg);
 	parse_cluster(c, root, cfg);
+	parse_sync_groups(c, root, cfg);
 	return cfg;
 }
 
@@ -1299,15 +1533,37 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 	return 0;
 }
 
+static void notify_free(struct notify_conf *n)
+{
+	free(n->master);
+	free(n->backup);
+	free(n->fault);
+	free(n->stop);
+	free(n->any);
+}
+
+static void track_free(struct track_conf *t)
+{
+	for (size_t i = 0; i < t->nscripts; i++) {
+		free(t->scripts[i].name);
+		free(t->scripts[i].command);
+		free(t->scripts[i].user);
+		for (size_t k = 0; t->scripts[i].args && t->scripts[i].args[k]; k++)
+			free(t->scripts[i].args[k]);
+		free(t->scripts[i].args);
+	}
+	for (size_t i = 0; i < t->ninterfaces; i++)
+		free(t->interfaces[i].name);
+	for (size_t i = 0; i < t->nfiles; i++)
+		free(t->files[i].path);
+}
+
 static void instance_free(struct instance_conf *ic)
 {
+	track_free(&ic->track);
+	notify_free(&ic->notify);
 	free(ic->name);
 	free(ic->interface);
-	free(ic->notify.master);
-	free(ic->notify.backup);
-	free(ic->notify.fault);
-	free(ic->notify.stop);
-	free(ic->notify.any);
 }
 
 void conf_free(struct clustd_config *cfg)
@@ -1320,6 +1576,13 @@ void conf_free(struct clustd_config *cfg)
 	free(cfg->node.name);
 	free(cfg->node.state_dir);
 	free(cfg->node.run_dir);
+	for (size_t i = 0; i < cfg->nsync_groups; i++) {
+		free(cfg->sync_groups[i].name);
+		for (size_t k = 0; k < cfg->sync_groups[i].ninstances; k++)
+			free(cfg->sync_groups[i].instances[k]);
+		notify_free(&cfg->sync_groups[i].notify);
+	}
+	free(cfg->sync_groups);
 	free(cfg->cluster.secret_file);
 	free(cfg->cluster.interface);
 	for (size_t i = 0; i < cfg->cluster.nmembers; i++)
@@ -1345,6 +1608,10 @@ const struct instance_conf *conf_find_instance(const struct clustd_config *cfg, 
 struct script_check {
 	const struct clustd_config *cfg;
 	struct conf_errors *errs;
+	/* For scripts outside an instance's notify group (track scripts,
+	 * group notifies): where to point and what to call them. */
+	const char *label;
+	int line;
 	config_t lc;
 	int loaded;   /* 0 not tried, 1 loaded, -1 failed */
 };
@@ -1379,9 +1646,9 @@ __attribute__((format(printf, 5, 6)))
 static void script_problem(struct script_check *sc, const struct instance_conf *ic, const char *key,
 			   const char *path, const char *fmt, ...)
 {
-	const config_setting_t *s = find_notify_key(sc, ic, key);
+	const config_setting_t *s = sc->label ? NULL : find_notify_key(sc, ic, key);
 	const char *file = sc->cfg->path;
-	int line = ic->line;
+	int line = sc->label ? sc->line : ic->line;
 	char *reason, *msg;
 	va_list ap;
 
@@ -1395,7 +1662,9 @@ static void script_problem(struct script_check *sc, const struct instance_conf *
 	va_end(ap);
 	if (!reason)
 		return;
-	if (asprintf(&msg, "%s:%d: notify.%s: %s %s", file, line, key, path, reason) >= 0)
+	if (sc->label && asprintf(&msg, "%s:%d: %s: %s %s", file, line, sc->label, path, reason) >= 0)
+		errs_push(sc->errs, msg);
+	else if (!sc->label && asprintf(&msg, "%s:%d: notify.%s: %s %s", file, line, key, path, reason) >= 0)
 		errs_push(sc->errs, msg);
 	free(reason);
 }
@@ -1467,6 +1736,61 @@ static int check_script(struct script_check *sc, const struct instance_conf *ic,
 	return problems + check_script_dirs(sc, ic, key, path);
 }
 
+static int check_labelled(struct script_check *sc, const struct instance_conf *ic, int line,
+			  const char *path, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int check_labelled(struct script_check *sc, const struct instance_conf *ic, int line,
+			  const char *path, const char *fmt, ...)
+{
+	char label[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(label, sizeof(label), fmt, ap);
+	va_end(ap);
+	sc->label = label;
+	sc->line = line;
+	int problems = check_script(sc, ic, NULL, path);
+	sc->label = NULL;
+	return problems;
+}
+
+static int check_track_scripts(struct script_check *sc, const struct instance_conf *ic)
+{
+	int problems = 0;
+
+	for (size_t i = 0; i < ic->track.nscripts; i++) {
+		const struct track_script_conf *ts = &ic->track.scripts[i];
+		problems += check_labelled(sc, ic, ts->line, ts->command, "track.scripts.%s.command",
+					   ts->name);
+		if (ts->user && !getpwnam(ts->user)) {
+			char *msg;
+			if (asprintf(&msg, "%s:%d: track.scripts.%s.user: no user \"%s\"", sc->cfg->path,
+				     ts->line, ts->name, ts->user) >= 0)
+				errs_push(sc->errs, msg);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static int check_group_scripts(struct script_check *sc)
+{
+	int problems = 0;
+
+	for (size_t g = 0; g < sc->cfg->nsync_groups; g++) {
+		const struct sync_group_conf *sg = &sc->cfg->sync_groups[g];
+		const struct instance_conf fake = { .line = sg->line };
+		const char *paths[] = { sg->notify.master, sg->notify.backup, sg->notify.fault,
+					sg->notify.stop, sg->notify.any };
+		const char *keys[] = { "master", "backup", "fault", "stop", "any" };
+		for (size_t k = 0; k < 5; k++)
+			if (paths[k])
+				problems += check_labelled(sc, &fake, sg->line, paths[k],
+							   "sync_groups.%s.notify.%s", sg->name, keys[k]);
+	}
+	return problems;
+}
+
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)
 {
 	struct script_check sc = { .cfg = cfg, .errs = errs };
@@ -1487,7 +1811,9 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		for (size_t k = 0; k < sizeof(scripts) / sizeof(scripts[0]); k++)
 			if (scripts[k].path)
 				problems += check_script(&sc, ic, scripts[k].key, scripts[k].path);
+		problems += check_track_scripts(&sc, ic);
 	}
+	problems += check_group_scripts(&sc);
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;

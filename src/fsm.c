@@ -316,3 +316,37 @@ uint64_t fsm_next_deadline(const struct fsm *f)
 		return f->adver_at;
 	return 0;
 }
+
+bool fsm_defers_to_master(const struct fsm *f, uint64_t now)
+{
+	if (f->state != STATE_BACKUP || f->last_advert_at == 0 || f->master_priority == 0)
+		return false;
+	if (now >= f->last_advert_at + master_down_us(f))
+		return false;
+	return f->master_priority >= f->p.priority || !f->p.preempt;
+}
+
+void fsm_step_down(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_MASTER)
+		return;
+	out->actions |= FSM_DROP_VIPS | FSM_SEND_PRIO0;
+	arm_master_down(f, now);
+	change_state(f, out, STATE_BACKUP, "%s", reason);
+}
+
+void fsm_hold(struct fsm *f, uint64_t now)
+{
+	if (f->state == STATE_BACKUP)
+		arm_master_down(f, now);
+}
+
+void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_BACKUP || fsm_defers_to_master(f, now))
+		return;
+	become_master(f, now, out);
+	change_state(f, out, STATE_MASTER, "%s", reason);
+}

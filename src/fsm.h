@@ -94,6 +94,24 @@ void fsm_fault_clear(struct fsm *f, const char *reason, uint64_t now, struct fsm
 void fsm_set_params(struct fsm *f, const struct fsm_params *p, uint64_t now,
 		    struct fsm_out *out);
 
+/* Sync groups (instance.c keeps members together with these). */
+
+/* Does this BACKUP defer to a live master: one it heard within
+ * Master_Down_Interval that it would not preempt? */
+bool fsm_defers_to_master(const struct fsm *f, uint64_t now);
+
+/* A sibling left MASTER: MASTER -> BACKUP with a priority-0 advert (so
+ * the peer takes over after its skew) and the Master_Down_Timer armed. */
+void fsm_step_down(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
+/* The Master_Down_Timer expired but a sibling still defers to a live
+ * master: stay BACKUP and look again after one Master_Down_Interval. */
+void fsm_hold(struct fsm *f, uint64_t now);
+
+/* A sibling became MASTER: a BACKUP that does not defer to a live master
+ * joins it at once (BACKUP -> MASTER, as on timer expiry). */
+void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
 /* Earliest armed deadline in us, or 0 when no timer is armed. */
 uint64_t fsm_next_deadline(const struct fsm *f);
 

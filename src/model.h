@@ -35,6 +35,7 @@ struct notify_conf {
 
 struct track_script_conf {
 	char *name;
+	int line;                 /* config line, for messages */
 	char *command;            /* absolute path, run without a shell */
 	char **args;              /* extra argv, NULL-terminated (may be NULL) */
 	uint32_t interval_ms;     /* default 1000 */
@@ -126,10 +127,21 @@ struct cluster_conf {
 	struct member_conf members[CLUSTD_MAX_PEERS];
 };
 
+/* Instances that fail over together (keepalived's vrrp_sync_group). */
+struct sync_group_conf {
+	char *name;
+	int line;
+	size_t ninstances;             /* 1..CLUSTD_MAX_TRACK */
+	char *instances[CLUSTD_MAX_TRACK]; /* instance names */
+	struct notify_conf notify;     /* argv: GROUP <name> <STATE> 0 */
+};
+
 struct clustd_config {
 	char *path;                   /* file it was read from */
 	struct node_conf node;
 	struct cluster_conf cluster;
+	size_t nsync_groups;
+	struct sync_group_conf *sync_groups;
 	size_t ninstances;
 	struct instance_conf *instances;
 };

@@ -1198,6 +1198,85 @@ END_TEST
 
 /* ====================================================================== */
 
+
+/* ====================================================================== */
+/* Sync-group helpers                                                      */
+
+START_TEST(test_step_down_from_master)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_v3(150);
+	uint64_t now = make_master(&f, &p) + 5;
+
+	fsm_step_down(&f, "sync group g: web left MASTER", now, &o);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	ck_assert(o.changed && o.from == STATE_MASTER && o.to == STATE_BACKUP);
+	ck_assert_uint_eq(o.actions, FSM_DROP_VIPS | FSM_SEND_PRIO0);
+	ck_assert_str_eq(o.reason, "sync group g: web left MASTER");
+	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(150, 100) * 10000ull);
+	ck_assert_uint_eq(f.adver_at, 0);
+	fsm_step_down(&f, "again", now, &o); /* only from MASTER */
+	ck_assert(!o.changed);
+	ck_assert_uint_eq(o.actions, 0);
+}
+END_TEST
+
+START_TEST(test_defers_to_live_master_only)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_v3(150);
+	struct vrrp_advert hi = advert(3, 200, 100), lo = advert(3, 100, 100);
+	struct ip_addr src = ip("198.51.100.12");
+
+	start_fsm(&f, &p, T0);
+	ck_assert(!fsm_defers_to_master(&f, T0)); /* nobody heard yet */
+	fsm_advert(&f, &hi, &src, T0 + 10, &o);
+	ck_assert(fsm_defers_to_master(&f, T0 + 10));
+	uint64_t mdi = fsm_master_down_cs(150, 100) * 10000ull;
+	ck_assert(fsm_defers_to_master(&f, T0 + 10 + mdi - 1));
+	ck_assert(!fsm_defers_to_master(&f, T0 + 10 + mdi)); /* master presumed dead */
+	fsm_advert(&f, &lo, &src, T0 + 20, &o); /* lower priority: we would preempt */
+	ck_assert(!fsm_defers_to_master(&f, T0 + 20));
+}
+END_TEST
+
+START_TEST(test_hold_rearms_down_timer)
+{
+	struct fsm f;
+	struct fsm_params p = params_v3(150);
+
+	start_fsm(&f, &p, T0);
+	uint64_t now = f.down_at;
+	fsm_hold(&f, now);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(150, 100) * 10000ull);
+}
+END_TEST
+
+START_TEST(test_join_master_unless_deferring)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_v3(150);
+	struct vrrp_advert hi = advert(3, 200, 100);
+	struct ip_addr src = ip("198.51.100.12");
+
+	start_fsm(&f, &p, T0);
+	fsm_advert(&f, &hi, &src, T0 + 10, &o);
+	fsm_join_master(&f, "sync group g: db became MASTER", T0 + 20, &o);
+	ck_assert_int_eq(f.state, STATE_BACKUP); /* a live higher master wins */
+	ck_assert(!o.changed);
+	uint64_t later = T0 + 10 + fsm_master_down_cs(150, 100) * 10000ull;
+	fsm_join_master(&f, "sync group g: db became MASTER", later, &o);
+	ck_assert_int_eq(f.state, STATE_MASTER);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT | FSM_TAKE_VIPS);
+	ck_assert_uint_eq(f.adver_at, later + 100 * 10000ull);
+	ck_assert_uint_eq(f.down_at, 0);
+}
+END_TEST
+
 static Suite *fsm_suite(void)
 {
 	Suite *s = suite_create("fsm");
@@ -1271,6 +1350,13 @@ static Suite *fsm_suite(void)
 	tcase_add_test(tc, test_params_master_same_params_quiet);
 	tcase_add_test(tc, test_params_backup_new_skew);
 	tcase_add_test(tc, test_params_backup_new_priority_compares);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sync");
+	tcase_add_test(tc, test_step_down_from_master);
+	tcase_add_test(tc, test_defers_to_live_master_only);
+	tcase_add_test(tc, test_hold_rearms_down_timer);
+	tcase_add_test(tc, test_join_master_unless_deferring);
 	suite_add_tcase(s, tc);
 
 	return s;
