@@ -1818,3 +1818,40 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		config_destroy(&sc.lc);
 	return problems;
 }
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool args_eq(char **a, char **b)
+{
+	size_t i = 0;
+
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return (!a || !a[i]) && (!b || !b[i]);
+}
+
+bool conf_track_equal(const struct track_conf *a, const struct track_conf *b)
+{
+	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles)
+		return false;
+	for (size_t i = 0; i < a->nscripts; i++) {
+		const struct track_script_conf *x = &a->scripts[i], *y = &b->scripts[i];
+		if (!str_eq(x->name, y->name) || !str_eq(x->command, y->command) ||
+		    !args_eq(x->args, y->args) || x->interval_ms != y->interval_ms ||
+		    x->timeout_ms != y->timeout_ms || x->weight != y->weight || x->rise != y->rise ||
+		    x->fall != y->fall || !str_eq(x->user, y->user) || x->init_ok != y->init_ok)
+			return false;
+	}
+	for (size_t i = 0; i < a->ninterfaces; i++)
+		if (!str_eq(a->interfaces[i].name, b->interfaces[i].name) ||
+		    a->interfaces[i].weight != b->interfaces[i].weight)
+			return false;
+	for (size_t i = 0; i < a->nfiles; i++)
+		if (!str_eq(a->files[i].path, b->files[i].path) || a->files[i].weight != b->files[i].weight)
+			return false;
+	return true;
+}

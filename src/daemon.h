@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "packet.h"
 #include "script.h"
+#include "track.h"
 #include "vrrp_sock.h"
 
 /* Why an instance may not serve, besides VRRP itself. */
@@ -20,6 +21,17 @@ enum fault_bits {
 	FAULT_NO_LINK = 1u << 0,  /* interface missing or down */
 	FAULT_NO_ADDR = 1u << 1,  /* no primary address to send from */
 	FAULT_NO_QUORUM = 1u << 2,/* the cluster plane sees no quorum */
+	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
+	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
+};
+
+/* A sync group at run time: its notify queue and the state it last
+ * announced to its scripts. */
+struct group_rt {
+	const struct sync_group_conf *conf;
+	struct script_queue *notify_q;
+	enum vrrp_state notified;
+	struct group_rt *next;
 };
 
 struct counters {
@@ -44,8 +56,11 @@ struct instance {
 	int ifindex;                      /* 0 while the interface is missing */
 	uint8_t mac[6];
 	struct ip_addr primary;           /* source of our adverts */
-	unsigned faults;
+	unsigned own_faults;              /* from this instance's own edges */
+	unsigned faults;                  /* own_faults + FAULT_GROUP */
 	unsigned faults_before;           /* before the last refresh: names the cure */
+	struct tracker *tracker;          /* NULL without a track section */
+	struct group_rt *group;           /* NULL outside a sync group */
 	struct fsm fsm;
 	struct loop_timer fsm_timer;
 	struct loop_timer garp_timer;
@@ -73,6 +88,7 @@ struct clustd {
 	struct ctl_server *ctl;
 	uint64_t started_at;
 	struct instance *instances;
+	struct group_rt *groups;
 	struct sock_ref *socks;
 	/* Notify queues of stopped instances: their stop scripts still run. */
 	struct script_queue **retired;

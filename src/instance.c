@@ -26,15 +26,38 @@
 #define ADDR_RETRY_US 500000ull
 
 static void apply(struct instance *in, const struct fsm_out *o);
+static void group_follow(struct instance *in, const struct fsm_out *o);
+static bool sibling_defers(const struct instance *in, uint64_t now);
+static void retire_queue(struct clustd *c, struct script_queue *q);
+static void track_changed(void *arg, const char *cause);
 static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
 
 /* ---- parameters ------------------------------------------------------ */
+
+static int track_delta(const struct instance *in)
+{
+	return in->tracker ? tracker_delta(in->tracker) : 0;
+}
+
+/* Members of a sync group share their tracking, so that every member has
+ * the same standing against the peer node and they move as one. */
+static int tracked_delta(const struct instance *in)
+{
+	int sum = 0;
+
+	if (!in->group)
+		return track_delta(in);
+	for (const struct instance *m = in->c->instances; m; m = m->next)
+		if (m->group == in->group)
+			sum += track_delta(m);
+	return sum;
+}
 
 static struct fsm_params fsm_params_of(const struct instance *in)
 {
 	const struct instance_conf *ic = in->conf;
 	struct fsm_params p = {
-		.priority = ic->priority,
+		.priority = track_effective_priority(ic->priority, tracked_delta(in)),
 		.version = ic->version,
 		.adver_int_cs = (uint16_t)(ic->advert_interval_ms / 10),
 		.preempt = ic->preempt,
@@ -290,14 +313,25 @@ static void apply(struct instance *in, const struct fsm_out *o)
 			cluster_net_send_now(in->c->cluster);
 	}
 	rearm(in);
+	if (o->changed && in->group)
+		group_follow(in, o);
 }
 
 static void fsm_timer_fired(void *arg)
 {
 	struct instance *in = arg;
+	uint64_t now = loop_now();
 	struct fsm_out o;
 
-	fsm_timer(&in->fsm, loop_now(), &o);
+	if (in->fsm.state == STATE_BACKUP && sibling_defers(in, now)) {
+		/* A sync group becomes master together or not at all. */
+		log_debug("%s: master down timer expired, but a sync group sibling still has "
+			  "a live master: staying BACKUP", in->conf->name);
+		fsm_hold(&in->fsm, now);
+		rearm(in);
+		return;
+	}
+	fsm_timer(&in->fsm, now, &o);
 	apply(in, &o);
 }
 
@@ -425,8 +459,24 @@ static void fault_reason(const struct instance *in, unsigned faults, char *buf, 
 		snprintf(buf, len, "interface %s down or missing", in->conf->interface);
 	else if (faults & FAULT_NO_ADDR)
 		snprintf(buf, len, "interface %s without a usable address", in->conf->interface);
-	else
+	else if (faults & FAULT_NO_QUORUM)
 		snprintf(buf, len, "no quorum");
+	else if ((faults & FAULT_TRACK) && in->tracker && tracker_fault(in->tracker, buf, len))
+		return;
+	else
+		snprintf(buf, len, "sync group %s: a member is in FAULT",
+			 in->group ? in->group->conf->name : "?");
+}
+
+static const char *cure_text(unsigned faults_before)
+{
+	if (faults_before & FAULT_NO_QUORUM)
+		return "quorum regained";
+	if (faults_before & FAULT_TRACK)
+		return "tracked checks recovered";
+	if (faults_before & FAULT_GROUP)
+		return "sync group recovered";
+	return "interface up";
 }
 
 /* Re-learn what the kernel says about our interface; returns fault bits. */
@@ -459,27 +509,49 @@ static bool ensure_socket(struct instance *in)
 	return in->sref != NULL;
 }
 
-/* Bring the fault state in line with the interface. */
-static void refresh_faults(struct instance *in)
+/* What this instance's own edges say: link, address, quorum, tracking. */
+static unsigned probe_own_faults(struct instance *in)
 {
 	unsigned faults = probe_interface(in);
-	struct fsm_out o;
-	char why[128];
+	char unused[8];
 
 	if (faults == 0 && !ensure_socket(in))
 		faults = FAULT_NO_LINK;
 	if (in->c->cfg->cluster.enabled &&
 	    (!in->c->cluster || !cluster_net_has_quorum(in->c->cluster)))
 		faults |= FAULT_NO_QUORUM;
-	struct fsm_params p = fsm_params_of(in);
-	fsm_set_params(&in->fsm, &p, loop_now(), &o);
-	apply(in, &o);
-	in->faults_before = in->faults;
-	in->faults = faults;
+	if (in->tracker && tracker_fault(in->tracker, unused, sizeof(unused)))
+		faults |= FAULT_TRACK;
 	/* An address that appears (or an IPv6 link-local leaving DAD) brings
 	 * no link event: look again until there is one. */
 	if (faults & FAULT_NO_ADDR)
 		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
+	return faults;
+}
+
+static bool sibling_faulted(const struct instance *in)
+{
+	for (const struct instance *m = in->c->instances; in->group && m; m = m->next)
+		if (m != in && m->group == in->group && m->own_faults)
+			return true;
+	return false;
+}
+
+/* Bring priority and fault state in line with own_faults and the group. */
+static void apply_faults(struct instance *in)
+{
+	unsigned faults = in->own_faults | (sibling_faulted(in) ? FAULT_GROUP : 0);
+	uint8_t old_prio = in->fsm.p.priority;
+	struct fsm_out o;
+	char why[160];
+
+	struct fsm_params p = fsm_params_of(in);
+	if (p.priority != old_prio && in->fsm.state != STATE_INIT)
+		log_notice("%s: effective priority %u -> %u", in->conf->name, old_prio, p.priority);
+	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	apply(in, &o);
+	in->faults_before = in->faults;
+	in->faults = faults;
 	if (faults) {
 		fault_reason(in, faults, why, sizeof(why));
 		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
@@ -487,15 +559,25 @@ static void refresh_faults(struct instance *in)
 		return;
 	}
 	if (in->fsm.state == STATE_FAULT)
-		snprintf(why, sizeof(why), "%s", (in->faults_before & FAULT_NO_QUORUM) ?
-			 "quorum regained" : "interface up");
-	if (in->fsm.state == STATE_FAULT)
-		fsm_fault_clear(&in->fsm, why, loop_now(), &o);
+		fsm_fault_clear(&in->fsm, cure_text(in->faults_before), loop_now(), &o);
 	else if (in->fsm.state == STATE_INIT)
 		fsm_startup(&in->fsm, loop_now(), &o);
 	else
 		return;
 	apply(in, &o);
+}
+
+/* Re-read this instance's edges; a sync group re-evaluates as a whole. */
+static void refresh_faults(struct instance *in)
+{
+	in->own_faults = probe_own_faults(in);
+	if (!in->group) {
+		apply_faults(in);
+		return;
+	}
+	for (struct instance *m = in->c->instances; m; m = m->next)
+		if (m->group == in->group)
+			apply_faults(m);
 }
 
 static void retry_timer_fired(void *arg)
@@ -506,16 +588,142 @@ static void retry_timer_fired(void *arg)
 		refresh_faults(in);
 }
 
+static void track_changed(void *arg, const char *cause)
+{
+	struct instance *in = arg;
+
+	log_notice("%s: %s", in->conf->name, cause);
+	if (!in->c->shut_down)
+		refresh_faults(in);
+}
+
 static void link_changed(void *arg, int ifindex, bool up)
 {
 	struct clustd *c = arg;
 
-	(void)up; /* re-probe: the kernel is the truth, the event only a hint */
 	if (c->shut_down)
 		return;
 	for (struct instance *in = c->instances; in; in = in->next)
+		if (in->tracker)
+			tracker_link_event(in->tracker, ifindex, up);
+	/* re-probe: the kernel is the truth, the event only a hint */
+	for (struct instance *in = c->instances; in; in = in->next)
 		if (ifindex == 0 || in->ifindex == 0 || in->ifindex == ifindex)
 			refresh_faults(in);
+}
+
+/* ---- sync groups ----------------------------------------------------- */
+
+static bool sibling_defers(const struct instance *in, uint64_t now)
+{
+	for (const struct instance *m = in->c->instances; in->group && m; m = m->next)
+		if (m != in && m->group == in->group && fsm_defers_to_master(&m->fsm, now))
+			return true;
+	return false;
+}
+
+/* The group's state as its scripts see it: FAULT if any member is, MASTER
+ * when all are, INIT when all stopped, BACKUP otherwise. */
+static enum vrrp_state group_state(const struct clustd *c, const struct group_rt *g)
+{
+	bool all_master = true, all_init = true;
+
+	for (const struct instance *m = c->instances; m; m = m->next) {
+		if (m->group != g)
+			continue;
+		if (m->fsm.state == STATE_FAULT)
+			return STATE_FAULT;
+		all_master &= m->fsm.state == STATE_MASTER;
+		all_init &= m->fsm.state == STATE_INIT;
+	}
+	return all_init ? STATE_INIT : all_master ? STATE_MASTER : STATE_BACKUP;
+}
+
+static void group_queue(struct group_rt *g, const char *script, enum vrrp_state from,
+			enum vrrp_state to, const char *reason)
+{
+	struct notify_msg msg;
+
+	if (!script)
+		return;
+	notify_msg_build_group(&msg, script, g->conf, from, to, reason);
+	script_queue_push(g->notify_q, script, msg.argv, msg.env, g->conf->notify.timeout_ms);
+	notify_msg_free(&msg);
+}
+
+static void group_notify(struct clustd *c, struct group_rt *g, const char *reason)
+{
+	enum vrrp_state st = group_state(c, g), from = g->notified;
+
+	if (st == from)
+		return;
+	g->notified = st;
+	log_notice("sync group %s: %s -> %s: %s", g->conf->name, vrrp_state_name(from),
+		   vrrp_state_name(st), reason);
+	group_queue(g, notify_script_for(&g->conf->notify, st), from, st, reason);
+	group_queue(g, g->conf->notify.any, from, st, reason);
+}
+
+/* One member moved: the others follow. Leaving MASTER for BACKUP pulls
+ * the other masters down (priority 0, so the peer takes them over at
+ * once); becoming MASTER pulls up the backups that defer to nobody. */
+static void group_follow(struct instance *in, const struct fsm_out *o)
+{
+	struct clustd *c = in->c;
+	char why[160];
+	struct fsm_out mo;
+
+	snprintf(why, sizeof(why), "sync group %s: %s became %s", in->group->conf->name,
+		 in->conf->name, vrrp_state_name(o->to));
+	for (struct instance *m = c->instances; m; m = m->next) {
+		if (m == in || m->group != in->group)
+			continue;
+		if (o->from == STATE_MASTER && o->to == STATE_BACKUP && m->fsm.state == STATE_MASTER)
+			fsm_step_down(&m->fsm, why, loop_now(), &mo);
+		else if (o->to == STATE_MASTER && m->fsm.state == STATE_BACKUP)
+			fsm_join_master(&m->fsm, why, loop_now(), &mo);
+		else
+			continue;
+		apply(m, &mo);
+	}
+	group_notify(c, in->group, o->reason);
+}
+
+static void groups_free(struct clustd *c)
+{
+	while (c->groups) {
+		struct group_rt *g = c->groups;
+		c->groups = g->next;
+		if (c->shut_down)
+			script_queue_free(g->notify_q);
+		else
+			retire_queue(c, g->notify_q);
+		free(g);
+	}
+}
+
+/* (Re)build the groups of the current config and point members at them. */
+static void groups_build(struct clustd *c)
+{
+	groups_free(c);
+	for (size_t i = c->cfg->nsync_groups; i-- > 0;) {
+		struct group_rt *g = calloc(1, sizeof(*g));
+		if (!g)
+			continue;
+		g->conf = &c->cfg->sync_groups[i];
+		g->notify_q = script_queue_new(c->scripts, g->conf->name);
+		g->next = c->groups;
+		c->groups = g;
+	}
+	for (struct instance *in = c->instances; in; in = in->next) {
+		in->group = NULL;
+		for (struct group_rt *g = c->groups; g; g = g->next)
+			for (size_t k = 0; k < g->conf->ninstances; k++)
+				if (strcmp(g->conf->instances[k], in->conf->name) == 0)
+					in->group = g;
+	}
+	for (struct group_rt *g = c->groups; g; g = g->next)
+		g->notified = group_state(c, g);
 }
 
 /* ---- cluster plane --------------------------------------------------- */
@@ -569,6 +777,20 @@ static int cluster_start(struct clustd *c)
 
 /* ---- instance life cycle --------------------------------------------- */
 
+static bool has_tracking(const struct track_conf *t)
+{
+	return t->nscripts || t->ninterfaces || t->nfiles;
+}
+
+static void start_tracker(struct instance *in)
+{
+	struct track_hooks hooks = {.arg = in, .changed = track_changed};
+
+	if (has_tracking(&in->conf->track))
+		in->tracker = tracker_new(in->c->loop, in->c->scripts, in->c->nl, &in->conf->track,
+					  in->conf->name, &hooks);
+}
+
 static struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 {
 	struct instance *in = calloc(1, sizeof(*in));
@@ -587,6 +809,7 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->retry_timer.arg = in;
 	in->state_since = loop_now();
 	in->notify_q = script_queue_new(c->scripts, ic->name);
+	start_tracker(in);
 	struct fsm_params p = fsm_params_of(in);
 	fsm_init(&in->fsm, &p);
 	return in;
@@ -626,6 +849,7 @@ static void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
+	tracker_free(in->tracker);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);
@@ -673,6 +897,7 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		}
 		append_instance(c, in);
 	}
+	groups_build(c);
 	return c;
 }
 
@@ -724,6 +949,13 @@ static void adopt_conf(struct instance *in, const struct instance_conf *ic)
 		for (size_t i = 0; i < old->nvips; i++)
 			if (!has_vip(ic, &old->vips[i]))
 				drop_vip(in, &old->vips[i]);
+	if (!conf_track_equal(&old->track, &ic->track)) {
+		log_notice("%s: track section changed: restarting its checks", ic->name);
+		tracker_free(in->tracker);
+		in->tracker = NULL;
+		in->conf = ic;
+		start_tracker(in);
+	}
 	in->conf = ic;
 	if (master)
 		for (size_t i = 0; i < ic->nvips; i++)
@@ -802,6 +1034,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	groups_build(c);
 	reload_cluster(c);
 	while (started) {
 		struct instance *in = started;
@@ -848,6 +1081,7 @@ void clustd_free(struct clustd *c)
 		c->instances = in->next;
 		instance_free(in);
 	}
+	groups_free(c);
 	for (size_t i = 0; i < c->nretired; i++)
 		script_queue_free(c->retired[i]);
 	free(c->retired);

@@ -78,3 +78,38 @@ void notify_msg_free(struct notify_msg *msg)
 		free(msg->env[i]);
 	memset(msg, 0, sizeof(*msg));
 }
+
+static char *name_list(const struct sync_group_conf *g)
+{
+	size_t cap = 1, used = 0;
+	char *s;
+
+	for (size_t i = 0; i < g->ninstances; i++)
+		cap += strlen(g->instances[i]) + 1;
+	s = calloc(1, cap);
+	if (!s)
+		abort();
+	for (size_t i = 0; i < g->ninstances; i++)
+		used += (size_t)snprintf(s + used, cap - used, "%s%s", i ? " " : "", g->instances[i]);
+	return s;
+}
+
+void notify_msg_build_group(struct notify_msg *msg, const char *script,
+			    const struct sync_group_conf *g, enum vrrp_state from,
+			    enum vrrp_state to, const char *reason)
+{
+	char *names = name_list(g);
+
+	memset(msg, 0, sizeof(*msg));
+	msg->argv[0] = xasprintf("%s", script);
+	msg->argv[1] = xasprintf("GROUP");
+	msg->argv[2] = xasprintf("%s", g->name);
+	msg->argv[3] = xasprintf("%s", notify_state_word(to));
+	msg->argv[4] = xasprintf("0");
+	msg->env[0] = xasprintf("CLUSTD_GROUP=%s", g->name);
+	msg->env[1] = xasprintf("CLUSTD_STATE=%s", notify_state_word(to));
+	msg->env[2] = xasprintf("CLUSTD_PREV_STATE=%s", vrrp_state_name(from));
+	msg->env[3] = xasprintf("CLUSTD_INSTANCES=%s", names);
+	msg->env[4] = xasprintf("CLUSTD_REASON=%s", reason);
+	free(names);
+}

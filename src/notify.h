@@ -28,4 +28,10 @@ void notify_msg_build(struct notify_msg *msg, const char *script,
 		      enum vrrp_state to, unsigned priority, const char *reason);
 void notify_msg_free(struct notify_msg *msg);
 
+/* For a sync group: argv `script GROUP <name> <STATE> 0`, env CLUSTD_GROUP,
+ * CLUSTD_STATE, CLUSTD_PREV_STATE, CLUSTD_INSTANCES, CLUSTD_REASON. */
+void notify_msg_build_group(struct notify_msg *msg, const char *script,
+			    const struct sync_group_conf *g, enum vrrp_state from,
+			    enum vrrp_state to, const char *reason);
+
 #endif

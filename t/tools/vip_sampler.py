@@ -35,6 +35,9 @@ Analysis (times given and printed in wall-clock ms, as bash's now_ms):
     vip_sampler.py first FILE --from MS [--to MS] (--present N | --absent N |
                    --only N | --any-of N,M,... | --multi)
         wall-clock ms of the first sample in the window that matches, or -1.
+    vip_sampler.py dump FILE [--from MS] [--to MS] [--multi] [--rel MS]
+        the samples of the window ("<wall ms> <holders>"), only those with
+        >= 2 holders with --multi, times relative to --rel if given.
 """
 import argparse
 import ctypes
@@ -255,6 +258,15 @@ def cmd_first(a):
     return 0
 
 
+def cmd_dump(a):
+    for t, h in window(load(a.file), a.frm, a.to):
+        if a.multi and len(h) < 2:
+            continue
+        t = t - a.rel if a.rel is not None else t
+        print("%d %s" % (round(t), " ".join(h) if h else "-none-"))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description="VIP holder sampler (see the module docstring)")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -280,8 +292,15 @@ def main():
     g.add_argument("--only")
     g.add_argument("--any-of")
     g.add_argument("--multi", action="store_true")
+    d = sub.add_parser("dump")
+    d.add_argument("file")
+    d.add_argument("--from", dest="frm", type=float)
+    d.add_argument("--to", type=float)
+    d.add_argument("--multi", action="store_true")
+    d.add_argument("--rel", type=float)
     a = p.parse_args()
-    return {"sample": cmd_sample, "analyze": cmd_analyze, "first": cmd_first}[a.cmd](a)
+    return {"sample": cmd_sample, "analyze": cmd_analyze, "first": cmd_first,
+            "dump": cmd_dump}[a.cmd](a)
 
 
 if __name__ == "__main__":
