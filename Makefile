@@ -23,7 +23,7 @@ SAN_OBJ  := $(LIB_SRC:src/%.c=build/san/%.o)
 UNIT_SRC := $(wildcard t/unit/check_*.c)
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=build/san/t/%)
 
-.PHONY: all check check-unit check-net demo bench fuzz install clean deps
+.PHONY: all check check-unit check-fuzz check-net demo bench fuzz install clean deps
 
 all: build/clustd
 
@@ -54,11 +54,20 @@ deps:
 check: deps
 	rm -rf build/test-results
 	$(MAKE) check-unit
+	$(MAKE) check-fuzz
 	$(MAKE) check-net
 	@scripts/summary.sh build/test-results
 
 check-unit: build/san/clustd $(UNIT_BIN)
 	@scripts/run-unit.sh build/test-results $(UNIT_BIN)
+
+# Every fuzz target briefly over its seed corpus (longer: make fuzz).
+CHECK_FUZZ_SECONDS ?= 10
+check-fuzz: $(FUZZ_BIN)
+	@scripts/run-fuzz.sh $(CHECK_FUZZ_SECONDS) $(FUZZ_BIN) > build/fuzz/check.log 2>&1; rc=$$?; \
+	cat build/fuzz/check.log; mkdir -p build/test-results; \
+	echo "$$(grep -c ': ok' build/fuzz/check.log) $$(grep -c ': FAIL' build/fuzz/check.log)" \
+		> build/test-results/fuzz.result; exit $$rc
 
 check-net: build/san/clustd build/clustd
 	@t/net/run.sh build/san/clustd build/test-results
@@ -72,6 +81,8 @@ demo: deps
 bench: deps
 	$(MAKE) build/clustd
 	scripts/bench.sh build/clustd
+	scripts/bench-cluster.sh build/clustd
+	scripts/bench-track.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 FUZZ_SECONDS ?= 20

@@ -241,6 +241,7 @@ verdict() {
 }
 
 started=$(now_ms)
+load=$(cut -d' ' -f1 /proc/loadavg)
 for impl in $impls; do
 	for s in $series; do
 		run_series "$impl" "${s%:*}" "${s#*:}"
@@ -252,7 +253,7 @@ capture_stop vrrp
 	echo
 	echo "Failover time on the wire (ms), VRRPv3, backup priority $NEW_PRIO taking over from priority 200;"
 	echo "kill = SIGKILL, bound 3 x interval + skew; term = SIGTERM (priority-0 advert), bound skew."
-	echo "$(versions)kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s"
+	echo "$(versions)kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s, load $load at start"
 	echo
 	table | tee "$T/table.txt"
 	verdict

@@ -45,6 +45,15 @@
 #define HB_TLV_HDR_LEN 3
 #define HB_INSTANCE_FIXED 3 /* vrid, state, priority */
 
+/* The largest message the limits allow: 64 instances with 63-byte names
+ * and 64 counters, 5053 bytes. Callers size their buffers by CLUSTER_MAX_MSG. */
+#define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
+#define HB_WORST_CASE                                                        \
+	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                      \
+	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +     \
+	 HB_TLV_HDR_LEN + 8 * CLUSTER_COUNTERS_MAX + CLUSTER_MAC_LEN)
+_Static_assert(HB_WORST_CASE <= CLUSTER_MAX_MSG, "CLUSTER_MAX_MSG below the worst case");
+
 enum hb_tlv {
 	HB_TLV_NODE = 1,
 	HB_TLV_INSTANCE = 2,

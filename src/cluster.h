@@ -15,7 +15,7 @@
 #define CLUSTER_KEY_LEN 32         /* HMAC-SHA256 key (secret_file is hashed to this) */
 #define CLUSTER_MAC_LEN 32
 #define CLUSTER_MAX_INSTANCES 64
-#define CLUSTER_MAX_MSG 4096
+#define CLUSTER_MAX_MSG 8192        /* >= the largest message the limits allow (cluster.c) */
 #define CLUSTER_COUNTERS_MAX 64    /* opaque counter words carried for replication */
 
 /* One instance as its node reports it. */

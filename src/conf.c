@@ -35,6 +35,7 @@ struct ctx {
 	bool failed;               /* set even when an error could not be recorded (ENOMEM) */
 };
 
+__attribute__((format(printf, 4, 0)))
 static void verr(struct ctx *c, const char *file, int line, const char *fmt, va_list ap)
 {
 	char *reason, *msg;
@@ -279,11 +280,23 @@ static const char *type_name(int type)
 	}
 }
 
-/* prefix is "" for instance keys, "garp." / "notify." / "node." below. */
+/* prefix is "" for instance keys, "garp." / "notify." / "node." below.
+ * A list element has no name: the message then names its list (prefix
+ * without its trailing separator). */
 static void type_error(struct ctx *c, const config_setting_t *s, const char *prefix,
 		       const char *expected)
 {
-	err_at(c, s, "%s%s: expected %s, got %s", prefix, config_setting_name(s), expected,
+	const char *name = config_setting_name(s);
+	size_t n = strlen(prefix);
+
+	if (name) {
+		err_at(c, s, "%s%s: expected %s, got %s", prefix, name, expected,
+		       type_name(config_setting_type(s)));
+		return;
+	}
+	while (n > 0 && strchr(".: ", prefix[n - 1]))
+		n--;
+	err_at(c, s, "%.*s: expected %s, got %s", (int)n, prefix, expected,
 	       type_name(config_setting_type(s)));
 }
 
@@ -367,6 +380,12 @@ static bool copy_string(struct ctx *c, const config_setting_t *s, const char *v,
 
 /* ---- value rules ----------------------------------------------------- */
 
+/* ASCII only, whatever locale the daemon runs in. */
+static bool ascii_alnum(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
 /* Instance and node names: 1..63 of [A-Za-z0-9_.-] (safe in file names,
  * environment variables and JSON without quoting surprises). */
 static bool valid_name(const char *s)
@@ -376,13 +395,13 @@ static bool valid_name(const char *s)
 	if (n == 0 || n >= CLUSTD_NAME_MAX)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+		if (!ascii_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
 			return false;
 	return true;
 }
 
 /* What the kernel accepts as a device name (dev_valid_name): 1..15 bytes,
- * not "." or "..", no '/', ':' or white space. */
+ * not "." or "..", no '/', ':', white space or control characters. */
 static bool valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
@@ -390,7 +409,7 @@ static bool valid_ifname(const char *s)
 	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+		if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || *s == 0x7f)
 			return false;
 	return true;
 }
@@ -437,10 +456,11 @@ static void take_path(struct ctx *c, const config_setting_t *s, const char *pref
 		copy_string(c, s, v, dst);
 }
 
-/* Parse one address of a unicast list or unicast_source: family as the
- * VIPs (when known), neither multicast nor unspecified. */
+/* Parse one address of a unicast list or unicast_source: of the given
+ * family (when known; whose names what set it), neither multicast nor
+ * unspecified. */
 static bool take_unicast_addr(struct ctx *c, const config_setting_t *s, const char *label,
-			      sa_family_t family, struct ip_addr *out)
+			      sa_family_t family, const char *whose, struct ip_addr *out)
 {
 	const char *v;
 
@@ -454,7 +474,7 @@ static bool take_unicast_addr(struct ctx *c, const config_setting_t *s, const ch
 		return false;
 	}
 	if (family && out->family != family) {
-		err_at(c, s, "%s: %s is %s but the VIPs are %s", label, v, family_name(out->family),
+		err_at(c, s, "%s: %s is %s but %s %s", label, v, family_name(out->family), whose,
 		       family_name(family));
 		return false;
 	}
@@ -679,7 +699,7 @@ static bool take_peer(struct ctx *c, const config_setting_t *e, struct instance_
 	char buf[IP_ADDR_STRLEN];
 	struct ip_addr a;
 
-	if (!take_unicast_addr(c, e, "unicast_peers", ic->family, &a))
+	if (!take_unicast_addr(c, e, "unicast_peers", ic->family, "the VIPs are", &a))
 		return false;
 	for (size_t i = 0; i < ic->npeers; i++) {
 		if (ip_addr_equal(&ic->peers[i], &a)) {
@@ -718,7 +738,8 @@ static void parse_unicast(struct ctx *c, const config_setting_t *g, struct insta
 	const config_setting_t *peers = config_setting_get_member(g, "unicast_peers");
 
 	if (src) {
-		if (!take_unicast_addr(c, src, "unicast_source", ic->family, &ic->unicast_source))
+		if (!take_unicast_addr(c, src, "unicast_source", ic->family, "the VIPs are",
+				       &ic->unicast_source))
 			memset(&ic->unicast_source, 0, sizeof(ic->unicast_source));
 		else if (!peers)
 			err_at(c, src, "unicast_source: set without unicast_peers "
@@ -1153,14 +1174,15 @@ static bool parse_member(struct ctx *c, const config_setting_t *g, struct cluste
 	const config_setting_t *s;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		type_error(c, g, "cluster.members: ", "a group { name = ...; address = ...; }");
+		type_error(c, g, "cluster.members", "a group { name = ...; address = ...; }");
 		return false;
 	}
 	check_keys(c, g, "in cluster.members", member_keys);
 	if ((s = require_key(c, g, "name", "cluster.members")))
 		take_name(c, s, "cluster.members.", &m->name);
 	if ((s = require_key(c, g, "address", "cluster.members")))
-		take_unicast_addr(c, s, "cluster.members.address", family, &m->addr);
+		take_unicast_addr(c, s, "cluster.members.address", family,
+				  cc->group.family ? "cluster.group is" : "the first member is", &m->addr);
 	if (!m->name || m->addr.family == AF_UNSPEC) {
 		free(m->name);
 		m->name = NULL;
@@ -1236,6 +1258,7 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 {
 	const config_setting_t *s = config_setting_get_member(g, "dead_interval");
 	uint32_t hb = cc->heartbeat_interval_ms, limit = 2 * min_adv;
+	long long v;
 
 	if (!s) {
 		uint32_t d = limit > cc->slack_ms ? limit - cc->slack_ms : 0;
@@ -1246,7 +1269,9 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 			       "heartbeat_interval or raise advert_interval", 3 * hb, d);
 		return;
 	}
-	opt_u32(c, g, "cluster.", "dead_interval", 30, 600000, &cc->dead_interval_ms);
+	if (!get_int_range(c, s, "cluster.", 30, 600000, &v))
+		return;
+	cc->dead_interval_ms = (uint32_t)v;
 	if (cc->dead_interval_ms < 3 * hb)
 		err_at(c, s, "cluster.dead_interval: %u ms is less than 3 heartbeats (%u ms): one lost "
 		       "heartbeat would drop a member", cc->dead_interval_ms, 3 * hb);
@@ -1387,7 +1412,7 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 
 static bool word_char(char ch)
 {
-	return isalnum((unsigned char)ch) || ch == '_' || ch == '*' || ch == '.';
+	return ascii_alnum(ch) || ch == '_' || ch == '*' || ch == '.';
 }
 
 /* A number starts at buf[i]; returns the index just past it. */
@@ -1676,17 +1701,19 @@ static bool trusted_owner(const struct stat *st)
 	return st->st_uid == 0 || st->st_uid == geteuid();
 }
 
+/* Every directory leading to walk (path itself, or where its symbolic
+ * links lead); problems are reported against the configured path. */
 static int check_script_dirs(struct script_check *sc, const struct instance_conf *ic, const char *key,
-			     const char *path)
+			     const char *path, const char *walk)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 	int problems = 0;
 
-	for (const char *p = path; (p = strchr(p, '/')); p++) {
-		size_t len = p == path ? 1 : (size_t)(p - path);
+	for (const char *p = walk; (p = strchr(p, '/')); p++) {
+		size_t len = p == walk ? 1 : (size_t)(p - walk);
 
-		memcpy(dir, path, len);
+		memcpy(dir, walk, len);
 		dir[len] = '\0';
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			break; /* the file check reports the missing part */
@@ -1706,6 +1733,7 @@ static int check_script_dirs(struct script_check *sc, const struct instance_conf
 static int check_script(struct script_check *sc, const struct instance_conf *ic, const char *key,
 			const char *path)
 {
+	char real[PATH_MAX];
 	struct stat st;
 	int problems = 0;
 
@@ -1733,7 +1761,10 @@ static int check_script(struct script_check *sc, const struct instance_conf *ic,
 			       (unsigned)st.st_uid);
 		problems++;
 	}
-	return problems + check_script_dirs(sc, ic, key, path);
+	problems += check_script_dirs(sc, ic, key, path, path);
+	if (realpath(path, real) && strcmp(real, path) != 0)
+		problems += check_script_dirs(sc, ic, key, path, real);
+	return problems;
 }
 
 static int check_labelled(struct script_check *sc, const struct instance_conf *ic, int line,

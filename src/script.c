@@ -32,6 +32,7 @@ struct script_job {
 	char **env;               /* extra "K=V" entries, may be NULL */
 	uint32_t timeout_ms;
 	bool as_user;             /* switch to uid/gid in the child */
+	bool quiet;               /* outcome logged at debug level only */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;                /* > 0 while the process exists */
@@ -50,6 +51,7 @@ struct script_queue {
 	script_done_fn done_fn;
 	void *done_arg;
 	bool as_user;             /* see script_queue_set_user() */
+	bool quiet;
 	uid_t uid;
 	gid_t gid;
 	struct script_queue *next;
@@ -348,18 +350,19 @@ static void result_fill(struct script_result *res, const struct script_job *j, i
 static void result_log(const struct script_job *j, const struct script_result *res)
 {
 	unsigned long long ms = res->duration_us / 1000u;
+	int bad = j->quiet ? LOG_DEBUG : LOG_WARNING;
 
 	if (res->exec_failed)
-		log_warn("%s: %s could not be executed: %s", j->label, j->path,
-			 strerror(j->spawn_errno));
+		log_msg(bad, "%s: %s could not be executed: %s", j->label, j->path,
+			strerror(j->spawn_errno));
 	else if (res->timed_out)
-		log_warn("%s: %s killed after timeout of %u ms", j->label, j->path,
-			 j->timeout_ms);
+		log_msg(bad, "%s: %s killed after timeout of %u ms", j->label, j->path,
+			j->timeout_ms);
 	else if (res->term_signal)
-		log_warn("%s: %s killed by signal %d", j->label, j->path, res->term_signal);
+		log_msg(bad, "%s: %s killed by signal %d", j->label, j->path, res->term_signal);
 	else
-		log_msg(res->exit_code ? LOG_WARNING : LOG_INFO, "%s: %s exited %d after %llu ms",
-			j->label, j->path, res->exit_code, ms);
+		log_msg(res->exit_code ? bad : j->quiet ? LOG_DEBUG : LOG_INFO,
+			"%s: %s exited %d after %llu ms", j->label, j->path, res->exit_code, ms);
 }
 
 static void running_unlink(struct script_runner *r, struct script_job *j)
@@ -563,6 +566,11 @@ void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid)
 	q->gid = gid;
 }
 
+void script_queue_set_quiet(struct script_queue *q, bool quiet)
+{
+	q->quiet = quiet;
+}
+
 bool script_queue_busy(const struct script_queue *q)
 {
 	return q->running || q->pending;
@@ -586,6 +594,7 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 	j->q = q;
 	j->timeout_ms = timeout_ms;
 	j->as_user = q->as_user;
+	j->quiet = q->quiet;
 	j->uid = q->uid;
 	j->gid = q->gid;
 	j->label = strdup(q->name);

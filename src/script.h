@@ -51,6 +51,10 @@ void script_queue_push(struct script_queue *q, const char *path,
  * the job ends as exec_failed. */
 void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid);
 
+/* A quiet queue logs each run's outcome at LOG_DEBUG only: for periodic
+ * checks whose owner logs the state changes itself. Default: not quiet. */
+void script_queue_set_quiet(struct script_queue *q, bool quiet);
+
 /* True while a job of q is running or waiting to run. */
 bool script_queue_busy(const struct script_queue *q);
 

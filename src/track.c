@@ -21,7 +21,10 @@
  * starting from init_ok (default failed, so a new node only counts a
  * positive weight once the check has passed rise times). `user` is
  * resolved once here; an unknown user (or no command) makes the script a
- * failure at every interval, without running anything.
+ * failure at every interval, without running anything. Zero interval,
+ * rise or fall in the configuration mean the defaults (1000 ms, 1, 1).
+ * The runner logs each run at debug level only; state changes are logged
+ * here at notice, a script that stays failed at info once a minute.
  *
  * Interfaces. Up = admin up and carrier, as the kernel reports it. Read at
  * tracker_new(), then again on every link event that may concern it:
@@ -61,6 +64,7 @@
 
 #define DEFAULT_INTERVAL_MS 1000u
 #define LOG_EVERY_MS 10000u
+#define LOG_STILL_FAILING_MS 60000u
 /* Bounds that keep every sum far from overflow; anything beyond +-253
  * already pins the priority anyway. */
 #define FILE_VALUE_MAX 1000000000LL
@@ -83,7 +87,7 @@ struct tscript {
 	uint64_t next_us;          /* when the next run is due */
 	bool ok;
 	unsigned ok_streak, fail_streak;
-	unsigned long long skip_log_ms;
+	unsigned long long skip_log_ms, fail_log_ms;
 };
 
 struct tiface {
@@ -219,6 +223,11 @@ static void script_record(struct tscript *s, bool success, const char *what)
 		s->ok_streak = 0;
 		if (s->fail_streak < UINT_MAX)
 			s->fail_streak++;
+		/* The runner is quiet: say now and then why it keeps failing. */
+		if (!s->ok)
+			log_ratelimited(&s->fail_log_ms, LOG_STILL_FAILING_MS, LOG_INFO,
+					"%s: track script %s still failing (%s, %u in a row)",
+					s->t->owner, s->name, what, s->fail_streak);
 		if (!s->ok || s->fail_streak < s->fall)
 			return;
 		s->ok = false;
@@ -232,7 +241,11 @@ static void script_record(struct tscript *s, bool success, const char *what)
 static void describe_result(char *buf, size_t len, const struct script_result *res,
 			    uint32_t timeout_ms)
 {
-	if (res->exec_failed)
+	/* The runner keeps the errno to itself; the usual suspects (missing,
+	 * not executable) are cheap to find again. */
+	if (res->exec_failed && faccessat(AT_FDCWD, res->path, X_OK, AT_EACCESS) < 0)
+		snprintf(buf, len, "could not be executed: %s", strerror(errno));
+	else if (res->exec_failed)
 		snprintf(buf, len, "could not be executed");
 	else if (res->timed_out)
 		snprintf(buf, len, "timed out after %u ms", timeout_ms);
@@ -248,7 +261,7 @@ static void on_script_done(void *arg, const struct script_result *res)
 	struct track_stats *st = &s->t->stats;
 	bool success = !res->exec_failed && !res->timed_out && !res->term_signal &&
 		       res->exit_code == 0;
-	char what[64];
+	char what[128];
 
 	if (!success)
 		st->script_failures++;
@@ -342,11 +355,18 @@ static int script_init(struct tracker *t, struct tscript *s, const struct track_
 	s->name = strdup(c->name ? c->name : c->command ? c->command : "?");
 	if (!s->name)
 		return -1;
+	if (!t->r) {
+		log_err("%s: track script %s: no script runner", t->owner, s->name);
+		return -1;
+	}
 	snprintf(label, sizeof(label), "%s: track script %s", t->owner, s->name);
 	s->q = script_queue_new(t->r, label);
 	if (!s->q)
 		return -1;
 	script_queue_on_done(s->q, on_script_done, s);
+	/* Every run's outcome would flood the log; state changes are logged
+	 * here, with the outcome that caused them. */
+	script_queue_set_quiet(s->q, true);
 	if (!c->command) {
 		log_err("%s: track script %s has no command; it counts as failing", t->owner,
 			s->name);
@@ -636,7 +656,7 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 	struct tracker *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		goto oom;
+		goto fail;
 	t->l = l;
 	t->r = r;
 	t->nl = nl;
@@ -645,7 +665,7 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 		t->hooks = *hooks;
 	t->owner = strdup(owner ? owner : "track");
 	if (!t->owner || items_init(t, conf) < 0)
-		goto oom;
+		goto fail;
 	t->delta = compute_delta(t);
 	t->fault = compute_fault(t, NULL, 0);
 	for (size_t i = 0; i < t->nscripts; i++) {
@@ -655,8 +675,8 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 		loop_timer_arm(l, &s->timer, s->next_us);
 	}
 	return t;
-oom:
-	log_err("%s: track: out of memory", owner ? owner : "track");
+fail:
+	log_err("%s: track: cannot set up health tracking", owner ? owner : "track");
 	tracker_free(t);
 	return NULL;
 }

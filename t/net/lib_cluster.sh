@@ -274,3 +274,20 @@ cl_log_ms() {
 	line=$(log_since "$1" "${3:-0}" | grep -E -m1 -- "$2") || { echo ""; return 1; }
 	date -d "${line%% *}" +%s%3N 2>/dev/null
 }
+
+# cl_ts <wall ms>: the daemon's log timestamp format for that instant.
+cl_ts() {
+	printf '%s.%03d' "$(date -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%S)" $(($1 % 1000))
+}
+
+# cl_log_window <from_ms> <to_ms> <ERE>: "<node>: <line>" for every daemon
+# log line stamped within the window that matches (evidence for diag).
+cl_log_window() {
+	local from to n
+	from=$(cl_ts "$1")
+	to=$(cl_ts "$2")
+	for n in $CL_NODES; do
+		awk -v a="$from" -v b="$to" -v n="$n" '$1 >= a && $1 <= b { print n ": " $0 }' \
+			"$T/$n.log" 2>/dev/null | grep -E -- "$3"
+	done | sort -t' ' -k2,2
+}

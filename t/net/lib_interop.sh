@@ -226,7 +226,8 @@ ix_mdi_ms() {
 # ------------------------------------------------------- sampler events
 
 # ix_sampler_start [<max_s>]: sample the VIP holders (cl, ka) every 20 ms
-# into $T/ix.samples, "<ms> <holders or -none->" per line, for at most
+# into $T/ix.samples, "<start ms> <end ms> <holders or -none->" per line
+# (the sample looked at the nodes between start and end), for at most
 # max_s seconds. Leaner than lib's vip_sampler_start (one `ip` per node
 # and no other fork per sample, the 20 ms wait is a read timeout on a
 # FIFO), so that the period stays close to 20 ms.
@@ -245,7 +246,7 @@ ix_sampler_start() {
 				out=$(ip -n "${P}$n" -o addr show dev eth0 2>/dev/null)
 				[[ $out == *" $IX_VIP/"* ]] && h="$h $n"
 			done
-			echo "$t ${h:- -none-}"
+			echo "$t $(now_ms)${h:- -none-}"
 			read -r -t 0.02 -u 3 _
 		done >>"$T/ix.samples"
 	) &
@@ -257,10 +258,10 @@ ix_sampler_start() {
 # the mean sampling period.
 ix_sampler_stop() {
 	net_stop_pid "$(cat "$T/ix.sampler.pid" 2>/dev/null)" 1000
-	cut -d' ' -f2- "$T/ix.samples" | sort | uniq -c | sed 's/^ */holders: /'
-	awk 'NR == 1 { f = $1 } { l = $1 } END { if (NR > 1)
-		printf "sampler: %d samples, mean period %.1f ms\n", NR, (l - f) / (NR - 1) }' \
-		"$T/ix.samples"
+	cut -d' ' -f3- "$T/ix.samples" | sort | uniq -c | sed 's/^ */holders: /'
+	awk 'NR == 1 { f = $1 } { l = $1; d = $2 - $1; if (d > m) m = d }
+	     END { if (NR > 1) printf "sampler: %d samples, mean period %.1f ms, longest sample %d ms\n",
+			NR, (l - f) / (NR - 1), m }' "$T/ix.samples"
 }
 
 # ix_monitor_start: `ip -ts monitor address` in both nodes, so that the
@@ -296,10 +297,12 @@ ix_event() {
 }
 
 # ix_windows: one line per window, '|' separated:
-# "kind|samples|bad|two-holder samples|overlap_ms|holder sets|description"
-# where bad counts the samples breaking the window's rule and overlap_ms
-# spans the longest run of two-holder samples (first of them to the first
-# sample after; -1 if the run never ended).
+# "kind|samples|bad|two-holder samples|overlap_ms|holder sets|description|
+# from|to" where bad counts the samples breaking the window's rule and
+# overlap_ms spans the longest run of two-holder samples (first of them to
+# the first sample after; -1 if the run never ended). A sample that
+# straddles two windows (began before the event, ended after) belongs to
+# neither, as it may have seen either side of the event.
 ix_windows() {
 	awk '
 	FNR == NR {
@@ -308,13 +311,13 @@ ix_windows() {
 		next
 	}
 	{
-		ts = $1; h = $2
-		for (i = 3; i <= NF; i++) h = h "," $i
+		ts = $1; te = $2; h = $3
+		for (i = 4; i <= NF; i++) h = h "," $i
 		w = 0
 		for (i = 1; i <= n; i++) if (t[i] <= ts) w = i
-		if (!w) next
+		if (!w || (w < n && te >= t[w + 1])) next
 		cnt[w]++
-		both = (NF >= 3)
+		both = (NF >= 4)
 		if (k[w] == "steady" && h != a[w]) bad[w]++
 		if (k[w] == "change" && both) bad[w]++
 		if (both) {
@@ -330,7 +333,7 @@ ix_windows() {
 	END {
 		for (i = 1; i <= n; i++) {
 			if (run[i]) ov[i] = -1
-			printf "%s|%d|%d|%d|%d|%s|%s|%d|%d\n", k[i], cnt[i], bad[i], nb[i], ov[i], \
+			printf "%s|%d|%d|%d|%d|%s|%s|%.0f|%.0f\n", k[i], cnt[i], bad[i], nb[i], ov[i], \
 				sets[i], a[i], t[i], (i < n ? t[i + 1] : 0)
 		}
 	}' "$T/ix.events" "$T/ix.samples"
@@ -359,6 +362,40 @@ ix_us_ms() {
 	*[!0-9]*) echo "$1" ;;
 	*) printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)) ;;
 	esac
+}
+
+# ix_check_monitor <max_overlap_ms>: the address monitors give every VIP
+# addition and removal on both nodes, so the intervals when both held it
+# are known exactly, sampling gaps aside. Each such interval must lie in a
+# preemption window and be no longer than the bound.
+ix_check_monitor() {
+	local max_us=$(($1 * 1000)) out n longest
+	out=$({
+		ix_vip_events cl | sed 's/$/ cl/'
+		ix_vip_events ka | sed 's/$/ ka/'
+	} | sort -n | awk -v max="$max_us" '
+		FNR == NR { t[NR] = $1 * 1000; k[NR] = $2; n = NR; next }
+		{
+			if ($2 == "add") h[$3] = 1; else h[$3] = 0
+			now = h["cl"] && h["ka"]
+			if (now && !both) { s = $1; both = 1 }
+			else if (!now && both) {
+				both = 0; d = $1 - s; cnt++
+				w = 0
+				for (i = 1; i <= n; i++) if (t[i] <= s) w = i
+				if (d > longest) longest = d
+				if (!w || k[w] != "preempt" || d > max)
+					bad = bad sprintf(" %.3f ms in a %s window;", d / 1000, w ? k[w] : "no")
+			}
+		}
+		END {
+			if (both) bad = bad " still both at the end;"
+			printf "%d %.3f%s\n", cnt, longest / 1000, bad
+		}' "$T/ix.events" -)
+	read -r n longest _ <<<"$out"
+	diag "ip monitor: $n intervals with the VIP on both nodes, longest $longest ms"
+	check "ip monitor: the VIP was on both nodes only at preemption hand-overs, <= $1 ms ($out)" \
+		test "$(echo "$out" | cut -d' ' -f3-)" = ""
 }
 
 # ix_check_samples <max_overlap_ms>: one assertion per window.
@@ -579,4 +616,5 @@ ix_scenario() {
 
 	ix_sampler_stop | sed 's/^/# /'
 	ix_check_samples "${IX_MAX_OVERLAP_MS:-100}"
+	ix_check_monitor "${IX_MAX_OVERLAP_MS:-100}"
 }

@@ -110,8 +110,10 @@ for i in $(seq 0 $((n - 1))); do
 	if [ "$(cl_kv "$a" consecutive_multi)" != 0 ]; then
 		cut_consec=$((cut_consec + 1))
 		diag "cycle $((i + 1)): two holders in consecutive samples during the cut: $a"
-		python3 "$CL_SAMPLER" dump "$T/s.samples" --from "$t_cut" --to "$t_heal" --multi --rel "$t_cut" |
-			head -5 | sed 's/^/#   /'
+		python3 "$CL_SAMPLER" dump "$T/s.samples" --from "$t_cut" --to "$t_heal" --multi --rel "$t_cut" \
+			--limit 3 | sed 's/^/#   cut+/'
+		cl_log_window "$((t_cut - 1000))" "$t_heal" '(-> MASTER|-> FAULT|quorum lost)' |
+			sed 's/^/#   /'
 	fi
 	if [ "${ov:-0}" -ge "$HEAL_OVERLAP_MAX" ]; then
 		heal_bad=$((heal_bad + 1))

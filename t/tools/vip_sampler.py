@@ -35,7 +35,7 @@ Analysis (times given and printed in wall-clock ms, as bash's now_ms):
     vip_sampler.py first FILE --from MS [--to MS] (--present N | --absent N |
                    --only N | --any-of N,M,... | --multi)
         wall-clock ms of the first sample in the window that matches, or -1.
-    vip_sampler.py dump FILE [--from MS] [--to MS] [--multi] [--rel MS]
+    vip_sampler.py dump FILE [--from MS] [--to MS] [--multi] [--rel MS] [--limit N]
         the samples of the window ("<wall ms> <holders>"), only those with
         >= 2 holders with --multi, times relative to --rel if given.
 """
@@ -259,9 +259,13 @@ def cmd_first(a):
 
 
 def cmd_dump(a):
+    shown = 0
     for t, h in window(load(a.file), a.frm, a.to):
         if a.multi and len(h) < 2:
             continue
+        if a.limit is not None and shown >= a.limit:
+            break
+        shown += 1
         t = t - a.rel if a.rel is not None else t
         print("%d %s" % (round(t), " ".join(h) if h else "-none-"))
     return 0
@@ -298,6 +302,7 @@ def main():
     d.add_argument("--to", type=float)
     d.add_argument("--multi", action="store_true")
     d.add_argument("--rel", type=float)
+    d.add_argument("--limit", type=int)
     a = p.parse_args()
     return {"sample": cmd_sample, "analyze": cmd_analyze, "first": cmd_first,
             "dump": cmd_dump}[a.cmd](a)

@@ -667,6 +667,7 @@ START_TEST(test_worst_case_size)
 		      3 + 8 * CLUSTER_COUNTERS_MAX + CLUSTER_MAC_LEN;
 
 	ck_assert_uint_eq(n, want);
+	ck_assert_uint_le(n, CLUSTER_MAX_MSG);
 	free(hb);
 }
 END_TEST

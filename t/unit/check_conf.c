@@ -765,9 +765,10 @@ static void script_dir_init(struct script_dir *sd)
 	ck_assert_ptr_nonnull(mkdtemp(sd->dir));
 }
 
+/* Newest first, so directories are empty when their turn comes. */
 static void script_dir_free(struct script_dir *sd)
 {
-	for (int i = 0; i < sd->n; i++)
+	for (int i = sd->n - 1; i >= 0; i--)
 		if (rmdir(sd->path[i]) < 0)
 			unlink(sd->path[i]);
 	rmdir(sd->dir);
@@ -872,6 +873,57 @@ START_TEST(test_scripts_open_directory)
 }
 END_TEST
 
+/* What runs is where the link leads: that directory is checked too. */
+START_TEST(test_scripts_symlink_followed)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[1024], reason[512];
+	const char *open_dir, *real, *link;
+
+	script_dir_init(&sd);
+	open_dir = script_path(&sd, "open");
+	ck_assert_int_eq(mkdir(open_dir, 0755), 0);
+	ck_assert_int_eq(chmod(open_dir, 0777), 0);
+	real = make_script(&sd, "open/real.sh", 0755);
+	link = script_path(&sd, "link.sh");
+	ck_assert_int_eq(symlink(real, link), 0);
+	snprintf(text, sizeof(text), "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; "
+		 "vips = " VIP4 ";\nnotify = {\nstop = \"%s\"; }; } );\n", link);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "notify.stop: %s is in directory %s writable by group or others "
+		 "(notify scripts run as root)", link, open_dir);
+	assert_msg_is(&l, 0, 3, reason);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
+/* Root runs it, so only root (or clustd's own user) may own it. */
+START_TEST(test_scripts_foreign_owner)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[1024], reason[512];
+	const char *s;
+
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	script_dir_init(&sd);
+	s = make_script(&sd, "theirs.sh", 0755);
+	ck_assert_int_eq(chown(s, 65534, 65534), 0);
+	snprintf(text, sizeof(text), "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; "
+		 "vips = " VIP4 "; notify = { fault = \"%s\"; }; } );\n", s);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "notify.fault: %s is owned by uid 65534 (notify scripts run as root)", s);
+	assert_msg_is(&l, 0, 1, reason);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -941,6 +993,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(scripts, test_scripts_problems);
 	tcase_add_test(scripts, test_scripts_ok);
 	tcase_add_test(scripts, test_scripts_open_directory);
+	tcase_add_test(scripts, test_scripts_symlink_followed);
+	tcase_add_test(scripts, test_scripts_foreign_owner);
 	suite_add_tcase(s, scripts);
 	return s;
 }

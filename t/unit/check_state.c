@@ -3,6 +3,7 @@
  * Each test works in its own fresh directory under $TMPDIR or /tmp. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,27 +17,52 @@
 #include "state.h"
 #include "testutil.h"
 
-static char dir[PATH_MAX];
-static char file[PATH_MAX + 32];
+/* base: one directory per test case, made and removed by the parent
+ * process (unchecked fixture), so it goes away even when a test fails in
+ * its forked child. dir: the state_dir of one test, inside base. */
+static char base[PATH_MAX];
+static char dir[PATH_MAX + 32];
+static char file[PATH_MAX + 64];
 
-static void setup(void)
+static void make_base(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(dir, sizeof(dir), "%s/check_state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/incarnation", dir);
+	snprintf(base, sizeof(base), "%s/check_state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(base));
 }
 
-static void teardown(void)
+static int unlock_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	char tmp[PATH_MAX + 48];
+	(void)st;
+	(void)ftw;
+	if (type == FTW_D || type == FTW_DNR)
+		chmod(path, 0700);
+	return 0;
+}
 
-	chmod(dir, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	unlink(tmp);
-	unlink(file);
-	rmdir(dir);
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_base(void)
+{
+	/* Directories first made writable (a test may leave one read-only),
+	 * then everything removed, deepest first. */
+	nftw(base, unlock_one, 8, FTW_PHYS);
+	nftw(base, remove_one, 8, FTW_PHYS | FTW_DEPTH);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s/t.XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/incarnation", dir);
 }
 
 static void put_file(const char *path, const void *data, size_t len)
@@ -248,7 +274,7 @@ END_TEST
 /* A temp file left by a crash between create and rename is not read. */
 START_TEST(test_leftover_tmp)
 {
-	char rec[256], tmp[PATH_MAX + 48];
+	char rec[256], tmp[PATH_MAX + 80];
 	struct stat st;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
@@ -281,7 +307,7 @@ END_TEST
 
 START_TEST(test_missing_directory)
 {
-	char err[256], sub[PATH_MAX + 8];
+	char err[256], sub[PATH_MAX + 48];
 	uint64_t out = 0;
 
 	snprintf(sub, sizeof(sub), "%s/nope", dir);
@@ -344,7 +370,8 @@ static Suite *state_suite(void)
 	TCase *bad = tcase_create("corrupt");
 	TCase *io = tcase_create("io_errors");
 
-	tcase_add_checked_fixture(ok, setup, teardown);
+	tcase_add_unchecked_fixture(ok, make_base, remove_base);
+	tcase_add_checked_fixture(ok, setup, NULL);
 	tcase_add_test(ok, test_first_start);
 	tcase_add_test(ok, test_increments);
 	tcase_add_test(ok, test_reads_documented_format);
@@ -352,7 +379,8 @@ static Suite *state_suite(void)
 	tcase_add_test(ok, test_file_mode);
 	suite_add_tcase(s, ok);
 
-	tcase_add_checked_fixture(bad, setup, teardown);
+	tcase_add_unchecked_fixture(bad, make_base, remove_base);
+	tcase_add_checked_fixture(bad, setup, NULL);
 	tcase_add_test(bad, test_zero_length);
 	tcase_add_test(bad, test_garbage);
 	tcase_add_test(bad, test_wrong_magic);
@@ -363,7 +391,8 @@ static Suite *state_suite(void)
 	tcase_add_test(bad, test_trailing_data);
 	suite_add_tcase(s, bad);
 
-	tcase_add_checked_fixture(io, setup, teardown);
+	tcase_add_unchecked_fixture(io, make_base, remove_base);
+	tcase_add_checked_fixture(io, setup, NULL);
 	tcase_add_test(io, test_not_a_directory);
 	tcase_add_test(io, test_missing_directory);
 	tcase_add_test(io, test_small_err_buffer);
