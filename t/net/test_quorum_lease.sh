@@ -71,7 +71,8 @@ check "n2 holds quorum (2 of 3) after the crash" \
 	eval '[ "$(cl_q n2 "[.cluster.alive, .cluster.has_quorum] | join(\" \")")" = "2 true" ]'
 for n in n2 n3; do
 	clustd_signal $n TERM
-	clustd_wait_exit $n 10
+	check "$n exits 0 on SIGTERM between the two parts" \
+		eval "clustd_wait_exit $n 10 && [ \"\$(clustd_exit_code $n)\" = 0 ]"
 done
 
 # ---------------------------------------------------------- vip_lease = 0
