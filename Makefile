@@ -22,6 +22,9 @@ OBJ      := $(LIB_SRC:src/%.c=build/%.o)
 SAN_OBJ  := $(LIB_SRC:src/%.c=build/san/%.o)
 UNIT_SRC := $(wildcard t/unit/check_*.c)
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=build/san/t/%)
+FUZZ_SECONDS ?= 20
+FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all check check-unit check-fuzz check-net demo bench fuzz install clean deps
 
@@ -64,7 +67,7 @@ check-unit: build/san/clustd $(UNIT_BIN)
 # Every fuzz target briefly over its seed corpus (longer: make fuzz).
 CHECK_FUZZ_SECONDS ?= 10
 check-fuzz: $(FUZZ_BIN)
-	@scripts/run-fuzz.sh $(CHECK_FUZZ_SECONDS) $(FUZZ_BIN) > build/fuzz/check.log 2>&1; rc=$$?; \
+	@mkdir -p build/fuzz; scripts/run-fuzz.sh $(CHECK_FUZZ_SECONDS) $(FUZZ_BIN) > build/fuzz/check.log 2>&1; rc=$$?; \
 	cat build/fuzz/check.log; mkdir -p build/test-results; \
 	echo "$$(grep -c ': ok' build/fuzz/check.log) $$(grep -c ': FAIL' build/fuzz/check.log)" \
 		> build/test-results/fuzz.result; exit $$rc
@@ -85,9 +88,6 @@ bench: deps
 	scripts/bench-track.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
-FUZZ_SECONDS ?= 20
-FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
-FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
 	mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc -o $@ $< $(LIB_SRC) $(PKG_LIBS)

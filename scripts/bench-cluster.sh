@@ -289,7 +289,14 @@ cost_phase() {
 		return
 	fi
 	sleep 1
-	capture_start "hb-$label" "udp port $CLUSTD_PORT" || { failures=$((failures + 1)); all_stop; return; }
+	# lib.sh's readiness poll may grep the error file before tcpdump
+	# creates it: keep that noise off the console unless the start fails.
+	if ! capture_start "hb-$label" "udp port $CLUSTD_PORT" 2>"$T/cap-$label.log"; then
+		cat "$T/cap-$label.log" >&2
+		failures=$((failures + 1))
+		all_stop
+		return
+	fi
 	# Status queries run outside the CPU window: they cost the daemon CPU.
 	for n in $CL_NODES; do
 		[ -n "$hb" ] && c0[$n]=$(hb_counters "$n")
@@ -359,9 +366,11 @@ cost_table() {
 			rate($9, $11), rate($10, $11), $12 / $8, $13 / $8
 	}' "$COST"
 	echo
-	printf '%-8s %5s %7s %9s %7s %11s %12s %8s %8s\n' \
+	# eff hb ms: the heartbeat period seen on the wire (one frame per
+	# other member per heartbeat).
+	printf '%-8s %5s %7s %9s %7s %11s %12s %8s %8s %9s\n' \
 		plane "hb ms" "dead ms" "CPU ms/s" "% core" "sched ms/s" "sched - off" \
-		"pkt tx/s" "pkt rx/s"
+		"pkt tx/s" "pkt rx/s" "eff hb ms"
 	awk -F'\t' '
 	{
 		k = $1
@@ -373,10 +382,11 @@ cost_table() {
 		base = ("off" in cnt) ? sch["off"] / cnt["off"] : ""
 		for (i = 1; i <= nk; i++) {
 			k = order[i]; c = cnt[k]
-			printf "%-8s %5s %7s %9.2f %7.3f %11.3f %12s %8.1f %8.1f\n",
+			printf "%-8s %5s %7s %9.2f %7.3f %11.3f %12s %8.1f %8.1f %9s\n",
 				k, hb[k], dd[k], cpu[k] / c, cpu[k] / c / 10, sch[k] / c,
 				base == "" ? "-" : sprintf("%+.3f", sch[k] / c - base),
-				tx[k] / c, rx[k] / c
+				tx[k] / c, rx[k] / c,
+				(tx[k] > 0 ? sprintf("%.2f", (c - 1) * 1000 / (tx[k] / c)) : "-")
 		}
 	}' "$COST"
 }

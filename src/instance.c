@@ -588,11 +588,12 @@ static void retry_timer_fired(void *arg)
 		refresh_faults(in);
 }
 
+/* track.c has logged the cause; apply_faults logs what it does to us. */
 static void track_changed(void *arg, const char *cause)
 {
 	struct instance *in = arg;
 
-	log_notice("%s: %s", in->conf->name, cause);
+	(void)cause;
 	if (!in->c->shut_down)
 		refresh_faults(in);
 }
@@ -655,7 +656,8 @@ static void group_notify(struct clustd *c, struct group_rt *g, const char *reaso
 {
 	enum vrrp_state st = group_state(c, g), from = g->notified;
 
-	if (st == from)
+	/* While stopping, members go one by one: only the end is news. */
+	if (st == from || (c->shut_down && st != STATE_INIT))
 		return;
 	g->notified = st;
 	log_notice("sync group %s: %s -> %s: %s", g->conf->name, vrrp_state_name(from),

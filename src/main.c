@@ -108,12 +108,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* Loads and fully validates a config. Errors go to the log prefixed with
  * `prefix`, or plain to stderr when prefix is NULL (-t). NULL when invalid. */
-static struct clustd_config *load_config(const char *path, const char *prefix)
+static struct clustd_config *load_config(const char *path, const char *prefix,
+				       bool check_scripts)
 {
 	struct clustd_config *cfg = NULL;
 	struct conf_errors errs = {0};
 
-	if (conf_load(path, &cfg, &errs) == 0 && conf_check_scripts(cfg, &errs) == 0) {
+	if (conf_load(path, &cfg, &errs) == 0 &&
+	    (!check_scripts || conf_check_scripts(cfg, &errs) == 0)) {
 		conf_errors_free(&errs);
 		return cfg;
 	}
@@ -213,7 +215,7 @@ static void on_reload(void *arg, int signo)
 		return;
 	sd_notify(0, "RELOADING=1");
 	log_notice("reload: reading %s", path);
-	struct clustd_config *cfg = load_config(path, "reload failed: ");
+	struct clustd_config *cfg = load_config(path, "reload failed: ", true);
 	if (cfg) {
 		clustd_reload(d->c, cfg);
 		log_notice("reload: config applied");
@@ -249,7 +251,9 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 /* `clustd status`: the config tells where the daemon's socket is. */
 static int run_client(const struct options *o)
 {
-	struct clustd_config *cfg = load_config(o->config, NULL);
+	/* Only run_dir is needed: a broken script must not hide the status
+	 * that would explain it. */
+	struct clustd_config *cfg = load_config(o->config, NULL, false);
 	char *path = NULL;
 
 	if (!cfg)
@@ -278,7 +282,7 @@ int main(int argc, char **argv)
 		return run_client(&d.opt);
 	/* Until we daemonize, problems belong on the terminal that started us. */
 	log_init("clustd", true, d.opt.log_level);
-	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "");
+	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "", true);
 	if (!cfg)
 		return 1;
 	if (d.opt.check_only) {

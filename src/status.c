@@ -70,6 +70,10 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("address"));
 	if (in->faults & FAULT_NO_QUORUM)
 		json_object_array_add(faults, jstr("quorum"));
+	if (in->faults & FAULT_TRACK)
+		json_object_array_add(faults, jstr("track"));
+	if (in->faults & FAULT_GROUP)
+		json_object_array_add(faults, jstr("group"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));

@@ -197,11 +197,15 @@ cl_sampler_start() {
 	echo "$pid" >"$T/$name.sampler.pid"
 	NET_BG_PIDS="$NET_BG_PIDS $pid"
 	# Ready once the header and a first sample are out.
-	wait_until 10 eval "[ \$(grep -vc '^#' '$T/$name.samples' 2>/dev/null || echo 0) -ge 1 ]" || {
+	wait_until 10 cl_has_sample "$T/$name.samples" || {
 		fail "sampler $name started"
 		cat "$T/$name.sampler.err" >&2
 		return 1
 	}
+}
+
+cl_has_sample() {
+	grep -vq '^#' "$1" 2>/dev/null
 }
 
 # cl_sampler_stop <name>

@@ -199,3 +199,70 @@ tr_wire_prios() {
 	pcap_fields "$1" "vrrp && ip.src == $2 && vrrp.virt_rtr_id == ${3:-51}" vrrp.prio |
 		uniq | tr '\n' ' ' | sed 's/ $//'
 }
+
+# -------------------------------------------------- VIP pair sampler
+
+# tr_pair_sampler_start <name> <max_s> <vipA> <devA> <vipB> <devB>: every
+# 20 ms (plus the time the look-ups take), in the background, bounded by
+# max_s, one line into $T/<name>.pairs:
+#	<ms> <node>=<A><B> ...	(1 = holds that VIP, 0 = not), every host.
+tr_pair_sampler_start() {
+	local name=$1 max_s=$2 va=$3 da=$4 vb=$5 db=$6
+	: >"$T/$name.pairs"
+	(
+		end=$(($(now_ms) + max_s * 1000))
+		while [ "$(now_ms)" -lt "$end" ]; do
+			line=$(now_ms)
+			for h in $NET_HOSTS; do
+				line="$line $h=$(ip -n "${P}$h" -o -4 addr show 2>/dev/null |
+					awk -v va="$va" -v da="$da" -v vb="$vb" -v db="$db" '
+						{ split($4, a, "/") }
+						$2 == da && a[1] == va { x = 1 }
+						$2 == db && a[1] == vb { y = 1 }
+						END { printf "%d%d", x, y }')"
+			done
+			echo "$line"
+			sleep 0.02
+		done >>"$T/$name.pairs"
+	) &
+	echo $! >"$T/$name.pairs.pid"
+	NET_BG_PIDS="$NET_BG_PIDS $!"
+}
+
+tr_pair_sampler_stop() {
+	local pid
+	pid=$(cat "$T/$1.pairs.pid" 2>/dev/null)
+	[ -n "$pid" ] && net_stop_pid "$pid" 1000
+	return 0
+}
+
+# tr_pair_split <name>: the longest time a host held exactly one of the two
+# VIPs (first split sample to the first sample after it), as
+#	<ms> <host> <start ms> <samples>
+# ("0 - - <samples>" if never).
+tr_pair_split() {
+	awk '
+		{
+			n++
+			for (i = 2; i <= NF; i++) {
+				split($i, kv, "=")
+				h = kv[1]
+				if (kv[2] == "10" || kv[2] == "01") {
+					if (!(h in since)) since[h] = $1
+				} else if (h in since) {
+					d = $1 - since[h]
+					if (d > best) { best = d; bh = h; bs = since[h] }
+					delete since[h]
+				}
+			}
+			last = $1
+		}
+		END {
+			for (h in since) {
+				d = last - since[h]
+				if (d > best) { best = d; bh = h; bs = since[h] }
+			}
+			if (best == "") print 0, "-", "-", n + 0
+			else print best, bh, bs, n + 0
+		}' "$T/$1.pairs"
+}

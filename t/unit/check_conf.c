@@ -924,6 +924,260 @@ START_TEST(test_scripts_foreign_owner)
 }
 END_TEST
 
+/* ---- node.vip_lease, cluster, track, sync_groups ----------------------- */
+
+/* Lines: 1 node, 2 cluster = {, 3 secret_file, 4 members, 5 cluster extra,
+ * 6 };, 7 the instance (with inst_extra), 8 tail. */
+static const char *cluster_text(const char *cluster_extra, const char *inst_extra, const char *tail)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "node = { name = \"n1\"; };\n"
+		 "cluster = {\n"
+		 "\tsecret_file = \"/etc/clustd/secret\";\n"
+		 "\tmembers = ( { name = \"n1\"; address = \"198.51.100.1\"; }, "
+		 "{ name = \"n2\"; address = \"198.51.100.2\"; }, { name = \"n3\"; address = \"198.51.100.3\"; } );\n"
+		 "\t%s\n"
+		 "};\n"
+		 "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; %s } );\n"
+		 "%s\n",
+		 cluster_extra, inst_extra, tail);
+	return buf;
+}
+
+START_TEST(test_cluster_defaults)
+{
+	struct loaded l;
+	const struct cluster_conf *cc;
+
+	expect_ok(&l, cluster_text("", "", ""));
+	cc = &l.cfg->cluster;
+	ck_assert(cc->enabled);
+	ck_assert_str_eq(cc->secret_file, "/etc/clustd/secret");
+	ck_assert_ptr_null(cc->interface);
+	ck_assert_uint_eq(cc->port, CLUSTD_CLUSTER_PORT);
+	ck_assert_uint_eq(cc->group.family, AF_UNSPEC);
+	ck_assert_uint_eq(cc->heartbeat_interval_ms, 100);
+	ck_assert_uint_eq(cc->slack_ms, 50);
+	/* min(2 x 1000 - 50, 10 heartbeats) */
+	ck_assert_uint_eq(cc->dead_interval_ms, 1000);
+	ck_assert_uint_eq(cc->quorum, 0);
+	ck_assert_uint_eq(cc->nmembers, 3);
+	ck_assert_str_eq(cc->members[1].name, "n2");
+	assert_ip(&cc->members[2].addr, "198.51.100.3");
+	ck_assert_uint_eq(l.cfg->node.vip_lease_ms, 5000);
+	loaded_free(&l);
+
+	/* No cluster group: the plane is off. */
+	expect_ok(&l, INST(""));
+	ck_assert(!l.cfg->cluster.enabled);
+	ck_assert_uint_eq(l.cfg->cluster.nmembers, 0);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_cluster_full)
+{
+	struct loaded l;
+	const struct cluster_conf *cc;
+
+	expect_ok(&l, cluster_text("interface = \"eth1\"; group = \"239.255.57.98\"; port = 6000; "
+				   "heartbeat_interval = 50; slack = 20; dead_interval = 400; quorum = 3;",
+				   "advert_interval = 300;", ""));
+	cc = &l.cfg->cluster;
+	ck_assert_str_eq(cc->interface, "eth1");
+	assert_ip(&cc->group, "239.255.57.98");
+	ck_assert_uint_eq(cc->port, 6000);
+	ck_assert_uint_eq(cc->heartbeat_interval_ms, 50);
+	ck_assert_uint_eq(cc->slack_ms, 20);
+	ck_assert_uint_eq(cc->dead_interval_ms, 400);
+	ck_assert_uint_eq(cc->quorum, 3);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_cluster_rejects)
+{
+	/* D + S must stay within 2 x the smallest advert interval. */
+	expect_error(cluster_text("dead_interval = 1990;", "", ""), 5,
+		     "cluster.dead_interval: 1990 ms + slack 50 ms exceeds 2 x the smallest advert_interval "
+		     "(2000 ms): an isolated master could still hold its VIPs when a backup takes over "
+		     "(see doc/quorum.md)");
+	expect_error(cluster_text("dead_interval = 250;", "", ""), 5,
+		     "cluster.dead_interval: 250 ms is less than 3 heartbeats (300 ms): one lost heartbeat "
+		     "would drop a member");
+	expect_error(cluster_text("dead_interval = 10;", "", ""), 5,
+		     "cluster.dead_interval: 10 is out of range 30..600000");
+	expect_error(cluster_text("", "advert_interval = 100;", ""), 2,
+		     "cluster: no dead_interval fits: it must be at least 3 heartbeats (300 ms) and at most "
+		     "2 x advert_interval - slack (150 ms); lower heartbeat_interval or raise advert_interval");
+	expect_error(cluster_text("group = \"239.255.57.98\";", "", ""), 5,
+		     "cluster.group: a multicast group needs cluster.interface");
+	expect_error(cluster_text("interface = \"eth1\"; group = \"198.51.100.9\";", "", ""), 5,
+		     "cluster.group: \"198.51.100.9\" is not a multicast address");
+	expect_error(cluster_text("quorum = 4;", "", ""), 5, "cluster.quorum: 4 is more than the 3 members");
+	expect_error(cluster_text("hearbeat_interval = 100;", "", ""), 5,
+		     "unknown key \"hearbeat_interval\" in cluster (did you mean \"heartbeat_interval\"?)");
+	expect_error("node = { name = \"n9\"; };\ncluster = { secret_file = \"/s\";\n"
+		     "members = ( { name = \"n1\"; address = \"198.51.100.1\"; } ); };\n"
+		     "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n",
+		     3, "cluster.members: this node (n9) is not a member");
+	expect_error("node = { name = \"n1\"; };\ncluster = {\n"
+		     "members = ( { name = \"n1\"; address = \"198.51.100.1\"; } ); };\n"
+		     "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n",
+		     2, "cluster: missing required key \"secret_file\"");
+	expect_error("node = { name = \"n1\"; };\ncluster = { secret_file = \"/s\";\n"
+		     "members = ( { name = \"n1\"; address = \"198.51.100.1\"; }, 7 ); };\n"
+		     "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n",
+		     3, "cluster.members: expected a group { name = ...; address = ...; }, got an integer");
+}
+END_TEST
+
+START_TEST(test_vip_lease)
+{
+	struct loaded l;
+
+	expect_ok(&l, conf_text("51", VIP4, "", "node = { vip_lease = 0; };"));
+	ck_assert_uint_eq(l.cfg->node.vip_lease_ms, 0);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "", "node = { vip_lease = 3000; };"));
+	ck_assert_uint_eq(l.cfg->node.vip_lease_ms, 3000);
+	loaded_free(&l);
+	expect_error(conf_text("51", VIP4, "", "node = { vip_lease = 2000; };"), 9,
+		     "node.vip_lease: 2000 ms: use 0 (off) or whole seconds from 3000");
+	expect_error(conf_text("51", VIP4, "", "node = { vip_lease = 3500; };"), 9,
+		     "node.vip_lease: 3500 ms: use 0 (off) or whole seconds from 3000");
+}
+END_TEST
+
+START_TEST(test_track_full_and_defaults)
+{
+	struct loaded l;
+	const struct track_conf *t;
+
+	expect_ok(&l, INST("track = { scripts = ( { name = \"http\"; command = \"/usr/lib/clustd/check-http\"; "
+			   "args = [ \"-p\", \"80\" ]; interval = 2000; timeout = 500; weight = -50; rise = 2; "
+			   "fall = 3; user = \"nobody\"; init = \"ok\"; }, { name = \"dns\"; command = \"/bin/true\"; } ); "
+			   "interfaces = ( { name = \"eth1\"; }, { name = \"eth2\"; weight = 20; } ); "
+			   "files = ( { path = \"/run/clustd/prio\"; }, { path = \"/run/x\"; weight = -3; } ); };"));
+	t = &l.cfg->instances[0].track;
+	ck_assert_uint_eq(t->nscripts, 2);
+	ck_assert_str_eq(t->scripts[0].name, "http");
+	ck_assert_str_eq(t->scripts[0].command, "/usr/lib/clustd/check-http");
+	ck_assert_str_eq(t->scripts[0].args[0], "-p");
+	ck_assert_str_eq(t->scripts[0].args[1], "80");
+	ck_assert_ptr_null(t->scripts[0].args[2]);
+	ck_assert_uint_eq(t->scripts[0].interval_ms, 2000);
+	ck_assert_uint_eq(t->scripts[0].timeout_ms, 500);
+	ck_assert_int_eq(t->scripts[0].weight, -50);
+	ck_assert_uint_eq(t->scripts[0].rise, 2);
+	ck_assert_uint_eq(t->scripts[0].fall, 3);
+	ck_assert_str_eq(t->scripts[0].user, "nobody");
+	ck_assert(t->scripts[0].init_ok);
+	ck_assert_int_eq(t->scripts[0].line, 7);
+	/* Defaults. */
+	ck_assert_ptr_null(t->scripts[1].args);
+	ck_assert_uint_eq(t->scripts[1].interval_ms, 1000);
+	ck_assert_uint_eq(t->scripts[1].timeout_ms, 1000);
+	ck_assert_int_eq(t->scripts[1].weight, TRACK_NO_WEIGHT);
+	ck_assert_uint_eq(t->scripts[1].rise, 1);
+	ck_assert_uint_eq(t->scripts[1].fall, 1);
+	ck_assert_ptr_null(t->scripts[1].user);
+	ck_assert(!t->scripts[1].init_ok);
+	ck_assert_uint_eq(t->ninterfaces, 2);
+	ck_assert_str_eq(t->interfaces[0].name, "eth1");
+	ck_assert_int_eq(t->interfaces[0].weight, TRACK_NO_WEIGHT);
+	ck_assert_int_eq(t->interfaces[1].weight, 20);
+	ck_assert_uint_eq(t->nfiles, 2);
+	ck_assert_str_eq(t->files[0].path, "/run/clustd/prio");
+	ck_assert_int_eq(t->files[0].weight, 1);
+	ck_assert_int_eq(t->files[1].weight, -3);
+	ck_assert(conf_track_equal(t, t));
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_track_rejects)
+{
+	expect_error(INST("track = { scripts = ( { name = \"h\"; command = \"/bin/true\"; weight = 0; } ); };"), 7,
+		     "track.scripts.weight: 0 would track nothing; leave it out for FAULT on failure");
+	expect_error(INST("track = { scripts = ( { name = \"h\"; command = \"/bin/true\"; weight = 254; } ); };"), 7,
+		     "track.scripts.weight: 254 is out of range -253..253");
+	expect_error(INST("track = { scripts = ( { name = \"h\"; command = \"true\"; } ); };"), 7,
+		     "track.scripts.command: \"true\" is not an absolute path");
+	expect_error(INST("track = { scripts = ( { name = \"h\"; command = \"/bin/true\"; args = ( \"a\", 1 ); } ); };"),
+		     7, "track.scripts.args: expected a string, got an integer");
+	expect_error(INST("track = { scripts = ( { name = \"h\"; command = \"/bin/true\"; init = \"up\"; } ); };"), 7,
+		     "track.scripts.init: \"up\" is neither \"ok\" nor \"failed\"");
+	expect_error(INST("track = { interfaces = ( { name = \"eth/1\"; } ); };"), 7,
+		     "track.interfaces.name: \"eth/1\" is not a valid interface name");
+	expect_error(INST("track = { files = ( { weight = 2; } ); };"), 7,
+		     "track.files: missing required key \"path\"");
+	expect_error(INST("track = { file = ( ); };"), 7, "unknown key \"file\" in track (did you mean \"files\"?)");
+}
+END_TEST
+
+START_TEST(test_sync_groups)
+{
+	struct loaded l;
+	const struct sync_group_conf *g;
+
+	expect_ok(&l, conf_text("51", VIP4, "},{ name = \"db\"; interface = \"eth0\"; vrid = 52; "
+				"vips = [ \"198.51.100.200\" ];",
+				"sync_groups = ( { name = \"pair\"; instances = [ \"web\", \"db\" ]; "
+				"notify = { master = \"/etc/clustd/pair.sh\"; }; } );"));
+	ck_assert_uint_eq(l.cfg->nsync_groups, 1);
+	g = &l.cfg->sync_groups[0];
+	ck_assert_str_eq(g->name, "pair");
+	ck_assert_int_eq(g->line, 9);
+	ck_assert_uint_eq(g->ninstances, 2);
+	ck_assert_str_eq(g->instances[0], "web");
+	ck_assert_str_eq(g->instances[1], "db");
+	ck_assert_str_eq(g->notify.master, "/etc/clustd/pair.sh");
+	ck_assert_uint_eq(g->notify.timeout_ms, 10000);
+	loaded_free(&l);
+
+	expect_error(conf_text("51", VIP4, "", "sync_groups = ( { name = \"g\"; instances = [ \"nope\" ]; } );"), 9,
+		     "sync_groups.instances: no instance named \"nope\"");
+	expect_error(conf_text("51", VIP4, "", "sync_groups = ( { name = \"g1\"; instances = [ \"web\" ]; },\n"
+			       "{ name = \"g2\"; instances = [ \"web\" ]; } );"), 10,
+		     "sync_groups.instances: \"web\" is already in group g1");
+	expect_error(conf_text("51", VIP4, "", "sync_groups = ( { name = \"g\"; } );"), 9,
+		     "sync_groups: missing required key \"instances\"");
+}
+END_TEST
+
+/* Track commands and group notify scripts are checked like notify scripts. */
+START_TEST(test_scripts_track_and_group)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[2048], reason[512];
+	const char *noexec;
+
+	script_dir_init(&sd);
+	noexec = make_script(&sd, "check.sh", 0644);
+	snprintf(text, sizeof(text),
+		 "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 ";\n"
+		 "track = { scripts = (\n"
+		 "{ name = \"chk\"; command = \"%s\"; user = \"no-such-user-clustd\"; } ); };\n"
+		 "} );\n"
+		 "sync_groups = ( { name = \"g\"; instances = [ \"web\" ];\n"
+		 "notify = { backup = \"%s\"; }; } );\n",
+		 noexec, noexec);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 3);
+	snprintf(reason, sizeof(reason), "track.scripts.chk.command: %s is not executable", noexec);
+	assert_msg_is(&l, 0, 3, reason);
+	assert_msg_is(&l, 1, 3, "track.scripts.chk.user: no user \"no-such-user-clustd\"");
+	snprintf(reason, sizeof(reason), "sync_groups.g.notify.backup: %s is not executable", noexec);
+	assert_msg_is(&l, 2, 5, reason);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -931,6 +1185,7 @@ static Suite *conf_suite(void)
 	TCase *keys = tcase_create("unknown_keys");
 	TCase *bad = tcase_create("reject");
 	TCase *scripts = tcase_create("scripts");
+	TCase *plane = tcase_create("cluster_track_groups");
 
 	tcase_add_test(ok, test_full_config);
 	tcase_add_test(ok, test_defaults);
@@ -995,7 +1250,17 @@ static Suite *conf_suite(void)
 	tcase_add_test(scripts, test_scripts_open_directory);
 	tcase_add_test(scripts, test_scripts_symlink_followed);
 	tcase_add_test(scripts, test_scripts_foreign_owner);
+	tcase_add_test(scripts, test_scripts_track_and_group);
 	suite_add_tcase(s, scripts);
+
+	tcase_add_test(plane, test_cluster_defaults);
+	tcase_add_test(plane, test_cluster_full);
+	tcase_add_test(plane, test_cluster_rejects);
+	tcase_add_test(plane, test_vip_lease);
+	tcase_add_test(plane, test_track_full_and_defaults);
+	tcase_add_test(plane, test_track_rejects);
+	tcase_add_test(plane, test_sync_groups);
+	suite_add_tcase(s, plane);
 	return s;
 }
 
