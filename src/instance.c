@@ -769,7 +769,7 @@ static int cluster_start(struct clustd *c)
 	 * incarnation go back, or they would take us for a replay. */
 	int rc = state_next_incarnation(cfg->node.state_dir, &inc, err, sizeof(err));
 	if (err[0])
-		log_notice("state: incarnation file %s: starting from the clock", err);
+		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
 	if (rc < 0)
 		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc,
 			strerror(-rc));
