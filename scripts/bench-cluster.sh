@@ -105,7 +105,7 @@ for n in $CL_NODES; do
 done
 cl_secret "$T/secret"
 RUNS=$T/runs.tsv	# mode ivl scenario run "failover_ms sig_to_new_ms"|FAIL... t_event t_end
-COST=$T/cost.tsv	# label hb dead node role cpu_tick_ms sched_ms secs tx rx ctr_secs wire_tx wire_rx
+COST=$T/cost.tsv	# label hb dead node role cpu_ms sched_ms secs tx rx ctr_secs wire_tx wire_rx sys_ms
 : >"$RUNS"
 : >"$COST"
 
@@ -255,14 +255,17 @@ failover_table() {
 
 # ---------------------------------------------------------------- cost
 
-# cpu_sample <node>: "<utime+stime ms> <on-CPU ns>" of the node's daemon.
+# cpu_sample <node>: "<utime+stime ms> <on-CPU ns> <stime ms>" of the
+# node's daemon.
 cpu_sample() {
-	local pid ticks
+	local pid all sys
 	pid=$(clustd_pid "$1")
+	net_pid_alive "$pid" || return 1
 	# Fields after the ")" of comm: state is 3, utime 14, stime 15.
-	ticks=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
-	[ -n "$ticks" ] || return 1
-	echo "$((ticks * 1000 / CLK_TCK)) $(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0)"
+	read -r all sys < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
+		awk '{ print $12 + $13, $13 }')
+	[ -n "${sys:-}" ] || return 1
+	echo "$((all * 1000 / CLK_TCK)) $(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0) $((sys * 1000 / CLK_TCK))"
 }
 
 # hb_counters <node>: "<heartbeats_sent> <heartbeats_received> <now_ms>".
@@ -345,9 +348,9 @@ cost_phase() {
 			} else {
 				ctx = "-"; crx = "-"; cs = "-"
 			}
-			printf "%s\t%s\t%s\t%s\t%s\t%d\t%.3f\t%.3f\t%s\t%s\t%s\t%d\t%d\n",
+			printf "%s\t%s\t%s\t%s\t%s\t%d\t%.3f\t%.3f\t%s\t%s\t%s\t%d\t%d\t%d\n",
 				lb, hb, dd, n, r, b[1] - a[1], (b[2] - a[2]) / 1e6, secs,
-				ctx, crx, cs, wtx, wrx
+				ctx, crx, cs, wtx, wrx, b[3] - a[3]
 		}' "$T/hb-$label.txt" >>"$COST"
 	done
 	all_stop
@@ -355,14 +358,15 @@ cost_phase() {
 
 # cost_table: one line per node and configuration, then the mean per node.
 cost_table() {
-	printf '%-8s %-4s %-6s %9s %7s %11s %8s %8s %9s %9s\n' \
-		plane node role "CPU ms/s" "% core" "sched ms/s" "hb tx/s" "hb rx/s" \
+	printf '%-8s %-4s %-6s %9s %7s %6s %11s %8s %8s %9s %9s\n' \
+		plane node role "CPU ms/s" "% core" "sys %" "sched ms/s" "hb tx/s" "hb rx/s" \
 		"wire tx/s" "wire rx/s"
 	awk -F'\t' '
 	function rate(v, s) { return v == "-" ? "-" : sprintf("%.1f", v / s) }
 	{
-		printf "%-8s %-4s %-6s %9.2f %7.3f %11.3f %8s %8s %9.1f %9.1f\n",
-			$1, $4, $5, $6 / $8, $6 / $8 / 10, $7 / $8,
+		printf "%-8s %-4s %-6s %9.2f %7.3f %6s %11.3f %8s %8s %9.1f %9.1f\n",
+			$1, $4, $5, $6 / $8, $6 / $8 / 10,
+			($6 > 0 ? sprintf("%.0f", 100 * $14 / $6) : "-"), $7 / $8,
 			rate($9, $11), rate($10, $11), $12 / $8, $13 / $8
 	}' "$COST"
 	echo

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "fsm.h"
 #include "log.h"
 
 #define RX_MAX_PER_WAKEUP 64
@@ -247,6 +248,8 @@ static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t l
 	}
 	cn->stats.rx++;
 	reevaluate(cn);
+	if (cn->hooks.heard)
+		cn->hooks.heard(cn->hooks.arg);
 }
 
 static void rx_ready(void *arg, uint32_t events)
@@ -384,4 +387,33 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg)
 {
 	cn->cfg = new_cfg;
+}
+
+static bool reports_master(const struct heartbeat *hb, const char *name)
+{
+	for (size_t i = 0; i < hb->ninstances; i++)
+		if (strcmp(hb->instances[i].name, name) == 0)
+			return hb->instances[i].state == STATE_MASTER;
+	return false;
+}
+
+/* The safety bound in the other direction: a member cut off from us
+ * releases its VIPs within dead_interval + slack of its last heartbeat we
+ * heard, because that is when it stops hearing us too. */
+bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
+			    uint64_t *recheck_at, const char **holder)
+{
+	uint64_t release_us = (cn->cfg->dead_interval_ms + (uint64_t)cn->cfg->slack_ms) * 1000;
+
+	for (size_t i = 0; i < cn->q.n; i++) {
+		const struct member *m = &cn->q.members[i];
+		if (m->self || !m->heard || !reports_master(&m->last, name))
+			continue;
+		if (now >= m->last_heard + release_us)
+			continue;
+		*recheck_at = m->last_heard + release_us;
+		*holder = m->name;
+		return false;
+	}
+	return true;
 }

@@ -23,6 +23,8 @@ struct cluster_hooks {
 	void (*fill)(void *arg, struct heartbeat *hb);
 	/* Quorum gained or lost. */
 	void (*quorum_changed)(void *arg, bool has_quorum);
+	/* A valid heartbeat was accepted (membership view changed). */
+	void (*heard)(void *arg);
 };
 
 struct cluster_stats {
@@ -41,6 +43,14 @@ bool cluster_net_has_quorum(const struct cluster_net *cn);
 const struct quorum *cluster_net_quorum(const struct cluster_net *cn);
 const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn);
 uint64_t cluster_net_incarnation(const struct cluster_net *cn);
+
+/* May this node add the VIPs of instance `name` now? Not while another
+ * member that may still hold them (heard within dead_interval + slack)
+ * last reported that instance MASTER. Returns true, or false and sets
+ * *recheck_at (µs) to when the answer may change by itself, and *holder to
+ * the member's name. */
+bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
+			    uint64_t *recheck_at, const char **holder);
 
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */

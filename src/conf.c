@@ -1822,6 +1822,30 @@ static int check_group_scripts(struct script_check *sc)
 	return problems;
 }
 
+static int check_secret_file(const struct clustd_config *cfg, struct conf_errors *errs)
+{
+	const char *path = cfg->cluster.secret_file;
+	const char *why = NULL;
+	struct stat st;
+	char *msg;
+
+	if (!cfg->cluster.enabled || !path)
+		return 0;
+	if (stat(path, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	else if (st.st_mode & 077)
+		why = "must not be accessible by group or others (chmod 600)";
+	else if (st.st_size < 16)
+		why = "holds less than 16 bytes of secret";
+	if (!why)
+		return 0;
+	if (asprintf(&msg, "%s:1: cluster.secret_file: %s: %s", cfg->path, path, why) >= 0)
+		errs_push(errs, msg);
+	return 1;
+}
+
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)
 {
 	struct script_check sc = { .cfg = cfg, .errs = errs };
@@ -1845,6 +1869,7 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		problems += check_track_scripts(&sc, ic);
 	}
 	problems += check_group_scripts(&sc);
+	problems += check_secret_file(cfg, errs);
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;

@@ -19,9 +19,12 @@ struct conf_errors {
  * model (conf_free it). On failure returns -1, *out is NULL and errs holds
  * every error found (conf_errors_free it). Does not look at scripts on disk. */
 int conf_load(const char *path, struct clustd_config **out, struct conf_errors *errs);
+/* (errs must be zeroed or hold earlier errors: new ones are appended.) */
 
-/* Checks that touch the file system: every notify script exists, is a
- * regular executable file, and is not writable by group or others.
+/* Checks that touch the file system: every notify and track script exists,
+ * is a regular executable file, and is not writable by group or others;
+ * the cluster secret file exists, holds 16 bytes or more, and is not
+ * accessible by group or others.
  * Appends to errs; returns the number of problems found. */
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs);
 

@@ -66,6 +66,8 @@ struct instance {
 	struct loop_timer garp_timer;
 	struct loop_timer lease_timer;    /* renews VIP lifetimes while MASTER */
 	struct loop_timer retry_timer;    /* re-probes an interface without an address */
+	struct loop_timer pending_timer;  /* re-checks VIPs another member may still hold */
+	bool vips_pending;                /* MASTER, VIPs held back (cluster plane) */
 	uint64_t state_since;             /* when the current state began (µs) */
 	uint32_t garp_left;               /* announcements left in this burst */
 	bool garp_second_pending;         /* garp.master_delay burst still due */

@@ -205,15 +205,42 @@ static void lease_timer_fired(void *arg)
 {
 	struct instance *in = arg;
 
-	if (in->fsm.state != STATE_MASTER)
+	if (in->fsm.state != STATE_MASTER || in->vips_pending)
 		return;
 	for (size_t i = 0; i < in->conf->nvips; i++)
 		add_vip(in, &in->conf->vips[i]);
 	arm_lease(in);
 }
 
+/* With a cluster plane, a new master adds its VIPs only once no other
+ * member may still hold them: a preempted master says so in its next
+ * heartbeat (about one round trip), one cut off from us is sure to have
+ * released them dead_interval + slack after we last heard it. */
+static bool vips_clear(struct instance *in)
+{
+	uint64_t recheck_at = 0;
+	const char *holder = "?";
+
+	if (!in->c->cluster ||
+	    cluster_net_vips_clear(in->c->cluster, in->conf->name, loop_now(), &recheck_at, &holder)) {
+		if (in->vips_pending)
+			log_notice("%s: no other member holds the VIPs any more: adding them", in->conf->name);
+		in->vips_pending = false;
+		loop_timer_cancel(in->c->loop, &in->pending_timer);
+		return true;
+	}
+	if (!in->vips_pending)
+		log_notice("%s: member %s still reports MASTER: holding the VIPs back until it releases "
+			   "them", in->conf->name, holder);
+	in->vips_pending = true;
+	loop_timer_arm(in->c->loop, &in->pending_timer, recheck_at);
+	return false;
+}
+
 static void take_vips(struct instance *in)
 {
+	if (!vips_clear(in))
+		return;
 	for (size_t i = 0; i < in->conf->nvips; i++)
 		add_vip(in, &in->conf->vips[i]);
 	arm_lease(in);
@@ -237,6 +264,8 @@ static void drop_vips(struct instance *in)
 {
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
+	loop_timer_cancel(in->c->loop, &in->pending_timer);
+	in->vips_pending = false;
 	in->garp_left = 0;
 	if (in->ifindex == 0)
 		return;
@@ -745,6 +774,25 @@ static void cluster_fill(void *arg, struct heartbeat *hb)
 	}
 }
 
+static void retry_pending(struct instance *in)
+{
+	if (in->vips_pending && in->fsm.state == STATE_MASTER)
+		take_vips(in);
+}
+
+static void pending_timer_fired(void *arg)
+{
+	retry_pending(arg);
+}
+
+static void cluster_heard(void *arg)
+{
+	struct clustd *c = arg;
+
+	for (struct instance *in = c->instances; in; in = in->next)
+		retry_pending(in);
+}
+
 static void quorum_changed(void *arg, bool has_quorum)
 {
 	struct clustd *c = arg;
@@ -759,7 +807,8 @@ static void quorum_changed(void *arg, bool has_quorum)
 static int cluster_start(struct clustd *c)
 {
 	const struct clustd_config *cfg = c->cfg;
-	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed};
+	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed,
+				      .heard = cluster_heard};
 	char err[256] = "";
 	uint64_t inc = 0;
 
@@ -809,6 +858,8 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->lease_timer.arg = in;
 	in->retry_timer.fn = retry_timer_fired;
 	in->retry_timer.arg = in;
+	in->pending_timer.fn = pending_timer_fired;
+	in->pending_timer.arg = in;
 	in->state_since = loop_now();
 	in->notify_q = script_queue_new(c->scripts, ic->name);
 	start_tracker(in);
@@ -851,6 +902,7 @@ static void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
+	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	tracker_free(in->tracker);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
@@ -959,7 +1011,7 @@ static void adopt_conf(struct instance *in, const struct instance_conf *ic)
 		start_tracker(in);
 	}
 	in->conf = ic;
-	if (master)
+	if (master && !in->vips_pending)
 		for (size_t i = 0; i < ic->nvips; i++)
 			if (!has_vip(old, &ic->vips[i]))
 				add_vip(in, &ic->vips[i]);

@@ -85,6 +85,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "master", in->fsm.state == STATE_BACKUP ?
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
+	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "counters", instance_counters(in));
 	return o;

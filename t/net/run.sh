@@ -84,7 +84,7 @@ report() {
 	elif [ "$rc" != 0 ]; then
 		bad_scripts=$((bad_scripts + 1))
 	fi
-	grep -E '^# [a-z_]+: [0-9]+ passed' "$log" | sed "s/^/$name: /"
+	grep -E '^# [a-z0-9_]+: [0-9]+ passed' "$log" | sed "s/^/$name: /"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 }

@@ -135,13 +135,15 @@ def main(argv):
         return 0
 
     # Imported late: --hex works without scapy and without root.
-    from scapy.all import Ether, IP, IPv6, Raw, conf, sendp  # noqa: E402
+    from scapy.all import Ether, IP, IPv6, Raw, conf, get_if_hwaddr, sendp  # noqa: E402
     conf.verb = 0
     if src.version == 4:
         l3 = IP(src=str(src), dst=str(dst), ttl=a.ttl, proto=PROTO_VRRP)
     else:
         l3 = IPv6(src=str(src), dst=str(dst), hlim=a.ttl, nh=PROTO_VRRP)
-    frame = Ether(dst=a.dst_mac or group_mac(dst)) / l3 / Raw(load=msg)
+    # The source MAC must be given: scapy leaves it zero when it finds no
+    # route to the group, and a bridge drops such frames.
+    frame = Ether(src=get_if_hwaddr(a.iface), dst=a.dst_mac or group_mac(dst)) / l3 / Raw(load=msg)
     for i in range(a.count):
         if i:
             time.sleep(a.gap_ms / 1000.0)

@@ -2,8 +2,10 @@
 /* check_conf.c - unit tests of the configuration layer (src/conf.c).
  * Each test writes its config to a mkstemp file in /tmp and removes it.
  * Rejections are checked against the exact "FILE:LINE: reason" string. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +24,47 @@ struct loaded {
 	struct conf_errors errs;
 };
 
+/* Temp paths are /tmp/check_conf.<pid of the runner>.*: a test whose
+ * assertion fails ends at once, without its own cleanup, so the runner
+ * process (which forks the tests) removes whatever is left when it exits. */
+static pid_t runner_pid;
+
+static void tmp_template(char *buf, size_t len, const char *what)
+{
+	snprintf(buf, len, "/tmp/check_conf.%d.%sXXXXXX", (int)runner_pid, what);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0; /* keep going whatever happened */
+}
+
+static void remove_leftovers(void)
+{
+	char prefix[64];
+	struct dirent *e;
+	DIR *d;
+
+	if (getpid() != runner_pid || !(d = opendir("/tmp")))
+		return;
+	snprintf(prefix, sizeof(prefix), "check_conf.%d.", (int)runner_pid);
+	while ((e = readdir(d))) {
+		char path[300];
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(d);
+}
+
 static void write_file(char *path_template, const char *text)
 {
 	int fd = mkstemp(path_template);
@@ -37,7 +80,7 @@ static void write_file(char *path_template, const char *text)
 static void load_text(struct loaded *l, const char *text)
 {
 	memset(l, 0, sizeof(*l));
-	strcpy(l->path, "/tmp/check_conf.XXXXXX");
+	tmp_template(l->path, sizeof(l->path), "");
 	write_file(l->path, text);
 	l->rc = conf_load(l->path, &l->cfg, &l->errs);
 	ck_assert_int_eq(l->rc, l->cfg ? 0 : -1);
@@ -353,9 +396,10 @@ END_TEST
 /* Errors in an @include'd file name that file and its own line. */
 START_TEST(test_include_reports_included_file)
 {
-	char inc[] = "/tmp/check_conf.inc.XXXXXX", text[256], want[256];
+	char inc[64], text[256], want[256];
 	struct loaded l;
 
+	tmp_template(inc, sizeof(inc), "inc.");
 	write_file(inc, "node = {\n\tname = \"bad name\";\n};\n");
 	snprintf(text, sizeof(text), "%s@include \"%s\"\n", INST(""), inc);
 	load_text(&l, text);
@@ -761,7 +805,7 @@ static const char *make_script(struct script_dir *sd, const char *name, mode_t m
 static void script_dir_init(struct script_dir *sd)
 {
 	memset(sd, 0, sizeof(*sd));
-	strcpy(sd->dir, "/tmp/check_conf.d.XXXXXX");
+	tmp_template(sd->dir, sizeof(sd->dir), "d.");
 	ck_assert_ptr_nonnull(mkdtemp(sd->dir));
 }
 
@@ -1181,6 +1225,9 @@ END_TEST
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
+
+	runner_pid = getpid();
+	atexit(remove_leftovers);
 	TCase *ok = tcase_create("accept");
 	TCase *keys = tcase_create("unknown_keys");
 	TCase *bad = tcase_create("reject");
