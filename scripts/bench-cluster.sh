@@ -419,11 +419,11 @@ done
 	echo "clustd $("$CLUSTD" -V 2>&1 | awk 'NR == 1 { print $NF }'), kernel $(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s, load $load at start"
 	echo
 	failover_table | tee "$T/failover.txt"
-	awk '$2 == "kill" || $2 == "term" { med[$1 " " $2] = $6 }
+	awk '$2 == "kill" || $2 == "term" { med[$1 " " $2] = $7 }
 	END {
 		for (s = 1; s <= 2; s++) {
 			sc = s == 1 ? "kill" : "term"
-			if (med["on " sc] != "-" && med["off " sc] != "-" && med["on " sc] != "")
+			if (med["on " sc] ~ /^[0-9]/ && med["off " sc] ~ /^[0-9]/)
 				printf "quorum on - off, median %s: %+.1f ms\n", sc, med["on " sc] - med["off " sc]
 		}
 	}' "$T/failover.txt"
