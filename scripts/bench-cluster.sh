@@ -11,7 +11,10 @@
 # and quorum on (heartbeat CB_HB ms, dead_interval 2 x 100 - slack = 150
 # ms, the largest the safety bound allows). Each run SIGKILLs or SIGTERMs
 # n3 and measures n2's takeover on the wire exactly like bench.sh
-# (bench-lib's bench_adverts and bench_failover).
+# (bench-lib's bench_adverts and bench_failover), plus the delay from n2's
+# first advert to its first gratuitous ARP for the VIP: with a cluster
+# plane a new master may hold its VIPs back while another member may still
+# hold them, and that would show there, not in the adverts.
 #
 # Part 2, cost: the cluster plane off, then heartbeats every 100 ms and
 # every 10 ms (CB_COST_HB), advert interval CB_COST_ADVERT (1000 ms: a
@@ -99,12 +102,16 @@ say() {
 }
 
 net_init bench-cl
+# A private copy: a rebuild of the binary in the middle of the run must
+# not mix two versions in one set of figures.
+cp "$CLUSTD" "$T/clustd" || exit 2
+CLUSTD=$T/clustd
 net_bridge
 for n in $CL_NODES; do
 	net_host "$n" "$(cl_addr "$n")/24"
 done
 cl_secret "$T/secret"
-RUNS=$T/runs.tsv	# mode ivl scenario run "failover_ms sig_to_new_ms"|FAIL... t_event t_end
+RUNS=$T/runs.tsv	# mode ivl scenario run "failover_ms sig_to_new_ms"|FAIL... t_event t_end adv_to_garp_ms
 COST=$T/cost.tsv	# label hb dead node role cpu_ms sched_ms secs tx rx ctr_secs wire_tx wire_rx sys_ms
 : >"$RUNS"
 : >"$COST"
@@ -185,21 +192,40 @@ one_run() {
 		res="${res:-FAIL} ($OLD did not preempt back within $takeover_s s)"
 	fi
 	tend=$(now_ms)
+	local fo s2n garp=-
 	if [ -z "$res" ]; then
 		bench_adverts vrrp "$T/adverts.txt"
 		res=$(bench_failover "$T/adverts.txt" "$sc" "$OLD_IP" "$NEW_IP" \
 			"$tev" "$tend" "$IVL")
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$IVL" "$sc" "$i" "$res" "$tev" "$tend" >>"$RUNS"
+	case $res in
+	FAIL*) ;;
+	*)
+		read -r fo s2n <<<"$res"
+		garp=$(garp_delay "$tev" "$tend" "$s2n")
+		[ "$garp" = - ] && res="FAIL no gratuitous ARP for $BENCH_VIP from $NEW"
+		;;
+	esac
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$IVL" "$sc" "$i" "$res" "$tev" "$tend" \
+		"$garp" >>"$RUNS"
 	case $res in
 	FAIL*)
 		say "quorum $mode $sc #$i: $res"
 		return 1
 		;;
 	esac
-	local fo s2n
-	read -r fo s2n <<<"$res"
-	say "quorum $mode $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$IVL")), signal to takeover $s2n ms"
+	say "quorum $mode $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$IVL")), signal to takeover $s2n ms, VIP announced $garp ms after the advert"
+}
+
+# garp_delay <t_event_ms> <t_end_ms> <event_to_advert_ms>: ms from NEW's
+# first advert to its first gratuitous ARP for the VIP, "-" if none.
+garp_delay() {
+	pcap_fields vrrp "arp && arp.src.proto_ipv4 == $BENCH_VIP && eth.src == $NEW_MAC" \
+		frame.time_epoch |
+		awk -v tev="$1" -v tend="$2" -v s2n="$3" '
+		{ t = $1 * 1000 }
+		t >= tev && t <= tend { printf "%.1f\n", t - (tev + s2n); found = 1; exit }
+		END { if (!found) print "-" }'
 }
 
 # failover_series <off|on>
@@ -230,10 +256,10 @@ failover_series() {
 }
 
 failover_table() {
-	local mode sc bound n min med max sig
-	printf '%-7s %-8s %8s %6s %8s %8s %8s %9s %8s %11s\n' \
+	local mode sc bound n min med max sig garp
+	printf '%-7s %-8s %8s %6s %8s %8s %8s %9s %8s %11s %17s\n' \
 		quorum scenario interval runs "min ms" "med ms" "max ms" \
-		"bound ms" "med-bnd" "sig->new ms"
+		"bound ms" "med-bnd" "sig->new ms" "adv->garp med/max"
 	for sc in kill term; do
 		for mode in off on; do
 			awk -F'\t' -v m="$mode" -v s="$sc" \
@@ -245,10 +271,14 @@ failover_table() {
 			bound=$(bench_bound_ms "$sc" "$NEW_PRIO" "$IVL")
 			read -r n min med max < <(bench_stats "$T/vals")
 			sig=$(bench_stats "$T/sigvals" | awk '{ print $3 }')
-			printf '%-7s %-8s %5s ms %6s %8s %8s %8s %9s %8s %11s\n' \
+			awk -F'\t' -v m="$mode" -v s="$sc" \
+				'$1 == m && $3 == s && $5 !~ /^FAIL/ { print $8 }' \
+				"$RUNS" >"$T/garpvals"
+			garp=$(bench_stats "$T/garpvals" | awk '{ print $3 "/" $4 }')
+			printf '%-7s %-8s %5s ms %6s %8s %8s %8s %9s %8s %11s %17s\n' \
 				"$mode" "$sc" "$IVL" "$n/$RUNS_EACH" "$min" "$med" "$max" "$bound" \
 				"$(awk -v m="$med" -v b="$bound" 'BEGIN { if (m == "-") print "-"; else printf "%+.1f", m - b }')" \
-				"$sig"
+				"$sig" "$garp"
 		done
 	done
 }
@@ -401,7 +431,8 @@ CLUSTD_PORT=5798
 started=$(now_ms)
 load=$(cut -d' ' -f1 /proc/loadavg)
 
-capture_start vrrp "ip proto 112" || exit 1
+capture_start vrrp "ip proto 112 or arp" || exit 1
+NEW_MAC=$(host_mac "$NEW")
 failover_series off
 failover_series on
 capture_stop vrrp
@@ -416,6 +447,7 @@ done
 	echo "Failover time on the wire (ms), VRRPv3, 3 nodes, backup priority $NEW_PRIO taking over from"
 	echo "priority 200; quorum on = cluster plane with heartbeat $FO_HB ms, dead_interval $FO_DEAD ms."
 	echo "kill = SIGKILL, bound 3 x interval + skew; term = SIGTERM (priority-0 advert), bound skew."
+	echo "adv->garp: from n2's first advert to its first gratuitous ARP for the VIP."
 	echo "clustd $("$CLUSTD" -V 2>&1 | awk 'NR == 1 { print $NF }'), kernel $(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), $(( ($(now_ms) - started) / 1000 )) s, load $load at start"
 	echo
 	failover_table | tee "$T/failover.txt"

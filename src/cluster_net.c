@@ -186,9 +186,15 @@ static void hb_timer_fired(void *arg)
 {
 	struct cluster_net *cn = arg;
 
+	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
+	/* Keep the cadence: wake-up delays must not add up; after a stall
+	 * start afresh instead of sending a burst. */
+	uint64_t next = cn->hb_timer.deadline + interval;
+
 	cluster_net_send_now(cn);
-	loop_timer_arm(cn->loop, &cn->hb_timer,
-		       loop_now() + cn->cfg->heartbeat_interval_ms * 1000ull);
+	if (!cn->hb_timer.deadline || next <= now)
+		next = now + interval;
+	loop_timer_arm(cn->loop, &cn->hb_timer, next);
 }
 
 /* ---- membership ------------------------------------------------------ */
@@ -398,12 +404,14 @@ static bool reports_master(const struct heartbeat *hb, const char *name)
 }
 
 /* The safety bound in the other direction: a member cut off from us
- * releases its VIPs within dead_interval + slack of its last heartbeat we
- * heard, because that is when it stops hearing us too. */
+ * stops hearing the majority at most one heartbeat interval after we last
+ * heard it (heartbeats are not in step), and releases its VIPs within
+ * dead_interval + slack after that. */
 bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
 			    uint64_t *recheck_at, const char **holder)
 {
-	uint64_t release_us = (cn->cfg->dead_interval_ms + (uint64_t)cn->cfg->slack_ms) * 1000;
+	uint64_t release_us = ((uint64_t)cn->cfg->dead_interval_ms + cn->cfg->slack_ms +
+			       cn->cfg->heartbeat_interval_ms) * 1000;
 
 	for (size_t i = 0; i < cn->q.n; i++) {
 		const struct member *m = &cn->q.members[i];

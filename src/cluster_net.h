@@ -45,7 +45,8 @@ const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn);
 uint64_t cluster_net_incarnation(const struct cluster_net *cn);
 
 /* May this node add the VIPs of instance `name` now? Not while another
- * member that may still hold them (heard within dead_interval + slack)
+ * member that may still hold them (heard within heartbeat_interval +
+ * dead_interval + slack)
  * last reported that instance MASTER. Returns true, or false and sets
  * *recheck_at (µs) to when the answer may change by itself, and *holder to
  * the member's name. */

@@ -1831,17 +1831,23 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 
 	if (!cfg->cluster.enabled || !path)
 		return 0;
+	int rc;
+
+	/* Worded as the daemon says it when it reads the file. */
 	if (stat(path, &st) < 0)
 		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		why = "is not a regular file";
-	else if (st.st_mode & 077)
-		why = "must not be accessible by group or others (chmod 600)";
+	if (why)
+		rc = asprintf(&msg, "%s:1: cluster.secret_file: cannot open secret file %s: %s",
+			      cfg->path, path, why);
+	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
+		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s must be a regular file "
+			      "that group and others cannot access (chmod 600)", cfg->path, path);
 	else if (st.st_size < 16)
-		why = "holds less than 16 bytes of secret";
-	if (!why)
+		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
+			      "of secret", cfg->path, path);
+	else
 		return 0;
-	if (asprintf(&msg, "%s:1: cluster.secret_file: %s: %s", cfg->path, path, why) >= 0)
+	if (rc >= 0)
 		errs_push(errs, msg);
 	return 1;
 }
