@@ -98,7 +98,8 @@ install: build/clustd
 	install -D -m 0755 build/clustd $(DESTDIR)$(SBINDIR)/clustd
 	install -D -m 0644 doc/clustd.8 $(DESTDIR)$(MANDIR)/man8/clustd.8
 	install -D -m 0644 doc/clustd.conf.5 $(DESTDIR)$(MANDIR)/man5/clustd.conf.5
-	install -D -m 0644 systemd/clustd.service $(DESTDIR)$(UNITDIR)/clustd.service
+	mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd.service > $(DESTDIR)$(UNITDIR)/clustd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd.conf || \
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
 
