@@ -168,6 +168,10 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "node", jstr(c->cfg->node.name));
 	json_object_object_add(o, "uptime_ms", jms(c->started_at, now));
 	json_object_object_add(o, "cluster", cluster_json(c, now));
+	json_object *unknown = json_object_new_object();
+	for (int d = 1; d < VRRP_DROP__COUNT; d++)
+		json_object_object_add(unknown, vrrp_drop_name(d), json_object_new_uint64(c->unknown_drops[d]));
+	json_object_object_add(o, "drops_no_instance", unknown);
 	json_object_object_add(o, "instances", insts);
 	return o;
 }

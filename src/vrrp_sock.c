@@ -24,6 +24,7 @@
 /* Any IP datagram fits: nothing reaches the decoder truncated. */
 #define RX_BUF_LEN 65536
 #define RCVBUF_BYTES (256 * 1024)
+#define VRRP_DSCP_CS6 0xc0 /* TOS / traffic class byte */
 
 struct vrrp_sock {
 	struct loop *loop;
@@ -81,6 +82,8 @@ static int setup_v4(struct vrrp_sock *s)
 			   &mif, sizeof(mif))) ||
 	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", VRRP_TTL)) ||
 	    (err = sockopt_int(s, IPPROTO_IP, IP_TTL, "IP_TTL", VRRP_TTL)) ||
+	    /* Network control (CS6), as routers and keepalived mark VRRP. */
+	    (err = sockopt_int(s, IPPROTO_IP, IP_TOS, "IP_TOS", VRRP_DSCP_CS6)) ||
 	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", 0)) ||
 	    /* Only the groups joined on this socket, not every group the
 	     * host joined on any interface. */
@@ -106,6 +109,7 @@ static int setup_v6(struct vrrp_sock *s)
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS",
 			       VRRP_TTL)) ||
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", 0)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", VRRP_DSCP_CS6)) ||
 	    (err = sockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, "join " VRRP_MCAST6,
 			   &mreq, sizeof(mreq))) ||
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1)) ||

@@ -229,8 +229,8 @@ ix_mdi_ms() {
 # into $T/ix.samples, "<start ms> <end ms> <holders or -none->" per line
 # (the sample looked at the nodes between start and end), for at most
 # max_s seconds. Leaner than lib's vip_sampler_start (one `ip` per node
-# and no other fork per sample, the 20 ms wait is a read timeout on a
-# FIFO), so that the period stays close to 20 ms.
+# and no other fork per sample, the wait is a read timeout on a FIFO that
+# nobody writes), so that the period stays close to 20 ms.
 ix_sampler_start() {
 	local max_s=${1:-150}
 	: >"$T/ix.samples"
@@ -246,8 +246,11 @@ ix_sampler_start() {
 				out=$(ip -n "${P}$n" -o addr show dev eth0 2>/dev/null)
 				[[ $out == *" $IX_VIP/"* ]] && h="$h $n"
 			done
-			echo "$t $(now_ms)${h:- -none-}"
-			read -r -t 0.02 -u 3 _
+			e=$(now_ms)
+			echo "$t $e${h:- -none-}"
+			# Start the next sample 20 ms after this one started.
+			w=$((20 - (e - t)))
+			[ "$w" -gt 0 ] && read -r -t "0.$(printf '%03d' "$w")" -u 3 _
 		done >>"$T/ix.samples"
 	) &
 	echo $! >"$T/ix.sampler.pid"
