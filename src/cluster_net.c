@@ -28,6 +28,8 @@ struct cluster_net {
 	uint8_t key[CLUSTER_KEY_LEN];
 	uint64_t incarnation, seq;
 	int fd;
+	int ifindex;                     /* cfg->interface, 0 = none */
+	uint64_t next_hb;                /* deadline of the next heartbeat (µs) */
 	struct quorum q;
 	bool has_quorum;
 	struct loop_timer hb_timer;      /* next heartbeat */
@@ -119,6 +121,7 @@ static int open_socket(struct cluster_net *cn)
 	int one = 1;
 	int ifindex = cfg->interface ? (int)if_nametoindex(cfg->interface) : 0;
 
+	cn->ifindex = ifindex;
 	cn->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cn->fd < 0)
 		return -1;
@@ -144,8 +147,7 @@ static void send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
 		    size_t len)
 {
 	struct sockaddr_storage ss;
-	int ifindex = cn->cfg->interface ? (int)if_nametoindex(cn->cfg->interface) : 0;
-	socklen_t sl = sockaddr_of(dst, cn->cfg->port, ifindex, &ss);
+	socklen_t sl = sockaddr_of(dst, cn->cfg->port, cn->ifindex, &ss);
 
 	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len) {
 		cn->stats.tx++;
@@ -189,12 +191,11 @@ static void hb_timer_fired(void *arg)
 	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
 	/* Keep the cadence: wake-up delays must not add up; after a stall
 	 * start afresh instead of sending a burst. */
-	uint64_t next = cn->hb_timer.deadline + interval;
-
 	cluster_net_send_now(cn);
-	if (!cn->hb_timer.deadline || next <= now)
-		next = now + interval;
-	loop_timer_arm(cn->loop, &cn->hb_timer, next);
+	cn->next_hb += interval;
+	if (cn->next_hb <= now)
+		cn->next_hb = now + interval;
+	loop_timer_arm(cn->loop, &cn->hb_timer, cn->next_hb);
 }
 
 /* ---- membership ------------------------------------------------------ */

@@ -1003,14 +1003,13 @@ static void adopt_conf(struct instance *in, const struct instance_conf *ic)
 		for (size_t i = 0; i < old->nvips; i++)
 			if (!has_vip(ic, &old->vips[i]))
 				drop_vip(in, &old->vips[i]);
+	in->conf = ic;
 	if (!conf_track_equal(&old->track, &ic->track)) {
 		log_notice("%s: track section changed: restarting its checks", ic->name);
 		tracker_free(in->tracker);
 		in->tracker = NULL;
-		in->conf = ic;
 		start_tracker(in);
 	}
-	in->conf = ic;
 	if (master && !in->vips_pending)
 		for (size_t i = 0; i < ic->nvips; i++)
 			if (!has_vip(old, &ic->vips[i]))
@@ -1117,6 +1116,9 @@ uint32_t clustd_max_notify_timeout(const struct clustd *c)
 	for (size_t i = 0; i < c->cfg->ninstances; i++)
 		if (c->cfg->instances[i].notify.timeout_ms > max)
 			max = c->cfg->instances[i].notify.timeout_ms;
+	for (size_t i = 0; i < c->cfg->nsync_groups; i++)
+		if (c->cfg->sync_groups[i].notify.timeout_ms > max)
+			max = c->cfg->sync_groups[i].notify.timeout_ms;
 	return max;
 }
 

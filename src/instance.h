@@ -32,7 +32,8 @@ void clustd_shutdown(struct clustd *c);
 /* No notify script running or queued. */
 bool clustd_scripts_idle(const struct clustd *c);
 
-/* Longest notify timeout of the current config, in ms (shutdown bound). */
+/* Longest notify timeout (instances and sync groups) of the current
+ * config, in ms (shutdown bound). */
 uint32_t clustd_max_notify_timeout(const struct clustd *c);
 
 const struct clustd_config *clustd_config(const struct clustd *c);
