@@ -18,8 +18,13 @@
  *   TLV 2  one instance: vrid (1), state (1, enum vrrp_state), priority (1),
  *          then its name (1..63 bytes, as above). Once per instance, at most
  *          CLUSTER_MAX_INSTANCES times, in the sender's order.
- *   TLV 3  counters: n x u64, n = length / 8, 0..CLUSTER_COUNTERS_MAX. At
- *          most once; absent means no counters.
+ *   TLV 3  the sender's counters: 1..CLUSTER_COUNTERS_MAX opaque bytes
+ *          (counters.h encoding). At most once; absent = none this time.
+ *   TLV 4  restore request: empty. At most once. The sender lost its
+ *          counters and asks every member for the copy it holds.
+ *   TLV 5  a copy for a restoring member: name length (1), its name, then
+ *          0..CLUSTER_COUNTERS_MAX bytes of the copy held (none = nothing
+ *          held). At most once.
  *   other  skipped, so a later version 1 sender may add information that
  *          older receivers ignore. Anything that older receivers must not
  *          ignore needs a new version.
@@ -45,19 +50,24 @@
 #define HB_TLV_HDR_LEN 3
 #define HB_INSTANCE_FIXED 3 /* vrid, state, priority */
 
-/* The largest message the limits allow: 64 instances with 63-byte names
- * and 64 counters, 5053 bytes. Callers size their buffers by CLUSTER_MAX_MSG. */
+/* The largest message the limits allow: 64 instances with 63-byte names,
+ * a full counters record, a restore request and a full copy, 28648 bytes.
+ * Callers size their buffers by CLUSTER_MAX_MSG. */
 #define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
 #define HB_WORST_CASE                                                        \
 	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                      \
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +     \
-	 HB_TLV_HDR_LEN + 8 * CLUSTER_COUNTERS_MAX + CLUSTER_MAC_LEN)
+	 HB_TLV_HDR_LEN + CLUSTER_COUNTERS_MAX + HB_TLV_HDR_LEN +            \
+	 HB_TLV_HDR_LEN + 1 + (CLUSTD_NAME_MAX - 1) + CLUSTER_COUNTERS_MAX + \
+	 CLUSTER_MAC_LEN)
 _Static_assert(HB_WORST_CASE <= CLUSTER_MAX_MSG, "CLUSTER_MAX_MSG below the worst case");
 
 enum hb_tlv {
 	HB_TLV_NODE = 1,
 	HB_TLV_INSTANCE = 2,
 	HB_TLV_COUNTERS = 3,
+	HB_TLV_RESTORE = 4,
+	HB_TLV_COPY = 5,
 };
 
 static const char *const drop_names[HB_DROP__COUNT] = {
@@ -153,7 +163,8 @@ static bool name_ok(const char *s)
 static bool hb_valid(const struct heartbeat *hb)
 {
 	if (!name_ok(hb->node) || hb->ninstances > CLUSTER_MAX_INSTANCES ||
-	    hb->ncounters > CLUSTER_COUNTERS_MAX)
+	    hb->counters_len > CLUSTER_COUNTERS_MAX || hb->copy_len > CLUSTER_COUNTERS_MAX ||
+	    (hb->copy_for[0] && !name_ok(hb->copy_for)) || (!hb->copy_for[0] && hb->copy_len))
 		return false;
 	for (size_t i = 0; i < hb->ninstances; i++)
 		if (!name_ok(hb->instances[i].name) || hb->instances[i].state >= STATE__COUNT)
@@ -188,11 +199,22 @@ static void put_body(struct writer *w, const struct heartbeat *hb)
 		put(w, in->name, n);
 	}
 
-	if (hb->ncounters > 0) {
+	if (hb->counters_len > 0) {
 		put_u8(w, HB_TLV_COUNTERS);
-		put_u16(w, (uint16_t)(hb->ncounters * 8));
-		for (size_t i = 0; i < hb->ncounters; i++)
-			put_u64(w, hb->counters[i]);
+		put_u16(w, (uint16_t)hb->counters_len);
+		put(w, hb->counters, hb->counters_len);
+	}
+	if (hb->restore_request) {
+		put_u8(w, HB_TLV_RESTORE);
+		put_u16(w, 0);
+	}
+	if (hb->copy_for[0]) {
+		n = strlen(hb->copy_for);
+		put_u8(w, HB_TLV_COPY);
+		put_u16(w, (uint16_t)(1 + n + hb->copy_len));
+		put_u8(w, (uint8_t)n);
+		put(w, hb->copy_for, n);
+		put(w, hb->copy, hb->copy_len);
 	}
 }
 
@@ -259,12 +281,30 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 
 static bool parse_counters(struct heartbeat *out, const uint8_t *v, size_t n, bool *seen)
 {
-	if (*seen || n % 8 != 0 || n / 8 > CLUSTER_COUNTERS_MAX)
+	if (*seen || n > CLUSTER_COUNTERS_MAX)
 		return false;
 	*seen = true;
-	out->ncounters = n / 8;
-	for (size_t i = 0; i < out->ncounters; i++)
-		out->counters[i] = get_u64(v + 8 * i);
+	out->counters_len = n;
+	memcpy(out->counters, v, n);
+	return true;
+}
+
+static bool parse_restore(struct heartbeat *out, size_t n)
+{
+	if (out->restore_request || n != 0)
+		return false;
+	out->restore_request = true;
+	return true;
+}
+
+static bool parse_copy(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->copy_for[0] || n < 1 || v[0] == 0 || v[0] > n - 1 ||
+	    !name_bytes_ok(v + 1, v[0]) || n - 1 - v[0] > CLUSTER_COUNTERS_MAX)
+		return false;
+	copy_name(out->copy_for, v + 1, v[0]);
+	out->copy_len = n - 1 - v[0];
+	memcpy(out->copy, v + 1 + v[0], out->copy_len);
 	return true;
 }
 
@@ -295,6 +335,10 @@ static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 			ok = parse_instance(out, v, n);
 		else if (type == HB_TLV_COUNTERS)
 			ok = parse_counters(out, v, n, &counters_seen);
+		else if (type == HB_TLV_RESTORE)
+			ok = parse_restore(out, n);
+		else if (type == HB_TLV_COPY)
+			ok = parse_copy(out, v, n);
 		if (!ok)
 			return false;
 	}

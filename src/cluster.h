@@ -15,8 +15,8 @@
 #define CLUSTER_KEY_LEN 32         /* HMAC-SHA256 key (secret_file is hashed to this) */
 #define CLUSTER_MAC_LEN 32
 #define CLUSTER_MAX_INSTANCES 64
-#define CLUSTER_MAX_MSG 8192        /* >= the largest message the limits allow (cluster.c) */
-#define CLUSTER_COUNTERS_MAX 64    /* opaque counter words carried for replication */
+#define CLUSTER_MAX_MSG 32768       /* >= the largest message the limits allow (cluster.c) */
+#define CLUSTER_COUNTERS_MAX 12000  /* bytes of one counters record (counters.h encoding) */
 
 /* One instance as its node reports it. */
 struct hb_instance {
@@ -33,8 +33,13 @@ struct heartbeat {
 	bool has_quorum;        /* the sender's own verdict, for the status view */
 	size_t ninstances;
 	struct hb_instance instances[CLUSTER_MAX_INSTANCES];
-	size_t ncounters;       /* node counters for replication (issue: counters) */
-	uint64_t counters[CLUSTER_COUNTERS_MAX];
+	/* Replication of counters (opaque here: counters.h encoding). */
+	size_t counters_len;    /* the sender's own counters; 0 = none in this one */
+	uint8_t counters[CLUSTER_COUNTERS_MAX];
+	bool restore_request;   /* the sender lost its counters: send back your copy */
+	char copy_for[CLUSTD_NAME_MAX]; /* answer to a restore request; "" = none */
+	size_t copy_len;        /* 0 = the sender holds no copy for copy_for */
+	uint8_t copy[CLUSTER_COUNTERS_MAX];
 };
 
 enum hb_drop {

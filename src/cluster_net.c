@@ -19,6 +19,16 @@
 
 #define RX_MAX_PER_WAKEUP 64
 #define SECRET_MAX 4096
+#define COUNTERS_REFRESH_US 1000000ull /* resend unchanged counters this often */
+
+/* What we keep of each member for counter replication. */
+struct held {
+	uint8_t copy[CLUSTER_COUNTERS_MAX]; /* its latest counters */
+	size_t len;                         /* 0 = none held */
+	uint64_t at;                        /* when they arrived (µs) */
+	bool wants_restore;                 /* its last heartbeat asked for its copy */
+	bool answered;                      /* (we restore) it sent back our copy */
+};
 
 struct cluster_net {
 	struct loop *loop;
@@ -36,6 +46,14 @@ struct cluster_net {
 	struct loop_timer expiry_timer;  /* next member death */
 	struct cluster_stats stats;
 	unsigned long long drop_log_last, send_log_last;
+	struct held *held;               /* one per member, quorum order */
+	size_t answer_next;              /* round robin over restoring members */
+	bool restoring;
+	uint64_t restore_started;
+	unsigned restore_answers, restore_copies;
+	uint8_t sent[CLUSTER_COUNTERS_MAX]; /* our counters as last sent */
+	size_t sent_len;
+	uint64_t sent_at;
 };
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -158,6 +176,49 @@ static void send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
 			strerror(errno));
 }
 
+/* Our counters ride along when they changed or every second (for a
+ * member that restarted and lost its copies); never while we restore, or
+ * a peer would overwrite the copy we are asking for. */
+static void add_counters(struct cluster_net *cn, struct heartbeat *hb)
+{
+	uint64_t now = loop_now();
+
+	if (cn->restoring) {
+		hb->restore_request = true;
+		return;
+	}
+	if (!cn->hooks.counters)
+		return;
+	hb->counters_len = cn->hooks.counters(cn->hooks.arg, hb->counters, sizeof(hb->counters));
+	if (hb->counters_len == cn->sent_len && now < cn->sent_at + COUNTERS_REFRESH_US &&
+	    memcmp(hb->counters, cn->sent, cn->sent_len) == 0) {
+		hb->counters_len = 0;
+		return;
+	}
+	memcpy(cn->sent, hb->counters, hb->counters_len);
+	cn->sent_len = hb->counters_len;
+	cn->sent_at = now;
+}
+
+/* One restoring member per heartbeat gets back the copy we hold. */
+static void add_answer(struct cluster_net *cn, struct heartbeat *hb)
+{
+	uint64_t now = loop_now();
+
+	for (size_t k = 0; k < cn->q.n; k++) {
+		size_t i = (cn->answer_next + k) % cn->q.n;
+		const struct member *m = &cn->q.members[i];
+
+		if (m->self || !cn->held[i].wants_restore || !quorum_member_alive(&cn->q, m, now))
+			continue;
+		snprintf(hb->copy_for, sizeof(hb->copy_for), "%s", m->name);
+		hb->copy_len = cn->held[i].len;
+		memcpy(hb->copy, cn->held[i].copy, cn->held[i].len);
+		cn->answer_next = i + 1;
+		return;
+	}
+}
+
 void cluster_net_send_now(struct cluster_net *cn)
 {
 	struct heartbeat hb;
@@ -170,6 +231,8 @@ void cluster_net_send_now(struct cluster_net *cn)
 	hb.has_quorum = cn->has_quorum;
 	if (cn->hooks.fill)
 		cn->hooks.fill(cn->hooks.arg, &hb);
+	add_counters(cn, &hb);
+	add_answer(cn, &hb);
 	size_t len = hb_encode(&hb, cn->key, buf, sizeof(buf));
 	if (len == 0) {
 		cn->stats.send_errors++;
@@ -184,6 +247,28 @@ void cluster_net_send_now(struct cluster_net *cn)
 			send_to(cn, &cn->cfg->members[i].addr, buf, len);
 }
 
+/* Over when every live member answered (after one dead interval, by
+ * which time every live member has been heard), or at the limit. */
+static void check_restore_done(struct cluster_net *cn, uint64_t now)
+{
+	bool all = true;
+
+	if (!cn->restoring)
+		return;
+	for (size_t i = 0; i < cn->q.n; i++) {
+		const struct member *m = &cn->q.members[i];
+		if (!m->self && quorum_member_alive(&cn->q, m, now) && !cn->held[i].answered)
+			all = false;
+	}
+	uint64_t since = now - cn->restore_started;
+	if (!(all && since >= cn->cfg->dead_interval_ms * 1000ull) &&
+	    since < CLUSTER_RESTORE_MAX_MS * 1000ull)
+		return;
+	cn->restoring = false;
+	if (cn->hooks.restore_done)
+		cn->hooks.restore_done(cn->hooks.arg, cn->restore_answers, cn->restore_copies);
+}
+
 static void hb_timer_fired(void *arg)
 {
 	struct cluster_net *cn = arg;
@@ -191,6 +276,7 @@ static void hb_timer_fired(void *arg)
 	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
 	/* Keep the cadence: wake-up delays must not add up; after a stall
 	 * start afresh instead of sending a burst. */
+	check_restore_done(cn, now);
 	cluster_net_send_now(cn);
 	cn->next_hb += interval;
 	if (cn->next_hb <= now)
@@ -233,6 +319,38 @@ static void count_drop(struct cluster_net *cn, enum hb_drop why, const char *fro
 			hb_drop_name(why), cn->stats.drops[why]);
 }
 
+static long member_index(const struct cluster_net *cn, const char *name)
+{
+	for (size_t i = 0; i < cn->q.n; i++)
+		if (strcmp(cn->q.members[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A member's counters replace our copy, except while it asks for that
+ * copy back: then it has lost them, and ours is what it needs. */
+static void keep_counters(struct cluster_net *cn, const struct heartbeat *hb)
+{
+	long i = member_index(cn, hb->node);
+
+	if (i < 0)
+		return;
+	struct held *h = &cn->held[i];
+	h->wants_restore = hb->restore_request;
+	if (!hb->restore_request && hb->counters_len) {
+		memcpy(h->copy, hb->counters, hb->counters_len);
+		h->len = hb->counters_len;
+		h->at = loop_now();
+	}
+	if (!cn->restoring || strcmp(hb->copy_for, cn->node) != 0 || h->answered)
+		return;
+	h->answered = true;
+	cn->restore_answers++;
+	cn->restore_copies += hb->copy_len > 0;
+	if (cn->hooks.restored)
+		cn->hooks.restored(cn->hooks.arg, hb->node, hb->copy, hb->copy_len);
+}
+
 static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
 			    const char *from)
 {
@@ -254,6 +372,7 @@ static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t l
 		return;
 	}
 	cn->stats.rx++;
+	keep_counters(cn, &hb);
 	reevaluate(cn);
 	if (cn->hooks.heard)
 		cn->hooks.heard(cn->hooks.arg);
@@ -289,7 +408,7 @@ static void rx_ready(void *arg, uint32_t events)
 /* ---- life cycle ------------------------------------------------------ */
 
 struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
-				     const char *node_name, uint64_t incarnation,
+				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks)
 {
 	struct cluster_net *cn = calloc(1, sizeof(*cn));
@@ -317,6 +436,11 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 		log_err("cluster: node name %s is not among the cluster members", node_name);
 		goto fail;
 	}
+	cn->held = calloc(cn->q.n, sizeof(*cn->held));
+	if (!cn->held)
+		goto fail;
+	cn->restoring = restore;
+	cn->restore_started = loop_now();
 	if (open_socket(cn) < 0) {
 		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
 		goto fail;
@@ -346,6 +470,7 @@ void cluster_net_close(struct cluster_net *cn)
 	}
 	quorum_free(&cn->q);
 	sodium_memzero(cn->key, sizeof(cn->key));
+	free(cn->held);
 	free(cn);
 }
 
@@ -367,6 +492,27 @@ const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn)
 uint64_t cluster_net_incarnation(const struct cluster_net *cn)
 {
 	return cn->incarnation;
+}
+
+void cluster_net_set_incarnation(struct cluster_net *cn, uint64_t incarnation)
+{
+	cn->incarnation = incarnation;
+	cn->seq = 0;
+}
+
+bool cluster_net_restoring(const struct cluster_net *cn)
+{
+	return cn->restoring;
+}
+
+const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, size_t *len,
+				     uint64_t now, uint64_t *age_us)
+{
+	if (i >= cn->q.n || !cn->held[i].len)
+		return NULL;
+	*len = cn->held[i].len;
+	*age_us = now - cn->held[i].at;
+	return cn->held[i].copy;
 }
 
 static bool same_str(const char *a, const char *b)

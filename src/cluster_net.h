@@ -25,6 +25,15 @@ struct cluster_hooks {
 	void (*quorum_changed)(void *arg, bool has_quorum);
 	/* A valid heartbeat was accepted (membership view changed). */
 	void (*heard)(void *arg);
+	/* Encode our counters into buf for replication; the length, or 0
+	 * for none. Optional. */
+	size_t (*counters)(void *arg, uint8_t *buf, size_t cap);
+	/* While restoring: member `from` sent back the copy of our counters
+	 * it holds (len 0 = it holds none). Optional. */
+	void (*restored)(void *arg, const char *from, const uint8_t *copy, size_t len);
+	/* The restore is over: `answers` members answered, `copies` of them
+	 * held a copy. Optional. */
+	void (*restore_done)(void *arg, unsigned answers, unsigned copies);
 };
 
 struct cluster_stats {
@@ -33,9 +42,12 @@ struct cluster_stats {
 };
 
 /* Reads the secret, opens the socket, starts heartbeating. node_name must
- * be one of cfg->members. NULL (logged) on failure. */
+ * be one of cfg->members. With `restore`, the first heartbeats ask every
+ * member for the copy of our counters it holds (and carry none of ours)
+ * until each live member answered or CLUSTER_RESTORE_MAX_MS passed.
+ * NULL (logged) on failure. */
 struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
-				     const char *node_name, uint64_t incarnation,
+				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks);
 void cluster_net_close(struct cluster_net *cn);
 
@@ -43,6 +55,17 @@ bool cluster_net_has_quorum(const struct cluster_net *cn);
 const struct quorum *cluster_net_quorum(const struct cluster_net *cn);
 const struct cluster_stats *cluster_net_stats(const struct cluster_net *cn);
 uint64_t cluster_net_incarnation(const struct cluster_net *cn);
+/* Move to a higher incarnation (after a restore learnt that peers saw a
+ * higher one); seq starts again. */
+void cluster_net_set_incarnation(struct cluster_net *cn, uint64_t incarnation);
+bool cluster_net_restoring(const struct cluster_net *cn);
+/* The latest counters of member i (quorum order) this node holds; NULL
+ * when none. *age_us: how old. */
+const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, size_t *len,
+				     uint64_t now, uint64_t *age_us);
+
+/* How long a restore waits at most, and at least (to hear who is alive). */
+#define CLUSTER_RESTORE_MAX_MS 5000
 
 /* May this node add the VIPs of instance `name` now? Not while another
  * member that may still hold them (heard within heartbeat_interval +

@@ -502,7 +502,9 @@ static const char *const instance_keys[] = {
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
-static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease", NULL };
+static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease",
+					 "persist_counters", "counters_sync_interval",
+					 "metrics_file", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", NULL };
@@ -1093,9 +1095,31 @@ static void parse_vip_lease(struct ctx *c, const config_setting_t *g, struct nod
 		nc->vip_lease_ms = (uint32_t)v;
 }
 
+/* 0 = never fdatasync (page cache only: a crash of the process loses
+ * nothing, a power loss may lose everything since the last write-back). */
+static void parse_counters_keys(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s;
+	long long v;
+
+	opt_bool(c, g, "persist_counters", &nc->persist_counters);
+	if ((s = config_setting_get_member(g, "counters_sync_interval")) &&
+	    get_int_range(c, s, "node.", 0, 60000, &v)) {
+		if (v != 0 && v < 100)
+			err_at(c, s, "node.counters_sync_interval: %lld ms: use 0 (never) or 100..60000",
+			       v);
+		else
+			nc->counters_sync_ms = (uint32_t)v;
+	}
+	if ((s = config_setting_get_member(g, "metrics_file")))
+		take_path(c, s, "node.", &nc->metrics_file);
+}
+
 static void parse_node(struct ctx *c, const config_setting_t *root, struct node_conf *nc)
 {
 	nc->vip_lease_ms = 5000;
+	nc->persist_counters = true;
+	nc->counters_sync_ms = 1000;
 	const config_setting_t *g = config_setting_get_member(root, "node"), *s;
 
 	if (g && config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -1111,6 +1135,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 		if ((s = config_setting_get_member(g, "run_dir")))
 			take_path(c, s, "node.", &nc->run_dir);
 		parse_vip_lease(c, g, nc);
+		parse_counters_keys(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
@@ -1601,6 +1626,7 @@ void conf_free(struct clustd_config *cfg)
 	free(cfg->node.name);
 	free(cfg->node.state_dir);
 	free(cfg->node.run_dir);
+	free(cfg->node.metrics_file);
 	for (size_t i = 0; i < cfg->nsync_groups; i++) {
 		free(cfg->sync_groups[i].name);
 		for (size_t k = 0; k < cfg->sync_groups[i].ninstances; k++)

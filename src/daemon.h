@@ -8,6 +8,7 @@
 #include "cluster_net.h"
 #include "ctl.h"
 #include "fsm.h"
+#include "ledger.h"
 #include "loop.h"
 #include "model.h"
 #include "netlink.h"
@@ -32,12 +33,6 @@ struct group_rt {
 	struct script_queue *notify_q;
 	enum vrrp_state notified;
 	struct group_rt *next;
-};
-
-struct counters {
-	unsigned long long adverts_tx, adverts_rx, send_errors;
-	unsigned long long drops[VRRP_DROP__COUNT];
-	unsigned long long transitions[STATE__COUNT][STATE__COUNT];
 };
 
 /* One raw socket per (interface, family), shared by its instances. */
@@ -73,7 +68,10 @@ struct instance {
 	bool garp_second_pending;         /* garp.master_delay burst still due */
 	struct sock_ref *sref;
 	struct script_queue *notify_q;
-	struct counters cnt;
+	struct inst_counters *cnt;        /* its record in the ledger (counters.h) */
+	struct inst_counters spare_cnt;   /* used when the ledger has no room */
+	uint64_t state_counted_until;     /* time in state is counted up to here (µs) */
+	struct track_stats track_seen;    /* tracker stats already counted */
 	unsigned long long drop_log_last;
 	unsigned long long mismatch_log_last;
 	struct instance *next;
@@ -95,7 +93,10 @@ struct clustd {
 	/* Notify queues of stopped instances: their stop scripts still run. */
 	struct script_queue **retired;
 	size_t nretired;
-	unsigned long long unknown_drops[VRRP_DROP__COUNT];
+	struct ledger *ledger;            /* counters: persisted, replicated */
+	bool restore_asked;               /* the cluster plane asked peers for our counters */
+	struct loop_timer tick_timer;     /* every second: sync, time in state, metrics file */
+	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
 	bool shut_down;
 };

@@ -3,6 +3,7 @@
  * the pure state machine. Every event follows one path:
  *   edge -> fsm_*(state, event, now) -> apply(actions) -> re-arm timer. */
 #include "instance.h"
+
 #include "daemon.h"
 
 #include <errno.h>
@@ -13,7 +14,9 @@
 #include "announce.h"
 #include "conf.h"
 #include "fsm.h"
+#include "ledger.h"
 #include "log.h"
+#include "metrics.h"
 #include "netlink.h"
 #include "notify.h"
 #include "packet.h"
@@ -91,6 +94,77 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 		adv->addrs[i] = ic->vips[i].addr;
 }
 
+/* ---- counting --------------------------------------------------------- */
+
+static void count(struct instance *in, enum inst_counter what)
+{
+	in->cnt->v[what]++;
+	ledger_touch(in->c->ledger);
+}
+
+static void count_node(struct clustd *c, enum node_counter what)
+{
+	ledger_counters(c->ledger)->node[what]++;
+	ledger_touch(c->ledger);
+}
+
+/* Whole milliseconds only; the remainder waits for the next call. */
+static void count_state_time(struct instance *in, uint64_t now)
+{
+	uint64_t ms = (now - in->state_counted_until) / 1000;
+
+	in->cnt->v[IC_STATE_MS(in->fsm.state)] += ms;
+	in->state_counted_until += ms * 1000;
+}
+
+static void prepare_counters(void *arg)
+{
+	struct clustd *c = arg;
+	uint64_t now = loop_now();
+
+	for (struct instance *in = c->instances; in; in = in->next)
+		count_state_time(in, now);
+}
+
+static void count_script(struct clustd *c, const struct script_result *res,
+			 uint64_t *runs_failures_timeouts)
+{
+	runs_failures_timeouts[0]++;
+	if (res->exec_failed || res->timed_out || res->term_signal || res->exit_code != 0)
+		runs_failures_timeouts[1]++;
+	if (res->timed_out)
+		runs_failures_timeouts[2]++;
+	ledger_touch(c->ledger);
+}
+
+static void notify_done(void *arg, const struct script_result *res)
+{
+	struct instance *in = arg;
+
+	count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS]);
+}
+
+static void group_notify_done(void *arg, const struct script_result *res)
+{
+	struct clustd *c = arg;
+
+	count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS]);
+}
+
+/* The tracker keeps its own totals (it is replaced on reload): add what
+ * moved since we last looked. */
+static void track_stats_changed(void *arg)
+{
+	struct instance *in = arg;
+	const struct track_stats *st = tracker_stats(in->tracker);
+
+	in->cnt->v[IC_TRACK_RUNS] += st->script_runs - in->track_seen.script_runs;
+	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
+	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
+	in->track_seen = *st;
+	ledger_touch(in->c->ledger);
+}
+
 static void send_one(struct instance *in, const struct vrrp_advert *adv,
 		     const struct ip_addr *dst)
 {
@@ -98,14 +172,14 @@ static void send_one(struct instance *in, const struct vrrp_advert *adv,
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
 				 uses_pseudo_header(in->conf), buf, sizeof(buf));
 	if (len == 0 || !in->sref || !in->sref->sock) {
-		in->cnt.send_errors++;
+		count(in, IC_SEND_ERRORS);
 		return;
 	}
 	if (vrrp_sock_send(in->sref->sock, &in->primary, dst, buf, len) < 0) {
-		in->cnt.send_errors++;
+		count(in, IC_SEND_ERRORS);
 		return;
 	}
-	in->cnt.adverts_tx++;
+	count(in, IC_ADVERTS_TX);
 }
 
 static void send_advert(struct instance *in, uint8_t priority)
@@ -335,7 +409,10 @@ static void apply(struct instance *in, const struct fsm_out *o)
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
-		in->cnt.transitions[o->from][o->to]++;
+		count_state_time(in, loop_now());
+		count(in, IC_TRANS(o->from, o->to));
+		if (o->from == STATE_BACKUP && o->to == STATE_MASTER)
+			count(in, IC_FAILOVERS);
 		in->state_since = loop_now();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
@@ -368,10 +445,11 @@ static void count_drop(struct instance *in, enum vrrp_drop why, const struct ip_
 {
 	char who[IP_ADDR_STRLEN];
 
-	in->cnt.drops[why]++;
+	count(in, IC_DROP(why));
 	log_ratelimited(&in->drop_log_last, 5000, LOG_WARNING,
 			"%s: dropped advert from %s: %s (%llu so far)", in->conf->name,
-			ip_addr_str(src, who), vrrp_drop_text(why), in->cnt.drops[why]);
+			ip_addr_str(src, who), vrrp_drop_text(why),
+			(unsigned long long)in->cnt->v[IC_DROP(why)]);
 }
 
 static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
@@ -404,7 +482,7 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 		count_drop(in, why, &rx->src);
 		return;
 	}
-	in->cnt.adverts_rx++;
+	count(in, IC_ADVERTS_RX);
 	struct fsm_out o;
 	fsm_advert(&in->fsm, &adv, &rx->src, loop_now(), &o);
 	apply(in, &o);
@@ -419,7 +497,7 @@ static void unknown_rx(struct clustd *c, const struct vrrp_rx *rx)
 
 	if (why == VRRP_OK || why == VRRP_DROP_CHECKSUM)
 		why = VRRP_DROP_VRID;
-	c->unknown_drops[why]++;
+	count_node(c, NC_UNKNOWN_DROP(why));
 	log_ratelimited(&c->unknown_log_last, 5000, LOG_INFO,
 			"dropped advert from %s: %s", ip_addr_str(&rx->src, who), vrrp_drop_text(why));
 }
@@ -743,6 +821,8 @@ static void groups_build(struct clustd *c)
 			continue;
 		g->conf = &c->cfg->sync_groups[i];
 		g->notify_q = script_queue_new(c->scripts, g->conf->name);
+		if (g->notify_q)
+			script_queue_on_done(g->notify_q, group_notify_done, c);
 		g->next = c->groups;
 		c->groups = g;
 	}
@@ -804,26 +884,122 @@ static void quorum_changed(void *arg, bool has_quorum)
 		refresh_faults(in);
 }
 
+static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
+{
+	struct clustd *c = arg;
+
+	return ledger_encode(c->ledger, buf, cap);
+}
+
+/* A peer's copy of our counters: keep the higher values, and stay above
+ * the incarnation it saw, or peers would take our heartbeats for replays. */
+static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
+{
+	struct clustd *c = arg;
+	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len);
+	char err[256] = "";
+
+	if (seen < cluster_net_incarnation(c->cluster))
+		return;
+	uint64_t inc = seen + 1;
+	if (state_store_incarnation(c->cfg->node.state_dir, inc, err, sizeof(err)) < 0)
+		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc, err);
+	log_notice("cluster: member %s knew incarnation %llu: now %llu", from,
+		   (unsigned long long)seen, (unsigned long long)inc);
+	cluster_net_set_incarnation(c->cluster, inc);
+	ledger_counters(c->ledger)->incarnation = inc;
+}
+
+static void cluster_restore_done(void *arg, unsigned answers, unsigned copies)
+{
+	struct clustd *c = arg;
+
+	ledger_restore_done(c->ledger, answers, copies);
+}
+
+/* Durable before the first heartbeat: peers must never see an
+ * incarnation go back, or they would take us for a replay. */
+static uint64_t next_incarnation(struct clustd *c)
+{
+	char err[256] = "";
+	uint64_t inc = 0;
+	int rc = state_next_incarnation(c->cfg->node.state_dir, &inc, err, sizeof(err));
+
+	if (err[0] && rc == 0)
+		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
+	if (rc < 0)
+		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc,
+			err[0] ? err : strerror(-rc));
+	return inc;
+}
+
 static int cluster_start(struct clustd *c)
 {
 	const struct clustd_config *cfg = c->cfg;
 	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed,
-				      .heard = cluster_heard};
-	char err[256] = "";
-	uint64_t inc = 0;
+				      .heard = cluster_heard, .counters = cluster_counters,
+				      .restored = cluster_restored,
+				      .restore_done = cluster_restore_done};
+	/* Only the first plane of this run restores; a restarted one (reload)
+	 * must not add the peers' copies a second time. */
+	bool restore = ledger_wants_restore(c->ledger) && !c->restore_asked;
 
 	if (!cfg->cluster.enabled)
 		return 0;
-	/* Durable before the first heartbeat: peers must never see an
-	 * incarnation go back, or they would take us for a replay. */
-	int rc = state_next_incarnation(cfg->node.state_dir, &inc, err, sizeof(err));
-	if (err[0])
-		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
-	if (rc < 0)
-		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc,
-			strerror(-rc));
-	c->cluster = cluster_net_open(c->loop, &cfg->cluster, cfg->node.name, inc, &hooks);
+	c->restore_asked = true;
+	c->cluster = cluster_net_open(c->loop, &cfg->cluster, cfg->node.name,
+				      ledger_counters(c->ledger)->incarnation, restore, &hooks);
+	if (restore && c->cluster)
+		log_notice("counters: asking the cluster members for their copy of ours");
 	return c->cluster ? 0 : -1;
+}
+
+/* ---- ticking and committing ------------------------------------------ */
+
+#define TICK_US 1000000ull
+
+static void write_metrics_file(struct clustd *c)
+{
+	char err[256];
+	char *text;
+
+	if (!c->cfg->node.metrics_file || !(text = metrics_render(c)))
+		return;
+	if (state_write_atomic(c->cfg->node.metrics_file, text, strlen(text), err, sizeof(err)) < 0)
+		log_ratelimited(&c->metrics_log_last, 60000, LOG_WARNING, "metrics_file: %s", err);
+	free(text);
+}
+
+static void tick_fired(void *arg)
+{
+	struct clustd *c = arg;
+	uint64_t now = loop_now();
+
+	ledger_touch(c->ledger); /* time in state moved */
+	ledger_commit(c->ledger, now, false);
+	ledger_tick(c->ledger, now);
+	write_metrics_file(c);
+	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
+}
+
+/* After every batch of events: what anyone may have seen is saved. */
+static void loop_idle(void *arg)
+{
+	struct clustd *c = arg;
+
+	ledger_commit(c->ledger, loop_now(), false);
+}
+
+/* Status and metrics show counters: save them first, so nothing shown can
+ * be lost by a crash right after. */
+static char *ctl_handle(void *arg, const char *request)
+{
+	struct clustd *c = arg;
+
+	ledger_commit(c->ledger, loop_now(), false);
+	if (strcmp(request, "metrics") == 0)
+		return metrics_render(c);
+	return status_handle(c, request);
 }
 
 /* ---- instance life cycle --------------------------------------------- */
@@ -835,8 +1011,10 @@ static bool has_tracking(const struct track_conf *t)
 
 static void start_tracker(struct instance *in)
 {
-	struct track_hooks hooks = {.arg = in, .changed = track_changed};
+	struct track_hooks hooks = {.arg = in, .changed = track_changed,
+				    .stats_changed = track_stats_changed};
 
+	memset(&in->track_seen, 0, sizeof(in->track_seen));
 	if (has_tracking(&in->conf->track))
 		in->tracker = tracker_new(in->c->loop, in->c->scripts, in->c->nl, &in->conf->track,
 					  in->conf->name, &hooks);
@@ -861,7 +1039,16 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->pending_timer.fn = pending_timer_fired;
 	in->pending_timer.arg = in;
 	in->state_since = loop_now();
+	in->state_counted_until = in->state_since;
+	in->cnt = counters_instance(ledger_counters(c->ledger), ic->name);
+	if (!in->cnt) {
+		log_warn("%s: no room left to keep its counters: they will not survive a restart",
+			 ic->name);
+		in->cnt = &in->spare_cnt;
+	}
 	in->notify_q = script_queue_new(c->scripts, ic->name);
+	if (in->notify_q)
+		script_queue_on_done(in->notify_q, notify_done, in);
 	start_tracker(in);
 	struct fsm_params p = fsm_params_of(in);
 	fsm_init(&in->fsm, &p);
@@ -883,9 +1070,11 @@ static void instance_stop(struct instance *in)
 	apply(in, &o);
 }
 
-/* The queue outlives the instance so that its stop script still runs. */
+/* The queue outlives the instance so that its stop script still runs
+ * (uncounted: the counters belong to the instance). */
 static void retire_queue(struct clustd *c, struct script_queue *q)
 {
+	script_queue_on_done(q, NULL, NULL);
 	struct script_queue **v = realloc(c->retired, (c->nretired + 1) * sizeof(*v));
 
 	if (!v) {
@@ -898,6 +1087,9 @@ static void retire_queue(struct clustd *c, struct script_queue *q)
 
 static void instance_free(struct instance *in)
 {
+	count_state_time(in, loop_now());
+	in->cnt->active = false; /* kept, in case it comes back */
+	ledger_touch(in->c->ledger);
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
@@ -939,6 +1131,14 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		return NULL;
 	}
 	c->started_at = loop_now();
+	c->ledger = ledger_open(&cfg->node);
+	if (!c->ledger) {
+		clustd_free(c);
+		return NULL;
+	}
+	ledger_on_prepare(c->ledger, prepare_counters, c);
+	counters_deactivate_all(ledger_counters(c->ledger));
+	ledger_counters(c->ledger)->incarnation = next_incarnation(c);
 	if (cluster_start(c) < 0) {
 		clustd_free(c);
 		return NULL;
@@ -962,8 +1162,12 @@ void clustd_start(struct clustd *c)
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
 	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
-		c->ctl = ctl_server_open(c->loop, path, status_handle, c);
+		c->ctl = ctl_server_open(c->loop, path, ctl_handle, c);
 	free(path);
+	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
+	loop_timer_arm(c->loop, &c->tick_timer, loop_now() + TICK_US);
+	loop_set_idle(c->loop, loop_idle, c);
+	ledger_commit(c->ledger, loop_now(), false);
 }
 
 void clustd_shutdown(struct clustd *c)
@@ -1127,10 +1331,28 @@ const struct clustd_config *clustd_config(const struct clustd *c)
 	return c->cfg;
 }
 
+/* The clean stop: the last counters are saved, marked clean, synced, and
+ * sent to the peers (whose copies a node with a new disk comes back to). */
+static void counters_final(struct clustd *c)
+{
+	if (!c->ledger)
+		return;
+	prepare_counters(c);
+	ledger_close(c->ledger, loop_now());
+	if (c->cluster)
+		cluster_net_send_now(c->cluster);
+	write_metrics_file(c);
+}
+
 void clustd_free(struct clustd *c)
 {
 	if (!c)
 		return;
+	if (c->shut_down && c->loop)
+		loop_set_idle(c->loop, NULL, NULL);
+	loop_timer_cancel(c->loop, &c->tick_timer);
+	if (c->shut_down)
+		counters_final(c);
 	c->shut_down = true;
 	while (c->instances) {
 		struct instance *in = c->instances;
@@ -1147,6 +1369,7 @@ void clustd_free(struct clustd *c)
 	nlk_watch_close(c->watch);
 	announcer_close(c->ann);
 	nlk_close(c->nl);
+	ledger_free(c->ledger);
 	conf_free(c->cfg);
 	free(c);
 }

@@ -49,6 +49,8 @@ struct loop {
 	struct epoll_event *batch;
 	int batch_len;
 	bool stop;
+	loop_timer_fn idle_fn;
+	void *idle_arg;
 };
 
 uint64_t loop_now(void)
@@ -342,9 +344,17 @@ int loop_run(struct loop *l)
 			break;
 		}
 		dispatch(l, events, n);
+		if (l->idle_fn)
+			l->idle_fn(l->idle_arg);
 	}
 	l->stop = false;
 	return rc;
+}
+
+void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg)
+{
+	l->idle_fn = fn;
+	l->idle_arg = arg;
 }
 
 void loop_stop(struct loop *l)

@@ -42,6 +42,10 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t);
  * One handler per signal. */
 int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
 
+/* Call fn after every batch of events, before the loop sleeps again: the
+ * place to commit what the batch changed, once. One hook; NULL removes. */
+void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg);
+
 /* Run until loop_stop(). Returns 0, or -1 on an epoll failure. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

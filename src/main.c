@@ -31,7 +31,7 @@ struct options {
 	bool foreground;
 	bool check_only;
 	bool json;
-	const char *command;   /* NULL = run the daemon; "status" */
+	const char *command;   /* NULL = run the daemon; "status" or "metrics" */
 	int log_level;
 };
 
@@ -52,6 +52,7 @@ static void usage(FILE *to)
 	fprintf(to,
 		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
 		"       clustd [-f FILE] status [--json]\n"
+		"       clustd [-f FILE] metrics\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
 		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
@@ -59,6 +60,7 @@ static void usage(FILE *to)
 		"  -l, --log-level L     error, warning, notice, info (default) or debug\n"
 		"  -V, --version         print the version and exit\n"
 		"  status [--json]       ask the running daemon for its view of the cluster\n"
+		"  metrics               its counters in the Prometheus text format\n"
 		"  -h, --help            this text\n");
 }
 
@@ -97,7 +99,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "status") == 0)
+	if (optind < argc && (strcmp(argv[optind], "status") == 0 ||
+			      strcmp(argv[optind], "metrics") == 0))
 		o->command = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "clustd: unexpected argument '%s'\n", argv[optind]);
@@ -263,7 +266,9 @@ static int run_client(const struct options *o)
 	conf_free(cfg);
 	if (!path)
 		return 1;
-	int rc = ctl_request(path, o->json ? "status json" : "status", stdout, CTL_TIMEOUT_MS);
+	const char *req = strcmp(o->command, "metrics") == 0 ? "metrics" :
+			  o->json ? "status json" : "status";
+	int rc = ctl_request(path, req, stdout, CTL_TIMEOUT_MS);
 	if (rc < 0)
 		fprintf(stderr, "clustd: cannot reach the daemon at %s: %s\n", path, strerror(-rc));
 	free(path);
@@ -300,8 +305,10 @@ int main(int argc, char **argv)
 		d.pidfile = strdup(d.opt.pidfile);
 	else if (asprintf(&d.pidfile, "%s/clustd.pid", cfg->node.run_dir) < 0)
 		d.pidfile = NULL;
-	if (!d.pidfile || make_dir(cfg->node.run_dir) < 0 || make_dir(cfg->node.state_dir) < 0 ||
-	    write_pidfile(&d) < 0) {
+	/* A state_dir we cannot create is reported (counters not saved), not
+	 * fatal: failing over matters more than counting. */
+	make_dir(cfg->node.state_dir);
+	if (!d.pidfile || make_dir(cfg->node.run_dir) < 0 || write_pidfile(&d) < 0) {
 		conf_free(cfg);
 		free(d.pidfile);
 		return 1;

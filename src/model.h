@@ -102,6 +102,9 @@ struct node_conf {
 	 * the VIPs of a killed daemon vanish by themselves. 0 = permanent.
 	 * Multiple of 1000, 0 or 3000..3600000; default 5000. */
 	uint32_t vip_lease_ms;
+	bool persist_counters;     /* keep counters in state_dir; default true */
+	uint32_t counters_sync_ms; /* fdatasync period; 0 = never; default 1000 */
+	char *metrics_file;        /* Prometheus textfile, kept current; NULL = none */
 };
 
 #define CLUSTD_CLUSTER_PORT 5798

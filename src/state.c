@@ -210,8 +210,10 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Write rec to tmp durably. 0 or -errno, *step says what failed. */
-static int write_tmp(const char *tmp, const char *rec, size_t n, const char **step)
+/* Write rec to tmp (durably if asked). 0 or -errno, *step says what
+ * failed. */
+static int write_tmp(const char *tmp, const char *rec, size_t n, bool durable,
+		     const char **step)
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int rc;
@@ -221,7 +223,7 @@ static int write_tmp(const char *tmp, const char *rec, size_t n, const char **st
 		return -errno;
 	*step = "write";
 	rc = write_all(fd, rec, n);
-	if (rc == 0) {
+	if (rc == 0 && durable) {
 		*step = "fsync";
 		if (fsync(fd) < 0)
 			rc = -errno;
@@ -247,7 +249,7 @@ static int write_incarnation(const char *dir, uint64_t value, char *err, size_t 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" INC_TMP, dir) >= sizeof(tmp) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
 		goto fail;
-	rc = write_tmp(tmp, rec, (size_t)n, &step);
+	rc = write_tmp(tmp, rec, (size_t)n, true, &step);
 	if (rc < 0) {
 		if (strcmp(step, "create") != 0)
 			unlink(tmp);
@@ -268,6 +270,28 @@ fail:
 	return rc;
 }
 
+int state_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	const char *step = "path";
+	int rc = -ENAMETOOLONG;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+		goto fail;
+	rc = write_tmp(tmp, data, len, false, &step);
+	if (rc == 0) {
+		step = "rename";
+		if (rename(tmp, path) == 0)
+			return 0;
+		rc = -errno;
+	}
+	if (strcmp(step, "create") != 0)
+		unlink(tmp);
+fail:
+	errf(err, errlen, "cannot write %s: %s: %s", path, step, strerror(-rc));
+	return rc;
+}
+
 /* Seconds since the epoch: above every value a previous run can have
  * stored (one per start) unless the clock went back. Never 0. */
 static uint64_t wall_clock_base(void)
@@ -275,6 +299,13 @@ static uint64_t wall_clock_base(void)
 	time_t t = time(NULL);
 
 	return t > 0 ? (uint64_t)t : 1;
+}
+
+int state_store_incarnation(const char *state_dir, uint64_t value, char *err, size_t errlen)
+{
+	if (err && errlen > 0)
+		err[0] = '\0';
+	return write_incarnation(state_dir, value, err, errlen);
 }
 
 int state_next_incarnation(const char *state_dir, uint64_t *out, char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #ifndef CLUSTD_STATE_H
 #define CLUSTD_STATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Read state_dir/incarnation, add one, write it back durably, and set *out.
@@ -15,5 +16,14 @@
  * Returns 0, or -errno when the new value could not be written (then *out
  * is still set and usable, and err says why). */
 int state_next_incarnation(const char *state_dir, uint64_t *out, char *err, size_t errlen);
+
+/* Store value as the incarnation (after a restore from peers raised it).
+ * 0, or -errno with err set. */
+int state_store_incarnation(const char *state_dir, uint64_t value, char *err, size_t errlen);
+
+/* Replace path with data atomically (temp file in the same directory,
+ * then rename): readers see the old or the new file, never a mix. Not
+ * fsync'd: for views such as the metrics file. 0, or -errno with err set. */
+int state_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 #endif

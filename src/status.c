@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "daemon.h"
+#include "ledger.h"
 #include "quorum.h"
 
 static json_object *jstr(const char *s)
@@ -29,28 +31,92 @@ static json_object *jms(uint64_t from_us, uint64_t to_us)
 	return json_object_new_int64((int64_t)((to_us - from_us) / 1000));
 }
 
-static json_object *instance_counters(const struct instance *in)
+static json_object *ju64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* One instance's counters (also used for the copies peers hold). */
+static json_object *counters_json(const struct inst_counters *ic)
 {
 	json_object *o = json_object_new_object();
 	json_object *drops = json_object_new_object();
 	json_object *trans = json_object_new_object();
+	json_object *ms = json_object_new_object();
 
-	json_object_object_add(o, "adverts_sent", json_object_new_uint64(in->cnt.adverts_tx));
-	json_object_object_add(o, "adverts_received", json_object_new_uint64(in->cnt.adverts_rx));
-	json_object_object_add(o, "send_errors", json_object_new_uint64(in->cnt.send_errors));
+	for (int i = 0; i < IC__SCALARS; i++)
+		json_object_object_add(o, counters_inst_scalar_name(i), ju64(ic->v[i]));
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
-		json_object_object_add(drops, vrrp_drop_name(d), json_object_new_uint64(in->cnt.drops[d]));
+		json_object_object_add(drops, vrrp_drop_name(d), ju64(ic->v[IC_DROP(d)]));
 	for (int f = 0; f < STATE__COUNT; f++) {
+		json_object_object_add(ms, vrrp_state_name(f), ju64(ic->v[IC_STATE_MS(f)]));
 		for (int t = 0; t < STATE__COUNT; t++) {
 			char key[32];
-			if (!in->cnt.transitions[f][t])
+			if (!ic->v[IC_TRANS(f, t)])
 				continue;
 			snprintf(key, sizeof(key), "%s->%s", vrrp_state_name(f), vrrp_state_name(t));
-			json_object_object_add(trans, key, json_object_new_uint64(in->cnt.transitions[f][t]));
+			json_object_object_add(trans, key, ju64(ic->v[IC_TRANS(f, t)]));
 		}
 	}
+	/* Kept under its first name for the tools that read it. */
+	json_object_object_add(o, "send_errors", ju64(ic->v[IC_SEND_ERRORS]));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "transitions", trans);
+	json_object_object_add(o, "state_ms", ms);
+	return o;
+}
+
+static json_object *node_counters_json(const struct counter_set *s)
+{
+	json_object *o = json_object_new_object();
+	json_object *unknown = json_object_new_object();
+
+	json_object_object_add(o, "incarnation", ju64(s->incarnation));
+	for (int i = 0; i < NC__SCALARS; i++)
+		json_object_object_add(o, counters_node_scalar_name(i), ju64(s->node[i]));
+	for (int d = 1; d < VRRP_DROP__COUNT; d++)
+		json_object_object_add(unknown, vrrp_drop_name(d), ju64(s->node[NC_UNKNOWN_DROP(d)]));
+	json_object_object_add(o, "drops_no_instance", unknown);
+	return o;
+}
+
+static const char *origin_name(enum ledger_origin o)
+{
+	switch (o) {
+	case LEDGER_FROM_FILE: return "file";
+	case LEDGER_FROM_FALLBACK: return "file (older slot)";
+	case LEDGER_NEW: return "new";
+	case LEDGER_FROM_NOTHING: return "unusable file";
+	default: return "off";
+	}
+}
+
+static json_object *persistence_json(const struct clustd *c)
+{
+	struct ledger_stats st;
+	json_object *o = json_object_new_object();
+
+	ledger_get_stats(c->ledger, &st);
+	json_object_object_add(o, "enabled", json_object_new_boolean(st.enabled));
+	json_object_object_add(o, "loaded_from", jstr(origin_name(ledger_origin(c->ledger))));
+	json_object_object_add(o, "load_problem", jstr(ledger_load_problem(c->ledger)));
+	json_object_object_add(o, "restore", jstr(ledger_restore_result(c->ledger)));
+	json_object_object_add(o, "restoring", json_object_new_boolean(
+				       c->cluster && cluster_net_restoring(c->cluster)));
+	if (!st.enabled)
+		return o;
+	json_object_object_add(o, "ok", json_object_new_boolean(st.file.ok));
+	json_object_object_add(o, "error", jstr(st.file.error));
+	json_object_object_add(o, "generation", ju64(st.file.generation));
+	json_object_object_add(o, "writes", ju64(st.file.writes));
+	json_object_object_add(o, "write_errors", ju64(st.file.write_errors));
+	json_object_object_add(o, "syncs", ju64(st.file.syncs));
+	json_object_object_add(o, "sync_errors", ju64(st.file.sync_errors));
+	json_object_object_add(o, "commits", ju64(st.commits));
+	json_object_object_add(o, "commit_max_us", ju64(st.commit_max_us));
+	json_object_object_add(o, "write_max_us", ju64(st.file.write_max_us));
+	json_object_object_add(o, "sync_max_us", ju64(st.file.sync_max_us));
+	json_object_object_add(o, "sync_last_us", ju64(st.file.sync_last_us));
 	return o;
 }
 
@@ -87,7 +153,32 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	json_object_object_add(o, "faults", faults);
-	json_object_object_add(o, "counters", instance_counters(in));
+	json_object_object_add(o, "counters", counters_json(in->cnt));
+	return o;
+}
+
+/* The copy of a member's counters this node holds (for its restore). */
+static json_object *held_copy_json(const struct clustd *c, const struct member *m, uint64_t now)
+{
+	const struct quorum *q = cluster_net_quorum(c->cluster);
+	size_t idx = (size_t)(m - q->members), len = 0;
+	uint64_t age = 0;
+	const uint8_t *copy = cluster_net_held_copy(c->cluster, idx, &len, now, &age);
+	struct counter_set *s;
+
+	if (!copy || !(s = malloc(sizeof(*s))))
+		return NULL;
+	json_object *o = NULL;
+	if (counters_decode(copy, len, s)) {
+		json_object *insts = json_object_new_object();
+		o = node_counters_json(s);
+		json_object_object_add(o, "age_ms", ju64(age / 1000));
+		json_object_object_add(o, "bytes", ju64(len));
+		for (size_t i = 0; i < s->n; i++)
+			json_object_object_add(insts, s->inst[i].name, counters_json(&s->inst[i]));
+		json_object_object_add(o, "instances", insts);
+	}
+	free(s);
 	return o;
 }
 
@@ -116,6 +207,7 @@ static json_object *member_json(const struct clustd *c, const struct member *m, 
 			json_object_array_add(insts, i);
 		}
 	} else if (m->heard) {
+		json_object_object_add(o, "counters_copy", held_copy_json(c, m, now));
 		json_object_object_add(o, "incarnation", json_object_new_uint64(m->incarnation));
 		json_object_object_add(o, "last_heard_ms", jms(m->last_heard, now));
 		json_object_object_add(o, "has_quorum", json_object_new_boolean(m->last.has_quorum));
@@ -168,10 +260,13 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "node", jstr(c->cfg->node.name));
 	json_object_object_add(o, "uptime_ms", jms(c->started_at, now));
 	json_object_object_add(o, "cluster", cluster_json(c, now));
+	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
-		json_object_object_add(unknown, vrrp_drop_name(d), json_object_new_uint64(c->unknown_drops[d]));
+		json_object_object_add(unknown, vrrp_drop_name(d), ju64(cs->node[NC_UNKNOWN_DROP(d)]));
 	json_object_object_add(o, "drops_no_instance", unknown);
+	json_object_object_add(o, "counters", node_counters_json(cs));
+	json_object_object_add(o, "persistence", persistence_json(c));
 	json_object_object_add(o, "instances", insts);
 	return o;
 }
@@ -251,6 +346,30 @@ static void text_cluster(FILE *f, json_object *cl)
 	}
 }
 
+static void text_counters(FILE *f, json_object *st)
+{
+	json_object *p = json_object_object_get(st, "persistence");
+	json_object *n = json_object_object_get(st, "counters");
+	const char *restore = json_object_get_string(json_object_object_get(p, "restore"));
+	const char *problem = json_object_get_string(json_object_object_get(p, "load_problem"));
+
+	fprintf(f, "counters: incarnation %s, %s starts (%s unclean), loaded from %s",
+		json_object_get_string(json_object_object_get(n, "incarnation")),
+		json_object_get_string(json_object_object_get(n, "restarts")),
+		json_object_get_string(json_object_object_get(n, "unclean_restarts")),
+		json_object_get_string(json_object_object_get(p, "loaded_from")));
+	if (restore && restore[0])
+		fprintf(f, ", peers: %s", restore);
+	fputc('\n', f);
+	if (problem && problem[0])
+		fprintf(f, "counters: at load: %s\n", problem);
+	if (!json_object_get_boolean(json_object_object_get(p, "enabled")))
+		fprintf(f, "counters: not persisted (persist_counters = false)\n");
+	else if (!json_object_get_boolean(json_object_object_get(p, "ok")))
+		fprintf(f, "counters: NOT SAVED: %s (retrying)\n",
+			json_object_get_string(json_object_object_get(p, "error")));
+}
+
 static char *status_text(const struct clustd *c)
 {
 	json_object *st = status_json(c);
@@ -266,6 +385,7 @@ static char *status_text(const struct clustd *c)
 		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000);
 	text_instances(f, st);
 	text_cluster(f, json_object_object_get(st, "cluster"));
+	text_counters(f, st);
 	fclose(f);
 	json_object_put(st);
 	return buf;
@@ -279,5 +399,5 @@ char *status_handle(void *arg, const char *request)
 		return dup_json(status_json(c));
 	if (strcmp(request, "status") == 0)
 		return status_text(c);
-	return strdup("error: unknown request (try: status, status json)\n");
+	return strdup("error: unknown request (try: status, status json, metrics)\n");
 }

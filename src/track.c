@@ -255,6 +255,12 @@ static void describe_result(char *buf, size_t len, const struct script_result *r
 		snprintf(buf, len, "exit %d", res->exit_code);
 }
 
+static void stats_moved(struct tracker *t)
+{
+	if (t->hooks.stats_changed)
+		t->hooks.stats_changed(t->hooks.arg);
+}
+
 static void on_script_done(void *arg, const struct script_result *res)
 {
 	struct tscript *s = arg;
@@ -267,6 +273,7 @@ static void on_script_done(void *arg, const struct script_result *res)
 		st->script_failures++;
 	if (res->timed_out)
 		st->script_timeouts++;
+	stats_moved(s->t);
 	describe_result(what, sizeof(what), res, s->timeout_ms);
 	script_record(s, success, what);
 }
@@ -291,8 +298,10 @@ static void on_script_tick(void *arg)
 		return;
 	}
 	t->stats.script_runs++;
+	stats_moved(t);
 	if (s->cannot_run) {
 		t->stats.script_failures++;
+		stats_moved(t);
 		script_record(s, false, s->cannot_run);
 		return;
 	}

@@ -23,6 +23,8 @@ struct track_hooks {
 	/* The delta or the fault verdict changed; cause is a human sentence
 	 * ("script nginx failed 2 times: exit 1", "interface eth1 down", ...). */
 	void (*changed)(void *arg, const char *cause);
+	/* The stats moved (a run started, failed or timed out). Optional. */
+	void (*stats_changed)(void *arg);
 };
 
 struct track_stats {

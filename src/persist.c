@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* persist.c - the two-slot counters file and its sync thread (persist.h).
+ *
+ * Slot header (little endian):
+ *    0   8  magic "CLUSTDCT"
+ *    8   4  format version (1)
+ *   12   4  payload length
+ *   16   8  generation (1, 2, ...; 0 = never written)
+ *   24   1  flags: bit 0 = written by a clean stop
+ *   25   1  length of the node name
+ *   26  64  node name, zero padded
+ *   90   6  zero
+ *   96  32  BLAKE2b-256 of bytes 0..95 and the payload
+ *  128   .  payload (counters.h encoding)
+ */
+#include "persist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#define MAGIC "CLUSTDCT"
+#define MAGIC_LEN 8
+#define FORMAT_VERSION 1
+#define NODE_FIELD 64
+#define SUM_OFF 96
+#define SUM_LEN 32
+#define FLAG_CLEAN 0x01
+#define RETRY_US 5000000ull  /* reopen a failed file at most this often */
+
+struct persist {
+	char *dir, *path;
+	char node[NODE_FIELD];
+	uint64_t sync_interval_us;
+	int fd;                   /* -1 until the first successful open */
+	uint64_t next_gen;
+	uint64_t retry_at;        /* no open attempt before this (µs) */
+	uint64_t next_sync_at;
+	bool written_since_sync;
+	uint8_t slot[PERSIST_SLOT_SIZE];
+
+	/* Shared with the sync thread, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool thread_started, sync_wanted, stopping;
+	struct persist_stats st;
+	char write_err[120], sync_err[120]; /* "" when the last one worked */
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void checksum(const uint8_t *slot, size_t len, uint8_t out[SUM_LEN])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, SUM_LEN);
+	crypto_generichash_update(&h, slot, SUM_OFF);
+	crypto_generichash_update(&h, slot + PERSIST_HDR_SIZE, len);
+	crypto_generichash_final(&h, out, SUM_LEN);
+}
+
+size_t persist_slot_build(uint8_t *slot, const char *node, uint64_t generation, bool clean,
+			  const uint8_t *payload, size_t len)
+{
+	size_t nlen = strnlen(node, NODE_FIELD - 1);
+
+	memset(slot, 0, PERSIST_HDR_SIZE);
+	memcpy(slot, MAGIC, MAGIC_LEN);
+	put_le(slot + 8, FORMAT_VERSION, 4);
+	put_le(slot + 12, len, 4);
+	put_le(slot + 16, generation, 8);
+	slot[24] = clean ? FLAG_CLEAN : 0;
+	slot[25] = (uint8_t)nlen;
+	memcpy(slot + 26, node, nlen);
+	memcpy(slot + PERSIST_HDR_SIZE, payload, len);
+	checksum(slot, len, slot + SUM_OFF);
+	return PERSIST_HDR_SIZE + len;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+struct slot_view {
+	bool valid, empty;
+	uint64_t generation;
+	size_t len;
+	bool clean;
+	char why[160];
+};
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Judge one slot image of `have` bytes. */
+static void check_slot(const struct persist *p, const uint8_t *s, size_t have,
+		       struct slot_view *v)
+{
+	uint8_t sum[SUM_LEN];
+
+	memset(v, 0, sizeof(*v));
+	if (have == 0 || (have >= PERSIST_HDR_SIZE && all_zero(s, PERSIST_HDR_SIZE))) {
+		v->empty = true;
+		snprintf(v->why, sizeof(v->why), "never written");
+		return;
+	}
+	if (have < PERSIST_HDR_SIZE) {
+		snprintf(v->why, sizeof(v->why), "truncated (%zu bytes)", have);
+		return;
+	}
+	if (memcmp(s, MAGIC, MAGIC_LEN) != 0) {
+		snprintf(v->why, sizeof(v->why), "not a clustd counters record (bad magic)");
+		return;
+	}
+	if (get_le(s + 8, 4) != FORMAT_VERSION) {
+		snprintf(v->why, sizeof(v->why), "format version %llu, this clustd reads %d",
+			 (unsigned long long)get_le(s + 8, 4), FORMAT_VERSION);
+		return;
+	}
+	v->len = get_le(s + 12, 4);
+	if (v->len > PERSIST_MAX_PAYLOAD || PERSIST_HDR_SIZE + v->len > have) {
+		snprintf(v->why, sizeof(v->why), "truncated (payload %zu bytes, %zu present)", v->len,
+			 have < PERSIST_HDR_SIZE ? 0 : have - PERSIST_HDR_SIZE);
+		return;
+	}
+	checksum(s, v->len, sum);
+	if (sodium_memcmp(sum, s + SUM_OFF, SUM_LEN) != 0) {
+		snprintf(v->why, sizeof(v->why), "checksum mismatch (torn or corrupt)");
+		return;
+	}
+	size_t nlen = s[25] < NODE_FIELD ? s[25] : NODE_FIELD - 1;
+	if (nlen != strlen(p->node) || memcmp(s + 26, p->node, nlen) != 0) {
+		snprintf(v->why, sizeof(v->why), "belongs to node \"%.*s\", not \"%s\"", (int)nlen,
+			 (const char *)s + 26, p->node);
+		return;
+	}
+	v->generation = get_le(s + 16, 8);
+	v->clean = (s[24] & FLAG_CLEAN) != 0;
+	v->valid = v->generation > 0;
+	if (!v->valid)
+		snprintf(v->why, sizeof(v->why), "generation 0");
+}
+
+/* Read up to n bytes at off; how many were there. */
+static size_t read_at(int fd, uint8_t *buf, size_t n, off_t off, int *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*err = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static void set_aside(const struct persist *p, char *why, size_t whylen)
+{
+	char *bad = NULL;
+	size_t used = strlen(why);
+
+	if (asprintf(&bad, "%s.bad", p->path) < 0)
+		return;
+	if (rename(p->path, bad) == 0)
+		snprintf(why + used, whylen - used, "; kept as %s", bad);
+	free(bad);
+}
+
+/* The two slots read, judged and chosen. */
+static enum persist_load choose(struct persist *p, const struct slot_view v[2], int fd,
+				uint8_t *payload, size_t cap, size_t *len, bool *clean,
+				char *why, size_t whylen)
+{
+	int best = -1, err = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (v[i].valid && (best < 0 || v[i].generation > v[best].generation))
+			best = i;
+	if (best < 0) {
+		snprintf(why, whylen, "no usable record: slot A %s, slot B %s", v[0].why, v[1].why);
+		return PERSIST_BAD;
+	}
+	int other = 1 - best;
+	*len = v[best].len;
+	*clean = v[best].clean;
+	p->next_gen = v[best].generation + 1;
+	if (*len > cap || read_at(fd, payload, *len, (off_t)best * PERSIST_SLOT_SIZE +
+				  PERSIST_HDR_SIZE, &err) != *len) {
+		snprintf(why, whylen, "cannot read the record: %s", strerror(err ? err : EIO));
+		return PERSIST_UNREADABLE;
+	}
+	/* The newer slot is the damaged one unless the good one is newest by
+	 * its own right: an empty slot or an older valid one is normal. */
+	if (!v[other].valid && !v[other].empty) {
+		snprintf(why, whylen, "slot %c %s: using slot %c (generation %llu)",
+			 'A' + other, v[other].why, 'A' + best,
+			 (unsigned long long)v[best].generation);
+		return PERSIST_FALLBACK;
+	}
+	return PERSIST_OK;
+}
+
+enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, size_t *len,
+			       bool *clean, char *why, size_t whylen)
+{
+	struct slot_view v[2];
+	int err = 0;
+
+	*len = 0;
+	*clean = false;
+	why[0] = '\0';
+	int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(why, whylen, "%s does not exist", p->path);
+		return PERSIST_MISSING;
+	}
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot open %s: %s", p->path, strerror(errno));
+		return PERSIST_UNREADABLE;
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		size_t have = read_at(fd, p->slot, PERSIST_SLOT_SIZE, (off_t)i * PERSIST_SLOT_SIZE, &err);
+		check_slot(p, p->slot, have, &v[i]);
+	}
+	enum persist_load r = err ? PERSIST_UNREADABLE :
+		choose(p, v, fd, payload, cap, len, clean, why, whylen);
+	if (err)
+		snprintf(why, whylen, "cannot read %s: %s", p->path, strerror(err));
+	else if (r == PERSIST_BAD && v[0].empty && v[1].empty)
+		snprintf(why, whylen, "%s is empty (a file that was never written)", p->path);
+	close(fd);
+	if (r == PERSIST_BAD)
+		set_aside(p, why, whylen);
+	if (r != PERSIST_OK && r != PERSIST_FALLBACK)
+		p->next_gen = 1;
+	p->st.generation = p->next_gen - 1;
+	return r;
+}
+
+/* ---- the sync thread ------------------------------------------------- */
+
+static void *sync_main(void *arg)
+{
+	struct persist *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->sync_wanted && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (p->stopping)
+			break;
+		p->sync_wanted = false;
+		int fd = p->fd;
+		pthread_mutex_unlock(&p->lock);
+
+		uint64_t t0 = mono_us();
+		int rc = fdatasync(fd);
+		int err = errno;
+		uint64_t took = mono_us() - t0;
+
+		pthread_mutex_lock(&p->lock);
+		p->st.syncs++;
+		p->st.sync_last_us = took;
+		if (took > p->st.sync_max_us)
+			p->st.sync_max_us = took;
+		if (rc < 0) {
+			p->st.sync_errors++;
+			snprintf(p->sync_err, sizeof(p->sync_err), "fdatasync: %s", strerror(err));
+		} else {
+			p->sync_err[0] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static void set_write_error(struct persist *p, const char *what, int err)
+{
+	pthread_mutex_lock(&p->lock);
+	p->st.write_errors++;
+	snprintf(p->write_err, sizeof(p->write_err), "%s: %s", what, strerror(err));
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Both slots allocated up front: a full disk then cannot fail a write of
+ * a record that fits (payloads grow only within a slot). */
+static int open_for_writing(struct persist *p)
+{
+	int fd = open(p->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	int rc = posix_fallocate(fd, 0, 2 * PERSIST_SLOT_SIZE);
+	if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+		close(fd);
+		return -rc;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->fd = fd;
+	if (!p->thread_started && p->sync_interval_us)
+		p->thread_started = pthread_create(&p->thread, NULL, sync_main, p) == 0;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int pwrite_all(int fd, const uint8_t *buf, size_t n, off_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = pwrite(fd, buf + done, n - done, off + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static int write_record(struct persist *p, const uint8_t *payload, size_t len, bool clean)
+{
+	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
+	off_t off = (off_t)(p->next_gen % 2) * PERSIST_SLOT_SIZE;
+	uint64_t t0 = mono_us();
+	int rc = pwrite_all(p->fd, p->slot, n, off);
+	uint64_t took = mono_us() - t0;
+
+	pthread_mutex_lock(&p->lock);
+	if (took > p->st.write_max_us)
+		p->st.write_max_us = took;
+	if (rc == 0) {
+		p->st.writes++;
+		p->st.generation = p->next_gen++;
+		p->write_err[0] = '\0';
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (rc < 0)
+		set_write_error(p, "cannot write", -rc);
+	return rc;
+}
+
+int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
+		  uint64_t now_us)
+{
+	if (len > PERSIST_MAX_PAYLOAD) {
+		set_write_error(p, "record too large", EFBIG);
+		return -EFBIG;
+	}
+	if (p->fd < 0) {
+		if (now_us < p->retry_at)
+			return -EAGAIN;
+		int rc = open_for_writing(p);
+		if (rc < 0) {
+			p->retry_at = now_us + RETRY_US;
+			set_write_error(p, "cannot open", -rc);
+			return rc;
+		}
+	}
+	int rc = write_record(p, payload, len, clean);
+	if (rc == 0)
+		p->written_since_sync = true;
+	return rc;
+}
+
+void persist_tick(struct persist *p, uint64_t now_us)
+{
+	if (!p->sync_interval_us || p->fd < 0 || !p->written_since_sync || now_us < p->next_sync_at)
+		return;
+	p->written_since_sync = false;
+	p->next_sync_at = now_us + p->sync_interval_us;
+	pthread_mutex_lock(&p->lock);
+	p->sync_wanted = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int persist_sync_now(struct persist *p)
+{
+	if (p->fd < 0)
+		return -EBADF;
+	if (fdatasync(p->fd) < 0) {
+		int err = errno;
+		pthread_mutex_lock(&p->lock);
+		p->st.sync_errors++;
+		snprintf(p->sync_err, sizeof(p->sync_err), "fdatasync: %s", strerror(err));
+		pthread_mutex_unlock(&p->lock);
+		return -err;
+	}
+	return 0;
+}
+
+void persist_get_stats(struct persist *p, struct persist_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	*out = p->st;
+	out->ok = !p->write_err[0] && !p->sync_err[0];
+	snprintf(out->error, sizeof(out->error), "%s%s%s%s%s", out->ok ? "" : p->path,
+		 out->ok ? "" : ": ", p->write_err, p->write_err[0] && p->sync_err[0] ? "; " : "",
+		 p->sync_err);
+	pthread_mutex_unlock(&p->lock);
+}
+
+struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms)
+{
+	struct persist *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->fd = -1;
+	p->next_gen = 1;
+	p->sync_interval_us = (uint64_t)sync_interval_ms * 1000;
+	snprintf(p->node, sizeof(p->node), "%s", node);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	if (sodium_init() < 0 || !(p->dir = strdup(dir)) ||
+	    asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
+		p->path = NULL;
+		persist_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void persist_free(struct persist *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	if (p->thread_started)
+		pthread_join(p->thread, NULL);
+	if (p->fd >= 0)
+		close(p->fd);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free(p->dir);
+	free(p->path);
+	free(p);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* persist.h - the counters file in state_dir, crash-safe by design.
+ *
+ * The file holds two slots (A at 0, B at PERSIST_SLOT_SIZE). Each write
+ * puts the whole record, with generation + 1, into the slot the previous
+ * write did not use, so the newest complete record is always in one slot
+ * while the other is being written. A record carries a magic, a format
+ * version, its node's name, its generation and a BLAKE2b checksum; a
+ * reader takes the valid slot with the highest generation and never a
+ * torn, foreign or garbled one.
+ *
+ * Writes go to the page cache with one pwrite (microseconds) on the event
+ * loop: a process crash cannot lose them, the kernel has them. A
+ * background thread fdatasync()s the file at most once per sync interval
+ * when something was written, so a power loss loses at most that interval
+ * plus one sync's duration; the loop never waits for the disk. */
+#ifndef CLUSTD_PERSIST_H
+#define CLUSTD_PERSIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PERSIST_SLOT_SIZE 32768
+#define PERSIST_HDR_SIZE 128
+#define PERSIST_MAX_PAYLOAD (PERSIST_SLOT_SIZE - PERSIST_HDR_SIZE)
+#define PERSIST_FILE "counters"
+
+enum persist_load {
+	PERSIST_OK,         /* the newest record is good */
+	PERSIST_FALLBACK,   /* the newest slot was damaged: the older record was used */
+	PERSIST_MISSING,    /* no file: first start, or a new disk */
+	PERSIST_BAD,        /* no usable record (set aside as counters.bad) */
+	PERSIST_UNREADABLE, /* the file exists but cannot be read */
+};
+
+struct persist_stats {
+	unsigned long long writes, write_errors, syncs, sync_errors;
+	uint64_t write_max_us, sync_max_us, sync_last_us;
+	uint64_t generation;      /* of the last record written (or loaded) */
+	bool ok;                  /* last write and last sync succeeded */
+	char error[256];          /* the current problem, "" when ok */
+};
+
+struct persist;
+
+/* Nothing is opened yet. sync_interval_ms 0 = never fdatasync (tests). */
+struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms);
+/* Syncs and closes. */
+void persist_free(struct persist *p);
+
+/* Read the newest good record into payload (cap >= PERSIST_MAX_PAYLOAD).
+ * *clean tells whether it was written by a clean stop. why explains every
+ * outcome but OK (to be logged). */
+enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, size_t *len,
+			       bool *clean, char *why, size_t whylen);
+
+/* Write the next record. Opens (and creates) the file on first use, and
+ * after a failure retries at most every retry interval; 0, or -errno with
+ * the reason in the stats. now_us paces the retries and the syncs. */
+int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
+		  uint64_t now_us);
+/* Called from the loop about every second: hands an fdatasync to the
+ * background thread if due and something was written since the last. */
+void persist_tick(struct persist *p, uint64_t now_us);
+/* Blocking fdatasync (at clean stop). */
+int persist_sync_now(struct persist *p);
+
+void persist_get_stats(struct persist *p, struct persist_stats *out);
+
+/* Build one slot image (PERSIST_HDR_SIZE + len bytes; slot must hold
+ * PERSIST_SLOT_SIZE). Returns its length. For the writer and for tests
+ * that forge files. */
+size_t persist_slot_build(uint8_t *slot, const char *node, uint64_t generation, bool clean,
+			  const uint8_t *payload, size_t len);
+
+#endif
