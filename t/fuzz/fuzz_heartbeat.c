@@ -59,9 +59,12 @@ static void same(const struct heartbeat *a, const struct heartbeat *b)
 		CHECK(a->instances[i].state == b->instances[i].state);
 		CHECK(a->instances[i].priority == b->instances[i].priority);
 	}
-	CHECK(a->ncounters == b->ncounters);
-	for (size_t i = 0; i < a->ncounters; i++)
-		CHECK(a->counters[i] == b->counters[i]);
+	CHECK(a->counters_len == b->counters_len);
+	CHECK(memcmp(a->counters, b->counters, a->counters_len) == 0);
+	CHECK(a->restore_request == b->restore_request);
+	CHECK(strcmp(a->copy_for, b->copy_for) == 0);
+	CHECK(a->copy_len == b->copy_len);
+	CHECK(memcmp(a->copy, b->copy, a->copy_len) == 0);
 }
 
 /* The canonical encoding drops only what the decoder skipped (unknown or
