@@ -1102,7 +1102,12 @@ static void parse_counters_keys(struct ctx *c, const config_setting_t *g, struct
 	const config_setting_t *s;
 	long long v;
 
-	opt_bool(c, g, "persist_counters", &nc->persist_counters);
+	if ((s = config_setting_get_member(g, "persist_counters"))) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			type_error(c, s, "node.", "true or false");
+		else
+			nc->persist_counters = config_setting_get_bool(s);
+	}
 	if ((s = config_setting_get_member(g, "counters_sync_interval")) &&
 	    get_int_range(c, s, "node.", 0, 60000, &v)) {
 		if (v != 0 && v < 100)

@@ -70,11 +70,29 @@ static struct inst_counters *make_room(struct counter_set *s)
 	return NULL;
 }
 
+static bool name_char_ok(uint8_t c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+/* What the decoder accepts: 1..63 graphic ASCII characters. */
+static bool name_ok(const char *name)
+{
+	size_t n = strnlen(name, CLUSTD_NAME_MAX);
+
+	if (n == 0 || n >= CLUSTD_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char_ok((uint8_t)name[i]))
+			return false;
+	return true;
+}
+
 struct inst_counters *counters_instance(struct counter_set *s, const char *name)
 {
 	struct inst_counters *ic = counters_find(s, name);
 
-	if (!ic && strlen(name) < CLUSTD_NAME_MAX && (ic = make_room(s))) {
+	if (!ic && name_ok(name) && (ic = make_room(s))) {
 		memset(ic, 0, sizeof(*ic));
 		snprintf(ic->name, sizeof(ic->name), "%s", name);
 	}
@@ -259,11 +277,6 @@ static void get_pairs(struct rbuf *r, uint64_t *v, int (*index)(uint64_t))
 	}
 }
 
-static bool name_char_ok(uint8_t c)
-{
-	return c >= 0x21 && c <= 0x7e;
-}
-
 static void get_instance(struct rbuf *r, struct counter_set *out)
 {
 	struct inst_counters *ic = &out->inst[out->n];
@@ -324,15 +337,18 @@ static size_t raise_array(uint64_t *s, uint64_t *base, const uint64_t *copy, siz
 	return rose;
 }
 
-static struct inst_counters *instance_inactive(struct counter_set *s, const char *name)
+/* During a restore a missing record is added only in free room, never
+ * by reusing an inactive one: s and base must keep the same names, or a
+ * name evicted from base alone would have its copy added twice. */
+static struct inst_counters *find_or_append(struct counter_set *s, const char *name)
 {
 	struct inst_counters *ic = counters_find(s, name);
 
-	if (ic)
+	if (ic || s->n >= COUNTERS_MAX_INSTANCES)
 		return ic;
-	ic = counters_instance(s, name);
-	if (ic)
-		ic->active = false;
+	ic = &s->inst[s->n++];
+	memset(ic, 0, sizeof(*ic));
+	snprintf(ic->name, sizeof(ic->name), "%s", name);
 	return ic;
 }
 
@@ -342,8 +358,8 @@ size_t counters_raise(struct counter_set *s, struct counter_set *base,
 	size_t rose = raise_array(s->node, base->node, copy->node, NC__COUNT);
 
 	for (size_t i = 0; i < copy->n; i++) {
-		struct inst_counters *si = instance_inactive(s, copy->inst[i].name);
-		struct inst_counters *bi = instance_inactive(base, copy->inst[i].name);
+		struct inst_counters *si = find_or_append(s, copy->inst[i].name);
+		struct inst_counters *bi = find_or_append(base, copy->inst[i].name);
 
 		if (si && bi)
 			rose += raise_array(si->v, bi->v, copy->inst[i].v, IC__COUNT);

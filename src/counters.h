@@ -75,8 +75,9 @@ struct counter_set {
 const char *counters_inst_scalar_name(enum inst_counter i);
 const char *counters_node_scalar_name(enum node_counter i);
 
-/* The record of instance `name`, created (active) if missing. When the
- * set is full, the first inactive record is reused; NULL if none can be.
+/* The record of instance `name` (1..63 graphic ASCII characters),
+ * created (active) if missing. When the set is full, the first inactive
+ * record is reused; NULL if none can be, or for a bad name.
  * Records never move: a pointer stays valid while its record lives. */
 struct inst_counters *counters_instance(struct counter_set *s, const char *name);
 /* The record of `name`, or NULL. */
@@ -101,7 +102,8 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out);
  * than `base`, `s` gains the difference and `base` becomes `copy`. So
  * increments counted since the start are kept, copies can arrive in any
  * order, and no copy is ever added twice. Instances missing from s are
- * created inactive. Returns how many counters rose. */
+ * created inactive in free room only (a full set skips them). Returns how
+ * many counters rose. */
 size_t counters_raise(struct counter_set *s, struct counter_set *base,
 		      const struct counter_set *copy);
 

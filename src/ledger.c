@@ -21,7 +21,7 @@ struct ledger {
 	void *prepare_arg;
 	unsigned long long commits;
 	uint64_t commit_max_us, commit_last_us;
-	unsigned long long fail_log_last;
+	unsigned long long fail_log_last, big_log_last;
 	uint8_t buf[PERSIST_MAX_PAYLOAD];
 };
 
@@ -196,7 +196,12 @@ void ledger_close(struct ledger *lg, uint64_t now_us)
 size_t ledger_encode(struct ledger *lg, uint8_t *buf, size_t cap)
 {
 	prepare(lg);
-	return counters_encode(&lg->set, buf, cap);
+	size_t len = counters_encode(&lg->set, buf, cap);
+	if (!len)
+		log_ratelimited(&lg->big_log_last, 600000, LOG_WARNING,
+				"counters: too large for a heartbeat (over %zu bytes): not replicated",
+				cap);
+	return len;
 }
 
 uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t *copy,

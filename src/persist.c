@@ -226,7 +226,9 @@ static enum persist_load choose(struct persist *p, const struct slot_view v[2], 
 	if (*len > cap || read_at(fd, payload, *len, (off_t)best * PERSIST_SLOT_SIZE +
 				  PERSIST_HDR_SIZE, &err) != *len) {
 		snprintf(why, whylen, "cannot read the record: %s", strerror(err ? err : EIO));
-		return PERSIST_UNREADABLE;
+		*len = 0;
+		*clean = false;
+		return PERSIST_UNREADABLE; /* next_gen stays above the record's */
 	}
 	/* The newer slot is the damaged one unless the good one is newest by
 	 * its own right: an empty slot or an older valid one is normal. */
@@ -270,9 +272,11 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
 	close(fd);
 	if (r == PERSIST_BAD)
 		set_aside(p, why, whylen);
-	if (r != PERSIST_OK && r != PERSIST_FALLBACK)
+	if (r == PERSIST_MISSING || r == PERSIST_BAD)
 		p->next_gen = 1;
+	pthread_mutex_lock(&p->lock);
 	p->st.generation = p->next_gen - 1;
+	pthread_mutex_unlock(&p->lock);
 	return r;
 }
 

@@ -46,7 +46,8 @@ struct persist;
 
 /* Nothing is opened yet. sync_interval_ms 0 = never fdatasync (tests). */
 struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms);
-/* Syncs and closes. */
+/* Stops the sync thread and closes (call persist_sync_now first for a
+ * durable last record). */
 void persist_free(struct persist *p);
 
 /* Read the newest good record into payload (cap >= PERSIST_MAX_PAYLOAD).

@@ -1222,6 +1222,90 @@ START_TEST(test_scripts_track_and_group)
 }
 END_TEST
 
+/* ---- node: counters keys ---------------------------------------------- */
+
+START_TEST(test_counters_defaults)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST(""));
+	ck_assert(l.cfg->node.persist_counters);
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 1000);
+	ck_assert_ptr_null(l.cfg->node.metrics_file);
+	loaded_free(&l);
+	/* A node group without them: the same defaults. */
+	expect_ok(&l, conf_text("51", VIP4, "", "node = { name = \"n1\"; };"));
+	ck_assert(l.cfg->node.persist_counters);
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 1000);
+	ck_assert_ptr_null(l.cfg->node.metrics_file);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_counters_accepted)
+{
+	struct loaded l;
+
+	expect_ok(&l, conf_text("51", VIP4, "",
+				"node = { persist_counters = false; counters_sync_interval = 0;\n"
+				"\tmetrics_file = \"/var/lib/node_exporter/clustd.prom\"; };"));
+	ck_assert(!l.cfg->node.persist_counters);
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 0);
+	ck_assert_str_eq(l.cfg->node.metrics_file, "/var/lib/node_exporter/clustd.prom");
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "",
+				"node = { persist_counters = true; counters_sync_interval = 100; };"));
+	ck_assert(l.cfg->node.persist_counters);
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 100);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "", "node = { counters_sync_interval = 60000; };"));
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 60000);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "", "node = { counters_sync_interval = 2500L; };"));
+	ck_assert_uint_eq(l.cfg->node.counters_sync_ms, 2500);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_counters_sync_interval_rejects)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = 50; };"), 9,
+		     "node.counters_sync_interval: 50 ms: use 0 (never) or 100..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = 99; };"), 9,
+		     "node.counters_sync_interval: 99 ms: use 0 (never) or 100..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = 1; };"), 9,
+		     "node.counters_sync_interval: 1 ms: use 0 (never) or 100..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = 70000; };"), 9,
+		     "node.counters_sync_interval: 70000 is out of range 0..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = -1; };"), 9,
+		     "node.counters_sync_interval: -1 is out of range 0..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = 4294967396L; };"),
+		     9, "node.counters_sync_interval: 4294967396 is out of range 0..60000");
+	expect_error(conf_text("51", VIP4, "", "node = { counters_sync_interval = \"1000\"; };"), 9,
+		     "node.counters_sync_interval: expected an integer, got a string");
+}
+END_TEST
+
+START_TEST(test_metrics_file_rejects)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { metrics_file = \"relative\"; };"), 9,
+		     "node.metrics_file: \"relative\" is not an absolute path");
+	expect_error(conf_text("51", VIP4, "", "node = { metrics_file = \"\"; };"), 9,
+		     "node.metrics_file: \"\" is not an absolute path");
+	expect_error(conf_text("51", VIP4, "", "node = { metrics_file = 5; };"), 9,
+		     "node.metrics_file: expected a string, got an integer");
+}
+END_TEST
+
+START_TEST(test_persist_counters_type)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { persist_counters = 1; };"), 9,
+		     "node.persist_counters: expected true or false, got an integer");
+	expect_error(conf_text("51", VIP4, "", "node = { persist_counters = \"yes\"; };"), 9,
+		     "node.persist_counters: expected true or false, got a string");
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -1308,6 +1392,14 @@ static Suite *conf_suite(void)
 	tcase_add_test(plane, test_track_rejects);
 	tcase_add_test(plane, test_sync_groups);
 	suite_add_tcase(s, plane);
+
+	TCase *counters = tcase_create("counters");
+	tcase_add_test(counters, test_counters_defaults);
+	tcase_add_test(counters, test_counters_accepted);
+	tcase_add_test(counters, test_counters_sync_interval_rejects);
+	tcase_add_test(counters, test_metrics_file_rejects);
+	tcase_add_test(counters, test_persist_counters_type);
+	suite_add_tcase(s, counters);
 	return s;
 }
 
