@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "model.h"
 #include "netlink.h"
+#include "nft.h"
 #include "packet.h"
 #include "script.h"
 #include "track.h"
@@ -97,6 +98,7 @@ struct clustd {
 	size_t nretired;
 	unsigned long long unknown_drops[VRRP_DROP__COUNT];
 	unsigned long long unknown_log_last;
+	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
 	bool shut_down;
 };
 

@@ -959,6 +959,8 @@ void clustd_start(struct clustd *c)
 {
 	char *path = NULL;
 
+	/* Before any instance can become master. */
+	nft_filter_sync(&c->accept_filter, c->cfg);
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
 	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
@@ -973,6 +975,8 @@ void clustd_shutdown(struct clustd *c)
 	c->shut_down = true;
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_stop(in);
+	/* The VIPs are gone now, so dropping the filter opens nothing. */
+	nft_filter_remove(&c->accept_filter);
 }
 
 /* ---- reload ---------------------------------------------------------- */
@@ -1087,6 +1091,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
 	reload_cluster(c);
 	while (started) {
