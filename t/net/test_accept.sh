@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Accept_Mode (RFC 5798 §6.1, §6.4.3; checklist items 33, 45, 46, 65).
-# Two nodes, four instances: "strict" (IPv4, accept = false), "open"
+# Two nodes, five instances: "strict" (IPv4, accept = false), "open"
 # (IPv4, default accept), "owner" (IPv4, accept = false, priority 255 on
-# n1 and 100 on n2) and "strict6" (IPv6, accept = false). The master of a
+# n1 and 100 on n2), "strict6" (IPv6, accept = false) and "strict2"
+# (VRRPv2, accept = false: RFC 3768's rule for non-owners). The master of a
 # no-accept instance answers ARP and neighbour discovery for its VIP
 # (only the master does) but drops every other packet addressed to it;
 # the owner and accepting instances answer ping. The behaviour survives a
@@ -17,6 +18,7 @@ V_STRICT=198.51.100.100
 V_OPEN=198.51.100.101
 V_OWNER=198.51.100.102
 V_STRICT6=2001:db8::100
+V_STRICT2=198.51.100.103
 V_FAIL=198.51.100.110
 
 net_bridge
@@ -36,6 +38,10 @@ accept_conf() {
 		instance_block owner eth0 53 "$3" $V_OWNER/24 "accept = false;"
 		echo ","
 		instance_block strict6 eth0 54 "$2" $V_STRICT6/64 "accept = false;"
+		echo ","
+		# RFC 3768 has no Accept_Mode: a v2 non-owner never accepts.
+		instance_block strict2 eth0 55 "$2" $V_STRICT2/24 "version = 2; accept = false;" |
+			sed 's/advert_interval = 100;/advert_interval = 1000;/'
 		echo
 		echo ");"
 	} | clustd_conf "$1"
@@ -52,7 +58,7 @@ inst_field() {
 
 all_vips_on() {
 	has_vip "$1" $V_STRICT && has_vip "$1" $V_OPEN && has_vip "$1" $V_OWNER &&
-		has_vip "$1" $V_STRICT6
+		has_vip "$1" $V_STRICT6 && has_vip "$1" $V_STRICT2
 }
 
 pings() {
@@ -124,13 +130,13 @@ wait_until 10 eval '[ "$(inst_field n2 strict .state)" = BACKUP ] && [ "$(inst_f
 mac1=$(host_mac n1)
 mac2=$(host_mac n2)
 diag "n1 $mac1, n2 $mac2"
-check "n1 holds all four VIPs, n2 none" eval 'all_vips_on n1 && ! has_vip n2 $V_STRICT &&
-	! has_vip n2 $V_OPEN && ! has_vip n2 $V_OWNER && ! has_vip n2 $V_STRICT6'
+check "n1 holds all five VIPs, n2 none" eval 'all_vips_on n1 && ! has_vip n2 $V_STRICT &&
+	! has_vip n2 $V_OPEN && ! has_vip n2 $V_OWNER && ! has_vip n2 $V_STRICT6 && ! has_vip n2 $V_STRICT2'
 
 # ---- status
 check "status --json: filter active on n1" test "$(status_json n1 | jq -r .accept_filter.state)" = active
-check "status --json: filter holds 1 IPv4 and 1 IPv6 VIP (owner and open ones left out)" \
-	test "$(status_json n1 | jq -c '[.accept_filter.ipv4_vips, .accept_filter.ipv6_vips]')" = "[1,1]"
+check "status --json: filter holds 2 IPv4 and 1 IPv6 VIP (owner and open ones left out)" \
+	test "$(status_json n1 | jq -c '[.accept_filter.ipv4_vips, .accept_filter.ipv6_vips]')" = "[2,1]"
 check "status --json: strict accept=false, filter active" \
 	test "$(inst_field n1 strict '[.accept, .accept_filter] | @tsv')" = "$(printf 'false\tactive')"
 check "status --json: open accept=true (the default), no filter" \
@@ -143,7 +149,7 @@ check "status text: owner accepts as address owner" eval 'echo "$text" | grep -E
 check "status text: open accepts" eval 'echo "$text" | grep -Eq "^  open +accept$"'
 check "status text: the table line" eval 'echo "$text" | grep -q "accept mode (nftables table inet clustd: active)"'
 check "n2 (backup) has the table too, ready for a takeover" test "$(tables n2)" = 1
-check "n1 logged the filter" log_has n1 'accept mode: nftables table inet clustd drops traffic to 2 VIP'
+check "n1 logged the filter" log_has n1 'accept mode: nftables table inet clustd drops traffic to 3 VIP'
 
 # ---- IPv4 on the master
 check "arping $V_STRICT (accept = false) answered by n1 only" arp_from $V_STRICT "$mac1"
@@ -151,6 +157,8 @@ check "ping $V_STRICT (accept = false) gets no reply" no_ping $V_STRICT
 check "... and the IPv4 drop rule counted the requests ($(drop_count n1 ip))" \
 	test "$(drop_count n1 ip)" -ge 3
 check "ping $V_OPEN (default accept) is answered" pings $V_OPEN
+check "ping $V_STRICT2 (VRRPv2, accept = false) gets no reply" no_ping $V_STRICT2
+check "arping $V_STRICT2 answered by n1 only" arp_from $V_STRICT2 "$mac1"
 check "ping $V_OWNER (owner, accept = false) is answered" pings $V_OWNER
 check "ping n1's own address is answered" pings 198.51.100.11
 check "n1 itself reaches its no-accept VIP (loopback is exempt)" \
@@ -187,6 +195,7 @@ nsx client ip neigh flush dev eth0
 check "after failover: arping $V_STRICT answered by n2" arp_from $V_STRICT "$mac2"
 check "after failover: ping $V_STRICT gets no reply" no_ping $V_STRICT
 check "after failover: ping $V_OPEN is answered" pings $V_OPEN
+check "after failover: ping $V_STRICT2 (VRRPv2) gets no reply" no_ping $V_STRICT2
 check "after failover: $V_OWNER on n2 (priority 100, accept = false) is filtered" no_ping $V_OWNER
 check "after failover: IPv6 ND resolves to n2's MAC" nd_resolves_to "$mac2"
 check "after failover: ping6 $V_STRICT6 gets no reply" \
@@ -210,8 +219,8 @@ m1=$(log_lines n1)
 clustd_signal n1 HUP
 check "n1 reloaded" wait_log 5 n1 'reload: config applied' "$m1"
 check "after reload: ping $V_STRICT is answered" pings $V_STRICT
-check "after reload: the set holds the IPv6 VIP only" \
-	test "$(status_json n1 | jq -c '[.accept_filter.ipv4_vips, .accept_filter.ipv6_vips]')" = "[0,1]"
+check "after reload: the set holds strict2's and the IPv6 VIP only" \
+	test "$(status_json n1 | jq -c '[.accept_filter.ipv4_vips, .accept_filter.ipv6_vips]')" = "[1,1]"
 check "after reload: ping6 $V_STRICT6 still gets no reply" \
 	eval '! nsx client ping -6 -c 2 -i 0.2 -W 1 $V_STRICT6 >/dev/null 2>&1'
 
