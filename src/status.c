@@ -249,10 +249,13 @@ static void text_accept(FILE *f, json_object *st)
 {
 	json_object *insts = json_object_object_get(st, "instances");
 	json_object *flt = json_object_object_get(st, "accept_filter");
+	json_object *err = json_object_object_get(flt, "error");
 
-	fprintf(f, "accept mode (nftables table %s: %s%s%s):\n", jget_str(flt, "table"),
-		jget_str(flt, "state"), json_object_object_get(flt, "error") ? ", " : "",
-		json_object_object_get(flt, "error") ? jget_str(flt, "error") : "");
+	if (strcmp(jget_str(flt, "state"), "none") == 0)
+		fprintf(f, "accept mode (no nftables table needed):\n");
+	else
+		fprintf(f, "accept mode (nftables table %s: %s%s%s):\n", jget_str(flt, "table"),
+			jget_str(flt, "state"), err ? ", " : "", err ? json_object_get_string(err) : "");
 	for (size_t i = 0; i < json_object_array_length(insts); i++) {
 		json_object *in = json_object_array_get_idx(insts, i);
 		const char *how;
