@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -495,9 +496,9 @@ int nft_send(const struct nft_batch *b)
 	}
 	/* Acks without a copy of our (possibly large) messages. */
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (b->len > 200000) {
+	if (b->len > 200000) { /* thousands of VIPs: past the default send buffer */
 		int size = (int)(b->len * 2);
-		mnl_socket_setsockopt(nl, SO_SNDBUF, &size, sizeof(size));
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
 	if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
 		rc = -errno;
