@@ -175,6 +175,7 @@ static const struct {
 	{ "unicast_src_ip", "did you mean \"unicast_source\"?" },
 	{ "unicast_peer", "did you mean \"unicast_peers\"?" },
 	{ "nopreempt", "did you mean \"preempt = false\"?" },
+	{ "no_accept", "did you mean \"accept = false\"?" },
 	{ "notify_master", "did you mean \"notify = { master = ...; }\"?" },
 	{ "notify_backup", "did you mean \"notify = { backup = ...; }\"?" },
 	{ "notify_fault", "did you mean \"notify = { fault = ...; }\"?" },
@@ -498,7 +499,7 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", NULL
+	"garp", "notify", "track", "accept", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -524,6 +525,7 @@ static void instance_defaults(struct instance_conf *ic)
 	ic->preempt = true;
 	ic->preempt_delay_ms = 0;
 	ic->checksum_pseudo_header = true;
+	ic->accept = true;
 	ic->garp_repeat = 5;
 	ic->garp_interval_ms = 10;
 	ic->garp_master_delay_ms = 5000;
@@ -996,6 +998,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	parse_interval(c, g, ic, ip);
 	opt_bool(c, g, "preempt", &ic->preempt);
 	opt_u32(c, g, "", "preempt_delay", 0, 1000000, &ic->preempt_delay_ms);
+	opt_bool(c, g, "accept", &ic->accept);
 	if ((s = require(c, g, ic, "vips")))
 		parse_vips(c, s, ic);
 	check_v2_family(c, g, ic);

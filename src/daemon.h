@@ -12,6 +12,7 @@
 #include "loop.h"
 #include "model.h"
 #include "netlink.h"
+#include "nft.h"
 #include "packet.h"
 #include "script.h"
 #include "track.h"
@@ -98,6 +99,7 @@ struct clustd {
 	struct loop_timer tick_timer;     /* every second: sync, time in state, metrics file */
 	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
+	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
 	bool shut_down;
 };
 

@@ -1159,6 +1159,8 @@ void clustd_start(struct clustd *c)
 {
 	char *path = NULL;
 
+	/* Before any instance can become master. */
+	nft_filter_sync(&c->accept_filter, c->cfg);
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
 	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
@@ -1177,6 +1179,8 @@ void clustd_shutdown(struct clustd *c)
 	c->shut_down = true;
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_stop(in);
+	/* The VIPs are gone now, so dropping the filter opens nothing. */
+	nft_filter_remove(&c->accept_filter);
 }
 
 /* ---- reload ---------------------------------------------------------- */
@@ -1291,6 +1295,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
 	reload_cluster(c);
 	while (started) {

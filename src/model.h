@@ -75,6 +75,10 @@ struct instance_conf {
 	bool preempt;             /* default true */
 	uint32_t preempt_delay_ms;/* default 0 */
 	bool checksum_pseudo_header; /* v3 IPv4: include the pseudo-header (RFC 9568); default true */
+	/* RFC 5798 Accept_Mode: the master accepts traffic to the VIPs.
+	 * Default true, like keepalived (the RFC says false); priority 255
+	 * always accepts. false is enforced with nftables (nft.c). */
+	bool accept;
 
 	size_t nvips;             /* 1..CLUSTD_MAX_VIPS, all of one family */
 	struct vip vips[CLUSTD_MAX_VIPS];

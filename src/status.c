@@ -120,6 +120,19 @@ static json_object *persistence_json(const struct clustd *c)
 	return o;
 }
 
+/* Accept_Mode of one instance: "accept" as the master applies it (owners
+ * always accept), and whether the nftables filter backs accept = false. */
+static void instance_accept_json(json_object *o, const struct instance *in)
+{
+	const struct nft_filter *f = &in->c->accept_filter;
+	bool on = accept_mode_on(in->conf);
+
+	json_object_object_add(o, "accept", json_object_new_boolean(on));
+	json_object_object_add(o, "accept_owner", json_object_new_boolean(in->conf->priority == 255));
+	json_object_object_add(o, "accept_filter", jstr(on ? nft_state_name(NFT_NOT_NEEDED) :
+							 nft_state_name(f->state)));
+}
+
 static json_object *instance_json(const struct instance *in, uint64_t now)
 {
 	const struct instance_conf *ic = in->conf;
@@ -152,6 +165,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
+	instance_accept_json(o, in);
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
 	return o;
@@ -249,6 +263,19 @@ static json_object *cluster_json(const struct clustd *c, uint64_t now)
 	return o;
 }
 
+static json_object *accept_filter_json(const struct clustd *c)
+{
+	const struct nft_filter *f = &c->accept_filter;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "table", jstr("inet " NFT_TABLE));
+	json_object_object_add(o, "state", jstr(nft_state_name(f->state)));
+	json_object_object_add(o, "ipv4_vips", json_object_new_uint64(f->n4));
+	json_object_object_add(o, "ipv6_vips", json_object_new_uint64(f->n6));
+	json_object_object_add(o, "error", f->state == NFT_FAILED ? jstr(strerror(-f->error)) : NULL);
+	return o;
+}
+
 static json_object *status_json(const struct clustd *c)
 {
 	uint64_t now = loop_now();
@@ -260,6 +287,7 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "node", jstr(c->cfg->node.name));
 	json_object_object_add(o, "uptime_ms", jms(c->started_at, now));
 	json_object_object_add(o, "cluster", cluster_json(c, now));
+	json_object_object_add(o, "accept_filter", accept_filter_json(c));
 	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
@@ -303,6 +331,38 @@ static void text_instances(FILE *f, json_object *st)
 		for (size_t k = 0; k < json_object_array_length(vips); k++)
 			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(vips, k)));
 		fputc('\n', f);
+	}
+}
+
+static const char *jget_str(json_object *o, const char *key)
+{
+	return json_object_get_string(json_object_object_get(o, key));
+}
+
+/* One line per instance: its Accept_Mode and what enforces it. */
+static void text_accept(FILE *f, json_object *st)
+{
+	json_object *insts = json_object_object_get(st, "instances");
+	json_object *flt = json_object_object_get(st, "accept_filter");
+	json_object *err = json_object_object_get(flt, "error");
+
+	if (strcmp(jget_str(flt, "state"), "none") == 0)
+		fprintf(f, "accept mode (no nftables table needed):\n");
+	else
+		fprintf(f, "accept mode (nftables table %s: %s%s%s):\n", jget_str(flt, "table"),
+			jget_str(flt, "state"), err ? ", " : "", err ? json_object_get_string(err) : "");
+	for (size_t i = 0; i < json_object_array_length(insts); i++) {
+		json_object *in = json_object_array_get_idx(insts, i);
+		const char *how;
+		if (json_object_get_boolean(json_object_object_get(in, "accept_owner")))
+			how = "accept (address owner)";
+		else if (json_object_get_boolean(json_object_object_get(in, "accept")))
+			how = "accept";
+		else if (strcmp(jget_str(in, "accept_filter"), "active") == 0)
+			how = "no-accept, enforced by nftables";
+		else
+			how = "no-accept, NOT ENFORCED (nftables failed): the master accepts";
+		fprintf(f, "  %-12s %s\n", jget_str(in, "name"), how);
 	}
 }
 
@@ -384,6 +444,7 @@ static char *status_text(const struct clustd *c)
 	fprintf(f, "node %s, up %lld s\n", c->cfg->node.name,
 		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000);
 	text_instances(f, st);
+	text_accept(f, st);
 	text_cluster(f, json_object_object_get(st, "cluster"));
 	text_counters(f, st);
 	fclose(f);

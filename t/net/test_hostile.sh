@@ -12,8 +12,8 @@
 # matching drop counter must move by >= 5 and no instance may change state
 # (the transition counters stay put). A higher-priority advert with a bad
 # checksum must not make the master yield. An advert with a wrong VRID is
-# only counted by the daemon (not exposed): the log line and unchanged
-# states are checked. Positive controls show the injector's packets do
+# only counted by the daemon (status: drops_no_instance), logged, and
+# changes no state. Positive controls show the injector's packets do
 # reach the daemons: a v3 advert with another address list is accepted
 # (counted, "misconfiguration" logged), and valid priority-254 adverts
 # (correct checksums) make the master of each instance go BACKUP, after
@@ -176,7 +176,8 @@ hostile "pseudo-header checksum at a checksum_pseudo_header = false instance" no
 	--vrid 55 --prio 254 --addr $VIP_NP
 check "n1 is still the only holder of $VIP after the priority-254 bad-checksum adverts" only_holder n1 $VIP
 
-# Wrong VRID: counted by the daemon, not per instance (not exposed yet).
+# Wrong VRID: counted by the daemon, not per instance
+# (status --json: drops_no_instance).
 mark1=$(log_lines n1)
 mark2=$(log_lines n2)
 for n in n1 n2; do
@@ -188,6 +189,8 @@ for n in n1 n2; do
 	snap $n "$T/$n.after"
 	check "VRID 99: $n made no transition" \
 		test "$(transitions "$T/$n.before")" = "$(transitions "$T/$n.after")"
+	d=$(($(jq '.drops_no_instance.unknown_vrid' "$T/$n.after") - $(jq '.drops_no_instance.unknown_vrid' "$T/$n.before")))
+	check "VRID 99: $n drops_no_instance.unknown_vrid +$d (>= 5)" test "$d" -ge 5
 done
 check "VRID 99: states unchanged" all_as_expected
 check "VRID 99: n1 logged the drop" log_has n1 "dropped advert from $INJ_IP: no instance with this VRID" "$mark1"

@@ -172,7 +172,7 @@ static const char full_conf[] =
 	"    name = \"web\"; interface = \"eth0\"; vrid = 51; priority = 150;\n"
 	"    version = 3; advert_interval = 250; preempt = false; preempt_delay = 3000;\n"
 	"    vips = [ \"198.51.100.100/24\", \"198.51.100.101\" ];\n"
-	"    checksum_pseudo_header = false;\n"
+	"    checksum_pseudo_header = false; accept = false;\n"
 	"    unicast_source = \"198.51.100.1\";\n"
 	"    unicast_peers = [ \"198.51.100.2\", \"198.51.100.3\" ];\n"
 	"    garp = { repeat = 3; interval = 20; master_delay = 0; refresh = 60000; };\n"
@@ -216,6 +216,7 @@ START_TEST(test_full_config)
 	ck_assert(!w->preempt);
 	ck_assert_uint_eq(w->preempt_delay_ms, 3000);
 	ck_assert(!w->checksum_pseudo_header);
+	ck_assert(!w->accept);
 	ck_assert_uint_eq(w->nvips, 2);
 	assert_vip(&w->vips[0], "198.51.100.100/24");
 	assert_vip(&w->vips[1], "198.51.100.101/32");
@@ -243,6 +244,7 @@ START_TEST(test_full_config)
 	ck_assert_uint_eq(d->priority, 255);
 	ck_assert_uint_eq(d->version, 2);
 	ck_assert_uint_eq(d->advert_interval_ms, 3000);
+	ck_assert(d->accept);
 	ck_assert_uint_eq(d->nvips, 1);
 	assert_vip(&d->vips[0], "198.51.100.200/25");
 
@@ -289,6 +291,7 @@ START_TEST(test_defaults)
 	ck_assert(ic->preempt);
 	ck_assert_uint_eq(ic->preempt_delay_ms, 0);
 	ck_assert(ic->checksum_pseudo_header);
+	ck_assert(ic->accept); /* keepalived's default; RFC 5798 says False */
 	ck_assert_uint_eq(ic->nvips, 1);
 	assert_vip(&ic->vips[0], "198.51.100.100/24");
 	ck_assert_uint_eq(ic->unicast_source.family, AF_UNSPEC);
@@ -1306,6 +1309,50 @@ START_TEST(test_persist_counters_type)
 }
 END_TEST
 
+/* ---- accept (RFC 5798 Accept_Mode) ------------------------------------ */
+
+START_TEST(test_accept_values)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("accept = false;"));
+	ck_assert(!l.cfg->instances[0].accept);
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = true;"));
+	ck_assert(l.cfg->instances[0].accept);
+	loaded_free(&l);
+	/* The owner may say false: it accepts all the same (nft.c). */
+	expect_ok(&l, INST("priority = 255; accept = false;"));
+	ck_assert(!l.cfg->instances[0].accept);
+	ck_assert_uint_eq(l.cfg->instances[0].priority, 255);
+	loaded_free(&l);
+	/* RFC 3768 has no Accept_Mode, but false is its behaviour. */
+	expect_ok(&l, conf_text("51", VIP4, "version = 2; accept = false;", ""));
+	ck_assert(!l.cfg->instances[0].accept);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP6, "accept = false;", ""));
+	ck_assert(!l.cfg->instances[0].accept);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_accept_wrong_type)
+{
+	expect_error(INST("accept = 0;"), 7, "accept: expected true or false, got an integer");
+	expect_error(INST("accept = \"no\";"), 7, "accept: expected true or false, got a string");
+	expect_error(INST("accept = [ true ];"), 7, "accept: expected true or false, got an array [ ... ]");
+}
+END_TEST
+
+START_TEST(test_accept_key_hints)
+{
+	expect_error(INST("no_accept = true;"), 7,
+		     "unknown key \"no_accept\" in instance (did you mean \"accept = false\"?)");
+	expect_error(INST("acept = false;"), 7,
+		     "unknown key \"acept\" in instance (did you mean \"accept\"?)");
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -1327,6 +1374,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
 	tcase_add_test(ok, test_include_reports_included_file);
 	tcase_add_test(ok, test_free_null_and_errors_appended);
+	tcase_add_test(ok, test_accept_values);
 	suite_add_tcase(s, ok);
 
 	tcase_add_test(keys, test_unknown_key_top);
@@ -1374,6 +1422,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_syntax_error);
 	tcase_add_test(bad, test_missing_file);
 	tcase_add_test(bad, test_several_errors);
+	tcase_add_test(bad, test_accept_wrong_type);
+	tcase_add_test(bad, test_accept_key_hints);
 	suite_add_tcase(s, bad);
 
 	tcase_add_test(scripts, test_scripts_problems);

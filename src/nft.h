@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nft.h - Accept_Mode (RFC 5798 §6.1, §6.4.3) enforced with nftables.
+ *
+ * clustd owns one table, "inet clustd": a set of IPv4 and a set of IPv6
+ * addresses (the VIPs of instances with accept = false that are not
+ * address owners) and an input chain that drops traffic addressed to
+ * them, except ICMPv6 Neighbour Solicitations and Advertisements (§6.1)
+ * and traffic from the node itself (loopback). ARP never reaches the
+ * inet input hook, so it is never dropped.
+ *
+ * The sets are static per config: a VIP is a local address only while
+ * its instance is master, so the drop only bites then. The table is
+ * replaced atomically (one nftables transaction) at start and on reload,
+ * which also replaces a table left by a predecessor that was killed, and
+ * removed at a clean stop.
+ *
+ * The batch builders are pure (they only fill memory) and unit-tested;
+ * nft_send() and the nft_filter_* calls talk to the kernel over netlink
+ * (libnftnl + libmnl); nothing spawns nft(8). */
+#ifndef CLUSTD_NFT_H
+#define CLUSTD_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "model.h"
+
+#define NFT_TABLE "clustd"        /* family inet */
+#define NFT_CHAIN "input"
+#define NFT_SET4 "noaccept4"
+#define NFT_SET6 "noaccept6"
+
+/* Does the master of this instance accept traffic to its VIPs? The
+ * address owner (priority 255) always does (§6.4.3). */
+bool accept_mode_on(const struct instance_conf *ic);
+
+/* The addresses to filter: VIPs of instances without Accept_Mode, each
+ * once, leaving out any VIP that an accepting instance also lists (never
+ * drop what an accepting master would serve). */
+struct nft_vips {
+	size_t n4, n6;
+	struct ip_addr *v4, *v6;
+};
+
+/* 0 or -ENOMEM (then out is empty). */
+int nft_vips_collect(const struct clustd_config *cfg, struct nft_vips *out);
+void nft_vips_free(struct nft_vips *v);
+
+/* One nftables transaction: BATCH_BEGIN, messages, BATCH_END. Every
+ * message in between asks for an ack; nacks counts them. */
+struct nft_batch {
+	char *buf;
+	size_t len;
+	unsigned nacks;
+};
+
+/* Replace the table with one filtering v (either set may be empty):
+ * create-if-missing, delete, create, sets, elements, chain, rules.
+ * 0 or -ENOMEM. seq numbers the messages from seq on. */
+int nft_batch_replace(const struct nft_vips *v, uint32_t seq, struct nft_batch *b);
+/* Remove the table if there is one (create-if-missing, then delete). */
+int nft_batch_remove(uint32_t seq, struct nft_batch *b);
+void nft_batch_free(struct nft_batch *b);
+
+/* Send a batch to the kernel and wait for its acks (bounded).
+ * 0, or -errno of the first message the kernel refused. */
+int nft_send(const struct nft_batch *b);
+
+/* ---- the daemon's view ------------------------------------------------ */
+
+enum nft_state {
+	NFT_NOT_NEEDED,   /* every instance accepts: no table */
+	NFT_ACTIVE,       /* the table is installed and filters n4 + n6 VIPs */
+	NFT_FAILED,       /* needed but the kernel refused it (error) */
+};
+
+struct nft_filter {
+	enum nft_state state;
+	int error;        /* -errno when NFT_FAILED */
+	size_t n4, n6;
+};
+
+/* Install the table for cfg (replacing any earlier one), or remove it
+ * when no instance needs it. Failures are logged; the daemon runs on. */
+void nft_filter_sync(struct nft_filter *f, const struct clustd_config *cfg);
+/* Remove the table (clean stop). */
+void nft_filter_remove(struct nft_filter *f);
+
+/* Is the filter for this instance's VIPs in place? */
+bool nft_filter_enforced(const struct nft_filter *f, const struct instance_conf *ic);
+/* "not needed", "active", "failed" (status). */
+const char *nft_state_name(enum nft_state s);
+
+#endif
