@@ -91,13 +91,23 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 		adv->addrs[i] = ic->vips[i].addr;
 }
 
+/* use_vmac: multicast adverts leave by the virtual MAC device, with its
+ * MAC (RFC 5798 §7.2). Unicast ones leave by the interface, as keepalived's
+ * vmac_xmit_base: the ARP request that resolves a peer from the device
+ * would carry the virtual MAC beside this node's own address, and the peer
+ * would then send that address's traffic to whichever node is master. */
+static bool vmac_sends(const struct instance_conf *ic)
+{
+	return ic->use_vmac && ic->npeers == 0;
+}
+
 static void send_one(struct instance *in, const struct vrrp_advert *adv,
 		     const struct ip_addr *dst)
 {
 	uint8_t buf[VRRP_MAX_PKT];
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
 				 uses_pseudo_header(in->conf), buf, sizeof(buf));
-	struct vrrp_sock *tx = in->conf->use_vmac ? in->vmac.tx : in->sref ? in->sref->sock : NULL;
+	struct vrrp_sock *tx = vmac_sends(in->conf) ? in->vmac.tx : in->sref ? in->sref->sock : NULL;
 	if (len == 0 || !tx) {
 		in->cnt.send_errors++;
 		return;
@@ -336,7 +346,14 @@ static unsigned vmac_probe(struct instance *in)
 				in->conf->name, in->vmac.name, in->vmac_why);
 		return FAULT_VMAC;
 	}
-	if (in->fsm.state != STATE_MASTER || (!created && in->vmac.up))
+	if (in->fsm.state != STATE_MASTER) {
+		if (in->vmac.up)
+			log_warn("%s: %s was set up while not master: setting it down", in->conf->name,
+				 in->vmac.name);
+		vmac_set(in, false);
+		return 0;
+	}
+	if (!created && in->vmac.up)
 		return 0;
 	vmac_set(in, true);
 	if (in->vips_pending)
