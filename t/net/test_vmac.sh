@@ -7,7 +7,9 @@
 # VIP to that MAC, and keeps it through a SIGKILL failover, a restart over
 # the stale device, and the device being deleted under the master. A
 # backup sends no frame from the virtual MAC; SIGTERM removes the device
-# and puts the base interface's ARP settings back.
+# and puts the base interface's ARP settings back; a reload that turns
+# use_vmac off or on restarts the instance. A foreign device holding the
+# name keeps the instance in FAULT, silent, until the name is free.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_vmac.sh"
 net_init vmac
@@ -194,5 +196,18 @@ check "n1 sent no frame from $VMAC while backup, from its start to n3's SIGTERM 
 check "... and does once master (positive control of that capture: $n1after)" test "$n1after" -ge 1
 check "n3's priority-0 advert left from $VMAC" \
 	test "$(pcap_count term "vrrp.prio == 0 && ip.src == 198.51.100.13 && eth.src == $VMAC")" = 1
+
+# ---- reload: use_vmac off and on again (the instance restarts) ------------
+web_conf n1 100
+m1=$(log_lines n1)
+clustd_signal n1 HUP
+check "reload without use_vmac: n1 restarts the instance" \
+	wait_log 5 n1 "web: interface, VRID, version, family or virtual MAC changed: restarting it" "$m1"
+check "... deletes $DEV and holds the VIP on eth0" \
+	wait_until 5 eval '! vm_exists n1 $DEV && has_vip n1 $VIP eth0'
+web_conf n1 100 "use_vmac = true;"
+clustd_signal n1 HUP
+check "reload with use_vmac: the VIP moves back to $DEV" \
+	wait_until 5 eval 'has_vip n1 $VIP $DEV && ! has_vip n1 $VIP eth0 && vm_is_up n1 $DEV'
 
 done_testing
