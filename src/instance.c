@@ -953,8 +953,9 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 	in->pending_timer.fn = pending_timer_fired;
 	in->pending_timer.arg = in;
 	in->state_since = loop_now();
-	if (ic->use_vmac)
-		vmac_dev_init(&in->vmac, ic->vmac_interface, ic->vrid, ic->family);
+	if (ic->use_vmac) /* conf.c always names the device */
+		vmac_dev_init(&in->vmac, ic->vmac_interface ? ic->vmac_interface : "", ic->vrid,
+			      ic->family);
 	in->notify_q = script_queue_new(c->scripts, ic->name);
 	start_tracker(in);
 	struct fsm_params p = fsm_params_of(in);

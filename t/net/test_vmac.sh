@@ -9,7 +9,8 @@
 # backup sends no frame from the virtual MAC; SIGTERM removes the device
 # and puts the base interface's ARP settings back; a reload that turns
 # use_vmac off or on restarts the instance. A foreign device holding the
-# name keeps the instance in FAULT, silent, until the name is free.
+# name keeps the instance in FAULT, silent, until the name is free; so does
+# an interface that is down or gone, and a new one gets a new device.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_vmac.sh"
 net_init vmac
@@ -209,5 +210,25 @@ web_conf n1 100 "use_vmac = true;"
 clustd_signal n1 HUP
 check "reload with use_vmac: the VIP moves back to $DEV" \
 	wait_until 5 eval 'has_vip n1 $VIP $DEV && ! has_vip n1 $VIP eth0 && vm_is_up n1 $DEV'
+
+# ---- the base interface down, then gone: FAULT --------------------------
+m1=$(log_lines n1)
+ip -n "${P}n1" link set eth0 down
+check "eth0 down: n1 goes FAULT" wait_log 5 n1 "web: MASTER -> FAULT: interface eth0 down or missing" "$m1"
+check "... its device down, without the VIP" wait_until 5 eval 'vm_is_down n1 $DEV && ! has_vip n1 $VIP $DEV'
+ip -n "${P}n1" link set eth0 up
+check "eth0 up: n1 master again, device up with the VIP" \
+	wait_until 5 eval 'has_vip n1 $VIP $DEV && vm_is_up n1 $DEV'
+m1=$(log_lines n1)
+ip -n "${P}n1" link del eth0
+check "eth0 deleted (the kernel deletes $DEV with it): n1 goes FAULT" \
+	wait_log 5 n1 "web: MASTER -> FAULT: interface eth0 down or missing" "$m1"
+check "status --json (n1): device missing, faults [link]" \
+	test "$(vm_q n1 '[.vmac.exists, (.faults | join(","))] | join(" ")')" = "false link"
+net_attach n1 br0 eth0 198.51.100.11/24
+check "a new eth0: n1 makes a new $DEV and is master again" \
+	wait_until 5 eval 'has_vip n1 $VIP $DEV && vm_is_up n1 $DEV'
+check "... with the base settings raised on the new eth0" \
+	test "$(vm_sysctl n1 eth0 arp_ignore) $(vm_sysctl n1 eth0 arp_announce)" = "1 2"
 
 done_testing
