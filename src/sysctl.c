@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sysctl.c - net.ipv4.conf.<dev>.<key> through /proc/sys. */
+/* sysctl.c - net.ipv4.conf.<dev>.<key> and net.ipv6.conf.<dev>.<key>
+ * through /proc/sys. */
 #include "sysctl.h"
 
 #include <errno.h>
@@ -10,20 +11,23 @@
 #include <string.h>
 #include <unistd.h>
 
-bool sysctl_ipv4_conf_path(const char *dev, const char *key, char *buf, size_t len)
+bool sysctl_conf_path(sa_family_t family, const char *dev, const char *key, char *buf,
+		      size_t len)
 {
-	if (!dev[0] || strchr(dev, '/') || strcmp(dev, ".") == 0 || strcmp(dev, "..") == 0 ||
-	    !key[0] || strchr(key, '/'))
+	if ((family != AF_INET && family != AF_INET6) || !dev[0] || strchr(dev, '/') ||
+	    strcmp(dev, ".") == 0 || strcmp(dev, "..") == 0 || !key[0] || strchr(key, '/') ||
+	    strcmp(key, "..") == 0)
 		return false;
-	int n = snprintf(buf, len, "/proc/sys/net/ipv4/conf/%s/%s", dev, key);
+	int n = snprintf(buf, len, "/proc/sys/net/%s/conf/%s/%s",
+			 family == AF_INET ? "ipv4" : "ipv6", dev, key);
 	return n > 0 && (size_t)n < len;
 }
 
-int sysctl_ipv4_conf_get(const char *dev, const char *key, int *value)
+int sysctl_conf_get(sa_family_t family, const char *dev, const char *key, int *value)
 {
 	char path[PATH_MAX], buf[32];
 
-	if (!sysctl_ipv4_conf_path(dev, key, path, sizeof(path)))
+	if (!sysctl_conf_path(family, dev, key, path, sizeof(path)))
 		return -EINVAL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -43,11 +47,11 @@ int sysctl_ipv4_conf_get(const char *dev, const char *key, int *value)
 	return 0;
 }
 
-int sysctl_ipv4_conf_set(const char *dev, const char *key, int value)
+int sysctl_conf_set(sa_family_t family, const char *dev, const char *key, int value)
 {
 	char path[PATH_MAX], buf[32];
 
-	if (!sysctl_ipv4_conf_path(dev, key, path, sizeof(path)))
+	if (!sysctl_conf_path(family, dev, key, path, sizeof(path)))
 		return -EINVAL;
 	int len = snprintf(buf, sizeof(buf), "%d\n", value);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -27,27 +27,50 @@ const char *vmac_str(const uint8_t mac[6], char *buf)
 	return buf;
 }
 
-const struct vmac_sysctl vmac_dev_sysctls[VMAC_DEV_NSYSCTLS] = {
-	/* The device must not answer ARP for the base interface's
-	 * addresses (it receives every broadcast the base does). */
-	{ "arp_ignore", 1 },
-	/* ARP requests it sends (unicast adverts, replies) name one of its
-	 * own addresses, never the base's, beside the virtual MAC. */
-	{ "arp_announce", 2 },
+/* The device's settings; only_for: the instance family a setting is for
+ * (AF_UNSPEC: both). */
+static const struct {
+	sa_family_t only_for;
+	struct vmac_sysctl s;
+} dev_settings[] = {
+	/* The device must not answer ARP for the base interface's addresses
+	 * (it receives every broadcast the base does). */
+	{ AF_UNSPEC, { AF_INET, "arp_ignore", 1 } },
+	/* ARP requests it sends name one of its own addresses, never the
+	 * base's, beside the virtual MAC. */
+	{ AF_UNSPEC, { AF_INET, "arp_announce", 2 } },
 	/* Traffic for a VIP arrives here while the route back to the sender
 	 * is the base interface's: strict reverse-path filtering drops it. */
-	{ "rp_filter", 0 },
+	{ AF_UNSPEC, { AF_INET, "rp_filter", 0 } },
+	/* Nothing IPv6 on an IPv4 instance's device: no link-local, no DAD,
+	 * MLD report or router solicitation from the shared MAC. */
+	{ AF_INET, { AF_INET6, "disable_ipv6", 1 } },
+	/* An IPv6 instance's device has IPv6 even if new devices get it off
+	 * by default, and takes no router advertisement: no SLAAC address,
+	 * default route or router solicitation of its own. */
+	{ AF_INET6, { AF_INET6, "disable_ipv6", 0 } },
+	{ AF_INET6, { AF_INET6, "accept_ra", 0 } },
 };
+
+size_t vmac_dev_sysctls(sa_family_t family, struct vmac_sysctl *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(dev_settings) / sizeof(dev_settings[0]) && n < cap; i++)
+		if (dev_settings[i].only_for == AF_UNSPEC || dev_settings[i].only_for == family)
+			out[n++] = dev_settings[i].s;
+	return n;
+}
 
 const struct vmac_sysctl vmac_base_sysctls[VMAC_BASE_NSYSCTLS] = {
 	/* Answer ARP only for addresses on the base itself: a VIP on the
 	 * virtual MAC device would otherwise get a second answer, with the
 	 * base's MAC. */
-	{ "arp_ignore", 1 },
+	{ AF_INET, "arp_ignore", 1 },
 	/* Replies from a VIP leave by the base: the ARP request resolving
 	 * the client must name the base's address, or the client would map
 	 * the VIP to the base's MAC. */
-	{ "arp_announce", 2 },
+	{ AF_INET, "arp_announce", 2 },
 };
 
 int vmac_base_value(int current, int minimum)

@@ -23,17 +23,23 @@ const char *vmac_default_name(uint8_t vrid, sa_family_t family, char *buf);
 /* "00:00:5e:00:01:33"; buf holds at least VMAC_STRLEN bytes; returns buf. */
 const char *vmac_str(const uint8_t mac[6], char *buf);
 
-/* One net.ipv4.conf.<device>.<key> setting. */
+/* One net.ipv4.conf.<device>.<key> (AF_INET) or net.ipv6.conf.<device>.<key>
+ * (AF_INET6) setting. */
 struct vmac_sysctl {
+	sa_family_t family;
 	const char *key;
 	int value;
 };
 
-/* On the virtual MAC device, set exactly: it answers ARP only for its own
- * addresses (the VIPs), announces them in its ARP requests, and accepts
- * traffic for them although the replies leave by the base interface. */
-#define VMAC_DEV_NSYSCTLS 3
-extern const struct vmac_sysctl vmac_dev_sysctls[VMAC_DEV_NSYSCTLS];
+/* The settings of the virtual MAC device of an instance of family, set
+ * exactly: it answers ARP only for its own addresses (the VIPs), announces
+ * them in its ARP requests, accepts traffic for them although the replies
+ * leave by the base interface; IPv6 is off on an IPv4 instance's device,
+ * and an IPv6 one's takes no router advertisement (no address or route of
+ * its own). Fills out (at most cap, VMAC_DEV_MAX_SYSCTLS is enough) and
+ * returns their number. */
+#define VMAC_DEV_MAX_SYSCTLS 8
+size_t vmac_dev_sysctls(sa_family_t family, struct vmac_sysctl *out, size_t cap);
 
 /* On the base interface of an IPv4 instance, raised to at least these
  * values while a virtual MAC device sits on it: the base must neither

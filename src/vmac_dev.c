@@ -30,7 +30,7 @@ static void base_raise(struct vmac_base *b)
 		const struct vmac_sysctl *s = &vmac_base_sysctls[i];
 		int cur, rc;
 
-		if ((rc = sysctl_ipv4_conf_get(b->name, s->key, &cur)) < 0) {
+		if ((rc = sysctl_conf_get(AF_INET, b->name, s->key, &cur)) < 0) {
 			log_warn("vmac: cannot read net.ipv4.conf.%s.%s: %s", b->name, s->key,
 				 strerror(-rc));
 			continue;
@@ -38,7 +38,7 @@ static void base_raise(struct vmac_base *b)
 		int want = vmac_base_value(cur, s->value);
 		if (want == cur)
 			continue;
-		if ((rc = sysctl_ipv4_conf_set(b->name, s->key, want)) < 0) {
+		if ((rc = sysctl_conf_set(AF_INET, b->name, s->key, want)) < 0) {
 			log_err("vmac: cannot set net.ipv4.conf.%s.%s to %d: %s", b->name, s->key,
 				want, strerror(-rc));
 			continue;
@@ -58,9 +58,9 @@ static void base_restore(struct vmac_base *b)
 		const char *key = vmac_base_sysctls[i].key;
 		int cur;
 
-		if (b->set[i] < 0 || sysctl_ipv4_conf_get(b->name, key, &cur) < 0 || cur != b->set[i])
+		if (b->set[i] < 0 || sysctl_conf_get(AF_INET, b->name, key, &cur) < 0 || cur != b->set[i])
 			continue;
-		if (sysctl_ipv4_conf_set(b->name, key, b->saved[i]) == 0)
+		if (sysctl_conf_set(AF_INET, b->name, key, b->saved[i]) == 0)
 			log_notice("vmac: net.ipv4.conf.%s.%s %d -> %d (restored)", b->name, key, cur,
 				   b->saved[i]);
 	}
@@ -121,13 +121,17 @@ static void forget(struct vmac_dev *d)
 
 static int configure(const struct vmac_dev *d, char *why, size_t len)
 {
-	for (size_t i = 0; i < VMAC_DEV_NSYSCTLS; i++) {
-		const struct vmac_sysctl *s = &vmac_dev_sysctls[i];
-		int rc = sysctl_ipv4_conf_set(d->name, s->key, s->value);
+	struct vmac_sysctl set[VMAC_DEV_MAX_SYSCTLS];
+	size_t n = vmac_dev_sysctls(d->family, set, VMAC_DEV_MAX_SYSCTLS);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vmac_sysctl *s = &set[i];
+		int rc = sysctl_conf_set(s->family, d->name, s->key, s->value);
 
 		if (rc < 0) {
-			snprintf(why, len, "cannot set net.ipv4.conf.%s.%s to %d: %s", d->name, s->key,
-				 s->value, strerror(-rc));
+			snprintf(why, len, "cannot set net.%s.conf.%s.%s to %d: %s",
+				 s->family == AF_INET ? "ipv4" : "ipv6", d->name, s->key, s->value,
+				 strerror(-rc));
 			return rc;
 		}
 	}
@@ -139,7 +143,7 @@ static void warn_strict_rp_filter(const struct vmac_dev *d)
 {
 	int all;
 
-	if (d->family == AF_INET && sysctl_ipv4_conf_get("all", "rp_filter", &all) == 0 && all == 1)
+	if (d->family == AF_INET && sysctl_conf_get(AF_INET, "all", "rp_filter", &all) == 0 && all == 1)
 		log_warn("vmac: net.ipv4.conf.all.rp_filter is 1 (strict): traffic to the VIPs on %s "
 			 "is dropped; set it to 0 or 2 (loose)", d->name);
 }

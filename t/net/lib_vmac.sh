@@ -30,9 +30,10 @@ vm_is_down() {
 	vm_exists "$1" "$2" && ! vm_is_up "$1" "$2"
 }
 
-# vm_sysctl <node> <dev> <key>: net.ipv4.conf.<dev>.<key> in the node.
+# vm_sysctl <node> <dev> <key> [ipv6]: net.ipv4.conf.<dev>.<key> (or
+# net.ipv6...) in the node.
 vm_sysctl() {
-	nsx "$1" cat "/proc/sys/net/ipv4/conf/$2/$3" 2>/dev/null
+	nsx "$1" cat "/proc/sys/net/${4:-ipv4}/conf/$2/$3" 2>/dev/null
 }
 
 # vm_le <a> <b>: a <= b for decimal numbers.

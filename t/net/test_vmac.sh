@@ -70,6 +70,9 @@ check "no node has the VIP on eth0" test -z "$(vip_holders $VIP eth0)"
 for kv in arp_ignore=1 arp_announce=2 rp_filter=0; do
 	check "n3: net.ipv4.conf.$DEV.${kv%=*} = ${kv#*=}" test "$(vm_sysctl n3 $DEV "${kv%=*}")" = "${kv#*=}"
 done
+check "n3: net.ipv6.conf.$DEV.disable_ipv6 = 1 (an IPv4 instance's device)" \
+	test "$(vm_sysctl n3 $DEV disable_ipv6 ipv6)" = 1
+check "n3: no IPv6 address (no link-local) on $DEV" test -z "$(ip -n "${P}n3" -6 -o addr show dev $DEV)"
 for kv in arp_ignore=1 arp_announce=2; do
 	check "n2: net.ipv4.conf.eth0.${kv%=*} raised to ${kv#*=}" test "$(vm_sysctl n2 eth0 "${kv%=*}")" = "${kv#*=}"
 done

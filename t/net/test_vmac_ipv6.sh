@@ -64,6 +64,10 @@ check "n2: $DEV has a link-local address" eval 'case "$vll" in fe80:*) true ;; *
 check "n2: ... not derived from the virtual MAC (no 5eff:fe00:234 suffix; item 57)" \
 	eval '[ "$vll" != "$EUI64_LL" ] && ! echo "$vll" | grep -q "5eff:fe00:234$"'
 check "n1 (backup): $DEV has no address at all" test -z "$(ip -n "${P}n1" -o addr show dev $DEV)"
+check "n2: net.ipv6.conf.$DEV.accept_ra = 0, disable_ipv6 = 0" \
+	test "$(vm_sysctl n2 $DEV accept_ra ipv6) $(vm_sysctl n2 $DEV disable_ipv6 ipv6)" = "0 0"
+check "n2: only the VIP and the link-local on $DEV (no SLAAC address)" \
+	test "$(ip -n "${P}n2" -6 -o addr show dev $DEV | grep -vc "inet6 fe80:\|inet6 $VIP/")" = 0
 check "status --json (n2): vmac $DEV $VMAC up" \
 	test "$(vm_q n2 '[.vmac.interface, .vmac.mac, .vmac.up] | join(" ")')" = "$DEV $VMAC true"
 

@@ -64,22 +64,37 @@ START_TEST(test_default_names)
 }
 END_TEST
 
+static void assert_setting(const struct vmac_sysctl *s, sa_family_t family, const char *key,
+			   int value)
+{
+	ck_assert_uint_eq(s->family, family);
+	ck_assert_str_eq(s->key, key);
+	ck_assert_int_eq(s->value, value);
+}
+
 START_TEST(test_sysctl_tables)
 {
-	/* The device: exact values. */
-	ck_assert_uint_eq(VMAC_DEV_NSYSCTLS, 3);
-	ck_assert_str_eq(vmac_dev_sysctls[0].key, "arp_ignore");
-	ck_assert_int_eq(vmac_dev_sysctls[0].value, 1);
-	ck_assert_str_eq(vmac_dev_sysctls[1].key, "arp_announce");
-	ck_assert_int_eq(vmac_dev_sysctls[1].value, 2);
-	ck_assert_str_eq(vmac_dev_sysctls[2].key, "rp_filter");
-	ck_assert_int_eq(vmac_dev_sysctls[2].value, 0);
-	/* The base: minimums. */
+	struct vmac_sysctl set[VMAC_DEV_MAX_SYSCTLS];
+	size_t n = vmac_dev_sysctls(AF_INET, set, VMAC_DEV_MAX_SYSCTLS);
+
+	/* IPv4 instance's device: ARP and reverse path, IPv6 off. */
+	ck_assert_uint_eq(n, 4);
+	assert_setting(&set[0], AF_INET, "arp_ignore", 1);
+	assert_setting(&set[1], AF_INET, "arp_announce", 2);
+	assert_setting(&set[2], AF_INET, "rp_filter", 0);
+	assert_setting(&set[3], AF_INET6, "disable_ipv6", 1);
+	/* IPv6 instance's device: the same ARP settings, IPv6 on, no RAs. */
+	n = vmac_dev_sysctls(AF_INET6, set, VMAC_DEV_MAX_SYSCTLS);
+	ck_assert_uint_eq(n, 5);
+	assert_setting(&set[0], AF_INET, "arp_ignore", 1);
+	assert_setting(&set[3], AF_INET6, "disable_ipv6", 0);
+	assert_setting(&set[4], AF_INET6, "accept_ra", 0);
+	/* The output is bounded by its capacity. */
+	ck_assert_uint_eq(vmac_dev_sysctls(AF_INET6, set, 2), 2);
+	/* The base: minimums, IPv4 only. */
 	ck_assert_uint_eq(VMAC_BASE_NSYSCTLS, 2);
-	ck_assert_str_eq(vmac_base_sysctls[0].key, "arp_ignore");
-	ck_assert_int_eq(vmac_base_sysctls[0].value, 1);
-	ck_assert_str_eq(vmac_base_sysctls[1].key, "arp_announce");
-	ck_assert_int_eq(vmac_base_sysctls[1].value, 2);
+	assert_setting(&vmac_base_sysctls[0], AF_INET, "arp_ignore", 1);
+	assert_setting(&vmac_base_sysctls[1], AF_INET, "arp_announce", 2);
 }
 END_TEST
 
@@ -98,17 +113,21 @@ START_TEST(test_sysctl_path)
 {
 	char buf[64];
 
-	ck_assert(sysctl_ipv4_conf_path("vrrp.51", "arp_ignore", buf, sizeof(buf)));
+	ck_assert(sysctl_conf_path(AF_INET, "vrrp.51", "arp_ignore", buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "/proc/sys/net/ipv4/conf/vrrp.51/arp_ignore");
-	ck_assert(sysctl_ipv4_conf_path("all", "rp_filter", buf, sizeof(buf)));
+	ck_assert(sysctl_conf_path(AF_INET, "all", "rp_filter", buf, sizeof(buf)));
 	ck_assert_str_eq(buf, "/proc/sys/net/ipv4/conf/all/rp_filter");
+	ck_assert(sysctl_conf_path(AF_INET6, "vrrp6.51", "accept_ra", buf, sizeof(buf)));
+	ck_assert_str_eq(buf, "/proc/sys/net/ipv6/conf/vrrp6.51/accept_ra");
 	/* Nothing may climb out of the device's directory. */
-	ck_assert(!sysctl_ipv4_conf_path("..", "arp_ignore", buf, sizeof(buf)));
-	ck_assert(!sysctl_ipv4_conf_path("a/b", "arp_ignore", buf, sizeof(buf)));
-	ck_assert(!sysctl_ipv4_conf_path("", "arp_ignore", buf, sizeof(buf)));
-	ck_assert(!sysctl_ipv4_conf_path("eth0", "../../x", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_INET, "..", "arp_ignore", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_INET, "a/b", "arp_ignore", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_INET, "", "arp_ignore", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_INET, "eth0", "../../x", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_INET, "eth0", "..", buf, sizeof(buf)));
+	ck_assert(!sysctl_conf_path(AF_UNSPEC, "eth0", "arp_ignore", buf, sizeof(buf)));
 	/* Too long for the buffer: refused, not truncated. */
-	ck_assert(!sysctl_ipv4_conf_path("vrrp.51", "arp_ignore", buf, 20));
+	ck_assert(!sysctl_conf_path(AF_INET, "vrrp.51", "arp_ignore", buf, 20));
 }
 END_TEST
 
