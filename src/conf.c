@@ -6,6 +6,7 @@
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "conf.h"
+#include "vmac.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -493,13 +494,14 @@ struct inst_parse {
 	const config_setting_t *group;
 	const config_setting_t *name_s;
 	const config_setting_t *vrid_s;
+	const config_setting_t *vmac_s; /* vmac_interface, or use_vmac for the default name */
 	bool version_ok;
 };
 
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", "accept", NULL
+	"garp", "notify", "track", "accept", "use_vmac", "vmac_interface", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -753,6 +755,46 @@ static void parse_unicast(struct ctx *c, const config_setting_t *g, struct insta
 		parse_peers(c, peers, ic);
 }
 
+/* use_vmac and vmac_interface; the default device name needs the VRID and
+ * the family (from the VIPs): without them the name stays unset and the
+ * checks that need it stand down. */
+static void parse_vmac(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+		       struct inst_parse *ip)
+{
+	const config_setting_t *use = config_setting_get_member(g, "use_vmac");
+	const config_setting_t *name = config_setting_get_member(g, "vmac_interface");
+	const char *v = NULL;
+	char dflt[VMAC_IFNAME_SIZE];
+
+	opt_bool(c, g, "use_vmac", &ic->use_vmac);
+	if (name && !(v = get_string(c, name, "")))
+		return;
+	if (name && !ic->use_vmac) {
+		if (!use || config_setting_type(use) == CONFIG_TYPE_BOOL)
+			err_at(c, name, "vmac_interface: set but use_vmac is not true");
+		return;
+	}
+	if (!ic->use_vmac)
+		return;
+	if (v && !valid_ifname(v)) {
+		err_at(c, name, "vmac_interface: \"%s\" is not a valid interface name "
+		       "(1..15 characters, no '/', ':' or white space)", v);
+		return;
+	}
+	if (!v && (!ic->vrid || !ic->family))
+		return;
+	if (!v)
+		v = vmac_default_name(ic->vrid, ic->family, dflt);
+	if (ic->interface && strcmp(v, ic->interface) == 0) {
+		err_at(c, name ? name : use, "%s: device \"%s\" is the instance's interface itself%s",
+		       name ? "vmac_interface" : "use_vmac", v,
+		       name ? "" : " (the default name: set vmac_interface)");
+		return;
+	}
+	ip->vmac_s = name ? name : use;
+	copy_string(c, ip->vmac_s, v, &ic->vmac_interface);
+}
+
 static const config_setting_t *sub_group(struct ctx *c, const config_setting_t *g, const char *key)
 {
 	const config_setting_t *s = config_setting_get_member(g, key);
@@ -1004,6 +1046,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	check_v2_family(c, g, ic);
 	parse_pseudo_header(c, g, ic, ip);
 	parse_unicast(c, g, ic);
+	parse_vmac(c, g, ic, ip);
 	parse_garp(c, g, ic);
 	parse_notify(c, g, ic);
 	parse_track(c, g, ic);
@@ -1031,6 +1074,38 @@ static bool same_router(const struct instance_conf *a, const struct instance_con
 	       a->family == b->family;
 }
 
+/* A virtual MAC device name must be nobody else's: neither another
+ * instance's device nor an instance's interface. */
+static void check_vmac_unique(struct ctx *c, const struct clustd_config *cfg,
+			      const struct inst_parse *ip, size_t i)
+{
+	const struct instance_conf *a = &cfg->instances[i];
+	const char *hint = ip[i].vmac_s && strcmp(config_setting_name(ip[i].vmac_s), "use_vmac") == 0 ?
+			   " (the default name: set vmac_interface)" : "";
+	char buf[PATH_MAX + 32];
+
+	if (!a->vmac_interface)
+		return;
+	for (size_t j = 0; j < cfg->ninstances; j++) {
+		const struct instance_conf *b = &cfg->instances[j];
+
+		if (j < i && b->vmac_interface && strcmp(a->vmac_interface, b->vmac_interface) == 0) {
+			err_at(c, ip[i].vmac_s, "%s: device \"%s\" is already the virtual MAC device "
+			       "of instance \"%s\" at %s%s", config_setting_name(ip[i].vmac_s),
+			       a->vmac_interface, b->name ? b->name : "?",
+			       where(c, ip[i].vmac_s, ip[j].group, buf, sizeof(buf)), hint);
+			return;
+		}
+		if (j != i && b->interface && strcmp(a->vmac_interface, b->interface) == 0) {
+			err_at(c, ip[i].vmac_s, "%s: device \"%s\" is the interface of instance "
+			       "\"%s\" at %s%s", config_setting_name(ip[i].vmac_s), a->vmac_interface,
+			       b->name ? b->name : "?",
+			       where(c, ip[i].vmac_s, ip[j].group, buf, sizeof(buf)), hint);
+			return;
+		}
+	}
+}
+
 static void check_unique(struct ctx *c, const struct clustd_config *cfg, const struct inst_parse *ip)
 {
 	char buf[PATH_MAX + 32];
@@ -1055,6 +1130,7 @@ static void check_unique(struct ctx *c, const struct clustd_config *cfg, const s
 				break;
 			}
 		}
+		check_vmac_unique(c, cfg, ip, i);
 	}
 }
 
@@ -1622,6 +1698,7 @@ static void instance_free(struct instance_conf *ic)
 	notify_free(&ic->notify);
 	free(ic->name);
 	free(ic->interface);
+	free(ic->vmac_interface);
 }
 
 void conf_free(struct clustd_config *cfg)

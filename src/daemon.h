@@ -16,6 +16,7 @@
 #include "packet.h"
 #include "script.h"
 #include "track.h"
+#include "vmac_dev.h"
 #include "vrrp_sock.h"
 
 /* Why an instance may not serve, besides VRRP itself. */
@@ -25,6 +26,7 @@ enum fault_bits {
 	FAULT_NO_QUORUM = 1u << 2,/* the cluster plane sees no quorum */
 	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
 	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
+	FAULT_VMAC = 1u << 5,     /* the virtual MAC device cannot be made */
 };
 
 /* A sync group at run time: its notify queue and the state it last
@@ -75,6 +77,10 @@ struct instance {
 	struct track_stats track_seen;    /* tracker stats already counted */
 	unsigned long long drop_log_last;
 	unsigned long long mismatch_log_last;
+	/* use_vmac: the device carrying the VIPs, up only while MASTER */
+	struct vmac_dev vmac;
+	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
+	unsigned long long vmac_log_last;
 	struct instance *next;
 };
 
@@ -91,6 +97,7 @@ struct clustd {
 	struct instance *instances;
 	struct group_rt *groups;
 	struct sock_ref *socks;
+	struct vmac_base *vmac_bases;     /* base interfaces whose ARP settings we raised */
 	/* Notify queues of stopped instances: their stop scripts still run. */
 	struct script_queue **retired;
 	size_t nretired;

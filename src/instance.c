@@ -165,17 +165,28 @@ static void track_stats_changed(void *arg)
 	ledger_touch(in->c->ledger);
 }
 
+/* use_vmac: multicast adverts leave by the virtual MAC device, with its
+ * MAC (RFC 5798 §7.2). Unicast ones leave by the interface, as keepalived's
+ * vmac_xmit_base: the ARP request that resolves a peer from the device
+ * would carry the virtual MAC beside this node's own address, and the peer
+ * would then send that address's traffic to whichever node is master. */
+static bool vmac_sends(const struct instance_conf *ic)
+{
+	return ic->use_vmac && ic->npeers == 0;
+}
+
 static void send_one(struct instance *in, const struct vrrp_advert *adv,
 		     const struct ip_addr *dst)
 {
 	uint8_t buf[VRRP_MAX_PKT];
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
 				 uses_pseudo_header(in->conf), buf, sizeof(buf));
-	if (len == 0 || !in->sref || !in->sref->sock) {
+	struct vrrp_sock *tx = vmac_sends(in->conf) ? in->vmac.tx : in->sref ? in->sref->sock : NULL;
+	if (len == 0 || !tx) {
 		count(in, IC_SEND_ERRORS);
 		return;
 	}
-	if (vrrp_sock_send(in->sref->sock, &in->primary, dst, buf, len) < 0) {
+	if (vrrp_sock_send(tx, &in->primary, dst, buf, len) < 0) {
 		count(in, IC_SEND_ERRORS);
 		return;
 	}
@@ -200,10 +211,19 @@ static void send_advert(struct instance *in, uint8_t priority)
 
 /* ---- VIPs and announcements ------------------------------------------ */
 
+/* With use_vmac the VIPs live on the virtual MAC device and are announced
+ * from it (RFC 5798 §7.2); otherwise on the interface, with its MAC. */
+static int vip_ifindex(const struct instance *in)
+{
+	return in->conf->use_vmac ? in->vmac.ifindex : in->ifindex;
+}
+
 static void announce_all(struct instance *in)
 {
+	const uint8_t *mac = in->conf->use_vmac ? in->vmac.mac : in->mac;
+
 	for (size_t i = 0; i < in->conf->nvips; i++)
-		announce_send(in->c->ann, in->ifindex, in->mac, &in->primary,
+		announce_send(in->c->ann, vip_ifindex(in), mac, &in->primary,
 			      &in->conf->vips[i].addr);
 }
 
@@ -257,11 +277,11 @@ static uint32_t lease_s(const struct instance *in)
 static void add_vip(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
-	int rc = nlk_addr_add(in->c->nl, in->ifindex, v, lease_s(in));
+	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
 
 	if (rc < 0)
 		log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
-			in->conf->interface, strerror(-rc));
+			in->conf->use_vmac ? in->vmac.name : in->conf->interface, strerror(-rc));
 }
 
 /* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
@@ -327,11 +347,11 @@ static void take_vips(struct instance *in)
 static void drop_vip(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
-	int rc = nlk_addr_del(in->c->nl, in->ifindex, v);
+	int rc = nlk_addr_del(in->c->nl, vip_ifindex(in), v);
 
 	if (rc < 0)
-		log_err("%s: cannot remove VIP %s from %s: %s", in->conf->name,
-			vip_str(v, buf), in->conf->interface, strerror(-rc));
+		log_err("%s: cannot remove VIP %s from %s: %s", in->conf->name, vip_str(v, buf),
+			in->conf->use_vmac ? in->vmac.name : in->conf->interface, strerror(-rc));
 }
 
 static void drop_vips(struct instance *in)
@@ -341,7 +361,7 @@ static void drop_vips(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	in->vips_pending = false;
 	in->garp_left = 0;
-	if (in->ifindex == 0)
+	if (vip_ifindex(in) == 0)
 		return;
 	for (size_t i = 0; i < in->conf->nvips; i++)
 		drop_vip(in, &in->conf->vips[i]);
@@ -359,10 +379,69 @@ static void remove_stale_vips(struct instance *in)
 		const struct vip *v = &in->conf->vips[i];
 		if (!nlk_addr_present(in->c->nl, in->ifindex, v))
 			continue;
-		drop_vip(in, v);
+		nlk_addr_del(in->c->nl, in->ifindex, v);
 		log_notice("%s: removed stale VIP %s from %s (left by a previous run)",
 			   in->conf->name, vip_str(v, buf), in->conf->interface);
 	}
+}
+
+/* ---- virtual MAC ------------------------------------------------------ */
+
+/* The device is up exactly while MASTER: a backup must send nothing from
+ * the shared MAC (not even the kernel's IPv6 DAD, MLD reports or router
+ * solicitations from the device's link-local), or switches would forward
+ * the master's traffic to it. Down, it also drops frames to the MAC. */
+static void vmac_set(struct instance *in, bool up)
+{
+	if (!in->conf->use_vmac || in->vmac.ifindex == 0 || in->vmac.up == up)
+		return;
+	int rc = vmac_dev_set_up(&in->vmac, in->c->nl, up);
+	if (rc < 0)
+		log_err("%s: cannot set %s %s: %s", in->conf->name, in->vmac.name,
+			up ? "up" : "down", strerror(-rc));
+	else
+		log_debug("%s: %s %s", in->conf->name, in->vmac.name, up ? "up" : "down");
+}
+
+/* Make sure the device exists (it may have been deleted under us, or gone
+ * with its interface). A master whose device was re-created or set down
+ * brings it up again and puts its VIPs back. Returns fault bits. */
+static unsigned vmac_probe(struct instance *in)
+{
+	struct clustd *c = in->c;
+	bool created = false;
+
+	if (!in->conf->use_vmac)
+		return 0;
+	int rc = vmac_dev_ensure(&in->vmac, c->nl, &c->vmac_bases, in->conf->interface,
+				 in->ifindex, &created, in->vmac_why, sizeof(in->vmac_why));
+	if (rc < 0) {
+		log_ratelimited(&in->vmac_log_last, 60000, LOG_ERR, "%s: virtual MAC device %s: %s",
+				in->conf->name, in->vmac.name, in->vmac_why);
+		return FAULT_VMAC;
+	}
+	if (in->fsm.state != STATE_MASTER) {
+		if (in->vmac.up)
+			log_warn("%s: %s was set up while not master: setting it down", in->conf->name,
+				 in->vmac.name);
+		vmac_set(in, false);
+		return 0;
+	}
+	if (!created && in->vmac.up)
+		return 0;
+	vmac_set(in, true);
+	if (in->vips_pending)
+		return 0;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		add_vip(in, &in->conf->vips[i]);
+	start_burst(in, loop_now());
+	return 0;
+}
+
+static void vmac_release(struct instance *in)
+{
+	if (in->conf->use_vmac)
+		vmac_dev_remove(&in->vmac, in->c->nl, &in->c->vmac_bases);
 }
 
 /* ---- notify ---------------------------------------------------------- */
@@ -398,6 +477,8 @@ static void rearm(struct instance *in)
 
 static void apply(struct instance *in, const struct fsm_out *o)
 {
+	if (in->fsm.state == STATE_MASTER)
+		vmac_set(in, true); /* adverts and announcements leave by it */
 	if (o->actions & FSM_DROP_VIPS)
 		drop_vips(in);
 	if (o->actions & FSM_SEND_PRIO0)
@@ -406,6 +487,8 @@ static void apply(struct instance *in, const struct fsm_out *o)
 		send_advert(in, in->fsm.p.priority);
 	if (o->actions & FSM_TAKE_VIPS)
 		take_vips(in);
+	if (in->fsm.state != STATE_MASTER)
+		vmac_set(in, false); /* after the priority-0 advert */
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
@@ -566,6 +649,8 @@ static void fault_reason(const struct instance *in, unsigned faults, char *buf, 
 		snprintf(buf, len, "interface %s down or missing", in->conf->interface);
 	else if (faults & FAULT_NO_ADDR)
 		snprintf(buf, len, "interface %s without a usable address", in->conf->interface);
+	else if (faults & FAULT_VMAC)
+		snprintf(buf, len, "virtual MAC device %s: %.100s", in->vmac.name, in->vmac_why);
 	else if (faults & FAULT_NO_QUORUM)
 		snprintf(buf, len, "no quorum");
 	else if ((faults & FAULT_TRACK) && in->tracker && tracker_fault(in->tracker, buf, len))
@@ -583,6 +668,8 @@ static const char *cure_text(unsigned faults_before)
 		return "tracked checks recovered";
 	if (faults_before & FAULT_GROUP)
 		return "sync group recovered";
+	if ((faults_before & FAULT_VMAC) && !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR)))
+		return "virtual MAC device ready";
 	return "interface up";
 }
 
@@ -624,6 +711,10 @@ static unsigned probe_own_faults(struct instance *in)
 
 	if (faults == 0 && !ensure_socket(in))
 		faults = FAULT_NO_LINK;
+	if (faults == 0)
+		faults = vmac_probe(in);
+	else if (in->conf->use_vmac)
+		vmac_dev_forget_if_gone(&in->vmac, in->c->nl);
 	if (in->c->cfg->cluster.enabled &&
 	    (!in->c->cluster || !cluster_net_has_quorum(in->c->cluster)))
 		faults |= FAULT_NO_QUORUM;
@@ -631,7 +722,7 @@ static unsigned probe_own_faults(struct instance *in)
 		faults |= FAULT_TRACK;
 	/* An address that appears (or an IPv6 link-local leaving DAD) brings
 	 * no link event: look again until there is one. */
-	if (faults & FAULT_NO_ADDR)
+	if (faults & (FAULT_NO_ADDR | FAULT_VMAC))
 		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
 	return faults;
 }
@@ -716,7 +807,8 @@ static void link_changed(void *arg, int ifindex, bool up)
 			tracker_link_event(in->tracker, ifindex, up);
 	/* re-probe: the kernel is the truth, the event only a hint */
 	for (struct instance *in = c->instances; in; in = in->next)
-		if (ifindex == 0 || in->ifindex == 0 || in->ifindex == ifindex)
+		if (ifindex == 0 || in->ifindex == 0 || in->ifindex == ifindex ||
+		    (in->conf->use_vmac && (in->vmac.ifindex == 0 || in->vmac.ifindex == ifindex)))
 			refresh_faults(in);
 }
 
@@ -1046,6 +1138,9 @@ static struct instance *instance_new(struct clustd *c, const struct instance_con
 			 ic->name);
 		in->cnt = &in->spare_cnt;
 	}
+	if (ic->use_vmac) /* conf.c always names the device */
+		vmac_dev_init(&in->vmac, ic->vmac_interface ? ic->vmac_interface : "", ic->vrid,
+			      ic->family);
 	in->notify_q = script_queue_new(c->scripts, ic->name);
 	if (in->notify_q)
 		script_queue_on_done(in->notify_q, notify_done, in);
@@ -1096,6 +1191,7 @@ static void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
 	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	tracker_free(in->tracker);
+	vmac_release(in);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);
@@ -1185,10 +1281,16 @@ void clustd_shutdown(struct clustd *c)
 
 /* ---- reload ---------------------------------------------------------- */
 
+static bool same_vmac(const struct instance_conf *a, const struct instance_conf *b)
+{
+	return a->use_vmac == b->use_vmac &&
+	       (!a->use_vmac || strcmp(a->vmac_interface, b->vmac_interface) == 0);
+}
+
 static bool same_identity(const struct instance_conf *a, const struct instance_conf *b)
 {
 	return strcmp(a->interface, b->interface) == 0 && a->vrid == b->vrid &&
-	       a->version == b->version && a->family == b->family;
+	       a->version == b->version && a->family == b->family && same_vmac(a, b);
 }
 
 static bool has_vip(const struct instance_conf *ic, const struct vip *v)
@@ -1277,7 +1379,8 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 			continue;
 		}
 		if (in) { /* renamed identity: stop the old one, start afresh */
-			log_notice("%s: interface, VRID, version or family changed: restarting it", ic->name);
+			log_notice("%s: interface, VRID, version, family or virtual MAC changed: "
+				   "restarting it", ic->name);
 			instance_stop(in);
 			instance_free(in);
 		}

@@ -89,6 +89,12 @@ struct instance_conf {
 	size_t npeers;
 	struct ip_addr peers[CLUSTD_MAX_PEERS];
 
+	/* Virtual MAC (RFC 5798 §7.2): a macvlan with 00:00:5e:00:01:VRID
+	 * (IPv4) or 00:00:5e:00:02:VRID (IPv6) on the interface carries the
+	 * VIPs and sends the adverts and announcements. */
+	bool use_vmac;            /* default false */
+	char *vmac_interface;     /* its name when use_vmac (vmac_interface, or vrrp.<vrid> / vrrp6.<vrid>); else NULL */
+
 	uint32_t garp_repeat;     /* gratuitous ARPs / NAs per burst on becoming master; default 5 */
 	uint32_t garp_interval_ms;/* gap between them; default 10 */
 	uint32_t garp_master_delay_ms; /* second burst after this; 0 = none; default 5000 */

@@ -14,10 +14,13 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
+#include <netlink/route/link/macvlan.h>
 
 #include "log.h"
 
@@ -333,6 +336,136 @@ int nlk_primary_addr(struct nlk *n, int ifindex, sa_family_t family,
 		return 0;
 	/* -EAGAIN: a link-local exists but is still in DAD; try again later. */
 	return tentative ? -EAGAIN : -ENOENT;
+}
+
+/* ---- virtual MAC devices (macvlan) --------------------------------- */
+
+/* Apply changes to the link ifindex (RTM_NEWLINK on the existing link). */
+static int link_change(struct nlk *n, int ifindex, struct rtnl_link *changes, const char *what)
+{
+	struct rtnl_link *orig;
+	int err = get_link(n, ifindex, &orig);
+
+	if (err)
+		return err;
+	err = rtnl_link_change(n->sk, orig, changes, 0);
+	rtnl_link_put(orig);
+	if (err < 0)
+		return nl_fail(err, what, ifindex);
+	return 0;
+}
+
+/* The kernel takes no IPv6 settings in the creating request: they follow
+ * in a second one, while the link is still down (no address made yet). */
+static int set_addrgenmode_random(struct nlk *n, int ifindex)
+{
+	struct rtnl_link *changes = rtnl_link_alloc();
+
+	if (!changes)
+		return -ENOMEM;
+	int err = rtnl_link_inet6_set_addr_gen_mode(changes, IN6_ADDR_GEN_MODE_RANDOM);
+	if (err < 0)
+		err = -nle_to_errno(err);
+	else
+		err = link_change(n, ifindex, changes, "set addrgenmode random");
+	rtnl_link_put(changes);
+	return err;
+}
+
+static struct rtnl_link *macvlan_request(int lower, const char *name, const uint8_t mac[6])
+{
+	struct rtnl_link *link = rtnl_link_macvlan_alloc();
+	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+
+	if (!link || !addr || rtnl_link_macvlan_set_mode(link, MACVLAN_MODE_BRIDGE) < 0) {
+		rtnl_link_put(link);
+		nl_addr_put(addr);
+		return NULL;
+	}
+	rtnl_link_set_link(link, lower);
+	rtnl_link_set_name(link, name);
+	rtnl_link_set_addr(link, addr); /* link holds its own reference */
+	nl_addr_put(addr);
+	return link;
+}
+
+int nlk_macvlan_add(struct nlk *n, int lower, const char *name, const uint8_t mac[6])
+{
+	if (lower <= 0 || !name || !*name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	struct rtnl_link *link = macvlan_request(lower, name, mac);
+	if (!link)
+		return -ENOMEM;
+	int err = rtnl_link_add(n->sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(link);
+	if (err < 0) {
+		log_err("netlink: cannot create macvlan %s on ifindex %d: %s", name, lower,
+			nl_geterror(err));
+		return -nle_to_errno(err);
+	}
+	int ifindex = nlk_ifindex(n, name);
+	if (ifindex == 0)
+		return -ENODEV; /* deleted by someone else at once */
+	err = set_addrgenmode_random(n, ifindex);
+	if (err < 0) {
+		nlk_link_del(n, ifindex);
+		return err;
+	}
+	return ifindex;
+}
+
+int nlk_link_info(struct nlk *n, int ifindex, struct nlk_link_info *out)
+{
+	struct rtnl_link *link;
+
+	memset(out, 0, sizeof(*out));
+	if (ifindex <= 0)
+		return -ENODEV;
+	int err = rtnl_link_get_kernel(n->sk, ifindex, NULL, &link);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
+		return -ENODEV;
+	if (err < 0)
+		return nl_fail(err, "link query", ifindex);
+	const char *kind = rtnl_link_get_type(link);
+	struct nl_addr *lladdr = rtnl_link_get_addr(link);
+	out->macvlan = kind && strcmp(kind, "macvlan") == 0;
+	out->lower = rtnl_link_get_link(link);
+	if (lladdr && nl_addr_get_len(lladdr) == 6)
+		memcpy(out->mac, nl_addr_get_binary_addr(lladdr), 6);
+	out->admin_up = rtnl_link_get_flags(link) & IFF_UP;
+	rtnl_link_put(link);
+	return 0;
+}
+
+int nlk_link_set_up(struct nlk *n, int ifindex, bool up)
+{
+	struct rtnl_link *changes = rtnl_link_alloc();
+
+	if (!changes)
+		return -ENOMEM;
+	if (up)
+		rtnl_link_set_flags(changes, IFF_UP);
+	else
+		rtnl_link_unset_flags(changes, IFF_UP);
+	int err = link_change(n, ifindex, changes, up ? "set link up" : "set link down");
+	rtnl_link_put(changes);
+	return err;
+}
+
+int nlk_link_del(struct nlk *n, int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(link, ifindex);
+	int err = rtnl_link_delete(n->sk, link);
+	rtnl_link_put(link);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
+		return 0;
+	if (err < 0)
+		return nl_fail(err, "delete link", ifindex);
+	return 0;
 }
 
 /* ---- link watch ---------------------------------------------------- */

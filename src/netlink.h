@@ -41,6 +41,29 @@ bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip);
 int nlk_primary_addr(struct nlk *n, int ifindex, sa_family_t family,
 		     const struct vip *skip, size_t nskip, struct ip_addr *out);
 
+/* ---- virtual MAC devices (macvlan) ---- */
+
+/* Create a macvlan named name on lower, MAC mac, mode bridge (frames from
+ * another node's identical virtual MAC still reach the base interface),
+ * IPv6 link-local from a random secret (addrgenmode random: never the
+ * EUI-64 of the shared MAC), left down. Returns its ifindex or -errno. */
+int nlk_macvlan_add(struct nlk *n, int lower, const char *name, const uint8_t mac[6]);
+
+struct nlk_link_info {
+	bool macvlan;        /* kind "macvlan" */
+	int lower;           /* IFLA_LINK; 0 when none */
+	uint8_t mac[6];      /* zero when the link has no Ethernet address */
+	bool admin_up;       /* IFF_UP */
+};
+/* Returns 0 or -errno (-ENODEV: no such link). */
+int nlk_link_info(struct nlk *n, int ifindex, struct nlk_link_info *out);
+
+/* Set IFF_UP or clear it. Returns 0 or -errno. */
+int nlk_link_set_up(struct nlk *n, int ifindex, bool up);
+
+/* Delete the link; one already gone is success. Returns 0 or -errno. */
+int nlk_link_del(struct nlk *n, int ifindex);
+
 /* Link watch: calls fn(arg, ifindex, up) for every RTM_NEWLINK/DELLINK the
  * kernel reports (up = admin up and carrier; a deleted link is down).
  * fn(arg, 0, false) means notifications were lost (socket overrun):

@@ -133,6 +133,22 @@ static void instance_accept_json(json_object *o, const struct instance *in)
 							 nft_state_name(f->state)));
 }
 
+/* use_vmac: the device, its MAC and whether it is up (only on a master). */
+static json_object *vmac_json(const struct instance *in)
+{
+	char mac[VMAC_STRLEN];
+	json_object *o;
+
+	if (!in->conf->use_vmac)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "interface", jstr(in->vmac.name));
+	json_object_object_add(o, "mac", jstr(vmac_str(in->vmac.mac, mac)));
+	json_object_object_add(o, "exists", json_object_new_boolean(in->vmac.ifindex != 0));
+	json_object_object_add(o, "up", json_object_new_boolean(in->vmac.ifindex && in->vmac.up));
+	return o;
+}
+
 static json_object *instance_json(const struct instance *in, uint64_t now)
 {
 	const struct instance_conf *ic = in->conf;
@@ -153,6 +169,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("track"));
 	if (in->faults & FAULT_GROUP)
 		json_object_array_add(faults, jstr("group"));
+	if (in->faults & FAULT_VMAC)
+		json_object_array_add(faults, jstr("vmac"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));
@@ -166,6 +184,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	instance_accept_json(o, in);
+	json_object_object_add(o, "vmac", vmac_json(in));
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
 	return o;
@@ -310,6 +329,17 @@ static char *dup_json(json_object *o)
 	return s;
 }
 
+/* An indented line under its instance: "  vmac vrrp.51 00:00:5e:00:01:33 up". */
+static void text_vmac(FILE *f, json_object *vmac)
+{
+	if (!vmac)
+		return;
+	fprintf(f, "  vmac %s %s %s\n", json_object_get_string(json_object_object_get(vmac, "interface")),
+		json_object_get_string(json_object_object_get(vmac, "mac")),
+		!json_object_get_boolean(json_object_object_get(vmac, "exists")) ? "missing" :
+		json_object_get_boolean(json_object_object_get(vmac, "up")) ? "up" : "down");
+}
+
 /* Text view: one screen for people, from the same JSON document. */
 static void text_instances(FILE *f, json_object *st)
 {
@@ -331,6 +361,7 @@ static void text_instances(FILE *f, json_object *st)
 		for (size_t k = 0; k < json_object_array_length(vips); k++)
 			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(vips, k)));
 		fputc('\n', f);
+		text_vmac(f, json_object_object_get(in, "vmac"));
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <linux/filter.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -34,6 +35,7 @@ struct vrrp_sock {
 	char ifname[IF_NAMESIZE];
 	vrrp_rx_fn on_rx;
 	void *arg;
+	bool tx_only;     /* vrrp_sock_open_tx: not on the loop */
 	bool in_dispatch; /* on_rx may close the socket: free after the reads */
 	bool closed;
 	unsigned long long last_err_ms;
@@ -71,20 +73,30 @@ static int setup_common(struct vrrp_sock *s)
 	return 0;
 }
 
-static int setup_v4(struct vrrp_sock *s)
+/* What sending needs: interface, TTL 255, CS6, no loopback. */
+static int setup_tx_v4(struct vrrp_sock *s)
 {
 	struct ip_mreqn mif = { .imr_ifindex = s->ifindex };
-	struct ip_mreqn mreq = { .imr_ifindex = s->ifindex };
 	int err;
 
-	inet_pton(AF_INET, VRRP_MCAST4, &mreq.imr_multiaddr);
 	if ((err = sockopt(s, IPPROTO_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF",
 			   &mif, sizeof(mif))) ||
 	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", VRRP_TTL)) ||
 	    (err = sockopt_int(s, IPPROTO_IP, IP_TTL, "IP_TTL", VRRP_TTL)) ||
 	    /* Network control (CS6), as routers and keepalived mark VRRP. */
 	    (err = sockopt_int(s, IPPROTO_IP, IP_TOS, "IP_TOS", VRRP_DSCP_CS6)) ||
-	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", 0)) ||
+	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", 0)))
+		return err;
+	return 0;
+}
+
+static int setup_v4(struct vrrp_sock *s)
+{
+	struct ip_mreqn mreq = { .imr_ifindex = s->ifindex };
+	int err;
+
+	inet_pton(AF_INET, VRRP_MCAST4, &mreq.imr_multiaddr);
+	if ((err = setup_tx_v4(s)) ||
 	    /* Only the groups joined on this socket, not every group the
 	     * host joined on any interface. */
 	    (err = sockopt_int(s, IPPROTO_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", 0)) ||
@@ -95,12 +107,10 @@ static int setup_v4(struct vrrp_sock *s)
 	return 0;
 }
 
-static int setup_v6(struct vrrp_sock *s)
+static int setup_tx_v6(struct vrrp_sock *s)
 {
-	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned)s->ifindex };
 	int err;
 
-	inet_pton(AF_INET6, VRRP_MCAST6, &mreq.ipv6mr_multiaddr);
 	/* No IPV6_CHECKSUM: the codec computes the VRRP checksum itself. */
 	if ((err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF",
 			       s->ifindex)) ||
@@ -109,7 +119,18 @@ static int setup_v6(struct vrrp_sock *s)
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS",
 			       VRRP_TTL)) ||
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", 0)) ||
-	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", VRRP_DSCP_CS6)) ||
+	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", VRRP_DSCP_CS6)))
+		return err;
+	return 0;
+}
+
+static int setup_v6(struct vrrp_sock *s)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned)s->ifindex };
+	int err;
+
+	inet_pton(AF_INET6, VRRP_MCAST6, &mreq.ipv6mr_multiaddr);
+	if ((err = setup_tx_v6(s)) ||
 	    (err = sockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, "join " VRRP_MCAST6,
 			   &mreq, sizeof(mreq))) ||
 	    (err = sockopt_int(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1)) ||
@@ -259,8 +280,8 @@ static void vrrp_sock_readable(void *arg, uint32_t events)
 
 /* ---- open / close / send ------------------------------------------- */
 
-struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex,
-				 sa_family_t family, vrrp_rx_fn on_rx, void *arg)
+/* The raw socket itself, for ifname; NULL (logged) on failure. */
+static struct vrrp_sock *sock_new(const char *ifname, int ifindex, sa_family_t family)
 {
 	if ((family != AF_INET && family != AF_INET6) || !ifname ||
 	    strlen(ifname) >= IF_NAMESIZE || ifindex <= 0) {
@@ -273,11 +294,8 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		log_err("vrrp: out of memory");
 		return NULL;
 	}
-	s->loop = l;
 	s->ifindex = ifindex;
 	s->family = family;
-	s->on_rx = on_rx;
-	s->arg = arg;
 	strcpy(s->ifname, ifname);
 	s->fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
 	if (s->fd < 0) {
@@ -285,6 +303,19 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		free(s);
 		return NULL;
 	}
+	return s;
+}
+
+struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex,
+				 sa_family_t family, vrrp_rx_fn on_rx, void *arg)
+{
+	struct vrrp_sock *s = sock_new(ifname, ifindex, family);
+
+	if (!s)
+		return NULL;
+	s->loop = l;
+	s->on_rx = on_rx;
+	s->arg = arg;
 	if (setup_common(s) || (family == AF_INET ? setup_v4(s) : setup_v6(s))) {
 		vrrp_sock_free(s);
 		return NULL;
@@ -298,10 +329,46 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 	return s;
 }
 
+/* A raw socket gets a copy of every protocol 112 packet the device
+ * receives: this filter keeps all of them out of a send-only one. */
+static int drop_everything(struct vrrp_sock *s)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &drop };
+
+	return sockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, "SO_ATTACH_FILTER", &prog, sizeof(prog));
+}
+
+struct vrrp_sock *vrrp_sock_open_tx(const char *ifname, int ifindex, sa_family_t family)
+{
+	struct vrrp_sock *s = sock_new(ifname, ifindex, family);
+	int err;
+
+	if (!s)
+		return NULL;
+	s->tx_only = true;
+	if ((err = drop_everything(s)) ||
+	    (err = sockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE", s->ifname,
+			   (socklen_t)strlen(s->ifname) + 1)) ||
+	    (err = family == AF_INET ? setup_tx_v4(s) : setup_tx_v6(s)) ||
+	    /* The advert's source is the base interface's link-local,
+	     * which is not on this device. */
+	    (err = family == AF_INET6 ? sockopt_int(s, IPPROTO_IPV6, IPV6_FREEBIND,
+						    "IPV6_FREEBIND", 1) : 0)) {
+		vrrp_sock_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 void vrrp_sock_close(struct vrrp_sock *s)
 {
 	if (!s || s->closed)
 		return;
+	if (s->tx_only) {
+		vrrp_sock_free(s);
+		return;
+	}
 	loop_del_fd(s->loop, s->fd);
 	s->closed = true;
 	if (!s->in_dispatch)

@@ -24,6 +24,13 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 				 sa_family_t family, vrrp_rx_fn on_rx, void *arg);
 void vrrp_sock_close(struct vrrp_sock *s);
 
+/* A send-only socket on ifname (a virtual MAC device): no group joined,
+ * nothing ever queued to it, not on the loop. IPv6 may send from an
+ * address of another interface (IPV6_FREEBIND): the base interface's
+ * link-local. Closed with vrrp_sock_close. NULL (logged) on failure. */
+struct vrrp_sock *vrrp_sock_open_tx(const char *ifname, int ifindex, sa_family_t family);
+
+
 /* Send one VRRP message (no IP header) from src to dst (the group or a
  * unicast peer). src must be an address of the interface (for IPv6 the
  * link-local). Returns 0 or -errno. */

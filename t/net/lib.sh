@@ -488,18 +488,19 @@ log_count() {
 
 # -------------------------------------------------------- captures
 
-# capture_start <name> <filter> [<iface>]: tcpdump in the bridge namespace
-# on br0 (default) or on a bridge port such as v-n1, pcap to $T/<name>.pcap.
-# Returns once the capture is really listening.
+# capture_start <name> <filter> [<iface>] [in|out]: tcpdump in the bridge
+# namespace on br0 (default) or on a bridge port such as v-n1, pcap to
+# $T/<name>.pcap. On a port, "in" keeps only what the host sends. Returns
+# once the capture is really listening.
 capture_start() {
-	local name=$1 filter=$2 ifc=${3:-br0} pid
+	local name=$1 filter=$2 ifc=${3:-br0} dir=${4:-inout} pid
 	rm -f "$T/$name.pcap" "$T/$name.cap.err"
-	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s 256 -Z root -i "$ifc" \
+	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s 256 -Z root -i "$ifc" -Q "$dir" \
 		-w "$T/$name.pcap" "$filter" 2>"$T/$name.cap.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.cap.pid"
 	NET_BG_PIDS="$NET_BG_PIDS $pid"
-	if ! wait_until 10 grep -q "listening on" "$T/$name.cap.err"; then
+	if ! wait_until 10 grep -qs "listening on" "$T/$name.cap.err"; then
 		echo "# capture $name did not start:" >&2
 		cat "$T/$name.cap.err" >&2
 		return 1

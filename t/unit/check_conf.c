@@ -751,6 +751,100 @@ START_TEST(test_missing_file)
 END_TEST
 
 /* All problems come back at once, sorted by line. */
+/* ---- virtual MAC (use_vmac) ------------------------------------------- */
+
+START_TEST(test_vmac_off_by_default)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST(""));
+	ck_assert(!l.cfg->instances[0].use_vmac);
+	ck_assert_ptr_null(l.cfg->instances[0].vmac_interface);
+	loaded_free(&l);
+}
+END_TEST
+
+/* keepalived's default name for IPv4, vrrp6.<vrid> for IPv6, so one VRID
+ * serves both families on one link; vmac_interface overrides it. */
+START_TEST(test_vmac_names)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("use_vmac = true;"));
+	ck_assert(l.cfg->instances[0].use_vmac);
+	ck_assert_str_eq(l.cfg->instances[0].vmac_interface, "vrrp.51");
+	loaded_free(&l);
+
+	expect_ok(&l, conf_text("51", VIP6, "use_vmac = true;", ""));
+	ck_assert_str_eq(l.cfg->instances[0].vmac_interface, "vrrp6.51");
+	loaded_free(&l);
+
+	expect_ok(&l, INST("use_vmac = true; vmac_interface = \"web-vmac\";"));
+	ck_assert_str_eq(l.cfg->instances[0].vmac_interface, "web-vmac");
+	loaded_free(&l);
+
+	expect_ok(&l, INST("use_vmac = false;"));
+	ck_assert(!l.cfg->instances[0].use_vmac);
+	ck_assert_ptr_null(l.cfg->instances[0].vmac_interface);
+	loaded_free(&l);
+
+	/* Same VRID, both families, one interface: two devices. */
+	expect_ok(&l, INST("use_vmac = true; },{ name = \"web6\"; interface = \"eth0\"; vrid = 51;\n"
+			   "vips = " VIP6 "; use_vmac = true;"));
+	ck_assert_str_eq(l.cfg->instances[0].vmac_interface, "vrrp.51");
+	ck_assert_str_eq(l.cfg->instances[1].vmac_interface, "vrrp6.51");
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_vmac_rejects)
+{
+	expect_error(INST("use_vmac = 1;"), 7, "use_vmac: expected true or false, got an integer");
+	expect_error(INST("vmac_interface = \"v51\";"), 7,
+		     "vmac_interface: set but use_vmac is not true");
+	expect_error(INST("use_vmac = false; vmac_interface = \"v51\";"), 7,
+		     "vmac_interface: set but use_vmac is not true");
+	expect_error(INST("use_vmac = true; vmac_interface = 51;"), 7,
+		     "vmac_interface: expected a string, got an integer");
+	expect_error(INST("use_vmac = true; vmac_interface = \"vrrp/51\";"), 7,
+		     "vmac_interface: \"vrrp/51\" is not a valid interface name "
+		     "(1..15 characters, no '/', ':' or white space)");
+	expect_error(INST("use_vmac = true; vmac_interface = \"vrrp.51.abcdefgh\";"), 7,
+		     "vmac_interface: \"vrrp.51.abcdefgh\" is not a valid interface name "
+		     "(1..15 characters, no '/', ':' or white space)");
+	expect_error(INST("use_vmac = true; vmac_interface = \"eth0\";"), 7,
+		     "vmac_interface: device \"eth0\" is the instance's interface itself");
+	expect_error("instances = ( { name = \"web\"; interface = \"vrrp.51\"; vrid = 51;\n"
+		     "vips = " VIP4 "; use_vmac = true; } );\n", 2,
+		     "use_vmac: device \"vrrp.51\" is the instance's interface itself "
+		     "(the default name: set vmac_interface)");
+}
+END_TEST
+
+/* A device name belongs to one instance, and is nobody's interface. */
+START_TEST(test_vmac_name_clashes)
+{
+	expect_error(INST("use_vmac = true; },{ name = \"b\"; interface = \"eth1\";\n"
+			  "vrid = 51; vips = [ \"198.51.100.200\" ]; use_vmac = true;"), 8,
+		     "use_vmac: device \"vrrp.51\" is already the virtual MAC device of instance "
+		     "\"web\" at line 2 (the default name: set vmac_interface)");
+	expect_error(INST("use_vmac = true; vmac_interface = \"v\"; },{ name = \"b\";\n"
+			  "interface = \"eth1\"; vrid = 52; vips = [ \"198.51.100.200\" ];\n"
+			  "use_vmac = true; vmac_interface = \"v\";"), 9,
+		     "vmac_interface: device \"v\" is already the virtual MAC device of instance "
+		     "\"web\" at line 2");
+	expect_error(INST("use_vmac = true; vmac_interface = \"eth1\"; },{ name = \"b\";\n"
+			  "interface = \"eth1\"; vrid = 52; vips = [ \"198.51.100.200\" ];"), 7,
+		     "vmac_interface: device \"eth1\" is the interface of instance \"b\" at line 7");
+	/* Different VRIDs, different default names: fine. */
+	struct loaded l;
+	expect_ok(&l, INST("use_vmac = true; },{ name = \"b\"; interface = \"eth1\";\n"
+			   "vrid = 52; vips = [ \"198.51.100.200\" ]; use_vmac = true;"));
+	ck_assert_str_eq(l.cfg->instances[1].vmac_interface, "vrrp.52");
+	loaded_free(&l);
+}
+END_TEST
+
 START_TEST(test_several_errors)
 {
 	struct loaded l;
@@ -1374,6 +1468,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
 	tcase_add_test(ok, test_include_reports_included_file);
 	tcase_add_test(ok, test_free_null_and_errors_appended);
+	tcase_add_test(ok, test_vmac_off_by_default);
+	tcase_add_test(ok, test_vmac_names);
 	tcase_add_test(ok, test_accept_values);
 	suite_add_tcase(s, ok);
 
@@ -1422,6 +1518,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_syntax_error);
 	tcase_add_test(bad, test_missing_file);
 	tcase_add_test(bad, test_several_errors);
+	tcase_add_test(bad, test_vmac_rejects);
+	tcase_add_test(bad, test_vmac_name_clashes);
 	tcase_add_test(bad, test_accept_wrong_type);
 	tcase_add_test(bad, test_accept_key_hints);
 	suite_add_tcase(s, bad);
