@@ -358,10 +358,8 @@ static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t l
 	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
 
 	if (why == HB_OK) {
-		bool was_alive = false;
-		for (size_t i = 0; i < cn->q.n; i++)
-			if (strcmp(cn->q.members[i].name, hb.node) == 0)
-				was_alive = quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
+		long i = member_index(cn, hb.node);
+		bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
 		why = quorum_heard(&cn->q, &hb, loop_now());
 		if (why == HB_OK && !was_alive)
 			log_info("cluster: member %s (incarnation %llu) is alive", hb.node,

@@ -1233,7 +1233,6 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		return NULL;
 	}
 	ledger_on_prepare(c->ledger, prepare_counters, c);
-	counters_deactivate_all(ledger_counters(c->ledger));
 	ledger_counters(c->ledger)->incarnation = next_incarnation(c);
 	if (cluster_start(c) < 0) {
 		clustd_free(c);

@@ -36,7 +36,7 @@
 #define RETRY_US 5000000ull  /* reopen a failed file at most this often */
 
 struct persist {
-	char *dir, *path;
+	char *path;
 	char node[NODE_FIELD];
 	uint64_t sync_interval_us;
 	int fd;                   /* -1 until the first successful open */
@@ -458,8 +458,7 @@ struct persist *persist_new(const char *dir, const char *node, uint32_t sync_int
 	snprintf(p->node, sizeof(p->node), "%s", node);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (sodium_init() < 0 || !(p->dir = strdup(dir)) ||
-	    asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
+	if (sodium_init() < 0 || asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
 		p->path = NULL;
 		persist_free(p);
 		return NULL;
@@ -481,7 +480,6 @@ void persist_free(struct persist *p)
 		close(p->fd);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
-	free(p->dir);
 	free(p->path);
 	free(p);
 }

@@ -2,10 +2,8 @@
 /* check_conf.c - unit tests of the configuration layer (src/conf.c).
  * Each test writes its config to a mkstemp file in /tmp and removes it.
  * Rejections are checked against the exact "FILE:LINE: reason" string. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,35 +32,9 @@ static void tmp_template(char *buf, size_t len, const char *what)
 	snprintf(buf, len, "/tmp/check_conf.%d.%sXXXXXX", (int)runner_pid, what);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0; /* keep going whatever happened */
-}
-
 static void remove_leftovers(void)
 {
-	char prefix[64];
-	struct dirent *e;
-	DIR *d;
-
-	if (getpid() != runner_pid || !(d = opendir("/tmp")))
-		return;
-	snprintf(prefix, sizeof(prefix), "check_conf.%d.", (int)runner_pid);
-	while ((e = readdir(d))) {
-		char path[300];
-
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
-		nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	}
-	closedir(d);
+	tu_remove_leftovers("check_conf", runner_pid);
 }
 
 static void write_file(char *path_template, const char *text)

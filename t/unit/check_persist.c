@@ -7,10 +7,8 @@
  * Damaged files are made by flipping bytes of real ones or by forging
  * slots with persist_slot_build. Only the sync-thread test waits (for the
  * thread, at most 2 s); every other clock is injected. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,40 +30,9 @@ struct tdir {
 	char bad[128];
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static void remove_leftovers(void)
 {
-	char prefix[64];
-	struct dirent *e;
-	DIR *d;
-
-	if (getpid() != runner_pid || !(d = opendir("/tmp")))
-		return;
-	snprintf(prefix, sizeof(prefix), "check_persist.%d.", (int)runner_pid);
-	while ((e = readdir(d))) {
-		char path[300];
-
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
-		remove_tree(path);
-	}
-	closedir(d);
+	tu_remove_leftovers("check_persist", runner_pid);
 }
 
 static void tdir_new(struct tdir *t)
@@ -78,7 +45,7 @@ static void tdir_new(struct tdir *t)
 
 static void tdir_free(struct tdir *t)
 {
-	remove_tree(t->dir);
+	tu_remove_tree(t->dir);
 }
 
 static bool exists(const char *path)
