@@ -144,7 +144,8 @@ before=$(nsx n2 timeout 5 "$CLUSTD" -f "$T/n2.conf" status --json 2>/dev/null |
 m2=$(log_lines n2)
 nsx inj "${INJECT[@]}" --src $INJ_IP --vrid 63 --prio 254 --ttl 64 --interval 100 \
 	--addr $V_SLOW --count 45 --gap-ms 100 >"$T/inject.log" 2>&1 &
-NET_BG_PIDS="$NET_BG_PIDS $!"
+inj_pid=$!
+NET_BG_PIDS="$NET_BG_PIDS $inj_pid"
 t0=$(now_ms)
 clustd_signal n1 KILL
 if wait_until 8 has_vip n2 $V_SLOW; then
@@ -159,6 +160,8 @@ fi
 ago=$(log_since n2 "$m2" | grep -E 'slow: BACKUP -> MASTER' |
 	grep -Eo 'last advert from [0-9.]+ [0-9]+ ms ago' | awk '{print $5}')
 check "42: n2's down timer fired 3609 ms after the last advert (${ago:-?} ms)" within "${ago:-x}" 3599 3760
+# All 45 injected (scapy starts slowly on a loaded machine), then count.
+wait_until 15 eval "! net_pid_alive $inj_pid"
 after=$(nsx n2 timeout 5 "$CLUSTD" -f "$T/n2.conf" status --json 2>/dev/null |
 	jq '.instances[] | select(.name == "slow") | .counters.drops.bad_ttl')
 check "22: the TTL-64 adverts reached n2 and were dropped (bad_ttl +$((after - before)))" \
@@ -188,8 +191,11 @@ added=$(grep -m1 "inet $V_LATE/" "$T/n3.addrmon" | sed -n 's/^\[\([^]]*\)\].*/\1
 added_ms=$( [ -n "$added" ] && date -d "$added" +%s%3N)
 diag "carrier up at $t_up, VIP added at ${added_ms:-?}, first GARP at ${first:-?}"
 check "58: no GARP before carrier returned" test "${first:-0}" -ge "$t_up"
-check "58: the VIP was on the interface before the first GARP" \
-	eval '[ -n "$added_ms" ] && [ "$added_ms" -le "$first" ]'
+# `ip monitor` stamps an event when it reads it, a few ms after the kernel
+# added the address, while tcpdump stamps the GARP on the wire: allow that
+# lag (measured 0-5 ms on a loaded machine), nothing more.
+check "58: the VIP was on the interface before the first GARP (monitor lag <= 20 ms)" \
+	eval '[ -n "$added_ms" ] && [ "$added_ms" -le $((first + 20)) ]'
 n=$(pcap_count garp "$GARP")
 gap=$(max_gap_ms garp "$GARP")
 diag "GARPs from n3: $n, largest gap $gap ms (garp.master_delay 1000)"
