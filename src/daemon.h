@@ -7,6 +7,7 @@
 #include "announce.h"
 #include "cluster_net.h"
 #include "ctl.h"
+#include "fault.h"
 #include "fsm.h"
 #include "ledger.h"
 #include "loop.h"
@@ -18,16 +19,6 @@
 #include "track.h"
 #include "vmac_dev.h"
 #include "vrrp_sock.h"
-
-/* Why an instance may not serve, besides VRRP itself. */
-enum fault_bits {
-	FAULT_NO_LINK = 1u << 0,  /* interface missing or down */
-	FAULT_NO_ADDR = 1u << 1,  /* no primary address to send from */
-	FAULT_NO_QUORUM = 1u << 2,/* the cluster plane sees no quorum */
-	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
-	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
-	FAULT_VMAC = 1u << 5,     /* the virtual MAC device cannot be made */
-};
 
 /* A sync group at run time: its notify queue and the state it last
  * announced to its scripts. */

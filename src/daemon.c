@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* daemon.c - the daemon object: opens the kernel edges, owns the
+ * instances and sync groups, wires the cluster plane (heartbeat contents,
+ * quorum, counter restore, incarnation), the control socket, the tick
+ * timer with the metrics file and the ledger; applies a reload plan
+ * (reload_plan.c) to the running instances. */
+#include "instance.h"
+#include "instance_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "netlink.h"
+#include "quorum.h"
+#include "script.h"
+#include "state.h"
+#include "status.h"
+
+static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
+
+/* ---- counting --------------------------------------------------------- */
+
+static void prepare_counters(void *arg)
+{
+	struct clustd *c = arg;
+	uint64_t now = loop_now();
+
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_count_state_time(in, now);
+}
+
+void clustd_count_script(struct clustd *c, const struct script_result *res,
+			 uint64_t *runs_failures_timeouts)
+{
+	runs_failures_timeouts[0]++;
+	if (res->exec_failed || res->timed_out || res->term_signal || res->exit_code != 0)
+		runs_failures_timeouts[1]++;
+	if (res->timed_out)
+		runs_failures_timeouts[2]++;
+	ledger_touch(c->ledger);
+}
+
+/* ---- cluster plane --------------------------------------------------- */
+
+static void cluster_fill(void *arg, struct heartbeat *hb)
+{
+	struct clustd *c = arg;
+
+	hb->ninstances = 0;
+	for (struct instance *in = c->instances; in && hb->ninstances < CLUSTER_MAX_INSTANCES;
+	     in = in->next) {
+		struct hb_instance *hi = &hb->instances[hb->ninstances++];
+		snprintf(hi->name, sizeof(hi->name), "%s", in->conf->name);
+		hi->vrid = in->conf->vrid;
+		hi->state = (uint8_t)in->fsm.state;
+		hi->priority = in->fsm.p.priority;
+	}
+}
+
+
+static void cluster_heard(void *arg)
+{
+	struct clustd *c = arg;
+
+	for (struct instance *in = c->instances; in; in = in->next)
+		vip_retry_pending(in);
+}
+
+static void quorum_changed(void *arg, bool has_quorum)
+{
+	struct clustd *c = arg;
+
+	(void)has_quorum;
+	if (c->shut_down)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_refresh_faults(in);
+}
+
+static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
+{
+	struct clustd *c = arg;
+
+	return ledger_encode(c->ledger, buf, cap);
+}
+
+/* A peer's copy of our counters: keep the higher values, and stay above
+ * the incarnation it saw, or peers would take our heartbeats for replays. */
+static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
+{
+	struct clustd *c = arg;
+	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len);
+	char err[256] = "";
+
+	if (seen < cluster_net_incarnation(c->cluster))
+		return;
+	uint64_t inc = seen + 1;
+	if (state_store_incarnation(c->cfg->node.state_dir, inc, err, sizeof(err)) < 0)
+		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc, err);
+	log_notice("cluster: member %s knew incarnation %llu: now %llu", from,
+		   (unsigned long long)seen, (unsigned long long)inc);
+	cluster_net_set_incarnation(c->cluster, inc);
+	ledger_counters(c->ledger)->incarnation = inc;
+}
+
+static void cluster_restore_done(void *arg, unsigned answers, unsigned copies)
+{
+	struct clustd *c = arg;
+
+	ledger_restore_done(c->ledger, answers, copies);
+}
+
+/* Durable before the first heartbeat: peers must never see an
+ * incarnation go back, or they would take us for a replay. */
+static uint64_t next_incarnation(struct clustd *c)
+{
+	char err[256] = "";
+	uint64_t inc = 0;
+	int rc = state_next_incarnation(c->cfg->node.state_dir, &inc, err, sizeof(err));
+
+	if (err[0] && rc == 0)
+		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
+	if (rc < 0)
+		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc,
+			err[0] ? err : strerror(-rc));
+	return inc;
+}
+
+static int cluster_start(struct clustd *c)
+{
+	const struct clustd_config *cfg = c->cfg;
+	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed,
+				      .heard = cluster_heard, .counters = cluster_counters,
+				      .restored = cluster_restored,
+				      .restore_done = cluster_restore_done};
+	/* Only the first plane of this run restores; a restarted one (reload)
+	 * must not add the peers' copies a second time. */
+	bool restore = ledger_wants_restore(c->ledger) && !c->restore_asked;
+
+	if (!cfg->cluster.enabled)
+		return 0;
+	c->restore_asked = true;
+	c->cluster = cluster_net_open(c->loop, &cfg->cluster, cfg->node.name,
+				      ledger_counters(c->ledger)->incarnation, restore, &hooks);
+	if (restore && c->cluster)
+		log_notice("counters: asking the cluster members for their copy of ours");
+	return c->cluster ? 0 : -1;
+}
+
+/* ---- ticking and committing ------------------------------------------ */
+
+#define TICK_US 1000000ull
+
+static void write_metrics_file(struct clustd *c)
+{
+	char err[256];
+	char *text;
+
+	if (!c->cfg->node.metrics_file || !(text = metrics_render(c)))
+		return;
+	if (state_write_atomic(c->cfg->node.metrics_file, text, strlen(text), err, sizeof(err)) < 0)
+		log_ratelimited(&c->metrics_log_last, 60000, LOG_WARNING, "metrics_file: %s", err);
+	free(text);
+}
+
+static void tick_fired(void *arg)
+{
+	struct clustd *c = arg;
+	uint64_t now = loop_now();
+
+	ledger_touch(c->ledger); /* time in state moved */
+	ledger_commit(c->ledger, now, false);
+	ledger_tick(c->ledger, now);
+	write_metrics_file(c);
+	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
+}
+
+/* After every batch of events: what anyone may have seen is saved. */
+static void loop_idle(void *arg)
+{
+	struct clustd *c = arg;
+
+	ledger_commit(c->ledger, loop_now(), false);
+}
+
+/* Status and metrics show counters: save them first, so nothing shown can
+ * be lost by a crash right after. */
+static char *ctl_handle(void *arg, const char *request)
+{
+	struct clustd *c = arg;
+
+	ledger_commit(c->ledger, loop_now(), false);
+	if (strcmp(request, "metrics") == 0)
+		return metrics_render(c);
+	return status_handle(c, request);
+}
+
+
+/* ---- life cycle ------------------------------------------------------ */
+
+
+/* The queue outlives the instance so that its stop script still runs
+ * (uncounted: the counters belong to the instance). */
+void clustd_retire_queue(struct clustd *c, struct script_queue *q)
+{
+	script_queue_on_done(q, NULL, NULL);
+	struct script_queue **v = realloc(c->retired, (c->nretired + 1) * sizeof(*v));
+
+	if (!v) {
+		script_queue_free(q);
+		return;
+	}
+	v[c->nretired++] = q;
+	c->retired = v;
+}
+
+static void append_instance(struct clustd *c, struct instance *in)
+{
+	struct instance **pp = &c->instances;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = in;
+}
+
+struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
+{
+	struct clustd *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->loop = l;
+	c->cfg = cfg;
+	c->nl = nlk_open();
+	c->ann = announcer_open();
+	c->scripts = script_runner_new(l);
+	c->watch = c->nl ? nlk_watch_open(l, instance_link_changed, c) : NULL;
+	if (!c->nl || !c->ann || !c->scripts || !c->watch) {
+		log_err("cannot open the kernel interfaces (netlink, packet socket): are we root?");
+		clustd_free(c);
+		return NULL;
+	}
+	c->started_at = loop_now();
+	c->ledger = ledger_open(&cfg->node);
+	if (!c->ledger) {
+		clustd_free(c);
+		return NULL;
+	}
+	ledger_on_prepare(c->ledger, prepare_counters, c);
+	ledger_counters(c->ledger)->incarnation = next_incarnation(c);
+	if (cluster_start(c) < 0) {
+		clustd_free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		struct instance *in = instance_new(c, &cfg->instances[i]);
+		if (!in) {
+			clustd_free(c);
+			return NULL;
+		}
+		append_instance(c, in);
+	}
+	groups_build(c);
+	return c;
+}
+
+void clustd_start(struct clustd *c)
+{
+	char *path = NULL;
+
+	/* Before any instance can become master. */
+	nft_filter_sync(&c->accept_filter, c->cfg);
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_start(in);
+	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
+		c->ctl = ctl_server_open(c->loop, path, ctl_handle, c);
+	free(path);
+	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
+	loop_timer_arm(c->loop, &c->tick_timer, loop_now() + TICK_US);
+	loop_set_idle(c->loop, loop_idle, c);
+	ledger_commit(c->ledger, loop_now(), false);
+}
+
+void clustd_shutdown(struct clustd *c)
+{
+	if (c->shut_down)
+		return;
+	c->shut_down = true;
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_stop(in);
+	/* The VIPs are gone now, so dropping the filter opens nothing. */
+	nft_filter_remove(&c->accept_filter);
+}
+
+/* ---- reload ---------------------------------------------------------- */
+
+static struct instance *take_by_name(struct instance **list, const char *name)
+{
+	for (struct instance **pp = list; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->conf->name, name) == 0) {
+			struct instance *in = *pp;
+			*pp = in->next;
+			in->next = NULL;
+			return in;
+		}
+	}
+	return NULL;
+}
+
+/* Asked before anything changes: the running plane's settings point into
+ * the config that the swap frees. */
+static enum reload_cluster plan_cluster(const struct clustd *c, const struct clustd_config *cfg)
+{
+	bool running = c->cluster != NULL;
+
+	return reload_plan_cluster(running, cfg->cluster.enabled,
+				   running && cfg->cluster.enabled &&
+					   cluster_net_same_conf(c->cluster, &cfg->cluster));
+}
+
+/* The cluster plane keeps its membership across a reload when its
+ * settings did not change; otherwise it restarts (quorum is re-learned
+ * within one dead interval). */
+static void reload_cluster(struct clustd *c, enum reload_cluster step)
+{
+	if (step == RELOAD_CLUSTER_KEEP) {
+		cluster_net_adopt_conf(c->cluster, &c->cfg->cluster);
+		return;
+	}
+	if (step == RELOAD_CLUSTER_NONE)
+		return;
+	log_notice("reload: cluster settings changed: restarting the cluster plane");
+	cluster_net_close(c->cluster);
+	c->cluster = NULL;
+	if (cluster_start(c) < 0)
+		log_err("reload: cluster plane not running: every instance stays in FAULT");
+	quorum_changed(c, c->cluster && cluster_net_has_quorum(c->cluster));
+}
+
+void clustd_reload(struct clustd *c, struct clustd_config *cfg)
+{
+	enum reload_cluster cluster_step = plan_cluster(c, cfg);
+	struct instance *old = c->instances;
+	struct instance *started = NULL;
+	struct reload_instance_plan plan;
+
+	c->instances = NULL;
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		const struct instance_conf *ic = &cfg->instances[i];
+		struct instance *in = take_by_name(&old, ic->name);
+		reload_plan_instance(in ? in->conf : NULL, ic, &plan);
+		if (plan.fate == RELOAD_KEEP) {
+			instance_adopt_conf(in, ic, &plan);
+			append_instance(c, in);
+			continue;
+		}
+		if (plan.fate == RELOAD_RESTART) { /* renamed identity: stop the old one, start afresh */
+			log_notice("%s: interface, VRID, version, family or virtual MAC changed: "
+				   "restarting it", ic->name);
+			instance_stop(in);
+			instance_free(in);
+		}
+		in = instance_new(c, ic);
+		if (!in)
+			continue;
+		in->next = started;
+		started = in;
+	}
+	while (old) { /* instances gone from the config */
+		struct instance *in = old;
+		old = in->next;
+		log_notice("%s: removed from the config: stopping it", in->conf->name);
+		instance_stop(in);
+		instance_free(in);
+	}
+	clustd_config_swap(c, cfg);
+	nft_filter_sync(&c->accept_filter, c->cfg);
+	groups_build(c);
+	reload_cluster(c, cluster_step);
+	while (started) {
+		struct instance *in = started;
+		started = in->next;
+		in->next = NULL;
+		append_instance(c, in);
+		instance_start(in);
+	}
+}
+
+
+static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg)
+{
+	conf_free(c->cfg);
+	c->cfg = cfg;
+}
+
+bool clustd_scripts_idle(const struct clustd *c)
+{
+	return script_runner_idle(c->scripts);
+}
+
+uint32_t clustd_max_notify_timeout(const struct clustd *c)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < c->cfg->ninstances; i++)
+		if (c->cfg->instances[i].notify.timeout_ms > max)
+			max = c->cfg->instances[i].notify.timeout_ms;
+	for (size_t i = 0; i < c->cfg->nsync_groups; i++)
+		if (c->cfg->sync_groups[i].notify.timeout_ms > max)
+			max = c->cfg->sync_groups[i].notify.timeout_ms;
+	return max;
+}
+
+const struct clustd_config *clustd_config(const struct clustd *c)
+{
+	return c->cfg;
+}
+
+/* The clean stop: the last counters are saved, marked clean, synced, and
+ * sent to the peers (whose copies a node with a new disk comes back to). */
+static void counters_final(struct clustd *c)
+{
+	if (!c->ledger)
+		return;
+	prepare_counters(c);
+	ledger_close(c->ledger, loop_now());
+	if (c->cluster)
+		cluster_net_send_now(c->cluster);
+	write_metrics_file(c);
+}
+
+void clustd_free(struct clustd *c)
+{
+	if (!c)
+		return;
+	if (c->shut_down && c->loop)
+		loop_set_idle(c->loop, NULL, NULL);
+	loop_timer_cancel(c->loop, &c->tick_timer);
+	if (c->shut_down)
+		counters_final(c);
+	c->shut_down = true;
+	while (c->instances) {
+		struct instance *in = c->instances;
+		c->instances = in->next;
+		instance_free(in);
+	}
+	groups_free(c);
+	for (size_t i = 0; i < c->nretired; i++)
+		script_queue_free(c->retired[i]);
+	free(c->retired);
+	ctl_server_close(c->ctl);
+	cluster_net_close(c->cluster);
+	script_runner_free(c->scripts);
+	nlk_watch_close(c->watch);
+	announcer_close(c->ann);
+	nlk_close(c->nl);
+	ledger_free(c->ledger);
+	conf_free(c->cfg);
+	free(c);
+}

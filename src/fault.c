@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fault.c - pure fault composition and its reasons (see fault.h). */
+#include "fault.h"
+
+#include <stdio.h>
+
+bool fault_quorum_missing(bool plane_enabled, bool plane_running, bool has_quorum)
+{
+	return plane_enabled && (!plane_running || !has_quorum);
+}
+
+unsigned fault_own(unsigned probed, bool quorum_missing, bool track_failed)
+{
+	return probed | (quorum_missing ? FAULT_NO_QUORUM : 0) | (track_failed ? FAULT_TRACK : 0);
+}
+
+unsigned fault_compose(unsigned own_faults, bool sibling_faulted)
+{
+	return own_faults | (sibling_faulted ? FAULT_GROUP : 0);
+}
+
+bool fault_needs_reprobe(unsigned faults)
+{
+	return (faults & (FAULT_NO_ADDR | FAULT_VMAC)) != 0;
+}
+
+void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_t len)
+{
+	if (faults & FAULT_NO_LINK)
+		snprintf(buf, len, "interface %s down or missing", n->interface);
+	else if (faults & FAULT_NO_ADDR)
+		snprintf(buf, len, "interface %s without a usable address", n->interface);
+	else if (faults & FAULT_VMAC)
+		snprintf(buf, len, "virtual MAC device %s: %.100s", n->vmac_name, n->vmac_why);
+	else if (faults & FAULT_NO_QUORUM)
+		snprintf(buf, len, "no quorum");
+	else if ((faults & FAULT_TRACK) && n->track_why)
+		snprintf(buf, len, "%s", n->track_why);
+	else /* FAULT_GROUP, or a track fault the tracker no longer names */
+		snprintf(buf, len, "sync group %s: a member is in FAULT", n->group ? n->group : "?");
+}
+
+const char *fault_cure_text(unsigned faults_before)
+{
+	if (faults_before & FAULT_NO_QUORUM)
+		return "quorum regained";
+	if (faults_before & FAULT_TRACK)
+		return "tracked checks recovered";
+	if (faults_before & FAULT_GROUP)
+		return "sync group recovered";
+	if ((faults_before & FAULT_VMAC) && !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR)))
+		return "virtual MAC device ready";
+	return "interface up";
+}
+
+enum fault_step fault_step_for(unsigned faults, enum vrrp_state state)
+{
+	if (faults)
+		return FAULT_STEP_ENTER;
+	if (state == STATE_FAULT)
+		return FAULT_STEP_CLEAR;
+	if (state == STATE_INIT)
+		return FAULT_STEP_STARTUP;
+	return FAULT_STEP_NONE;
+}

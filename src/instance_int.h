@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* instance_int.h - what the daemon's glue files share with each other
+ * (not for other modules: they see instance.h, status.c sees daemon.h).
+ *   instance.c        the per-instance event path and life cycle
+ *   vip_hold.c        holding VIPs: add/drop, lease, GARP/NA, VMAC up/down
+ *   instance_faults.c probing the edges, feeding faults to the fsm
+ *   sync_group.c      sync groups at run time
+ *   daemon.c          the daemon object: start, reload, cluster plane, ticks */
+#ifndef CLUSTD_INSTANCE_INT_H
+#define CLUSTD_INSTANCE_INT_H
+
+#include "daemon.h"
+#include "reload_plan.h"
+
+/* ---- instance.c ---- */
+struct fsm_params instance_fsm_params(const struct instance *in);
+/* Carries out the fsm's actions, logs and counts a transition, re-arms
+ * the fsm timer; a sync-group member's siblings follow. */
+void instance_apply(struct instance *in, const struct fsm_out *o);
+void instance_count_state_time(struct instance *in, uint64_t now);
+/* The instance's raw socket is the one of its current interface. */
+bool instance_ensure_socket(struct instance *in);
+void instance_start_tracker(struct instance *in);
+struct instance *instance_new(struct clustd *c, const struct instance_conf *ic);
+void instance_start(struct instance *in);
+void instance_stop(struct instance *in);
+void instance_free(struct instance *in);
+/* A kept instance moves to its new config without a transition. */
+void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
+			 const struct reload_instance_plan *plan);
+
+/* ---- vip_hold.c ---- */
+void vip_add(struct instance *in, const struct vip *v);
+void vip_drop(struct instance *in, const struct vip *v);
+/* MASTER: add the VIPs (unless another member may still hold them),
+ * renew their lease, announce them. */
+void vip_take_all(struct instance *in);
+void vip_drop_all(struct instance *in);
+void vip_remove_stale(struct instance *in);
+/* A held-back master looks again whether the VIPs are clear. */
+void vip_retry_pending(struct instance *in);
+void vip_garp_timer_fired(void *arg);
+void vip_lease_timer_fired(void *arg);
+void vip_pending_timer_fired(void *arg);
+void vmac_set(struct instance *in, bool up);
+unsigned vmac_probe(struct instance *in);
+void vmac_release(struct instance *in);
+
+/* ---- instance_faults.c ---- */
+void instance_refresh_faults(struct instance *in);
+void instance_retry_timer_fired(void *arg);
+void instance_track_changed(void *arg, const char *cause);
+void instance_link_changed(void *arg, int ifindex, bool up);
+
+/* ---- sync_group.c ---- */
+bool group_sibling_defers(const struct instance *in, uint64_t now);
+bool group_sibling_faulted(const struct instance *in);
+/* One member moved (o): the others follow, the group's scripts run. */
+void group_follow(struct instance *in, const struct fsm_out *o);
+void groups_build(struct clustd *c);
+void groups_free(struct clustd *c);
+
+/* ---- daemon.c ---- */
+/* The queue outlives its owner so that its stop script still runs. */
+void clustd_retire_queue(struct clustd *c, struct script_queue *q);
+/* A finished script counts in runs_failures_timeouts[0..2]. */
+void clustd_count_script(struct clustd *c, const struct script_result *res,
+			 uint64_t *runs_failures_timeouts);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vip_hold.c - holding the VIPs while MASTER: adding and dropping them,
+ * their kernel lease, gratuitous ARP / unsolicited NA bursts, the virtual
+ * MAC device (up exactly while MASTER), stale VIPs of a previous run, and
+ * the hold-back while another cluster member may still hold them. */
+#include "instance_int.h"
+
+#include <string.h>
+
+#include "log.h"
+
+/* ---- VIPs and announcements ------------------------------------------ */
+
+/* With use_vmac the VIPs live on the virtual MAC device and are announced
+ * from it (RFC 5798 §7.2); otherwise on the interface, with its MAC. */
+static int vip_ifindex(const struct instance *in)
+{
+	return in->conf->use_vmac ? in->vmac.ifindex : in->ifindex;
+}
+
+static void announce_all(struct instance *in)
+{
+	const uint8_t *mac = in->conf->use_vmac ? in->vmac.mac : in->mac;
+
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		announce_send(in->c->ann, vip_ifindex(in), mac, &in->primary,
+			      &in->conf->vips[i].addr);
+}
+
+/* Bursts of garp.repeat announcements garp.interval apart; a second burst
+ * garp.master_delay later (for switches that missed the first); then one
+ * burst every garp.refresh while master. */
+static void start_burst(struct instance *in, uint64_t now)
+{
+	const struct instance_conf *ic = in->conf;
+
+	if (ic->garp_repeat == 0)
+		return;
+	announce_all(in);
+	in->garp_left = ic->garp_repeat - 1;
+	if (in->garp_left > 0)
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_interval_ms * 1000ull);
+}
+
+void vip_garp_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+	const struct instance_conf *ic = in->conf;
+	uint64_t now = loop_now();
+
+	if (in->fsm.state != STATE_MASTER)
+		return;
+	if (in->garp_left > 0) {
+		announce_all(in);
+		in->garp_left--;
+		if (in->garp_left > 0) {
+			loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_interval_ms * 1000ull);
+			return;
+		}
+	}
+	/* The burst is over: schedule the next one, if any. */
+	if (in->garp_second_pending && ic->garp_master_delay_ms) {
+		in->garp_second_pending = false;
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_master_delay_ms * 1000ull);
+		in->garp_left = ic->garp_repeat;
+	} else if (ic->garp_refresh_ms) {
+		loop_timer_arm(in->c->loop, &in->garp_timer, now + ic->garp_refresh_ms * 1000ull);
+		in->garp_left = ic->garp_repeat;
+	}
+}
+
+static uint32_t lease_s(const struct instance *in)
+{
+	return in->c->cfg->node.vip_lease_ms / 1000;
+}
+
+void vip_add(struct instance *in, const struct vip *v)
+{
+	char buf[VIP_STRLEN];
+	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
+
+	if (rc < 0)
+		log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
+			in->conf->use_vmac ? in->vmac.name : in->conf->interface, strerror(-rc));
+}
+
+/* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
+ * so they outlive a stall of up to two thirds of the lease but vanish
+ * soon after the daemon dies. */
+static void arm_lease(struct instance *in)
+{
+	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
+
+	if (lease_ms)
+		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + lease_ms * 1000ull / 3);
+}
+
+void vip_lease_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->fsm.state != STATE_MASTER || in->vips_pending)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		vip_add(in, &in->conf->vips[i]);
+	arm_lease(in);
+}
+
+/* With a cluster plane, a new master adds its VIPs only once no other
+ * member may still hold them: a preempted master says so in its next
+ * heartbeat (about one round trip), one cut off from us is sure to have
+ * released them dead_interval + slack after we last heard it. */
+static bool vips_clear(struct instance *in)
+{
+	uint64_t recheck_at = 0;
+	const char *holder = "?";
+
+	if (!in->c->cluster ||
+	    cluster_net_vips_clear(in->c->cluster, in->conf->name, loop_now(), &recheck_at, &holder)) {
+		if (in->vips_pending)
+			log_notice("%s: no other member holds the VIPs any more: adding them", in->conf->name);
+		in->vips_pending = false;
+		loop_timer_cancel(in->c->loop, &in->pending_timer);
+		return true;
+	}
+	if (!in->vips_pending)
+		log_notice("%s: member %s still reports MASTER: holding the VIPs back until it releases "
+			   "them", in->conf->name, holder);
+	in->vips_pending = true;
+	loop_timer_arm(in->c->loop, &in->pending_timer, recheck_at);
+	return false;
+}
+
+void vip_take_all(struct instance *in)
+{
+	if (!vips_clear(in))
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		vip_add(in, &in->conf->vips[i]);
+	arm_lease(in);
+	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
+	start_burst(in, loop_now());
+	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
+		vip_garp_timer_fired(in);
+}
+
+void vip_drop(struct instance *in, const struct vip *v)
+{
+	char buf[VIP_STRLEN];
+	int rc = nlk_addr_del(in->c->nl, vip_ifindex(in), v);
+
+	if (rc < 0)
+		log_err("%s: cannot remove VIP %s from %s: %s", in->conf->name, vip_str(v, buf),
+			in->conf->use_vmac ? in->vmac.name : in->conf->interface, strerror(-rc));
+}
+
+void vip_drop_all(struct instance *in)
+{
+	loop_timer_cancel(in->c->loop, &in->garp_timer);
+	loop_timer_cancel(in->c->loop, &in->lease_timer);
+	loop_timer_cancel(in->c->loop, &in->pending_timer);
+	in->vips_pending = false;
+	in->garp_left = 0;
+	if (vip_ifindex(in) == 0)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		vip_drop(in, &in->conf->vips[i]);
+}
+
+/* VIPs of this config left on the interface by a predecessor that died
+ * without cleaning up (SIGKILL, crash) answer ARP beside the real master. */
+void vip_remove_stale(struct instance *in)
+{
+	char buf[VIP_STRLEN];
+
+	if (in->ifindex == 0)
+		return;
+	for (size_t i = 0; i < in->conf->nvips; i++) {
+		const struct vip *v = &in->conf->vips[i];
+		if (!nlk_addr_present(in->c->nl, in->ifindex, v))
+			continue;
+		nlk_addr_del(in->c->nl, in->ifindex, v);
+		log_notice("%s: removed stale VIP %s from %s (left by a previous run)",
+			   in->conf->name, vip_str(v, buf), in->conf->interface);
+	}
+}
+
+/* ---- virtual MAC ------------------------------------------------------ */
+
+/* The device is up exactly while MASTER: a backup must send nothing from
+ * the shared MAC (not even the kernel's IPv6 DAD, MLD reports or router
+ * solicitations from the device's link-local), or switches would forward
+ * the master's traffic to it. Down, it also drops frames to the MAC. */
+void vmac_set(struct instance *in, bool up)
+{
+	if (!in->conf->use_vmac || in->vmac.ifindex == 0 || in->vmac.up == up)
+		return;
+	int rc = vmac_dev_set_up(&in->vmac, in->c->nl, up);
+	if (rc < 0)
+		log_err("%s: cannot set %s %s: %s", in->conf->name, in->vmac.name,
+			up ? "up" : "down", strerror(-rc));
+	else
+		log_debug("%s: %s %s", in->conf->name, in->vmac.name, up ? "up" : "down");
+}
+
+/* Make sure the device exists (it may have been deleted under us, or gone
+ * with its interface). A master whose device was re-created or set down
+ * brings it up again and puts its VIPs back. Returns fault bits. */
+unsigned vmac_probe(struct instance *in)
+{
+	struct clustd *c = in->c;
+	bool created = false;
+
+	if (!in->conf->use_vmac)
+		return 0;
+	int rc = vmac_dev_ensure(&in->vmac, c->nl, &c->vmac_bases, in->conf->interface,
+				 in->ifindex, &created, in->vmac_why, sizeof(in->vmac_why));
+	if (rc < 0) {
+		log_ratelimited(&in->vmac_log_last, 60000, LOG_ERR, "%s: virtual MAC device %s: %s",
+				in->conf->name, in->vmac.name, in->vmac_why);
+		return FAULT_VMAC;
+	}
+	if (in->fsm.state != STATE_MASTER) {
+		if (in->vmac.up)
+			log_warn("%s: %s was set up while not master: setting it down", in->conf->name,
+				 in->vmac.name);
+		vmac_set(in, false);
+		return 0;
+	}
+	if (!created && in->vmac.up)
+		return 0;
+	vmac_set(in, true);
+	if (in->vips_pending)
+		return 0;
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		vip_add(in, &in->conf->vips[i]);
+	start_burst(in, loop_now());
+	return 0;
+}
+
+void vmac_release(struct instance *in)
+{
+	if (in->conf->use_vmac)
+		vmac_dev_remove(&in->vmac, in->c->nl, &in->c->vmac_bases);
+}
+
+
+void vip_retry_pending(struct instance *in)
+{
+	if (in->vips_pending && in->fsm.state == STATE_MASTER)
+		vip_take_all(in);
+}
+
+void vip_pending_timer_fired(void *arg)
+{
+	vip_retry_pending(arg);
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* check_fault.c - unit tests of fault composition and its reasons
+ * (src/fault.c): which fault wins, what the state machine is told. */
+#include <string.h>
+
+#include "fault.h"
+#include "testutil.h"
+
+static const struct fault_names names = {
+	.interface = "eth7",
+	.vmac_name = "vrrp.42",
+	.vmac_why = "cannot create: Operation not permitted",
+	.group = "web",
+	.track_why = "track script chk_nginx failed",
+};
+
+static const char *reason(unsigned faults, const struct fault_names *n)
+{
+	static char buf[160];
+
+	memset(buf, 'x', sizeof(buf));
+	fault_reason(faults, n, buf, sizeof(buf));
+	return buf;
+}
+
+static const unsigned all_bits[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_NO_QUORUM,
+				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC };
+#define NBITS (sizeof(all_bits) / sizeof(all_bits[0]))
+#define ALL_FAULTS (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP | \
+		    FAULT_VMAC)
+
+START_TEST(test_bits_distinct)
+{
+	unsigned seen = 0;
+
+	for (size_t i = 0; i < NBITS; i++) {
+		ck_assert_uint_ne(all_bits[i], 0);
+		ck_assert_uint_eq(all_bits[i] & (all_bits[i] - 1), 0); /* one bit */
+		ck_assert_uint_eq(seen & all_bits[i], 0);
+		seen |= all_bits[i];
+	}
+}
+END_TEST
+
+START_TEST(test_quorum_missing)
+{
+	/* No plane configured: quorum never matters. */
+	ck_assert(!fault_quorum_missing(false, false, false));
+	ck_assert(!fault_quorum_missing(false, true, false));
+	ck_assert(!fault_quorum_missing(false, true, true));
+	/* Configured but not running (it could not start): no quorum. */
+	ck_assert(fault_quorum_missing(true, false, false));
+	ck_assert(fault_quorum_missing(true, false, true));
+	/* Running: exactly its verdict. */
+	ck_assert(fault_quorum_missing(true, true, false));
+	ck_assert(!fault_quorum_missing(true, true, true));
+}
+END_TEST
+
+START_TEST(test_own)
+{
+	ck_assert_uint_eq(fault_own(0, false, false), 0);
+	ck_assert_uint_eq(fault_own(0, true, false), FAULT_NO_QUORUM);
+	ck_assert_uint_eq(fault_own(0, false, true), FAULT_TRACK);
+	ck_assert_uint_eq(fault_own(0, true, true), FAULT_NO_QUORUM | FAULT_TRACK);
+	/* Probe results are kept, whatever they are. */
+	ck_assert_uint_eq(fault_own(FAULT_NO_LINK, false, false), FAULT_NO_LINK);
+	ck_assert_uint_eq(fault_own(FAULT_NO_ADDR, true, false), FAULT_NO_ADDR | FAULT_NO_QUORUM);
+	ck_assert_uint_eq(fault_own(FAULT_VMAC, true, true),
+			  FAULT_VMAC | FAULT_NO_QUORUM | FAULT_TRACK);
+	/* Already set: or-ed, not toggled. */
+	ck_assert_uint_eq(fault_own(FAULT_NO_QUORUM, true, false), FAULT_NO_QUORUM);
+}
+END_TEST
+
+START_TEST(test_compose)
+{
+	ck_assert_uint_eq(fault_compose(0, false), 0);
+	ck_assert_uint_eq(fault_compose(0, true), FAULT_GROUP);
+	for (size_t i = 0; i < NBITS; i++) {
+		ck_assert_uint_eq(fault_compose(all_bits[i], false), all_bits[i]);
+		ck_assert_uint_eq(fault_compose(all_bits[i], true), all_bits[i] | FAULT_GROUP);
+	}
+}
+END_TEST
+
+START_TEST(test_reprobe)
+{
+	ck_assert(!fault_needs_reprobe(0));
+	for (size_t i = 0; i < NBITS; i++) {
+		bool want = all_bits[i] == FAULT_NO_ADDR || all_bits[i] == FAULT_VMAC;
+		ck_assert_msg(fault_needs_reprobe(all_bits[i]) == want, "bit %#x", all_bits[i]);
+		ck_assert(fault_needs_reprobe(all_bits[i] | FAULT_NO_ADDR));
+	}
+	ck_assert(!fault_needs_reprobe(FAULT_NO_LINK | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP));
+}
+END_TEST
+
+START_TEST(test_reason_each)
+{
+	ck_assert_str_eq(reason(FAULT_NO_LINK, &names), "interface eth7 down or missing");
+	ck_assert_str_eq(reason(FAULT_NO_ADDR, &names), "interface eth7 without a usable address");
+	ck_assert_str_eq(reason(FAULT_VMAC, &names),
+			 "virtual MAC device vrrp.42: cannot create: Operation not permitted");
+	ck_assert_str_eq(reason(FAULT_NO_QUORUM, &names), "no quorum");
+	ck_assert_str_eq(reason(FAULT_TRACK, &names), "track script chk_nginx failed");
+	ck_assert_str_eq(reason(FAULT_GROUP, &names), "sync group web: a member is in FAULT");
+}
+END_TEST
+
+/* Link beats address beats virtual MAC beats quorum beats tracking beats
+ * the group: each bit wins over every bit after it. */
+START_TEST(test_reason_order)
+{
+	static const unsigned order[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_VMAC,
+					  FAULT_NO_QUORUM, FAULT_TRACK, FAULT_GROUP };
+	static const char *const text[] = { "interface eth7 down or missing",
+					    "interface eth7 without a usable address",
+					    "virtual MAC device vrrp.42: cannot create: Operation not permitted",
+					    "no quorum", "track script chk_nginx failed",
+					    "sync group web: a member is in FAULT" };
+
+	for (size_t i = 0; i < 6; i++) {
+		unsigned later = 0;
+		for (size_t j = i + 1; j < 6; j++)
+			later |= order[j];
+		ck_assert_str_eq(reason(order[i] | later, &names), text[i]);
+		for (size_t j = i + 1; j < 6; j++)
+			ck_assert_str_eq(reason(order[i] | order[j], &names), text[i]);
+	}
+	ck_assert_str_eq(reason(ALL_FAULTS, &names), text[0]);
+}
+END_TEST
+
+/* A track fault the tracker no longer names falls through to the group
+ * sentence; outside a group it names "?". */
+START_TEST(test_reason_fallbacks)
+{
+	struct fault_names n = names;
+
+	n.track_why = NULL;
+	ck_assert_str_eq(reason(FAULT_TRACK, &n), "sync group web: a member is in FAULT");
+	n.group = NULL;
+	ck_assert_str_eq(reason(FAULT_TRACK, &n), "sync group ?: a member is in FAULT");
+	ck_assert_str_eq(reason(FAULT_GROUP, &n), "sync group ?: a member is in FAULT");
+	/* A tracker reason is used only with FAULT_TRACK set. */
+	n = names;
+	ck_assert_str_eq(reason(FAULT_GROUP, &n), "sync group web: a member is in FAULT");
+}
+END_TEST
+
+/* The virtual MAC error is cut at 100 characters; the buffer is never
+ * overrun and always terminated. */
+START_TEST(test_reason_bounds)
+{
+	char why[300], want[200], small[16];
+	struct fault_names n = names;
+
+	memset(why, 'e', sizeof(why) - 1);
+	why[sizeof(why) - 1] = '\0';
+	n.vmac_why = why;
+	snprintf(want, sizeof(want), "virtual MAC device vrrp.42: %.100s", why);
+	ck_assert_str_eq(reason(FAULT_VMAC, &n), want);
+	ck_assert_uint_eq(strlen(reason(FAULT_VMAC, &n)), strlen("virtual MAC device vrrp.42: ") + 100);
+
+	memset(small, 'x', sizeof(small));
+	fault_reason(FAULT_NO_LINK, &names, small, sizeof(small));
+	ck_assert_str_eq(small, "interface eth7 ");
+	n = names;
+	n.track_why = why;
+	memset(small, 'x', sizeof(small));
+	fault_reason(FAULT_TRACK, &n, small, sizeof(small));
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+}
+END_TEST
+
+START_TEST(test_cure_each)
+{
+	ck_assert_str_eq(fault_cure_text(FAULT_NO_QUORUM), "quorum regained");
+	ck_assert_str_eq(fault_cure_text(FAULT_TRACK), "tracked checks recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_GROUP), "sync group recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_VMAC), "virtual MAC device ready");
+	ck_assert_str_eq(fault_cure_text(FAULT_NO_LINK), "interface up");
+	ck_assert_str_eq(fault_cure_text(FAULT_NO_ADDR), "interface up");
+	/* Nothing before (a refresh that found no fault twice): the default. */
+	ck_assert_str_eq(fault_cure_text(0), "interface up");
+}
+END_TEST
+
+/* Quorum beats tracking beats the group beats the virtual MAC; the
+ * virtual MAC only counts when the interface itself was fine. */
+START_TEST(test_cure_order)
+{
+	ck_assert_str_eq(fault_cure_text(ALL_FAULTS), "quorum regained");
+	ck_assert_str_eq(fault_cure_text(FAULT_NO_QUORUM | FAULT_NO_LINK), "quorum regained");
+	ck_assert_str_eq(fault_cure_text(FAULT_TRACK | FAULT_GROUP | FAULT_VMAC),
+			 "tracked checks recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_TRACK | FAULT_NO_LINK), "tracked checks recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_GROUP | FAULT_VMAC), "sync group recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_GROUP | FAULT_NO_ADDR), "sync group recovered");
+	ck_assert_str_eq(fault_cure_text(FAULT_VMAC | FAULT_NO_LINK), "interface up");
+	ck_assert_str_eq(fault_cure_text(FAULT_VMAC | FAULT_NO_ADDR), "interface up");
+	ck_assert_str_eq(fault_cure_text(FAULT_NO_LINK | FAULT_NO_ADDR), "interface up");
+}
+END_TEST
+
+START_TEST(test_step)
+{
+	static const enum vrrp_state states[] = { STATE_INIT, STATE_BACKUP, STATE_MASTER,
+						  STATE_FAULT };
+
+	/* Any fault, in any state: the fsm is told (it ignores it in FAULT). */
+	for (size_t s = 0; s < 4; s++) {
+		for (size_t i = 0; i < NBITS; i++)
+			ck_assert_int_eq(fault_step_for(all_bits[i], states[s]), FAULT_STEP_ENTER);
+		ck_assert_int_eq(fault_step_for(ALL_FAULTS, states[s]), FAULT_STEP_ENTER);
+	}
+	/* No fault: leave FAULT, start from INIT, else nothing. */
+	ck_assert_int_eq(fault_step_for(0, STATE_FAULT), FAULT_STEP_CLEAR);
+	ck_assert_int_eq(fault_step_for(0, STATE_INIT), FAULT_STEP_STARTUP);
+	ck_assert_int_eq(fault_step_for(0, STATE_BACKUP), FAULT_STEP_NONE);
+	ck_assert_int_eq(fault_step_for(0, STATE_MASTER), FAULT_STEP_NONE);
+}
+END_TEST
+
+static Suite *fault_suite(void)
+{
+	Suite *s = suite_create("fault");
+	TCase *compose = tcase_create("compose");
+	TCase *text = tcase_create("reasons");
+	TCase *step = tcase_create("step");
+
+	tcase_add_test(compose, test_bits_distinct);
+	tcase_add_test(compose, test_quorum_missing);
+	tcase_add_test(compose, test_own);
+	tcase_add_test(compose, test_compose);
+	tcase_add_test(compose, test_reprobe);
+	suite_add_tcase(s, compose);
+
+	tcase_add_test(text, test_reason_each);
+	tcase_add_test(text, test_reason_order);
+	tcase_add_test(text, test_reason_fallbacks);
+	tcase_add_test(text, test_reason_bounds);
+	tcase_add_test(text, test_cure_each);
+	tcase_add_test(text, test_cure_order);
+	suite_add_tcase(s, text);
+
+	tcase_add_test(step, test_step);
+	suite_add_tcase(s, step);
+	return s;
+}
+
+CLUSTD_TEST_MAIN(fault_suite)
