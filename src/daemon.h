@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* daemon.h - the running daemon's state, shared by instance.c (which owns
- * and changes it) and status.c (which only renders it). */
+/* daemon.h - the running daemon's state, shared by the glue (daemon.c,
+ * instance.c and the others named in instance_int.h), which owns and
+ * changes it, and status.c, which only renders it. */
 #ifndef CLUSTD_DAEMON_H
 #define CLUSTD_DAEMON_H
 

@@ -94,7 +94,7 @@ void fsm_fault_clear(struct fsm *f, const char *reason, uint64_t now, struct fsm
 void fsm_set_params(struct fsm *f, const struct fsm_params *p, uint64_t now,
 		    struct fsm_out *out);
 
-/* Sync groups (instance.c keeps members together with these). */
+/* Sync groups (sync_group.c keeps members together with these). */
 
 /* Does this BACKUP defer to a live master: one it heard within
  * Master_Down_Interval that it would not preempt? */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* instance.h - the glue: owns the running VRRP instances, feeds packets,
  * timers and link changes to the pure state machine and carries out the
- * actions it returns (adverts, VIPs, announcements, notify scripts). */
+ * actions it returns (adverts, VIPs, announcements, notify scripts).
+ * The daemon object declared here lives in daemon.c; the files behind it
+ * are listed in instance_int.h. */
 #ifndef CLUSTD_INSTANCE_H
 #define CLUSTD_INSTANCE_H
 

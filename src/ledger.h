@@ -3,7 +3,7 @@
  * state file (persist.c), committed back after every batch of events that
  * changed them, restored from the copies peers hold when the file is
  * missing or damaged, and handed to the cluster plane for replication.
- * Glue between counters.c (pure) and its edges; used by instance.c.
+ * Glue between counters.c (pure) and its edges; used by daemon.c and instance.c.
  *
  * Why commit after every batch: a counter is only ever shown (status,
  * metrics, heartbeats) after the batch that moved it, so whatever anyone
