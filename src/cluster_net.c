@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "fsm.h"
+#include "holdback.h"
 #include "log.h"
 
 #define RX_MAX_PER_WAKEUP 64
@@ -540,33 +540,12 @@ void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *n
 	cn->cfg = new_cfg;
 }
 
-static bool reports_master(const struct heartbeat *hb, const char *name)
-{
-	for (size_t i = 0; i < hb->ninstances; i++)
-		if (strcmp(hb->instances[i].name, name) == 0)
-			return hb->instances[i].state == STATE_MASTER;
-	return false;
-}
-
-/* The safety bound in the other direction: a member cut off from us
- * stops hearing the majority at most one heartbeat interval after we last
- * heard it (heartbeats are not in step), and releases its VIPs within
- * dead_interval + slack after that. */
 bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
 			    uint64_t *recheck_at, const char **holder)
 {
-	uint64_t release_us = ((uint64_t)cn->cfg->dead_interval_ms + cn->cfg->slack_ms +
-			       cn->cfg->heartbeat_interval_ms) * 1000;
+	const struct cluster_conf *cfg = cn->cfg;
+	uint64_t release_us = holdback_release_us(cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
+						  cfg->slack_ms);
 
-	for (size_t i = 0; i < cn->q.n; i++) {
-		const struct member *m = &cn->q.members[i];
-		if (m->self || !m->heard || !reports_master(&m->last, name))
-			continue;
-		if (now >= m->last_heard + release_us)
-			continue;
-		*recheck_at = m->last_heard + release_us;
-		*holder = m->name;
-		return false;
-	}
-	return true;
+	return holdback_clear(&cn->q, name, release_us, now, recheck_at, holder);
 }

@@ -69,10 +69,10 @@ const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, siz
 
 /* May this node add the VIPs of instance `name` now? Not while another
  * member that may still hold them (heard within heartbeat_interval +
- * dead_interval + slack)
- * last reported that instance MASTER. Returns true, or false and sets
- * *recheck_at (µs) to when the answer may change by itself, and *holder to
- * the member's name. */
+ * dead_interval + slack) last reported that instance MASTER: the rule is
+ * holdback_clear() (holdback.h), over this node's membership and config.
+ * Returns true, or false and sets *recheck_at (µs) to when the answer may
+ * change by itself, and *holder to the member's name. */
 bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
 			    uint64_t *recheck_at, const char **holder);
 

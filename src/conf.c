@@ -6,6 +6,7 @@
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "conf.h"
+#include "quorum.h"
 #include "vmac.h"
 
 #include <ctype.h>
@@ -1360,8 +1361,9 @@ static uint32_t min_advert_interval(const struct clustd_config *cfg)
 	return min == UINT32_MAX ? 1000 : min;
 }
 
-/* The safety bound of doc/quorum.md: an isolated master gives up within
- * dead_interval + slack; a backup takes over no sooner than 2 x interval. */
+/* The safety bound of doc/quorum.md (quorum_bound_ok()): an isolated
+ * master gives up within dead_interval + slack; a backup takes over no
+ * sooner than 2 x interval. */
 static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
 				uint32_t min_adv)
 {
@@ -1370,7 +1372,7 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 	long long v;
 
 	if (!s) {
-		uint32_t d = limit > cc->slack_ms ? limit - cc->slack_ms : 0;
+		uint32_t d = quorum_dead_max_ms(cc->slack_ms, min_adv);
 		cc->dead_interval_ms = d < 10 * hb ? d : 10 * hb;
 		if (cc->dead_interval_ms < 3 * hb)
 			err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
@@ -1384,7 +1386,7 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 	if (cc->dead_interval_ms < 3 * hb)
 		err_at(c, s, "cluster.dead_interval: %u ms is less than 3 heartbeats (%u ms): one lost "
 		       "heartbeat would drop a member", cc->dead_interval_ms, 3 * hb);
-	else if (cc->dead_interval_ms + cc->slack_ms > limit)
+	else if (!quorum_bound_ok(cc->dead_interval_ms, cc->slack_ms, min_adv))
 		err_at(c, s, "cluster.dead_interval: %u ms + slack %u ms exceeds 2 x the smallest "
 		       "advert_interval (%u ms): an isolated master could still hold its VIPs when a "
 		       "backup takes over (see doc/quorum.md)", cc->dead_interval_ms, cc->slack_ms, limit);

@@ -107,9 +107,4 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out);
 size_t counters_raise(struct counter_set *s, struct counter_set *base,
 		      const struct counter_set *copy);
 
-/* True when no counter of `after` is below its value in `before` (the
- * incarnation included); *what names the first that is. For tests. */
-bool counters_monotonic(const struct counter_set *before, const struct counter_set *after,
-			const char **what);
-
 #endif

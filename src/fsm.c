@@ -22,27 +22,28 @@ const char *vrrp_state_name(enum vrrp_state s)
 	return (unsigned)s < STATE__COUNT ? state_names[s] : "?";
 }
 
-uint32_t fsm_skew_cs(uint8_t priority, uint16_t master_adver_int_cs)
-{
-	return ((256u - priority) * master_adver_int_cs) / 256u;
-}
-
-uint32_t fsm_master_down_cs(uint8_t priority, uint16_t master_adver_int_cs)
-{
-	return 3u * master_adver_int_cs + fsm_skew_cs(priority, master_adver_int_cs);
-}
-
 /* v3 scales the skew with the master's interval; v2 (RFC 3768 §6.1) keeps
  * it at (256 - Priority)/256 seconds whatever the interval. */
+uint32_t fsm_skew_cs(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs)
+{
+	uint32_t base_cs = version == 2 ? 100 : master_adver_int_cs;
+
+	return ((256u - priority) * base_cs) / 256u;
+}
+
+uint32_t fsm_master_down_cs(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs)
+{
+	return 3u * master_adver_int_cs + fsm_skew_cs(version, priority, master_adver_int_cs);
+}
+
 static uint64_t skew_us(const struct fsm *f)
 {
-	uint16_t base_cs = f->p.version == 2 ? 100 : f->master_adver_int_cs;
-	return fsm_skew_cs(f->p.priority, base_cs) * US_PER_CS;
+	return fsm_skew_cs(f->p.version, f->p.priority, f->master_adver_int_cs) * US_PER_CS;
 }
 
 static uint64_t master_down_us(const struct fsm *f)
 {
-	return 3ull * f->master_adver_int_cs * US_PER_CS + skew_us(f);
+	return fsm_master_down_cs(f->p.version, f->p.priority, f->master_adver_int_cs) * US_PER_CS;
 }
 
 static uint64_t adver_us(const struct fsm *f)

@@ -60,9 +60,13 @@ struct fsm {
 	uint64_t last_advert_at; /* when that advert arrived (us), 0 = never */
 };
 
-/* RFC 5798 §6.1, in centiseconds, integer math. */
-uint32_t fsm_skew_cs(uint8_t priority, uint16_t master_adver_int_cs);
-uint32_t fsm_master_down_cs(uint8_t priority, uint16_t master_adver_int_cs);
+/* RFC 5798 §6.1, in centiseconds, integer math: Skew_Time = ((256 -
+ * Priority) * Master_Adver_Interval) / 256, Master_Down_Interval = 3 *
+ * Master_Adver_Interval + Skew_Time. Version 2 (RFC 3768 §6.1) keeps the
+ * skew at (256 - Priority) / 256 seconds whatever the interval. These are
+ * the values the state machine arms its timers with. */
+uint32_t fsm_skew_cs(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
+uint32_t fsm_master_down_cs(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
 
 /* Set up in INIT with no timer armed. */
 void fsm_init(struct fsm *f, const struct fsm_params *p);

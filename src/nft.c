@@ -608,9 +608,9 @@ void nft_filter_remove(struct nft_filter *f)
 		log_info("accept mode: nftables table inet " NFT_TABLE " removed");
 }
 
-bool nft_filter_enforced(const struct nft_filter *f, const struct instance_conf *ic)
+enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic)
 {
-	return !accept_mode_on(ic) && f->state == NFT_ACTIVE;
+	return accept_mode_on(ic) ? NFT_NOT_NEEDED : f->state;
 }
 
 const char *nft_state_name(enum nft_state s)

@@ -88,8 +88,10 @@ void nft_filter_sync(struct nft_filter *f, const struct clustd_config *cfg);
 /* Remove the table (clean stop). */
 void nft_filter_remove(struct nft_filter *f);
 
-/* Is the filter for this instance's VIPs in place? */
-bool nft_filter_enforced(const struct nft_filter *f, const struct instance_conf *ic);
+/* The filter behind this instance's VIPs (status): NFT_NOT_NEEDED when its
+ * master accepts (accept_mode_on()), else the table's state; NFT_ACTIVE
+ * means accept = false is enforced. */
+enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic);
 /* "not needed", "active", "failed" (status). */
 const char *nft_state_name(enum nft_state s);
 

@@ -133,3 +133,12 @@ bool quorum_bound_ok(uint32_t dead_interval_ms, uint32_t slack_ms, uint32_t min_
 {
 	return (uint64_t)dead_interval_ms + slack_ms <= 2 * (uint64_t)min_advert_interval_ms;
 }
+
+uint32_t quorum_dead_max_ms(uint32_t slack_ms, uint32_t min_advert_interval_ms)
+{
+	uint64_t limit = 2 * (uint64_t)min_advert_interval_ms;
+
+	if (limit <= slack_ms)
+		return 0;
+	return limit - slack_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)(limit - slack_ms);
+}

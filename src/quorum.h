@@ -56,5 +56,8 @@ uint64_t quorum_next_expiry(const struct quorum *q, uint64_t now);
  * after the partition; the isolated master gives up no later than D + S).
  * Returns true when the bound holds. */
 bool quorum_bound_ok(uint32_t dead_interval_ms, uint32_t slack_ms, uint32_t min_advert_interval_ms);
+/* The largest dead interval that keeps the bound: 2 * I - S, 0 when none
+ * does (S > 2 * I), at most UINT32_MAX. */
+uint32_t quorum_dead_max_ms(uint32_t slack_ms, uint32_t min_advert_interval_ms);
 
 #endif

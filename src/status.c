@@ -129,8 +129,8 @@ static void instance_accept_json(json_object *o, const struct instance *in)
 
 	json_object_object_add(o, "accept", json_object_new_boolean(on));
 	json_object_object_add(o, "accept_owner", json_object_new_boolean(in->conf->priority == 255));
-	json_object_object_add(o, "accept_filter", jstr(on ? nft_state_name(NFT_NOT_NEEDED) :
-							 nft_state_name(f->state)));
+	json_object_object_add(o, "accept_filter",
+			       jstr(nft_state_name(nft_filter_for(f, in->conf))));
 }
 
 /* use_vmac: the device, its MAC and whether it is up (only on a master). */

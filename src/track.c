@@ -2,11 +2,9 @@
 /* track.c - health tracking of one instance: scripts, interfaces and files
  * folded into a priority delta or a fault.
  *
- * Weights. A positive weight counts while the tracked thing is healthy (a
- * script OK, an interface up); a negative weight counts while it fails. A
- * script or interface with TRACK_NO_WEIGHT moves no priority: while it
- * fails, the tracker reports a fault (tracker_fault() names it). The delta
- * is the sum of the weights in force.
+ * The rule (rise/fall, weights, the delta, the fault of a weightless
+ * item) is track_rule.c, pure; this file runs, reads and watches, and
+ * feeds every result into it.
  *
  * Scripts. Every interval_ms, command is run with argv = command, args...
  * through the script runner (one queue per script, so never blocking the
@@ -16,13 +14,12 @@
  * skipped (logged, rate-limited). A run fails when it exits non-zero, is
  * killed (by our timeout or any signal) or cannot be executed at all;
  * unlike keepalived, an exec failure is a failure, because a missing check
- * says nothing good about the service. The script's state turns OK after
- * `rise` successes in a row and failed after `fall` failures in a row,
- * starting from init_ok (default failed, so a new node only counts a
- * positive weight once the check has passed rise times). `user` is
- * resolved once here; an unknown user (or no command) makes the script a
- * failure at every interval, without running anything. Zero interval,
- * rise or fall in the configuration mean the defaults (1000 ms, 1, 1).
+ * says nothing good about the service. Rise and fall start from init_ok
+ * (default failed, so a new node only counts a positive weight once the
+ * check has passed rise times). `user` is resolved once here; an unknown
+ * user (or no command) makes the script a failure at every interval,
+ * without running anything. Zero interval, rise or fall in the
+ * configuration mean the defaults (1000 ms, 1, 1).
  * The runner logs each run at debug level only; state changes are logged
  * here at notice, a script that stays failed at info once a minute.
  *
@@ -61,14 +58,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "track_rule.h"
 
 #define DEFAULT_INTERVAL_MS 1000u
 #define LOG_EVERY_MS 10000u
 #define LOG_STILL_FAILING_MS 60000u
-/* Bounds that keep every sum far from overflow; anything beyond +-253
- * already pins the priority anyway. */
-#define FILE_VALUE_MAX 1000000000LL
-#define FILE_CONTRIB_MAX 1000000LL
 #define FILE_READ_MAX 128
 #define CAUSE_MAX 320
 
@@ -79,14 +73,13 @@ struct tscript {
 	char *name;
 	char *command;
 	char **argv;
-	uint32_t interval_ms, timeout_ms, rise, fall;
+	uint32_t interval_ms, timeout_ms;
 	int32_t weight;
 	char *cannot_run;          /* why it is never started, or NULL */
 	struct script_queue *q;
 	struct loop_timer timer;
 	uint64_t next_us;          /* when the next run is due */
-	bool ok;
-	unsigned ok_streak, fail_streak;
+	struct track_check check;  /* rise/fall state */
 	unsigned long long skip_log_ms, fail_log_ms;
 };
 
@@ -102,7 +95,7 @@ enum file_status { FILE_OK, FILE_MISSING, FILE_BAD };
 struct tfile {
 	char *path;
 	const char *base;          /* the name inside its directory (in path) */
-	int32_t weight;
+	int32_t weight;            /* track_file_weight() of the configured one */
 	int wd;                    /* inotify watch of the directory, -1 = none */
 	enum file_status status;
 	long long value;           /* 0 unless status is FILE_OK */
@@ -121,86 +114,41 @@ struct tracker {
 	struct tiface ifaces[CLUSTD_MAX_TRACK];
 	struct tfile files[CLUSTD_MAX_TRACK];
 	int inotify_fd;            /* -1 when not watching */
-	int delta;                 /* last values reported (or initial) */
-	bool fault;
+	struct track_verdict verdict; /* last reported (or initial) */
 };
 
 /* ---- the verdict ---- */
 
-static long long clamp_ll(long long v, long long lo, long long hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
+/* Every tracked thing as the rule sees it: scripts, interfaces, files (in
+ * this order, which is the order a fault is looked for in). */
+#define MAX_ITEMS (3 * CLUSTD_MAX_TRACK)
 
-static long long weight_in_force(int32_t weight, bool healthy)
+static size_t gather(const struct tracker *t, struct track_item *items)
 {
-	if (weight == TRACK_NO_WEIGHT)
-		return 0;
-	if (weight > 0)
-		return healthy ? weight : 0;
-	return healthy ? 0 : weight;
-}
-
-static long long file_contribution(const struct tfile *f)
-{
-	return clamp_ll(f->value * f->weight, -FILE_CONTRIB_MAX, FILE_CONTRIB_MAX);
-}
-
-static int compute_delta(const struct tracker *t)
-{
-	long long sum = 0;
+	size_t n = 0;
 
 	for (size_t i = 0; i < t->nscripts; i++)
-		sum += weight_in_force(t->scripts[i].weight, t->scripts[i].ok);
+		items[n++] = (struct track_item){ .kind = TRACK_KIND_SCRIPT,
+			.name = t->scripts[i].name, .weight = t->scripts[i].weight,
+			.healthy = t->scripts[i].check.ok };
 	for (size_t i = 0; i < t->nifaces; i++)
-		sum += weight_in_force(t->ifaces[i].weight, t->ifaces[i].up);
+		items[n++] = (struct track_item){ .kind = TRACK_KIND_INTERFACE,
+			.name = t->ifaces[i].name, .weight = t->ifaces[i].weight,
+			.healthy = t->ifaces[i].up };
 	for (size_t i = 0; i < t->nfiles; i++)
-		sum += file_contribution(&t->files[i]);
-	return (int)clamp_ll(sum, INT_MIN, INT_MAX);
-}
-
-static bool compute_fault(const struct tracker *t, char *reason, size_t len)
-{
-	const char *kind = NULL, *name = NULL, *state = NULL;
-
-	for (size_t i = 0; i < t->nscripts && !kind; i++) {
-		const struct tscript *s = &t->scripts[i];
-
-		if (s->weight == TRACK_NO_WEIGHT && !s->ok) {
-			kind = "track script";
-			name = s->name;
-			state = "failed";
-		}
-	}
-	for (size_t i = 0; i < t->nifaces && !kind; i++) {
-		const struct tiface *f = &t->ifaces[i];
-
-		if (f->weight == TRACK_NO_WEIGHT && !f->up) {
-			kind = "interface";
-			name = f->name;
-			state = "down";
-		}
-	}
-	if (reason && len) {
-		if (kind)
-			snprintf(reason, len, "%s %s %s", kind, name, state);
-		else
-			reason[0] = '\0';
-	}
-	return kind != NULL;
+		items[n++] = (struct track_item){ .kind = TRACK_KIND_FILE,
+			.name = t->files[i].path, .weight = t->files[i].weight,
+			.value = t->files[i].value };
+	return n;
 }
 
 /* Something changed: tell the owner if the verdict did. */
 static void reevaluate(struct tracker *t, const char *cause)
 {
-	int delta = compute_delta(t);
-	bool fault = compute_fault(t, NULL, 0);
+	struct track_item items[MAX_ITEMS];
+	size_t n = gather(t, items);
 
-	if (delta == t->delta && fault == t->fault)
-		return;
-	t->delta = delta;
-	t->fault = fault;
-	if (t->hooks.changed)
+	if (track_verdict_update(&t->verdict, items, n) && t->hooks.changed)
 		t->hooks.changed(t->hooks.arg, cause);
 }
 
@@ -208,32 +156,23 @@ static void reevaluate(struct tracker *t, const char *cause)
 
 static void script_record(struct tscript *s, bool success, const char *what)
 {
+	struct track_check *c = &s->check;
 	char cause[CAUSE_MAX];
 
-	if (success) {
-		s->fail_streak = 0;
-		if (s->ok_streak < UINT_MAX)
-			s->ok_streak++;
-		if (s->ok || s->ok_streak < s->rise)
-			return;
-		s->ok = true;
-		snprintf(cause, sizeof(cause), "track script %s OK (%u in a row)", s->name,
-			 s->ok_streak);
-	} else {
-		s->ok_streak = 0;
-		if (s->fail_streak < UINT_MAX)
-			s->fail_streak++;
+	if (!track_check_result(c, success)) {
 		/* The runner is quiet: say now and then why it keeps failing. */
-		if (!s->ok)
+		if (!success && !c->ok)
 			log_ratelimited(&s->fail_log_ms, LOG_STILL_FAILING_MS, LOG_INFO,
 					"%s: track script %s still failing (%s, %u in a row)",
-					s->t->owner, s->name, what, s->fail_streak);
-		if (!s->ok || s->fail_streak < s->fall)
-			return;
-		s->ok = false;
-		snprintf(cause, sizeof(cause), "track script %s failed (%s, %u in a row)",
-			 s->name, what, s->fail_streak);
+					s->t->owner, s->name, what, c->fail_streak);
+		return;
 	}
+	if (c->ok)
+		snprintf(cause, sizeof(cause), "track script %s OK (%u in a row)", s->name,
+			 c->ok_streak);
+	else
+		snprintf(cause, sizeof(cause), "track script %s failed (%s, %u in a row)",
+			 s->name, what, c->fail_streak);
 	log_notice("%s: %s", s->t->owner, cause);
 	reevaluate(s->t, cause);
 }
@@ -265,8 +204,8 @@ static void on_script_done(void *arg, const struct script_result *res)
 {
 	struct tscript *s = arg;
 	struct track_stats *st = &s->t->stats;
-	bool success = !res->exec_failed && !res->timed_out && !res->term_signal &&
-		       res->exit_code == 0;
+	bool success = track_run_succeeded(res->exec_failed, res->timed_out, res->term_signal,
+					   res->exit_code);
 	char what[128];
 
 	if (!success)
@@ -357,10 +296,8 @@ static int script_init(struct tracker *t, struct tscript *s, const struct track_
 	s->timer.arg = s;
 	s->interval_ms = c->interval_ms ? c->interval_ms : DEFAULT_INTERVAL_MS;
 	s->timeout_ms = c->timeout_ms ? c->timeout_ms : s->interval_ms;
-	s->rise = c->rise ? c->rise : 1;
-	s->fall = c->fall ? c->fall : 1;
+	track_check_init(&s->check, c->rise, c->fall, c->init_ok);
 	s->weight = c->weight;
-	s->ok = c->init_ok;
 	s->name = strdup(c->name ? c->name : c->command ? c->command : "?");
 	if (!s->name)
 		return -1;
@@ -487,7 +424,7 @@ static enum file_status file_read(const struct tfile *f, long long *value, char 
 		snprintf(why, len, "not an integer");
 		return FILE_BAD;
 	}
-	*value = clamp_ll(*value, -FILE_VALUE_MAX, FILE_VALUE_MAX);
+	*value = track_file_value(*value);
 	return FILE_OK;
 }
 
@@ -506,7 +443,7 @@ static bool file_refresh(struct tracker *t, struct tfile *f, char *cause, size_t
 		return false;
 	if (f->status == FILE_OK)
 		snprintf(cause, len, "file %s now %lld (x %d = %lld)", f->path, f->value,
-			 (int)f->weight, file_contribution(f));
+			 (int)f->weight, track_file_contribution(f->value, f->weight));
 	else
 		snprintf(cause, len, "file %s %s (0)", f->path, why);
 	return true;
@@ -599,7 +536,7 @@ static int file_init(struct tracker *t, struct tfile *f, const struct track_file
 	const char *slash;
 
 	f->wd = -1;
-	f->weight = c->weight == TRACK_NO_WEIGHT ? 1 : c->weight;
+	f->weight = track_file_weight(c->weight);
 	f->path = strdup(c->path ? c->path : "");
 	if (!f->path)
 		return -1;
@@ -663,6 +600,7 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 			    const struct track_hooks *hooks)
 {
 	struct tracker *t = calloc(1, sizeof(*t));
+	struct track_item items[MAX_ITEMS];
 
 	if (!t)
 		goto fail;
@@ -675,8 +613,7 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 	t->owner = strdup(owner ? owner : "track");
 	if (!t->owner || items_init(t, conf) < 0)
 		goto fail;
-	t->delta = compute_delta(t);
-	t->fault = compute_fault(t, NULL, 0);
+	t->verdict = track_verdict_of(items, gather(t, items));
 	for (size_t i = 0; i < t->nscripts; i++) {
 		struct tscript *s = &t->scripts[i];
 
@@ -712,22 +649,22 @@ void tracker_free(struct tracker *t)
 
 int tracker_delta(const struct tracker *t)
 {
-	return compute_delta(t);
+	struct track_item items[MAX_ITEMS];
+
+	return track_items_delta(items, gather(t, items));
 }
 
 bool tracker_fault(const struct tracker *t, char *reason, size_t len)
 {
-	return compute_fault(t, reason, len);
+	struct track_item items[MAX_ITEMS];
+	const struct track_item *it = track_fault_item(items, gather(t, items));
+
+	if (reason)
+		track_fault_reason(it, reason, len);
+	return it != NULL;
 }
 
 const struct track_stats *tracker_stats(const struct tracker *t)
 {
 	return &t->stats;
-}
-
-uint8_t track_effective_priority(uint8_t base, int delta)
-{
-	if (base == 255)
-		return 255;
-	return (uint8_t)clamp_ll((long long)base + delta, 1, 254);
 }

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "netlink.h"
 #include "script.h"
+#include "track_rule.h" /* the rule, and track_effective_priority() */
 
 struct tracker;
 
@@ -46,8 +47,5 @@ bool tracker_fault(const struct tracker *t, char *reason, size_t len);
 void tracker_link_event(struct tracker *t, int ifindex, bool up);
 
 const struct track_stats *tracker_stats(const struct tracker *t);
-
-/* Effective priority: base + delta clamped to 1..254; 255 stays 255. Pure. */
-uint8_t track_effective_priority(uint8_t base, int delta);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "../unit/counters_oracle.h" /* counters_monotonic() */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "quorum.h"
 #include "testutil.h"
 
 #define VIP4 "[ \"198.51.100.100/24\" ]"
@@ -1110,6 +1111,45 @@ START_TEST(test_cluster_full)
 }
 END_TEST
 
+/* The running check is the tested one: conf accepts a dead_interval
+ * exactly when quorum_bound_ok() does (and it is at least 3 heartbeats),
+ * and the default is quorum_dead_max_ms(), at most 10 heartbeats. */
+START_TEST(test_cluster_bound_is_quorum_bound)
+{
+	static const uint32_t adverts[] = { 300, 1000, 1520 }, slacks[] = { 0, 50, 333 };
+	const uint32_t hb = 50;
+
+	for (size_t a = 0; a < sizeof(adverts) / sizeof(adverts[0]); a++) {
+		for (size_t s = 0; s < sizeof(slacks) / sizeof(slacks[0]); s++) {
+			uint32_t max = quorum_dead_max_ms(slacks[s], adverts[a]);
+			char cluster[128], inst[64];
+			struct loaded l;
+
+			snprintf(inst, sizeof(inst), "advert_interval = %u;", adverts[a]);
+			snprintf(cluster, sizeof(cluster), "heartbeat_interval = %u; slack = %u;", hb,
+				 slacks[s]);
+			load_text(&l, cluster_text(cluster, inst, ""));
+			ck_assert_int_eq(l.rc, max >= 3 * hb ? 0 : -1);
+			if (l.cfg)
+				ck_assert_uint_eq(l.cfg->cluster.dead_interval_ms,
+						  max < 10 * hb ? max : 10 * hb);
+			loaded_free(&l);
+			for (uint32_t d = max - 1; d <= max + 1; d++) {
+				snprintf(cluster, sizeof(cluster),
+					 "heartbeat_interval = %u; slack = %u; dead_interval = %u;", hb,
+					 slacks[s], d);
+				load_text(&l, cluster_text(cluster, inst, ""));
+				ck_assert_msg(l.rc == (d >= 3 * hb &&
+						       quorum_bound_ok(d, slacks[s], adverts[a]) ? 0 : -1),
+					      "advert %u slack %u dead %u: rc %d", adverts[a], slacks[s],
+					      d, l.rc);
+				loaded_free(&l);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_cluster_rejects)
 {
 	/* D + S must stay within 2 x the smallest advert interval. */
@@ -1506,6 +1546,7 @@ static Suite *conf_suite(void)
 
 	tcase_add_test(plane, test_cluster_defaults);
 	tcase_add_test(plane, test_cluster_full);
+	tcase_add_test(plane, test_cluster_bound_is_quorum_bound);
 	tcase_add_test(plane, test_cluster_rejects);
 	tcase_add_test(plane, test_vip_lease);
 	tcase_add_test(plane, test_track_full_and_defaults);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "counters_oracle.h"
 #include "testutil.h"
 
 #define BIG_BUF 65536

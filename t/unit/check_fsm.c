@@ -249,26 +249,70 @@ static uint64_t make_master(struct fsm *f, const struct fsm_params *p)
 START_TEST(test_skew_values)
 {
 	/* Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256 */
-	ck_assert_uint_eq(fsm_skew_cs(100, 100), 60);
-	ck_assert_uint_eq(fsm_skew_cs(254, 100), 0);
-	ck_assert_uint_eq(fsm_skew_cs(1, 100), 99);
-	ck_assert_uint_eq(fsm_skew_cs(100, 50), 30);
-	ck_assert_uint_eq(fsm_skew_cs(255, 100), 0);
-	ck_assert_uint_eq(fsm_skew_cs(200, 100), 21);
+	ck_assert_uint_eq(fsm_skew_cs(3, 100, 100), 60);
+	ck_assert_uint_eq(fsm_skew_cs(3, 254, 100), 0);
+	ck_assert_uint_eq(fsm_skew_cs(3, 1, 100), 99);
+	ck_assert_uint_eq(fsm_skew_cs(3, 100, 50), 30);
+	ck_assert_uint_eq(fsm_skew_cs(3, 255, 100), 0);
+	ck_assert_uint_eq(fsm_skew_cs(3, 200, 100), 21);
 	/* Largest inputs: 255 * 4095 / 256 = 4079.0 (no 16-bit overflow). */
-	ck_assert_uint_eq(fsm_skew_cs(1, 4095), 4079);
+	ck_assert_uint_eq(fsm_skew_cs(3, 1, 4095), 4079);
 }
 END_TEST
 
 START_TEST(test_master_down_values)
 {
 	/* Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time */
-	ck_assert_uint_eq(fsm_master_down_cs(100, 100), 360);
-	ck_assert_uint_eq(fsm_master_down_cs(100, 50), 180);
-	ck_assert_uint_eq(fsm_master_down_cs(254, 100), 300);
-	ck_assert_uint_eq(fsm_master_down_cs(1, 100), 399);
-	ck_assert_uint_eq(fsm_master_down_cs(200, 100), 321);
-	ck_assert_uint_eq(fsm_master_down_cs(1, 4095), 3 * 4095 + 4079);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 100, 100), 360);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 100, 50), 180);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 254, 100), 300);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 1, 100), 399);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 200, 100), 321);
+	ck_assert_uint_eq(fsm_master_down_cs(3, 1, 4095), 3 * 4095 + 4079);
+}
+END_TEST
+
+/* RFC 3768 §6.1: v2 Skew_Time = (256 - Priority) / 256 seconds. */
+START_TEST(test_timer_values_v2)
+{
+	ck_assert_uint_eq(fsm_skew_cs(2, 100, 100), 60);
+	ck_assert_uint_eq(fsm_skew_cs(2, 100, 200), 60); /* not 121 */
+	ck_assert_uint_eq(fsm_skew_cs(2, 100, 25500), 60);
+	ck_assert_uint_eq(fsm_skew_cs(2, 1, 4095), 99);
+	ck_assert_uint_eq(fsm_skew_cs(2, 254, 300), 0);
+	ck_assert_uint_eq(fsm_master_down_cs(2, 100, 100), 360);
+	ck_assert_uint_eq(fsm_master_down_cs(2, 100, 200), 660); /* not 721 */
+	ck_assert_uint_eq(fsm_master_down_cs(2, 1, 25500), 3 * 25500 + 99);
+}
+END_TEST
+
+/* The tested functions are the running ones: a backup arms its
+ * Master_Down_Timer at fsm_master_down_cs() and, on a priority-0 advert,
+ * at fsm_skew_cs(), for both versions and across priorities and intervals. */
+START_TEST(test_timers_run_the_tested_values)
+{
+	static const uint8_t prios[] = { 1, 100, 200, 254 };
+	static const uint16_t ints_cs[] = { 100, 200, 300, 4000 };
+
+	for (uint8_t v = 2; v <= 3; v++) {
+		for (size_t i = 0; i < sizeof(prios) / sizeof(prios[0]); i++) {
+			for (size_t j = 0; j < sizeof(ints_cs) / sizeof(ints_cs[0]); j++) {
+				struct fsm_params p = params(prios[i], v, ints_cs[j], true,
+							     "198.51.100.10");
+				struct vrrp_advert zero = advert(v, 0, ints_cs[j]);
+				uint64_t now = T0 + CS(7);
+				struct fsm f;
+				struct fsm_out o;
+
+				start_fsm(&f, &p, T0);
+				ck_assert_uint_eq(f.down_at,
+						  T0 + CS(fsm_master_down_cs(v, prios[i], ints_cs[j])));
+				ADVERT(&f, &zero, "198.51.100.20", now, &o);
+				ck_assert_uint_eq(f.down_at,
+						  now + CS(fsm_skew_cs(v, prios[i], ints_cs[j])));
+			}
+		}
+	}
 }
 END_TEST
 
@@ -1214,7 +1258,7 @@ START_TEST(test_step_down_from_master)
 	ck_assert(o.changed && o.from == STATE_MASTER && o.to == STATE_BACKUP);
 	ck_assert_uint_eq(o.actions, FSM_DROP_VIPS | FSM_SEND_PRIO0);
 	ck_assert_str_eq(o.reason, "sync group g: web left MASTER");
-	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(150, 100) * 10000ull);
+	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(3, 150, 100) * 10000ull);
 	ck_assert_uint_eq(f.adver_at, 0);
 	fsm_step_down(&f, "again", now, &o); /* only from MASTER */
 	ck_assert(!o.changed);
@@ -1234,7 +1278,7 @@ START_TEST(test_defers_to_live_master_only)
 	ck_assert(!fsm_defers_to_master(&f, T0)); /* nobody heard yet */
 	fsm_advert(&f, &hi, &src, T0 + 10, &o);
 	ck_assert(fsm_defers_to_master(&f, T0 + 10));
-	uint64_t mdi = fsm_master_down_cs(150, 100) * 10000ull;
+	uint64_t mdi = fsm_master_down_cs(3, 150, 100) * 10000ull;
 	ck_assert(fsm_defers_to_master(&f, T0 + 10 + mdi - 1));
 	ck_assert(!fsm_defers_to_master(&f, T0 + 10 + mdi)); /* master presumed dead */
 	fsm_advert(&f, &lo, &src, T0 + 20, &o); /* lower priority: we would preempt */
@@ -1251,7 +1295,7 @@ START_TEST(test_hold_rearms_down_timer)
 	uint64_t now = f.down_at;
 	fsm_hold(&f, now);
 	ck_assert_int_eq(f.state, STATE_BACKUP);
-	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(150, 100) * 10000ull);
+	ck_assert_uint_eq(f.down_at, now + fsm_master_down_cs(3, 150, 100) * 10000ull);
 }
 END_TEST
 
@@ -1268,7 +1312,7 @@ START_TEST(test_join_master_unless_deferring)
 	fsm_join_master(&f, "sync group g: db became MASTER", T0 + 20, &o);
 	ck_assert_int_eq(f.state, STATE_BACKUP); /* a live higher master wins */
 	ck_assert(!o.changed);
-	uint64_t later = T0 + 10 + fsm_master_down_cs(150, 100) * 10000ull;
+	uint64_t later = T0 + 10 + fsm_master_down_cs(3, 150, 100) * 10000ull;
 	fsm_join_master(&f, "sync group g: db became MASTER", later, &o);
 	ck_assert_int_eq(f.state, STATE_MASTER);
 	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT | FSM_TAKE_VIPS);
@@ -1285,6 +1329,8 @@ static Suite *fsm_suite(void)
 	tc = tcase_create("timers");
 	tcase_add_test(tc, test_skew_values);
 	tcase_add_test(tc, test_master_down_values);
+	tcase_add_test(tc, test_timer_values_v2);
+	tcase_add_test(tc, test_timers_run_the_tested_values);
 	tcase_add_test(tc, test_state_names);
 	suite_add_tcase(s, tc);
 

@@ -398,18 +398,24 @@ START_TEST(test_remove_batch)
 }
 END_TEST
 
-START_TEST(test_filter_enforced)
+/* What status reports per instance (its "accept_filter"). */
+START_TEST(test_filter_for)
 {
-	struct nft_filter f = {.state = NFT_ACTIVE};
+	static const enum nft_state states[] = { NFT_NOT_NEEDED, NFT_ACTIVE, NFT_FAILED };
 	struct instance_conf strict = {.priority = 100, .accept = false};
 	struct instance_conf owner = {.priority = 255, .accept = false};
 	struct instance_conf open = {.priority = 100, .accept = true};
 
-	ck_assert(nft_filter_enforced(&f, &strict));
-	ck_assert(!nft_filter_enforced(&f, &owner));
-	ck_assert(!nft_filter_enforced(&f, &open));
-	f.state = NFT_FAILED;
-	ck_assert(!nft_filter_enforced(&f, &strict));
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		struct nft_filter f = {.state = states[i]};
+
+		/* Without Accept_Mode: whatever the table is. */
+		ck_assert_int_eq(nft_filter_for(&f, &strict), states[i]);
+		/* An accepting master (or an owner) needs no filter, even
+		 * when the table failed for the others. */
+		ck_assert_int_eq(nft_filter_for(&f, &owner), NFT_NOT_NEEDED);
+		ck_assert_int_eq(nft_filter_for(&f, &open), NFT_NOT_NEEDED);
+	}
 	ck_assert_str_eq(nft_state_name(NFT_NOT_NEEDED), "none");
 	ck_assert_str_eq(nft_state_name(NFT_ACTIVE), "active");
 	ck_assert_str_eq(nft_state_name(NFT_FAILED), "failed");
@@ -425,7 +431,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(which, test_accept_mode_on);
 	tcase_add_test(which, test_collect);
 	tcase_add_test(which, test_collect_all_accept);
-	tcase_add_test(which, test_filter_enforced);
+	tcase_add_test(which, test_filter_for);
 	suite_add_tcase(s, which);
 	tcase_add_test(batch, test_replace_batch);
 	tcase_add_test(batch, test_replace_batch_v4_only);

@@ -345,6 +345,31 @@ START_TEST(test_bound)
 }
 END_TEST
 
+/* The largest dead interval is the bound's edge: it holds, one more not. */
+START_TEST(test_dead_max)
+{
+	static const uint32_t slacks[] = { 0, 1, 50, 1999, 2000, 2001, 10000 };
+	static const uint32_t adverts[] = { 0, 1, 30, 1000, 1525, 40950 };
+
+	for (size_t s = 0; s < sizeof(slacks) / sizeof(slacks[0]); s++) {
+		for (size_t a = 0; a < sizeof(adverts) / sizeof(adverts[0]); a++) {
+			uint32_t max = quorum_dead_max_ms(slacks[s], adverts[a]);
+			bool none = slacks[s] > 2ull * adverts[a];
+
+			ck_assert_msg(none ? max == 0 : quorum_bound_ok(max, slacks[s], adverts[a]),
+				      "slack %u advert %u: max %u", slacks[s], adverts[a], max);
+			ck_assert(!quorum_bound_ok(max + 1, slacks[s], adverts[a]));
+		}
+	}
+	ck_assert_uint_eq(quorum_dead_max_ms(50, 1000), 1950);
+	ck_assert_uint_eq(quorum_dead_max_ms(2000, 1000), 0);
+	ck_assert_uint_eq(quorum_dead_max_ms(2001, 1000), 0);
+	/* 2 x UINT32_MAX does not fit: capped (and still within the bound). */
+	ck_assert_uint_eq(quorum_dead_max_ms(0, UINT32_MAX), UINT32_MAX);
+	ck_assert(quorum_bound_ok(quorum_dead_max_ms(1, UINT32_MAX), 1, UINT32_MAX));
+}
+END_TEST
+
 static Suite *quorum_suite(void)
 {
 	Suite *s = suite_create("quorum");
@@ -367,6 +392,7 @@ static Suite *quorum_suite(void)
 	tcase_add_test(verdict, test_next_expiry);
 	tcase_add_test(verdict, test_next_expiry_matches_verdict);
 	tcase_add_test(verdict, test_bound);
+	tcase_add_test(verdict, test_dead_max);
 	suite_add_tcase(s, verdict);
 	return s;
 }

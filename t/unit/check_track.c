@@ -3,7 +3,6 @@
  * into a temp dir, real inotify and (in a private network namespace, when
  * allowed) real dummy interfaces. Every wait is bounded by a deadline. */
 #include <errno.h>
-#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,29 +205,6 @@ static struct track_script_conf *add_script(const char *name, const char *comman
 	s->weight = weight;
 	return s;
 }
-
-/* ---- pure ---- */
-
-START_TEST(test_effective_priority)
-{
-	static const struct {
-		int base, delta, want;
-	} cases[] = {
-		{ 255, -100, 255 }, { 255, 0, 255 },    { 255, 50, 255 },
-		{ 100, 0, 100 },    { 100, 20, 120 },   { 100, -20, 80 },
-		{ 100, -99, 1 },    { 100, -100, 1 },   { 100, -300, 1 },
-		{ 100, 154, 254 },  { 100, 155, 254 },  { 254, 1, 254 },
-		{ 1, -1, 1 },       { 1, 253, 254 },    { 200, INT_MIN, 1 },
-		{ 200, INT_MAX, 254 },
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(track_effective_priority((uint8_t)cases[i].base, cases[i].delta) ==
-				      cases[i].want,
-			      "base %d delta %d: want %d", cases[i].base, cases[i].delta,
-			      cases[i].want);
-}
-END_TEST
 
 /* ---- scripts ---- */
 
@@ -721,13 +697,9 @@ END_TEST
 static Suite *track_suite(void)
 {
 	Suite *s = suite_create("track");
-	TCase *pure = tcase_create("pure");
 	TCase *scripts = tcase_create("scripts");
 	TCase *files = tcase_create("files");
 	TCase *ifaces = tcase_create("interfaces");
-
-	tcase_add_test(pure, test_effective_priority);
-	suite_add_tcase(s, pure);
 
 	tcase_add_checked_fixture(scripts, setup, teardown);
 	tcase_set_timeout(scripts, 10);
