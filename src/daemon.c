@@ -239,7 +239,7 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 	c->nl = nlk_open();
 	c->ann = announcer_open();
 	c->scripts = script_runner_new(l);
-	c->watch = c->nl ? nlk_watch_open(l, instance_link_changed, c) : NULL;
+	c->watch = c->nl ? nlk_watch_open(l, instance_link_changed, instance_addr_changed, c) : NULL;
 	if (!c->nl || !c->ann || !c->scripts || !c->watch) {
 		log_err("cannot open the kernel interfaces (netlink, packet socket): are we root?");
 		clustd_free(c);

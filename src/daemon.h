@@ -49,6 +49,7 @@ struct instance {
 	unsigned own_faults;              /* from this instance's own edges */
 	unsigned faults;                  /* own_faults + FAULT_GROUP */
 	unsigned faults_before;           /* before the last refresh: names the cure */
+	char fault_why[160];              /* the reason of the current faults (status) */
 	struct tracker *tracker;          /* NULL without a track section */
 	struct group_rt *group;           /* NULL outside a sync group */
 	struct fsm fsm;

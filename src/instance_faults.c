@@ -5,6 +5,8 @@
  * group re-evaluates as a whole (sync_group.c says who is faulted). */
 #include "instance_int.h"
 
+#include <stdio.h>
+
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
@@ -89,6 +91,7 @@ static void apply_faults(struct instance *in)
 	switch (fault_step_for(faults, in->fsm.state)) {
 	case FAULT_STEP_ENTER:
 		name_faults(in, faults, why, sizeof(why));
+		snprintf(in->fault_why, sizeof(in->fault_why), "%s", why);
 		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
 		break;
 	case FAULT_STEP_CLEAR:
@@ -147,5 +150,27 @@ void instance_link_changed(void *arg, int ifindex, bool up)
 	for (struct instance *in = c->instances; in; in = in->next)
 		if (ifindex == 0 || in->ifindex == 0 || in->ifindex == ifindex ||
 		    (in->conf->use_vmac && (in->vmac.ifindex == 0 || in->vmac.ifindex == ifindex)))
+			instance_refresh_faults(in);
+}
+
+static bool is_own_vip(const struct instance *in, const struct ip_addr *addr)
+{
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		if (ip_addr_equal(addr, &in->conf->vips[i].addr))
+			return true;
+	return false;
+}
+
+/* An address came or went with the link up: the source of our adverts may
+ * be gone or a new one usable. Our own VIPs coming and going (lease
+ * renewals among them) say nothing about it. */
+void instance_addr_changed(void *arg, int ifindex, const struct ip_addr *addr)
+{
+	struct clustd *c = arg;
+
+	if (c->shut_down)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next)
+		if ((in->ifindex == 0 || in->ifindex == ifindex) && !is_own_vip(in, addr))
 			instance_refresh_faults(in);
 }

@@ -51,6 +51,7 @@ void instance_refresh_faults(struct instance *in);
 void instance_retry_timer_fired(void *arg);
 void instance_track_changed(void *arg, const char *cause);
 void instance_link_changed(void *arg, int ifindex, bool up);
+void instance_addr_changed(void *arg, int ifindex, const struct ip_addr *addr);
 
 /* ---- sync_group.c ---- */
 bool group_sibling_defers(const struct instance *in, uint64_t now);

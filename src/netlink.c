@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.c - interfaces and addresses through rtnetlink.
  * Requests (link facts, address add/del/dump) are synchronous libnl-route-3
- * round trips; the link watch is a non-blocking libmnl socket subscribed to
- * RTMGRP_LINK and driven by the event loop. */
+ * round trips; the watch is a non-blocking libmnl socket subscribed to
+ * RTMGRP_LINK, RTMGRP_IPV4_IFADDR and RTMGRP_IPV6_IFADDR, driven by the
+ * event loop. */
 #include "netlink.h"
 
 #include <errno.h>
@@ -481,12 +482,46 @@ struct nlk_watch {
 	struct mnl_socket *nl;
 	int fd;
 	nlk_link_fn fn;
+	nlk_addr_fn addr_fn;
 	void *arg;
 	bool in_dispatch; /* fn may close the watch: free after the reads */
 	bool closed;
 	unsigned long long last_err_ms;
 	uint8_t buf[WATCH_BUF];
 };
+
+/* The address an RTM_NEWADDR/DELADDR is about: IFA_LOCAL (IPv4's own
+ * address where IFA_ADDRESS may be the peer's), else IFA_ADDRESS. */
+static void ifaddr_of(const struct nlmsghdr *nlh, const struct ifaddrmsg *ifa,
+		      struct ip_addr *out)
+{
+	const struct nlattr *local = NULL, *address = NULL, *attr;
+	size_t len = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
+
+	memset(out, 0, sizeof(*out));
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(attr) == IFA_LOCAL)
+			local = attr;
+		else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+			address = attr;
+	}
+	attr = local ? local : address;
+	if (!attr || len == 0 || mnl_attr_get_payload_len(attr) != len)
+		return;
+	out->family = ifa->ifa_family;
+	memcpy(out->u.bytes, mnl_attr_get_payload(attr), len);
+}
+
+static void watch_addr_msg(struct nlk_watch *w, const struct nlmsghdr *nlh)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct ip_addr addr;
+
+	if (!w->addr_fn || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return;
+	ifaddr_of(nlh, ifa, &addr);
+	w->addr_fn(w->arg, (int)ifa->ifa_index, &addr);
+}
 
 static int watch_msg(const struct nlmsghdr *nlh, void *data)
 {
@@ -495,6 +530,10 @@ static int watch_msg(const struct nlmsghdr *nlh, void *data)
 
 	if (w->closed)
 		return MNL_CB_STOP;
+	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR) {
+		watch_addr_msg(w, nlh);
+		return MNL_CB_OK;
+	}
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
@@ -549,7 +588,7 @@ static void watch_read(void *arg, uint32_t events)
 		watch_free(w);
 }
 
-struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
+struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, nlk_addr_fn addr_fn, void *arg)
 {
 	struct nlk_watch *w = calloc(1, sizeof(*w));
 
@@ -559,6 +598,7 @@ struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
 	}
 	w->loop = l;
 	w->fn = fn;
+	w->addr_fn = addr_fn;
 	w->arg = arg;
 	w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!w->nl) {
@@ -571,7 +611,10 @@ struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
 	int rcvbuf = WATCH_RCVBUF;
 	if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		log_warn("netlink: link watch SO_RCVBUF: %s", strerror(errno));
-	if (mnl_socket_bind(w->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	/* Addresses too: an address removed or changed with the link up
+	 * brings no link event, but decides what adverts can be sent from. */
+	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+	if (mnl_socket_bind(w->nl, groups, MNL_SOCKET_AUTOPID) < 0) {
 		int err = errno;
 		log_err("netlink: link watch bind: %s", strerror(err));
 		watch_free(w);

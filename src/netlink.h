@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.h - the kernel's view of interfaces and addresses.
- * Address changes and look-ups go through libnl-route-3; the link watch
- * (RTMGRP_LINK notifications) is a libmnl socket on the event loop.
+ * Address changes and look-ups go through libnl-route-3; the watch (link
+ * and address notifications) is a libmnl socket on the event loop.
  * Requests are synchronous netlink round trips to the kernel (sub-ms). */
 #ifndef CLUSTD_NETLINK_H
 #define CLUSTD_NETLINK_H
@@ -69,8 +69,14 @@ int nlk_link_del(struct nlk *n, int ifindex);
  * fn(arg, 0, false) means notifications were lost (socket overrun):
  * re-query every link. */
 typedef void (*nlk_link_fn)(void *arg, int ifindex, bool up);
+/* Address watch: calls fn(arg, ifindex, addr) for every RTM_NEWADDR/DELADDR
+ * (IPv4 and IPv6): an address came, went or changed (an IPv6 one leaving
+ * DAD, too). addr is the address concerned (family AF_UNSPEC if the message
+ * names none). After an overrun only the link fn is called (with 0). */
+typedef void (*nlk_addr_fn)(void *arg, int ifindex, const struct ip_addr *addr);
 struct nlk_watch;
-struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg);
+struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn link_fn, nlk_addr_fn addr_fn,
+				 void *arg);
 void nlk_watch_close(struct nlk_watch *w);
 
 #endif

@@ -186,6 +186,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	instance_accept_json(o, in);
 	json_object_object_add(o, "vmac", vmac_json(in));
 	json_object_object_add(o, "faults", faults);
+	json_object_object_add(o, "fault_reason", in->faults ? jstr(in->fault_why) : NULL);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
 	return o;
 }
@@ -361,6 +362,9 @@ static void text_instances(FILE *f, json_object *st)
 		for (size_t k = 0; k < json_object_array_length(vips); k++)
 			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(vips, k)));
 		fputc('\n', f);
+		json_object *why = json_object_object_get(in, "fault_reason");
+		if (why)
+			fprintf(f, "  fault: %s\n", json_object_get_string(why));
 		text_vmac(f, json_object_object_get(in, "vmac"));
 	}
 }

@@ -233,7 +233,7 @@ static int cmd_watch(struct loop *l, int argc, char **argv)
 
 	if (argc < 3)
 		return usage();
-	struct nlk_watch *w = nlk_watch_open(l, print_link, &p);
+	struct nlk_watch *w = nlk_watch_open(l, print_link, NULL, &p);
 	if (!w)
 		return 1;
 	run_until(&p, argv[2]);
