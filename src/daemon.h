@@ -50,6 +50,8 @@ struct instance {
 	unsigned faults;                  /* own_faults + FAULT_GROUP */
 	unsigned faults_before;           /* before the last refresh: names the cure */
 	char fault_why[160];              /* the reason of the current faults (status) */
+	unsigned probe_faults;            /* link/address faults of the last good probe */
+	unsigned long long probe_log_last;
 	struct tracker *tracker;          /* NULL without a track section */
 	struct group_rt *group;           /* NULL outside a sync group */
 	struct fsm fsm;

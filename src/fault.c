@@ -2,7 +2,28 @@
 /* fault.c - pure fault composition and its reasons (see fault.h). */
 #include "fault.h"
 
+#include <errno.h>
 #include <stdio.h>
+
+unsigned fault_from_probe(enum nlk_probe link, enum nlk_probe addr, unsigned last,
+			  bool *query_failed)
+{
+	*query_failed = link == NLK_ERROR || (link == NLK_UP && addr == NLK_ERROR);
+	if (*query_failed)
+		return last & (FAULT_NO_LINK | FAULT_NO_ADDR);
+	if (link != NLK_UP)
+		return FAULT_NO_LINK;
+	return addr == NLK_UP ? 0 : FAULT_NO_ADDR;
+}
+
+enum nlk_probe fault_addr_probe(int rc)
+{
+	if (rc == 0)
+		return NLK_UP;
+	if (rc == -ENOENT || rc == -EAGAIN)
+		return NLK_MISSING;
+	return NLK_ERROR;
+}
 
 bool fault_quorum_missing(bool plane_enabled, bool plane_running, bool has_quorum)
 {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "fsm.h"
+#include "netlink.h" /* enum nlk_probe */
 
 /* Why an instance may not serve, besides VRRP itself. */
 enum fault_bits {
@@ -30,6 +31,19 @@ struct fault_names {
 	const char *group;
 	const char *track_why;
 };
+
+/* What an interface probe found, as fault bits (FAULT_NO_LINK,
+ * FAULT_NO_ADDR): the link (addr is looked at only with the link UP) and
+ * its address. A query that failed (NLK_ERROR) is no news about the link:
+ * the bits found last time (last) stay and *query_failed asks for a retry
+ * soon, so that a transient ENOBUFS / ENOMEM does not fail over. */
+unsigned fault_from_probe(enum nlk_probe link, enum nlk_probe addr, unsigned last,
+			  bool *query_failed);
+
+/* What a primary-address look-up's return code (nlk_primary_addr) says:
+ * 0 found, -ENOENT none, -EAGAIN none usable yet (DAD), else the query
+ * failed. */
+enum nlk_probe fault_addr_probe(int rc);
 
 /* Without quorum an instance may not serve: the plane is configured but
  * not running, or running without quorum. */

@@ -6,32 +6,48 @@
 #include "instance_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
 
 #define ADDR_RETRY_US 500000ull
+/* A netlink query failed (ENOBUFS, ENOMEM): soon, but not in a tight loop. */
+#define QUERY_RETRY_US 200000ull
 
-/* Re-learn what the kernel says about our interface; returns fault bits. */
+/* Re-learn what the kernel says about our interface; returns fault bits.
+ * A query that fails (netlink.c has reopened its socket) keeps what was
+ * found last time and tries again soon: it says nothing about the link. */
 static unsigned probe_interface(struct instance *in)
 {
 	struct clustd *c = in->c;
 	const struct instance_conf *ic = in->conf;
-	bool up = false;
+	enum nlk_probe addr = NLK_UP;
+	int ifindex = 0;
+	uint8_t mac[6];
+	struct ip_addr primary = ic->unicast_source;
+	bool query_failed;
 
-	in->ifindex = nlk_ifindex(c->nl, ic->interface);
-	if (in->ifindex == 0 || nlk_link_is_up(c->nl, in->ifindex, &up) < 0 || !up)
-		return FAULT_NO_LINK;
-	if (nlk_link_mac(c->nl, in->ifindex, in->mac) < 0)
-		return FAULT_NO_LINK;
-	if (ic->unicast_source.family != AF_UNSPEC) {
-		in->primary = ic->unicast_source;
-		return 0;
+	enum nlk_probe link = nlk_link_probe(c->nl, ic->interface, &ifindex, mac);
+	if (link == NLK_UP && ic->unicast_source.family == AF_UNSPEC)
+		addr = fault_addr_probe(nlk_primary_addr(c->nl, ifindex, ic->family, ic->vips,
+							 ic->nvips, &primary));
+	unsigned found = fault_from_probe(link, addr, in->probe_faults, &query_failed);
+	if (query_failed) {
+		log_ratelimited(&in->probe_log_last, 10000, LOG_WARNING,
+				"%s: cannot query interface %s: keeping its state, retrying",
+				ic->name, ic->interface);
+		loop_timer_arm(c->loop, &in->retry_timer, loop_now() + QUERY_RETRY_US);
+		return found;
 	}
-	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, ic->vips, ic->nvips, &in->primary) < 0)
-		return FAULT_NO_ADDR;
-	return 0;
+	in->ifindex = link == NLK_MISSING ? 0 : ifindex;
+	if (link != NLK_MISSING)
+		memcpy(in->mac, mac, sizeof(in->mac));
+	if (found == 0)
+		in->primary = primary;
+	in->probe_faults = found;
+	return found;
 }
 
 /* What this instance's own edges say: link, address, quorum, tracking. */

@@ -56,10 +56,59 @@ static int nle_to_errno(int nle)
 	}
 }
 
-/* Log a failed libnl call and convert its code. */
-static int nl_fail(int nle, const char *what, int ifindex)
+/* A failure of the exchange itself (the socket's buffer overrun, no
+ * memory, a broken or desynchronised socket), not the kernel's verdict on
+ * the object asked about. */
+static bool transport_error(int nle)
+{
+	switch (abs(nle)) {
+	case NLE_OBJ_NOTFOUND: case NLE_NODEV: case NLE_EXIST: case NLE_NOADDR:
+	case NLE_INVAL: case NLE_PERM: case NLE_NOACCESS: case NLE_OPNOTSUPP:
+	case NLE_RANGE: case NLE_BUSY: case NLE_AF_NOSUPPORT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static struct nl_sock *connect_socket(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk) {
+		log_err("netlink: cannot allocate a libnl socket");
+		return NULL;
+	}
+	int err = nl_connect(sk, NETLINK_ROUTE);
+	if (err < 0) {
+		log_err("netlink: cannot connect: %s", nl_geterror(err));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* After a transport error the socket may hold a stale reply or be
+ * unusable: the next request goes through a fresh one. Should none be
+ * had, the old one stays (and the next error tries again). */
+static void reopen_after(struct nlk *n, int nle)
+{
+	if (!transport_error(nle))
+		return;
+	struct nl_sock *sk = connect_socket();
+	if (!sk)
+		return;
+	log_notice("netlink: request socket reopened after: %s", nl_geterror(nle));
+	nl_socket_free(n->sk);
+	n->sk = sk;
+}
+
+/* Log a failed libnl call, reopen the socket if it was the socket's
+ * fault, and convert the code. */
+static int nl_fail(struct nlk *n, int nle, const char *what, int ifindex)
 {
 	log_err("netlink: %s on ifindex %d: %s", what, ifindex, nl_geterror(nle));
+	reopen_after(n, nle);
 	return -nle_to_errno(nle);
 }
 
@@ -71,16 +120,8 @@ struct nlk *nlk_open(void)
 		log_err("netlink: out of memory");
 		return NULL;
 	}
-	n->sk = nl_socket_alloc();
+	n->sk = connect_socket();
 	if (!n->sk) {
-		log_err("netlink: cannot allocate a libnl socket");
-		free(n);
-		return NULL;
-	}
-	int err = nl_connect(n->sk, NETLINK_ROUTE);
-	if (err < 0) {
-		log_err("netlink: cannot connect: %s", nl_geterror(err));
-		nl_socket_free(n->sk);
 		free(n);
 		return NULL;
 	}
@@ -101,11 +142,41 @@ int nlk_ifindex(struct nlk *n, const char *ifname)
 
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
 		return 0;
-	if (rtnl_link_get_kernel(n->sk, 0, ifname, &link) < 0)
+	int err = rtnl_link_get_kernel(n->sk, 0, ifname, &link);
+	if (err < 0) {
+		reopen_after(n, err);
 		return 0;
+	}
 	int ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
 	return ifindex;
+}
+
+enum nlk_probe nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6])
+{
+	struct rtnl_link *link = NULL;
+
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
+		return NLK_MISSING;
+	int err = rtnl_link_get_kernel(n->sk, 0, ifname, &link);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
+		return NLK_MISSING;
+	if (err < 0) {
+		log_err("netlink: link query of %s: %s", ifname, nl_geterror(err));
+		reopen_after(n, err);
+		return NLK_ERROR;
+	}
+	*ifindex = rtnl_link_get_ifindex(link);
+	unsigned flags = rtnl_link_get_flags(link);
+	struct nl_addr *lladdr = rtnl_link_get_addr(link);
+	bool ether = lladdr && nl_addr_get_len(lladdr) == 6;
+	if (ether)
+		memcpy(mac, nl_addr_get_binary_addr(lladdr), 6);
+	else
+		log_err("netlink: %s has no Ethernet address", ifname);
+	rtnl_link_put(link);
+	/* The kernel sets IFF_RUNNING only while the link is operationally up. */
+	return ether && (flags & IFF_UP) && (flags & IFF_RUNNING) ? NLK_UP : NLK_DOWN;
 }
 
 static int get_link(struct nlk *n, int ifindex, struct rtnl_link **link)
@@ -114,7 +185,7 @@ static int get_link(struct nlk *n, int ifindex, struct rtnl_link **link)
 		return -ENODEV;
 	int err = rtnl_link_get_kernel(n->sk, ifindex, NULL, link);
 	if (err < 0)
-		return nl_fail(err, "link query", ifindex);
+		return nl_fail(n, err, "link query", ifindex);
 	return 0;
 }
 
@@ -206,6 +277,7 @@ int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lif
 	rtnl_addr_put(a);
 	if (err < 0) {
 		log_vip_fail("add", vip, ifindex, nl_geterror(err));
+		reopen_after(n, err);
 		return -nle_to_errno(err);
 	}
 	return 0;
@@ -227,6 +299,7 @@ int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip)
 		return 0;
 	if (err < 0) {
 		log_vip_fail("delete", vip, ifindex, nl_geterror(err));
+		reopen_after(n, err);
 		return -nle_to_errno(err);
 	}
 	return 0;
@@ -255,7 +328,7 @@ static int addr_dump(struct nlk *n, int ifindex, struct nl_cache **cache)
 	int err = rtnl_addr_alloc_cache(n->sk, cache);
 
 	if (err < 0)
-		return nl_fail(err, "address dump", ifindex);
+		return nl_fail(n, err, "address dump", ifindex);
 	return 0;
 }
 
@@ -352,7 +425,7 @@ static int link_change(struct nlk *n, int ifindex, struct rtnl_link *changes, co
 	err = rtnl_link_change(n->sk, orig, changes, 0);
 	rtnl_link_put(orig);
 	if (err < 0)
-		return nl_fail(err, what, ifindex);
+		return nl_fail(n, err, what, ifindex);
 	return 0;
 }
 
@@ -426,7 +499,7 @@ int nlk_link_info(struct nlk *n, int ifindex, struct nlk_link_info *out)
 	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
 		return -ENODEV;
 	if (err < 0)
-		return nl_fail(err, "link query", ifindex);
+		return nl_fail(n, err, "link query", ifindex);
 	const char *kind = rtnl_link_get_type(link);
 	struct nl_addr *lladdr = rtnl_link_get_addr(link);
 	out->macvlan = kind && strcmp(kind, "macvlan") == 0;
@@ -465,7 +538,7 @@ int nlk_link_del(struct nlk *n, int ifindex)
 	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
 		return 0;
 	if (err < 0)
-		return nl_fail(err, "delete link", ifindex);
+		return nl_fail(n, err, "delete link", ifindex);
 	return 0;
 }
 

@@ -17,8 +17,20 @@ struct nlk;
 struct nlk *nlk_open(void);
 void nlk_close(struct nlk *n);
 
-/* Interface index of name, or 0 when there is none. */
+/* A request that fails for the socket's sake (overrun, no memory, a
+ * broken socket) reopens it, so that the next one can succeed. */
+
+/* Interface index of name, or 0 when there is none (or the query failed). */
 int nlk_ifindex(struct nlk *n, const char *ifname);
+
+/* What a look-up found: there and usable (UP), there but down (DOWN),
+ * not there (MISSING), or nothing, because the query itself failed
+ * (ERROR: says nothing about the thing asked about). */
+enum nlk_probe { NLK_UP, NLK_DOWN, NLK_MISSING, NLK_ERROR };
+
+/* The link named ifname: UP when admin up with carrier and an Ethernet
+ * address; *ifindex and mac are set unless MISSING or ERROR. */
+enum nlk_probe nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6]);
 
 /* Link facts: MAC address (6 bytes) and whether it is IFF_UP and carrier on
  * (IFF_RUNNING / oper up). Return 0 or -errno. */

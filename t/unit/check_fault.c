@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_fault.c - unit tests of fault composition and its reasons
  * (src/fault.c): which fault wins, what the state machine is told. */
+#include <errno.h>
 #include <string.h>
 
 #include "fault.h"
@@ -39,6 +40,60 @@ START_TEST(test_bits_distinct)
 		ck_assert_uint_eq(seen & all_bits[i], 0);
 		seen |= all_bits[i];
 	}
+}
+END_TEST
+
+/* Finding A7: a failed query is not a link down. */
+START_TEST(test_probe_query_error_keeps_state)
+{
+	const unsigned lasts[] = { 0, FAULT_NO_LINK, FAULT_NO_ADDR };
+	bool failed = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fault_from_probe(NLK_ERROR, NLK_UP, lasts[i], &failed), lasts[i]);
+		ck_assert(failed);
+		failed = false;
+		ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_ERROR, lasts[i], &failed), lasts[i]);
+		ck_assert(failed);
+	}
+	/* Only link and address bits are the probe's to keep. */
+	failed = false;
+	ck_assert_uint_eq(fault_from_probe(NLK_ERROR, NLK_ERROR, FAULT_NO_LINK | FAULT_TRACK, &failed),
+			  FAULT_NO_LINK);
+	ck_assert(failed);
+}
+END_TEST
+
+START_TEST(test_probe_found)
+{
+	bool failed = true;
+
+	ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_UP, FAULT_NO_LINK, &failed), 0);
+	ck_assert(!failed);
+	failed = true;
+	ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_MISSING, 0, &failed), FAULT_NO_ADDR);
+	ck_assert(!failed);
+	/* The address is not looked at without the link: even an error there. */
+	const enum nlk_probe addrs[] = { NLK_UP, NLK_MISSING, NLK_ERROR };
+	for (size_t i = 0; i < 3; i++) {
+		failed = true;
+		ck_assert_uint_eq(fault_from_probe(NLK_DOWN, addrs[i], 0, &failed), FAULT_NO_LINK);
+		ck_assert(!failed);
+		failed = true;
+		ck_assert_uint_eq(fault_from_probe(NLK_MISSING, addrs[i], 0, &failed), FAULT_NO_LINK);
+		ck_assert(!failed);
+	}
+}
+END_TEST
+
+START_TEST(test_addr_probe)
+{
+	ck_assert_int_eq(fault_addr_probe(0), NLK_UP);
+	ck_assert_int_eq(fault_addr_probe(-ENOENT), NLK_MISSING);
+	ck_assert_int_eq(fault_addr_probe(-EAGAIN), NLK_MISSING);
+	ck_assert_int_eq(fault_addr_probe(-ENOBUFS), NLK_ERROR);
+	ck_assert_int_eq(fault_addr_probe(-ENOMEM), NLK_ERROR);
+	ck_assert_int_eq(fault_addr_probe(-EIO), NLK_ERROR);
 }
 END_TEST
 
@@ -231,6 +286,9 @@ static Suite *fault_suite(void)
 	TCase *step = tcase_create("step");
 
 	tcase_add_test(compose, test_bits_distinct);
+	tcase_add_test(compose, test_probe_query_error_keeps_state);
+	tcase_add_test(compose, test_probe_found);
+	tcase_add_test(compose, test_addr_probe);
 	tcase_add_test(compose, test_quorum_missing);
 	tcase_add_test(compose, test_own);
 	tcase_add_test(compose, test_compose);
