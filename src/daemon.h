@@ -51,6 +51,15 @@ struct instance {
 	unsigned faults_before;           /* before the last refresh: names the cure */
 	char fault_why[160];              /* the reason of the current faults (status) */
 	unsigned probe_faults;            /* link/address faults of the last good probe */
+	/* Faults found by doing (FAULT_HELD): held until hold_timer retries. */
+	unsigned held_faults;
+	unsigned held_retries;            /* retries that failed again (back-off) */
+	struct loop_timer hold_timer;
+	struct fail_run send_fails;       /* advert rounds that failed in a row */
+	struct fail_run vip_fails;        /* VIP adds that failed in a row */
+	bool vips_unsent;                 /* MASTER, VIPs wait for an advert to leave */
+	char send_why[120];
+	char vip_why[160];
 	unsigned long long probe_log_last;
 	struct tracker *tracker;          /* NULL without a track section */
 	struct group_rt *group;           /* NULL outside a sync group */

@@ -40,6 +40,26 @@ unsigned fault_compose(unsigned own_faults, bool sibling_faulted)
 	return own_faults | (sibling_faulted ? FAULT_GROUP : 0);
 }
 
+void fail_run_reset(struct fail_run *r)
+{
+	r->count = 0;
+	r->first_us = 0;
+}
+
+bool fail_run_add(struct fail_run *r, uint64_t now, unsigned max_failures, uint64_t min_span_us)
+{
+	if (r->count == 0)
+		r->first_us = now;
+	if (r->count < UINT32_MAX)
+		r->count++;
+	return r->count >= max_failures && now - r->first_us >= min_span_us;
+}
+
+uint64_t fault_held_retry_us(unsigned failed_retries)
+{
+	return 1000000ull << (failed_retries < 4 ? failed_retries : 4);
+}
+
 bool fault_needs_reprobe(unsigned faults)
 {
 	return (faults & (FAULT_NO_ADDR | FAULT_VMAC)) != 0;
@@ -53,6 +73,10 @@ void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_
 		snprintf(buf, len, "interface %s without a usable address", n->interface);
 	else if (faults & FAULT_VMAC)
 		snprintf(buf, len, "virtual MAC device %s: %.100s", n->vmac_name, n->vmac_why);
+	else if ((faults & FAULT_SEND) && n->send_why)
+		snprintf(buf, len, "%s", n->send_why);
+	else if ((faults & FAULT_VIP) && n->vip_why)
+		snprintf(buf, len, "%s", n->vip_why);
 	else if (faults & FAULT_NO_QUORUM)
 		snprintf(buf, len, "no quorum");
 	else if ((faults & FAULT_TRACK) && n->track_why)
@@ -63,6 +87,10 @@ void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_
 
 const char *fault_cure_text(unsigned faults_before)
 {
+	if (faults_before & FAULT_SEND)
+		return "retrying to send adverts";
+	if (faults_before & FAULT_VIP)
+		return "retrying to add the VIPs";
 	if (faults_before & FAULT_NO_QUORUM)
 		return "quorum regained";
 	if (faults_before & FAULT_TRACK)

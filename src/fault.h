@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fsm.h"
 #include "netlink.h" /* enum nlk_probe */
@@ -19,7 +20,12 @@ enum fault_bits {
 	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
 	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
 	FAULT_VMAC = 1u << 5,     /* the virtual MAC device cannot be made */
+	FAULT_SEND = 1u << 6,     /* adverts cannot be sent (held until a retry) */
+	FAULT_VIP = 1u << 7,      /* a VIP cannot be added (held until a retry) */
 };
+
+/* Faults found by doing, not by probing: they stay until a retry. */
+#define FAULT_HELD (FAULT_SEND | FAULT_VIP)
 
 /* The names a reason sentence is made of. Any may be NULL where it does
  * not apply: group outside a sync group, track_why when the tracker names
@@ -30,7 +36,36 @@ struct fault_names {
 	const char *vmac_why;
 	const char *group;
 	const char *track_why;
+	const char *send_why;  /* FAULT_SEND: "cannot send adverts: ..." */
+	const char *vip_why;   /* FAULT_VIP: "cannot add VIP ...: ..." */
 };
+
+/* Failures of one kind in a row: adverts that could not be sent, a VIP
+ * that could not be added. */
+struct fail_run {
+	unsigned count;
+	uint64_t first_us;  /* when the run began */
+};
+
+/* It worked: the run is over. */
+void fail_run_reset(struct fail_run *r);
+
+/* One more failure at now; true when the run amounts to giving up: at
+ * least max_failures, over at least min_span_us since its first. The
+ * rules: adverts FAULT_SEND_MAX failed rounds over one advert interval (a
+ * single ENOBUFS is no reason to fail over); a VIP FAULT_VIP_MAX failures,
+ * the first retried after FAULT_VIP_RETRY_US. */
+bool fail_run_add(struct fail_run *r, uint64_t now, unsigned max_failures, uint64_t min_span_us);
+#define FAULT_SEND_MAX 3
+#define FAULT_VIP_MAX 2
+#define FAULT_VIP_RETRY_US 200000ull
+
+/* When a held fault (FAULT_HELD) is tried again: 1 s after the first,
+ * doubling with every retry that failed again, at most 16 s. A retry
+ * makes the instance BACKUP, and MASTER again if it wins: a master that
+ * cannot send takes no VIPs (it holds them only after an advert left),
+ * but one that cannot add a VIP has preempted the backup meanwhile. */
+uint64_t fault_held_retry_us(unsigned failed_retries);
 
 /* What an interface probe found, as fault bits (FAULT_NO_LINK,
  * FAULT_NO_ADDR): the link (addr is looked at only with the link UP) and
@@ -64,7 +99,8 @@ unsigned fault_compose(unsigned own_faults, bool sibling_faulted);
 bool fault_needs_reprobe(unsigned faults);
 
 /* The reason the instance enters FAULT with. One fault wins, in this
- * order: link, address, virtual MAC, quorum, tracking, sync group. */
+ * order: link, address, virtual MAC, sending, VIPs, quorum, tracking,
+ * sync group. */
 void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_t len);
 
 /* The reason it leaves FAULT with, named after the faults it had. */

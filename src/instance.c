@@ -6,6 +6,7 @@
  * groups sync_group.c's, the daemon around it all daemon.c's. */
 #include "instance_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,9 @@ static bool vmac_sends(const struct instance_conf *ic)
 	return ic->use_vmac && ic->npeers == 0;
 }
 
-static void send_one(struct instance *in, const struct vrrp_advert *adv,
-		     const struct ip_addr *dst)
+/* Returns 0 or -errno. */
+static int send_one(struct instance *in, const struct vrrp_advert *adv,
+		    const struct ip_addr *dst)
 {
 	uint8_t buf[VRRP_MAX_PKT];
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
@@ -143,29 +145,55 @@ static void send_one(struct instance *in, const struct vrrp_advert *adv,
 	struct vrrp_sock *tx = vmac_sends(in->conf) ? in->vmac.tx : in->sref ? in->sref->sock : NULL;
 	if (len == 0 || !tx) {
 		count(in, IC_SEND_ERRORS);
-		return;
+		return len == 0 ? -EINVAL : -ENOTCONN;
 	}
-	if (vrrp_sock_send(tx, &in->primary, dst, buf, len) < 0) {
+	int rc = vrrp_sock_send(tx, &in->primary, dst, buf, len);
+	if (rc < 0) {
 		count(in, IC_SEND_ERRORS);
-		return;
+		return rc;
 	}
 	count(in, IC_ADVERTS_TX);
+	return 0;
 }
 
-static void send_advert(struct instance *in, uint8_t priority)
+/* Returns 0 when the advert left for at least one destination, else the
+ * last -errno. */
+static int send_advert(struct instance *in, uint8_t priority)
 {
 	const struct instance_conf *ic = in->conf;
 	struct vrrp_advert adv;
+	int err = 0;
 
 	build_advert(in, priority, &adv);
 	if (ic->npeers == 0) {
 		struct ip_addr group;
 		ip_addr_parse(ic->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
-		send_one(in, &adv, &group);
+		return send_one(in, &adv, &group);
+	}
+	for (size_t i = 0; i < ic->npeers; i++) {
+		int rc = send_one(in, &adv, &ic->peers[i]);
+		if (rc == 0)
+			return 0;
+		err = rc;
+	}
+	return err;
+}
+
+/* A master's advert: failures in a row over an advert interval mean it
+ * cannot serve (fault.h has the rule). */
+static void advert_result(struct instance *in, int err)
+{
+	char why[120];
+
+	if (err == 0) {
+		fail_run_reset(&in->send_fails);
 		return;
 	}
-	for (size_t i = 0; i < ic->npeers; i++)
-		send_one(in, &adv, &ic->peers[i]);
+	if (!fail_run_add(&in->send_fails, loop_now(), FAULT_SEND_MAX,
+			  in->conf->advert_interval_ms * 1000ull))
+		return;
+	snprintf(why, sizeof(why), "cannot send adverts: %s", strerror(-err));
+	instance_held_fault(in, FAULT_SEND, why);
 }
 
 /* ---- notify ---------------------------------------------------------- */
@@ -207,10 +235,22 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		vip_drop_all(in);
 	if (o->actions & FSM_SEND_PRIO0)
 		send_advert(in, 0);
-	if (o->actions & FSM_SEND_ADVERT)
-		send_advert(in, in->fsm.p.priority);
-	if (o->actions & FSM_TAKE_VIPS)
+	int send_err = 0;
+	if (o->actions & FSM_SEND_ADVERT) {
+		send_err = send_advert(in, in->fsm.p.priority);
+		if (in->fsm.state == STATE_MASTER)
+			advert_result(in, send_err);
+	}
+	/* A master holds the VIPs only once its adverts leave: one that
+	 * cannot send would hold them beside the backup taking over. */
+	bool advert_left = (o->actions & FSM_SEND_ADVERT) && send_err == 0;
+	if ((o->actions & FSM_TAKE_VIPS) && !advert_left)
+		in->vips_unsent = true;
+	else if ((o->actions & FSM_TAKE_VIPS) ||
+		 (in->vips_unsent && advert_left && in->fsm.state == STATE_MASTER)) {
+		in->vips_unsent = false;
 		vip_take_all(in);
+	}
 	if (in->fsm.state != STATE_MASTER)
 		vmac_set(in, false); /* after the priority-0 advert */
 	if (o->changed) {
@@ -412,6 +452,8 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->retry_timer.arg = in;
 	in->pending_timer.fn = vip_pending_timer_fired;
 	in->pending_timer.arg = in;
+	in->hold_timer.fn = instance_hold_timer_fired;
+	in->hold_timer.arg = in;
 	in->state_since = loop_now();
 	in->state_counted_until = in->state_since;
 	in->cnt = counters_instance(ledger_counters(c->ledger), ic->name);
@@ -457,6 +499,7 @@ void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
 	loop_timer_cancel(in->c->loop, &in->pending_timer);
+	loop_timer_cancel(in->c->loop, &in->hold_timer);
 	tracker_free(in->tracker);
 	vmac_release(in);
 	sock_put(in->c, in->sref);

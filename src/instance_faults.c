@@ -66,7 +66,7 @@ static unsigned probe_own_faults(struct instance *in)
 	bool no_quorum = fault_quorum_missing(in->c->cfg->cluster.enabled, running,
 					      running && cluster_net_has_quorum(in->c->cluster));
 	bool track_failed = in->tracker && tracker_fault(in->tracker, unused, sizeof(unused));
-	unsigned faults = fault_own(probed, no_quorum, track_failed);
+	unsigned faults = fault_own(probed | in->held_faults, no_quorum, track_failed);
 
 	if (fault_needs_reprobe(faults))
 		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
@@ -78,6 +78,8 @@ static void name_faults(const struct instance *in, unsigned faults, char *buf, s
 	char track_why[160];
 	struct fault_names names = {
 		.interface = in->conf->interface,
+		.send_why = in->send_why,
+		.vip_why = in->vip_why,
 		.vmac_name = in->vmac.name,
 		.vmac_why = in->vmac_why,
 		.group = in->group ? in->group->conf->name : NULL,
@@ -133,6 +135,47 @@ void instance_refresh_faults(struct instance *in)
 	for (struct instance *m = in->c->instances; m; m = m->next)
 		if (m->group == in->group)
 			apply_faults(m);
+}
+
+void instance_held_fault(struct instance *in, unsigned fault, const char *why)
+{
+	bool first = (in->held_faults & fault) == 0;
+
+	if (fault == FAULT_SEND)
+		snprintf(in->send_why, sizeof(in->send_why), "%s", why);
+	else
+		snprintf(in->vip_why, sizeof(in->vip_why), "%s", why);
+	in->held_faults |= fault;
+	if (first)
+		log_err("%s: %s: leaving MASTER, retry in %llu ms", in->conf->name, why,
+			(unsigned long long)(fault_held_retry_us(in->held_retries) / 1000));
+	/* The caller may be within instance_apply(): FAULT from the loop. */
+	loop_timer_arm(in->c->loop, &in->retry_timer, loop_now());
+	loop_timer_arm(in->c->loop, &in->hold_timer,
+		       loop_now() + fault_held_retry_us(in->held_retries));
+}
+
+void instance_held_ok(struct instance *in)
+{
+	in->held_retries = 0;
+}
+
+/* Try again: without the held faults the instance becomes BACKUP, and
+ * finds out anew as MASTER; a failure then counts towards the back-off. */
+void instance_hold_timer_fired(void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->c->shut_down || !in->held_faults)
+		return;
+	log_notice("%s: retrying after: %s", in->conf->name,
+		   (in->held_faults & FAULT_SEND) ? in->send_why : in->vip_why);
+	in->held_faults = 0;
+	if (in->held_retries < 16)
+		in->held_retries++;
+	fail_run_reset(&in->send_fails);
+	fail_run_reset(&in->vip_fails);
+	instance_refresh_faults(in);
 }
 
 void instance_retry_timer_fired(void *arg)

@@ -30,7 +30,8 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 			 const struct reload_instance_plan *plan);
 
 /* ---- vip_hold.c ---- */
-void vip_add(struct instance *in, const struct vip *v);
+/* Returns 0 or -errno (logged). */
+int vip_add(struct instance *in, const struct vip *v);
 void vip_drop(struct instance *in, const struct vip *v);
 /* MASTER: add the VIPs (unless another member may still hold them),
  * renew their lease, announce them. */
@@ -52,6 +53,12 @@ void instance_retry_timer_fired(void *arg);
 void instance_track_changed(void *arg, const char *cause);
 void instance_link_changed(void *arg, int ifindex, bool up);
 void instance_addr_changed(void *arg, int ifindex, const struct ip_addr *addr);
+/* A held fault (FAULT_SEND, FAULT_VIP) with its reason: FAULT at once
+ * (from the loop, not from within the caller), a retry later. */
+void instance_held_fault(struct instance *in, unsigned fault, const char *why);
+/* Adverts leave and the VIPs are on: the back-off starts afresh. */
+void instance_held_ok(struct instance *in);
+void instance_hold_timer_fired(void *arg);
 
 /* ---- sync_group.c ---- */
 bool group_sibling_defers(const struct instance *in, uint64_t now);

@@ -171,6 +171,10 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("group"));
 	if (in->faults & FAULT_VMAC)
 		json_object_array_add(faults, jstr("vmac"));
+	if (in->faults & FAULT_SEND)
+		json_object_array_add(faults, jstr("send"));
+	if (in->faults & FAULT_VIP)
+		json_object_array_add(faults, jstr("vip"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));
@@ -183,6 +187,9 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
+	json_object_object_add(o, "vips_unsent", json_object_new_boolean(in->vips_unsent));
+	json_object_object_add(o, "send_failures_in_row", json_object_new_int((int)in->send_fails.count));
+	json_object_object_add(o, "vip_failures_in_row", json_object_new_int((int)in->vip_fails.count));
 	instance_accept_json(o, in);
 	json_object_object_add(o, "vmac", vmac_json(in));
 	json_object_object_add(o, "faults", faults);

@@ -5,6 +5,7 @@
  * the hold-back while another cluster member may still hold them. */
 #include "instance_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -74,14 +75,54 @@ static uint32_t lease_s(const struct instance *in)
 	return in->c->cfg->node.vip_lease_ms / 1000;
 }
 
-void vip_add(struct instance *in, const struct vip *v)
+static const char *vip_ifname(const struct instance *in)
+{
+	return in->conf->use_vmac ? in->vmac.name : in->conf->interface;
+}
+
+int vip_add(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
 	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
 
 	if (rc < 0)
 		log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
-			in->conf->use_vmac ? in->vmac.name : in->conf->interface, strerror(-rc));
+			vip_ifname(in), strerror(-rc));
+	return rc;
+}
+
+static void arm_lease(struct instance *in);
+
+/* Add (or renew) every VIP. A failure is retried once soon (the lease
+ * timer, armed early), a second one in a row makes the instance FAULT:
+ * a master without its VIPs must leave them to the backup. */
+static void vip_add_all(struct instance *in)
+{
+	const struct vip *failed = NULL;
+	int err = 0;
+
+	for (size_t i = 0; i < in->conf->nvips; i++) {
+		int rc = vip_add(in, &in->conf->vips[i]);
+		if (rc < 0 && !failed) {
+			failed = &in->conf->vips[i];
+			err = rc;
+		}
+	}
+	if (!failed) {
+		fail_run_reset(&in->vip_fails);
+		if (in->send_fails.count == 0)
+			instance_held_ok(in);
+		arm_lease(in);
+		return;
+	}
+	if (!fail_run_add(&in->vip_fails, loop_now(), FAULT_VIP_MAX, 0)) {
+		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + FAULT_VIP_RETRY_US);
+		return;
+	}
+	char why[160], buf[VIP_STRLEN];
+	snprintf(why, sizeof(why), "cannot add VIP %s to %s: %s", vip_str(failed, buf),
+		 vip_ifname(in), strerror(-err));
+	instance_held_fault(in, FAULT_VIP, why);
 }
 
 /* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
@@ -99,11 +140,9 @@ void vip_lease_timer_fired(void *arg)
 {
 	struct instance *in = arg;
 
-	if (in->fsm.state != STATE_MASTER || in->vips_pending)
+	if (in->fsm.state != STATE_MASTER || in->vips_pending || in->vips_unsent)
 		return;
-	for (size_t i = 0; i < in->conf->nvips; i++)
-		vip_add(in, &in->conf->vips[i]);
-	arm_lease(in);
+	vip_add_all(in);
 }
 
 /* With a cluster plane, a new master adds its VIPs only once no other
@@ -135,9 +174,7 @@ void vip_take_all(struct instance *in)
 {
 	if (!vips_clear(in))
 		return;
-	for (size_t i = 0; i < in->conf->nvips; i++)
-		vip_add(in, &in->conf->vips[i]);
-	arm_lease(in);
+	vip_add_all(in);
 	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
 	start_burst(in, loop_now());
 	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
@@ -160,6 +197,8 @@ void vip_drop_all(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	in->vips_pending = false;
+	in->vips_unsent = false;
+	fail_run_reset(&in->vip_fails);
 	in->garp_left = 0;
 	if (vip_ifindex(in) == 0)
 		return;
@@ -230,10 +269,9 @@ unsigned vmac_probe(struct instance *in)
 	if (!created && in->vmac.up)
 		return 0;
 	vmac_set(in, true);
-	if (in->vips_pending)
+	if (in->vips_pending || in->vips_unsent)
 		return 0;
-	for (size_t i = 0; i < in->conf->nvips; i++)
-		vip_add(in, &in->conf->vips[i]);
+	vip_add_all(in);
 	start_burst(in, loop_now());
 	return 0;
 }

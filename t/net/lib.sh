@@ -453,6 +453,14 @@ vip_sampler_stop() {
 	cut -d' ' -f2- "$T/$1.samples" | sort | uniq -c | sed 's/^ *//'
 }
 
+# vip_sampled_after <name> <from_ms>: the distinct holder sets a sampler
+# (stopped) saw from then on, one word each, holders joined by "+", e.g.
+# "n2" for n2 alone, "n1+n2 n2" when both held it for a while.
+vip_sampled_after() {
+	awk -v t="$2" '$1 >= t { $1 = ""; sub(/^ /, ""); gsub(/ /, "+"); print }' \
+		"$T/$1.samples" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 # ------------------------------------------------------------- logs
 
 # log_lines <node>: number of lines in the node's log (a mark for log_since).

@@ -24,11 +24,6 @@ clustd_start n2
 sleep 1
 check "n1 is the only VIP holder" only_holder n1 $VIP
 
-# holders_after <samples> <from_ms>: distinct holder sets sampled from then on.
-holders_after() {
-	awk -v t="$2" '$1 >= t { print $2 }' "$T/$1.samples" | sort -u | tr '\n' ' '
-}
-
 m1=$(log_lines n1)
 vip_sampler_start del $VIP 20
 t0=$(now_ms)
@@ -38,9 +33,9 @@ check "n1 logs MASTER -> FAULT for the address" \
 check "n2 holds the VIP within Master_Down_Interval + 1 s" wait_until 5 only_holder n2 $VIP
 sleep 3
 vip_sampler_stop del >/dev/null
-sets=$(holders_after del $((t0 + MDI_MS + 1000)))
+sets=$(vip_sampled_after del $((t0 + MDI_MS + 1000)))
 check "exactly one holder (n2) from Master_Down_Interval + 1 s on (saw: $sets)" \
-	test "$sets" = "n2 "
+	test "$sets" = n2
 check "n1's status: FAULT" test "$(cl_q n1 '.instances[0].state')" = FAULT
 reason=$(cl_q n1 '.instances[0].fault_reason')
 check "n1's status names the reason ($reason)" \

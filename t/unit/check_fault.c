@@ -25,7 +25,7 @@ static const char *reason(unsigned faults, const struct fault_names *n)
 }
 
 static const unsigned all_bits[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_NO_QUORUM,
-				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC };
+				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC, FAULT_SEND, FAULT_VIP };
 #define NBITS (sizeof(all_bits) / sizeof(all_bits[0]))
 #define ALL_FAULTS (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP | \
 		    FAULT_VMAC)
@@ -94,6 +94,78 @@ START_TEST(test_addr_probe)
 	ck_assert_int_eq(fault_addr_probe(-ENOBUFS), NLK_ERROR);
 	ck_assert_int_eq(fault_addr_probe(-ENOMEM), NLK_ERROR);
 	ck_assert_int_eq(fault_addr_probe(-EIO), NLK_ERROR);
+}
+END_TEST
+
+/* Finding A6: when failures to send or to add a VIP mean giving up. */
+START_TEST(test_send_rule)
+{
+	const uint64_t interval = 100000, t0 = 5000000;
+	struct fail_run r = {0};
+
+	/* Three failed rounds one interval apart: the third gives up. */
+	ck_assert(!fail_run_add(&r, t0, FAULT_SEND_MAX, interval));
+	ck_assert(!fail_run_add(&r, t0 + interval / 2, FAULT_SEND_MAX, interval));
+	ck_assert(!fail_run_add(&r, t0 + interval - 1, FAULT_SEND_MAX, interval));
+	ck_assert(fail_run_add(&r, t0 + interval, FAULT_SEND_MAX, interval));
+	/* A success in between starts afresh. */
+	fail_run_reset(&r);
+	ck_assert(!fail_run_add(&r, t0 + 2 * interval, FAULT_SEND_MAX, interval));
+	ck_assert(!fail_run_add(&r, t0 + 3 * interval, FAULT_SEND_MAX, interval));
+	fail_run_reset(&r);
+	ck_assert(!fail_run_add(&r, t0 + 4 * interval, FAULT_SEND_MAX, interval));
+	ck_assert(!fail_run_add(&r, t0 + 5 * interval, FAULT_SEND_MAX, interval));
+	ck_assert(fail_run_add(&r, t0 + 6 * interval, FAULT_SEND_MAX, interval));
+	/* Many failures within one instant (a burst of ENOBUFS) are not enough. */
+	fail_run_reset(&r);
+	for (int i = 0; i < 10; i++)
+		ck_assert(!fail_run_add(&r, t0, FAULT_SEND_MAX, interval));
+	ck_assert(fail_run_add(&r, t0 + interval, FAULT_SEND_MAX, interval));
+}
+END_TEST
+
+START_TEST(test_vip_rule)
+{
+	struct fail_run r = {0};
+
+	/* The first failure is retried, the second in a row gives up. */
+	ck_assert(!fail_run_add(&r, 1000, FAULT_VIP_MAX, 0));
+	ck_assert(fail_run_add(&r, 1000 + FAULT_VIP_RETRY_US, FAULT_VIP_MAX, 0));
+	fail_run_reset(&r);
+	ck_assert_uint_eq(r.count, 0);
+	ck_assert(!fail_run_add(&r, 9000, FAULT_VIP_MAX, 0));
+}
+END_TEST
+
+START_TEST(test_held_retry)
+{
+	ck_assert_uint_eq(fault_held_retry_us(0), 1000000);
+	ck_assert_uint_eq(fault_held_retry_us(1), 2000000);
+	ck_assert_uint_eq(fault_held_retry_us(2), 4000000);
+	ck_assert_uint_eq(fault_held_retry_us(3), 8000000);
+	ck_assert_uint_eq(fault_held_retry_us(4), 16000000);
+	ck_assert_uint_eq(fault_held_retry_us(5), 16000000);
+	ck_assert_uint_eq(fault_held_retry_us(1000), 16000000);
+	ck_assert(fault_needs_reprobe(FAULT_NO_ADDR));
+	ck_assert_uint_eq(FAULT_HELD & (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_VMAC | FAULT_NO_QUORUM |
+					FAULT_TRACK | FAULT_GROUP), 0);
+}
+END_TEST
+
+START_TEST(test_held_reasons)
+{
+	struct fault_names n = names;
+
+	n.send_why = "cannot send adverts: Operation not permitted";
+	n.vip_why = "cannot add VIP 198.51.100.100/24 to eth7: Permission denied";
+	ck_assert_str_eq(reason(FAULT_SEND, &n), n.send_why);
+	ck_assert_str_eq(reason(FAULT_VIP, &n), n.vip_why);
+	ck_assert_str_eq(reason(FAULT_SEND | FAULT_VIP | FAULT_NO_QUORUM | FAULT_TRACK, &n), n.send_why);
+	ck_assert_str_eq(reason(FAULT_VIP | FAULT_NO_QUORUM, &n), n.vip_why);
+	/* Link, address and virtual MAC come first: they explain the rest. */
+	ck_assert_str_eq(reason(FAULT_SEND | FAULT_NO_ADDR, &n), "interface eth7 without a usable address");
+	ck_assert_str_eq(fault_cure_text(FAULT_SEND), "retrying to send adverts");
+	ck_assert_str_eq(fault_cure_text(FAULT_VIP), "retrying to add the VIPs");
 }
 END_TEST
 
@@ -289,6 +361,10 @@ static Suite *fault_suite(void)
 	tcase_add_test(compose, test_probe_query_error_keeps_state);
 	tcase_add_test(compose, test_probe_found);
 	tcase_add_test(compose, test_addr_probe);
+	tcase_add_test(compose, test_send_rule);
+	tcase_add_test(compose, test_vip_rule);
+	tcase_add_test(compose, test_held_retry);
+	tcase_add_test(compose, test_held_reasons);
 	tcase_add_test(compose, test_quorum_missing);
 	tcase_add_test(compose, test_own);
 	tcase_add_test(compose, test_compose);
