@@ -79,6 +79,8 @@ static const char *const drop_names[HB_DROP__COUNT] = {
 	[HB_DROP_REPLAY] = "replay",
 	[HB_DROP_UNKNOWN] = "unknown_member",
 	[HB_DROP_SELF] = "own",
+	[HB_DROP_SOURCE] = "wrong_source",
+	[HB_DROP_FUTURE] = "future_incarnation",
 };
 
 const char *hb_drop_name(enum hb_drop d)

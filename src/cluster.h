@@ -51,10 +51,13 @@ enum hb_drop {
 	HB_DROP_REPLAY,     /* (incarnation, seq) did not grow: replay or old incarnation */
 	HB_DROP_UNKNOWN,    /* sender is not a configured member */
 	HB_DROP_SELF,       /* our own heartbeat (multicast loop, misconfigured peer) */
+	HB_DROP_SOURCE,     /* a member's name from another member's address */
+	HB_DROP_FUTURE,     /* incarnation far above the wall clock */
 	HB_DROP__COUNT
 };
 
-/* "short", "bad_magic", "bad_auth", "malformed", "replay", "unknown_member", "own" */
+/* "short", "bad_magic", "bad_auth", "malformed", "replay", "unknown_member", "own",
+ * "wrong_source", "future_incarnation" */
 const char *hb_drop_name(enum hb_drop d);
 
 /* Derive the HMAC key from the secret file's bytes (BLAKE2b/SHA-256 of the

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -351,8 +352,22 @@ static void keep_counters(struct cluster_net *cn, const struct heartbeat *hb)
 		cn->hooks.restored(cn->hooks.arg, hb->node, hb->copy, hb->copy_len);
 }
 
+/* In unicast mode every member's heartbeats must come from its configured
+ * address; a multicast sender's address is the kernel's choice (the
+ * interface's primary IPv4 address, an IPv6 link-local one), so multicast
+ * mode cannot bind names to addresses (doc/quorum.md). */
+static const struct ip_addr *checked_source(const struct cluster_net *cn, const struct ip_addr *src)
+{
+	return cn->cfg->group.family == AF_UNSPEC ? src : NULL;
+}
+
+uint64_t cluster_net_incarnation_limit(const struct cluster_net *cn)
+{
+	return quorum_incarnation_limit((uint64_t)time(NULL), cn->incarnation);
+}
+
 static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
-			    const char *from)
+			    const struct ip_addr *src, const char *from)
 {
 	struct heartbeat hb;
 	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
@@ -360,7 +375,8 @@ static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t l
 	if (why == HB_OK) {
 		long i = member_index(cn, hb.node);
 		bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
-		why = quorum_heard(&cn->q, &hb, loop_now());
+		why = quorum_heard(&cn->q, &hb, checked_source(cn, src), loop_now(),
+				   cluster_net_incarnation_limit(cn));
 		if (why == HB_OK && !was_alive)
 			log_info("cluster: member %s (incarnation %llu) is alive", hb.node,
 				 (unsigned long long)hb.incarnation);
@@ -399,7 +415,7 @@ static void rx_ready(void *arg, uint32_t events)
 			count_drop(cn, HB_DROP_MALFORMED, from);
 			continue;
 		}
-		handle_datagram(cn, buf, (size_t)n, from);
+		handle_datagram(cn, buf, (size_t)n, &src, from);
 	}
 }
 
@@ -434,6 +450,8 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 		log_err("cluster: node name %s is not among the cluster members", node_name);
 		goto fail;
 	}
+	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
+		quorum_bind_address(&cn->q, i, &cfg->members[i].addr);
 	cn->held = calloc(cn->q.n, sizeof(*cn->held));
 	if (!cn->held)
 		goto fail;

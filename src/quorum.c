@@ -69,7 +69,38 @@ static bool is_newer(const struct member *m, const struct heartbeat *hb)
 	return hb->seq > m->seq;
 }
 
-enum hb_drop quorum_heard(struct quorum *q, const struct heartbeat *hb, uint64_t now)
+void quorum_bind_address(struct quorum *q, size_t i, const struct ip_addr *addr)
+{
+	if (i < q->n)
+		q->members[i].addr = *addr;
+}
+
+const struct member *quorum_member_at(const struct quorum *q, const struct ip_addr *src)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (q->members[i].addr.family != AF_UNSPEC && ip_addr_equal(&q->members[i].addr, src))
+			return &q->members[i];
+	return NULL;
+}
+
+uint64_t quorum_incarnation_limit(uint64_t wall_s, uint64_t own_incarnation)
+{
+	uint64_t base = wall_s > own_incarnation ? wall_s : own_incarnation;
+
+	if (base >= UINT64_MAX - 1 - QUORUM_INCARNATION_AHEAD_S)
+		return UINT64_MAX - 1;
+	return base + QUORUM_INCARNATION_AHEAD_S;
+}
+
+/* Anyone holding the secret can sign any name: in unicast mode the name
+ * must also come from that member's own address. */
+static bool from_its_address(const struct member *m, const struct ip_addr *src)
+{
+	return !src || m->addr.family == AF_UNSPEC || ip_addr_equal(&m->addr, src);
+}
+
+enum hb_drop quorum_heard(struct quorum *q, const struct heartbeat *hb, const struct ip_addr *src,
+			  uint64_t now, uint64_t inc_limit)
 {
 	struct member *m = find(q, hb->node);
 
@@ -77,6 +108,12 @@ enum hb_drop quorum_heard(struct quorum *q, const struct heartbeat *hb, uint64_t
 		return HB_DROP_UNKNOWN;
 	if (m->self)
 		return HB_DROP_SELF;
+	if (!from_its_address(m, src))
+		return HB_DROP_SOURCE;
+	/* A far-future incarnation would make every real heartbeat of that
+	 * member a replay until we restart. */
+	if (hb->incarnation > inc_limit)
+		return HB_DROP_FUTURE;
 	if (!is_newer(m, hb))
 		return HB_DROP_REPLAY;
 	m->heard = true;

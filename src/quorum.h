@@ -10,10 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "cluster.h"
+
+/* How far above the wall clock (seconds) a member's incarnation may be.
+ * Incarnations are stored + 1 or the wall clock in seconds at a start, so
+ * a real one is never far ahead of any clock that was right once. */
+#define QUORUM_INCARNATION_AHEAD_S 86400
 
 struct member {
 	char name[CLUSTD_NAME_MAX];
+	struct ip_addr addr;     /* its heartbeats must come from here; unset = any */
 	bool self;
 	bool heard;              /* at least one valid heartbeat ever */
 	uint64_t last_heard;     /* µs, monotonic */
@@ -36,10 +43,26 @@ int quorum_init(struct quorum *q, const char *const *names, size_t n, const char
 		unsigned needed, uint32_t dead_interval_ms);
 void quorum_free(struct quorum *q);
 
-/* Record a decoded heartbeat. Applies the anti-replay rule: accepted only
- * if (incarnation, seq) is greater than the last accepted pair of that
- * sender. Returns HB_OK, HB_DROP_UNKNOWN, HB_DROP_SELF or HB_DROP_REPLAY. */
-enum hb_drop quorum_heard(struct quorum *q, const struct heartbeat *hb, uint64_t now);
+/* Bind member i's heartbeats to its configured address (unicast mode). */
+void quorum_bind_address(struct quorum *q, size_t i, const struct ip_addr *addr);
+
+/* The member whose bound address is src, or NULL (for the check before
+ * the MAC: a datagram from no member's address is not worth verifying). */
+const struct member *quorum_member_at(const struct quorum *q, const struct ip_addr *src);
+
+/* The highest incarnation a member may plausibly use: QUORUM_INCARNATION_AHEAD_S
+ * above the later of the wall clock and our own incarnation (so a node whose
+ * clock is behind still accepts its peers), never above UINT64_MAX - 1 (so
+ * one more is still a number). */
+uint64_t quorum_incarnation_limit(uint64_t wall_s, uint64_t own_incarnation);
+
+/* Record a decoded heartbeat that came from src (NULL: not checked).
+ * Accepted only from the member's bound address (else HB_DROP_SOURCE),
+ * with an incarnation at most inc_limit (else HB_DROP_FUTURE), and if
+ * (incarnation, seq) is greater than the last accepted pair of that
+ * sender (else HB_DROP_REPLAY). Also HB_OK, HB_DROP_UNKNOWN, HB_DROP_SELF. */
+enum hb_drop quorum_heard(struct quorum *q, const struct heartbeat *hb, const struct ip_addr *src,
+			  uint64_t now, uint64_t inc_limit);
 
 bool quorum_member_alive(const struct quorum *q, const struct member *m, uint64_t now);
 unsigned quorum_alive(const struct quorum *q, uint64_t now);

@@ -6,7 +6,8 @@
 # and a replayed genuine heartbeat (captured with tcpdump on the bridge,
 # re-sent from the client's own address and with n2's address spoofed).
 # Each moves exactly its drop counter in n1's `status --json` (bad_magic,
-# short, bad_auth, replay) by the number of datagrams sent, nothing else,
+# short, bad_auth, wrong_source: n2's name from the client's address,
+# replay) by the number of datagrams sent, nothing else,
 # and the membership (alive, incarnations) does not change. A replay of a
 # stopped member's heartbeat does not bring it back to life. Positive
 # control: the injector's own encoder, with the right key and an unknown
@@ -29,7 +30,7 @@ fi
 check "n1 sees 3 alive" wait_until 5 eval '[ "$(cl_view n1)" = "n1=true n2=true n3=true" ]'
 N1=$(cl_addr n1)
 N2=$(cl_addr n2)
-KINDS="short bad_magic bad_auth malformed replay unknown_member own"
+KINDS="short bad_magic bad_auth malformed replay unknown_member own wrong_source future_incarnation"
 
 # A genuine heartbeat from n2 to n1, straight off n2's bridge port.
 cl_capture_hb hb n2 n1 || fail "capture of n2's heartbeats started"
@@ -88,7 +89,7 @@ INC2=$(cl_inc_of n1 n2)
 inject bad_auth 3 "heartbeat as n2 signed with a wrong key" \
 	sign --secret "not-the-cluster-secret-0123456789" --node n2 --inc $((INC2 + 1000)) --seq 1
 check "n2's incarnation in n1's view is still $INC2" test "$(cl_inc_of n1 n2)" = "$INC2"
-inject replay 2 "replayed genuine heartbeat of n2 (client's own source)" raw --hex "$HB"
+inject wrong_source 2 "replayed genuine heartbeat of n2 (client's own source)" raw --hex "$HB"
 capture_start spoof "udp dst port 5798" v-cl || fail "capture on the client's port started"
 inject replay 2 "replayed genuine heartbeat of n2 (source spoofed as n2)" --spoof-src "$N2" raw --hex "$HB"
 capture_stop spoof

@@ -779,7 +779,7 @@ START_TEST(test_drop_names)
 {
 	static const char *const want[HB_DROP__COUNT] = {
 		"ok", "short", "bad_magic", "bad_auth", "malformed", "replay",
-		"unknown_member", "own",
+		"unknown_member", "own", "wrong_source", "future_incarnation",
 	};
 
 	for (int d = 0; d < HB_DROP__COUNT; d++)

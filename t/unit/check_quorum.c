@@ -10,6 +10,7 @@
 #define DEAD_MS 3000
 #define DEAD_US ((uint64_t)DEAD_MS * 1000)
 #define T0 1000000000ULL /* an arbitrary monotonic start */
+#define NO_LIMIT (UINT64_MAX - 1) /* quorum_incarnation_limit's ceiling */
 
 static const char *const names7[] = { "n1", "n2", "n3", "n4", "n5", "n6", "n7" };
 
@@ -29,7 +30,15 @@ static enum hb_drop hear(struct quorum *q, const char *node, uint64_t inc, uint6
 {
 	struct heartbeat hb = hb_of(node, inc, seq);
 
-	return quorum_heard(q, &hb, now);
+	return quorum_heard(q, &hb, NULL, now, NO_LIMIT);
+}
+
+static struct ip_addr v4(const char *s)
+{
+	struct ip_addr a;
+
+	ck_assert(ip_addr_parse(s, &a));
+	return a;
 }
 
 static struct member *member(struct quorum *q, const char *name)
@@ -207,6 +216,69 @@ START_TEST(test_replay_rules)
 }
 END_TEST
 
+/* B2: in unicast mode a name is bound to its member's address. n2 signed
+ * with the right key but sent from n3's address is not n2. */
+START_TEST(test_source_binding)
+{
+	struct quorum q;
+	struct ip_addr a1 = v4("198.51.100.11"), a2 = v4("198.51.100.12"), a3 = v4("198.51.100.13");
+	struct heartbeat hb = hb_of("n2", 5, 1);
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	quorum_bind_address(&q, 0, &a1);
+	quorum_bind_address(&q, 1, &a2);
+	quorum_bind_address(&q, 2, &a3);
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a3, T0, NO_LIMIT), HB_DROP_SOURCE);
+	ck_assert(!member(&q, "n2")->heard);
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0));
+	ck_assert_uint_eq(quorum_alive(&q, T0), 1);
+	/* The real one still gets in afterwards, at the same pair. */
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a2, T0 + 1, NO_LIMIT), HB_OK);
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), T0 + 1));
+	/* NULL source (multicast mode): not checked. */
+	hb.seq = 2;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 2, NO_LIMIT), HB_OK);
+	/* Who sits at an address, for the check before the MAC. */
+	ck_assert_ptr_eq(quorum_member_at(&q, &a3), member(&q, "n3"));
+	struct ip_addr other = v4("198.51.100.200");
+	ck_assert_ptr_null(quorum_member_at(&q, &other));
+	quorum_free(&q);
+}
+END_TEST
+
+/* B2: an incarnation far above the wall clock would silence the member
+ * (all its real heartbeats replays) until we restart. */
+START_TEST(test_future_incarnation)
+{
+	const uint64_t wall = 1796000000; /* late 2026 */
+	uint64_t limit = quorum_incarnation_limit(wall, 0);
+	struct quorum q;
+	struct heartbeat hb = hb_of("n2", UINT64_MAX, 1);
+
+	ck_assert_uint_eq(limit, wall + QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, limit), HB_DROP_FUTURE);
+	ck_assert(!member(&q, "n2")->heard);
+	hb.incarnation = limit + 1;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, limit), HB_DROP_FUTURE);
+	/* The real incarnation is still accepted afterwards; the limit itself too. */
+	hb.incarnation = wall - 100;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1, limit), HB_OK);
+	hb.incarnation = limit;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 2, limit), HB_OK);
+	quorum_free(&q);
+	/* Our own incarnation ahead of a clock that went back raises the limit;
+	 * the limit never reaches UINT64_MAX (one more must stay a number). */
+	ck_assert_uint_eq(quorum_incarnation_limit(5, wall), wall + QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_uint_eq(quorum_incarnation_limit(0, 0), QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_uint_eq(quorum_incarnation_limit(UINT64_MAX, 0), UINT64_MAX - 1);
+	ck_assert_uint_eq(quorum_incarnation_limit(0, UINT64_MAX - QUORUM_INCARNATION_AHEAD_S - 1),
+			  UINT64_MAX - 1);
+	ck_assert_uint_eq(quorum_incarnation_limit(UINT64_MAX - QUORUM_INCARNATION_AHEAD_S - 2, 0),
+			  UINT64_MAX - 2);
+}
+END_TEST
+
 START_TEST(test_last_kept)
 {
 	struct quorum q;
@@ -217,7 +289,7 @@ START_TEST(test_last_kept)
 	snprintf(hb.instances[0].name, CLUSTD_NAME_MAX, "vi_1");
 	hb.instances[0].priority = 150;
 	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
-	ck_assert_int_eq(quorum_heard(&q, &hb, T0), HB_OK);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, NO_LIMIT), HB_OK);
 
 	const struct member *m = member(&q, "n3");
 
@@ -228,7 +300,7 @@ START_TEST(test_last_kept)
 
 	/* A replay does not overwrite the status view. */
 	hb.instances[0].priority = 1;
-	ck_assert_int_eq(quorum_heard(&q, &hb, T0 + 1), HB_DROP_REPLAY);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1, NO_LIMIT), HB_DROP_REPLAY);
 	ck_assert_uint_eq(m->last.instances[0].priority, 150);
 	quorum_free(&q);
 }
@@ -359,6 +431,8 @@ static Suite *quorum_suite(void)
 	tcase_add_test(members, test_never_heard_is_dead);
 	tcase_add_test(members, test_replay_rules);
 	tcase_add_test(members, test_last_kept);
+	tcase_add_test(members, test_source_binding);
+	tcase_add_test(members, test_future_incarnation);
 	suite_add_tcase(s, members);
 
 	tcase_add_test(verdict, test_dead_boundary);
