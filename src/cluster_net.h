@@ -37,7 +37,9 @@ struct cluster_hooks {
 };
 
 struct cluster_stats {
-	unsigned long long tx, rx, send_errors;
+	unsigned long long tx, rx, send_errors;  /* heartbeats */
+	unsigned long long pieces_tx, pieces_rx; /* counters pieces */
+	unsigned long long stale_answers;        /* restore answers with another nonce */
 	unsigned long long drops[HB_DROP__COUNT];
 };
 

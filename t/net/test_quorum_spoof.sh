@@ -12,17 +12,7 @@
 . "$(dirname "$0")/lib_cluster.sh"
 net_init quorum_spoof
 
-cl_setup 3
-net_host cl 198.51.100.200/24
-cl_conf n1 200
-cl_conf n2 150
-cl_conf n3 100
-cl_start_all
-if ! cl_stable_master n1 15; then
-	fail "n1 (priority 200) becomes the only master"
-	done_testing
-fi
-check "n1 sees 3 alive" wait_until 5 eval '[ "$(cl_view n1)" = "n1=true n2=true n3=true" ]'
+cl_three_up
 N1=$(cl_addr n1)
 N2=$(cl_addr n2)
 N3=$(cl_addr n3)
