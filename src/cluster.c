@@ -1,36 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cluster.c - the cluster plane's heartbeat: codec and HMAC-SHA256.
+/* cluster.c - the cluster plane's messages: codec and HMAC-SHA256.
  *
- * Wire format, version 1. All integers in network byte order.
+ * Wire format, version 2 (doc/quorum.md). All integers in network byte
+ * order.
  *
  *   offset size
  *        0    4  magic "CLHB"
- *        4    1  version = 1
+ *        4    1  version = 2
  *        5    1  flags: bit 0 = has_quorum; other bits sent as 0, ignored
- *        6    2  reserved: sent as 0, ignored
+ *        6    1  kind: 1 heartbeat, 2 counters piece
+ *        7    1  reserved: sent as 0, ignored
  *        8    8  incarnation
  *       16    8  seq
  *       24    .  TLVs: type (1), length (2), value (length bytes)
  *      len-32 32 HMAC-SHA256(key, bytes 0 .. len-33)
  *
  *   TLV 1  node name: 1..63 bytes of graphic ASCII (0x21..0x7e), no NUL.
- *          Exactly once.
+ *          Exactly once, in both kinds.
  *   TLV 2  one instance: vrid (1), state (1, enum vrrp_state), priority (1),
  *          then its name (1..63 bytes, as above). Once per instance, at most
  *          CLUSTER_MAX_INSTANCES times, in the sender's order.
- *   TLV 3  the sender's counters: 1..CLUSTER_COUNTERS_MAX opaque bytes
- *          (counters.h encoding). At most once; absent = none this time.
  *   TLV 4  restore request: empty. At most once. The sender lost its
  *          counters and asks every member for the copy it holds.
- *   TLV 5  a copy for a restoring member: name length (1), its name, then
- *          0..CLUSTER_COUNTERS_MAX bytes of the copy held (none = nothing
- *          held). At most once.
- *   other  skipped, so a later version 1 sender may add information that
+ *   TLV 6  nonce: 8 bytes, random per start of the sender's plane. Exactly
+ *          once in a heartbeat.
+ *   TLV 7  echo: n x 8 bytes (n <= CLUSTER_MAX_ECHO), the nonces of the
+ *          members the sender hears. At most once.
+ *   TLV 8  counters piece: name length (1), name (0..63 bytes: none = the
+ *          sender's own counters, else the member the copy is for), nonce
+ *          (8: a copy echoes its member's nonce), generation (8), total
+ *          (2, <= CLUSTER_COUNTERS_MAX), offset (2), then the piece's data
+ *          (<= CLUSTER_PIECE_MAX bytes, offset + length <= total, empty
+ *          only when total is 0). Exactly once in a piece, never in a
+ *          heartbeat.
+ *   other  skipped, so a later version 2 sender may add information that
  *          older receivers ignore. Anything that older receivers must not
  *          ignore needs a new version.
  *
- * The receiver checks, in this order: length (SHORT), magic and version
- * (MAGIC), the MAC in constant time (AUTH), then the TLVs strictly
+ * The receiver checks, in this order: length (SHORT), magic, version and
+ * kind (MAGIC), the MAC in constant time (AUTH), then the TLVs strictly
  * (MALFORMED). Nothing is parsed before it is authenticated, so a peer
  * without the secret can reach only the first three checks.
  */
@@ -44,30 +52,39 @@
 
 #define HB_MAGIC "CLHB"
 #define HB_MAGIC_LEN 4
-#define HB_VERSION 1
+#define HB_VERSION 2
 #define HB_HDR_LEN 24
 #define HB_FLAG_QUORUM 0x01
 #define HB_TLV_HDR_LEN 3
 #define HB_INSTANCE_FIXED 3 /* vrid, state, priority */
+#define HB_PIECE_FIXED (1 + 8 + 8 + 2 + 2) /* name length, nonce, generation, total, offset */
 
-/* The largest message the limits allow: 64 instances with 63-byte names,
- * a full counters record, a restore request and a full copy, 28648 bytes.
- * Callers size their buffers by CLUSTER_MAX_MSG. */
+/* The largest heartbeat the limits allow: 64 instances with 63-byte
+ * names, a restore request, the nonce and a full echo, 4811 bytes; with
+ * a few instances it is 100 to 300 bytes. Counters never ride in it. */
 #define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
-#define HB_WORST_CASE                                                        \
-	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                      \
-	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +     \
-	 HB_TLV_HDR_LEN + CLUSTER_COUNTERS_MAX + HB_TLV_HDR_LEN +            \
-	 HB_TLV_HDR_LEN + 1 + (CLUSTD_NAME_MAX - 1) + CLUSTER_COUNTERS_MAX + \
+#define HB_HEARTBEAT_MAX                                                      \
+	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                       \
+	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +      \
+	 HB_TLV_HDR_LEN + HB_TLV_HDR_LEN + 8 + HB_TLV_HDR_LEN + 8 * CLUSTER_MAX_ECHO + \
 	 CLUSTER_MAC_LEN)
-_Static_assert(HB_WORST_CASE <= CLUSTER_MAX_MSG, "CLUSTER_MAX_MSG below the worst case");
+/* The largest piece: 1200 bytes, below any IPv4 or IPv6 path MTU worth
+ * the name, so counters are never IP-fragmented. */
+#define HB_PIECE_MSG_MAX                                                      \
+	(HB_HDR_LEN + HB_NAME_TLV_MAX + HB_TLV_HDR_LEN + HB_PIECE_FIXED +      \
+	 CLUSTD_NAME_MAX - 1 + CLUSTER_PIECE_MAX + CLUSTER_MAC_LEN)
+_Static_assert(HB_HEARTBEAT_MAX == CLUSTER_MAX_MSG, "CLUSTER_MAX_MSG is the largest heartbeat");
+_Static_assert(HB_PIECE_MSG_MAX <= CLUSTER_PIECE_DATAGRAM, "a piece must fit 1200 bytes");
+_Static_assert(HB_PIECE_MSG_MAX <= CLUSTER_MAX_MSG, "CLUSTER_MAX_MSG below a piece");
+_Static_assert(CLUSTER_COUNTERS_MAX <= UINT16_MAX, "piece offsets are 16 bits");
 
 enum hb_tlv {
 	HB_TLV_NODE = 1,
 	HB_TLV_INSTANCE = 2,
-	HB_TLV_COUNTERS = 3,
 	HB_TLV_RESTORE = 4,
-	HB_TLV_COPY = 5,
+	HB_TLV_NONCE = 6,
+	HB_TLV_ECHO = 7,
+	HB_TLV_PIECE = 8,
 };
 
 static const char *const drop_names[HB_DROP__COUNT] = {
@@ -79,6 +96,10 @@ static const char *const drop_names[HB_DROP__COUNT] = {
 	[HB_DROP_REPLAY] = "replay",
 	[HB_DROP_UNKNOWN] = "unknown_member",
 	[HB_DROP_SELF] = "own",
+	[HB_DROP_SOURCE] = "wrong_source",
+	[HB_DROP_FUTURE] = "future_incarnation",
+	[HB_DROP_OVERSIZE] = "oversize",
+	[HB_DROP_STRANGER] = "unknown_source",
 };
 
 const char *hb_drop_name(enum hb_drop d)
@@ -159,17 +180,70 @@ static bool name_ok(const char *s)
 	return name_bytes_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
 }
 
+static bool piece_valid(const struct hb_piece *p)
+{
+	return (!p->copy_for[0] || name_ok(p->copy_for)) && p->total <= CLUSTER_COUNTERS_MAX &&
+	       p->len <= CLUSTER_PIECE_MAX && (p->len > 0 || p->total == 0) &&
+	       (size_t)p->offset + p->len <= p->total;
+}
+
 /* Refuse to sign what no receiver would accept. */
 static bool hb_valid(const struct heartbeat *hb)
 {
-	if (!name_ok(hb->node) || hb->ninstances > CLUSTER_MAX_INSTANCES ||
-	    hb->counters_len > CLUSTER_COUNTERS_MAX || hb->copy_len > CLUSTER_COUNTERS_MAX ||
-	    (hb->copy_for[0] && !name_ok(hb->copy_for)) || (!hb->copy_for[0] && hb->copy_len))
+	if (!name_ok(hb->node))
+		return false;
+	if (hb->kind == HB_KIND_PIECE)
+		return piece_valid(&hb->piece);
+	if (hb->kind != HB_KIND_HEARTBEAT || hb->ninstances > CLUSTER_MAX_INSTANCES ||
+	    hb->necho > CLUSTER_MAX_ECHO)
 		return false;
 	for (size_t i = 0; i < hb->ninstances; i++)
 		if (!name_ok(hb->instances[i].name) || hb->instances[i].state >= STATE__COUNT)
 			return false;
 	return true;
+}
+
+static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->ninstances; i++) {
+		const struct hb_instance *in = &hb->instances[i];
+		size_t n = strlen(in->name);
+
+		put_u8(w, HB_TLV_INSTANCE);
+		put_u16(w, (uint16_t)(HB_INSTANCE_FIXED + n));
+		put_u8(w, in->vrid);
+		put_u8(w, in->state);
+		put_u8(w, in->priority);
+		put(w, in->name, n);
+	}
+	if (hb->restore_request) {
+		put_u8(w, HB_TLV_RESTORE);
+		put_u16(w, 0);
+	}
+	put_u8(w, HB_TLV_NONCE);
+	put_u16(w, 8);
+	put_u64(w, hb->nonce);
+	if (hb->necho) {
+		put_u8(w, HB_TLV_ECHO);
+		put_u16(w, (uint16_t)(8 * hb->necho));
+		for (size_t i = 0; i < hb->necho; i++)
+			put_u64(w, hb->echo[i]);
+	}
+}
+
+static void put_piece_tlv(struct writer *w, const struct hb_piece *p)
+{
+	size_t n = strlen(p->copy_for);
+
+	put_u8(w, HB_TLV_PIECE);
+	put_u16(w, (uint16_t)(HB_PIECE_FIXED + n + p->len));
+	put_u8(w, (uint8_t)n);
+	put(w, p->copy_for, n);
+	put_u64(w, p->nonce);
+	put_u64(w, p->generation);
+	put_u16(w, p->total);
+	put_u16(w, p->offset);
+	put(w, p->data, p->len);
 }
 
 static void put_body(struct writer *w, const struct heartbeat *hb)
@@ -179,43 +253,18 @@ static void put_body(struct writer *w, const struct heartbeat *hb)
 	put(w, HB_MAGIC, HB_MAGIC_LEN);
 	put_u8(w, HB_VERSION);
 	put_u8(w, hb->has_quorum ? HB_FLAG_QUORUM : 0);
-	put_u16(w, 0);
+	put_u8(w, hb->kind);
+	put_u8(w, 0);
 	put_u64(w, hb->incarnation);
 	put_u64(w, hb->seq);
 
 	put_u8(w, HB_TLV_NODE);
 	put_u16(w, (uint16_t)n);
 	put(w, hb->node, n);
-
-	for (size_t i = 0; i < hb->ninstances; i++) {
-		const struct hb_instance *in = &hb->instances[i];
-
-		n = strlen(in->name);
-		put_u8(w, HB_TLV_INSTANCE);
-		put_u16(w, (uint16_t)(HB_INSTANCE_FIXED + n));
-		put_u8(w, in->vrid);
-		put_u8(w, in->state);
-		put_u8(w, in->priority);
-		put(w, in->name, n);
-	}
-
-	if (hb->counters_len > 0) {
-		put_u8(w, HB_TLV_COUNTERS);
-		put_u16(w, (uint16_t)hb->counters_len);
-		put(w, hb->counters, hb->counters_len);
-	}
-	if (hb->restore_request) {
-		put_u8(w, HB_TLV_RESTORE);
-		put_u16(w, 0);
-	}
-	if (hb->copy_for[0]) {
-		n = strlen(hb->copy_for);
-		put_u8(w, HB_TLV_COPY);
-		put_u16(w, (uint16_t)(1 + n + hb->copy_len));
-		put_u8(w, (uint8_t)n);
-		put(w, hb->copy_for, n);
-		put(w, hb->copy, hb->copy_len);
-	}
+	if (hb->kind == HB_KIND_PIECE)
+		put_piece_tlv(w, &hb->piece);
+	else
+		put_heartbeat_tlvs(w, hb);
 }
 
 size_t hb_encode(const struct heartbeat *hb, const uint8_t key[CLUSTER_KEY_LEN],
@@ -279,16 +328,6 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 	return true;
 }
 
-static bool parse_counters(struct heartbeat *out, const uint8_t *v, size_t n, bool *seen)
-{
-	if (*seen || n > CLUSTER_COUNTERS_MAX)
-		return false;
-	*seen = true;
-	out->counters_len = n;
-	memcpy(out->counters, v, n);
-	return true;
-}
-
 static bool parse_restore(struct heartbeat *out, size_t n)
 {
 	if (out->restore_request || n != 0)
@@ -297,22 +336,68 @@ static bool parse_restore(struct heartbeat *out, size_t n)
 	return true;
 }
 
-static bool parse_copy(struct heartbeat *out, const uint8_t *v, size_t n)
+struct seen {
+	bool nonce, echo, piece;
+};
+
+static bool parse_nonce(struct heartbeat *out, const uint8_t *v, size_t n, struct seen *seen)
 {
-	if (out->copy_for[0] || n < 1 || v[0] == 0 || v[0] > n - 1 ||
-	    !name_bytes_ok(v + 1, v[0]) || n - 1 - v[0] > CLUSTER_COUNTERS_MAX)
+	if (seen->nonce || n != 8)
 		return false;
-	copy_name(out->copy_for, v + 1, v[0]);
-	out->copy_len = n - 1 - v[0];
-	memcpy(out->copy, v + 1 + v[0], out->copy_len);
+	seen->nonce = true;
+	out->nonce = get_u64(v);
 	return true;
+}
+
+static bool parse_echo(struct heartbeat *out, const uint8_t *v, size_t n, struct seen *seen)
+{
+	if (seen->echo || n % 8 != 0 || n / 8 > CLUSTER_MAX_ECHO)
+		return false;
+	seen->echo = true;
+	out->necho = n / 8;
+	for (size_t i = 0; i < out->necho; i++)
+		out->echo[i] = get_u64(v + 8 * i);
+	return true;
+}
+
+static bool parse_piece(struct heartbeat *out, const uint8_t *v, size_t n, struct seen *seen)
+{
+	struct hb_piece *p = &out->piece;
+	size_t name_len = v[0];
+
+	if (seen->piece || n < HB_PIECE_FIXED || name_len > n - HB_PIECE_FIXED ||
+	    (name_len && !name_bytes_ok(v + 1, name_len)))
+		return false;
+	seen->piece = true;
+	copy_name(p->copy_for, v + 1, name_len);
+	v += 1 + name_len;
+	p->nonce = get_u64(v);
+	p->generation = get_u64(v + 8);
+	p->total = get_u16(v + 16);
+	p->offset = get_u16(v + 18);
+	p->len = n - HB_PIECE_FIXED - name_len;
+	if (p->len > CLUSTER_PIECE_MAX)
+		return false;
+	memcpy(p->data, v + 20, p->len);
+	return piece_valid(p);
+}
+
+/* What each kind must carry, and must not. */
+static bool kind_complete(const struct heartbeat *out, const struct seen *seen)
+{
+	if (out->node[0] == '\0')
+		return false;
+	if (out->kind == HB_KIND_PIECE)
+		return seen->piece && !seen->nonce && !seen->echo && !out->ninstances &&
+		       !out->restore_request;
+	return seen->nonce && !seen->piece;
 }
 
 /* The TLVs in p[0..len): every length is checked against what is left
  * before anything is read. */
 static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 {
-	bool counters_seen = false;
+	struct seen seen = {0};
 	size_t off = 0;
 
 	while (off < len) {
@@ -333,16 +418,18 @@ static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 			ok = parse_node(out, v, n);
 		else if (type == HB_TLV_INSTANCE)
 			ok = parse_instance(out, v, n);
-		else if (type == HB_TLV_COUNTERS)
-			ok = parse_counters(out, v, n, &counters_seen);
 		else if (type == HB_TLV_RESTORE)
 			ok = parse_restore(out, n);
-		else if (type == HB_TLV_COPY)
-			ok = parse_copy(out, v, n);
+		else if (type == HB_TLV_NONCE)
+			ok = parse_nonce(out, v, n, &seen);
+		else if (type == HB_TLV_ECHO)
+			ok = parse_echo(out, v, n, &seen);
+		else if (type == HB_TLV_PIECE)
+			ok = parse_piece(out, v, n, &seen);
 		if (!ok)
 			return false;
 	}
-	return out->node[0] != '\0';
+	return kind_complete(out, &seen);
 }
 
 enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER_KEY_LEN],
@@ -351,7 +438,8 @@ enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER
 	memset(out, 0, sizeof(*out));
 	if (len < HB_HDR_LEN + CLUSTER_MAC_LEN)
 		return HB_DROP_SHORT;
-	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0 || buf[4] != HB_VERSION)
+	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0 || buf[4] != HB_VERSION ||
+	    (buf[6] != HB_KIND_HEARTBEAT && buf[6] != HB_KIND_PIECE))
 		return HB_DROP_MAGIC;
 
 	size_t body = len - CLUSTER_MAC_LEN;
@@ -360,6 +448,7 @@ enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER
 	if (crypto_auth_hmacsha256_verify(buf + body, buf, body, key) != 0)
 		return HB_DROP_AUTH;
 
+	out->kind = buf[6];
 	out->has_quorum = (buf[5] & HB_FLAG_QUORUM) != 0;
 	out->incarnation = get_u64(buf + 8);
 	out->seq = get_u64(buf + 16);
@@ -368,4 +457,45 @@ enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER
 		return HB_DROP_MALFORMED;
 	}
 	return HB_OK;
+}
+
+/* ---- restore answers and reassembly ---------------------------------- */
+
+bool hb_piece_answers(const struct heartbeat *hb, const char *self, uint64_t nonce)
+{
+	return hb->kind == HB_KIND_PIECE && hb->piece.copy_for[0] &&
+	       strcmp(hb->piece.copy_for, self) == 0 &&
+	       hb->piece.nonce == nonce;
+}
+
+static bool pair_after(uint64_t inc, uint64_t gen, uint64_t inc0, uint64_t gen0)
+{
+	return inc != inc0 ? inc > inc0 : gen > gen0;
+}
+
+enum hb_assembled hb_assemble(struct hb_assembly *a, uint64_t incarnation,
+			      const struct hb_piece *p)
+{
+	if (pair_after(incarnation, p->generation, a->incarnation, a->generation)) {
+		a->incarnation = incarnation;
+		a->generation = p->generation;
+		a->total = p->total;
+		a->have = 0;
+		a->complete = false;
+		a->broken = false;
+	} else if (incarnation != a->incarnation || p->generation != a->generation) {
+		return HB_PIECE_STALE;
+	}
+	if (a->complete || a->broken)
+		return HB_PIECE_STALE;
+	/* In order or not at all: a lost or reordered piece spoils the
+	 * record, and the sender sends a newer one soon. */
+	if (p->total != a->total || p->offset != a->have || p->len > (size_t)(a->total - a->have)) {
+		a->broken = true;
+		return HB_PIECE_STALE;
+	}
+	memcpy(a->data + a->have, p->data, p->len);
+	a->have = (uint16_t)(a->have + p->len);
+	a->complete = a->have == a->total;
+	return a->complete ? HB_PIECE_COMPLETE : HB_PIECE_PARTIAL;
 }

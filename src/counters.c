@@ -323,6 +323,11 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out)
 
 /* ---- restore --------------------------------------------------------- */
 
+static uint64_t add_saturated(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 static size_t raise_array(uint64_t *s, uint64_t *base, const uint64_t *copy, size_t n)
 {
 	size_t rose = 0;
@@ -330,16 +335,18 @@ static size_t raise_array(uint64_t *s, uint64_t *base, const uint64_t *copy, siz
 	for (size_t i = 0; i < n; i++) {
 		if (copy[i] <= base[i])
 			continue;
-		s[i] += copy[i] - base[i];
+		/* A peer's copy is trusted only this far: a counter stops at
+		 * the top instead of wrapping to a small number. */
+		s[i] = add_saturated(s[i], copy[i] - base[i]);
 		base[i] = copy[i];
 		rose++;
 	}
 	return rose;
 }
 
-/* During a restore a missing record is added only in free room, never
- * by reusing an inactive one: s and base must keep the same names, or a
- * name evicted from base alone would have its copy added twice. */
+/* base keeps the names of s it was asked about; it never holds more
+ * records than s has configured ones, and is never evicted from (a name
+ * evicted from base alone would have its copy added twice). */
 static struct inst_counters *find_or_append(struct counter_set *s, const char *name)
 {
 	struct inst_counters *ic = counters_find(s, name);
@@ -358,11 +365,20 @@ size_t counters_raise(struct counter_set *s, struct counter_set *base,
 	size_t rose = raise_array(s->node, base->node, copy->node, NC__COUNT);
 
 	for (size_t i = 0; i < copy->n; i++) {
-		struct inst_counters *si = find_or_append(s, copy->inst[i].name);
+		/* Only instances configured now: a copy cannot add names. */
+		struct inst_counters *si = counters_find(s, copy->inst[i].name);
+
+		if (!si || !si->active)
+			continue;
 		struct inst_counters *bi = find_or_append(base, copy->inst[i].name);
 
-		if (si && bi)
+		if (bi)
 			rose += raise_array(si->v, bi->v, copy->inst[i].v, IC__COUNT);
 	}
 	return rose;
+}
+
+bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit)
+{
+	return copy->incarnation <= inc_limit;
 }

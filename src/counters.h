@@ -99,12 +99,17 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out);
 
 /* Restore from a copy held elsewhere. `base` is what `s` started from
  * (the loaded file, or zeros); for every counter where `copy` is higher
- * than `base`, `s` gains the difference and `base` becomes `copy`. So
- * increments counted since the start are kept, copies can arrive in any
- * order, and no copy is ever added twice. Instances missing from s are
- * created inactive in free room only (a full set skips them). Returns how
- * many counters rose. */
+ * than `base`, `s` gains the difference (stopping at UINT64_MAX) and
+ * `base` becomes `copy`. So increments counted since the start are kept,
+ * copies can arrive in any order, and no copy is ever added twice. Only
+ * instances active in s (configured now) are raised: the copy's other
+ * names are skipped, never added. Returns how many counters rose. */
 size_t counters_raise(struct counter_set *s, struct counter_set *base,
 		      const struct counter_set *copy);
+
+/* May a peer's copy of our counters be used? Not when it claims an
+ * incarnation above inc_limit (quorum_incarnation_limit): forged or
+ * corrupt, and one more than 2^64 - 1 is 0. */
+bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit);
 
 #endif

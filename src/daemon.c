@@ -94,7 +94,8 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
 {
 	struct clustd *c = arg;
-	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len);
+	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len,
+					    cluster_net_incarnation_limit(c->cluster));
 	char err[256] = "";
 
 	if (seen < cluster_net_incarnation(c->cluster))

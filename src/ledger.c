@@ -205,7 +205,7 @@ size_t ledger_encode(struct ledger *lg, uint8_t *buf, size_t cap)
 }
 
 uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t *copy,
-			     size_t len)
+			     size_t len, uint64_t inc_limit)
 {
 	struct counter_set *peer;
 
@@ -220,6 +220,13 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 		return 0;
 	if (!counters_decode(copy, len, peer)) {
 		log_warn("counters: the copy member %s sent does not decode; ignored", from);
+		free(peer);
+		return 0;
+	}
+	if (!counters_copy_plausible(peer, inc_limit)) {
+		log_warn("counters: the copy member %s sent claims incarnation %llu, above %llu: "
+			 "ignored", from, (unsigned long long)peer->incarnation,
+			 (unsigned long long)inc_limit);
 		free(peer);
 		return 0;
 	}

@@ -61,9 +61,11 @@ void ledger_close(struct ledger *lg, uint64_t now_us);
 size_t ledger_encode(struct ledger *lg, uint8_t *buf, size_t cap);
 
 /* A peer's copy of our counters arrived. Returns the incarnation the copy
- * carried (0 if none or unusable), for the caller to stay above it. */
+ * carried (0 if none or unusable), for the caller to stay above it. A copy
+ * claiming an incarnation above inc_limit is ignored whole (0), so the
+ * value returned is at most UINT64_MAX - 1 and one more never wraps. */
 uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t *copy,
-			     size_t len);
+			     size_t len, uint64_t inc_limit);
 void ledger_restore_done(struct ledger *lg, unsigned answers, unsigned copies);
 /* "" while nothing was restored; else a sentence for status. */
 const char *ledger_restore_result(const struct ledger *lg);

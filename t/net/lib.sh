@@ -491,11 +491,12 @@ log_count() {
 # capture_start <name> <filter> [<iface>] [in|out]: tcpdump in the bridge
 # namespace on br0 (default) or on a bridge port such as v-n1, pcap to
 # $T/<name>.pcap. On a port, "in" keeps only what the host sends. Returns
-# once the capture is really listening.
+# once the capture is really listening. CAP_SNAPLEN: bytes kept per packet
+# (default 256).
 capture_start() {
 	local name=$1 filter=$2 ifc=${3:-br0} dir=${4:-inout} pid
 	rm -f "$T/$name.pcap" "$T/$name.cap.err"
-	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s 256 -Z root -i "$ifc" -Q "$dir" \
+	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s "${CAP_SNAPLEN:-256}" -Z root -i "$ifc" -Q "$dir" \
 		-w "$T/$name.pcap" "$filter" 2>"$T/$name.cap.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.cap.pid"

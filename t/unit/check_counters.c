@@ -778,31 +778,80 @@ START_TEST(test_raise_semantics)
 }
 END_TEST
 
-/* Instances only in the copy are created inactive in s (and in base);
- * instances of s that are active stay active. */
-START_TEST(test_raise_creates_inactive)
+/* B3: a copy names only what we count. Its instances that are not
+ * configured here (not active in s) are skipped: a peer cannot fill the
+ * set with made-up names until replication and persistence stop. */
+START_TEST(test_raise_only_configured)
 {
 	struct counter_set *s = set_new(), *base = set_new(), *copy = set_new();
+	char name[16];
 
 	ck_assert_ptr_nonnull(counters_instance(s, "web"));
 	counters_instance(copy, "web")->v[IC_NOTIFY_RUNS] = 3;
 	counters_instance(copy, "old")->v[IC_TRACK_RUNS] = 8;
-	counters_instance(copy, "older"); /* no counter at all */
-	ck_assert_uint_eq(counters_raise(s, base, copy), 2);
-	ck_assert_uint_eq(s->n, 3);
+	for (int i = 0; i < COUNTERS_MAX_INSTANCES - 2; i++) {
+		snprintf(name, sizeof(name), "junk%02d", i);
+		counters_instance(copy, name)->v[IC_ADVERTS_TX] = 1000;
+	}
+	ck_assert_uint_eq(counters_raise(s, base, copy), 1);
+	ck_assert_uint_eq(s->n, 1);
 	ck_assert(counters_find(s, "web")->active);
 	ck_assert_uint_eq(counters_find(s, "web")->v[IC_NOTIFY_RUNS], 3);
-	struct inst_counters *old = counters_find(s, "old"), *older = counters_find(s, "older");
-	ck_assert_ptr_nonnull(old);
-	ck_assert_ptr_nonnull(older);
-	ck_assert(!old->active);
-	ck_assert(!older->active);
-	ck_assert_uint_eq(old->v[IC_TRACK_RUNS], 8);
-	ck_assert_ptr_nonnull(counters_find(base, "old"));
-	ck_assert_uint_eq(counters_find(base, "old")->v[IC_TRACK_RUNS], 8);
-	ck_assert(!counters_find(base, "old")->active);
+	ck_assert_ptr_null(counters_find(s, "old"));
+	ck_assert_ptr_null(counters_find(s, "junk00"));
+	ck_assert_ptr_null(counters_find(base, "junk00"));
+	ck_assert_uint_le(base->n, 1);
+	/* A record kept from the file for a removed instance (inactive) is
+	 * not raised either: only what the config counts now. */
+	counters_find(s, "web")->active = false;
+	counters_instance(copy, "web")->v[IC_NOTIFY_RUNS] = 9;
+	ck_assert_uint_eq(counters_raise(s, base, copy), 0);
+	ck_assert_uint_eq(counters_find(s, "web")->v[IC_NOTIFY_RUNS], 3);
 	free(s);
 	free(base);
+	free(copy);
+}
+END_TEST
+
+/* B3: s gains copy - base; near the top that must stop at UINT64_MAX, not
+ * wrap around to a small number (which the next commit would persist). */
+START_TEST(test_raise_saturates)
+{
+	struct counter_set *s = set_new(), *base = set_new(), *copy = set_new();
+
+	s->node[NC_RESTARTS] = UINT64_MAX - 5;
+	copy->node[NC_RESTARTS] = 100;
+	counters_instance(s, "web")->v[IC_ADVERTS_RX] = 10;
+	counters_instance(copy, "web")->v[IC_ADVERTS_RX] = UINT64_MAX;
+	counters_instance(s, "web")->v[IC_ADVERTS_TX] = UINT64_MAX;
+	counters_instance(copy, "web")->v[IC_ADVERTS_TX] = 1;
+	ck_assert_uint_eq(counters_raise(s, base, copy), 3);
+	ck_assert_uint_eq(s->node[NC_RESTARTS], UINT64_MAX);
+	ck_assert_uint_eq(counters_find(s, "web")->v[IC_ADVERTS_RX], UINT64_MAX);
+	ck_assert_uint_eq(counters_find(s, "web")->v[IC_ADVERTS_TX], UINT64_MAX);
+	free(s);
+	free(base);
+	free(copy);
+}
+END_TEST
+
+/* B3: a copy that says we used an incarnation far above the wall clock is
+ * forged or corrupt: refused whole (the caller would otherwise move to
+ * that incarnation + 1, and 2^64 - 1 + 1 is 0). */
+START_TEST(test_copy_plausible)
+{
+	struct counter_set *copy = set_new();
+	const uint64_t limit = 1796000000ull + 86400;
+
+	copy->incarnation = 1796000000ull;
+	ck_assert(counters_copy_plausible(copy, limit));
+	copy->incarnation = limit;
+	ck_assert(counters_copy_plausible(copy, limit));
+	copy->incarnation = limit + 1;
+	ck_assert(!counters_copy_plausible(copy, limit));
+	copy->incarnation = UINT64_MAX;
+	ck_assert(!counters_copy_plausible(copy, limit));
+	ck_assert(!counters_copy_plausible(copy, UINT64_MAX - 1));
 	free(copy);
 }
 END_TEST
@@ -860,6 +909,7 @@ START_TEST(test_raise_order_independent)
 	start_base->node[NC_RESTARTS] = 5;
 	counters_instance(start_base, "a")->v[IC_ADVERTS_RX] = 50;
 	*start = *start_base;
+	ck_assert_ptr_nonnull(counters_instance(start, "b")); /* configured since */
 	start->node[NC_RESTARTS] = 6;
 	counters_find(start, "a")->v[IC_ADVERTS_RX] = 53;
 	for (int c = 0; c < 3; c++) {
@@ -991,7 +1041,9 @@ static Suite *counters_suite(void)
 	suite_add_tcase(s, rec);
 
 	tcase_add_test(res, test_raise_semantics);
-	tcase_add_test(res, test_raise_creates_inactive);
+	tcase_add_test(res, test_raise_only_configured);
+	tcase_add_test(res, test_raise_saturates);
+	tcase_add_test(res, test_copy_plausible);
 	tcase_add_test(res, test_raise_full_set_no_double_count);
 	tcase_add_test(res, test_raise_order_independent);
 	tcase_add_test(res, test_monotonic);
