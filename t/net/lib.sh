@@ -25,6 +25,7 @@ NET_CLEANED=0
 TAP_N=0
 TAP_PASS=0
 TAP_FAIL=0
+TAP_SKIP=0
 TAP_FAILED_DESCS=()
 
 # ---------------------------------------------------------------- time
@@ -72,6 +73,15 @@ fail() {
 	TAP_FAIL=$((TAP_FAIL + 1))
 	TAP_FAILED_DESCS+=("$*")
 	echo "not ok $TAP_N - $*"
+}
+
+# skip <reason>: a check this machine cannot run. TAP "ok N # SKIP": run.sh
+# counts it as skipped (not passed), and `make check` fails on skips
+# unless CLUSTD_ALLOW_SKIP=1.
+skip() {
+	TAP_N=$((TAP_N + 1))
+	TAP_SKIP=$((TAP_SKIP + 1))
+	echo "ok $TAP_N # SKIP $*"
 }
 
 # check <desc> <cmd...>: ok if the command succeeds.
@@ -324,7 +334,7 @@ clustd_start() {
 		>>"$T/$node.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/$node.pid"
-	rm -f "$T/$node.rc"
+	rm -f "$T/$node.rc" "$T/$node.stopped"
 	case " $NET_DAEMONS " in
 	*" $node "*) ;;
 	*) NET_DAEMONS="$NET_DAEMONS $node" ;;
@@ -340,12 +350,26 @@ clustd_alive() {
 	net_pid_alive "$(clustd_pid "$1")"
 }
 
-# clustd_signal <node> <SIG>
+# clustd_signal <node> <SIG>. A signal that ends the daemon (anything but
+# HUP, USR1, USR2, CONT, 0) marks it as stopped by the test (see
+# clustd_mark_stopped); the next clustd_start clears the mark.
 clustd_signal() {
 	local pid
 	pid=$(clustd_pid "$1")
 	[ -n "$pid" ] || return 1
+	case $2 in
+	HUP | USR1 | USR2 | CONT | 0) ;;
+	*) clustd_mark_stopped "$1" "$2" ;;
+	esac
 	kill -"$2" "$pid"
+}
+
+# clustd_mark_stopped <node> <why>: the test ended this daemon on purpose
+# (a signal, or a start it expects to fail). Without the mark, a daemon
+# found dead at done_testing fails the test: it crashed or quit by itself.
+# <why> TERM or INT also makes done_testing require exit status 0.
+clustd_mark_stopped() {
+	echo "$2" >"$T/$1.stopped"
 }
 
 # clustd_wait_exit <node> <timeout_s>: 0 once the daemon is gone; its exit
@@ -559,20 +583,70 @@ check_sanitizers() {
 	done
 }
 
+# exit_desc <status>: "status N" plus what it means (signal, sanitizer).
+exit_desc() {
+	local rc=$1 log=$2 what=""
+	case $rc in
+	'' ) echo "status unknown"; return ;;
+	esac
+	if [ "$rc" -gt 128 ] 2>/dev/null; then
+		what=" = SIG$(kill -l $((rc - 128)) 2>/dev/null)"
+	fi
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$log" 2>/dev/null; then
+		what="$what, sanitizer report in the log"
+	fi
+	echo "status $rc$what"
+}
+
+# daemon_died <node> <pid>: the daemon is gone and the test did not stop
+# it: that fails the test, with its exit status and its log's tail.
+daemon_died() {
+	local node=$1 pid=$2 rc
+	[ -f "$T/$node.rc" ] || clustd_wait_exit "$node" 1 2>/dev/null
+	rc=$(clustd_exit_code "$node")
+	fail "$node: died during the test without being stopped by it ($(exit_desc "$rc" "$T/$node.log"))"
+	echo "# ---- tail of $node.log (it died)"
+	tail -n 30 "$T/$node.log" 2>/dev/null | sed 's/^/#   /'
+}
+
+# stopped_ok <node>: a daemon the test stopped with SIGTERM/SIGINT must
+# have exited 0 (it was reaped by clustd_wait_exit, or is reaped now).
+stopped_ok() {
+	local node=$1 why rc
+	why=$(cat "$T/$node.stopped" 2>/dev/null)
+	case $why in
+	TERM | INT) ;;
+	*) return 0 ;;
+	esac
+	[ -f "$T/$node.rc" ] || clustd_wait_exit "$node" 1 2>/dev/null
+	rc=$(clustd_exit_code "$node")
+	[ "$rc" = 0 ] && return 0
+	fail "$node: stopped by the test with SIG$why, $(exit_desc "$rc" "$T/$node.log") instead of 0"
+}
+
 # Stop every daemon still running with SIGTERM (their exit flushes leak
-# reports into the logs) and say whether each exited cleanly.
+# reports into the logs) and say whether each exited cleanly. A daemon
+# that is no longer running fails the test unless the test stopped it
+# (clustd_signal / clustd_kill / clustd_mark_stopped).
 stop_all_daemons() {
 	local node pid rc
 	for node in $NET_DAEMONS; do
 		pid=$(clustd_pid "$node")
-		net_pid_alive "$pid" || continue
+		if ! net_pid_alive "$pid"; then
+			if [ -f "$T/$node.stopped" ]; then
+				stopped_ok "$node"
+			else
+				daemon_died "$node" "$pid"
+			fi
+			continue
+		fi
 		kill -TERM "$pid" 2>/dev/null
 		if clustd_wait_exit "$node" 10; then
 			rc=$(clustd_exit_code "$node")
 			if [ "$rc" = 0 ]; then
 				ok "$node: exits 0 on SIGTERM at the end"
 			else
-				fail "$node: exit status $rc on SIGTERM at the end"
+				fail "$node: exit status $rc on SIGTERM at the end ($(exit_desc "$rc" "$T/$node.log"))"
 			fi
 		else
 			fail "$node: still running 10 s after SIGTERM"
@@ -588,7 +662,7 @@ done_testing() {
 	local node
 	stop_all_daemons
 	check_sanitizers
-	echo "# $NET_ID: $TAP_PASS passed, $TAP_FAIL failed"
+	echo "# $NET_ID: $TAP_PASS passed, $TAP_FAIL failed, $TAP_SKIP skipped"
 	if [ "$TAP_FAIL" -gt 0 ]; then
 		for node in $NET_DAEMONS; do
 			echo "# ---- tail of $node.log"
