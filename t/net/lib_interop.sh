@@ -621,6 +621,7 @@ ix_scenario() {
 	ix_settle cl clustd
 
 	ix_sampler_stop | sed 's/^/# /'
+	sampler_period_check "interop VIP sampler" "$T/ix.samples" 20
 	ix_check_samples "${IX_MAX_OVERLAP_MS:-100}"
 	ix_check_monitor "${IX_MAX_OVERLAP_MS:-100}"
 }

@@ -42,6 +42,7 @@ clustd_wait_exit n3 5
 check "n3 still carries the stale VIP (SIGKILL allows no cleanup)" has_vip n3 $VIP
 
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 live=$(echo "$samples" | awk '{ s = ""; for (i = 2; i <= NF; i++) if ($i != "n3") s = s $i " "; print s }' | sort -u | tr '\n' '|')
 diag "holder samples (incl. dead n3) over 1 s: $(echo "$samples" | tr '\n' ';')"
 check "exactly one live holder (n2) in every sample for 1 s" test "$live" = "n2 |"

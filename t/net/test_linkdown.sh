@@ -58,6 +58,7 @@ fi
 check "n1 logged 'BACKUP -> MASTER'" log_has n1 'web: BACKUP -> MASTER' "$m1"
 check "n2 logged 'MASTER -> BACKUP'" wait_log 3 n2 'web: MASTER -> BACKUP' "$m2"
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 check "n1 alone holds the VIP for 1 s ($(echo $samples))" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
 
 done_testing

@@ -38,6 +38,7 @@ fi
 check "n1 logged 'BACKUP -> MASTER' after its restart" log_has n1 'web: BACKUP -> MASTER' "$m1"
 check "n2 logged 'MASTER -> BACKUP'" log_has n2 'web: MASTER -> BACKUP' "$m2"
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 check "n1 alone holds the VIP for 1 s ($(echo $samples))" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
 
 # --- part 2: preempt = false
@@ -55,6 +56,7 @@ clustd_start n1
 wait_until 5 eval '! has_vip n1 $VIP'
 wait_log 5 n1 'web: INIT -> BACKUP' "$m1"
 samples=$(vip_sample 3000 $VIP)
+vip_sample_period_check
 diag "holder samples over 3 s: $(echo "$samples" | tr '\n' ';')"
 check "n2 alone keeps the VIP for 3 s while n1 (preempt = false) runs" \
 	test "$(echo $samples | awk '{print $2, NF}')" = "n2 2"

@@ -62,6 +62,7 @@ else
 fi
 sleep 1
 samples=$(vip_sampler_stop s2)
+vip_sampler_period_check s2
 capture_stop adv2
 diag "holder samples around the reload: $(echo "$samples" | tr '\n' ';')"
 check "the VIP stayed on n1 alone in every 20 ms sample" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
@@ -97,6 +98,7 @@ else
 fi
 sleep 0.5
 samples=$(vip_sampler_stop s3)
+vip_sampler_period_check s3
 check "api logged INIT -> BACKUP" log_has n1 'api: INIT -> BACKUP' "$m1"
 check "api logged BACKUP -> MASTER" log_has n1 'api: BACKUP -> MASTER' "$m1"
 check "web logged no transition" eval '! log_has n1 "web: [A-Z]+ -> [A-Z]+" $m1'
