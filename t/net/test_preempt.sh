@@ -13,9 +13,10 @@ net_host n2 198.51.100.12/24
 web_conf n1 200
 web_conf n2 100
 clustd_start n1
-wait_until 10 only_holder n1 $VIP
+check "n1 becomes the only VIP holder" wait_until 10 only_holder n1 $VIP
 clustd_start n2
-sleep 1
+# Ready: n2 is BACKUP and has heard n1's adverts (not a fixed sleep).
+check "n2 is BACKUP and hears n1" wait_until 10 backup_settled n2
 check "n1 (priority 200) is the only VIP holder" only_holder n1 $VIP
 
 # --- part 1: preempt = true
@@ -53,8 +54,8 @@ m1=$(log_lines n1)
 m2=$(log_lines n2)
 clustd_start n1
 # The stale VIP goes at once; then n1 must stay BACKUP.
-wait_until 5 eval '! has_vip n1 $VIP'
-wait_log 5 n1 'web: INIT -> BACKUP' "$m1"
+check "restarted n1 (preempt = false) drops the stale VIP" wait_until 5 eval '! has_vip n1 $VIP'
+check "... and is BACKUP, hearing n2" wait_until 5 backup_settled n1
 samples=$(vip_sample 3000 $VIP)
 vip_sample_period_check
 diag "holder samples over 3 s: $(echo "$samples" | tr '\n' ';')"

@@ -31,6 +31,9 @@ struct ctx {
 	struct tracker *t;
 	int changes;
 	char cause[256];
+	/* script_runs when change N happened: orders the change between
+	 * runs without timing (runs start one at a time). */
+	unsigned long long runs_at_change[8];
 	struct loop_timer poll;
 	bool (*cond)(struct ctx *);
 	uint64_t deadline;
@@ -73,6 +76,8 @@ static void on_changed(void *arg, const char *cause)
 {
 	struct ctx *x = arg;
 
+	if (x->t && x->changes < 8)
+		x->runs_at_change[x->changes] = tracker_stats(x->t)->script_runs;
 	x->changes++;
 	snprintf(x->cause, sizeof(x->cause), "%s", cause);
 }
@@ -126,6 +131,14 @@ static bool runs_at_least(struct ctx *x)
 static bool failures_at_least(struct ctx *x)
 {
 	return (long long)tracker_stats(x->t)->script_failures >= x->want;
+}
+
+/* Every run started so far has ended, as a failure: none in flight. */
+static bool all_runs_failed(struct ctx *x)
+{
+	const struct track_stats *st = tracker_stats(x->t);
+
+	return st->script_failures == st->script_runs;
 }
 
 static bool fault_is(struct ctx *x)
@@ -315,25 +328,26 @@ START_TEST(test_script_rise_fall)
 	s->fall = 2;
 	start("inst");
 
-	/* fall 2: one failure does not flip, the second does. */
-	ck_assert(run_until(failures_at_least, 1, 1500));
-	ck_assert_int_eq(tracker_delta(c.t), 0);
-	ck_assert_int_eq(c.changes, 0);
-	ck_assert(run_until(failures_at_least, 2, 1500));
-	ck_assert_int_eq(tracker_delta(c.t), -10);
+	/* fall 2: one failure does not flip, the second does. Event order,
+	 * not timing (a busy machine may delay the checks past a run): runs
+	 * start one at a time, so the flip happened during run 2 exactly. */
+	ck_assert(run_until(delta_is, -10, 1500));
 	ck_assert_int_eq(c.changes, 1);
+	ck_assert_uint_eq(c.runs_at_change[0], 2);
+	ck_assert_int_ge(tracker_stats(c.t)->script_failures, 2);
 	ck_assert_ptr_nonnull(strstr(c.cause, "exit 1, 2 in a row"));
 
-	/* rise 2: one success does not flip back, the second does. */
+	/* rise 2: one success does not flip back, the second does. Change
+	 * the mode while no run is in flight (every started run has ended:
+	 * all failed), so runs R+1 and R+2 are the first to succeed and the
+	 * flip must come with R+2, not R+1. */
+	ck_assert(run_until(all_runs_failed, 0, 1500));
 	replace_file(mode_name, "0\n");
 	runs = tracker_stats(c.t)->script_runs;
-	ck_assert(run_until(runs_at_least, (long long)runs + 1, 1500));
-	ck_assert(run_until(NULL, 0, 50)); /* let that run finish */
-	ck_assert_int_eq(tracker_delta(c.t), -10);
 	ck_assert(run_until(delta_is, 0, 1500));
-	ck_assert_int_ge(tracker_stats(c.t)->script_runs, runs + 2);
-	ck_assert_int_eq(tracker_stats(c.t)->script_failures, 2);
 	ck_assert_int_eq(c.changes, 2);
+	ck_assert_uint_eq(c.runs_at_change[1], runs + 2);
+	ck_assert_uint_eq(tracker_stats(c.t)->script_failures, runs);
 	ck_assert_ptr_nonnull(strstr(c.cause, "OK (2 in a row)"));
 }
 END_TEST
