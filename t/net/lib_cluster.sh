@@ -236,6 +236,8 @@ cl_sampler_stop() {
 	if [ -s "$T/$1.sampler.err" ]; then
 		diag "sampler $1 stderr: $(head -c 300 "$T/$1.sampler.err")"
 	fi
+	# Asked for 10 ms (cl_sampler_start): the run's real mean period.
+	sampler_period_check "VIP sampler $1" "$T/$1.samples" 10
 }
 
 # cl_analyze <name> [<from_ms> [<to_ms>]]: key=value figures of the window

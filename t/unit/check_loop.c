@@ -335,7 +335,12 @@ START_TEST(test_precision_20ms)
 	struct loop *l = loop_new();
 	struct guard g;
 
-	for (int i = 0; i < 5; i++) {
+	uint64_t best_late = UINT64_MAX;
+
+	/* Never early; on a busy machine any one wake-up may be late, so the
+	 * precision is judged on the best of 9 (a coarse timer, say 10 ms
+	 * ticks, would be late every time), and none may be grossly late. */
+	for (int i = 0; i < 9; i++) {
 		struct probe p;
 		uint64_t armed = loop_now();
 
@@ -347,8 +352,11 @@ START_TEST(test_precision_20ms)
 		loop_timer_cancel(l, &g.t);
 		ck_assert_int_eq(p.fires, 1);
 		ck_assert_uint_ge(p.fired_at - armed, 20 * MS);
-		ck_assert_uint_lt(p.fired_at - armed, 25 * MS);
+		ck_assert_uint_lt(p.fired_at - armed, 100 * MS);
+		if (p.fired_at - armed - 20 * MS < best_late)
+			best_late = p.fired_at - armed - 20 * MS;
 	}
+	ck_assert_uint_lt(best_late, 5 * MS);
 	loop_free(l);
 }
 END_TEST
