@@ -22,7 +22,8 @@
 #include "packet.h"
 #include "quorum.h"
 #include "script.h"
-#include "state.h"
+#include "atomic_file.h"
+#include "incarnation.h"
 #include "status.h"
 #include "vrrp_sock.h"
 

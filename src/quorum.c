@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quorum.c - cluster membership and the quorum verdict (doc/quorum.md).
- * Pure: heartbeats come in already authenticated by cluster.c, time comes
+ * Pure: heartbeats come in already authenticated by heartbeat.c, time comes
  * in as a monotonic µs argument. */
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 
 struct member {
 	char name[CLUSTD_NAME_MAX];

@@ -3,7 +3,7 @@
 """hb_inject.py - send hostile or odd datagrams to a clustd cluster port.
 
 An independent encoder of the heartbeat wire format (version 1, see the
-comment at the top of src/cluster.c): "CLHB", version 1, flags, 2 reserved
+comment at the top of src/heartbeat.c): "CLHB", version 1, flags, 2 reserved
 bytes, incarnation and seq (u64, network order), TLVs (1 = node name,
 2 = instance: vrid, state, priority, name), then HMAC-SHA256 over all of it
 with key = SHA-256(secret file bytes).

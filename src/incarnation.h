@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* state.h - what survives a restart, kept crash-safely in state_dir.
- * A record is written to a temp file, fsync'd, renamed over the old one and
- * the directory fsync'd, so a reader sees the old or the new whole record,
- * never a torn one; magic, version and a checksum reject garbage. */
-#ifndef CLUSTD_STATE_H
-#define CLUSTD_STATE_H
+/* incarnation.h - the incarnation number, kept crash-safely in
+ * state_dir/incarnation. The record is written to a temp file, fsync'd,
+ * renamed over the old one and the directory fsync'd (atomic_file.h), so
+ * a reader sees the old or the new whole record, never a torn one; magic, version and a checksum reject garbage. */
+#ifndef CLUSTD_INCARNATION_H
+#define CLUSTD_INCARNATION_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* (The state_* names are kept for instance.c's sake.) */
 
 /* Read state_dir/incarnation, add one, write it back durably, and set *out.
  * A missing, unreadable or corrupt file (err says which) restarts from the
@@ -20,10 +22,5 @@ int state_next_incarnation(const char *state_dir, uint64_t *out, char *err, size
 /* Store value as the incarnation (after a restore from peers raised it).
  * 0, or -errno with err set. */
 int state_store_incarnation(const char *state_dir, uint64_t value, char *err, size_t errlen);
-
-/* Replace path with data atomically (temp file in the same directory,
- * then rename): readers see the old or the new file, never a mix. Not
- * fsync'd: for views such as the metrics file. 0, or -errno with err set. */
-int state_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cluster.h - the cluster plane's heartbeat message: codec and
+/* heartbeat.h - the cluster plane's heartbeat message: codec and
  * authentication (HMAC-SHA256 via libsodium, constant-time verify). Pure:
  * no I/O, no clock. Every clustd node, in every state, sends one per
  * heartbeat_interval; peers use them for membership and the status view. */
-#ifndef CLUSTD_CLUSTER_H
-#define CLUSTD_CLUSTER_H
+#ifndef CLUSTD_HEARTBEAT_H
+#define CLUSTD_HEARTBEAT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #define CLUSTER_KEY_LEN 32         /* HMAC-SHA256 key (secret_file is hashed to this) */
 #define CLUSTER_MAC_LEN 32
 #define CLUSTER_MAX_INSTANCES 64
-#define CLUSTER_MAX_MSG 32768       /* >= the largest message the limits allow (cluster.c) */
+#define CLUSTER_MAX_MSG 32768       /* >= the largest message the limits allow (heartbeat.c) */
 #define CLUSTER_COUNTERS_MAX 12000  /* bytes of one counters record (counters.h encoding) */
 
 /* One instance as its node reports it. */

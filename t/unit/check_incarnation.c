@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* check_state.c - unit tests of the persisted incarnation (src/state.c).
+/* check_incarnation.c - unit tests of the persisted incarnation (src/incarnation.c).
  * Each test works in its own fresh directory under $TMPDIR or /tmp. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "state.h"
+#include "incarnation.h"
 #include "testutil.h"
 
 /* base: one directory per test case, made and removed by the parent
@@ -28,7 +28,7 @@ static void make_base(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(base, sizeof(base), "%s/check_state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(base, sizeof(base), "%s/check_incarnation.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(base));
 }
 
@@ -86,7 +86,7 @@ static size_t get_file(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-/* A record as doc/quorum.md describes it, built independently of state.c:
+/* A record as doc/quorum.md describes it, built independently of incarnation.c:
  * "<body> <hex of 16-byte BLAKE2b of body>\n". */
 static size_t record(char *buf, size_t cap, const char *body)
 {
@@ -363,9 +363,9 @@ START_TEST(test_file_mode)
 }
 END_TEST
 
-static Suite *state_suite(void)
+static Suite *incarnation_suite(void)
 {
-	Suite *s = suite_create("state");
+	Suite *s = suite_create("incarnation");
 	TCase *ok = tcase_create("incarnation");
 	TCase *bad = tcase_create("corrupt");
 	TCase *io = tcase_create("io_errors");
@@ -402,4 +402,4 @@ static Suite *state_suite(void)
 	return s;
 }
 
-CLUSTD_TEST_MAIN(state_suite)
+CLUSTD_TEST_MAIN(incarnation_suite)
