@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "fsm.h"
 #include "log.h"
 
@@ -181,7 +182,7 @@ static void send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
  * a peer would overwrite the copy we are asking for. */
 static void add_counters(struct cluster_net *cn, struct heartbeat *hb)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (cn->restoring) {
 		hb->restore_request = true;
@@ -203,7 +204,7 @@ static void add_counters(struct cluster_net *cn, struct heartbeat *hb)
 /* One restoring member per heartbeat gets back the copy we hold. */
 static void add_answer(struct cluster_net *cn, struct heartbeat *hb)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	for (size_t k = 0; k < cn->q.n; k++) {
 		size_t i = (cn->answer_next + k) % cn->q.n;
@@ -273,7 +274,7 @@ static void hb_timer_fired(void *arg)
 {
 	struct cluster_net *cn = arg;
 
-	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
+	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = mono_now_us();
 	/* Keep the cadence: wake-up delays must not add up; after a stall
 	 * start afresh instead of sending a burst. */
 	check_restore_done(cn, now);
@@ -289,7 +290,7 @@ static void hb_timer_fired(void *arg)
 /* Recompute the verdict, report a change, and arm the next expiry. */
 static void reevaluate(struct cluster_net *cn)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	bool has = quorum_has(&cn->q, now);
 
 	if (has != cn->has_quorum) {
@@ -340,7 +341,7 @@ static void keep_counters(struct cluster_net *cn, const struct heartbeat *hb)
 	if (!hb->restore_request && hb->counters_len) {
 		memcpy(h->copy, hb->counters, hb->counters_len);
 		h->len = hb->counters_len;
-		h->at = loop_now();
+		h->at = mono_now_us();
 	}
 	if (!cn->restoring || strcmp(hb->copy_for, cn->node) != 0 || h->answered)
 		return;
@@ -359,8 +360,8 @@ static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t l
 
 	if (why == HB_OK) {
 		long i = member_index(cn, hb.node);
-		bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
-		why = quorum_heard(&cn->q, &hb, loop_now());
+		bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us());
+		why = quorum_heard(&cn->q, &hb, mono_now_us());
 		if (why == HB_OK && !was_alive)
 			log_info("cluster: member %s (incarnation %llu) is alive", hb.node,
 				 (unsigned long long)hb.incarnation);
@@ -438,14 +439,14 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	if (!cn->held)
 		goto fail;
 	cn->restoring = restore;
-	cn->restore_started = loop_now();
+	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
 		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
-	cn->has_quorum = quorum_has(&cn->q, loop_now());
+	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
 		   "dead interval %u ms", node_name, (unsigned long long)incarnation, cfg->nmembers,
 		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms);

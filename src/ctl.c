@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define CTL_MAX_CLIENTS    16
@@ -162,7 +163,7 @@ static void client_answer(struct ctl_client *c, size_t len)
 		return;
 	}
 	c->reply_len = strlen(c->reply);
-	loop_timer_arm(s->loop, &c->deadline, loop_now() + CTL_WRITE_TIMEOUT_MS * MS);
+	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_WRITE_TIMEOUT_MS * MS);
 	client_flush(c);
 }
 
@@ -251,7 +252,7 @@ static void client_new(struct ctl_server *s, int fd)
 	}
 	s->clients[s->nclients++] = c;
 	client_log_peer(fd);
-	loop_timer_arm(s->loop, &c->deadline, loop_now() + CTL_READ_TIMEOUT_MS * MS);
+	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_READ_TIMEOUT_MS * MS);
 }
 
 /* ---- server: listening ---- */
@@ -265,7 +266,7 @@ static void on_accept_retry(void *arg)
 	if (loop_add_fd(s->loop, s->fd, EPOLLIN, on_listen, s) == 0)
 		s->listening = true;
 	else
-		loop_timer_arm(s->loop, &s->accept_retry, loop_now() + CTL_ACCEPT_RETRY_MS * MS);
+		loop_timer_arm(s->loop, &s->accept_retry, mono_now_us() + CTL_ACCEPT_RETRY_MS * MS);
 }
 
 /* Out of descriptors: the pending connection stays readable, so leave the
@@ -275,7 +276,7 @@ static void listen_pause(struct ctl_server *s, int err)
 	log_warn("ctl: accept: %s; pausing for %u ms", strerror(err), CTL_ACCEPT_RETRY_MS);
 	loop_del_fd(s->loop, s->fd);
 	s->listening = false;
-	loop_timer_arm(s->loop, &s->accept_retry, loop_now() + CTL_ACCEPT_RETRY_MS * MS);
+	loop_timer_arm(s->loop, &s->accept_retry, mono_now_us() + CTL_ACCEPT_RETRY_MS * MS);
 }
 
 static void on_listen(void *arg, uint32_t events)
@@ -432,7 +433,7 @@ static int remaining_ms(uint64_t deadline_us, int timeout_ms)
 
 	if (timeout_ms < 0)
 		return -1;
-	now = loop_now();
+	now = mono_now_us();
 	if (now >= deadline_us)
 		return 0;
 	return (int)((deadline_us - now + MS - 1) / MS);
@@ -558,7 +559,7 @@ static int request_receive(int fd, char **buf, size_t *len, uint64_t deadline, i
  * negative timeout_ms waits forever. */
 int ctl_request(const char *path, const char *request, FILE *out, int timeout_ms)
 {
-	uint64_t deadline = loop_now() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
+	uint64_t deadline = mono_now_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
 	char *reply = NULL;
 	size_t len = 0;
 	int fd, rc;

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 struct ledger {
@@ -24,14 +24,6 @@ struct ledger {
 	unsigned long long fail_log_last, big_log_last;
 	uint8_t buf[PERSIST_MAX_PAYLOAD];
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static enum ledger_origin origin_of(enum persist_load r)
 {
@@ -150,12 +142,12 @@ static void prepare(struct ledger *lg)
 
 static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 {
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 
 	prepare(lg);
 	size_t len = counters_encode(&lg->set, lg->buf, sizeof(lg->buf));
 	int rc = len ? persist_write(lg->file, lg->buf, len, clean, now_us) : -1;
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	lg->commits++;
 	lg->commit_last_us = took;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LOOP_MAX_EVENTS 32
 
 /* One watched descriptor; epoll_event.data.ptr points here. */
@@ -55,10 +57,7 @@ struct loop {
 
 uint64_t loop_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return mono_now_us();
 }
 
 static void on_timerfd(void *arg, uint32_t events);
@@ -233,7 +232,7 @@ static void timerfd_sync(struct loop *l)
  * and a callback may cancel or re-arm any timer, including pending ones. */
 static void timers_run(struct loop *l)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	struct loop_timer **tail = &l->expired;
 
 	while (l->timers && l->timers->deadline <= now) {

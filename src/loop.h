@@ -24,7 +24,8 @@ struct loop_timer {
 	struct loop_timer *next; /* loop's list, private */
 };
 
-/* Microseconds on CLOCK_MONOTONIC. */
+/* mono_now_us() (clock.h), kept under this name for instance.c alone
+ * until it is converted; everything else calls mono_now_us(). */
 uint64_t loop_now(void);
 
 struct loop *loop_new(void);

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "instance.h"
@@ -181,7 +182,7 @@ static void remove_pidfile(struct daemon *d)
 static void shutdown_poll(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (clustd_scripts_idle(d->c) || now >= d->shutdown_deadline) {
 		if (!clustd_scripts_idle(d->c))
@@ -201,7 +202,7 @@ static void on_terminate(void *arg, int signo)
 	log_notice("%s received: shutting down", strsignal(signo));
 	sd_notify(0, "STOPPING=1");
 	clustd_shutdown(d->c);
-	d->shutdown_deadline = loop_now() +
+	d->shutdown_deadline = mono_now_us() +
 		(clustd_max_notify_timeout(d->c) + SHUTDOWN_GRACE_MS) * 1000ull;
 	d->shutdown_timer.fn = shutdown_poll;
 	d->shutdown_timer.arg = d;

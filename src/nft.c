@@ -24,6 +24,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* nftables' own type numbers for set keys, so `nft list` shows addresses. */
@@ -439,26 +440,18 @@ void nft_batch_free(struct nft_batch *b)
 
 /* ---- the kernel edge ------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Reads acks until every message is answered, the kernel reports an
  * error (then drains what is already queued), or the time runs out. */
 static int wait_acks(struct mnl_socket *nl, unsigned nacks)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint64_t deadline = now_ms() + ACK_TIMEOUT_MS;
+	uint64_t deadline = mono_now_ms() + ACK_TIMEOUT_MS;
 	unsigned got = 0;
 	int first_err = 0;
 
 	while (got < nacks) {
 		struct pollfd p = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
-		uint64_t now = now_ms();
+		uint64_t now = mono_now_ms();
 		int wait = first_err ? 0 : now >= deadline ? 0 : (int)(deadline - now);
 		int rc = poll(&p, 1, wait);
 		if (rc < 0 && errno == EINTR)

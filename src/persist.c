@@ -21,10 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "clock.h"
 
 #define MAGIC "CLUSTDCT"
 #define MAGIC_LEN 8
@@ -54,14 +55,6 @@ struct persist {
 	struct persist_stats st;
 	char write_err[120], sync_err[120]; /* "" when the last one worked */
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -296,10 +289,10 @@ static void *sync_main(void *arg)
 		int fd = p->fd;
 		pthread_mutex_unlock(&p->lock);
 
-		uint64_t t0 = mono_us();
+		uint64_t t0 = mono_now_us();
 		int rc = fdatasync(fd);
 		int err = errno;
-		uint64_t took = mono_us() - t0;
+		uint64_t took = mono_now_us() - t0;
 
 		pthread_mutex_lock(&p->lock);
 		p->st.syncs++;
@@ -367,9 +360,9 @@ static int write_record(struct persist *p, const uint8_t *payload, size_t len, b
 {
 	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
 	off_t off = (off_t)(p->next_gen % 2) * PERSIST_SLOT_SIZE;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 	int rc = pwrite_all(p->fd, p->slot, n, off);
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	pthread_mutex_lock(&p->lock);
 	if (took > p->st.write_max_us)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 extern char **environ;
@@ -314,7 +315,7 @@ static void start_next(struct script_queue *q)
 	r->running = j;
 	q->running = j;
 
-	j->start_us = loop_now();
+	j->start_us = mono_now_us();
 	j->spawn_errno = spawn(j);
 	if (j->spawn_errno) {
 		j->timer.fn = on_spawn_failed;
@@ -333,7 +334,7 @@ static void result_fill(struct script_result *res, const struct script_job *j, i
 {
 	memset(res, 0, sizeof(*res));
 	res->path = j->path;
-	res->duration_us = loop_now() - j->start_us;
+	res->duration_us = mono_now_us() - j->start_us;
 	res->exit_code = -1;
 	if (j->spawn_errno) {
 		res->exec_failed = true;
@@ -460,7 +461,7 @@ static void sleep_ms(unsigned ms)
 /* Kill every running group, then reap for a short bounded while. */
 static void runner_kill_all(struct script_runner *r)
 {
-	uint64_t give_up = loop_now() + SHUTDOWN_REAP_MS * 1000u;
+	uint64_t give_up = mono_now_us() + SHUTDOWN_REAP_MS * 1000u;
 	struct script_job *j;
 
 	for (j = r->running; j; j = j->next) {
@@ -478,7 +479,7 @@ static void runner_kill_all(struct script_runner *r)
 				j->pid = 0; /* reaped, or not ours any more */
 			left |= j->pid > 0;
 		}
-		if (!left || loop_now() >= give_up)
+		if (!left || mono_now_us() >= give_up)
 			break;
 		sleep_ms(1);
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "daemon.h"
 #include "ledger.h"
@@ -297,7 +298,7 @@ static json_object *accept_filter_json(const struct clustd *c)
 
 static json_object *status_json(const struct clustd *c)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	json_object *o = json_object_new_object();
 	json_object *insts = json_object_new_array();
 

@@ -60,6 +60,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define DEFAULT_INTERVAL_MS 1000u
@@ -282,7 +283,7 @@ static void on_script_tick(void *arg)
 {
 	struct tscript *s = arg;
 	struct tracker *t = s->t;
-	uint64_t now = loop_now(), period = (uint64_t)s->interval_ms * 1000u;
+	uint64_t now = mono_now_us(), period = (uint64_t)s->interval_ms * 1000u;
 
 	/* Keep the cadence from the schedule, not from when we woke up. */
 	s->next_us += period;
@@ -680,7 +681,7 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 	for (size_t i = 0; i < t->nscripts; i++) {
 		struct tscript *s = &t->scripts[i];
 
-		s->next_us = loop_now();
+		s->next_us = mono_now_us();
 		loop_timer_arm(l, &s->timer, s->next_us);
 	}
 	return t;
