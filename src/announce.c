@@ -15,6 +15,7 @@
 
 #include "inet_csum.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define ETH_HDR_LEN 14
 #define ARP_LEN 28
@@ -134,12 +135,8 @@ size_t announce_build_una(const uint8_t mac[6], const struct ip_addr *src,
 
 struct announcer *announcer_open(void)
 {
-	struct announcer *a = calloc(1, sizeof(*a));
+	struct announcer *a = xcalloc(1, sizeof(*a));
 
-	if (!a) {
-		log_err("announce: out of memory");
-		return NULL;
-	}
 	/* Protocol 0: a send-only socket, the kernel queues nothing to it.
 	 * Non-blocking: a full device queue must not stall the loop. */
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

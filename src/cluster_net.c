@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "fsm.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define RX_MAX_PER_WAKEUP 64
 #define SECRET_MAX 4096
@@ -410,12 +411,10 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks)
 {
-	struct cluster_net *cn = calloc(1, sizeof(*cn));
+	struct cluster_net *cn = xcalloc(1, sizeof(*cn));
 	const char *names[CLUSTD_MAX_PEERS];
 	char err[256];
 
-	if (!cn)
-		return NULL;
 	cn->loop = l;
 	cn->cfg = cfg;
 	cn->hooks = *hooks;
@@ -435,9 +434,7 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 		log_err("cluster: node name %s is not among the cluster members", node_name);
 		goto fail;
 	}
-	cn->held = calloc(cn->q.n, sizeof(*cn->held));
-	if (!cn->held)
-		goto fail;
+	cn->held = xcalloc(cn->q.n, sizeof(*cn->held));
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {

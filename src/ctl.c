@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define CTL_MAX_CLIENTS    16
 #define CTL_LINE_MAX       1024     /* request line, terminator excluded */
@@ -234,12 +235,7 @@ static void client_new(struct ctl_server *s, int fd)
 		close(fd);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		log_warn("ctl: out of memory for a client");
-		close(fd);
-		return;
-	}
+	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = fd;
 	c->deadline.fn = on_client_deadline;
@@ -387,12 +383,8 @@ struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler
 		log_err("ctl: bad arguments");
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = strdup(path))) {
-		log_err("ctl: out of memory");
-		free(s);
-		return NULL;
-	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
 	s->loop = l;
 	s->fd = -1;
 	s->fn = fn;
@@ -494,11 +486,9 @@ static int request_connect(const char *path, int timeout_ms)
 static int request_send(int fd, const char *request, uint64_t deadline, int timeout_ms)
 {
 	size_t len = strlen(request), off = 0;
-	char *line = malloc(len + 2);
+	char *line = xmalloc(len + 2);
 	int rc = 0;
 
-	if (!line)
-		return -ENOMEM;
 	memcpy(line, request, len);
 	line[len++] = '\n';
 	while (off < len && rc == 0) {
@@ -527,15 +517,10 @@ static int request_receive(int fd, char **buf, size_t *len, uint64_t deadline, i
 		int rc;
 
 		if (cap - *len < 4096) {
-			char *bigger;
-
 			if (cap >= CTL_REPLY_MAX)
 				return -EMSGSIZE;
 			cap = cap ? cap * 2 : 16384;
-			bigger = realloc(*buf, cap);
-			if (!bigger)
-				return -ENOMEM;
-			*buf = bigger;
+			*buf = xrealloc(*buf, cap);
 		}
 		n = recv(fd, *buf + *len, cap - *len, 0);
 		if (n > 0) {

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 struct ledger {
 	struct counter_set set;
@@ -68,10 +69,8 @@ static void load(struct ledger *lg, const struct node_conf *node)
 
 struct ledger *ledger_open(const struct node_conf *node)
 {
-	struct ledger *lg = calloc(1, sizeof(*lg));
+	struct ledger *lg = xcalloc(1, sizeof(*lg));
 
-	if (!lg)
-		return NULL;
 	lg->origin = LEDGER_OFF;
 	if (node->persist_counters) {
 		lg->file = persist_new(node->state_dir, node->name, node->counters_sync_ms);
@@ -84,9 +83,8 @@ struct ledger *ledger_open(const struct node_conf *node)
 	/* What the file said, before this start adds to it: the base a
 	 * restore compares peers' copies with. */
 	if (ledger_wants_restore(lg)) {
-		lg->base = malloc(sizeof(*lg->base));
-		if (lg->base)
-			*lg->base = lg->set;
+		lg->base = xmalloc(sizeof(*lg->base));
+		*lg->base = lg->set;
 	}
 	counters_deactivate_all(&lg->set);
 	lg->set.node[NC_RESTARTS]++;
@@ -207,9 +205,7 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 		log_info("counters: member %s holds no copy of ours", from);
 		return 0;
 	}
-	peer = malloc(sizeof(*peer));
-	if (!peer)
-		return 0;
+	peer = xmalloc(sizeof(*peer));
 	if (!counters_decode(copy, len, peer)) {
 		log_warn("counters: the copy member %s sent does not decode; ignored", from);
 		free(peer);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "xalloc.h"
 
 #define LOOP_MAX_EVENTS 32
 
@@ -76,10 +77,8 @@ static int watch_internal(struct loop *l, struct loop_watch *w, int fd, loop_io_
 
 struct loop *loop_new(void)
 {
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = xcalloc(1, sizeof(*l));
 
-	if (!l)
-		return NULL;
 	l->tfd = l->sfd = -1;
 	sigemptyset(&l->sigs);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -123,11 +122,9 @@ void loop_free(struct loop *l)
 
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *arg)
 {
-	struct loop_watch *w = calloc(1, sizeof(*w));
+	struct loop_watch *w = xcalloc(1, sizeof(*w));
 	struct epoll_event ev = { .events = events };
 
-	if (!w)
-		return -1;
 	w->fd = fd;
 	w->fn = fn;
 	w->arg = arg;

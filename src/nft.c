@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* nftables' own type numbers for set keys, so `nft list` shows addresses. */
 #define NFT_TYPE_IPADDR 7
@@ -85,12 +86,8 @@ int nft_vips_collect(const struct clustd_config *cfg, struct nft_vips *out)
 	memset(out, 0, sizeof(*out));
 	if (max == 0)
 		return 0;
-	out->v4 = calloc(max, sizeof(*out->v4));
-	out->v6 = calloc(max, sizeof(*out->v6));
-	if (!out->v4 || !out->v6) {
-		nft_vips_free(out);
-		return -ENOMEM;
-	}
+	out->v4 = xcalloc(max, sizeof(*out->v4));
+	out->v6 = xcalloc(max, sizeof(*out->v6));
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		const struct instance_conf *ic = &cfg->instances[i];
 		if (accept_mode_on(ic))
@@ -130,9 +127,8 @@ static char *next_msg(struct builder *w)
 {
 	if (w->b->len + MSG_ROOM > w->cap) {
 		size_t cap = w->cap * 2 + MSG_ROOM;
-		char *buf = realloc(w->b->buf, cap);
-		if (!buf)
-			return NULL;
+		char *buf = xrealloc(w->b->buf, cap);
+
 		memset(buf + w->cap, 0, cap - w->cap);
 		w->b->buf = buf;
 		w->cap = cap;
@@ -149,8 +145,6 @@ static struct nlmsghdr *begin_msg(struct builder *w, uint16_t type, uint16_t fla
 {
 	char *at = next_msg(w);
 
-	if (!at)
-		return NULL;
 	w->b->nacks++;
 	return nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags | NLM_F_ACK, w->seq++);
 }

@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "xalloc.h"
 
 #define MAGIC "CLUSTDCT"
 #define MAGIC_LEN 8
@@ -188,11 +189,9 @@ static size_t read_at(int fd, uint8_t *buf, size_t n, off_t off, int *err)
 
 static void set_aside(const struct persist *p, char *why, size_t whylen)
 {
-	char *bad = NULL;
+	char *bad = xasprintf("%s.bad", p->path);
 	size_t used = strlen(why);
 
-	if (asprintf(&bad, "%s.bad", p->path) < 0)
-		return;
 	if (rename(p->path, bad) == 0)
 		snprintf(why + used, whylen - used, "; kept as %s", bad);
 	free(bad);
@@ -441,18 +440,16 @@ void persist_get_stats(struct persist *p, struct persist_stats *out)
 
 struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms)
 {
-	struct persist *p = calloc(1, sizeof(*p));
+	struct persist *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return NULL;
 	p->fd = -1;
 	p->next_gen = 1;
 	p->sync_interval_us = (uint64_t)sync_interval_ms * 1000;
 	snprintf(p->node, sizeof(p->node), "%s", node);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (sodium_init() < 0 || asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
-		p->path = NULL;
+	p->path = xasprintf("%s/%s", dir, PERSIST_FILE);
+	if (sodium_init() < 0) {
 		persist_free(p);
 		return NULL;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "quorum.h"
+#include "xalloc.h"
 
 static struct member *find(const struct quorum *q, const char *name)
 {
@@ -34,9 +35,7 @@ int quorum_init(struct quorum *q, const char *const *names, size_t n, const char
 	memset(q, 0, sizeof(*q));
 	if (n == 0 || !self_name || !names_ok(names, n))
 		return -1;
-	q->members = calloc(n, sizeof(*q->members));
-	if (!q->members)
-		return -1;
+	q->members = xcalloc(n, sizeof(*q->members));
 	q->n = n;
 	for (size_t i = 0; i < n; i++)
 		strcpy(q->members[i].name, names[i]);
