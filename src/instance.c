@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "announce.h"
+#include "atomic_file.h"
 #include "conf.h"
 #include "fsm.h"
+#include "incarnation.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -22,8 +24,6 @@
 #include "packet.h"
 #include "quorum.h"
 #include "script.h"
-#include "atomic_file.h"
-#include "incarnation.h"
 #include "status.h"
 #include "vrrp_sock.h"
 
