@@ -26,7 +26,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-unit check-fuzz check-net demo bench fuzz install clean deps
+.PHONY: all lint check check-unit check-fuzz check-net demo bench fuzz install clean deps
 
 all: build/clustd
 
@@ -56,10 +56,16 @@ deps:
 # Everything: unit tests (no root), then the namespace suite (root).
 check: deps
 	rm -rf build/test-results
+	$(MAKE) lint
 	$(MAKE) check-unit
 	$(MAKE) check-fuzz
 	$(MAKE) check-net
 	@scripts/summary.sh build/test-results
+
+# The layering rule: pure-core modules (src/CORE) do no I/O (and the
+# check itself is tested on injected violations).
+lint:
+	@scripts/lint-layers.sh && scripts/test-lint-layers.sh
 
 check-unit: build/san/clustd $(UNIT_BIN)
 	@scripts/run-unit.sh build/test-results $(UNIT_BIN)

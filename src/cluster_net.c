@@ -16,7 +16,10 @@
 #include <sodium.h>
 
 #include "holdback.h"
+#include "clock.h"
+#include "fsm.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define RX_MAX_PER_WAKEUP 64
 #define SECRET_MAX 4096
@@ -245,7 +248,7 @@ static void send_record(struct cluster_net *cn, const char *copy_for, uint64_t n
 static void send_counters(struct cluster_net *cn)
 {
 	static uint8_t buf[CLUSTER_COUNTERS_MAX];
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (cn->restoring || !cn->hooks.counters)
 		return;
@@ -263,7 +266,7 @@ static void send_counters(struct cluster_net *cn)
  * nonce: a recorded answer to an earlier request carries another one. */
 static void send_answer(struct cluster_net *cn)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	for (size_t k = 0; k < cn->q.n; k++) {
 		size_t i = (cn->answer_next + k) % cn->q.n;
@@ -288,7 +291,7 @@ void cluster_net_send_now(struct cluster_net *cn)
 	hb.seq = ++cn->seq;
 	hb.has_quorum = cn->has_quorum;
 	hb.nonce = cn->nonce;
-	hb.necho = quorum_echo(&cn->q, loop_now(), hb.echo, CLUSTER_MAX_ECHO);
+	hb.necho = quorum_echo(&cn->q, mono_now_us(), hb.echo, CLUSTER_MAX_ECHO);
 	hb.restore_request = cn->restoring;
 	if (cn->hooks.fill)
 		cn->hooks.fill(cn->hooks.arg, &hb);
@@ -323,7 +326,7 @@ static void hb_timer_fired(void *arg)
 {
 	struct cluster_net *cn = arg;
 
-	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
+	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = mono_now_us();
 	/* Keep the cadence: wake-up delays must not add up; after a stall
 	 * start afresh instead of sending a burst. */
 	check_restore_done(cn, now);
@@ -339,7 +342,7 @@ static void hb_timer_fired(void *arg)
 /* Recompute the verdict, report a change, and arm the next expiry. */
 static void reevaluate(struct cluster_net *cn)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	bool has = quorum_has(&cn->q, now);
 
 	if (has != cn->has_quorum) {
@@ -411,7 +414,7 @@ static void keep_counters(struct cluster_net *cn, size_t i, const struct heartbe
 		return;
 	memcpy(h->copy, h->own.data, h->own.total);
 	h->len = h->own.total;
-	h->at = loop_now();
+	h->at = mono_now_us();
 }
 
 /* Our copy back from a member while we restore: only with our nonce of
@@ -456,13 +459,13 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 				     const struct ip_addr *src)
 {
 	long i = member_index(cn, hb->node);
-	bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
-	enum hb_drop why = quorum_heard(&cn->q, hb, checked_source(cn, src), loop_now(),
+	bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us());
+	enum hb_drop why = quorum_heard(&cn->q, hb, checked_source(cn, src), mono_now_us(),
 					cluster_net_incarnation_limit(cn));
 
 	if (why != HB_OK)
 		return why;
-	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now()))
+	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us()))
 		log_info("cluster: member %s (incarnation %llu) is alive", hb->node,
 			 (unsigned long long)hb->incarnation);
 	cn->stats.rx++;
@@ -532,12 +535,10 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks)
 {
-	struct cluster_net *cn = calloc(1, sizeof(*cn));
+	struct cluster_net *cn = xcalloc(1, sizeof(*cn));
 	const char *names[CLUSTD_MAX_PEERS];
 	char err[256];
 
-	if (!cn)
-		return NULL;
 	cn->loop = l;
 	cn->cfg = cfg;
 	cn->hooks = *hooks;
@@ -566,14 +567,14 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	if (!cn->held)
 		goto fail;
 	cn->restoring = restore;
-	cn->restore_started = loop_now();
+	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
 		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
-	cn->has_quorum = quorum_has(&cn->q, loop_now());
+	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
 		   "dead interval %u ms", node_name, (unsigned long long)incarnation, cfg->nmembers,
 		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms);

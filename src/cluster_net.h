@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 #include "loop.h"
 #include "model.h"
 #include "quorum.h"

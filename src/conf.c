@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "quorum.h"
 #include "vmac.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,32 +35,20 @@ struct ctx {
 	const char *path;          /* the file conf_load was given */
 	struct pending_err *errs;
 	size_t nerrs, cap;
-	bool failed;               /* set even when an error could not be recorded (ENOMEM) */
+	bool failed;               /* set by every error */
 };
 
 __attribute__((format(printf, 4, 0)))
 static void verr(struct ctx *c, const char *file, int line, const char *fmt, va_list ap)
 {
-	char *reason, *msg;
+	char *reason = xvasprintf(fmt, ap);
+	char *msg = xasprintf("%s:%d: %s", file, line, reason);
 
 	c->failed = true;
-	if (vasprintf(&reason, fmt, ap) < 0)
-		return;
-	if (asprintf(&msg, "%s:%d: %s", file, line, reason) < 0)
-		msg = NULL;
 	free(reason);
-	if (!msg)
-		return;
 	if (c->nerrs == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 8;
-		struct pending_err *p = realloc(c->errs, cap * sizeof(*p));
-
-		if (!p) {
-			free(msg);
-			return;
-		}
-		c->errs = p;
-		c->cap = cap;
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->errs = xrealloc(c->errs, c->cap * sizeof(*c->errs));
 	}
 	c->errs[c->nerrs++] = (struct pending_err){ file, line, msg };
 }
@@ -128,18 +117,11 @@ static void sort_errors(struct ctx *c)
 
 static void errs_push(struct conf_errors *errs, char *msg)
 {
-	char **m;
-
 	if (!errs) {
 		free(msg);
 		return;
 	}
-	m = realloc(errs->msgs, (errs->n + 1) * sizeof(*m));
-	if (!m) {
-		free(msg);
-		return;
-	}
-	errs->msgs = m;
+	errs->msgs = xrealloc(errs->msgs, (errs->n + 1) * sizeof(*errs->msgs));
 	errs->msgs[errs->n++] = msg;
 }
 
@@ -368,17 +350,13 @@ static const char *get_string(struct ctx *c, const config_setting_t *s, const ch
 	return config_setting_get_string(s);
 }
 
-static bool copy_string(struct ctx *c, const config_setting_t *s, const char *v, char **dst)
+/* Replace *dst with a copy of v. */
+static void copy_string(const char *v, char **dst)
 {
-	char *copy = strdup(v);
+	char *copy = xstrdup(v);
 
-	if (!copy) {
-		err_at(c, s, "out of memory");
-		return false;
-	}
 	free(*dst);
 	*dst = copy;
-	return true;
 }
 
 /* ---- value rules ----------------------------------------------------- */
@@ -444,7 +422,7 @@ static void take_name(struct ctx *c, const config_setting_t *s, const char *pref
 		err_at(c, s, "%s%s: \"%s\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)",
 		       prefix, config_setting_name(s), v);
 	else
-		copy_string(c, s, v, dst);
+		copy_string(v, dst);
 }
 
 static void take_path(struct ctx *c, const config_setting_t *s, const char *prefix, char **dst)
@@ -456,7 +434,7 @@ static void take_path(struct ctx *c, const config_setting_t *s, const char *pref
 	if (!valid_abs_path(v))
 		err_at(c, s, "%s%s: \"%s\" is not an absolute path", prefix, config_setting_name(s), v);
 	else
-		copy_string(c, s, v, dst);
+		copy_string(v, dst);
 }
 
 /* Parse one address of a unicast list or unicast_source: of the given
@@ -560,7 +538,7 @@ static void parse_interface(struct ctx *c, const config_setting_t *s, struct ins
 		err_at(c, s, "interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 	else
-		copy_string(c, s, v, &ic->interface);
+		copy_string(v, &ic->interface);
 }
 
 static void parse_priority(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
@@ -793,7 +771,7 @@ static void parse_vmac(struct ctx *c, const config_setting_t *g, struct instance
 		return;
 	}
 	ip->vmac_s = name ? name : use;
-	copy_string(c, ip->vmac_s, v, &ic->vmac_interface);
+	copy_string(v, &ic->vmac_interface);
 }
 
 static const config_setting_t *sub_group(struct ctx *c, const config_setting_t *g, const char *key)
@@ -916,16 +894,12 @@ static void parse_args(struct ctx *c, const config_setting_t *g, struct track_sc
 		return;
 	}
 	n = config_setting_length(s);
-	ts->args = calloc((size_t)n + 1, sizeof(char *));
-	if (!ts->args) {
-		err_at(c, s, "out of memory");
-		return;
-	}
+	ts->args = xcalloc((size_t)n + 1, sizeof(char *));
 	for (int i = 0, used = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = get_string(c, e, "track.scripts.args.");
 		if (v)
-			copy_string(c, e, v, &ts->args[used++]);
+			copy_string(v, &ts->args[used++]);
 	}
 }
 
@@ -951,7 +925,7 @@ static void parse_track_script(struct ctx *c, const config_setting_t *g, struct 
 	opt_u32(c, g, "track.scripts.", "rise", 1, 100, &ts->rise);
 	opt_u32(c, g, "track.scripts.", "fall", 1, 100, &ts->fall);
 	if ((s = config_setting_get_member(g, "user")) && (v = get_string(c, s, "track.scripts.")))
-		copy_string(c, s, v, &ts->user);
+		copy_string(v, &ts->user);
 	if ((s = config_setting_get_member(g, "init")) && (v = get_string(c, s, "track.scripts."))) {
 		if (strcmp(v, "ok") == 0)
 			ts->init_ok = true;
@@ -971,7 +945,7 @@ static void parse_track_iface(struct ctx *c, const config_setting_t *g, struct t
 		if (!valid_ifname(v))
 			err_at(c, s, "track.interfaces.name: \"%s\" is not a valid interface name", v);
 		else
-			copy_string(c, s, v, &ti->name);
+			copy_string(v, &ti->name);
 	}
 	parse_weight(c, g, "track.interfaces.", &ti->weight);
 }
@@ -1146,18 +1120,14 @@ static void default_node_name(struct ctx *c, const config_setting_t *node, struc
 			 "node.name: the host name \"%s\" is not a valid node name; set node.name", host);
 		return;
 	}
-	nc->name = strdup(host);
-	if (!nc->name)
-		err_line(c, c->path, 1, "out of memory");
+	nc->name = xstrdup(host);
 }
 
-static void default_string(struct ctx *c, char **dst, const char *v)
+static void default_string(char **dst, const char *v)
 {
 	if (*dst)
 		return;
-	*dst = strdup(v);
-	if (!*dst)
-		err_line(c, c->path, 1, "out of memory");
+	*dst = xstrdup(v);
 }
 
 /* Kernel address lifetimes are whole seconds; under 3 s a renewal every
@@ -1224,8 +1194,8 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
-	default_string(c, &nc->state_dir, CLUSTD_DEFAULT_STATE_DIR);
-	default_string(c, &nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
+	default_string(&nc->state_dir, CLUSTD_DEFAULT_STATE_DIR);
+	default_string(&nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
 }
 
 static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root)
@@ -1250,14 +1220,9 @@ static const config_setting_t *instance_list(struct ctx *c, const config_setting
 static void parse_instances(struct ctx *c, const config_setting_t *list, struct clustd_config *cfg)
 {
 	size_t n = (size_t)config_setting_length(list);
-	struct inst_parse *ip = calloc(n, sizeof(*ip));
+	struct inst_parse *ip = xcalloc(n, sizeof(*ip));
 
-	cfg->instances = calloc(n, sizeof(*cfg->instances));
-	if (!ip || !cfg->instances) {
-		err_at(c, list, "out of memory");
-		free(ip);
-		return;
-	}
+	cfg->instances = xcalloc(n, sizeof(*cfg->instances));
 	cfg->ninstances = n;
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
@@ -1411,7 +1376,7 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 		if (v && !valid_ifname(v))
 			err_at(c, s, "cluster.interface: \"%s\" is not a valid interface name", v);
 		else if (v)
-			copy_string(c, s, v, &cc->interface);
+			copy_string(v, &cc->interface);
 	}
 	uint32_t port = cc->port;
 	opt_u32(c, g, "cluster.", "port", 1, 65535, &port);
@@ -1456,7 +1421,7 @@ static void parse_group_members(struct ctx *c, const config_setting_t *s, struct
 				    strcmp(cfg->sync_groups[g].instances[k], v) == 0)
 					err_at(c, e, "sync_groups.instances: \"%s\" is already in group %s", v,
 					       cfg->sync_groups[g].name ? cfg->sync_groups[g].name : "?");
-		copy_string(c, e, v, &sg->instances[sg->ninstances++]);
+		copy_string(v, &sg->instances[sg->ninstances++]);
 	}
 }
 
@@ -1470,11 +1435,7 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 		type_error(c, l, "", "a list of groups ( { ... }, ... )");
 		return;
 	}
-	cfg->sync_groups = calloc((size_t)config_setting_length(l) + 1, sizeof(*cfg->sync_groups));
-	if (!cfg->sync_groups) {
-		err_at(c, l, "out of memory");
-		return;
-	}
+	cfg->sync_groups = xcalloc((size_t)config_setting_length(l) + 1, sizeof(*cfg->sync_groups));
 	for (int i = 0; i < config_setting_length(l); i++) {
 		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
 		struct sync_group_conf *sg = &cfg->sync_groups[cfg->nsync_groups];
@@ -1498,13 +1459,10 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
-	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
+	struct clustd_config *cfg = xcalloc(1, sizeof(*cfg));
 	const config_setting_t *list;
 
-	if (!cfg || !(cfg->path = strdup(c->path))) {
-		err_line(c, c->path, 1, "out of memory");
-		return cfg;
-	}
+	cfg->path = xstrdup(c->path);
 	check_keys(c, root, "at top level", top_keys);
 	parse_node(c, root, &cfg->node);
 	list = instance_list(c, root);
@@ -1606,11 +1564,8 @@ static void scan_wide_ints(struct ctx *c)
 		return;
 	do {
 		if (len == cap) {
-			char *p = realloc(buf, cap = cap ? 2 * cap : 8192);
-
-			if (!p)
-				break;
-			buf = p;
+			cap = cap ? 2 * cap : 8192;
+			buf = xrealloc(buf, cap);
 		}
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;
@@ -1795,15 +1750,13 @@ static void script_problem(struct script_check *sc, const struct instance_conf *
 		line = setting_line(s);
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) < 0)
-		reason = NULL;
+	reason = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!reason)
-		return;
-	if (sc->label && asprintf(&msg, "%s:%d: %s: %s %s", file, line, sc->label, path, reason) >= 0)
-		errs_push(sc->errs, msg);
-	else if (!sc->label && asprintf(&msg, "%s:%d: notify.%s: %s %s", file, line, key, path, reason) >= 0)
-		errs_push(sc->errs, msg);
+	if (sc->label)
+		msg = xasprintf("%s:%d: %s: %s %s", file, line, sc->label, path, reason);
+	else
+		msg = xasprintf("%s:%d: notify.%s: %s %s", file, line, key, path, reason);
+	errs_push(sc->errs, msg);
 	free(reason);
 }
 
@@ -1907,10 +1860,8 @@ static int check_track_scripts(struct script_check *sc, const struct instance_co
 		problems += check_labelled(sc, ic, ts->line, ts->command, "track.scripts.%s.command",
 					   ts->name);
 		if (ts->user && !getpwnam(ts->user)) {
-			char *msg;
-			if (asprintf(&msg, "%s:%d: track.scripts.%s.user: no user \"%s\"", sc->cfg->path,
-				     ts->line, ts->name, ts->user) >= 0)
-				errs_push(sc->errs, msg);
+			errs_push(sc->errs, xasprintf("%s:%d: track.scripts.%s.user: no user \"%s\"",
+						      sc->cfg->path, ts->line, ts->name, ts->user));
 			problems++;
 		}
 	}
@@ -1944,24 +1895,22 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 
 	if (!cfg->cluster.enabled || !path)
 		return 0;
-	int rc;
 
 	/* Worded as the daemon says it when it reads the file. */
 	if (stat(path, &st) < 0)
 		why = strerror(errno);
 	if (why)
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: cannot open secret file %s: %s",
+		msg = xasprintf("%s:1: cluster.secret_file: cannot open secret file %s: %s",
 			      cfg->path, path, why);
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s must be a regular file "
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s must be a regular file "
 			      "that group and others cannot access (chmod 600)", cfg->path, path);
 	else if (st.st_size < 16)
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
 			      "of secret", cfg->path, path);
 	else
 		return 0;
-	if (rc >= 0)
-		errs_push(errs, msg);
+	errs_push(errs, msg);
 	return 1;
 }
 
@@ -1992,41 +1941,4 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static bool args_eq(char **a, char **b)
-{
-	size_t i = 0;
-
-	for (; a && b && a[i] && b[i]; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return (!a || !a[i]) && (!b || !b[i]);
-}
-
-bool conf_track_equal(const struct track_conf *a, const struct track_conf *b)
-{
-	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles)
-		return false;
-	for (size_t i = 0; i < a->nscripts; i++) {
-		const struct track_script_conf *x = &a->scripts[i], *y = &b->scripts[i];
-		if (!str_eq(x->name, y->name) || !str_eq(x->command, y->command) ||
-		    !args_eq(x->args, y->args) || x->interval_ms != y->interval_ms ||
-		    x->timeout_ms != y->timeout_ms || x->weight != y->weight || x->rise != y->rise ||
-		    x->fall != y->fall || !str_eq(x->user, y->user) || x->init_ok != y->init_ok)
-			return false;
-	}
-	for (size_t i = 0; i < a->ninterfaces; i++)
-		if (!str_eq(a->interfaces[i].name, b->interfaces[i].name) ||
-		    a->interfaces[i].weight != b->interfaces[i].weight)
-			return false;
-	for (size_t i = 0; i < a->nfiles; i++)
-		if (!str_eq(a->files[i].path, b->files[i].path) || a->files[i].weight != b->files[i].weight)
-			return false;
-	return true;
 }

@@ -30,8 +30,6 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 
 void conf_free(struct clustd_config *cfg);
 
-/* Same tracked scripts, interfaces and files with the same settings? */
-bool conf_track_equal(const struct track_conf *a, const struct track_conf *b);
 void conf_errors_free(struct conf_errors *errs);
 
 /* Deep copy helpers are not needed: reload builds a new model and the

@@ -10,14 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announce.h"
+#include "atomic_file.h"
+#include "clock.h"
+#include "conf.h"
 #include "fsm.h"
+#include "incarnation.h"
 #include "ledger.h"
 #include "log.h"
 #include "netlink.h"
 #include "notify.h"
 #include "packet.h"
 #include "script.h"
+#include "status.h"
 #include "vrrp_sock.h"
+#include "xalloc.h"
 
 /* ---- parameters ------------------------------------------------------ */
 
@@ -216,11 +223,11 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
-		instance_count_state_time(in, loop_now());
+		instance_count_state_time(in, mono_now_us());
 		count(in, IC_TRANS(o->from, o->to));
 		if (o->from == STATE_BACKUP && o->to == STATE_MASTER)
 			count(in, IC_FAILOVERS);
-		in->state_since = loop_now();
+		in->state_since = mono_now_us();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
 			cluster_net_send_now(in->c->cluster);
@@ -233,7 +240,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 static void fsm_timer_fired(void *arg)
 {
 	struct instance *in = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	struct fsm_out o;
 
 	if (in->fsm.state == STATE_BACKUP && group_sibling_defers(in, now)) {
@@ -291,7 +298,7 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 	}
 	count(in, IC_ADVERTS_RX);
 	struct fsm_out o;
-	fsm_advert(&in->fsm, &adv, &rx->src, loop_now(), &o);
+	fsm_advert(&in->fsm, &adv, &rx->src, mono_now_us(), &o);
 	instance_apply(in, &o);
 }
 
@@ -334,9 +341,8 @@ static struct sock_ref *sock_get(struct clustd *c, const char *ifname, int ifind
 			return sr;
 		}
 	}
-	struct sock_ref *sr = calloc(1, sizeof(*sr));
-	if (!sr)
-		return NULL;
+	struct sock_ref *sr = xcalloc(1, sizeof(*sr));
+
 	sr->c = c;
 	sr->ifindex = ifindex;
 	sr->family = family;
@@ -396,10 +402,8 @@ void instance_start_tracker(struct instance *in)
 
 struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 {
-	struct instance *in = calloc(1, sizeof(*in));
+	struct instance *in = xcalloc(1, sizeof(*in));
 
-	if (!in)
-		return NULL;
 	in->c = c;
 	in->conf = ic;
 	in->fsm_timer.fn = fsm_timer_fired;
@@ -412,7 +416,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->retry_timer.arg = in;
 	in->pending_timer.fn = vip_pending_timer_fired;
 	in->pending_timer.arg = in;
-	in->state_since = loop_now();
+	in->state_since = mono_now_us();
 	in->state_counted_until = in->state_since;
 	in->cnt = counters_instance(ledger_counters(c->ledger), ic->name);
 	if (!in->cnt) {
@@ -424,8 +428,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 		vmac_dev_init(&in->vmac, ic->vmac_interface ? ic->vmac_interface : "", ic->vrid,
 			      ic->family);
 	in->notify_q = script_queue_new(c->scripts, ic->name);
-	if (in->notify_q)
-		script_queue_on_done(in->notify_q, notify_done, in);
+	script_queue_on_done(in->notify_q, notify_done, in);
 	instance_start_tracker(in);
 	struct fsm_params p = instance_fsm_params(in);
 	fsm_init(&in->fsm, &p);
@@ -443,13 +446,13 @@ void instance_stop(struct instance *in)
 {
 	struct fsm_out o;
 
-	fsm_shutdown(&in->fsm, loop_now(), &o);
+	fsm_shutdown(&in->fsm, mono_now_us(), &o);
 	instance_apply(in, &o);
 }
 
 void instance_free(struct instance *in)
 {
-	instance_count_state_time(in, loop_now());
+	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
 	ledger_touch(in->c->ledger);
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
@@ -492,6 +495,6 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 	if (ic->unicast_source.family != AF_UNSPEC)
 		in->primary = ic->unicast_source;
 	struct fsm_params p = instance_fsm_params(in);
-	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
 }

@@ -5,6 +5,7 @@
  * group re-evaluates as a whole (sync_group.c says who is faulted). */
 #include "instance_int.h"
 
+#include "clock.h"
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
@@ -51,7 +52,7 @@ static unsigned probe_own_faults(struct instance *in)
 	unsigned faults = fault_own(probed, no_quorum, track_failed);
 
 	if (fault_needs_reprobe(faults))
-		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
+		loop_timer_arm(in->c->loop, &in->retry_timer, mono_now_us() + ADDR_RETRY_US);
 	return faults;
 }
 
@@ -82,20 +83,20 @@ static void apply_faults(struct instance *in)
 	struct fsm_params p = instance_fsm_params(in);
 	if (p.priority != old_prio && in->fsm.state != STATE_INIT)
 		log_notice("%s: effective priority %u -> %u", in->conf->name, old_prio, p.priority);
-	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
 	in->faults_before = in->faults;
 	in->faults = faults;
 	switch (fault_step_for(faults, in->fsm.state)) {
 	case FAULT_STEP_ENTER:
 		name_faults(in, faults, why, sizeof(why));
-		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
+		fsm_fault(&in->fsm, why, mono_now_us(), &o); /* no-op when in FAULT */
 		break;
 	case FAULT_STEP_CLEAR:
-		fsm_fault_clear(&in->fsm, fault_cure_text(in->faults_before), loop_now(), &o);
+		fsm_fault_clear(&in->fsm, fault_cure_text(in->faults_before), mono_now_us(), &o);
 		break;
 	case FAULT_STEP_STARTUP:
-		fsm_startup(&in->fsm, loop_now(), &o);
+		fsm_startup(&in->fsm, mono_now_us(), &o);
 		break;
 	case FAULT_STEP_NONE:
 		return;

@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 struct ledger {
 	struct counter_set set;
@@ -24,14 +25,6 @@ struct ledger {
 	unsigned long long fail_log_last, big_log_last;
 	uint8_t buf[PERSIST_MAX_PAYLOAD];
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static enum ledger_origin origin_of(enum persist_load r)
 {
@@ -76,10 +69,8 @@ static void load(struct ledger *lg, const struct node_conf *node)
 
 struct ledger *ledger_open(const struct node_conf *node)
 {
-	struct ledger *lg = calloc(1, sizeof(*lg));
+	struct ledger *lg = xcalloc(1, sizeof(*lg));
 
-	if (!lg)
-		return NULL;
 	lg->origin = LEDGER_OFF;
 	if (node->persist_counters) {
 		lg->file = persist_new(node->state_dir, node->name, node->counters_sync_ms);
@@ -92,9 +83,8 @@ struct ledger *ledger_open(const struct node_conf *node)
 	/* What the file said, before this start adds to it: the base a
 	 * restore compares peers' copies with. */
 	if (ledger_wants_restore(lg)) {
-		lg->base = malloc(sizeof(*lg->base));
-		if (lg->base)
-			*lg->base = lg->set;
+		lg->base = xmalloc(sizeof(*lg->base));
+		*lg->base = lg->set;
 	}
 	counters_deactivate_all(&lg->set);
 	lg->set.node[NC_RESTARTS]++;
@@ -150,12 +140,12 @@ static void prepare(struct ledger *lg)
 
 static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 {
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 
 	prepare(lg);
 	size_t len = counters_encode(&lg->set, lg->buf, sizeof(lg->buf));
 	int rc = len ? persist_write(lg->file, lg->buf, len, clean, now_us) : -1;
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	lg->commits++;
 	lg->commit_last_us = took;
@@ -215,9 +205,7 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 		log_info("counters: member %s holds no copy of ours", from);
 		return 0;
 	}
-	peer = malloc(sizeof(*peer));
-	if (!peer)
-		return 0;
+	peer = xmalloc(sizeof(*peer));
 	if (!counters_decode(copy, len, peer)) {
 		log_warn("counters: the copy member %s sent does not decode; ignored", from);
 		free(peer);

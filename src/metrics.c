@@ -13,6 +13,7 @@
 
 #include "counters.h"
 #include "daemon.h"
+#include "xalloc.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -202,7 +203,7 @@ char *metrics_render(const struct clustd *c)
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return NULL;
+		xalloc_fail("open_memstream");
 	instance_scalars(f, s);
 	instance_drops(f, s);
 	instance_transitions(f, s);

@@ -23,6 +23,7 @@
 #include <netlink/route/link/macvlan.h>
 
 #include "log.h"
+#include "xalloc.h"
 
 struct nlk {
 	struct nl_sock *sk;
@@ -64,12 +65,8 @@ static int nl_fail(int nle, const char *what, int ifindex)
 
 struct nlk *nlk_open(void)
 {
-	struct nlk *n = calloc(1, sizeof(*n));
+	struct nlk *n = xcalloc(1, sizeof(*n));
 
-	if (!n) {
-		log_err("netlink: out of memory");
-		return NULL;
-	}
 	n->sk = nl_socket_alloc();
 	if (!n->sk) {
 		log_err("netlink: cannot allocate a libnl socket");
@@ -551,12 +548,8 @@ static void watch_read(void *arg, uint32_t events)
 
 struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, void *arg)
 {
-	struct nlk_watch *w = calloc(1, sizeof(*w));
+	struct nlk_watch *w = xcalloc(1, sizeof(*w));
 
-	if (!w) {
-		log_err("netlink: out of memory");
-		return NULL;
-	}
 	w->loop = l;
 	w->fn = fn;
 	w->arg = arg;

@@ -24,7 +24,9 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* nftables' own type numbers for set keys, so `nft list` shows addresses. */
 #define NFT_TYPE_IPADDR 7
@@ -84,12 +86,8 @@ int nft_vips_collect(const struct clustd_config *cfg, struct nft_vips *out)
 	memset(out, 0, sizeof(*out));
 	if (max == 0)
 		return 0;
-	out->v4 = calloc(max, sizeof(*out->v4));
-	out->v6 = calloc(max, sizeof(*out->v6));
-	if (!out->v4 || !out->v6) {
-		nft_vips_free(out);
-		return -ENOMEM;
-	}
+	out->v4 = xcalloc(max, sizeof(*out->v4));
+	out->v6 = xcalloc(max, sizeof(*out->v6));
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		const struct instance_conf *ic = &cfg->instances[i];
 		if (accept_mode_on(ic))
@@ -129,9 +127,8 @@ static char *next_msg(struct builder *w)
 {
 	if (w->b->len + MSG_ROOM > w->cap) {
 		size_t cap = w->cap * 2 + MSG_ROOM;
-		char *buf = realloc(w->b->buf, cap);
-		if (!buf)
-			return NULL;
+		char *buf = xrealloc(w->b->buf, cap);
+
 		memset(buf + w->cap, 0, cap - w->cap);
 		w->b->buf = buf;
 		w->cap = cap;
@@ -148,8 +145,6 @@ static struct nlmsghdr *begin_msg(struct builder *w, uint16_t type, uint16_t fla
 {
 	char *at = next_msg(w);
 
-	if (!at)
-		return NULL;
 	w->b->nacks++;
 	return nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags | NLM_F_ACK, w->seq++);
 }
@@ -439,26 +434,18 @@ void nft_batch_free(struct nft_batch *b)
 
 /* ---- the kernel edge ------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Reads acks until every message is answered, the kernel reports an
  * error (then drains what is already queued), or the time runs out. */
 static int wait_acks(struct mnl_socket *nl, unsigned nacks)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint64_t deadline = now_ms() + ACK_TIMEOUT_MS;
+	uint64_t deadline = mono_now_ms() + ACK_TIMEOUT_MS;
 	unsigned got = 0;
 	int first_err = 0;
 
 	while (got < nacks) {
 		struct pollfd p = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
-		uint64_t now = now_ms();
+		uint64_t now = mono_now_ms();
 		int wait = first_err ? 0 : now >= deadline ? 0 : (int)(deadline - now);
 		int rc = poll(&p, 1, wait);
 		if (rc < 0 && errno == EINTR)

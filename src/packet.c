@@ -7,6 +7,7 @@
  *        v2 auth type (8 bits) + Adver Int (8 bits, seconds)
  *   6-7: checksum           8..: addresses   v2 only: 8 bytes auth data
  */
+#include "inet_csum.h"
 #include "packet.h"
 
 #include <string.h>
@@ -54,51 +55,6 @@ const char *vrrp_drop_text(enum vrrp_drop d)
 	return drop_table[d].text;
 }
 
-/* Add bytes to a running one's-complement sum as big-endian 16-bit words.
- * Only the last chunk of a sum may have an odd length (RFC 1071 pads it). */
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
-{
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	/* Fold early so the 32-bit sum cannot overflow on long input. */
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static uint32_t sum_addr(uint32_t sum, sa_family_t family, const struct ip_addr *a)
-{
-	static const uint8_t zero[16];
-	size_t n = family == AF_INET6 ? 16 : 4;
-
-	return sum_bytes(sum, a ? a->u.bytes : zero, n);
-}
-
-/* IPv4 (RFC 768 style): src, dst, 0, proto, 16-bit length.
- * IPv6 (RFC 2460 §8.1): src, dst, 32-bit length, 3 zero bytes, next header. */
-static uint32_t sum_pseudo(sa_family_t family, const struct ip_addr *src,
-			   const struct ip_addr *dst, size_t len)
-{
-	uint32_t sum = sum_addr(0, family, src);
-
-	sum = sum_addr(sum, family, dst);
-	if (family == AF_INET6) {
-		uint8_t tail[8] = {
-			(uint8_t)(len >> 24), (uint8_t)(len >> 16),
-			(uint8_t)(len >> 8), (uint8_t)len,
-			0, 0, 0, VRRP_PROTO,
-		};
-		return sum_bytes(sum, tail, sizeof(tail));
-	}
-	uint8_t tail[4] = { 0, VRRP_PROTO, (uint8_t)(len >> 8), (uint8_t)len };
-	return sum_bytes(sum, tail, sizeof(tail));
-}
-
 /* Returns the value for bytes 6-7 (host order) when they hold zero, and 0
  * when run over a message whose checksum is already correct. A NULL src or
  * dst counts as the all-zero address. */
@@ -106,10 +62,14 @@ uint16_t vrrp_checksum(sa_family_t family, const struct ip_addr *src,
 		       const struct ip_addr *dst, bool pseudo_header,
 		       const uint8_t *data, size_t len)
 {
-	uint32_t sum = pseudo_header ? sum_pseudo(family, src, dst, len) : 0;
+	static const uint8_t zero[16];
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	uint32_t sum = 0;
 
-	sum = sum_bytes(sum, data, len);
-	return (uint16_t)~sum;
+	if (pseudo_header)
+		sum = inet_csum_pseudo(0, src ? src->u.bytes : zero, dst ? dst->u.bytes : zero,
+				       alen, len, VRRP_PROTO);
+	return inet_csum_finish(inet_csum_add(sum, data, len));
 }
 
 static size_t addr_size(sa_family_t family)

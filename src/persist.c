@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "clock.h"
+#include "xalloc.h"
 
 #define MAGIC "CLUSTDCT"
 #define MAGIC_LEN 8
@@ -54,14 +56,6 @@ struct persist {
 	struct persist_stats st;
 	char write_err[120], sync_err[120]; /* "" when the last one worked */
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -195,11 +189,9 @@ static size_t read_at(int fd, uint8_t *buf, size_t n, off_t off, int *err)
 
 static void set_aside(const struct persist *p, char *why, size_t whylen)
 {
-	char *bad = NULL;
+	char *bad = xasprintf("%s.bad", p->path);
 	size_t used = strlen(why);
 
-	if (asprintf(&bad, "%s.bad", p->path) < 0)
-		return;
 	if (rename(p->path, bad) == 0)
 		snprintf(why + used, whylen - used, "; kept as %s", bad);
 	free(bad);
@@ -296,10 +288,10 @@ static void *sync_main(void *arg)
 		int fd = p->fd;
 		pthread_mutex_unlock(&p->lock);
 
-		uint64_t t0 = mono_us();
+		uint64_t t0 = mono_now_us();
 		int rc = fdatasync(fd);
 		int err = errno;
-		uint64_t took = mono_us() - t0;
+		uint64_t took = mono_now_us() - t0;
 
 		pthread_mutex_lock(&p->lock);
 		p->st.syncs++;
@@ -367,9 +359,9 @@ static int write_record(struct persist *p, const uint8_t *payload, size_t len, b
 {
 	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
 	off_t off = (off_t)(p->next_gen % 2) * PERSIST_SLOT_SIZE;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 	int rc = pwrite_all(p->fd, p->slot, n, off);
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	pthread_mutex_lock(&p->lock);
 	if (took > p->st.write_max_us)
@@ -448,18 +440,16 @@ void persist_get_stats(struct persist *p, struct persist_stats *out)
 
 struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms)
 {
-	struct persist *p = calloc(1, sizeof(*p));
+	struct persist *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return NULL;
 	p->fd = -1;
 	p->next_gen = 1;
 	p->sync_interval_us = (uint64_t)sync_interval_ms * 1000;
 	snprintf(p->node, sizeof(p->node), "%s", node);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (sodium_init() < 0 || asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
-		p->path = NULL;
+	p->path = xasprintf("%s/%s", dir, PERSIST_FILE);
+	if (sodium_init() < 0) {
 		persist_free(p);
 		return NULL;
 	}

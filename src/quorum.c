@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quorum.c - cluster membership and the quorum verdict (doc/quorum.md).
- * Pure: heartbeats come in already authenticated by cluster.c, time comes
+ * Pure: heartbeats come in already authenticated by heartbeat.c, time comes
  * in as a monotonic µs argument. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "quorum.h"
+#include "xalloc.h"
 
 static struct member *find(const struct quorum *q, const char *name)
 {
@@ -34,9 +35,7 @@ int quorum_init(struct quorum *q, const char *const *names, size_t n, const char
 	memset(q, 0, sizeof(*q));
 	if (n == 0 || !self_name || !names_ok(names, n))
 		return -1;
-	q->members = calloc(n, sizeof(*q->members));
-	if (!q->members)
-		return -1;
+	q->members = xcalloc(n, sizeof(*q->members));
 	q->n = n;
 	for (size_t i = 0; i < n; i++)
 		strcpy(q->members[i].name, names[i]);

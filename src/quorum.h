@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "cluster.h"
+#include "heartbeat.h"
 
 /* How far above the wall clock (seconds) a member's incarnation may be.
  * Incarnations are stored + 1 or the wall clock in seconds at a start, so

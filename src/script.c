@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 extern char **environ;
 
@@ -72,18 +74,9 @@ static char **strv_dup(char *const v[])
 
 	while (v[n])
 		n++;
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = strdup(v[i]);
-		if (!copy[i]) {
-			while (i--)
-				free(copy[i]);
-			free(copy);
-			return NULL;
-		}
-	}
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(v[i]);
 	return copy;
 }
 
@@ -142,9 +135,7 @@ static char **env_merge(char **extra)
 		n_env++;
 	while (extra && extra[n_extra])
 		n_extra++;
-	out = calloc(n_env + n_extra + 1, sizeof(*out));
-	if (!out)
-		return NULL;
+	out = xcalloc(n_env + n_extra + 1, sizeof(*out));
 	for (size_t i = 0; i < n_env; i++)
 		if (!env_overridden(environ[i], extra, 0))
 			out[n++] = environ[i];
@@ -275,8 +266,6 @@ static int spawn(struct script_job *j)
 	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0)
 		return errno;
 	envp = env_merge(j->env);
-	if (!envp)
-		return ENOMEM;
 	err = j->as_user ? spawn_as_user(j, envp) : spawn_posix(j, envp);
 	free(envp);
 	return err;
@@ -314,7 +303,7 @@ static void start_next(struct script_queue *q)
 	r->running = j;
 	q->running = j;
 
-	j->start_us = loop_now();
+	j->start_us = mono_now_us();
 	j->spawn_errno = spawn(j);
 	if (j->spawn_errno) {
 		j->timer.fn = on_spawn_failed;
@@ -333,7 +322,7 @@ static void result_fill(struct script_result *res, const struct script_job *j, i
 {
 	memset(res, 0, sizeof(*res));
 	res->path = j->path;
-	res->duration_us = loop_now() - j->start_us;
+	res->duration_us = mono_now_us() - j->start_us;
 	res->exit_code = -1;
 	if (j->spawn_errno) {
 		res->exec_failed = true;
@@ -437,10 +426,8 @@ static void on_sigchld_orphaned(void *arg, int signo)
 
 struct script_runner *script_runner_new(struct loop *l)
 {
-	struct script_runner *r = calloc(1, sizeof(*r));
+	struct script_runner *r = xcalloc(1, sizeof(*r));
 
-	if (!r)
-		return NULL;
 	r->l = l;
 	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
 		log_err("script: cannot route SIGCHLD through the loop: %s", strerror(errno));
@@ -460,7 +447,7 @@ static void sleep_ms(unsigned ms)
 /* Kill every running group, then reap for a short bounded while. */
 static void runner_kill_all(struct script_runner *r)
 {
-	uint64_t give_up = loop_now() + SHUTDOWN_REAP_MS * 1000u;
+	uint64_t give_up = mono_now_us() + SHUTDOWN_REAP_MS * 1000u;
 	struct script_job *j;
 
 	for (j = r->running; j; j = j->next) {
@@ -478,7 +465,7 @@ static void runner_kill_all(struct script_runner *r)
 				j->pid = 0; /* reaped, or not ours any more */
 			left |= j->pid > 0;
 		}
-		if (!left || loop_now() >= give_up)
+		if (!left || mono_now_us() >= give_up)
 			break;
 		sleep_ms(1);
 	}
@@ -517,15 +504,9 @@ bool script_runner_idle(const struct script_runner *r)
 
 struct script_queue *script_queue_new(struct script_runner *r, const char *name)
 {
-	struct script_queue *q = calloc(1, sizeof(*q));
+	struct script_queue *q = xcalloc(1, sizeof(*q));
 
-	if (!q)
-		return NULL;
-	q->name = strdup(name ? name : "script");
-	if (!q->name) {
-		free(q);
-		return NULL;
-	}
+	q->name = xstrdup(name ? name : "script");
 	q->r = r;
 	q->pending_tail = &q->pending;
 	q->next = r->queues;
@@ -586,10 +567,8 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 		       char *const env[], uint32_t timeout_ms)
 {
 	char *const default_argv[] = { (char *)path, NULL };
-	struct script_job *j = calloc(1, sizeof(*j));
+	struct script_job *j = xcalloc(1, sizeof(*j));
 
-	if (!j)
-		goto oom;
 	j->r = q->r;
 	j->q = q;
 	j->timeout_ms = timeout_ms;
@@ -597,18 +576,11 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 	j->quiet = q->quiet;
 	j->uid = q->uid;
 	j->gid = q->gid;
-	j->label = strdup(q->name);
-	j->path = strdup(path);
+	j->label = xstrdup(q->name);
+	j->path = xstrdup(path);
 	j->argv = strv_dup(argv ? argv : default_argv);
 	j->env = env ? strv_dup(env) : NULL;
-	if (!j->label || !j->path || !j->argv || (env && !j->env))
-		goto oom;
 	*q->pending_tail = j;
 	q->pending_tail = &j->next;
 	start_next(q);
-	return;
-oom:
-	log_err("%s: out of memory, %s not run", q->name, path);
-	if (j)
-		job_free(j);
 }

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "daemon.h"
 #include "ledger.h"
 #include "quorum.h"
+#include "xalloc.h"
 
 static json_object *jstr(const char *s)
 {
@@ -199,8 +201,9 @@ static json_object *held_copy_json(const struct clustd *c, const struct member *
 	const uint8_t *copy = cluster_net_held_copy(c->cluster, idx, &len, now, &age);
 	struct counter_set *s;
 
-	if (!copy || !(s = malloc(sizeof(*s))))
+	if (!copy)
 		return NULL;
+	s = xmalloc(sizeof(*s));
 	json_object *o = NULL;
 	if (counters_decode(copy, len, s)) {
 		json_object *insts = json_object_new_object();
@@ -297,7 +300,7 @@ static json_object *accept_filter_json(const struct clustd *c)
 
 static json_object *status_json(const struct clustd *c)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	json_object *o = json_object_new_object();
 	json_object *insts = json_object_new_array();
 
@@ -320,11 +323,9 @@ static json_object *status_json(const struct clustd *c)
 
 static char *dup_json(json_object *o)
 {
-	char *s = NULL;
+	char *s = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
 
-	if (asprintf(&s, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
-		s = NULL;
 	json_object_put(o);
 	return s;
 }
@@ -468,10 +469,8 @@ static char *status_text(const struct clustd *c)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	if (!f) {
-		json_object_put(st);
-		return NULL;
-	}
+	if (!f)
+		xalloc_fail("open_memstream");
 	fprintf(f, "node %s, up %lld s\n", c->cfg->node.name,
 		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000);
 	text_instances(f, st);
@@ -491,5 +490,5 @@ char *status_handle(void *arg, const char *request)
 		return dup_json(status_json(c));
 	if (strcmp(request, "status") == 0)
 		return status_text(c);
-	return strdup("error: unknown request (try: status, status json, metrics)\n");
+	return xstrdup("error: unknown request (try: status, status json, metrics)\n");
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* ---- VIPs and announcements ------------------------------------------ */
@@ -46,7 +47,7 @@ void vip_garp_timer_fired(void *arg)
 {
 	struct instance *in = arg;
 	const struct instance_conf *ic = in->conf;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (in->fsm.state != STATE_MASTER)
 		return;
@@ -92,7 +93,7 @@ static void arm_lease(struct instance *in)
 	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
 
 	if (lease_ms)
-		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + lease_ms * 1000ull / 3);
+		loop_timer_arm(in->c->loop, &in->lease_timer, mono_now_us() + lease_ms * 1000ull / 3);
 }
 
 void vip_lease_timer_fired(void *arg)
@@ -116,7 +117,7 @@ static bool vips_clear(struct instance *in)
 	const char *holder = "?";
 
 	if (!in->c->cluster ||
-	    cluster_net_vips_clear(in->c->cluster, in->conf->name, loop_now(), &recheck_at, &holder)) {
+	    cluster_net_vips_clear(in->c->cluster, in->conf->name, mono_now_us(), &recheck_at, &holder)) {
 		if (in->vips_pending)
 			log_notice("%s: no other member holds the VIPs any more: adding them", in->conf->name);
 		in->vips_pending = false;
@@ -139,7 +140,7 @@ void vip_take_all(struct instance *in)
 		vip_add(in, &in->conf->vips[i]);
 	arm_lease(in);
 	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
-	start_burst(in, loop_now());
+	start_burst(in, mono_now_us());
 	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
 		vip_garp_timer_fired(in);
 }
@@ -234,7 +235,7 @@ unsigned vmac_probe(struct instance *in)
 		return 0;
 	for (size_t i = 0; i < in->conf->nvips; i++)
 		vip_add(in, &in->conf->vips[i]);
-	start_burst(in, loop_now());
+	start_burst(in, mono_now_us());
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz_heartbeat.c - libFuzzer target for the heartbeat codec (src/cluster.c).
+/* fuzz_heartbeat.c - libFuzzer target for the heartbeat codec (src/heartbeat.c).
  *
  * Every input is decoded three times with a fixed key: as it is; re-signed
  * (its last CLUSTER_MAC_LEN bytes replaced by the right MAC of the rest);
@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 
 #define FUZZ_SECRET "clustd fuzz secret"
 #define HDR_LEN 24

@@ -111,7 +111,8 @@ build_probe() {
 		-I"$top/src" $(pkg-config --cflags "${pkgs[@]}") -o "$PROBE" \
 		"$top/t/tools/edge_probe.c" "$top/src/netlink.c" "$top/src/announce.c" \
 		"$top/src/vrrp_sock.c" "$top/src/addr.c" "$top/src/loop.c" "$top/src/log.c" \
-		"$top/src/packet.c" $(pkg-config --libs "${pkgs[@]}")
+		"$top/src/packet.c" "$top/src/inet_csum.c" "$top/src/clock.c" "$top/src/xalloc.c" \
+		$(pkg-config --libs "${pkgs[@]}")
 }
 
 if ! build_probe >"$WORK/build.log" 2>&1; then

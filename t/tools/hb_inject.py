@@ -3,7 +3,7 @@
 """hb_inject.py - send hostile or odd datagrams to a clustd cluster port.
 
 An independent encoder of the heartbeat wire format (version 2, see the
-comment at the top of src/cluster.c): "CLHB", version 2, flags, kind
+comment at the top of src/heartbeat.c): "CLHB", version 2, flags, kind
 (1 heartbeat), a reserved byte, incarnation and seq (u64, network order),
 TLVs (1 = node name, 2 = instance: vrid, state, priority, name, 6 = nonce,
 7 = echo), then HMAC-SHA256 over all of it with key = SHA-256(secret file

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "script.h"
@@ -108,7 +109,7 @@ static void record(struct ctx *c, const struct script_result *res, char tag)
 	snprintf(c->paths[i], sizeof(c->paths[i]), "%s", res->path);
 	c->res[i].path = c->paths[i];
 	c->tags[i] = tag;
-	c->done_at[i] = loop_now();
+	c->done_at[i] = mono_now_us();
 	if (c->n_done >= c->want)
 		loop_stop(c->l);
 }
@@ -139,7 +140,7 @@ static void ctx_run(struct ctx *c, int want, unsigned max_ms)
 {
 	c->want = want;
 	c->guard_fired = false;
-	loop_timer_arm(c->l, &c->guard, loop_now() + max_ms * MS);
+	loop_timer_arm(c->l, &c->guard, mono_now_us() + max_ms * MS);
 	if (c->n_done < want)
 		loop_run(c->l);
 	loop_timer_cancel(c->l, &c->guard);
@@ -290,7 +291,7 @@ START_TEST(test_two_queues_run_in_parallel)
 	qb = script_queue_new(c.r, "b");
 	script_queue_on_done(qa, on_done_a, &c);
 	script_queue_on_done(qb, on_done_b, &c);
-	start = loop_now();
+	start = mono_now_us();
 	{
 		char *argv_a[] = { (char *)path, "A", NULL };
 		char *argv_b[] = { (char *)path, "B", NULL };
@@ -303,7 +304,7 @@ START_TEST(test_two_queues_run_in_parallel)
 	ck_assert_int_eq(c.n_done, 2);
 	ck_assert(c.tags[0] != c.tags[1]);
 	/* Serial would take 600 ms or more. */
-	ck_assert_uint_lt(loop_now() - start, 550 * MS);
+	ck_assert_uint_lt(mono_now_us() - start, 550 * MS);
 	text = slurp("log");
 	ck_assert_ptr_nonnull(text);
 	ck_assert(!strncmp(text, "start ", 6));
@@ -442,10 +443,10 @@ START_TEST(test_loop_stays_responsive)
 	q = script_queue_new(c.r, "slow");
 	script_queue_on_done(q, on_done_a, &c);
 	script_queue_push(q, path, NULL, NULL, 2000);
-	uint64_t t0 = loop_now();
+	uint64_t t0 = mono_now_us();
 	loop_timer_arm(c.l, &tk.t, t0 + 10 * MS);
 	ctx_run(&c, 1, 1500);
-	uint64_t ran_ms = (loop_now() - t0) / MS;
+	uint64_t ran_ms = (mono_now_us() - t0) / MS;
 	loop_timer_cancel(c.l, &tk.t);
 	ck_assert(!c.guard_fired);
 	ck_assert_int_eq(c.res[0].exit_code, 0);
@@ -492,7 +493,7 @@ START_TEST(test_idle_and_queue_free)
 	ck_assert_int_eq(c.tags[0], 'b');
 	for (int i = 0; i < 100 && !script_runner_idle(c.r); i++) {
 		c.want = 99;
-		loop_timer_arm(c.l, &c.guard, loop_now() + 10 * MS);
+		loop_timer_arm(c.l, &c.guard, mono_now_us() + 10 * MS);
 		loop_run(c.l);
 	}
 	ck_assert(script_runner_idle(c.r));
@@ -527,9 +528,9 @@ START_TEST(test_runner_free_kills_running)
 	ck_assert_ptr_nonnull(text);
 	pid = (pid_t)atol(text);
 	ck_assert_int_gt(pid, 1);
-	t0 = loop_now();
+	t0 = mono_now_us();
 	script_runner_free(c.r);
-	ck_assert_uint_lt(loop_now() - t0, 300 * MS);
+	ck_assert_uint_lt(mono_now_us() - t0, 300 * MS);
 	/* Killed and reaped by the runner: no zombie left behind. */
 	ck_assert_int_eq(kill(pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
@@ -95,11 +96,11 @@ static void on_poll(void *arg)
 {
 	struct ctx *x = arg;
 
-	if ((x->cond && x->cond(x)) || loop_now() >= x->deadline) {
+	if ((x->cond && x->cond(x)) || mono_now_us() >= x->deadline) {
 		loop_stop(x->l);
 		return;
 	}
-	loop_timer_arm(x->l, &x->poll, loop_now() + 2 * MS);
+	loop_timer_arm(x->l, &x->poll, mono_now_us() + 2 * MS);
 }
 
 /* Runs the loop until cond holds or ms pass; returns cond's last verdict
@@ -108,10 +109,10 @@ static bool run_until(bool (*cond)(struct ctx *), long long want, unsigned ms)
 {
 	c.cond = cond;
 	c.want = want;
-	c.deadline = loop_now() + (uint64_t)ms * MS;
+	c.deadline = mono_now_us() + (uint64_t)ms * MS;
 	c.poll.fn = on_poll;
 	c.poll.arg = &c;
-	loop_timer_arm(c.l, &c.poll, loop_now());
+	loop_timer_arm(c.l, &c.poll, mono_now_us());
 	ck_assert_int_eq(loop_run(c.l), 0);
 	loop_timer_cancel(c.l, &c.poll);
 	return cond ? cond(&c) : true;
@@ -353,7 +354,7 @@ static void on_tick(void *arg)
 	struct loop_timer *tm = arg;
 
 	ticks++;
-	loop_timer_arm(c.l, tm, loop_now() + 10 * MS);
+	loop_timer_arm(c.l, tm, mono_now_us() + 10 * MS);
 }
 
 START_TEST(test_loop_responsive_while_script_hangs)
@@ -367,14 +368,14 @@ START_TEST(test_loop_responsive_while_script_hangs)
 	tick.fn = on_tick;
 	tick.arg = &tick;
 	ticks = 0;
-	t0 = loop_now();
+	t0 = mono_now_us();
 	loop_timer_arm(c.l, &tick, t0 + 10 * MS);
 	ck_assert(run_until(NULL, 0, 300));
 	loop_timer_cancel(c.l, &tick);
 	ck_assert_int_eq(tracker_stats(c.t)->script_runs, 1);
 	ck_assert_int_eq(tracker_stats(c.t)->script_failures, 0); /* still running */
 	ck_assert_int_ge(ticks, 20);
-	ck_assert_uint_lt(loop_now() - t0, 600 * MS);
+	ck_assert_uint_lt(mono_now_us() - t0, 600 * MS);
 	/* teardown frees the tracker with the script still running. */
 }
 END_TEST

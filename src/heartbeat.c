@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cluster.c - the cluster plane's messages: codec and HMAC-SHA256.
+/* heartbeat.c - the cluster plane's heartbeat: codec and HMAC-SHA256.
  *
  * Wire format, version 2 (doc/quorum.md). All integers in network byte
  * order.
@@ -47,7 +47,7 @@
 
 #include <sodium.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 #include "fsm.h"
 
 #define HB_MAGIC "CLHB"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cluster.h - the cluster plane's heartbeat message: codec and
+/* heartbeat.h - the cluster plane's heartbeat message: codec and
  * authentication (HMAC-SHA256 via libsodium, constant-time verify). Pure:
  * no I/O, no clock. Every clustd node, in every state, sends one per
  * heartbeat_interval; peers use them for membership and the status view. */
-#ifndef CLUSTD_CLUSTER_H
-#define CLUSTD_CLUSTER_H
+#ifndef CLUSTD_HEARTBEAT_H
+#define CLUSTD_HEARTBEAT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,8 +18,8 @@
 #define CLUSTER_MAX_ECHO 32         /* CLUSTD_MAX_PEERS */
 #define CLUSTER_COUNTERS_MAX 12000  /* bytes of one counters record (counters.h encoding) */
 #define CLUSTER_PIECE_MAX 960       /* counters bytes per piece: a piece fits 1200 bytes */
-#define CLUSTER_PIECE_DATAGRAM 1200 /* the largest piece message (checked in cluster.c) */
-#define CLUSTER_MAX_MSG 4811        /* the largest message the limits allow (cluster.c) */
+#define CLUSTER_PIECE_DATAGRAM 1200 /* the largest piece message (checked in heartbeat.c) */
+#define CLUSTER_MAX_MSG 4811        /* the largest message the limits allow (heartbeat.c) */
 
 /* What a message is (header byte 6). */
 enum hb_kind {

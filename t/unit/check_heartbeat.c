@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* check_cluster.c - unit tests of the heartbeat codec (src/cluster.c). */
+/* check_heartbeat.c - unit tests of the heartbeat codec (src/heartbeat.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 #include "fsm.h"
 #include "testutil.h"
 
@@ -1031,9 +1031,9 @@ START_TEST(test_drop_names)
 }
 END_TEST
 
-static Suite *cluster_suite(void)
+static Suite *heartbeat_suite(void)
 {
-	Suite *s = suite_create("cluster");
+	Suite *s = suite_create("heartbeat");
 	TCase *codec = tcase_create("codec");
 	TCase *attack = tcase_create("attack");
 	TCase *parse = tcase_create("parse");
@@ -1081,4 +1081,4 @@ static Suite *cluster_suite(void)
 	return s;
 }
 
-CLUSTD_TEST_MAIN(cluster_suite)
+CLUSTD_TEST_MAIN(heartbeat_suite)
