@@ -388,6 +388,103 @@ START_TEST(test_include_reports_included_file)
 }
 END_TEST
 
+/* A fresh temp dir (removed by tu_remove_tree) and files in it. */
+static void make_temp_dir(char *dir, size_t len)
+{
+	tmp_template(dir, len, "dir.");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void write_in(char *out, size_t len, const char *dir, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(out, len, "%s/%s", dir, name);
+	f = fopen(out, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+#define WEB_INSTANCE(vrid) \
+	"instances = (\n{ name = \"web\"; interface = \"eth0\";\n\tvrid = " vrid ";\n\tvips = " VIP4 "; } );\n"
+
+/* libconfig truncates a wide literal in an included file just as in the
+ * main one: the check must follow @include (reported at the included
+ * file's own line). */
+START_TEST(test_include_wide_literal_rejected)
+{
+	char dir[64], main_conf[128], inc[128], text[256], want[512];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	write_in(inc, sizeof(inc), dir, "inc.conf", WEB_INSTANCE("4294967347"));
+	snprintf(text, sizeof(text), "# main\n@include \"%s\"\n", inc);
+	write_in(main_conf, sizeof(main_conf), dir, "main.conf", text);
+	ck_assert_int_eq(conf_load(main_conf, &cfg, &errs), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s:3: integer 4294967347 does not fit in 32 bits "
+		 "(libconfig would silently truncate it)", inc);
+	ck_assert_str_eq(errs.msgs[0], want);
+	conf_errors_free(&errs);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+/* A relative @include is found next to the config file, whatever the
+ * working directory: `clustd -t` from a shell reads what the daemon reads.
+ * The working directory holds a decoy of the same name. */
+START_TEST(test_include_relative_to_config_dir)
+{
+	char dir[64], cwd_dir[64], path[128];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	make_temp_dir(cwd_dir, sizeof(cwd_dir));
+	write_in(path, sizeof(path), dir, "inc.conf", WEB_INSTANCE("51"));
+	write_in(path, sizeof(path), cwd_dir, "inc.conf", WEB_INSTANCE("52"));
+	write_in(path, sizeof(path), dir, "main.conf", "@include \"inc.conf\"\n");
+	ck_assert_int_eq(chdir(cwd_dir), 0); /* the test runs in its own process */
+	ck_assert_int_eq(conf_load(path, &cfg, &errs), 0);
+	ck_assert_uint_eq(cfg->ninstances, 1);
+	ck_assert_uint_eq(cfg->instances[0].vrid, 51);
+	conf_free(cfg);
+	/* A relative config path works too, and the working directory is restored. */
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(chdir(".."), 0);
+	snprintf(path, sizeof(path), "%s/main.conf", strrchr(dir, '/') + 1);
+	ck_assert_int_eq(conf_load(path, &cfg, &errs), 0);
+	ck_assert_uint_eq(cfg->instances[0].vrid, 51);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	conf_free(cfg);
+	tu_remove_tree(dir);
+	tu_remove_tree(cwd_dir);
+}
+END_TEST
+
+/* libconfig's scanner exits the whole process on an @include of a
+ * directory (a reload would kill the daemon): reject it instead. */
+START_TEST(test_include_directory_rejected)
+{
+	char dir[64], main_conf[128], text[256], want[512];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	snprintf(text, sizeof(text), "\n@include \"%s\"\n", dir);
+	write_in(main_conf, sizeof(main_conf), dir, "main.conf", text);
+	ck_assert_int_eq(conf_load(main_conf, &cfg, &errs), -1);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s:2: @include \"%s\": not a regular file", main_conf, dir);
+	ck_assert_str_eq(errs.msgs[0], want);
+	conf_errors_free(&errs);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_free_null_and_errors_appended)
 {
 	struct conf_errors errs = { 0 };
@@ -1439,6 +1536,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_same_vrid_other_interface_ok);
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
 	tcase_add_test(ok, test_include_reports_included_file);
+	tcase_add_test(ok, test_include_wide_literal_rejected);
+	tcase_add_test(ok, test_include_relative_to_config_dir);
+	tcase_add_test(ok, test_include_directory_rejected);
 	tcase_add_test(ok, test_free_null_and_errors_appended);
 	tcase_add_test(ok, test_vmac_off_by_default);
 	tcase_add_test(ok, test_vmac_names);
