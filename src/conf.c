@@ -2096,6 +2096,9 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
 		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s must be a regular file "
 			      "that group and others cannot access (chmod 600)", cfg->path, path);
+	else if (!trusted_owner(&st)) /* another user could swap in a key of their choosing */
+		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s is owned by uid %u "
+			      "(it must belong to root)", cfg->path, path, (unsigned)st.st_uid);
 	else if (st.st_size < 16)
 		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
 			      "of secret", cfg->path, path);

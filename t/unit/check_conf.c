@@ -1134,6 +1134,44 @@ START_TEST(test_scripts_foreign_owner)
 }
 END_TEST
 
+/* A cluster config whose secret_file is path (line 2 is the cluster group). */
+static void load_with_secret(struct loaded *l, const char *path)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "node = { name = \"n1\"; };\n"
+		 "cluster = { secret_file = \"%s\";\n"
+		 "\tmembers = ( { name = \"n1\"; address = \"198.51.100.1\"; } ); };\n"
+		 "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n",
+		 path);
+	expect_ok(l, text);
+}
+
+/* The secret is read by root: a file another user owns could be swapped
+ * for a key of their choosing, whatever its mode. */
+START_TEST(test_secret_file_foreign_owner)
+{
+	char dir[64], secret[128], reason[512];
+	struct loaded l;
+
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	make_temp_dir(dir, sizeof(dir));
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef0123\n");
+	ck_assert_int_eq(chmod(secret, 0600), 0);
+	load_with_secret(&l, secret);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
+	ck_assert_int_eq(chown(secret, 65534, 65534), 0);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "cluster.secret_file: secret file %s is owned by uid 65534 "
+		 "(it must belong to root)", secret);
+	assert_msg_is(&l, 0, 1, reason);
+	loaded_free(&l);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 /* ---- node.vip_lease, cluster, track, sync_groups ----------------------- */
 
 /* Lines: 1 node, 2 cluster = {, 3 secret_file, 4 members, 5 cluster extra,
@@ -1601,6 +1639,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(scripts, test_scripts_open_directory);
 	tcase_add_test(scripts, test_scripts_symlink_followed);
 	tcase_add_test(scripts, test_scripts_foreign_owner);
+	tcase_add_test(scripts, test_secret_file_foreign_owner);
 	tcase_add_test(scripts, test_scripts_track_and_group);
 	suite_add_tcase(s, scripts);
 
