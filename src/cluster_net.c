@@ -523,6 +523,7 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 	const struct cluster_conf *a = cn->cfg;
 
 	if (!same_str(a->secret_file, b->secret_file) || !same_str(a->interface, b->interface) ||
+	    memcmp(a->secret_digest, b->secret_digest, sizeof(a->secret_digest)) != 0 ||
 	    a->port != b->port || !ip_addr_equal(&a->group, &b->group) ||
 	    a->heartbeat_interval_ms != b->heartbeat_interval_ms ||
 	    a->dead_interval_ms != b->dead_interval_ms || a->quorum != b->quorum ||

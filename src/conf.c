@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1783,6 +1784,34 @@ static void ctx_release(struct ctx *c)
 
 /* ---- load / free ----------------------------------------------------- */
 
+/* Fingerprint the secret's content (see secret_digest in model.h). An
+ * unreadable file leaves it zero: the checks and the daemon report that. */
+static void digest_secret(struct cluster_conf *cc)
+{
+	crypto_generichash_state st;
+	uint8_t buf[4096];
+	struct stat sb;
+	ssize_t n = 0;
+	int fd;
+
+	memset(cc->secret_digest, 0, sizeof(cc->secret_digest));
+	if (!cc->enabled || !cc->secret_file || sodium_init() < 0)
+		return;
+	fd = open(cc->secret_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		crypto_generichash_init(&st, NULL, 0, sizeof(cc->secret_digest));
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			crypto_generichash_update(&st, buf, (size_t)n);
+		if (n == 0)
+			crypto_generichash_final(&st, cc->secret_digest, sizeof(cc->secret_digest));
+		sodium_memzero(&st, sizeof(st));
+		sodium_memzero(buf, sizeof(buf));
+	}
+	close(fd);
+}
+
 int conf_load(const char *path, struct clustd_config **out, struct conf_errors *errs)
 {
 	struct ctx c = { .path = path };
@@ -1793,6 +1822,8 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 	config_init(&lc);
 	if (read_config(&c, &lc))
 		cfg = build_model(&c, config_root_setting(&lc));
+	if (cfg && !c.failed)
+		digest_secret(&cfg->cluster);
 	sort_errors(&c); /* while libconfig still owns the file names */
 	config_destroy(&lc);
 	ctx_release(&c);

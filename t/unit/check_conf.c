@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "testutil.h"
 
@@ -1172,6 +1173,48 @@ START_TEST(test_secret_file_foreign_owner)
 }
 END_TEST
 
+static bool digest_is_zero(const struct clustd_config *cfg)
+{
+	static const uint8_t zero[CLUSTD_SECRET_DIGEST_LEN];
+
+	return memcmp(cfg->cluster.secret_digest, zero, sizeof(zero)) == 0;
+}
+
+/* A reload restarts the cluster plane when the secret's content changed
+ * (a rotated secret under the same path): the model carries a digest of
+ * the content read at load time, which is not the HMAC key itself. */
+START_TEST(test_secret_digest_follows_content)
+{
+	char dir[64], secret[128];
+	uint8_t first[CLUSTD_SECRET_DIGEST_LEN], key[CLUSTER_KEY_LEN];
+	struct loaded l;
+
+	make_temp_dir(dir, sizeof(dir));
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef-one\n");
+	load_with_secret(&l, secret);
+	ck_assert(!digest_is_zero(l.cfg));
+	memcpy(first, l.cfg->cluster.secret_digest, sizeof(first));
+	cluster_key_derive((const uint8_t *)"0123456789abcdef-one\n", 21, key);
+	ck_assert_mem_ne(first, key, sizeof(first));
+	loaded_free(&l);
+
+	load_with_secret(&l, secret); /* same content: same digest */
+	ck_assert_mem_eq(l.cfg->cluster.secret_digest, first, sizeof(first));
+	loaded_free(&l);
+
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef-two\n");
+	load_with_secret(&l, secret); /* rotated: another digest */
+	ck_assert_mem_ne(l.cfg->cluster.secret_digest, first, sizeof(first));
+	loaded_free(&l);
+
+	ck_assert_int_eq(unlink(secret), 0);
+	load_with_secret(&l, secret); /* unreadable: left to the checks that report it */
+	ck_assert(digest_is_zero(l.cfg));
+	loaded_free(&l);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 /* ---- node.vip_lease, cluster, track, sync_groups ----------------------- */
 
 /* Lines: 1 node, 2 cluster = {, 3 secret_file, 4 members, 5 cluster extra,
@@ -1640,6 +1683,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(scripts, test_scripts_symlink_followed);
 	tcase_add_test(scripts, test_scripts_foreign_owner);
 	tcase_add_test(scripts, test_secret_file_foreign_owner);
+	tcase_add_test(scripts, test_secret_digest_follows_content);
 	tcase_add_test(scripts, test_scripts_track_and_group);
 	suite_add_tcase(s, scripts);
 
