@@ -156,6 +156,13 @@ void announcer_close(struct announcer *a)
 	free(a);
 }
 
+const struct ip_addr *announce_una_source(const struct ip_addr *src, const struct ip_addr *vip)
+{
+	if (vip->family != AF_INET6)
+		return NULL;
+	return src && ip_addr_is_linklocal6(src) ? src : vip;
+}
+
 int announce_send(struct announcer *a, int ifindex, const uint8_t mac[6],
 		  const struct ip_addr *src, const struct ip_addr *vip)
 {
@@ -165,13 +172,12 @@ int announce_send(struct announcer *a, int ifindex, const uint8_t mac[6],
 
 	if (vip->family == AF_INET)
 		len = announce_build_garp(mac, vip, frame, sizeof(frame));
-	else if (src && ip_addr_is_linklocal6(src))
-		len = announce_build_una(mac, src, vip, frame, sizeof(frame));
+	else if (announce_una_source(src, vip))
+		len = announce_build_una(mac, announce_una_source(src, vip), vip, frame, sizeof(frame));
 	else
 		len = 0;
 	if (len == 0) {
-		log_err("announce: cannot build an announcement for %s (needs an IPv4 VIP, "
-			"or an IPv6 VIP and a link-local source)", ip_addr_str(vip, buf));
+		log_err("announce: cannot build an announcement for %s", ip_addr_str(vip, buf));
 		return -EINVAL;
 	}
 

@@ -563,9 +563,7 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	}
 	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
 		quorum_bind_address(&cn->q, i, &cfg->members[i].addr);
-	cn->held = calloc(cn->q.n, sizeof(*cn->held));
-	if (!cn->held)
-		goto fail;
+	cn->held = xcalloc(cn->q.n, sizeof(*cn->held));
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
@@ -652,6 +650,7 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 	const struct cluster_conf *a = cn->cfg;
 
 	if (!same_str(a->secret_file, b->secret_file) || !same_str(a->interface, b->interface) ||
+	    memcmp(a->secret_digest, b->secret_digest, sizeof(a->secret_digest)) != 0 ||
 	    a->port != b->port || !ip_addr_equal(&a->group, &b->group) ||
 	    a->heartbeat_interval_ms != b->heartbeat_interval_ms ||
 	    a->dead_interval_ms != b->dead_interval_ms || a->quorum != b->quorum ||

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,9 @@ struct ctx {
 	struct pending_err *errs;
 	size_t nerrs, cap;
 	bool failed;               /* set by every error */
+	bool bad_include;          /* an @include libconfig must not be given */
+	char **names;              /* included files' names, for errs[].file */
+	size_t nnames;
 };
 
 __attribute__((format(printf, 4, 0)))
@@ -1473,11 +1477,12 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	return cfg;
 }
 
-/* ---- wide integer literals ------------------------------------------- */
+/* ---- reading the file ------------------------------------------------ */
 
 /* libconfig 1.5 silently wraps an integer literal without the L suffix to
  * 32 bits (vrid = 4294967347 reads as 51). Find such literals in the raw
- * text of the main file, skipping comments and strings, and reject them. */
+ * text of the main file and of every file it includes, skipping comments
+ * and strings, and reject them. */
 
 static bool word_char(char ch)
 {
@@ -1485,7 +1490,8 @@ static bool word_char(char ch)
 }
 
 /* A number starts at buf[i]; returns the index just past it. */
-static size_t scan_number(struct ctx *c, const char *buf, size_t n, size_t i, int line, bool neg)
+static size_t scan_number(struct ctx *c, const char *file, const char *buf, size_t n, size_t i, int line,
+			  bool neg)
 {
 	size_t start = i;
 	unsigned long long v = 0, limit;
@@ -1503,7 +1509,7 @@ static size_t scan_number(struct ctx *c, const char *buf, size_t n, size_t i, in
 		return i + 1; /* 64-bit or floating point: libconfig reads those right */
 	limit = hex ? 0x7fffffffULL : neg ? 2147483648ULL : 2147483647ULL;
 	if (v > limit)
-		err_line(c, c->path, line, "integer %s%.*s does not fit in 32 bits "
+		err_line(c, file, line, "integer %s%.*s does not fit in 32 bits "
 			 "(libconfig would silently truncate it)", neg ? "-" : "", (int)(i - start), buf + start);
 	return i;
 }
@@ -1530,7 +1536,97 @@ static size_t skip_string(const char *buf, size_t n, size_t i, int *line)
 	return i + 1;
 }
 
-static void scan_literals(struct ctx *c, const char *buf, size_t n)
+/* The whole of fd (closed), NUL-terminated; NULL with errno set on failure. */
+static char *read_all(int fd, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
+
+	*len = 0;
+	do {
+		if (*len + 1 >= cap)
+			buf = xrealloc(buf, cap = cap ? 2 * cap : 8192);
+		got = read(fd, buf + *len, cap - *len - 1);
+		*len += got > 0 ? (size_t)got : 0;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	if (got < 0) {
+		int e = errno;
+
+		free(buf);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* libconfig nests includes at most this deep (and reports deeper ones). */
+#define INCLUDE_DEPTH_MAX 10
+
+static void scan_literals(struct ctx *c, const char *file, const char *buf, size_t n, int depth);
+
+/* Scan an included file, named as libconfig names it. An include that
+ * is not a regular file (a directory) makes libconfig's scanner exit the
+ * process, so it is reported here and the file is not handed to libconfig;
+ * one that cannot be opened libconfig reports itself. */
+static void scan_included(struct ctx *c, const char *from, int line, const char *name, int depth)
+{
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *buf;
+	size_t len;
+
+	if (fd < 0 || depth > INCLUDE_DEPTH_MAX)
+		goto out;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_line(c, from, line, "@include \"%s\": not a regular file", name);
+		c->bad_include = true;
+		goto out;
+	}
+	c->names = xrealloc(c->names, (c->nnames + 1) * sizeof(*c->names));
+	c->names[c->nnames] = xstrdup(name);
+	name = c->names[c->nnames++];
+	buf = read_all(fd, &len);
+	fd = -1;
+	if (buf)
+		scan_literals(c, name, buf, len, depth);
+	free(buf);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* libconfig takes `@include "file"` only as the first thing on a line. */
+static size_t scan_include(struct ctx *c, const char *file, const char *buf, size_t n, size_t i, int line,
+			   int depth)
+{
+	static const char kw[] = "@include";
+	size_t k = i + sizeof(kw) - 1, end;
+	char *name;
+
+	for (size_t b = i; b > 0 && buf[b - 1] != '\n'; b--)
+		if (buf[b - 1] != ' ' && buf[b - 1] != '\t')
+			return i + 1;
+	if (n - i < sizeof(kw) - 1 || memcmp(buf + i, kw, sizeof(kw) - 1) != 0)
+		return i + 1;
+	while (k < n && (buf[k] == ' ' || buf[k] == '\t'))
+		k++;
+	if (k == n || buf[k] != '"')
+		return k;
+	for (end = k + 1; end < n && buf[end] != '"' && buf[end] != '\n'; end++)
+		;
+	if (end == n || buf[end] != '"')
+		return end;
+	name = xstrndup(buf + k + 1, end - k - 1);
+	scan_included(c, file, line, name, depth + 1);
+	free(name);
+	return end + 1;
+}
+
+static void scan_literals(struct ctx *c, const char *file, const char *buf, size_t n, int depth)
 {
 	int line = 1;
 
@@ -1545,57 +1641,123 @@ static void scan_literals(struct ctx *c, const char *buf, size_t n)
 			i = skip_comment(buf, n, i, &line);
 		} else if (ch == '"') {
 			i = skip_string(buf, n, i, &line);
+		} else if (ch == '@') {
+			i = scan_include(c, file, buf, n, i, line, depth);
 		} else if (isdigit((unsigned char)ch) && (i == 0 || !word_char(buf[i - 1])) &&
 			   (neg || i == 0 || buf[i - 1] != '-')) {
-			i = scan_number(c, buf, n, i, line, neg);
+			i = scan_number(c, file, buf, n, i, line, neg);
 		} else {
 			i++;
 		}
 	}
 }
 
-static void scan_wide_ints(struct ctx *c)
+/* Run in the directory of path; returns the caller's directory (an fd),
+ * or -1 when either cannot be opened. */
+static int enter_dir_of(const char *path)
 {
-	FILE *f = fopen(c->path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	const char *slash = strrchr(path, '/');
+	int back = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *dir;
+	int rc;
 
-	if (!f)
-		return;
-	do {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 8192;
-			buf = xrealloc(buf, cap);
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	fclose(f);
-	if (buf)
-		scan_literals(c, buf, len);
+	if (back < 0 || !slash)
+		return back;
+	dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	rc = chdir(dir);
+	free(dir);
+	if (rc < 0) {
+		close(back);
+		return -1;
+	}
+	return back;
+}
+
+static void leave_dir(int back)
+{
+	/* Nothing after this depends on the working directory (every path
+	 * in the config is absolute), so a failure here is only reported. */
+	if (fchdir(back) < 0)
+		fprintf(stderr, "clustd: cannot return to the working directory: %s\n", strerror(errno));
+	close(back);
+}
+
+/* Read path into lc. libconfig 1.5 opens a relative @include against the
+ * working directory, so `clustd -t` from a shell would read other files
+ * than the daemon (and config_set_include_dir would also prefix absolute
+ * includes). So libconfig parses the text read here, from within the config
+ * file's directory: relative includes are found next to the main file. */
+static bool read_config(struct ctx *c, config_t *lc)
+{
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), back;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	bool ok = false;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
+	if (fd < 0 || !(buf = read_all(fd, &len))) {
+		err_line(c, c->path, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	if (strlen(buf) != len) {
+		err_line(c, c->path, 0, "cannot read: the file holds a NUL byte");
+	} else if ((back = enter_dir_of(c->path)) < 0) {
+		err_line(c, c->path, 0, "cannot enter the directory of the file: %s", strerror(errno));
+	} else {
+		scan_literals(c, c->path, buf, len, 0);
+		ok = !c->bad_include && config_read_string(lc, buf) == CONFIG_TRUE;
+		if (!ok && !c->bad_include)
+			err_line(c, config_error_file(lc) ? config_error_file(lc) : c->path,
+				 config_error_line(lc), "syntax error: %s", config_error_text(lc));
+		leave_dir(back);
+	}
 	free(buf);
+	return ok;
+}
+
+/* Frees what c holds besides the errors. */
+static void ctx_release(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	c->names = NULL;
+	c->nnames = 0;
 }
 
 /* ---- load / free ----------------------------------------------------- */
 
-static void report_read_error(struct ctx *c, const config_t *lc)
+/* Fingerprint the secret's content (see secret_digest in model.h). An
+ * unreadable file leaves it zero: the checks and the daemon report that. */
+static void digest_secret(struct cluster_conf *cc)
 {
-	const char *file = config_error_file(lc) ? config_error_file(lc) : c->path;
+	crypto_generichash_state st;
+	uint8_t buf[4096];
+	struct stat sb;
+	ssize_t n = 0;
 	int fd;
-	char byte;
 
-	if (config_error_type(lc) != CONFIG_ERR_FILE_IO) {
-		err_line(c, file, config_error_line(lc), "syntax error: %s", config_error_text(lc));
+	memset(cc->secret_digest, 0, sizeof(cc->secret_digest));
+	if (!cc->enabled || !cc->secret_file || sodium_init() < 0)
 		return;
+	fd = open(cc->secret_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		crypto_generichash_init(&st, NULL, 0, sizeof(cc->secret_digest));
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			crypto_generichash_update(&st, buf, (size_t)n);
+		if (n == 0)
+			crypto_generichash_final(&st, cc->secret_digest, sizeof(cc->secret_digest));
+		sodium_memzero(&st, sizeof(st));
+		sodium_memzero(buf, sizeof(buf));
 	}
-	/* libconfig only says "file I/O error": find out which. */
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, &byte, 1) < 0)
-		err_line(c, c->path, 0, "cannot read: %s", strerror(errno));
-	else
-		err_line(c, c->path, 0, "cannot read: %s", config_error_text(lc));
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 }
 
 int conf_load(const char *path, struct clustd_config **out, struct conf_errors *errs)
@@ -1606,14 +1768,13 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 
 	*out = NULL;
 	config_init(&lc);
-	if (!config_read_file(&lc, path)) {
-		report_read_error(&c, &lc);
-	} else {
-		scan_wide_ints(&c);
+	if (read_config(&c, &lc))
 		cfg = build_model(&c, config_root_setting(&lc));
-	}
+	if (cfg && !c.failed)
+		digest_secret(&cfg->cluster);
 	sort_errors(&c); /* while libconfig still owns the file names */
 	config_destroy(&lc);
+	ctx_release(&c);
 	if (c.failed) {
 		conf_free(cfg);
 		flush_errors(&c, errs);
@@ -1716,8 +1877,12 @@ static const config_setting_t *find_notify_key(struct script_check *sc, const st
 	const char *name;
 
 	if (sc->loaded == 0) {
+		struct ctx c = { .path = sc->cfg->path };
+
 		config_init(&sc->lc);
-		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
+		sc->loaded = read_config(&c, &sc->lc) ? 1 : -1;
+		ctx_release(&c);
+		flush_errors(&c, NULL); /* conf_load reported them */
 	}
 	if (sc->loaded < 0)
 		return NULL;
@@ -1905,6 +2070,9 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
 		msg = xasprintf("%s:1: cluster.secret_file: secret file %s must be a regular file "
 			      "that group and others cannot access (chmod 600)", cfg->path, path);
+	else if (!trusted_owner(&st)) /* another user could swap in a key of their choosing */
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s is owned by uid %u "
+			      "(it must belong to root)", cfg->path, path, (unsigned)st.st_uid);
 	else if (st.st_size < 16)
 		msg = xasprintf("%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
 			      "of secret", cfg->path, path);

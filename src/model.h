@@ -126,6 +126,8 @@ struct member_conf {
 };
 
 /* The optional cluster plane: authenticated heartbeats and quorum. */
+#define CLUSTD_SECRET_DIGEST_LEN 32
+
 struct cluster_conf {
 	bool enabled;             /* a `cluster` group is present */
 	char *secret_file;        /* required; mode must not give group/others access */
@@ -138,6 +140,11 @@ struct cluster_conf {
 	unsigned quorum;          /* members needed; 0 = strict majority */
 	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
 	struct member_conf members[CLUSTD_MAX_PEERS];
+	/* BLAKE2b of the secret file's content when the config was loaded (all
+	 * zero when it could not be read): a reload that finds another digest
+	 * restarts the cluster plane, so a rotated secret is picked up. A digest,
+	 * not the key: the key is SHA-256 of the same bytes. */
+	uint8_t secret_digest[CLUSTD_SECRET_DIGEST_LEN];
 };
 
 /* Instances that fail over together (keepalived's vrrp_sync_group). */

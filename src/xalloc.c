@@ -50,6 +50,15 @@ char *xstrdup(const char *s)
 	return d;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (!d)
+		xalloc_fail("strndup");
+	return d;
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;
