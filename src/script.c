@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,7 +20,16 @@
 
 #include "log.h"
 
-extern char **environ;
+/* Scripts get this PATH whatever the daemon's is. */
+#define SCRIPT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SCRIPT_DEFAULT_LANG "C.UTF-8"
+
+/* Who a script runs as, for its HOME/USER/LOGNAME (name NULL: no passwd
+ * entry). */
+struct script_identity {
+	char *home;
+	char *name;
+};
 
 /* At shutdown, how long we keep reaping the groups we just killed. */
 #define SHUTDOWN_REAP_MS 100
@@ -29,7 +40,7 @@ struct script_job {
 	char *label;              /* the queue's name, for log lines */
 	char *path;
 	char **argv;
-	char **env;               /* extra "K=V" entries, may be NULL */
+	char **env;               /* the whole environment (env_build) */
 	uint32_t timeout_ms;
 	bool as_user;             /* switch to uid/gid in the child */
 	bool quiet;               /* outcome logged at debug level only */
@@ -54,6 +65,7 @@ struct script_queue {
 	bool quiet;
 	uid_t uid;
 	gid_t gid;
+	struct script_identity user; /* when as_user */
 	struct script_queue *next;
 };
 
@@ -61,6 +73,7 @@ struct script_runner {
 	struct loop *l;
 	struct script_queue *queues;
 	struct script_job *running; /* every started job, orphans included */
+	struct script_identity self; /* the daemon's own user */
 };
 
 /* ---- copies ---- */
@@ -94,6 +107,13 @@ static void strv_free(char **v)
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
+}
+
+static void identity_clear(struct script_identity *id)
+{
+	free(id->home);
+	free(id->name);
+	id->home = id->name = NULL;
 }
 
 static void job_free(struct script_job *j)
@@ -130,28 +150,78 @@ static bool env_overridden(const char *entry, char **extra, size_t from)
 	return false;
 }
 
-/* environ plus the extras; an extra replaces an inherited entry (or an
- * earlier extra) of the same name, and a bare "K" (no '=') removes K.
- * Holds pointers only: free the array, not the strings. */
-static char **env_merge(char **extra)
+/* base plus the extras, as copies; an extra replaces a base entry (or an
+ * earlier extra) of the same name, and a bare "K" (no '=') removes K. */
+static char **env_merge(char *const base[], char *const extra[])
 {
-	size_t n_env = 0, n_extra = 0, n = 0;
-	char **out;
+	size_t n_base = 0, n_extra = 0, n = 0;
+	char **all, **out;
 
-	while (environ && environ[n_env])
-		n_env++;
+	while (base[n_base])
+		n_base++;
 	while (extra && extra[n_extra])
 		n_extra++;
-	out = calloc(n_env + n_extra + 1, sizeof(*out));
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n_env; i++)
-		if (!env_overridden(environ[i], extra, 0))
-			out[n++] = environ[i];
-	for (size_t i = 0; i < n_extra; i++)
-		if (strchr(extra[i], '=') && !env_overridden(extra[i], extra, i + 1))
-			out[n++] = extra[i];
+	all = calloc(n_base + n_extra + 1, sizeof(*all));
+	out = calloc(n_base + n_extra + 1, sizeof(*out));
+	if (!all || !out)
+		goto fail;
+	memcpy(all, base, n_base * sizeof(*all));
+	if (n_extra)
+		memcpy(all + n_base, extra, n_extra * sizeof(*all));
+	for (size_t i = 0; all[i]; i++) {
+		if (!strchr(all[i], '=') || env_overridden(all[i], all, i + 1))
+			continue;
+		if (!(out[n++] = strdup(all[i])))
+			goto fail;
+	}
+	free(all);
 	return out;
+fail:
+	free(all);
+	strv_free(out);
+	return NULL;
+}
+
+/* What a script starts with: a fixed PATH, the daemon's LANG (C.UTF-8
+ * without one), the HOME, USER and LOGNAME of the user it runs as, and
+ * its extras (the CLUSTD_* variables). Nothing else of the daemon's
+ * environment (LD_PRELOAD, credentials...) reaches it. */
+static char **env_build(const struct script_identity *id, char *const extra[])
+{
+	const char *lang = getenv("LANG");
+	char *base[6] = { NULL }, **env = NULL;
+	size_t n = 0;
+
+	if (asprintf(&base[n++], "PATH=%s", SCRIPT_PATH) < 0 ||
+	    asprintf(&base[n++], "LANG=%s", lang && *lang ? lang : SCRIPT_DEFAULT_LANG) < 0 ||
+	    asprintf(&base[n++], "HOME=%s", id->home) < 0 ||
+	    (id->name && asprintf(&base[n++], "USER=%s", id->name) < 0) ||
+	    (id->name && asprintf(&base[n++], "LOGNAME=%s", id->name) < 0)) {
+		base[--n] = NULL; /* asprintf left it undefined */
+		goto out;
+	}
+	env = env_merge(base, extra);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(base[i]);
+	return env;
+}
+
+/* The passwd entry of uid, read once when a queue (or the runner) is set
+ * up, never at spawn time (a slow NSS would stall the loop). A uid
+ * without one gets HOME=/ and no USER/LOGNAME. */
+static void identity_lookup(struct script_identity *id, uid_t uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+
+	identity_clear(id);
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found) {
+		id->home = strdup(pw.pw_dir && *pw.pw_dir ? pw.pw_dir : "/");
+		id->name = strdup(pw.pw_name);
+	}
+	if (!id->home)
+		id->home = strdup("/");
 }
 
 /* ---- spawning ---- */
@@ -266,20 +336,12 @@ static int spawn_as_user(struct script_job *j, char **envp)
 
 static int spawn(struct script_job *j)
 {
-	char **envp;
-	int err;
-
 	/* glibc reports exec errors through memory shared with the child;
 	 * where that sharing is emulated away (valgrind) a failed exec would
 	 * look like an exit status, so the common cases are caught first. */
 	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0)
 		return errno;
-	envp = env_merge(j->env);
-	if (!envp)
-		return ENOMEM;
-	err = j->as_user ? spawn_as_user(j, envp) : spawn_posix(j, envp);
-	free(envp);
-	return err;
+	return j->as_user ? spawn_as_user(j, j->env) : spawn_posix(j, j->env);
 }
 
 static void finish(struct script_job *j, int status);
@@ -442,8 +504,10 @@ struct script_runner *script_runner_new(struct loop *l)
 	if (!r)
 		return NULL;
 	r->l = l;
+	identity_lookup(&r->self, geteuid());
 	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
 		log_err("script: cannot route SIGCHLD through the loop: %s", strerror(errno));
+		identity_clear(&r->self);
 		free(r);
 		return NULL;
 	}
@@ -500,6 +564,7 @@ void script_runner_free(struct script_runner *r)
 		script_queue_free(r->queues);
 	}
 	loop_add_signal(r->l, SIGCHLD, on_sigchld_orphaned, NULL);
+	identity_clear(&r->self);
 	free(r);
 }
 
@@ -555,6 +620,7 @@ void script_queue_free(struct script_queue *q)
 	 * killed at its timeout, but nobody is told about it. */
 	if (q->running)
 		q->running->q = NULL;
+	identity_clear(&q->user);
 	free(q->name);
 	free(q);
 }
@@ -564,6 +630,7 @@ void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid)
 	q->as_user = true;
 	q->uid = uid;
 	q->gid = gid;
+	identity_lookup(&q->user, uid);
 }
 
 void script_queue_set_quiet(struct script_queue *q, bool quiet)
@@ -600,8 +667,8 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 	j->label = strdup(q->name);
 	j->path = strdup(path);
 	j->argv = strv_dup(argv ? argv : default_argv);
-	j->env = env ? strv_dup(env) : NULL;
-	if (!j->label || !j->path || !j->argv || (env && !j->env))
+	j->env = env_build(q->as_user ? &q->user : &q->r->self, env);
+	if (!j->label || !j->path || !j->argv || !j->env)
 		goto oom;
 	*q->pending_tail = j;
 	q->pending_tail = &j->next;

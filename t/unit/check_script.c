@@ -202,7 +202,8 @@ START_TEST(test_argv_and_env_reach_script)
 	{
 		char *argv[] = { (char *)path, "MASTER", "two words", NULL };
 		char env_out[300];
-		char *env[] = { env_out, "CLT_REPLACED=new", "CLT_NEW=fresh", NULL };
+		char *env[] = { env_out, "CLT_REPLACED=old", "CLT_REPLACED=new", "CLT_NEW=fresh",
+				NULL };
 
 		snprintf(env_out, sizeof(env_out), "CLT_OUT=%s", out);
 		script_queue_push(q, path, argv, env, 2000);
@@ -223,7 +224,7 @@ START_TEST(test_argv_and_env_reach_script)
 	ck_assert_ptr_nonnull(text);
 	snprintf(expect, sizeof(expect),
 		 "%s|MASTER|two words\n"
-		 "kept|new|fresh\n"
+		 "|new|fresh\n"
 		 "1\n"
 		 "/dev/null\n"
 		 "SigBlk:0000000000000000\n"
@@ -231,6 +232,108 @@ START_TEST(test_argv_and_env_reach_script)
 		 path);
 	ck_assert_str_eq(text, expect);
 	ck_assert(script_runner_idle(c.r));
+	ctx_free(&c);
+}
+END_TEST
+
+/* The environment a script starts with (its /proc/PID/environ, which no
+ * shell has touched), one "K=V" per line, sorted. */
+static const char *env_dump_script(void)
+{
+	return write_script("env.sh", "tr '\\0' '\\n' < /proc/$$/environ | sort > \"$CLT_OUT\"",
+			    0755);
+}
+
+/* Runs env.sh once on q with CLT_OUT and CLUSTD_STATE as its extras. */
+static void run_env_dump(struct ctx *c, struct script_queue *q, const char *path)
+{
+	char out[256], env_out[300];
+	char *env[] = { env_out, "CLUSTD_STATE=MASTER", NULL };
+
+	path_in_tmp(out, sizeof(out), "env");
+	snprintf(env_out, sizeof(env_out), "CLT_OUT=%s", out);
+	script_queue_on_done(q, on_done_a, c);
+	script_queue_push(q, path, NULL, env, 2000);
+	ctx_run(c, c->n_done + 1, 1500);
+	ck_assert(!c->guard_fired);
+	ck_assert_int_eq(c->res[c->n_done - 1].exit_code, 0);
+}
+
+#define SAFE_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+
+START_TEST(test_env_is_minimal)
+{
+	struct ctx c;
+	struct script_queue *q;
+	char expect[1024], out[256];
+	const char *path;
+
+	ctx_init(&c);
+	path_in_tmp(out, sizeof(out), "env");
+	setenv("LD_PRELOAD", "/nonexistent/clt-preload.so", 1);
+	setenv("SECRET", "1", 1);
+	setenv("PATH", "/tmp/clt-evil:/usr/bin:/bin", 1);
+	setenv("LANG", "C", 1);
+	setenv("HOME", "/tmp/clt-home", 1);
+	path = env_dump_script();
+	q = script_queue_new(c.r, "env");
+	run_env_dump(&c, q, path);
+	snprintf(expect, sizeof(expect),
+		 "CLT_OUT=%s\n"
+		 "CLUSTD_STATE=MASTER\n"
+		 "HOME=/root\n"
+		 "LANG=C\n"
+		 "LOGNAME=root\n"
+		 SAFE_PATH
+		 "USER=root\n",
+		 out);
+	if (geteuid() == 0)
+		ck_assert_str_eq(slurp("env"), expect);
+
+	/* Without a LANG of its own the daemon gives C.UTF-8. */
+	unsetenv("LANG");
+	run_env_dump(&c, q, path);
+	ck_assert_ptr_nonnull(strstr(slurp("env"), "\nLANG=C.UTF-8\n"));
+	ck_assert_ptr_null(strstr(slurp("env"), "SECRET"));
+	ck_assert_ptr_null(strstr(slurp("env"), "LD_PRELOAD"));
+	ctx_free(&c);
+}
+END_TEST
+
+/* As another user: that user's HOME, USER and LOGNAME, nothing else. */
+START_TEST(test_env_as_user)
+{
+	struct ctx c;
+	struct script_queue *q;
+	char expect[1024], out[256];
+	const char *path;
+	int fd;
+
+	if (geteuid() != 0)
+		return; /* switching users needs root */
+	ctx_init(&c);
+	setenv("SECRET", "1", 1);
+	setenv("LANG", "C", 1);
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	path_in_tmp(out, sizeof(out), "env");
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, 0666), 0);
+	close(fd);
+	path = env_dump_script();
+	q = script_queue_new(c.r, "env");
+	script_queue_set_user(q, 65534, 65534);
+	run_env_dump(&c, q, path);
+	snprintf(expect, sizeof(expect),
+		 "CLT_OUT=%s\n"
+		 "CLUSTD_STATE=MASTER\n"
+		 "HOME=/nonexistent\n"
+		 "LANG=C\n"
+		 "LOGNAME=nobody\n"
+		 SAFE_PATH
+		 "USER=nobody\n",
+		 out);
+	ck_assert_str_eq(slurp("env"), expect);
 	ctx_free(&c);
 }
 END_TEST
@@ -579,6 +682,8 @@ static Suite *script_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_argv_and_env_reach_script);
+	tcase_add_test(tc, test_env_is_minimal);
+	tcase_add_test(tc, test_env_as_user);
 	tcase_add_test(tc, test_one_queue_runs_in_order);
 	tcase_add_test(tc, test_two_queues_run_in_parallel);
 	tcase_add_test(tc, test_timeout_kills_whole_group);
