@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* script.c - serial queues of scripts, spawned with posix_spawn into their
- * own process group (or forked, when they must run as another user),
- * reaped through the loop's SIGCHLD, killed (whole group) at their
- * timeout. */
+/* script.c - serial queues of scripts, forked into their own process
+ * group without waiting for the exec, reaped through the loop's SIGCHLD,
+ * killed (whole group) at their timeout. */
 #include "script.h"
 
 #include <errno.h>
@@ -10,10 +9,10 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +46,7 @@ struct script_job {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;                /* > 0 while the process exists */
+	int report_fd;            /* the child's exec report, -1 once read */
 	int spawn_errno;          /* != 0 when it could not be started */
 	bool timed_out;
 	uint64_t start_us;
@@ -226,43 +226,13 @@ static void identity_lookup(struct script_identity *id, uid_t uid)
 
 /* ---- spawning ---- */
 
-/* The child gets its own process group (so a timeout can kill all it
+/* The child: its own process group (so a timeout can kill all it
  * started), stdin from /dev/null, an empty signal mask and default
- * dispositions (we block signals for signalfd), and none of our
- * descriptors beyond stdout/stderr. glibc's posix_spawn reports an exec
- * failure as its return value. */
-static int spawn_posix(struct script_job *j, char **envp)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int err;
-
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	err = posix_spawn(&j->pid, j->path, &fa, &attr, j->argv, envp);
-	if (err)
-		j->pid = 0;
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return err;
-}
-
-/* Forked child of spawn_as_user(): the same set-up as spawn_posix(), then
- * the identity switch. Only async-signal-safe calls from here on. On any
- * failure the errno goes up errfd (close-on-exec, so a successful exec
- * closes it silently). */
-static __attribute__((noreturn)) void child_exec_as_user(const struct script_job *j,
-							  char **envp, int errfd)
+ * dispositions (we block signals for signalfd), none of our descriptors
+ * beyond stdout/stderr, and for a queue with a user that identity.
+ * Only async-signal-safe calls from here on. On any failure the errno
+ * goes up errfd (close-on-exec, so a successful exec closes it silently). */
+static __attribute__((noreturn)) void child_exec(const struct script_job *j, int errfd)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -286,11 +256,11 @@ static __attribute__((noreturn)) void child_exec_as_user(const struct script_job
 		close_range(STDERR_FILENO + 1, (unsigned)errfd - 1, 0);
 	close_range((unsigned)errfd + 1, ~0u, 0);
 	/* Supplementary groups first: they can only be dropped as root. */
-	if (geteuid() == 0 && setgroups(0, NULL) < 0)
+	if (j->as_user && geteuid() == 0 && setgroups(0, NULL) < 0)
 		goto fail;
-	if (setgid(j->gid) < 0 || setuid(j->uid) < 0)
+	if (j->as_user && (setgid(j->gid) < 0 || setuid(j->uid) < 0))
 		goto fail;
-	execve(j->path, j->argv, envp);
+	execve(j->path, j->argv, j->env);
 fail:
 	err = errno;
 	/* If even this write fails, exit status 127 still tells the story. */
@@ -299,49 +269,70 @@ fail:
 	_exit(127);
 }
 
-/* posix_spawn cannot change the identity, so fork. The parent waits on a
- * close-on-exec pipe until the child has exec'd or failed: the same short
- * wait posix_spawn does, and it lets exec failures be reported exactly
- * as posix_spawn reports them. */
-static int spawn_as_user(struct script_job *j, char **envp)
+/* Stop watching the child's report pipe. */
+static void exec_report_close(struct script_job *j)
 {
-	int fds[2], child_err = 0, err;
+	if (j->report_fd < 0)
+		return;
+	loop_del_fd(j->r->l, j->report_fd);
+	close(j->report_fd);
+	j->report_fd = -1;
+}
+
+/* Never blocks: the pipe is non-blocking. An errno means exec failed
+ * (the child then exits 127); end of file means it exec'd (or died). */
+static void exec_report_read(struct script_job *j)
+{
+	int child_err = 0;
 	ssize_t n;
+
+	do
+		n = read(j->report_fd, &child_err, sizeof(child_err));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return; /* still exec'ing: wait for the next wakeup */
+	if (n == (ssize_t)sizeof(child_err) && child_err)
+		j->spawn_errno = child_err;
+	exec_report_close(j);
+}
+
+static void on_exec_report(void *arg, uint32_t events)
+{
+	(void)events;
+	exec_report_read(arg);
+}
+
+/* Fork, and return at once: the loop never waits for the exec (which can
+ * hang on a dead network mount, or a slow NSS lookup in a set-uid path,
+ * or a leased file). posix_spawn would wait (vfork semantics), so does
+ * reading the report pipe synchronously; here the child's report (an
+ * errno, or end of file on exec) is read from the loop. The parent sets
+ * the process group too, so a timeout's kill(-pid) can never miss it. */
+static int spawn(struct script_job *j)
+{
+	int fds[2], err;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return errno;
 	pid = fork();
 	if (pid == 0)
-		child_exec_as_user(j, envp, fds[1]);
+		child_exec(j, fds[1]);
 	err = errno;
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
 		return err;
 	}
-	do
-		n = read(fds[0], &child_err, sizeof(child_err));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n == (ssize_t)sizeof(child_err) && child_err) {
-		/* It is exiting right now; reap it here so nobody sees it. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return child_err;
-	}
+	setpgid(pid, pid); /* may fail once it has exec'd: it did it itself */
 	j->pid = pid;
+	j->report_fd = fds[0];
+	if (loop_add_fd(j->r->l, j->report_fd, EPOLLIN, on_exec_report, j) < 0) {
+		/* Unwatched, it is still read (without waiting) when the child ends. */
+		log_warn("%s: cannot watch the start of %s: %s", j->label, j->path,
+			 strerror(errno));
+	}
 	return 0;
-}
-
-static int spawn(struct script_job *j)
-{
-	/* glibc reports exec errors through memory shared with the child;
-	 * where that sharing is emulated away (valgrind) a failed exec would
-	 * look like an exit status, so the common cases are caught first. */
-	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0)
-		return errno;
-	return j->as_user ? spawn_as_user(j, j->env) : spawn_posix(j, j->env);
 }
 
 static void finish(struct script_job *j, int status);
@@ -447,6 +438,9 @@ static void finish(struct script_job *j, int status)
 	struct script_result res;
 
 	loop_timer_cancel(j->r->l, &j->timer);
+	if (j->report_fd >= 0)
+		exec_report_read(j); /* it has ended: the report is there */
+	exec_report_close(j);
 	running_unlink(j->r, j);
 	result_fill(&res, j, status);
 	result_log(j, &res);
@@ -557,6 +551,7 @@ void script_runner_free(struct script_runner *r)
 		struct script_job *j = r->running;
 
 		r->running = j->next;
+		exec_report_close(j);
 		job_free(j);
 	}
 	while (r->queues) {
@@ -659,6 +654,7 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 		goto oom;
 	j->r = q->r;
 	j->q = q;
+	j->report_fd = -1;
 	j->timeout_ms = timeout_ms;
 	j->as_user = q->as_user;
 	j->quiet = q->quiet;

@@ -557,6 +557,102 @@ START_TEST(test_loop_stays_responsive)
 }
 END_TEST
 
+/* Holds a write lease on path in a child for hold_ms: until it ends, any
+ * open of path (an exec's included) blocks in the kernel, like a file on
+ * a hung network mount. Returns once the lease is in place. */
+static pid_t hold_lease(const char *path, unsigned hold_ms)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		signal(SIGIO, SIG_IGN); /* the lease-break notice */
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		sleep_ms(hold_ms);
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+struct gap_ticker {
+	struct loop_timer t;
+	struct loop *l;
+	uint64_t last, max_gap;
+};
+
+static void on_gap_tick(void *arg)
+{
+	struct gap_ticker *g = arg;
+	uint64_t now = loop_now();
+
+	if (now - g->last > g->max_gap)
+		g->max_gap = now - g->last;
+	g->last = now;
+	loop_timer_arm(g->l, &g->t, now + 10 * MS);
+}
+
+/* A script whose exec blocks for over a second (its file is leased):
+ * the loop keeps firing a 10 ms timer meanwhile, and the script still
+ * runs once the exec gets through. */
+static void check_blocked_exec_keeps_loop(bool as_user)
+{
+	struct ctx c;
+	struct script_queue *q;
+	struct gap_ticker g;
+	const char *path;
+	pid_t holder;
+
+	ctx_init(&c);
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	path = write_script("leased.sh", "exit 0", 0755);
+	q = script_queue_new(c.r, "leased");
+	if (as_user)
+		script_queue_set_user(q, 65534, 65534);
+	script_queue_on_done(q, on_done_a, &c);
+	holder = hold_lease(path, 1200);
+	g = (struct gap_ticker){ .t = { .fn = on_gap_tick, .arg = &g }, .l = c.l };
+	g.last = loop_now();
+	loop_timer_arm(c.l, &g.t, g.last + 10 * MS);
+	script_queue_push(q, path, NULL, NULL, 5000);
+	ctx_run(&c, 1, 4000);
+	loop_timer_cancel(c.l, &g.t);
+	ck_assert(!c.guard_fired);
+	ck_assert_int_eq(c.res[0].exit_code, 0);
+	/* The exec really waited for the lease... */
+	ck_assert_uint_ge(c.res[0].duration_us, 800 * MS);
+	/* ...and the loop did not. */
+	ck_assert_msg(g.max_gap < 200 * MS, "the loop stalled %llu ms",
+		      (unsigned long long)(g.max_gap / MS));
+	kill(holder, SIGKILL);
+	ctx_free(&c);
+}
+
+START_TEST(test_blocked_exec_keeps_loop)
+{
+	check_blocked_exec_keeps_loop(false);
+}
+END_TEST
+
+START_TEST(test_blocked_exec_as_user_keeps_loop)
+{
+	if (geteuid() == 0)
+		check_blocked_exec_keeps_loop(true);
+}
+END_TEST
+
 START_TEST(test_idle_and_queue_free)
 {
 	struct ctx c;
@@ -690,6 +786,8 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, test_exec_failures);
 	tcase_add_test(tc, test_exit_code_and_signal);
 	tcase_add_test(tc, test_loop_stays_responsive);
+	tcase_add_test(tc, test_blocked_exec_keeps_loop);
+	tcase_add_test(tc, test_blocked_exec_as_user_keeps_loop);
 	tcase_add_test(tc, test_idle_and_queue_free);
 	tcase_add_test(tc, test_runner_free_kills_running);
 	tcase_add_test(tc, test_push_from_done_callback);
