@@ -126,10 +126,12 @@ static void prepare_counters(void *arg)
 		count_state_time(in, now);
 }
 
+/* A skipped (superseded) run counts as skipped only. */
 static void count_script(struct clustd *c, const struct script_result *res,
-			 uint64_t *runs_failures_timeouts)
+			 uint64_t *runs_failures_timeouts, uint64_t *skipped)
 {
-	runs_failures_timeouts[0]++;
+	*skipped += res->skipped;
+	runs_failures_timeouts[0] += !res->skipped;
 	if (res->exec_failed || res->timed_out || res->term_signal || res->exit_code != 0)
 		runs_failures_timeouts[1]++;
 	if (res->timed_out)
@@ -141,14 +143,15 @@ static void notify_done(void *arg, const struct script_result *res)
 {
 	struct instance *in = arg;
 
-	count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS]);
+	count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS], &in->cnt->v[IC_NOTIFY_SKIPPED]);
 }
 
 static void group_notify_done(void *arg, const struct script_result *res)
 {
 	struct clustd *c = arg;
 
-	count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS]);
+	count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS],
+		     &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_SKIPPED]);
 }
 
 /* The tracker keeps its own totals (it is replaced on reload): add what
@@ -459,6 +462,7 @@ static void queue_script(struct instance *in, const char *script, const struct f
 
 static void run_notify(struct instance *in, const struct fsm_out *o)
 {
+	script_queue_begin_batch(in->notify_q, NOTIFY_PREV_STATE_ENV);
 	queue_script(in, notify_script_for(&in->conf->notify, o->to), o);
 	queue_script(in, in->conf->notify.any, o);
 }
@@ -861,6 +865,7 @@ static void group_notify(struct clustd *c, struct group_rt *g, const char *reaso
 	g->notified = st;
 	log_notice("sync group %s: %s -> %s: %s", g->conf->name, vrrp_state_name(from),
 		   vrrp_state_name(st), reason);
+	script_queue_begin_batch(g->notify_q, NOTIFY_PREV_STATE_ENV);
 	group_queue(g, notify_script_for(&g->conf->notify, st), from, st, reason);
 	group_queue(g, g->conf->notify.any, from, st, reason);
 }

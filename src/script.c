@@ -49,8 +49,10 @@ struct script_job {
 	int report_fd;            /* the child's exec report, -1 once read */
 	int spawn_errno;          /* != 0 when it could not be started */
 	bool timed_out;
+	bool skipped;             /* superseded: ends without running */
+	uint64_t batch;           /* see script_queue_begin_batch() */
 	uint64_t start_us;
-	struct loop_timer timer;  /* timeout, or the deferred spawn failure */
+	struct loop_timer timer;  /* timeout, or the deferred end (spawn failure, skip) */
 	struct script_job *next;  /* queue's pending list or runner's running list */
 };
 
@@ -66,6 +68,8 @@ struct script_queue {
 	uid_t uid;
 	gid_t gid;
 	struct script_identity user; /* when as_user */
+	uint64_t batch;           /* of the jobs pushed now */
+	char *chain_carry;        /* "K=V" the current batch inherits, or NULL */
 	struct script_queue *next;
 };
 
@@ -182,14 +186,31 @@ fail:
 	return NULL;
 }
 
+/* extra (may be NULL) with `last` (may be NULL) appended: pointers only. */
+static char **env_with(char *const extra[], char *last)
+{
+	size_t n = 0;
+	char **out;
+
+	while (extra && extra[n])
+		n++;
+	out = calloc(n + 2, sizeof(*out));
+	if (!out)
+		return NULL;
+	if (n)
+		memcpy(out, extra, n * sizeof(*out));
+	out[n] = last;
+	return out;
+}
+
 /* What a script starts with: a fixed PATH, the daemon's LANG (C.UTF-8
  * without one), the HOME, USER and LOGNAME of the user it runs as, and
  * its extras (the CLUSTD_* variables). Nothing else of the daemon's
  * environment (LD_PRELOAD, credentials...) reaches it. */
-static char **env_build(const struct script_identity *id, char *const extra[])
+static char **env_build(const struct script_identity *id, char *const extra[], char *last)
 {
 	const char *lang = getenv("LANG");
-	char *base[6] = { NULL }, **env = NULL;
+	char *base[6] = { NULL }, **env = NULL, **extras = NULL;
 	size_t n = 0;
 
 	if (asprintf(&base[n++], "PATH=%s", SCRIPT_PATH) < 0 ||
@@ -200,10 +221,13 @@ static char **env_build(const struct script_identity *id, char *const extra[])
 		base[--n] = NULL; /* asprintf left it undefined */
 		goto out;
 	}
-	env = env_merge(base, extra);
+	extras = env_with(extra, last);
+	if (extras)
+		env = env_merge(base, extras);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(base[i]);
+	free(extras);
 	return env;
 }
 
@@ -347,8 +371,9 @@ static void on_timeout(void *arg)
 	kill(-j->pid, SIGKILL);
 }
 
-/* Reported from the loop, never from inside script_queue_push. */
-static void on_spawn_failed(void *arg)
+/* A spawn failure or a skip: reported from the loop, never from inside
+ * script_queue_push or script_queue_begin_batch. */
+static void on_deferred_end(void *arg)
 {
 	finish(arg, 0);
 }
@@ -370,7 +395,7 @@ static void start_next(struct script_queue *q)
 	j->start_us = loop_now();
 	j->spawn_errno = spawn(j);
 	if (j->spawn_errno) {
-		j->timer.fn = on_spawn_failed;
+		j->timer.fn = on_deferred_end;
 		j->timer.arg = j;
 		loop_timer_arm(r->l, &j->timer, j->start_us);
 	} else if (j->timeout_ms) {
@@ -388,7 +413,10 @@ static void result_fill(struct script_result *res, const struct script_job *j, i
 	res->path = j->path;
 	res->duration_us = loop_now() - j->start_us;
 	res->exit_code = -1;
-	if (j->spawn_errno) {
+	res->skipped = j->skipped;
+	if (j->skipped) {
+		res->duration_us = 0;
+	} else if (j->spawn_errno) {
 		res->exec_failed = true;
 		res->exit_code = 127;
 	} else if (WIFEXITED(status)) {
@@ -405,7 +433,10 @@ static void result_log(const struct script_job *j, const struct script_result *r
 	unsigned long long ms = res->duration_us / 1000u;
 	int bad = j->quiet ? LOG_DEBUG : LOG_WARNING;
 
-	if (res->exec_failed)
+	if (res->skipped)
+		log_msg(j->quiet ? LOG_DEBUG : LOG_INFO,
+			"%s: %s skipped: superseded by a newer transition", j->label, j->path);
+	else if (res->exec_failed)
 		log_msg(bad, "%s: %s could not be executed: %s", j->label, j->path,
 			strerror(j->spawn_errno));
 	else if (res->timed_out)
@@ -445,8 +476,10 @@ static void finish(struct script_job *j, int status)
 	result_fill(&res, j, status);
 	result_log(j, &res);
 	if (q) {
-		q->running = NULL;
-		start_next(q);
+		if (q->running == j) {
+			q->running = NULL;
+			start_next(q);
+		}
 		if (q->done_fn)
 			q->done_fn(q->done_arg, &res);
 	}
@@ -613,9 +646,11 @@ void script_queue_free(struct script_queue *q)
 	}
 	/* The running job stays with the runner: still reaped and still
 	 * killed at its timeout, but nobody is told about it. */
-	if (q->running)
-		q->running->q = NULL;
+	for (struct script_job *j = q->r->running; j; j = j->next)
+		if (j->q == q)
+			j->q = NULL; /* the running job, and skips not yet reported */
 	identity_clear(&q->user);
+	free(q->chain_carry);
 	free(q->name);
 	free(q);
 }
@@ -626,6 +661,52 @@ void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid)
 	q->uid = uid;
 	q->gid = gid;
 	identity_lookup(&q->user, uid);
+}
+
+/* The entry of env named key ("K"), or NULL. */
+static char *env_find(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, n) && (*env)[n] == '=')
+			return *env;
+	return NULL;
+}
+
+/* j leaves its queue's pending list for the runner's, to be reported as
+ * skipped from the loop. */
+static void job_skip(struct script_job *j)
+{
+	struct script_runner *r = j->r;
+
+	j->skipped = true;
+	j->next = r->running;
+	r->running = j;
+	j->start_us = loop_now();
+	j->timer.fn = on_deferred_end;
+	j->timer.arg = j;
+	loop_timer_arm(r->l, &j->timer, j->start_us);
+}
+
+void script_queue_begin_batch(struct script_queue *q, const char *chain_key)
+{
+	struct script_job **pp = &q->pending, *j;
+	char *carry = NULL;
+
+	/* What is left of the started batch stays; every later batch goes. */
+	while (*pp && q->running && (*pp)->batch == q->running->batch)
+		pp = &(*pp)->next;
+	while ((j = *pp)) {
+		*pp = j->next;
+		if (!carry && chain_key && env_find(j->env, chain_key))
+			carry = strdup(env_find(j->env, chain_key));
+		job_skip(j);
+	}
+	q->pending_tail = pp;
+	free(q->chain_carry);
+	q->chain_carry = carry;
+	q->batch++;
 }
 
 void script_queue_set_quiet(struct script_queue *q, bool quiet)
@@ -663,7 +744,8 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 	j->label = strdup(q->name);
 	j->path = strdup(path);
 	j->argv = strv_dup(argv ? argv : default_argv);
-	j->env = env_build(q->as_user ? &q->user : &q->r->self, env);
+	j->batch = q->batch;
+	j->env = env_build(q->as_user ? &q->user : &q->r->self, env, q->chain_carry);
 	if (!j->label || !j->path || !j->argv || !j->env)
 		goto oom;
 	*q->pending_tail = j;

@@ -145,6 +145,17 @@ static void ctx_run(struct ctx *c, int want, unsigned max_ms)
 	loop_timer_cancel(c->l, &c->guard);
 }
 
+/* Runs the loop in 10 ms slices until no script runs or waits, at most
+ * max_ms. */
+static void run_until_idle(struct ctx *c, unsigned max_ms)
+{
+	for (unsigned i = 0; i < max_ms / 10 && !script_runner_idle(c->r); i++) {
+		c->want = 99;
+		loop_timer_arm(c->l, &c->guard, loop_now() + 10 * MS);
+		loop_run(c->l);
+	}
+}
+
 static void ctx_free(struct ctx *c)
 {
 	script_runner_free(c->r);
@@ -653,6 +664,96 @@ START_TEST(test_blocked_exec_as_user_keeps_loop)
 }
 END_TEST
 
+/* One transition's scripts onto a coalescing queue: the state script,
+ * then the "any" script, as the notify code pushes them. */
+static void push_transition(struct script_queue *q, const char *path, const char *to,
+			    const char *from, char *env_out)
+{
+	char prev[64];
+	char *env[] = { env_out, prev, NULL };
+	char *argv_state[] = { (char *)path, "state", (char *)to, NULL };
+	char *argv_any[] = { (char *)path, "any", (char *)to, NULL };
+
+	snprintf(prev, sizeof(prev), "CLUSTD_PREV_STATE=%s", from);
+	script_queue_begin_batch(q, "CLUSTD_PREV_STATE");
+	script_queue_push(q, path, argv_state, env, 2000);
+	script_queue_push(q, path, argv_any, env, 2000);
+}
+
+/* A flapper: while the first transition's state script runs, two more
+ * transitions come. The running one finishes and so does its batch's
+ * "any" script; the middle transition is skipped (reported as such), the
+ * last one runs, told it comes from the state last notified (BACKUP),
+ * not from the MASTER no script ever saw. */
+START_TEST(test_superseded_transitions_skipped)
+{
+	struct ctx c;
+	struct script_queue *q;
+	char out[256], env_out[300];
+	const char *path;
+	int skipped = 0;
+
+	ctx_init(&c);
+	path_in_tmp(out, sizeof(out), "log");
+	snprintf(env_out, sizeof(env_out), "CLT_OUT=%s", out);
+	path = write_script("notify.sh",
+			    "echo \"$1 $2 $CLUSTD_PREV_STATE\" >> \"$CLT_OUT\"; sleep 0.2", 0700);
+	q = script_queue_new(c.r, "flap");
+	script_queue_on_done(q, on_done_a, &c);
+	push_transition(q, path, "BACKUP", "INIT", env_out);
+	push_transition(q, path, "MASTER", "BACKUP", env_out);
+	push_transition(q, path, "BACKUP", "MASTER", env_out);
+	/* Reported from the loop, never from inside the calls. */
+	ck_assert_int_eq(c.n_done, 0);
+	ctx_run(&c, 6, 3000);
+	ck_assert(!c.guard_fired);
+	ck_assert_int_eq(c.n_done, 6);
+	for (int i = 0; i < c.n_done; i++) {
+		if (!c.res[i].skipped)
+			continue;
+		skipped++;
+		ck_assert(!c.res[i].exec_failed && !c.res[i].timed_out);
+		ck_assert_str_eq(c.res[i].path, path);
+	}
+	ck_assert_int_eq(skipped, 2);
+	ck_assert_str_eq(slurp("log"), "state BACKUP INIT\n"
+				       "any BACKUP INIT\n"
+				       "state BACKUP BACKUP\n"
+				       "any BACKUP BACKUP\n");
+	ck_assert(script_runner_idle(c.r));
+	ctx_free(&c);
+}
+END_TEST
+
+/* 200 transitions pushed at once: the first starts at once and runs
+ * whole, the next 198 are skipped, the newest runs; nothing else waits. */
+START_TEST(test_flapper_queue_stays_bounded)
+{
+	struct ctx c;
+	struct script_queue *q;
+	char out[256], env_out[300];
+	const char *path;
+
+	ctx_init(&c);
+	path_in_tmp(out, sizeof(out), "log");
+	snprintf(env_out, sizeof(env_out), "CLT_OUT=%s", out);
+	path = write_script("notify.sh", "echo \"$1 $2 $CLUSTD_PREV_STATE\" >> \"$CLT_OUT\"",
+			    0700);
+	q = script_queue_new(c.r, "flap");
+	for (int i = 0; i < 200; i++)
+		push_transition(q, path, i % 2 ? "BACKUP" : "MASTER", i % 2 ? "MASTER" : "BACKUP",
+				env_out);
+	run_until_idle(&c, 3000);
+	ck_assert(script_runner_idle(c.r));
+	/* The first transition (started at once), then the last one. */
+	ck_assert_str_eq(slurp("log"), "state MASTER BACKUP\n"
+				       "any MASTER BACKUP\n"
+				       "state BACKUP MASTER\n"
+				       "any BACKUP MASTER\n");
+	ctx_free(&c);
+}
+END_TEST
+
 START_TEST(test_idle_and_queue_free)
 {
 	struct ctx c;
@@ -685,11 +786,7 @@ START_TEST(test_idle_and_queue_free)
 	ctx_run(&c, 1, 1000);
 	ck_assert_int_eq(c.n_done, 1);
 	ck_assert_int_eq(c.tags[0], 'b');
-	for (int i = 0; i < 100 && !script_runner_idle(c.r); i++) {
-		c.want = 99;
-		loop_timer_arm(c.l, &c.guard, loop_now() + 10 * MS);
-		loop_run(c.l);
-	}
+	run_until_idle(&c, 1000);
 	ck_assert(script_runner_idle(c.r));
 	ck_assert_int_eq(c.n_done, 1);
 	ck_assert_ptr_null(slurp("marker"));
@@ -788,6 +885,8 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, test_loop_stays_responsive);
 	tcase_add_test(tc, test_blocked_exec_keeps_loop);
 	tcase_add_test(tc, test_blocked_exec_as_user_keeps_loop);
+	tcase_add_test(tc, test_superseded_transitions_skipped);
+	tcase_add_test(tc, test_flapper_queue_stays_bounded);
 	tcase_add_test(tc, test_idle_and_queue_free);
 	tcase_add_test(tc, test_runner_free_kills_running);
 	tcase_add_test(tc, test_push_from_done_callback);
