@@ -54,6 +54,7 @@ struct cluster_net {
 	uint8_t sent[CLUSTER_COUNTERS_MAX]; /* our counters as last sent */
 	size_t sent_len;
 	uint64_t sent_at;
+	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
 };
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -245,6 +246,21 @@ void cluster_net_send_now(struct cluster_net *cn)
 	for (size_t i = 0; i < cn->cfg->nmembers; i++)
 		if (strcmp(cn->cfg->members[i].name, cn->node) != 0)
 			send_to(cn, &cn->cfg->members[i].addr, buf, len);
+}
+
+void cluster_net_send_soon(struct cluster_net *cn)
+{
+	uint64_t now = loop_now(), free_at = cn->soon_sent_at + CLUSTER_SEND_SOON_GAP_MS * 1000ull;
+
+	if (cn->soon_sent_at && now < free_at) {
+		if (free_at < cn->next_hb) { /* the regular one carries it */
+			cn->next_hb = free_at;
+			loop_timer_arm(cn->loop, &cn->hb_timer, free_at);
+		}
+		return;
+	}
+	cn->soon_sent_at = now;
+	cluster_net_send_now(cn);
 }
 
 /* Over when every live member answered (after one dead interval, by

@@ -503,7 +503,7 @@ static void apply(struct instance *in, const struct fsm_out *o)
 		in->state_since = loop_now();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
-			cluster_net_send_now(in->c->cluster);
+			cluster_net_send_soon(in->c->cluster);
 	}
 	rearm(in);
 	if (o->changed && in->group)
