@@ -227,7 +227,8 @@ static bool set_aside_unreadable(struct persist *p, char *why, size_t whylen)
 		if (asprintf(&name, "%s.unreadable.%d", p->path, n) < 0)
 			return false;
 		rc = renameat2(AT_FDCWD, p->path, AT_FDCWD, name, RENAME_NOREPLACE);
-		if (rc == 0 || errno != EEXIST) {
+		int err = rc == 0 ? 0 : errno;
+		if (err != EEXIST) {
 			size_t used = strlen(why);
 
 			if (rc == 0)
@@ -235,9 +236,9 @@ static bool set_aside_unreadable(struct persist *p, char *why, size_t whylen)
 			else
 				snprintf(why + used, whylen - used,
 					 "; cannot set it aside (%s): not writing counters",
-					 strerror(errno));
+					 strerror(err));
 			free(name);
-			return rc == 0 || errno == ENOENT;
+			return rc == 0 || err == ENOENT; /* ENOENT: gone already */
 		}
 		free(name);
 	}
@@ -441,11 +442,13 @@ int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool cl
 		if (now_us < p->retry_at)
 			return -EAGAIN;
 		char why[200] = "";
-		if (p->unread && !(p->unread = !set_aside_unreadable(p, why, sizeof(why)))) {
+		if (p->unread && !set_aside_unreadable(p, why, sizeof(why))) {
 			p->retry_at = now_us + RETRY_US;
-			set_write_error(p, "counters file unreadable, not written", EIO);
+			set_write_error(p, "counters file unreadable and not set aside, not written",
+					EIO);
 			return -EIO;
 		}
+		p->unread = false;
 		int rc = open_for_writing(p);
 		if (rc < 0) {
 			p->retry_at = now_us + RETRY_US;

@@ -10,8 +10,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -691,6 +693,68 @@ START_TEST(test_payload_read_error_keeps_file)
 }
 END_TEST
 
+/* Sets or clears the immutable flag of dir; false where that cannot be
+ * done (no CAP_LINUX_IMMUTABLE, a filesystem without it). */
+static bool set_immutable(const char *dir, bool on)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), flags = 0;
+	bool done;
+
+	if (fd < 0)
+		return false;
+	done = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+	flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	done = done && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	close(fd);
+	return done;
+}
+
+/* An unreadable file that cannot be set aside (its directory is
+ * immutable): nothing is written, the error shows; once the rename is
+ * possible the next retry sets it aside and writes a fresh file. */
+START_TEST(test_unreadable_not_set_aside_not_written)
+{
+	static uint8_t before[2 * PERSIST_SLOT_SIZE + 1];
+	uint8_t payload[10];
+	struct persist_stats st;
+	struct tdir t;
+	struct loaded l;
+	struct persist *p;
+	int refused, later;
+	size_t len;
+
+	tdir_with_three_records(&t, false);
+	len = slurp_file(t.file, before, sizeof(before));
+	if (!set_immutable(t.dir, true)) {
+		tdir_free(&t);
+		return; /* needs root and a filesystem with the flag */
+	}
+	p = persist_new(t.dir, NODE, 0);
+	persist_inject_read_error(p, EIO, 0);
+	l.r = persist_load(p, l.payload, sizeof(l.payload), &l.len, &l.clean, l.why,
+			   sizeof(l.why));
+	persist_inject_read_error(p, 0, 0);
+	make_payload(payload, sizeof(payload), 4);
+	refused = persist_write(p, payload, sizeof(payload), false, T0);
+	persist_get_stats(p, &st);
+	set_immutable(t.dir, false);
+	later = persist_write(p, payload, sizeof(payload), false, T0 + 10 * SEC);
+	persist_free(p);
+
+	ck_assert_int_eq(l.r, PERSIST_UNREADABLE);
+	ck_assert_msg(strstr(l.why, "cannot set it aside") != NULL, "why: %s", l.why);
+	ck_assert_int_eq(refused, -EIO);
+	ck_assert(!st.ok);
+	ck_assert_msg(strstr(st.error, "unreadable") != NULL, "error: %s", st.error);
+	ck_assert_int_eq(later, 0);
+	ck_assert(bytes_survive(t.dir, before, len));
+	load_fresh(t.dir, NODE, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 4, 10);
+	tdir_free(&t);
+}
+END_TEST
+
 /* ---- writing ----------------------------------------------------------- */
 
 START_TEST(test_missing_state_dir)
@@ -860,6 +924,7 @@ static Suite *persist_suite(void)
 	tcase_add_test(load, test_unreadable_keeps_generation);
 	tcase_add_test(load, test_read_error_keeps_file);
 	tcase_add_test(load, test_payload_read_error_keeps_file);
+	tcase_add_test(load, test_unreadable_not_set_aside_not_written);
 	suite_add_tcase(s, load);
 
 	tcase_add_test(write, test_missing_state_dir);
