@@ -327,10 +327,10 @@ static void on_exec_report(void *arg, uint32_t events)
 }
 
 /* Fork, and return at once: the loop never waits for the exec (which can
- * hang on a dead network mount, or a slow NSS lookup in a set-uid path,
- * or a leased file). posix_spawn would wait (vfork semantics), so does
- * reading the report pipe synchronously; here the child's report (an
- * errno, or end of file on exec) is read from the loop. The parent sets
+ * hang on a dead network mount, or on a leased file). posix_spawn would
+ * wait (vfork semantics), and so would reading the report pipe at once;
+ * here the child's report (an errno, or end of file on exec) is read
+ * from the loop. The parent sets
  * the process group too, so a timeout's kill(-pid) can never miss it. */
 static int spawn(struct script_job *j)
 {
