@@ -61,6 +61,7 @@ struct cluster_net {
 	uint8_t sent[CLUSTER_COUNTERS_MAX]; /* our counters as last sent */
 	size_t sent_len;
 	uint64_t sent_at;
+	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
 };
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -298,6 +299,21 @@ void cluster_net_send_now(struct cluster_net *cn)
 	cn->stats.tx += send_msg(cn, &hb, -1);
 	send_counters(cn);
 	send_answer(cn);
+}
+
+void cluster_net_send_soon(struct cluster_net *cn)
+{
+	uint64_t now = mono_now_us(), free_at = cn->soon_sent_at + CLUSTER_SEND_SOON_GAP_MS * 1000ull;
+
+	if (cn->soon_sent_at && now < free_at) {
+		if (free_at < cn->next_hb) { /* the regular one carries it */
+			cn->next_hb = free_at;
+			loop_timer_arm(cn->loop, &cn->hb_timer, free_at);
+		}
+		return;
+	}
+	cn->soon_sent_at = now;
+	cluster_net_send_now(cn);
 }
 
 /* Over when every live member answered (after one dead interval, by

@@ -84,6 +84,13 @@ bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */
 void cluster_net_send_now(struct cluster_net *cn);
+/* The same, rate-limited for state changes (a flapping instance must not
+ * become a heartbeat flood): at most one extra heartbeat per
+ * CLUSTER_SEND_SOON_GAP_MS; one asked for sooner moves the next regular
+ * heartbeat up to the end of that gap instead, so the change still goes
+ * out within it. */
+#define CLUSTER_SEND_SOON_GAP_MS 50
+void cluster_net_send_soon(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If

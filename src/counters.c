@@ -21,6 +21,7 @@ static const char *const inst_names[IC__SCALARS] = {
 	[IC_TRACK_RUNS] = "track_runs",
 	[IC_TRACK_FAILURES] = "track_failures",
 	[IC_TRACK_TIMEOUTS] = "track_timeouts",
+	[IC_NOTIFY_SKIPPED] = "notify_skipped",
 };
 
 static const char *const node_names[NC__SCALARS] = {
@@ -29,6 +30,7 @@ static const char *const node_names[NC__SCALARS] = {
 	[NC_GROUP_NOTIFY_RUNS] = "group_notify_runs",
 	[NC_GROUP_NOTIFY_FAILURES] = "group_notify_failures",
 	[NC_GROUP_NOTIFY_TIMEOUTS] = "group_notify_timeouts",
+	[NC_GROUP_NOTIFY_SKIPPED] = "group_notify_skipped",
 };
 
 const char *counters_inst_scalar_name(enum inst_counter i)

@@ -37,10 +37,12 @@ static void prepare_counters(void *arg)
 		instance_count_state_time(in, now);
 }
 
+/* A skipped (superseded) run counts as skipped only. */
 void clustd_count_script(struct clustd *c, const struct script_result *res,
-			 uint64_t *runs_failures_timeouts)
+			 uint64_t *runs_failures_timeouts, uint64_t *skipped)
 {
-	runs_failures_timeouts[0]++;
+	*skipped += res->skipped;
+	runs_failures_timeouts[0] += !res->skipped;
 	if (res->exec_failed || res->timed_out || res->term_signal || res->exit_code != 0)
 		runs_failures_timeouts[1]++;
 	if (res->timed_out)

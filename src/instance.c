@@ -113,7 +113,7 @@ static void notify_done(void *arg, const struct script_result *res)
 {
 	struct instance *in = arg;
 
-	clustd_count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS]);
+	clustd_count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS], &in->cnt->v[IC_NOTIFY_SKIPPED]);
 }
 
 
@@ -190,6 +190,7 @@ static void queue_script(struct instance *in, const char *script, const struct f
 
 static void run_notify(struct instance *in, const struct fsm_out *o)
 {
+	script_queue_begin_batch(in->notify_q, NOTIFY_PREV_STATE_ENV);
 	queue_script(in, notify_script_for(&in->conf->notify, o->to), o);
 	queue_script(in, in->conf->notify.any, o);
 }
@@ -230,7 +231,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		in->state_since = mono_now_us();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
-			cluster_net_send_now(in->c->cluster);
+			cluster_net_send_soon(in->c->cluster);
 	}
 	rearm(in);
 	if (o->changed && in->group)

@@ -63,8 +63,9 @@ void groups_free(struct clustd *c);
 /* ---- daemon.c ---- */
 /* The queue outlives its owner so that its stop script still runs. */
 void clustd_retire_queue(struct clustd *c, struct script_queue *q);
-/* A finished script counts in runs_failures_timeouts[0..2]. */
+/* A finished script counts in runs_failures_timeouts[0..2], a skipped
+ * (superseded) one in *skipped only. */
 void clustd_count_script(struct clustd *c, const struct script_result *res,
-			 uint64_t *runs_failures_timeouts);
+			 uint64_t *runs_failures_timeouts, uint64_t *skipped);
 
 #endif

@@ -59,6 +59,8 @@ static const struct inst_metric inst_metrics[] = {
 	{IC_TRACK_RUNS, "track_runs_total", "Track script runs."},
 	{IC_TRACK_FAILURES, "track_failures_total", "Track script runs that failed."},
 	{IC_TRACK_TIMEOUTS, "track_timeouts_total", "Track script runs killed at their timeout."},
+	{IC_NOTIFY_SKIPPED, "notify_skipped_total",
+	 "Notify scripts skipped: superseded by a newer transition before they ran."},
 };
 
 /* Only configured instances are exported: a removed instance's series end
@@ -155,6 +157,8 @@ static void node_metrics(FILE *f, const struct clustd *c, const struct counter_s
 		 "Sync group notify script runs that failed."},
 		{NC_GROUP_NOTIFY_TIMEOUTS, "group_notify_timeouts_total",
 		 "Sync group notify script runs killed at their timeout."},
+		{NC_GROUP_NOTIFY_SKIPPED, "group_notify_skipped_total",
+		 "Sync group notify scripts skipped: superseded by a newer transition."},
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {

@@ -37,7 +37,11 @@
 /* Elements per NEWSETELEM message: the element list is one netlink
  * attribute, whose length field is 16 bits (≤ 40 bytes per element). */
 #define ELEMS_PER_MSG 512
-#define ACK_TIMEOUT_MS 2000
+/* nfnetlink runs a batch inside our sendmsg() (module autoloading
+ * included), so its acks are queued before we start waiting: this bound
+ * only matters when something is lost, and it is taken on the event loop,
+ * so it is kept far below an advert interval. */
+#define ACK_TIMEOUT_MS 100
 
 #define ICMPV6_NS 135
 #define ICMPV6_NA 136

@@ -69,7 +69,8 @@ static void group_notify_done(void *arg, const struct script_result *res)
 {
 	struct clustd *c = arg;
 
-	clustd_count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS]);
+	clustd_count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS],
+			    &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_SKIPPED]);
 }
 
 static void group_queue(struct group_rt *g, const char *script, enum vrrp_state from,
@@ -93,6 +94,7 @@ static void group_notify(struct clustd *c, struct group_rt *g, const char *reaso
 	g->notified = st;
 	log_notice("sync group %s: %s -> %s: %s", g->conf->name, vrrp_state_name(from),
 		   vrrp_state_name(st), reason);
+	script_queue_begin_batch(g->notify_q, NOTIFY_PREV_STATE_ENV);
 	group_queue(g, notify_script_for(&g->conf->notify, st), from, st, reason);
 	group_queue(g, g->conf->notify.any, from, st, reason);
 }
