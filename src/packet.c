@@ -54,6 +54,16 @@ const char *vrrp_drop_text(enum vrrp_drop d)
 	return drop_table[d].text;
 }
 
+static const char *const csum_form_names[VRRP_CSUM__COUNT] = {
+	[VRRP_CSUM_PSEUDO] = "pseudo_header",
+	[VRRP_CSUM_PLAIN] = "no_pseudo_header",
+};
+
+const char *vrrp_csum_form_name(enum vrrp_csum_form f)
+{
+	return (unsigned)f < VRRP_CSUM__COUNT ? csum_form_names[f] : "unknown";
+}
+
 /* Add bytes to a running one's-complement sum as big-endian 16-bit words.
  * Only the last chunk of a sum may have an odd length (RFC 1071 pads it). */
 static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
@@ -241,17 +251,35 @@ static enum vrrp_drop decode_frame(const struct vrrp_rx *rx)
 	return VRRP_OK;
 }
 
-static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header)
+static bool checksum_right(const struct vrrp_rx *rx, bool pseudo)
+{
+	return vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len) == 0;
+}
+
+/* VRRPv3 over IPv4: RFC 5798 §5.2.8 was read both ways and RFC 9568 §5.2.8
+ * now leaves the pseudo-header out for IPv4, so peers differ: either form
+ * is accepted, the preferred one tried first. IPv6 and v2 have one form. */
+static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header,
+				      enum vrrp_csum_form *form)
 {
 	uint8_t version = rx->data[0] >> 4;
 	bool pseudo = uses_pseudo_header(version, rx->family, pseudo_header);
+	bool addrs_known = rx->src.family == rx->family && rx->dst.family == rx->family;
+	/* The other form needs the addresses only if it is the pseudo-header. */
+	bool either = version == 3 && rx->family == AF_INET && (pseudo || addrs_known);
 
 	/* The socket layer must say which addresses the packet carried. */
-	if (pseudo && (rx->src.family != rx->family || rx->dst.family != rx->family))
+	if (pseudo && !addrs_known)
 		return VRRP_DROP_FAMILY;
-	if (vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len))
-		return VRRP_DROP_CHECKSUM;
-	return VRRP_OK;
+	if (checksum_right(rx, pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PSEUDO : VRRP_CSUM_PLAIN;
+		return VRRP_OK;
+	}
+	if (either && checksum_right(rx, !pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PLAIN : VRRP_CSUM_PSEUDO;
+		return VRRP_OK;
+	}
+	return VRRP_DROP_CHECKSUM;
 }
 
 static void fill_advert(const struct vrrp_rx *rx, struct vrrp_advert *out)
@@ -282,6 +310,7 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 			   struct vrrp_advert *out)
 {
 	enum vrrp_drop d;
+	enum vrrp_csum_form form = VRRP_CSUM_PSEUDO;
 
 	if (rx->ttl != -1 && rx->ttl != VRRP_TTL)
 		return VRRP_DROP_TTL;
@@ -289,10 +318,11 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 		return VRRP_DROP_LENGTH;
 	d = decode_frame(rx);
 	if (d == VRRP_OK)
-		d = verify_checksum(rx, pseudo_header);
+		d = verify_checksum(rx, pseudo_header, &form);
 	if (d != VRRP_OK)
 		return d;
 	fill_advert(rx, out);
+	out->csum_form = form;
 	/* A zero interval would mean a zero timer: RFC 9568 drops it (v3); a v2
 	 * zero can never match a local interval either. */
 	if (out->interval_cs == 0)

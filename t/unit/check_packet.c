@@ -150,9 +150,10 @@ START_TEST(test_golden_v3_ipv4_pseudo)
 	ck_assert_uint_eq(out.interval_cs, 100);
 	ck_assert_uint_eq(out.naddr, 2);
 	ck_assert(ip_addr_equal(&out.addrs[1], &adv.addrs[1]));
-	/* The same bytes judged without the pseudo-header are wrong. */
-	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), false, &out),
-			 VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	/* The same bytes are wrong without the pseudo-header. */
+	ck_assert_uint_ne(vrrp_checksum(AF_INET, NULL, NULL, false, v3_ipv4_pseudo,
+					sizeof(v3_ipv4_pseudo)), 0);
 }
 END_TEST
 
@@ -166,8 +167,11 @@ START_TEST(test_golden_v3_ipv4_nopseudo)
 	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), false, &out),
 			 VRRP_OK);
 	ck_assert_uint_eq(out.naddr, 2);
-	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), true, &out),
-			 VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	/* The same bytes are wrong with the pseudo-header. */
+	struct ip_addr src = ip("198.51.100.2"), dst = ip("224.0.0.18");
+	ck_assert_uint_ne(vrrp_checksum(AF_INET, &src, &dst, true, v3_ipv4_nopseudo,
+					sizeof(v3_ipv4_nopseudo)), 0);
 }
 END_TEST
 
@@ -758,6 +762,62 @@ START_TEST(test_check_v2)
 }
 END_TEST
 
+/* ---- A3: either checksum form for VRRPv3 over IPv4 ---- */
+
+START_TEST(test_decode_v3_ipv4_either_checksum_form)
+{
+	struct vrrp_advert out;
+
+	/* Each form is accepted whichever one we send, and named. */
+	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), true, &out), VRRP_OK);
+	ck_assert_uint_eq(out.naddr, 2);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), true, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	/* Without known addresses only the message-only form can be checked. */
+	struct vrrp_rx rx = rx_of("198.51.100.2", "224.0.0.18", 255, v3_ipv4_nopseudo,
+				  sizeof(v3_ipv4_nopseudo));
+	rx.dst.family = AF_UNSPEC;
+	ck_assert_int_eq(vrrp_decode(&rx, false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_DROP_FAMILY);
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM_PSEUDO), "pseudo_header");
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM_PLAIN), "no_pseudo_header");
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM__COUNT), "unknown");
+	/* A checksum right in neither form is still dropped, whatever we prefer. */
+	uint8_t buf[sizeof(v3_ipv4_pseudo)];
+	memcpy(buf, v3_ipv4_pseudo, sizeof(buf));
+	buf[7] ^= 0x01;
+	ck_assert_int_eq(decode4(buf, sizeof(buf), true, &out), VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(decode4(buf, sizeof(buf), false, &out), VRRP_DROP_CHECKSUM);
+}
+END_TEST
+
+START_TEST(test_decode_other_families_keep_one_form)
+{
+	struct vrrp_advert out;
+	uint8_t b6[sizeof(v3_ipv6)], b2[sizeof(v2_ipv4)];
+
+	/* IPv6 always covers the pseudo-header: the message-only sum is wrong. */
+	memcpy(b6, v3_ipv6, sizeof(b6));
+	ck_assert_int_eq(decode6(b6, sizeof(b6), &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	reseal(b6, sizeof(b6), AF_INET6, false);
+	ck_assert_int_eq(decode6(b6, sizeof(b6), &out), VRRP_DROP_CHECKSUM);
+	/* VRRPv2 never does: a pseudo-header sum is wrong. */
+	memcpy(b2, v2_ipv4, sizeof(b2));
+	ck_assert_int_eq(decode4(b2, sizeof(b2), true, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	reseal(b2, sizeof(b2), AF_INET, true);
+	ck_assert_int_eq(decode4(b2, sizeof(b2), true, &out), VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(decode4(b2, sizeof(b2), false, &out), VRRP_DROP_CHECKSUM);
+}
+END_TEST
+
 /* ---- names ---- */
 
 START_TEST(test_drop_names)
@@ -820,6 +880,8 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_decode_rsvd_nibble_ignored);
 	tcase_add_test(tc, test_decode_family);
 	tcase_add_test(tc, test_decode_order);
+	tcase_add_test(tc, test_decode_v3_ipv4_either_checksum_form);
+	tcase_add_test(tc, test_decode_other_families_keep_one_form);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
