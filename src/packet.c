@@ -11,6 +11,9 @@
 
 #include <string.h>
 
+/* The count field is 8 bits: every value it can hold must fit. */
+_Static_assert(VRRP_MAX_ADDRS == 255, "an advert can carry 255 addresses");
+
 #define V3_INTERVAL_MASK 0x0fff
 #define V3_INTERVAL_MAX 4095
 #define V2_SECONDS_MAX 255
@@ -38,6 +41,8 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_OWNER] = { "we_are_owner", "we own the addresses (priority 255)" },
 	[VRRP_DROP_FAMILY] = { "bad_family", "VRRPv2 over IPv6 or mixed address families" },
 	[VRRP_DROP_SELF] = { "own_advert", "our own advertisement looped back" },
+	[VRRP_DROP_OWNER_CONFLICT] = { "owner_conflict",
+				       "two owners: the sender claims our addresses with priority 255 too" },
 };
 
 const char *vrrp_drop_name(enum vrrp_drop d)
@@ -172,7 +177,7 @@ static bool advert_ok(const struct vrrp_advert *adv, sa_family_t family)
 		return false;
 	if (adv->type != VRRP_TYPE_ADVERT)
 		return false;
-	if (adv->naddr == 0 || adv->naddr > VRRP_MAX_ADDRS)
+	if (adv->naddr == 0)
 		return false;
 	if (!interval_ok(adv->version, adv->interval_cs))
 		return false;
@@ -245,8 +250,7 @@ static enum vrrp_drop decode_frame(const struct vrrp_rx *rx)
 		return VRRP_DROP_FAMILY;
 	if (p[3] == 0)
 		return VRRP_DROP_NADDR;
-	/* More than we can store is "oversize" even if the length agrees. */
-	if (p[3] > VRRP_MAX_ADDRS || rx->len != message_size(version, rx->family, p[3]))
+	if (rx->len != message_size(version, rx->family, p[3]))
 		return VRRP_DROP_LENGTH;
 	return VRRP_OK;
 }
@@ -312,7 +316,8 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 	enum vrrp_drop d;
 	enum vrrp_csum_form form = VRRP_CSUM_PSEUDO;
 
-	if (rx->ttl != -1 && rx->ttl != VRRP_TTL)
+	/* A missing value (-1) cannot be shown to be 255: it fails too. */
+	if (rx->ttl != VRRP_TTL)
 		return VRRP_DROP_TTL;
 	if (!rx->data)
 		return VRRP_DROP_LENGTH;
@@ -361,8 +366,10 @@ enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expec
 		*addr_mismatch = false;
 	if (adv->version != exp->version)
 		return VRRP_DROP_VERSION;
+	/* Two owners of one VRID is a misconfiguration that leaves two
+	 * masters: name it apart from the ordinary owner drop. */
 	if (exp->priority == 255)
-		return VRRP_DROP_OWNER;
+		return adv->priority == 255 ? VRRP_DROP_OWNER_CONFLICT : VRRP_DROP_OWNER;
 	/* Compare what travels on the wire: v2 carries whole seconds, so a
 	 * local 150 cs and a received 1 s are the same advert interval. */
 	if (adv->version == 2 && adv->interval_cs / 100u != v2_seconds(exp->interval_cs))

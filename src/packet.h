@@ -14,12 +14,12 @@
 #define VRRP_PROTO 112
 #define VRRP_TYPE_ADVERT 1
 #define VRRP_TTL 255
-#define VRRP_MAX_ADDRS 64
+#define VRRP_MAX_ADDRS 255 /* all the 8-bit Count IPvX Addr field allows */
 #define VRRP_V2_AUTH_LEN 8
 #define VRRP_HDR_LEN 8
 #define VRRP_MCAST4 "224.0.0.18"
 #define VRRP_MCAST6 "ff02::12"
-/* Largest message we build or accept: header + 64 IPv6 addresses. */
+/* Largest message we build or accept: header + 255 IPv6 addresses. */
 #define VRRP_MAX_PKT (VRRP_HDR_LEN + VRRP_MAX_ADDRS * 16 + VRRP_V2_AUTH_LEN)
 
 /* Why a received advert was discarded. VRRP_OK (0) = accepted.
@@ -40,6 +40,7 @@ enum vrrp_drop {
 	VRRP_DROP_OWNER,        /* we are the address owner (prio 255) */
 	VRRP_DROP_FAMILY,       /* v2 over IPv6, or mixed families */
 	VRRP_DROP_SELF,         /* our own advert looped back */
+	VRRP_DROP_OWNER_CONFLICT, /* we are the owner, and so says the sender */
 	VRRP_DROP__COUNT
 };
 
@@ -80,7 +81,7 @@ struct vrrp_rx {
 	sa_family_t family;     /* AF_INET / AF_INET6 */
 	struct ip_addr src;     /* IP source */
 	struct ip_addr dst;     /* IP destination (group or unicast) */
-	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = unknown */
+	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = missing (dropped) */
 	const uint8_t *data;    /* the VRRP message, IP header stripped */
 	size_t len;
 };
