@@ -8,7 +8,7 @@
 #define COUNTERS_FORMAT 1
 #define VARINT_MAX 10 /* bytes of a 64-bit LEB128 */
 
-enum section { SEC_SCALAR = 1, SEC_DROP = 2, SEC_TRANS = 3, SEC_STATE_MS = 4 };
+enum section { SEC_SCALAR = 1, SEC_DROP = 2, SEC_TRANS = 3, SEC_STATE_MS = 4, SEC_RX_CSUM = 5 };
 
 static const char *const inst_names[IC__SCALARS] = {
 	[IC_ADVERTS_TX] = "adverts_sent",
@@ -121,7 +121,9 @@ static unsigned inst_key(unsigned i)
 		unsigned k = i - IC_TRANS_BASE;
 		return SEC_TRANS << 8 | (k / STATE__COUNT) << 4 | (k % STATE__COUNT);
 	}
-	return SEC_STATE_MS << 8 | (i - IC_STATE_MS_BASE);
+	if (i < IC_RX_CSUM_BASE)
+		return SEC_STATE_MS << 8 | (i - IC_STATE_MS_BASE);
+	return SEC_RX_CSUM << 8 | (i - IC_RX_CSUM_BASE);
 }
 
 /* -1 for a key this version does not know. */
@@ -139,6 +141,8 @@ static int inst_index(uint64_t key)
 		return IC_TRANS((int)(idx >> 4), (int)(idx & 15));
 	if (sec == SEC_STATE_MS && idx < STATE__COUNT)
 		return IC_STATE_MS((int)idx);
+	if (sec == SEC_RX_CSUM && idx < VRRP_CSUM__COUNT)
+		return IC_RX_CSUM((int)idx);
 	return -1;
 }
 

@@ -23,7 +23,8 @@
 #define COUNTERS_MAX_INSTANCES 64
 
 /* Per-instance counters, one flat array: scalars, then one per drop
- * reason, one per (from, to) state pair, one per state (milliseconds). */
+ * reason, one per (from, to) state pair, one per state (milliseconds), one
+ * per checksum form of the adverts accepted. */
 enum inst_counter {
 	IC_ADVERTS_TX,
 	IC_ADVERTS_RX,
@@ -40,11 +41,13 @@ enum inst_counter {
 	IC_DROP_BASE = IC__SCALARS,
 	IC_TRANS_BASE = IC_DROP_BASE + VRRP_DROP__COUNT,
 	IC_STATE_MS_BASE = IC_TRANS_BASE + STATE__COUNT * STATE__COUNT,
-	IC__COUNT = IC_STATE_MS_BASE + STATE__COUNT
+	IC_RX_CSUM_BASE = IC_STATE_MS_BASE + STATE__COUNT,
+	IC__COUNT = IC_RX_CSUM_BASE + VRRP_CSUM__COUNT
 };
 #define IC_DROP(d) (IC_DROP_BASE + (d))
 #define IC_TRANS(from, to) (IC_TRANS_BASE + (from) * STATE__COUNT + (to))
 #define IC_STATE_MS(s) (IC_STATE_MS_BASE + (s))
+#define IC_RX_CSUM(f) (IC_RX_CSUM_BASE + (f))
 
 /* Node counters: scalars, then drops of adverts for no instance of ours. */
 enum node_counter {
@@ -92,7 +95,8 @@ void counters_deactivate_all(struct counter_set *s);
  * instance u8 name length, name, u8 flags (bit 0 active), varint pair
  * count and pairs. Only non-zero values are written. A key is
  * section << 8 | index (sections: 1 scalar, 2 drop, 3 transition
- * from << 4 | to, 4 milliseconds in state), so new counters can be added
+ * from << 4 | to, 4 milliseconds in state, 5 adverts accepted by checksum
+ * form), so new counters can be added
  * without moving old ones. Returns the length, 0 if cap is too small. */
 size_t counters_encode(const struct counter_set *s, uint8_t *buf, size_t cap);
 /* Strict: any truncation, overlong varint, duplicate instance or bad name

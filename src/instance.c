@@ -298,6 +298,7 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 		return;
 	}
 	count(in, IC_ADVERTS_RX);
+	count(in, IC_RX_CSUM(adv.csum_form));
 	struct fsm_out o;
 	fsm_advert(&in->fsm, &adv, &rx->src, mono_now_us(), &o);
 	instance_apply(in, &o);

@@ -93,6 +93,23 @@ static void instance_drops(FILE *f, const struct counter_set *s)
 	}
 }
 
+static void instance_checksum_forms(FILE *f, const struct counter_set *s)
+{
+	char extra[64];
+
+	header(f, "adverts_received_by_checksum_total", "counter",
+	       "Accepted advertisements, by what their checksum covered.");
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->inst[i].active)
+			continue;
+		for (int k = 0; k < VRRP_CSUM__COUNT; k++) {
+			snprintf(extra, sizeof(extra), ",form=\"%s\"", vrrp_csum_form_name(k));
+			series(f, "adverts_received_by_checksum_total", s->inst[i].name, extra,
+			       s->inst[i].v[IC_RX_CSUM(k)]);
+		}
+	}
+}
+
 static void instance_transitions(FILE *f, const struct counter_set *s)
 {
 	char extra[64];
@@ -210,6 +227,7 @@ char *metrics_render(const struct clustd *c)
 		xalloc_fail("open_memstream");
 	instance_scalars(f, s);
 	instance_drops(f, s);
+	instance_checksum_forms(f, s);
 	instance_transitions(f, s);
 	instance_state_time(f, s);
 	instance_gauges(f, c);

@@ -74,7 +74,7 @@ struct instance_conf {
 	uint32_t advert_interval_ms; /* v3: multiple of 10, 10..40950; v2: multiple of 1000, 1000..255000; default 1000 */
 	bool preempt;             /* default true */
 	uint32_t preempt_delay_ms;/* default 0 */
-	bool checksum_pseudo_header; /* v3 IPv4: include the pseudo-header (RFC 9568); default true */
+	bool checksum_pseudo_header; /* v3 IPv4: send with the pseudo-header (RFC 5798 reading; RFC 9568 leaves it out); default true */
 	/* RFC 5798 Accept_Mode: the master accepts traffic to the VIPs.
 	 * Default true, like keepalived (the RFC says false); priority 255
 	 * always accepts. false is enforced with nftables (nft.c). */

@@ -12,6 +12,9 @@
 
 #include <string.h>
 
+/* The count field is 8 bits: every value it can hold must fit. */
+_Static_assert(VRRP_MAX_ADDRS == 255, "an advert can carry 255 addresses");
+
 #define V3_INTERVAL_MASK 0x0fff
 #define V3_INTERVAL_MAX 4095
 #define V2_SECONDS_MAX 255
@@ -39,6 +42,8 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_OWNER] = { "we_are_owner", "we own the addresses (priority 255)" },
 	[VRRP_DROP_FAMILY] = { "bad_family", "VRRPv2 over IPv6 or mixed address families" },
 	[VRRP_DROP_SELF] = { "own_advert", "our own advertisement looped back" },
+	[VRRP_DROP_OWNER_CONFLICT] = { "owner_conflict",
+				       "two owners: the sender claims our addresses with priority 255 too" },
 };
 
 const char *vrrp_drop_name(enum vrrp_drop d)
@@ -53,6 +58,16 @@ const char *vrrp_drop_text(enum vrrp_drop d)
 	if ((unsigned)d >= VRRP_DROP__COUNT)
 		return "unknown drop reason";
 	return drop_table[d].text;
+}
+
+static const char *const csum_form_names[VRRP_CSUM__COUNT] = {
+	[VRRP_CSUM_PSEUDO] = "pseudo_header",
+	[VRRP_CSUM_PLAIN] = "no_pseudo_header",
+};
+
+const char *vrrp_csum_form_name(enum vrrp_csum_form f)
+{
+	return (unsigned)f < VRRP_CSUM__COUNT ? csum_form_names[f] : "unknown";
 }
 
 /* Returns the value for bytes 6-7 (host order) when they hold zero, and 0
@@ -122,7 +137,7 @@ static bool advert_ok(const struct vrrp_advert *adv, sa_family_t family)
 		return false;
 	if (adv->type != VRRP_TYPE_ADVERT)
 		return false;
-	if (adv->naddr == 0 || adv->naddr > VRRP_MAX_ADDRS)
+	if (adv->naddr == 0)
 		return false;
 	if (!interval_ok(adv->version, adv->interval_cs))
 		return false;
@@ -195,23 +210,40 @@ static enum vrrp_drop decode_frame(const struct vrrp_rx *rx)
 		return VRRP_DROP_FAMILY;
 	if (p[3] == 0)
 		return VRRP_DROP_NADDR;
-	/* More than we can store is "oversize" even if the length agrees. */
-	if (p[3] > VRRP_MAX_ADDRS || rx->len != message_size(version, rx->family, p[3]))
+	if (rx->len != message_size(version, rx->family, p[3]))
 		return VRRP_DROP_LENGTH;
 	return VRRP_OK;
 }
 
-static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header)
+static bool checksum_right(const struct vrrp_rx *rx, bool pseudo)
+{
+	return vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len) == 0;
+}
+
+/* VRRPv3 over IPv4: RFC 5798 §5.2.8 was read both ways and RFC 9568 §5.2.8
+ * now leaves the pseudo-header out for IPv4, so peers differ: either form
+ * is accepted, the preferred one tried first. IPv6 and v2 have one form. */
+static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header,
+				      enum vrrp_csum_form *form)
 {
 	uint8_t version = rx->data[0] >> 4;
 	bool pseudo = uses_pseudo_header(version, rx->family, pseudo_header);
+	bool addrs_known = rx->src.family == rx->family && rx->dst.family == rx->family;
+	/* The other form needs the addresses only if it is the pseudo-header. */
+	bool either = version == 3 && rx->family == AF_INET && (pseudo || addrs_known);
 
 	/* The socket layer must say which addresses the packet carried. */
-	if (pseudo && (rx->src.family != rx->family || rx->dst.family != rx->family))
+	if (pseudo && !addrs_known)
 		return VRRP_DROP_FAMILY;
-	if (vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len))
-		return VRRP_DROP_CHECKSUM;
-	return VRRP_OK;
+	if (checksum_right(rx, pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PSEUDO : VRRP_CSUM_PLAIN;
+		return VRRP_OK;
+	}
+	if (either && checksum_right(rx, !pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PLAIN : VRRP_CSUM_PSEUDO;
+		return VRRP_OK;
+	}
+	return VRRP_DROP_CHECKSUM;
 }
 
 static void fill_advert(const struct vrrp_rx *rx, struct vrrp_advert *out)
@@ -242,17 +274,20 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 			   struct vrrp_advert *out)
 {
 	enum vrrp_drop d;
+	enum vrrp_csum_form form = VRRP_CSUM_PSEUDO;
 
-	if (rx->ttl != -1 && rx->ttl != VRRP_TTL)
+	/* A missing value (-1) cannot be shown to be 255: it fails too. */
+	if (rx->ttl != VRRP_TTL)
 		return VRRP_DROP_TTL;
 	if (!rx->data)
 		return VRRP_DROP_LENGTH;
 	d = decode_frame(rx);
 	if (d == VRRP_OK)
-		d = verify_checksum(rx, pseudo_header);
+		d = verify_checksum(rx, pseudo_header, &form);
 	if (d != VRRP_OK)
 		return d;
 	fill_advert(rx, out);
+	out->csum_form = form;
 	/* A zero interval would mean a zero timer: RFC 9568 drops it (v3); a v2
 	 * zero can never match a local interval either. */
 	if (out->interval_cs == 0)
@@ -291,8 +326,10 @@ enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expec
 		*addr_mismatch = false;
 	if (adv->version != exp->version)
 		return VRRP_DROP_VERSION;
+	/* Two owners of one VRID is a misconfiguration that leaves two
+	 * masters: name it apart from the ordinary owner drop. */
 	if (exp->priority == 255)
-		return VRRP_DROP_OWNER;
+		return adv->priority == 255 ? VRRP_DROP_OWNER_CONFLICT : VRRP_DROP_OWNER;
 	/* Compare what travels on the wire: v2 carries whole seconds, so a
 	 * local 150 cs and a received 1 s are the same advert interval. */
 	if (adv->version == 2 && adv->interval_cs / 100u != v2_seconds(exp->interval_cs))

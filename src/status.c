@@ -45,6 +45,7 @@ static json_object *counters_json(const struct inst_counters *ic)
 	json_object *drops = json_object_new_object();
 	json_object *trans = json_object_new_object();
 	json_object *ms = json_object_new_object();
+	json_object *forms = json_object_new_object();
 
 	for (int i = 0; i < IC__SCALARS; i++)
 		json_object_object_add(o, counters_inst_scalar_name(i), ju64(ic->v[i]));
@@ -60,11 +61,14 @@ static json_object *counters_json(const struct inst_counters *ic)
 			json_object_object_add(trans, key, ju64(ic->v[IC_TRANS(f, t)]));
 		}
 	}
+	for (int k = 0; k < VRRP_CSUM__COUNT; k++)
+		json_object_object_add(forms, vrrp_csum_form_name(k), ju64(ic->v[IC_RX_CSUM(k)]));
 	/* Kept under its first name for the tools that read it. */
 	json_object_object_add(o, "send_errors", ju64(ic->v[IC_SEND_ERRORS]));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "transitions", trans);
 	json_object_object_add(o, "state_ms", ms);
+	json_object_object_add(o, "checksum_forms", forms);
 	return o;
 }
 

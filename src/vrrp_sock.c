@@ -204,7 +204,7 @@ static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, size_t n,
 {
 	memset(rx, 0, sizeof(*rx));
 	rx->family = s->family;
-	rx->ttl = -1;
+	rx->ttl = -1; /* stays -1 if no hop limit arrives: vrrp_decode drops it */
 	if (msg->msg_flags & MSG_TRUNC)
 		return false; /* cannot happen with RX_BUF_LEN; be safe */
 	if (s->family == AF_INET) {

@@ -501,14 +501,14 @@ START_TEST(test_decode_unknown_keys_skipped)
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, /* max value */
 		0x80, 0x02, 9,                  /* 1<<8|0: adverts_sent = 9 */
 		0xc8, 0x03, 1,                  /* 1<<8|200: unknown scalar */
-		0x8f, 0x04, 1,                  /* 2<<8|15: unknown drop reason */
+		0xa0, 0x04, 1,                  /* 2<<8|32: unknown drop reason */
 		0xd0, 0x06, 1,                  /* 3<<8|5<<4|0: unknown "from" state */
 		0x85, 0x06, 1,                  /* 3<<8|0<<4|5: unknown "to" state */
 		0x84, 0x08, 1,                  /* 4<<8|4: unknown state */
 		0x81, 0x06, 2,                  /* 3<<8|INIT<<4|BACKUP = 2 */
 	};
 
-	ck_assert(STATE__COUNT <= 4 && VRRP_DROP__COUNT <= 15);
+	ck_assert(STATE__COUNT <= 4 && VRRP_DROP__COUNT <= 32);
 	expect_decode_ok(b, sizeof(b), out, "unknown keys");
 	ck_assert_uint_eq(out->incarnation, 5);
 	ck_assert_uint_eq(out->node[NC_UNCLEAN_RESTARTS], 4);
@@ -587,7 +587,11 @@ START_TEST(test_decode_section_edges)
 		{ false, 4, STATE__COUNT - 1, IC_STATE_MS(STATE__COUNT - 1) },
 		{ false, 4, STATE__COUNT, -1 },
 		{ false, 0, 0, -1 },
-		{ false, 5, 0, -1 },
+		{ false, 5, 0, IC_RX_CSUM(0) },
+		{ false, 5, VRRP_CSUM__COUNT - 1, IC_RX_CSUM(VRRP_CSUM__COUNT - 1) },
+		{ false, 5, VRRP_CSUM__COUNT, -1 },
+		{ false, 6, 0, -1 },
+		{ true, 5, 0, -1 },
 		{ true, 1, NC__SCALARS - 1, NC__SCALARS - 1 },
 		{ true, 1, NC__SCALARS, -1 },
 		{ true, 2, VRRP_DROP__COUNT - 1, NC_UNKNOWN_DROP(VRRP_DROP__COUNT - 1) },
