@@ -19,6 +19,7 @@
 
 #include "announce.h"
 #include "log.h"
+#include "clock.h"
 #include "loop.h"
 #include "netlink.h"
 #include "packet.h"
