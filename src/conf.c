@@ -6,6 +6,7 @@
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "conf.h"
+#include "cluster.h"
 #include "quorum.h"
 #include "vmac.h"
 
@@ -1496,6 +1497,22 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 	}
 }
 
+/* Every instance must fit the cluster plane's heartbeat, or the ones left
+ * out would escape the VIP hold-back (CLUSTER_MAX_INSTANCES, sized so the
+ * largest heartbeat still fits one datagram). The error names the first
+ * instance that does not fit. */
+static void check_heartbeat_room(struct ctx *c, const config_setting_t *list,
+				 const struct clustd_config *cfg)
+{
+	if (!cfg->cluster.enabled || !list || cfg->ninstances <= CLUSTER_MAX_INSTANCES)
+		return;
+	const struct instance_conf *ic = &cfg->instances[CLUSTER_MAX_INSTANCES];
+	err_at(c, config_setting_get_elem(list, CLUSTER_MAX_INSTANCES),
+	       "instance \"%s\": a cluster plane carries at most %d instances in its heartbeat "
+	       "(this config has %zu)", ic->name ? ic->name : "?", CLUSTER_MAX_INSTANCES,
+	       cfg->ninstances);
+}
+
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
 	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
@@ -1511,6 +1528,7 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	if (list)
 		parse_instances(c, list, cfg);
 	parse_cluster(c, root, cfg);
+	check_heartbeat_room(c, list, cfg);
 	parse_sync_groups(c, root, cfg);
 	return cfg;
 }
