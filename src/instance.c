@@ -435,6 +435,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 void instance_start(struct instance *in)
 {
 	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
+	vip_detect_owned(in, NULL); /* before the cleanup: an owner's address is not stale */
 	vip_remove_stale(in);
 	instance_refresh_faults(in); /* startup, or FAULT with the reason */
 }
@@ -474,12 +475,14 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 			 const struct reload_instance_plan *plan)
 {
 	bool master = in->fsm.state == STATE_MASTER;
+	const struct instance_conf *prev = in->conf;
 	struct fsm_out o;
 
 	if (master)
 		for (size_t i = 0; i < plan->ndrop; i++)
 			vip_drop(in, plan->drop[i]);
 	in->conf = ic;
+	vip_detect_owned(in, prev);
 	if (plan->restart_tracking) {
 		log_notice("%s: track section changed: restarting its checks", ic->name);
 		tracker_free(in->tracker);

@@ -8,6 +8,7 @@
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
+#include "owner.h"
 
 #define ADDR_RETRY_US 500000ull
 
@@ -27,7 +28,10 @@ static unsigned probe_interface(struct instance *in)
 		in->primary = ic->unicast_source;
 		return 0;
 	}
-	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, ic->vips, ic->nvips, &in->primary) < 0)
+	/* An owner sends from its own address (owner.c): skip only clustd's VIPs. */
+	struct vip skip[CLUSTD_MAX_VIPS];
+	size_t nskip = owner_skip_list(ic, in->owned, skip);
+	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, skip, nskip, &in->primary) < 0)
 		return FAULT_NO_ADDR;
 	return 0;
 }
