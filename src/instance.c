@@ -267,6 +267,8 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 
 	if (why == VRRP_OK && ip_addr_equal(&rx->src, &in->primary))
 		why = VRRP_DROP_SELF;
+	if (why == VRRP_OK)
+		why = vrrp_check_source(&rx->src, in->conf->peers, in->conf->npeers);
 	if (why == VRRP_OK) {
 		struct ip_addr addrs[CLUSTD_MAX_VIPS];
 		for (size_t i = 0; i < in->conf->nvips; i++)
