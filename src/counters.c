@@ -366,3 +366,11 @@ size_t counters_raise(struct counter_set *s, struct counter_set *base,
 	}
 	return rose;
 }
+
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us)
+{
+	if (urgent)
+		return true;
+	return dirty && (now_us < last_write_us || now_us - last_write_us >= batch_us);
+}

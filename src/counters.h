@@ -107,4 +107,12 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out);
 size_t counters_raise(struct counter_set *s, struct counter_set *base,
 		      const struct counter_set *copy);
 
+/* When the run-time set must be written (ledger.c). urgent: something
+ * beyond packet counts moved (a transition, a script, a restart) or
+ * someone is about to read the set (status, metrics, a heartbeat): now.
+ * Packet counts alone (dirty) wait until batch_us after the last write,
+ * so a stream of adverts costs one write per batch, not one per packet. */
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us);
+
 #endif

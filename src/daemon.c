@@ -42,7 +42,7 @@ void clustd_count_script(struct clustd *c, const struct script_result *res,
 		runs_failures_timeouts[1]++;
 	if (res->timed_out)
 		runs_failures_timeouts[2]++;
-	ledger_touch(c->ledger);
+	ledger_touch_now(c->ledger);
 }
 
 /* ---- cluster plane --------------------------------------------------- */
@@ -86,6 +86,8 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 {
 	struct clustd *c = arg;
 
+	/* Peers keep and show this copy: what they see is saved first. */
+	ledger_commit_seen(c->ledger, loop_now());
 	return ledger_encode(c->ledger, buf, cap);
 }
 
@@ -173,14 +175,15 @@ static void tick_fired(void *arg)
 	struct clustd *c = arg;
 	uint64_t now = loop_now();
 
-	ledger_touch(c->ledger); /* time in state moved */
+	ledger_touch_now(c->ledger); /* time in state moved; packet counts are due */
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
 	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
 }
 
-/* After every batch of events: what anyone may have seen is saved. */
+/* After every batch of events: transitions and the like are saved at once,
+ * packet counts once per LEDGER_BATCH_US (ledger.h). */
 static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
@@ -194,7 +197,7 @@ static char *ctl_handle(void *arg, const char *request)
 {
 	struct clustd *c = arg;
 
-	ledger_commit(c->ledger, loop_now(), false);
+	ledger_commit_seen(c->ledger, loop_now());
 	if (strcmp(request, "metrics") == 0)
 		return metrics_render(c);
 	return status_handle(c, request);

@@ -80,6 +80,8 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 
 /* ---- counting --------------------------------------------------------- */
 
+/* Packet counts and transitions alike; instance_apply() marks a
+ * transition for an immediate write (ledger.h). */
 static void count(struct instance *in, enum inst_counter what)
 {
 	in->cnt->v[what]++;
@@ -121,7 +123,7 @@ static void track_stats_changed(void *arg)
 	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
 	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
 	in->track_seen = *st;
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 }
 
 /* use_vmac: multicast adverts leave by the virtual MAC device, with its
@@ -220,6 +222,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		count(in, IC_TRANS(o->from, o->to));
 		if (o->from == STATE_BACKUP && o->to == STATE_MASTER)
 			count(in, IC_FAILOVERS);
+		ledger_touch_now(in->c->ledger); /* a transition is saved at once */
 		in->state_since = loop_now();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
@@ -454,7 +457,7 @@ void instance_free(struct instance *in)
 {
 	instance_count_state_time(in, loop_now());
 	in->cnt->active = false; /* kept, in case it comes back */
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
