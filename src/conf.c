@@ -503,7 +503,7 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", "accept", "use_vmac", "vmac_interface", NULL
+	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -1019,6 +1019,24 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 	}
 }
 
+/* accept_filter_fail = "open" | "closed": what accept = false does when the
+ * nftables filter cannot be installed (nft.h nft_filter_fails_closed()). */
+static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
+				     struct instance_conf *ic)
+{
+	const config_setting_t *s = config_setting_get_member(g, "accept_filter_fail");
+	const char *v;
+
+	if (!s || !(v = get_string(c, s, "")))
+		return;
+	if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0)
+		err_at(c, s, "accept_filter_fail: expected \"open\" or \"closed\", got \"%s\"", v);
+	else if (ic->accept)
+		err_at(c, s, "accept_filter_fail: only with accept = false (this instance accepts)");
+	else
+		ic->accept_filter_closed = strcmp(v, "closed") == 0;
+}
+
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
 			   struct inst_parse *ip)
 {
@@ -1043,6 +1061,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	opt_bool(c, g, "preempt", &ic->preempt);
 	opt_u32(c, g, "", "preempt_delay", 0, 1000000, &ic->preempt_delay_ms);
 	opt_bool(c, g, "accept", &ic->accept);
+	parse_accept_filter_fail(c, g, ic);
 	if ((s = require(c, g, ic, "vips")))
 		parse_vips(c, s, ic);
 	check_v2_family(c, g, ic);

@@ -384,6 +384,9 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 	clustd_config_swap(c, cfg);
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
+	/* The filter may have come or gone: accept_filter_fail = "closed". */
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_refresh_faults(in);
 	reload_cluster(c, cluster_step);
 	while (started) {
 		struct instance *in = started;

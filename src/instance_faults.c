@@ -5,6 +5,8 @@
  * group re-evaluates as a whole (sync_group.c says who is faulted). */
 #include "instance_int.h"
 
+#include <string.h>
+
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
@@ -48,6 +50,8 @@ static unsigned probe_own_faults(struct instance *in)
 		probed = vmac_probe(in);
 	else if (in->conf->use_vmac)
 		vmac_dev_forget_if_gone(&in->vmac, in->c->nl);
+	if (nft_filter_fails_closed(&in->c->accept_filter, in->conf))
+		probed |= FAULT_ACCEPT_FILTER;
 	bool running = in->c->cluster != NULL;
 	bool no_quorum = fault_quorum_missing(in->c->cfg->cluster.enabled, running,
 					      running && cluster_net_has_quorum(in->c->cluster));
@@ -67,6 +71,7 @@ static void name_faults(const struct instance *in, unsigned faults, char *buf, s
 		.vmac_name = in->vmac.name,
 		.vmac_why = in->vmac_why,
 		.group = in->group ? in->group->conf->name : NULL,
+		.accept_filter_why = strerror(-in->c->accept_filter.error),
 	};
 
 	if ((faults & FAULT_TRACK) && in->tracker &&

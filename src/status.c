@@ -186,6 +186,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("group"));
 	if (in->faults & FAULT_VMAC)
 		json_object_array_add(faults, jstr("vmac"));
+	if (in->faults & FAULT_ACCEPT_FILTER)
+		json_object_array_add(faults, jstr("accept_filter"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));

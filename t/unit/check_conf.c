@@ -1509,6 +1509,30 @@ START_TEST(test_accept_values)
 }
 END_TEST
 
+/* B12c: what an instance does when the nftables filter cannot be set up. */
+START_TEST(test_accept_filter_fail)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("accept = false;"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed); /* default: open, as before */
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"closed\";"));
+	ck_assert(l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"open\";"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_error(INST("accept = false; accept_filter_fail = \"shut\";"), 7,
+		     "accept_filter_fail: expected \"open\" or \"closed\", got \"shut\"");
+	expect_error(INST("accept = false; accept_filter_fail = true;"), 7,
+		     "accept_filter_fail: expected a string, got a boolean");
+	/* Without accept = false there is no filter to fail. */
+	expect_error(INST("accept_filter_fail = \"closed\";"), 7,
+		     "accept_filter_fail: only with accept = false (this instance accepts)");
+}
+END_TEST
+
 START_TEST(test_accept_wrong_type)
 {
 	expect_error(INST("accept = 0;"), 7, "accept: expected true or false, got an integer");
@@ -1600,6 +1624,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_vmac_rejects);
 	tcase_add_test(bad, test_vmac_name_clashes);
 	tcase_add_test(bad, test_accept_wrong_type);
+	tcase_add_test(bad, test_accept_filter_fail);
 	tcase_add_test(bad, test_accept_key_hints);
 	suite_add_tcase(s, bad);
 
