@@ -45,7 +45,8 @@ exec 3>"$T/nft.fifo"
 echo 'add table inet clustd { flags owner; }' >&3
 check "an owner table blocks clustd's" wait_until 5 eval '[ "$(tables n3)" = 1 ]'
 
-clustd_start n3
+# Without the fifo's write end: closing ours must end the nft (EOF).
+clustd_start n3 3>&-
 check "n3 logs that the filter cannot be installed" \
 	wait_log 10 n3 'accept mode: cannot install the nftables table inet clustd'
 check "the open instance serves unfiltered (as before)" wait_until 10 has_vip n3 $V_OPEN

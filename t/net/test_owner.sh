@@ -62,7 +62,7 @@ check "status --json on n2: BACKUP, owner false" \
 
 # Reload (unchanged instance, then with another setting).
 m1=$(log_lines n1)
-owner_conf "garp_refresh = 2000;"
+owner_conf "garp = { refresh = 2000; };"
 clustd_signal n1 HUP
 check "n1 reloads" wait_log 5 n1 'reload: config applied' "$m1"
 sleep 0.5
