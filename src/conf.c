@@ -6,6 +6,7 @@
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "conf.h"
+#include "heartbeat.h"
 #include "quorum.h"
 #include "vmac.h"
 #include "xalloc.h"
@@ -484,7 +485,7 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", "accept", "use_vmac", "vmac_interface", NULL
+	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -996,6 +997,24 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 	}
 }
 
+/* accept_filter_fail = "open" | "closed": what accept = false does when the
+ * nftables filter cannot be installed (nft.h nft_filter_fails_closed()). */
+static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
+				     struct instance_conf *ic)
+{
+	const config_setting_t *s = config_setting_get_member(g, "accept_filter_fail");
+	const char *v;
+
+	if (!s || !(v = get_string(c, s, "")))
+		return;
+	if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0)
+		err_at(c, s, "accept_filter_fail: expected \"open\" or \"closed\", got \"%s\"", v);
+	else if (ic->accept)
+		err_at(c, s, "accept_filter_fail: only with accept = false (this instance accepts)");
+	else
+		ic->accept_filter_closed = strcmp(v, "closed") == 0;
+}
+
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
 			   struct inst_parse *ip)
 {
@@ -1020,6 +1039,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	opt_bool(c, g, "preempt", &ic->preempt);
 	opt_u32(c, g, "", "preempt_delay", 0, 1000000, &ic->preempt_delay_ms);
 	opt_bool(c, g, "accept", &ic->accept);
+	parse_accept_filter_fail(c, g, ic);
 	if ((s = require(c, g, ic, "vips")))
 		parse_vips(c, s, ic);
 	check_v2_family(c, g, ic);
@@ -1461,6 +1481,22 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 	}
 }
 
+/* Every instance must fit the cluster plane's heartbeat, or the ones left
+ * out would escape the VIP hold-back (CLUSTER_MAX_INSTANCES, sized so the
+ * largest heartbeat still fits one datagram). The error names the first
+ * instance that does not fit. */
+static void check_heartbeat_room(struct ctx *c, const config_setting_t *list,
+				 const struct clustd_config *cfg)
+{
+	if (!cfg->cluster.enabled || !list || cfg->ninstances <= CLUSTER_MAX_INSTANCES)
+		return;
+	const struct instance_conf *ic = &cfg->instances[CLUSTER_MAX_INSTANCES];
+	err_at(c, config_setting_get_elem(list, CLUSTER_MAX_INSTANCES),
+	       "instance \"%s\": a cluster plane carries at most %d instances in its heartbeat "
+	       "(this config has %zu)", ic->name ? ic->name : "?", CLUSTER_MAX_INSTANCES,
+	       cfg->ninstances);
+}
+
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
 	struct clustd_config *cfg = xcalloc(1, sizeof(*cfg));
@@ -1473,6 +1509,7 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	if (list)
 		parse_instances(c, list, cfg);
 	parse_cluster(c, root, cfg);
+	check_heartbeat_room(c, list, cfg);
 	parse_sync_groups(c, root, cfg);
 	return cfg;
 }

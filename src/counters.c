@@ -388,3 +388,11 @@ bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit)
 {
 	return copy->incarnation <= inc_limit;
 }
+
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us)
+{
+	if (urgent)
+		return true;
+	return dirty && (now_us < last_write_us || now_us - last_write_us >= batch_us);
+}

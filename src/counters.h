@@ -118,4 +118,12 @@ size_t counters_raise(struct counter_set *s, struct counter_set *base,
  * corrupt, and one more than 2^64 - 1 is 0. */
 bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit);
 
+/* When the run-time set must be written (ledger.c). urgent: something
+ * beyond packet counts moved (a transition, a script, a restart) or
+ * someone is about to read the set (status, metrics, a heartbeat): now.
+ * Packet counts alone (dirty) wait until batch_us after the last write,
+ * so a stream of adverts costs one write per batch, not one per packet. */
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us);
+
 #endif

@@ -47,7 +47,7 @@ void clustd_count_script(struct clustd *c, const struct script_result *res,
 		runs_failures_timeouts[1]++;
 	if (res->timed_out)
 		runs_failures_timeouts[2]++;
-	ledger_touch(c->ledger);
+	ledger_touch_now(c->ledger);
 }
 
 /* ---- cluster plane --------------------------------------------------- */
@@ -91,6 +91,8 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 {
 	struct clustd *c = arg;
 
+	/* Peers keep and show this copy: what they see is saved first. */
+	ledger_commit_seen(c->ledger, mono_now_us());
 	return ledger_encode(c->ledger, buf, cap);
 }
 
@@ -179,14 +181,15 @@ static void tick_fired(void *arg)
 	struct clustd *c = arg;
 	uint64_t now = mono_now_us();
 
-	ledger_touch(c->ledger); /* time in state moved */
+	ledger_touch_now(c->ledger); /* time in state moved; packet counts are due */
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
 	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
 }
 
-/* After every batch of events: what anyone may have seen is saved. */
+/* After every batch of events: transitions and the like are saved at once,
+ * packet counts once per LEDGER_BATCH_US (ledger.h). */
 static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
@@ -200,7 +203,7 @@ static char *ctl_handle(void *arg, const char *request)
 {
 	struct clustd *c = arg;
 
-	ledger_commit(c->ledger, mono_now_us(), false);
+	ledger_commit_seen(c->ledger, mono_now_us());
 	if (strcmp(request, "metrics") == 0)
 		return metrics_render(c);
 	return status_handle(c, request);
@@ -374,6 +377,9 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 	clustd_config_swap(c, cfg);
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
+	/* The filter may have come or gone: accept_filter_fail = "closed". */
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_refresh_faults(in);
 	reload_cluster(c, cluster_step);
 	while (started) {
 		struct instance *in = started;

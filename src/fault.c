@@ -32,6 +32,9 @@ void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_
 		snprintf(buf, len, "interface %s without a usable address", n->interface);
 	else if (faults & FAULT_VMAC)
 		snprintf(buf, len, "virtual MAC device %s: %.100s", n->vmac_name, n->vmac_why);
+	else if (faults & FAULT_ACCEPT_FILTER)
+		snprintf(buf, len, "accept = false cannot be enforced (nftables: %.80s) and "
+			 "accept_filter_fail is closed", n->accept_filter_why ? n->accept_filter_why : "?");
 	else if (faults & FAULT_NO_QUORUM)
 		snprintf(buf, len, "no quorum");
 	else if ((faults & FAULT_TRACK) && n->track_why)
@@ -48,6 +51,9 @@ const char *fault_cure_text(unsigned faults_before)
 		return "tracked checks recovered";
 	if (faults_before & FAULT_GROUP)
 		return "sync group recovered";
+	if ((faults_before & FAULT_ACCEPT_FILTER) &&
+	    !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_VMAC)))
+		return "accept filter installed";
 	if ((faults_before & FAULT_VMAC) && !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR)))
 		return "virtual MAC device ready";
 	return "interface up";

@@ -18,6 +18,7 @@ enum fault_bits {
 	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
 	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
 	FAULT_VMAC = 1u << 5,     /* the virtual MAC device cannot be made */
+	FAULT_ACCEPT_FILTER = 1u << 6, /* accept = false, fail closed, nftables refused the filter */
 };
 
 /* The names a reason sentence is made of. Any may be NULL where it does
@@ -29,6 +30,7 @@ struct fault_names {
 	const char *vmac_why;
 	const char *group;
 	const char *track_why;
+	const char *accept_filter_why; /* the kernel's error, for FAULT_ACCEPT_FILTER */
 };
 
 /* Without quorum an instance may not serve: the plane is configured but
@@ -50,7 +52,8 @@ unsigned fault_compose(unsigned own_faults, bool sibling_faulted);
 bool fault_needs_reprobe(unsigned faults);
 
 /* The reason the instance enters FAULT with. One fault wins, in this
- * order: link, address, virtual MAC, quorum, tracking, sync group. */
+ * order: link, address, virtual MAC, accept filter, quorum, tracking,
+ * sync group. */
 void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_t len);
 
 /* The reason it leaves FAULT with, named after the faults it had. */

@@ -87,6 +87,8 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 
 /* ---- counting --------------------------------------------------------- */
 
+/* Packet counts and transitions alike; instance_apply() marks a
+ * transition for an immediate write (ledger.h). */
 static void count(struct instance *in, enum inst_counter what)
 {
 	in->cnt->v[what]++;
@@ -128,7 +130,7 @@ static void track_stats_changed(void *arg)
 	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
 	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
 	in->track_seen = *st;
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 }
 
 /* use_vmac: multicast adverts leave by the virtual MAC device, with its
@@ -228,6 +230,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		count(in, IC_TRANS(o->from, o->to));
 		if (o->from == STATE_BACKUP && o->to == STATE_MASTER)
 			count(in, IC_FAILOVERS);
+		ledger_touch_now(in->c->ledger); /* a transition is saved at once */
 		in->state_since = mono_now_us();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
@@ -275,6 +278,8 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 
 	if (why == VRRP_OK && ip_addr_equal(&rx->src, &in->primary))
 		why = VRRP_DROP_SELF;
+	if (why == VRRP_OK)
+		why = vrrp_check_source(&rx->src, in->conf->peers, in->conf->npeers);
 	if (why == VRRP_OK) {
 		struct ip_addr addrs[CLUSTD_MAX_VIPS];
 		for (size_t i = 0; i < in->conf->nvips; i++)
@@ -440,6 +445,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 void instance_start(struct instance *in)
 {
 	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
+	vip_detect_owned(in, NULL); /* before the cleanup: an owner's address is not stale */
 	vip_remove_stale(in);
 	instance_refresh_faults(in); /* startup, or FAULT with the reason */
 }
@@ -456,7 +462,7 @@ void instance_free(struct instance *in)
 {
 	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
@@ -479,12 +485,14 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 			 const struct reload_instance_plan *plan)
 {
 	bool master = in->fsm.state == STATE_MASTER;
+	const struct instance_conf *prev = in->conf;
 	struct fsm_out o;
 
 	if (master)
 		for (size_t i = 0; i < plan->ndrop; i++)
 			vip_drop(in, plan->drop[i]);
 	in->conf = ic;
+	vip_detect_owned(in, prev);
 	if (plan->restart_tracking) {
 		log_notice("%s: track section changed: restarting its checks", ic->name);
 		tracker_free(in->tracker);

@@ -6,9 +6,12 @@
 #include "instance_int.h"
 
 #include "clock.h"
+#include <string.h>
+
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
+#include "owner.h"
 
 #define ADDR_RETRY_US 500000ull
 
@@ -28,7 +31,10 @@ static unsigned probe_interface(struct instance *in)
 		in->primary = ic->unicast_source;
 		return 0;
 	}
-	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, ic->vips, ic->nvips, &in->primary) < 0)
+	/* An owner sends from its own address (owner.c): skip only clustd's VIPs. */
+	struct vip skip[CLUSTD_MAX_VIPS];
+	size_t nskip = owner_skip_list(ic, in->owned, skip);
+	if (nlk_primary_addr(c->nl, in->ifindex, ic->family, skip, nskip, &in->primary) < 0)
 		return FAULT_NO_ADDR;
 	return 0;
 }
@@ -45,6 +51,8 @@ static unsigned probe_own_faults(struct instance *in)
 		probed = vmac_probe(in);
 	else if (in->conf->use_vmac)
 		vmac_dev_forget_if_gone(&in->vmac, in->c->nl);
+	if (nft_filter_fails_closed(&in->c->accept_filter, in->conf))
+		probed |= FAULT_ACCEPT_FILTER;
 	bool running = in->c->cluster != NULL;
 	bool no_quorum = fault_quorum_missing(in->c->cfg->cluster.enabled, running,
 					      running && cluster_net_has_quorum(in->c->cluster));
@@ -64,6 +72,7 @@ static void name_faults(const struct instance *in, unsigned faults, char *buf, s
 		.vmac_name = in->vmac.name,
 		.vmac_why = in->vmac_why,
 		.group = in->group ? in->group->conf->name : NULL,
+		.accept_filter_why = strerror(-in->c->accept_filter.error),
 	};
 
 	if ((faults & FAULT_TRACK) && in->tracker &&

@@ -37,6 +37,8 @@ void vip_drop(struct instance *in, const struct vip *v);
 void vip_take_all(struct instance *in);
 void vip_drop_all(struct instance *in);
 void vip_remove_stale(struct instance *in);
+/* Learns which VIPs are the interface's own addresses (in->owned). */
+void vip_detect_owned(struct instance *in, const struct instance_conf *prev);
 /* A held-back master looks again whether the VIPs are clear. */
 void vip_retry_pending(struct instance *in);
 void vip_garp_timer_fired(void *arg);

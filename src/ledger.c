@@ -17,7 +17,9 @@ struct ledger {
 	enum ledger_origin origin;
 	char problem[320];
 	char restored[200];
-	bool dirty;
+	bool dirty;                    /* changed since the last write */
+	bool urgent;                   /* ... by more than packet counts */
+	uint64_t last_write_us;
 	void (*prepare)(void *arg);
 	void *prepare_arg;
 	unsigned long long commits;
@@ -88,7 +90,7 @@ struct ledger *ledger_open(const struct node_conf *node)
 	}
 	counters_deactivate_all(&lg->set);
 	lg->set.node[NC_RESTARTS]++;
-	lg->dirty = true;
+	ledger_touch_now(lg);
 	return lg;
 }
 
@@ -126,6 +128,12 @@ void ledger_touch(struct ledger *lg)
 	lg->dirty = true;
 }
 
+void ledger_touch_now(struct ledger *lg)
+{
+	lg->dirty = true;
+	lg->urgent = true;
+}
+
 void ledger_on_prepare(struct ledger *lg, void (*fn)(void *arg), void *arg)
 {
 	lg->prepare = fn;
@@ -151,8 +159,10 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 	lg->commit_last_us = took;
 	if (took > lg->commit_max_us)
 		lg->commit_max_us = took;
+	lg->last_write_us = now_us;
 	if (rc == 0) {
 		lg->dirty = false;
+		lg->urgent = false;
 		return;
 	}
 	/* Stay dirty: the next batch (or the tick) tries again. */
@@ -165,8 +175,15 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 
 void ledger_commit(struct ledger *lg, uint64_t now_us, bool clean)
 {
-	if (lg->file && (lg->dirty || clean))
+	if (lg->file && (clean || counters_commit_due(lg->dirty, lg->urgent, lg->last_write_us,
+						      now_us, LEDGER_BATCH_US)))
 		write_now(lg, now_us, clean);
+}
+
+void ledger_commit_seen(struct ledger *lg, uint64_t now_us)
+{
+	if (lg->file && lg->dirty)
+		write_now(lg, now_us, false);
 }
 
 void ledger_tick(struct ledger *lg, uint64_t now_us)
@@ -226,7 +243,7 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 	if (rose)
 		snprintf(lg->restored, sizeof(lg->restored), "restored from %s", from);
 	free(peer);
-	lg->dirty = true;
+	ledger_touch_now(lg);
 	return inc;
 }
 

@@ -79,6 +79,10 @@ struct instance_conf {
 	 * Default true, like keepalived (the RFC says false); priority 255
 	 * always accepts. false is enforced with nftables (nft.c). */
 	bool accept;
+	/* accept = false and the nftables filter cannot be installed: false
+	 * (accept_filter_fail = "open", default) serves unfiltered; true
+	 * ("closed") keeps the instance in FAULT instead. */
+	bool accept_filter_closed;
 
 	size_t nvips;             /* 1..CLUSTD_MAX_VIPS, all of one family */
 	struct vip vips[CLUSTD_MAX_VIPS];

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "xalloc.h"
+#include "owner.h"
 
 struct nlk {
 	struct nl_sock *sk;
@@ -255,24 +256,36 @@ static int addr_dump(struct nlk *n, int ifindex, struct nl_cache **cache)
 	return 0;
 }
 
-bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip)
+void nlk_addr_facts(struct nlk *n, int ifindex, const struct vip *vip, struct owner_facts *out)
 {
 	struct nl_cache *cache;
-	bool found = false;
 
+	*out = (struct owner_facts){ 0 };
 	if (addr_dump(n, ifindex, &cache))
-		return false;
-	for (struct nl_object *o = nl_cache_get_first(cache); o && !found;
+		return;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !out->present;
 	     o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct ip_addr local;
 
-		found = rtnl_addr_get_ifindex(a) == ifindex &&
-			rtnl_addr_get_prefixlen(a) == vip->prefixlen &&
-			rtnl_local(a, &local) && ip_addr_equal(&local, &vip->addr);
+		out->present = rtnl_addr_get_ifindex(a) == ifindex &&
+			       rtnl_addr_get_prefixlen(a) == vip->prefixlen &&
+			       rtnl_local(a, &local) && ip_addr_equal(&local, &vip->addr);
+		if (out->present) {
+			/* The kernel reports a permanent address as INFINITY_LIFE_TIME. */
+			out->permanent = rtnl_addr_get_valid_lifetime(a) == 0xFFFFFFFFu;
+			out->nodad = (rtnl_addr_get_flags(a) & IFA_F_NODAD) != 0;
+		}
 	}
 	nl_cache_free(cache);
-	return found;
+}
+
+bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip)
+{
+	struct owner_facts f;
+
+	nlk_addr_facts(n, ifindex, vip, &f);
+	return f.present;
 }
 
 static bool in_skip_list(const struct ip_addr *ip, const struct vip *skip, size_t nskip)

@@ -12,6 +12,8 @@
 #include "addr.h"
 #include "loop.h"
 
+struct owner_facts;
+
 struct nlk;
 
 struct nlk *nlk_open(void);
@@ -34,6 +36,9 @@ int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lif
 int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip);
 /* Is vip (address and prefix length) on the interface? */
 bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip);
+/* What owner.c needs to know about vip on the interface: present,
+ * permanent (no finite lifetime), NODAD. All false when absent. */
+void nlk_addr_facts(struct nlk *n, int ifindex, const struct vip *vip, struct owner_facts *out);
 
 /* The interface's primary address of family: for IPv4 the first
  * non-secondary address that is not one of skip[0..nskip); for IPv6 the

@@ -547,7 +547,8 @@ static void filter_failed(struct nft_filter *f, const struct clustd_config *cfg,
 	f->state = NFT_FAILED;
 	f->error = rc;
 	log_err("accept mode: cannot install the nftables table inet " NFT_TABLE ": %s; "
-		"accept = false is NOT enforced for %s: their masters accept traffic to the VIPs",
+		"accept = false is NOT enforced for %s: their masters accept traffic to the VIPs "
+		"(those with accept_filter_fail = \"closed\" stay in FAULT instead)",
 		strerror(-rc), names);
 }
 
@@ -602,6 +603,11 @@ void nft_filter_remove(struct nft_filter *f)
 enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic)
 {
 	return accept_mode_on(ic) ? NFT_NOT_NEEDED : f->state;
+}
+
+bool nft_filter_fails_closed(const struct nft_filter *f, const struct instance_conf *ic)
+{
+	return ic->accept_filter_closed && nft_filter_for(f, ic) == NFT_FAILED;
 }
 
 const char *nft_state_name(enum nft_state s)

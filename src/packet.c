@@ -44,6 +44,7 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_SELF] = { "own_advert", "our own advertisement looped back" },
 	[VRRP_DROP_OWNER_CONFLICT] = { "owner_conflict",
 				       "two owners: the sender claims our addresses with priority 255 too" },
+	[VRRP_DROP_NOT_PEER] = { "not_a_peer", "source is not one of unicast_peers" },
 };
 
 const char *vrrp_drop_name(enum vrrp_drop d)
@@ -317,6 +318,17 @@ static bool same_addr_set(const struct vrrp_advert *adv, const struct vrrp_expec
 		if (!addr_in(&exp->addrs[i], adv->addrs, adv->naddr))
 			return false;
 	return true;
+}
+
+enum vrrp_drop vrrp_check_source(const struct ip_addr *src, const struct ip_addr *peers,
+				 size_t npeers)
+{
+	if (npeers == 0)
+		return VRRP_OK;
+	for (size_t i = 0; i < npeers; i++)
+		if (ip_addr_equal(src, &peers[i]))
+			return VRRP_OK;
+	return VRRP_DROP_NOT_PEER;
 }
 
 enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,

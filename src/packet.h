@@ -41,6 +41,7 @@ enum vrrp_drop {
 	VRRP_DROP_FAMILY,       /* v2 over IPv6, or mixed families */
 	VRRP_DROP_SELF,         /* our own advert looped back */
 	VRRP_DROP_OWNER_CONFLICT, /* we are the owner, and so says the sender */
+	VRRP_DROP_NOT_PEER,     /* unicast mode: source is not one of unicast_peers */
 	VRRP_DROP__COUNT
 };
 
@@ -122,5 +123,11 @@ struct vrrp_expect {
  * differs but the packet is still accepted (v3 only logs it). */
 enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,
 			  bool *addr_mismatch);
+
+/* Unicast mode (npeers > 0) hears only its peers: an advert from any other
+ * source, on-link or not, is VRRP_DROP_NOT_PEER. Multicast mode (npeers
+ * 0) takes any source. */
+enum vrrp_drop vrrp_check_source(const struct ip_addr *src, const struct ip_addr *peers,
+				 size_t npeers);
 
 #endif

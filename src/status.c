@@ -139,6 +139,21 @@ static void instance_accept_json(json_object *o, const struct instance *in)
 			       jstr(nft_state_name(nft_filter_for(f, in->conf))));
 }
 
+/* Address owner (owner.h): priority 255 and VIPs that are the interface's
+ * own addresses, which clustd never adds or removes. */
+static void owner_json(json_object *o, const struct instance *in)
+{
+	json_object *owned = json_object_new_array();
+	char buf[VIP_STRLEN];
+
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		if ((in->owned >> i) & 1)
+			json_object_array_add(owned, jstr(vip_str(&in->conf->vips[i], buf)));
+	json_object_object_add(o, "owner", json_object_new_boolean(in->conf->priority == 255 &&
+								   in->owned != 0));
+	json_object_object_add(o, "owned_vips", owned);
+}
+
 /* use_vmac: the device, its MAC and whether it is up (only on a master). */
 static json_object *vmac_json(const struct instance *in)
 {
@@ -177,6 +192,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("group"));
 	if (in->faults & FAULT_VMAC)
 		json_object_array_add(faults, jstr("vmac"));
+	if (in->faults & FAULT_ACCEPT_FILTER)
+		json_object_array_add(faults, jstr("accept_filter"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));
@@ -189,6 +206,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
+	owner_json(o, in);
 	instance_accept_json(o, in);
 	json_object_object_add(o, "vmac", vmac_json(in));
 	json_object_object_add(o, "faults", faults);
@@ -346,6 +364,15 @@ static void text_vmac(FILE *f, json_object *vmac)
 }
 
 /* Text view: one screen for people, from the same JSON document. */
+/* Is the string s in the JSON array of strings a? */
+static bool listed(json_object *a, const char *s)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s) == 0)
+			return true;
+	return false;
+}
+
 static void text_instances(FILE *f, json_object *st)
 {
 	json_object *insts = json_object_object_get(st, "instances");
@@ -363,8 +390,11 @@ static void text_instances(FILE *f, json_object *st)
 			json_object_get_int(json_object_object_get(in, "priority")),
 			master ? json_object_get_string(master) :
 			strcmp(json_object_get_string(json_object_object_get(in, "state")), "MASTER") == 0 ? "(this node)" : "-");
-		for (size_t k = 0; k < json_object_array_length(vips); k++)
-			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(vips, k)));
+		for (size_t k = 0; k < json_object_array_length(vips); k++) {
+			const char *vip = json_object_get_string(json_object_array_get_idx(vips, k));
+			fprintf(f, " %s%s", vip, listed(json_object_object_get(in, "owned_vips"), vip) ?
+				" (owner)" : "");
+		}
 		fputc('\n', f);
 		text_vmac(f, json_object_object_get(in, "vmac"));
 	}

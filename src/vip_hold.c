@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "owner.h"
 
 /* ---- VIPs and announcements ------------------------------------------ */
 
@@ -75,9 +76,19 @@ static uint32_t lease_s(const struct instance *in)
 	return in->c->cfg->node.vip_lease_ms / 1000;
 }
 
+/* An owner's own address is the administrator's: never added (which would
+ * put the VIP lease on it), renewed or removed. */
+static bool is_owned(const struct instance *in, const struct vip *v)
+{
+	return owner_has(in->conf, in->owned, &v->addr);
+}
+
 void vip_add(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
+
+	if (is_owned(in, v))
+		return;
 	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
 
 	if (rc < 0)
@@ -148,6 +159,9 @@ void vip_take_all(struct instance *in)
 void vip_drop(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
+
+	if (is_owned(in, v))
+		return;
 	int rc = nlk_addr_del(in->c->nl, vip_ifindex(in), v);
 
 	if (rc < 0)
@@ -168,6 +182,28 @@ void vip_drop_all(struct instance *in)
 		vip_drop(in, &in->conf->vips[i]);
 }
 
+/* Which VIPs are the interface's own addresses (owner.c decides); prev is
+ * the config before a reload (NULL at start): what was owned stays owned. */
+void vip_detect_owned(struct instance *in, const struct instance_conf *prev)
+{
+	const struct instance_conf *ic = in->conf;
+	struct owner_facts facts[CLUSTD_MAX_VIPS];
+	uint64_t before = in->owned;
+	char buf[VIP_STRLEN];
+
+	for (size_t i = 0; i < ic->nvips; i++) {
+		facts[i] = (struct owner_facts){ 0 };
+		if (in->ifindex)
+			nlk_addr_facts(in->c->nl, in->ifindex, &ic->vips[i], &facts[i]);
+	}
+	in->owned = owner_mask(ic, facts, prev, prev ? before : 0);
+	for (size_t i = 0; i < ic->nvips; i++)
+		if (((in->owned >> i) & 1) && !(prev && owner_has(prev, before, &ic->vips[i].addr)))
+			log_notice("%s: %s is %s's own address: address owner, clustd never adds, "
+				   "leases or removes it", ic->name, vip_str(&ic->vips[i], buf),
+				   ic->interface);
+}
+
 /* VIPs of this config left on the interface by a predecessor that died
  * without cleaning up (SIGKILL, crash) answer ARP beside the real master. */
 void vip_remove_stale(struct instance *in)
@@ -178,7 +214,7 @@ void vip_remove_stale(struct instance *in)
 		return;
 	for (size_t i = 0; i < in->conf->nvips; i++) {
 		const struct vip *v = &in->conf->vips[i];
-		if (!nlk_addr_present(in->c->nl, in->ifindex, v))
+		if (is_owned(in, v) || !nlk_addr_present(in->c->nl, in->ifindex, v))
 			continue;
 		nlk_addr_del(in->c->nl, in->ifindex, v);
 		log_notice("%s: removed stale VIP %s from %s (left by a previous run)",

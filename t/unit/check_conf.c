@@ -1270,6 +1270,73 @@ START_TEST(test_cluster_defaults)
 }
 END_TEST
 
+/* B11: the heartbeat carries at most CLUSTER_MAX_INSTANCES instances; a
+ * cluster plane with more would leave the rest outside the VIP hold-back.
+ * Lines: 1 node, 2 cluster = {, 3 secret_file, 4 members, 5 };,
+ * 6 instances = (, then instance k (1-based) on line 6 + k. */
+static const char *many_instances_text(size_t n, bool plane)
+{
+	static char buf[32768];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "node = { name = \"n1\"; };\n%s"
+				      "instances = (\n", plane ?
+				      "cluster = {\n\tsecret_file = \"/etc/clustd/secret\";\n"
+				      "\tmembers = ( { name = \"n1\"; address = \"198.51.100.1\"; } );\n};\n" :
+				      "\n\n\n\n");
+
+	for (size_t k = 1; k <= n; k++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s{ name = \"i%zu\"; interface = \"eth0\"; vrid = %zu; vips = "
+					"[ \"198.51.100.%zu/24\" ]; }\n", k > 1 ? "," : "", k, k, k);
+	snprintf(buf + len, sizeof(buf) - len, ");\n");
+	return buf;
+}
+
+START_TEST(test_cluster_instance_limit)
+{
+	char reason[256];
+	struct loaded l;
+
+	expect_ok(&l, many_instances_text(CLUSTER_MAX_INSTANCES, true));
+	ck_assert_uint_eq(l.cfg->ninstances, CLUSTER_MAX_INSTANCES);
+	loaded_free(&l);
+	/* Without a cluster plane there is no heartbeat to carry them. */
+	expect_ok(&l, many_instances_text(CLUSTER_MAX_INSTANCES + 1, false));
+	loaded_free(&l);
+	snprintf(reason, sizeof(reason), "instance \"i%d\": a cluster plane carries at most %d "
+		 "instances in its heartbeat (this config has %d)", CLUSTER_MAX_INSTANCES + 1,
+		 CLUSTER_MAX_INSTANCES, CLUSTER_MAX_INSTANCES + 2);
+	expect_error(many_instances_text(CLUSTER_MAX_INSTANCES + 2, true),
+		     6 + CLUSTER_MAX_INSTANCES + 1, reason);
+}
+END_TEST
+
+/* What the limit is for: the heartbeat carrying the most instances with
+ * the longest names (and no counters, which travel on their own) fits a
+ * datagram of HB_DATAGRAM_BUDGET bytes. */
+#define HB_DATAGRAM_BUDGET 8192
+START_TEST(test_cluster_instance_limit_fits)
+{
+	static struct heartbeat hb;
+	static uint8_t buf[CLUSTER_MAX_MSG];
+	uint8_t key[CLUSTER_KEY_LEN] = { 7 };
+
+	memset(&hb, 0, sizeof(hb));
+	hb.kind = HB_KIND_HEARTBEAT;
+	memset(hb.node, 'n', CLUSTD_NAME_MAX - 1);
+	hb.ninstances = CLUSTER_MAX_INSTANCES;
+	for (size_t i = 0; i < hb.ninstances; i++) {
+		memset(hb.instances[i].name, 'a' + (int)(i % 26), CLUSTD_NAME_MAX - 1);
+		hb.instances[i].vrid = (uint8_t)(i + 1);
+	}
+	size_t n = hb_encode(&hb, key, buf, sizeof(buf));
+	ck_assert_uint_gt(n, (size_t)CLUSTER_MAX_INSTANCES * (CLUSTD_NAME_MAX - 1));
+	ck_assert_uint_le(n, HB_DATAGRAM_BUDGET);
+	/* One more is refused by the codec, never cut silently. */
+	hb.ninstances = CLUSTER_MAX_INSTANCES + 1;
+	ck_assert_uint_eq(hb_encode(&hb, key, buf, sizeof(buf)), 0);
+}
+END_TEST
+
 START_TEST(test_cluster_full)
 {
 	struct loaded l;
@@ -1621,6 +1688,30 @@ START_TEST(test_accept_values)
 }
 END_TEST
 
+/* B12c: what an instance does when the nftables filter cannot be set up. */
+START_TEST(test_accept_filter_fail)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("accept = false;"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed); /* default: open, as before */
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"closed\";"));
+	ck_assert(l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"open\";"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_error(INST("accept = false; accept_filter_fail = \"shut\";"), 7,
+		     "accept_filter_fail: expected \"open\" or \"closed\", got \"shut\"");
+	expect_error(INST("accept = false; accept_filter_fail = true;"), 7,
+		     "accept_filter_fail: expected a string, got a boolean");
+	/* Without accept = false there is no filter to fail. */
+	expect_error(INST("accept_filter_fail = \"closed\";"), 7,
+		     "accept_filter_fail: only with accept = false (this instance accepts)");
+}
+END_TEST
+
 START_TEST(test_accept_wrong_type)
 {
 	expect_error(INST("accept = 0;"), 7, "accept: expected true or false, got an integer");
@@ -1715,6 +1806,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_vmac_rejects);
 	tcase_add_test(bad, test_vmac_name_clashes);
 	tcase_add_test(bad, test_accept_wrong_type);
+	tcase_add_test(bad, test_accept_filter_fail);
 	tcase_add_test(bad, test_accept_key_hints);
 	suite_add_tcase(s, bad);
 
@@ -1730,6 +1822,8 @@ static Suite *conf_suite(void)
 
 	tcase_add_test(plane, test_cluster_defaults);
 	tcase_add_test(plane, test_cluster_full);
+	tcase_add_test(plane, test_cluster_instance_limit);
+	tcase_add_test(plane, test_cluster_instance_limit_fits);
 	tcase_add_test(plane, test_cluster_bound_is_quorum_bound);
 	tcase_add_test(plane, test_cluster_rejects);
 	tcase_add_test(plane, test_vip_lease);

@@ -24,10 +24,10 @@ static const char *reason(unsigned faults, const struct fault_names *n)
 }
 
 static const unsigned all_bits[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_NO_QUORUM,
-				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC };
+				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC, FAULT_ACCEPT_FILTER };
 #define NBITS (sizeof(all_bits) / sizeof(all_bits[0]))
 #define ALL_FAULTS (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP | \
-		    FAULT_VMAC)
+		    FAULT_VMAC | FAULT_ACCEPT_FILTER)
 
 START_TEST(test_bits_distinct)
 {
@@ -174,6 +174,33 @@ START_TEST(test_reason_bounds)
 }
 END_TEST
 
+/* accept_filter_fail = "closed" (B12c): after the interface faults,
+ * before quorum, tracking and the group; cured by the filter. */
+START_TEST(test_accept_filter_fault)
+{
+	static const char *const want = "accept = false cannot be enforced (nftables: Operation not "
+					"permitted) and accept_filter_fail is closed";
+	struct fault_names n = names;
+
+	n.accept_filter_why = "Operation not permitted";
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER, &n), want);
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP, &n),
+			 want);
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_VMAC, &n),
+			 "virtual MAC device vrrp.42: cannot create: Operation not permitted");
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_NO_LINK, &n),
+			 "interface eth7 down or missing");
+	n.accept_filter_why = NULL;
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER, &n),
+			 "accept = false cannot be enforced (nftables: ?) and accept_filter_fail is closed");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER), "accept filter installed");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER | FAULT_NO_LINK), "interface up");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER | FAULT_NO_QUORUM), "quorum regained");
+	/* Retried on reload, not on the address timer. */
+	ck_assert(!fault_needs_reprobe(FAULT_ACCEPT_FILTER));
+}
+END_TEST
+
 START_TEST(test_cure_each)
 {
 	ck_assert_str_eq(fault_cure_text(FAULT_NO_QUORUM), "quorum regained");
@@ -242,6 +269,7 @@ static Suite *fault_suite(void)
 	tcase_add_test(text, test_reason_fallbacks);
 	tcase_add_test(text, test_reason_bounds);
 	tcase_add_test(text, test_cure_each);
+	tcase_add_test(text, test_accept_filter_fault);
 	tcase_add_test(text, test_cure_order);
 	suite_add_tcase(s, text);
 

@@ -901,6 +901,26 @@ END_TEST
 
 /* ---- names ---- */
 
+START_TEST(test_check_source)
+{
+	struct ip_addr peers[2], a;
+
+	ck_assert(ip_addr_parse("198.51.100.12", &peers[0]));
+	ck_assert(ip_addr_parse("2001:db8::12", &peers[1]));
+	ck_assert(ip_addr_parse("198.51.100.200", &a));
+	/* Multicast mode: any source. */
+	ck_assert_int_eq(vrrp_check_source(&a, NULL, 0), VRRP_OK);
+	/* Unicast mode: only the peers, whatever else is on the link. */
+	ck_assert_int_eq(vrrp_check_source(&a, peers, 2), VRRP_DROP_NOT_PEER);
+	ck_assert_int_eq(vrrp_check_source(&peers[0], peers, 2), VRRP_OK);
+	ck_assert_int_eq(vrrp_check_source(&peers[1], peers, 2), VRRP_OK);
+	ck_assert_int_eq(vrrp_check_source(&peers[1], peers, 1), VRRP_DROP_NOT_PEER);
+	/* The same bits in the other family are another address. */
+	ck_assert(ip_addr_parse("::ffff:198.51.100.12", &a));
+	ck_assert_int_eq(vrrp_check_source(&a, peers, 2), VRRP_DROP_NOT_PEER);
+}
+END_TEST
+
 START_TEST(test_drop_names)
 {
 	static const char *const want[VRRP_DROP__COUNT] = {
@@ -913,6 +933,7 @@ START_TEST(test_drop_names)
 		[VRRP_DROP_ADDR_MISMATCH] = "address_mismatch",
 		[VRRP_DROP_OWNER] = "we_are_owner", [VRRP_DROP_FAMILY] = "bad_family",
 		[VRRP_DROP_SELF] = "own_advert", [VRRP_DROP_OWNER_CONFLICT] = "owner_conflict",
+		[VRRP_DROP_NOT_PEER] = "not_a_peer",
 	};
 
 	for (int d = 1; d < VRRP_DROP__COUNT; d++) {
@@ -972,6 +993,7 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_check_two_owners);
 	tcase_add_test(tc, test_check_v2);
 	tcase_add_test(tc, test_drop_names);
+	tcase_add_test(tc, test_check_source);
 	suite_add_tcase(s, tc);
 	return s;
 }
