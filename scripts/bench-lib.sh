@@ -73,7 +73,7 @@ ka_conf() {
 # is under $T so several instances run side by side.
 ka_start() {
 	local node=$1 pid
-	rm -f "$T/$node.ka.pid" "$T/$node.vrrp.pid" "$T/$node.rc"
+	rm -f "$T/$node.ka.pid" "$T/$node.vrrp.pid" "$T/$node.rc" "$T/$node.stopped"
 	echo "=== $(date +%T.%3N) ka_start $node" >>"$T/$node.log"
 	ip netns exec "${P}$node" keepalived -n -l -D -G -P -R \
 		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" \
@@ -102,6 +102,11 @@ ka_signal() {
 	local node=$1 sig=$2 child parent
 	parent=$(cat "$T/$node.pid" 2>/dev/null)
 	[ -n "$parent" ] || return 1
+	# Stopped on purpose: t/net/lib.sh's teardown must not call it a crash.
+	case $sig in
+	HUP | USR1 | USR2 | 0) ;;
+	*) echo "$sig" >"$T/$node.stopped" ;;
+	esac
 	if [ "$sig" = KILL ] || [ "$sig" = 9 ]; then
 		child=$(cat "$T/$node.vrrp.pid" 2>/dev/null)
 		if net_pid_alive "$child"; then

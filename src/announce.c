@@ -13,7 +13,9 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 
+#include "inet_csum.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define ETH_HDR_LEN 14
 #define ARP_LEN 28
@@ -82,36 +84,13 @@ size_t announce_build_garp(const uint8_t mac[6], const struct ip_addr *vip,
 	return (size_t)(p - frame);
 }
 
-/* One's complement sum of 16-bit big-endian words (RFC 1071), unfolded. */
-static uint32_t csum_add(uint32_t sum, const uint8_t *data, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)data[i] << 8 | data[i + 1];
-	if (len & 1)
-		sum += (uint32_t)data[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* ICMPv6 checksum: IPv6 pseudo-header (RFC 8200 §8.1) + message. */
 static uint16_t icmp6_checksum(const uint8_t src[16], const uint8_t dst[16],
 			       const uint8_t *msg, size_t len)
 {
-	uint8_t tail[8] = { 0 };
+	uint32_t sum = inet_csum_pseudo(0, src, dst, 16, len, IPPROTO_ICMP6_NUM);
 
-	tail[2] = (uint8_t)(len >> 8);
-	tail[3] = (uint8_t)len;
-	tail[7] = IPPROTO_ICMP6_NUM;
-	uint32_t sum = csum_add(0, src, 16);
-	sum = csum_add(sum, dst, 16);
-	sum = csum_add(sum, tail, sizeof(tail));
-	return csum_fold(csum_add(sum, msg, len));
+	return inet_csum_finish(inet_csum_add(sum, msg, len));
 }
 
 static uint8_t *put_ip6_hdr(uint8_t *p, const uint8_t src[16], const uint8_t dst[16],
@@ -156,12 +135,8 @@ size_t announce_build_una(const uint8_t mac[6], const struct ip_addr *src,
 
 struct announcer *announcer_open(void)
 {
-	struct announcer *a = calloc(1, sizeof(*a));
+	struct announcer *a = xcalloc(1, sizeof(*a));
 
-	if (!a) {
-		log_err("announce: out of memory");
-		return NULL;
-	}
 	/* Protocol 0: a send-only socket, the kernel queues nothing to it.
 	 * Non-blocking: a full device queue must not stall the loop. */
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -181,6 +156,13 @@ void announcer_close(struct announcer *a)
 	free(a);
 }
 
+const struct ip_addr *announce_una_source(const struct ip_addr *src, const struct ip_addr *vip)
+{
+	if (vip->family != AF_INET6)
+		return NULL;
+	return src && ip_addr_is_linklocal6(src) ? src : vip;
+}
+
 int announce_send(struct announcer *a, int ifindex, const uint8_t mac[6],
 		  const struct ip_addr *src, const struct ip_addr *vip)
 {
@@ -190,13 +172,12 @@ int announce_send(struct announcer *a, int ifindex, const uint8_t mac[6],
 
 	if (vip->family == AF_INET)
 		len = announce_build_garp(mac, vip, frame, sizeof(frame));
-	else if (src && ip_addr_is_linklocal6(src))
-		len = announce_build_una(mac, src, vip, frame, sizeof(frame));
+	else if (announce_una_source(src, vip))
+		len = announce_build_una(mac, announce_una_source(src, vip), vip, frame, sizeof(frame));
 	else
 		len = 0;
 	if (len == 0) {
-		log_err("announce: cannot build an announcement for %s (needs an IPv4 VIP, "
-			"or an IPv6 VIP and a link-local source)", ip_addr_str(vip, buf));
+		log_err("announce: cannot build an announcement for %s", ip_addr_str(vip, buf));
 		return -EINVAL;
 	}
 

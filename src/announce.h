@@ -24,8 +24,14 @@ size_t announce_build_garp(const uint8_t mac[6], const struct ip_addr *vip,
 size_t announce_build_una(const uint8_t mac[6], const struct ip_addr *src,
 			  const struct ip_addr *vip, uint8_t *frame, size_t cap);
 
-/* Send one GARP (IPv4 vip) or UNA (IPv6 vip; src = our link-local) out of
- * ifindex with source MAC mac. Returns 0 or -errno. */
+/* The IPv6 source of a UNA for vip: src when it is a link-local, else
+ * (a global unicast_source, or none) the VIP itself, an address of the
+ * interface once we are master (RFC 4861 §4.4; keepalived does the same).
+ * NULL for an IPv4 vip. Pure. */
+const struct ip_addr *announce_una_source(const struct ip_addr *src, const struct ip_addr *vip);
+
+/* Send one GARP (IPv4 vip) or UNA (IPv6 vip; from announce_una_source)
+ * out of ifindex with source MAC mac. Returns 0 or -errno. */
 int announce_send(struct announcer *a, int ifindex, const uint8_t mac[6],
 		  const struct ip_addr *src, const struct ip_addr *vip);
 

@@ -10,12 +10,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "holdback.h"
+#include "clock.h"
+#include "fsm.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define RX_MAX_PER_WAKEUP 64
 #define SECRET_MAX 4096
@@ -28,6 +32,8 @@ struct held {
 	uint64_t at;                        /* when they arrived (µs) */
 	bool wants_restore;                 /* its last heartbeat asked for its copy */
 	bool answered;                      /* (we restore) it sent back our copy */
+	struct hb_assembly own;             /* its counters, piece by piece */
+	struct hb_assembly answer;          /* (we restore) our copy, piece by piece */
 };
 
 struct cluster_net {
@@ -37,6 +43,7 @@ struct cluster_net {
 	char node[CLUSTD_NAME_MAX];
 	uint8_t key[CLUSTER_KEY_LEN];
 	uint64_t incarnation, seq;
+	uint64_t nonce;                  /* ours: members echo it (quorum.h) */
 	int fd;
 	int ifindex;                     /* cfg->interface, 0 = none */
 	uint64_t next_hb;                /* deadline of the next heartbeat (µs) */
@@ -54,6 +61,7 @@ struct cluster_net {
 	uint8_t sent[CLUSTER_COUNTERS_MAX]; /* our counters as last sent */
 	size_t sent_len;
 	uint64_t sent_at;
+	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
 };
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -81,6 +89,15 @@ int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *er
 	cluster_key_derive(buf, (size_t)n, key);
 	sodium_memzero(buf, sizeof(buf));
 	return 0;
+}
+
+static void crypto_ready_random(uint64_t *nonce)
+{
+	if (sodium_init() < 0)
+		abort();
+	do
+		randombytes_buf(nonce, sizeof(*nonce));
+	while (*nonce == 0);
 }
 
 static socklen_t sockaddr_of(const struct ip_addr *a, uint16_t port, int ifindex,
@@ -161,49 +178,96 @@ static int open_socket(struct cluster_net *cn)
 
 /* ---- sending --------------------------------------------------------- */
 
-static void send_to(struct cluster_net *cn, const struct ip_addr *dst, const uint8_t *buf,
+static bool send_to(struct cluster_net *cn, const struct ip_addr *dst, const uint8_t *buf,
 		    size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sockaddr_of(dst, cn->cfg->port, cn->ifindex, &ss);
 
-	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len) {
-		cn->stats.tx++;
-		return;
-	}
+	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len)
+		return true;
 	cn->stats.send_errors++;
 	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "cluster: cannot send heartbeat: %s",
 			strerror(errno));
+	return false;
 }
 
-/* Our counters ride along when they changed or every second (for a
- * member that restarted and lost its copies); never while we restore, or
- * a peer would overwrite the copy we are asking for. */
-static void add_counters(struct cluster_net *cn, struct heartbeat *hb)
+/* Sign and send to the group, to every other member, or (to >= 0, in
+ * unicast mode) to that member only. Returns the datagrams sent. */
+static unsigned send_msg(struct cluster_net *cn, const struct heartbeat *hb, long to)
 {
-	uint64_t now = loop_now();
+	uint8_t buf[CLUSTER_MAX_MSG];
+	size_t len = hb_encode(hb, cn->key, buf, sizeof(buf));
+	unsigned sent = 0;
 
-	if (cn->restoring) {
-		hb->restore_request = true;
-		return;
+	if (len == 0) {
+		cn->stats.send_errors++;
+		return 0;
 	}
-	if (!cn->hooks.counters)
+	if (cn->cfg->group.family != AF_UNSPEC)
+		return send_to(cn, &cn->cfg->group, buf, len);
+	for (size_t i = 0; i < cn->cfg->nmembers; i++)
+		if ((to < 0 || (size_t)to == i) && strcmp(cn->cfg->members[i].name, cn->node) != 0)
+			sent += send_to(cn, &cn->cfg->members[i].addr, buf, len);
+	return sent;
+}
+
+/* A counters record in pieces of at most CLUSTER_PIECE_MAX bytes, each its
+ * own datagram of at most 1200 bytes: never IP-fragmented. copy_for ""
+ * is our own record; else the copy we hold for that restoring member,
+ * with its nonce echoed. */
+static void send_record(struct cluster_net *cn, const char *copy_for, uint64_t nonce,
+			const uint8_t *data, size_t len, long to)
+{
+	static struct heartbeat hb;
+	size_t off = 0;
+
+	memset(&hb, 0, sizeof(hb));
+	hb.kind = HB_KIND_PIECE;
+	snprintf(hb.node, sizeof(hb.node), "%s", cn->node);
+	hb.incarnation = cn->incarnation;
+	hb.has_quorum = cn->has_quorum;
+	snprintf(hb.piece.copy_for, sizeof(hb.piece.copy_for), "%s", copy_for);
+	hb.piece.nonce = nonce;
+	hb.piece.generation = cn->seq + 1;
+	hb.piece.total = (uint16_t)len;
+	do {
+		size_t n = len - off < CLUSTER_PIECE_MAX ? len - off : CLUSTER_PIECE_MAX;
+
+		hb.seq = ++cn->seq;
+		hb.piece.offset = (uint16_t)off;
+		hb.piece.len = n;
+		memcpy(hb.piece.data, data + off, n);
+		cn->stats.pieces_tx += send_msg(cn, &hb, to);
+		off += n;
+	} while (off < len);
+}
+
+/* Our counters go out when they changed or every second (for a member
+ * that restarted and lost its copies); never while we restore, or a peer
+ * would overwrite the copy we are asking for. */
+static void send_counters(struct cluster_net *cn)
+{
+	static uint8_t buf[CLUSTER_COUNTERS_MAX];
+	uint64_t now = mono_now_us();
+
+	if (cn->restoring || !cn->hooks.counters)
 		return;
-	hb->counters_len = cn->hooks.counters(cn->hooks.arg, hb->counters, sizeof(hb->counters));
-	if (hb->counters_len == cn->sent_len && now < cn->sent_at + COUNTERS_REFRESH_US &&
-	    memcmp(hb->counters, cn->sent, cn->sent_len) == 0) {
-		hb->counters_len = 0;
+	size_t len = cn->hooks.counters(cn->hooks.arg, buf, sizeof(buf));
+	if (len == 0 || (len == cn->sent_len && now < cn->sent_at + COUNTERS_REFRESH_US &&
+			 memcmp(buf, cn->sent, len) == 0))
 		return;
-	}
-	memcpy(cn->sent, hb->counters, hb->counters_len);
-	cn->sent_len = hb->counters_len;
+	memcpy(cn->sent, buf, len);
+	cn->sent_len = len;
 	cn->sent_at = now;
+	send_record(cn, "", 0, buf, len, -1);
 }
 
-/* One restoring member per heartbeat gets back the copy we hold. */
-static void add_answer(struct cluster_net *cn, struct heartbeat *hb)
+/* One restoring member per heartbeat gets back the copy we hold, with its
+ * nonce: a recorded answer to an earlier request carries another one. */
+static void send_answer(struct cluster_net *cn)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	for (size_t k = 0; k < cn->q.n; k++) {
 		size_t i = (cn->answer_next + k) % cn->q.n;
@@ -211,40 +275,45 @@ static void add_answer(struct cluster_net *cn, struct heartbeat *hb)
 
 		if (m->self || !cn->held[i].wants_restore || !quorum_member_alive(&cn->q, m, now))
 			continue;
-		snprintf(hb->copy_for, sizeof(hb->copy_for), "%s", m->name);
-		hb->copy_len = cn->held[i].len;
-		memcpy(hb->copy, cn->held[i].copy, cn->held[i].len);
 		cn->answer_next = i + 1;
+		send_record(cn, m->name, m->nonce, cn->held[i].copy, cn->held[i].len, (long)i);
 		return;
 	}
 }
 
 void cluster_net_send_now(struct cluster_net *cn)
 {
-	struct heartbeat hb;
-	uint8_t buf[CLUSTER_MAX_MSG];
+	static struct heartbeat hb;
 
 	memset(&hb, 0, sizeof(hb));
+	hb.kind = HB_KIND_HEARTBEAT;
 	snprintf(hb.node, sizeof(hb.node), "%s", cn->node);
 	hb.incarnation = cn->incarnation;
 	hb.seq = ++cn->seq;
 	hb.has_quorum = cn->has_quorum;
+	hb.nonce = cn->nonce;
+	hb.necho = quorum_echo(&cn->q, mono_now_us(), hb.echo, CLUSTER_MAX_ECHO);
+	hb.restore_request = cn->restoring;
 	if (cn->hooks.fill)
 		cn->hooks.fill(cn->hooks.arg, &hb);
-	add_counters(cn, &hb);
-	add_answer(cn, &hb);
-	size_t len = hb_encode(&hb, cn->key, buf, sizeof(buf));
-	if (len == 0) {
-		cn->stats.send_errors++;
+	cn->stats.tx += send_msg(cn, &hb, -1);
+	send_counters(cn);
+	send_answer(cn);
+}
+
+void cluster_net_send_soon(struct cluster_net *cn)
+{
+	uint64_t now = mono_now_us(), free_at = cn->soon_sent_at + CLUSTER_SEND_SOON_GAP_MS * 1000ull;
+
+	if (cn->soon_sent_at && now < free_at) {
+		if (free_at < cn->next_hb) { /* the regular one carries it */
+			cn->next_hb = free_at;
+			loop_timer_arm(cn->loop, &cn->hb_timer, free_at);
+		}
 		return;
 	}
-	if (cn->cfg->group.family != AF_UNSPEC) {
-		send_to(cn, &cn->cfg->group, buf, len);
-		return;
-	}
-	for (size_t i = 0; i < cn->cfg->nmembers; i++)
-		if (strcmp(cn->cfg->members[i].name, cn->node) != 0)
-			send_to(cn, &cn->cfg->members[i].addr, buf, len);
+	cn->soon_sent_at = now;
+	cluster_net_send_now(cn);
 }
 
 /* Over when every live member answered (after one dead interval, by
@@ -273,7 +342,7 @@ static void hb_timer_fired(void *arg)
 {
 	struct cluster_net *cn = arg;
 
-	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = loop_now();
+	uint64_t interval = cn->cfg->heartbeat_interval_ms * 1000ull, now = mono_now_us();
 	/* Keep the cadence: wake-up delays must not add up; after a stall
 	 * start afresh instead of sending a burst. */
 	check_restore_done(cn, now);
@@ -289,7 +358,7 @@ static void hb_timer_fired(void *arg)
 /* Recompute the verdict, report a change, and arm the next expiry. */
 static void reevaluate(struct cluster_net *cn)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	bool has = quorum_has(&cn->q, now);
 
 	if (has != cn->has_quorum) {
@@ -327,53 +396,125 @@ static long member_index(const struct cluster_net *cn, const char *name)
 	return -1;
 }
 
-/* A member's counters replace our copy, except while it asks for that
- * copy back: then it has lost them, and ours is what it needs. */
-static void keep_counters(struct cluster_net *cn, const struct heartbeat *hb)
+/* In unicast mode every member's messages must come from its configured
+ * address; a multicast sender's address is the kernel's choice (the
+ * interface's primary IPv4 address, an IPv6 link-local one), so multicast
+ * mode cannot bind names to addresses (doc/quorum.md). */
+static const struct ip_addr *checked_source(const struct cluster_net *cn, const struct ip_addr *src)
+{
+	return cn->cfg->group.family == AF_UNSPEC ? src : NULL;
+}
+
+uint64_t cluster_net_incarnation_limit(const struct cluster_net *cn)
+{
+	return quorum_incarnation_limit((uint64_t)time(NULL), cn->incarnation);
+}
+
+/* A member's heartbeat says whether it asks for its copy back. */
+static void note_restore_request(struct cluster_net *cn, const struct heartbeat *hb)
 {
 	long i = member_index(cn, hb->node);
 
-	if (i < 0)
-		return;
+	if (i >= 0)
+		cn->held[i].wants_restore = hb->restore_request;
+}
+
+/* A member's own counters replace our copy once whole, except while it
+ * asks for that copy back: then it has lost them, and ours is what it
+ * needs. */
+static void keep_counters(struct cluster_net *cn, size_t i, const struct heartbeat *hb)
+{
 	struct held *h = &cn->held[i];
-	h->wants_restore = hb->restore_request;
-	if (!hb->restore_request && hb->counters_len) {
-		memcpy(h->copy, hb->counters, hb->counters_len);
-		h->len = hb->counters_len;
-		h->at = loop_now();
+
+	if (h->wants_restore || hb_assemble(&h->own, hb->incarnation, &hb->piece) != HB_PIECE_COMPLETE)
+		return;
+	memcpy(h->copy, h->own.data, h->own.total);
+	h->len = h->own.total;
+	h->at = mono_now_us();
+}
+
+/* Our copy back from a member while we restore: only with our nonce of
+ * this run (a recorded answer to an earlier request has another). */
+static void take_answer(struct cluster_net *cn, size_t i, const struct heartbeat *hb)
+{
+	struct held *h = &cn->held[i];
+
+	if (!cn->restoring || h->answered)
+		return;
+	if (!hb_piece_answers(hb, cn->node, cn->nonce)) {
+		cn->stats.stale_answers++;
+		return;
 	}
-	if (!cn->restoring || strcmp(hb->copy_for, cn->node) != 0 || h->answered)
+	if (hb_assemble(&h->answer, hb->incarnation, &hb->piece) != HB_PIECE_COMPLETE)
 		return;
 	h->answered = true;
 	cn->restore_answers++;
-	cn->restore_copies += hb->copy_len > 0;
+	cn->restore_copies += h->answer.total > 0;
 	if (cn->hooks.restored)
-		cn->hooks.restored(cn->hooks.arg, hb->node, hb->copy, hb->copy_len);
+		cn->hooks.restored(cn->hooks.arg, hb->node, h->answer.data, h->answer.total);
 }
 
-static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
-			    const char *from)
+static enum hb_drop handle_piece(struct cluster_net *cn, const struct heartbeat *hb,
+				 const struct ip_addr *src)
 {
-	struct heartbeat hb;
-	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
+	size_t i = 0;
+	enum hb_drop why = quorum_piece_from(&cn->q, hb, checked_source(cn, src),
+					     cluster_net_incarnation_limit(cn), &i);
 
-	if (why == HB_OK) {
-		long i = member_index(cn, hb.node);
-		bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], loop_now());
-		why = quorum_heard(&cn->q, &hb, loop_now());
-		if (why == HB_OK && !was_alive)
-			log_info("cluster: member %s (incarnation %llu) is alive", hb.node,
-				 (unsigned long long)hb.incarnation);
-	}
-	if (why != HB_OK) {
-		count_drop(cn, why, from);
-		return;
-	}
+	if (why != HB_OK)
+		return why;
+	cn->stats.pieces_rx++;
+	if (hb->piece.copy_for[0] == '\0')
+		keep_counters(cn, i, hb);
+	else if (strcmp(hb->piece.copy_for, cn->node) == 0)
+		take_answer(cn, i, hb);
+	return HB_OK;
+}
+
+static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartbeat *hb,
+				     const struct ip_addr *src)
+{
+	long i = member_index(cn, hb->node);
+	bool was_alive = i >= 0 && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us());
+	enum hb_drop why = quorum_heard(&cn->q, hb, checked_source(cn, src), mono_now_us(),
+					cluster_net_incarnation_limit(cn));
+
+	if (why != HB_OK)
+		return why;
+	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us()))
+		log_info("cluster: member %s (incarnation %llu) is alive", hb->node,
+			 (unsigned long long)hb->incarnation);
 	cn->stats.rx++;
-	keep_counters(cn, &hb);
+	note_restore_request(cn, hb);
 	reevaluate(cn);
 	if (cn->hooks.heard)
 		cn->hooks.heard(cn->hooks.arg);
+	return HB_OK;
+}
+
+static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
+			    const struct ip_addr *src, const char *from)
+{
+	static struct heartbeat hb;
+	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
+
+	if (why == HB_OK)
+		why = hb.kind == HB_KIND_PIECE ? handle_piece(cn, &hb, src)
+					       : handle_heartbeat(cn, &hb, src);
+	if (why != HB_OK)
+		count_drop(cn, why, from);
+}
+
+/* What is dropped before the MAC, which costs a hash over the whole
+ * datagram: anything longer than the largest message, and in unicast
+ * mode anything from an address that is no member's. */
+static enum hb_drop precheck(const struct cluster_net *cn, size_t len, const struct ip_addr *src)
+{
+	if (len > CLUSTER_MAX_MSG)
+		return HB_DROP_OVERSIZE;
+	if (cn->cfg->group.family == AF_UNSPEC && !quorum_member_at(&cn->q, src))
+		return HB_DROP_STRANGER;
+	return HB_OK;
 }
 
 static void rx_ready(void *arg, uint32_t events)
@@ -395,11 +536,12 @@ static void rx_ready(void *arg, uint32_t events)
 			ip_addr_from_in6(&src, &((struct sockaddr_in6 *)&ss)->sin6_addr);
 		char from[IP_ADDR_STRLEN];
 		ip_addr_str(&src, from);
-		if ((size_t)n > sizeof(buf)) {
-			count_drop(cn, HB_DROP_MALFORMED, from);
+		enum hb_drop why = precheck(cn, (size_t)n, &src);
+		if (why != HB_OK) {
+			count_drop(cn, why, from);
 			continue;
 		}
-		handle_datagram(cn, buf, (size_t)n, from);
+		handle_datagram(cn, buf, (size_t)n, &src, from);
 	}
 }
 
@@ -409,12 +551,10 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks)
 {
-	struct cluster_net *cn = calloc(1, sizeof(*cn));
+	struct cluster_net *cn = xcalloc(1, sizeof(*cn));
 	const char *names[CLUSTD_MAX_PEERS];
 	char err[256];
 
-	if (!cn)
-		return NULL;
 	cn->loop = l;
 	cn->cfg = cfg;
 	cn->hooks = *hooks;
@@ -429,23 +569,26 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 		log_err("cluster: %s", err);
 		goto fail;
 	}
+	/* New at every start of the plane: a member counts as alive only
+	 * once it echoes it, which no recording of an earlier run does. */
+	crypto_ready_random(&cn->nonce);
 	if (quorum_init(&cn->q, names, cfg->nmembers, node_name, cfg->quorum,
-			cfg->dead_interval_ms) < 0) {
+			cfg->dead_interval_ms, cn->nonce) < 0) {
 		log_err("cluster: node name %s is not among the cluster members", node_name);
 		goto fail;
 	}
-	cn->held = calloc(cn->q.n, sizeof(*cn->held));
-	if (!cn->held)
-		goto fail;
+	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
+		quorum_bind_address(&cn->q, i, &cfg->members[i].addr);
+	cn->held = xcalloc(cn->q.n, sizeof(*cn->held));
 	cn->restoring = restore;
-	cn->restore_started = loop_now();
+	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
 		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
-	cn->has_quorum = quorum_has(&cn->q, loop_now());
+	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
 		   "dead interval %u ms", node_name, (unsigned long long)incarnation, cfg->nmembers,
 		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms);
@@ -523,6 +666,7 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 	const struct cluster_conf *a = cn->cfg;
 
 	if (!same_str(a->secret_file, b->secret_file) || !same_str(a->interface, b->interface) ||
+	    memcmp(a->secret_digest, b->secret_digest, sizeof(a->secret_digest)) != 0 ||
 	    a->port != b->port || !ip_addr_equal(&a->group, &b->group) ||
 	    a->heartbeat_interval_ms != b->heartbeat_interval_ms ||
 	    a->dead_interval_ms != b->dead_interval_ms || a->quorum != b->quorum ||

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 #include "loop.h"
 #include "model.h"
 #include "quorum.h"
@@ -37,7 +37,9 @@ struct cluster_hooks {
 };
 
 struct cluster_stats {
-	unsigned long long tx, rx, send_errors;
+	unsigned long long tx, rx, send_errors;  /* heartbeats */
+	unsigned long long pieces_tx, pieces_rx; /* counters pieces */
+	unsigned long long stale_answers;        /* restore answers with another nonce */
 	unsigned long long drops[HB_DROP__COUNT];
 };
 
@@ -59,6 +61,9 @@ uint64_t cluster_net_incarnation(const struct cluster_net *cn);
  * higher one); seq starts again. */
 void cluster_net_set_incarnation(struct cluster_net *cn, uint64_t incarnation);
 bool cluster_net_restoring(const struct cluster_net *cn);
+/* The highest incarnation a member (or a copy of our counters) may
+ * plausibly carry now: quorum_incarnation_limit of the wall clock. */
+uint64_t cluster_net_incarnation_limit(const struct cluster_net *cn);
 /* The latest counters of member i (quorum order) this node holds; NULL
  * when none. *age_us: how old. */
 const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, size_t *len,
@@ -79,6 +84,13 @@ bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */
 void cluster_net_send_now(struct cluster_net *cn);
+/* The same, rate-limited for state changes (a flapping instance must not
+ * become a heartbeat flood): at most one extra heartbeat per
+ * CLUSTER_SEND_SOON_GAP_MS; one asked for sooner moves the next regular
+ * heartbeat up to the end of that gap instead, so the change still goes
+ * out within it. */
+#define CLUSTER_SEND_SOON_GAP_MS 50
+void cluster_net_send_soon(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If

@@ -6,8 +6,10 @@
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "conf.h"
+#include "heartbeat.h"
 #include "quorum.h"
 #include "vmac.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,32 +37,23 @@ struct ctx {
 	const char *path;          /* the file conf_load was given */
 	struct pending_err *errs;
 	size_t nerrs, cap;
-	bool failed;               /* set even when an error could not be recorded (ENOMEM) */
+	bool failed;               /* set by every error */
+	bool bad_include;          /* an @include libconfig must not be given */
+	char **names;              /* included files' names, for errs[].file */
+	size_t nnames;
 };
 
 __attribute__((format(printf, 4, 0)))
 static void verr(struct ctx *c, const char *file, int line, const char *fmt, va_list ap)
 {
-	char *reason, *msg;
+	char *reason = xvasprintf(fmt, ap);
+	char *msg = xasprintf("%s:%d: %s", file, line, reason);
 
 	c->failed = true;
-	if (vasprintf(&reason, fmt, ap) < 0)
-		return;
-	if (asprintf(&msg, "%s:%d: %s", file, line, reason) < 0)
-		msg = NULL;
 	free(reason);
-	if (!msg)
-		return;
 	if (c->nerrs == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 8;
-		struct pending_err *p = realloc(c->errs, cap * sizeof(*p));
-
-		if (!p) {
-			free(msg);
-			return;
-		}
-		c->errs = p;
-		c->cap = cap;
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->errs = xrealloc(c->errs, c->cap * sizeof(*c->errs));
 	}
 	c->errs[c->nerrs++] = (struct pending_err){ file, line, msg };
 }
@@ -128,18 +122,11 @@ static void sort_errors(struct ctx *c)
 
 static void errs_push(struct conf_errors *errs, char *msg)
 {
-	char **m;
-
 	if (!errs) {
 		free(msg);
 		return;
 	}
-	m = realloc(errs->msgs, (errs->n + 1) * sizeof(*m));
-	if (!m) {
-		free(msg);
-		return;
-	}
-	errs->msgs = m;
+	errs->msgs = xrealloc(errs->msgs, (errs->n + 1) * sizeof(*errs->msgs));
 	errs->msgs[errs->n++] = msg;
 }
 
@@ -368,17 +355,13 @@ static const char *get_string(struct ctx *c, const config_setting_t *s, const ch
 	return config_setting_get_string(s);
 }
 
-static bool copy_string(struct ctx *c, const config_setting_t *s, const char *v, char **dst)
+/* Replace *dst with a copy of v. */
+static void copy_string(const char *v, char **dst)
 {
-	char *copy = strdup(v);
+	char *copy = xstrdup(v);
 
-	if (!copy) {
-		err_at(c, s, "out of memory");
-		return false;
-	}
 	free(*dst);
 	*dst = copy;
-	return true;
 }
 
 /* ---- value rules ----------------------------------------------------- */
@@ -444,7 +427,7 @@ static void take_name(struct ctx *c, const config_setting_t *s, const char *pref
 		err_at(c, s, "%s%s: \"%s\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)",
 		       prefix, config_setting_name(s), v);
 	else
-		copy_string(c, s, v, dst);
+		copy_string(v, dst);
 }
 
 static void take_path(struct ctx *c, const config_setting_t *s, const char *prefix, char **dst)
@@ -456,7 +439,7 @@ static void take_path(struct ctx *c, const config_setting_t *s, const char *pref
 	if (!valid_abs_path(v))
 		err_at(c, s, "%s%s: \"%s\" is not an absolute path", prefix, config_setting_name(s), v);
 	else
-		copy_string(c, s, v, dst);
+		copy_string(v, dst);
 }
 
 /* Parse one address of a unicast list or unicast_source: of the given
@@ -502,7 +485,7 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", "accept", "use_vmac", "vmac_interface", NULL
+	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -560,7 +543,7 @@ static void parse_interface(struct ctx *c, const config_setting_t *s, struct ins
 		err_at(c, s, "interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 	else
-		copy_string(c, s, v, &ic->interface);
+		copy_string(v, &ic->interface);
 }
 
 static void parse_priority(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
@@ -793,7 +776,7 @@ static void parse_vmac(struct ctx *c, const config_setting_t *g, struct instance
 		return;
 	}
 	ip->vmac_s = name ? name : use;
-	copy_string(c, ip->vmac_s, v, &ic->vmac_interface);
+	copy_string(v, &ic->vmac_interface);
 }
 
 static const config_setting_t *sub_group(struct ctx *c, const config_setting_t *g, const char *key)
@@ -916,16 +899,12 @@ static void parse_args(struct ctx *c, const config_setting_t *g, struct track_sc
 		return;
 	}
 	n = config_setting_length(s);
-	ts->args = calloc((size_t)n + 1, sizeof(char *));
-	if (!ts->args) {
-		err_at(c, s, "out of memory");
-		return;
-	}
+	ts->args = xcalloc((size_t)n + 1, sizeof(char *));
 	for (int i = 0, used = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = get_string(c, e, "track.scripts.args.");
 		if (v)
-			copy_string(c, e, v, &ts->args[used++]);
+			copy_string(v, &ts->args[used++]);
 	}
 }
 
@@ -951,7 +930,7 @@ static void parse_track_script(struct ctx *c, const config_setting_t *g, struct 
 	opt_u32(c, g, "track.scripts.", "rise", 1, 100, &ts->rise);
 	opt_u32(c, g, "track.scripts.", "fall", 1, 100, &ts->fall);
 	if ((s = config_setting_get_member(g, "user")) && (v = get_string(c, s, "track.scripts.")))
-		copy_string(c, s, v, &ts->user);
+		copy_string(v, &ts->user);
 	if ((s = config_setting_get_member(g, "init")) && (v = get_string(c, s, "track.scripts."))) {
 		if (strcmp(v, "ok") == 0)
 			ts->init_ok = true;
@@ -971,7 +950,7 @@ static void parse_track_iface(struct ctx *c, const config_setting_t *g, struct t
 		if (!valid_ifname(v))
 			err_at(c, s, "track.interfaces.name: \"%s\" is not a valid interface name", v);
 		else
-			copy_string(c, s, v, &ti->name);
+			copy_string(v, &ti->name);
 	}
 	parse_weight(c, g, "track.interfaces.", &ti->weight);
 }
@@ -1018,6 +997,24 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 	}
 }
 
+/* accept_filter_fail = "open" | "closed": what accept = false does when the
+ * nftables filter cannot be installed (nft.h nft_filter_fails_closed()). */
+static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
+				     struct instance_conf *ic)
+{
+	const config_setting_t *s = config_setting_get_member(g, "accept_filter_fail");
+	const char *v;
+
+	if (!s || !(v = get_string(c, s, "")))
+		return;
+	if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0)
+		err_at(c, s, "accept_filter_fail: expected \"open\" or \"closed\", got \"%s\"", v);
+	else if (ic->accept)
+		err_at(c, s, "accept_filter_fail: only with accept = false (this instance accepts)");
+	else
+		ic->accept_filter_closed = strcmp(v, "closed") == 0;
+}
+
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
 			   struct inst_parse *ip)
 {
@@ -1042,6 +1039,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	opt_bool(c, g, "preempt", &ic->preempt);
 	opt_u32(c, g, "", "preempt_delay", 0, 1000000, &ic->preempt_delay_ms);
 	opt_bool(c, g, "accept", &ic->accept);
+	parse_accept_filter_fail(c, g, ic);
 	if ((s = require(c, g, ic, "vips")))
 		parse_vips(c, s, ic);
 	check_v2_family(c, g, ic);
@@ -1146,18 +1144,14 @@ static void default_node_name(struct ctx *c, const config_setting_t *node, struc
 			 "node.name: the host name \"%s\" is not a valid node name; set node.name", host);
 		return;
 	}
-	nc->name = strdup(host);
-	if (!nc->name)
-		err_line(c, c->path, 1, "out of memory");
+	nc->name = xstrdup(host);
 }
 
-static void default_string(struct ctx *c, char **dst, const char *v)
+static void default_string(char **dst, const char *v)
 {
 	if (*dst)
 		return;
-	*dst = strdup(v);
-	if (!*dst)
-		err_line(c, c->path, 1, "out of memory");
+	*dst = xstrdup(v);
 }
 
 /* Kernel address lifetimes are whole seconds; under 3 s a renewal every
@@ -1224,8 +1218,8 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
-	default_string(c, &nc->state_dir, CLUSTD_DEFAULT_STATE_DIR);
-	default_string(c, &nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
+	default_string(&nc->state_dir, CLUSTD_DEFAULT_STATE_DIR);
+	default_string(&nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
 }
 
 static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root)
@@ -1250,14 +1244,9 @@ static const config_setting_t *instance_list(struct ctx *c, const config_setting
 static void parse_instances(struct ctx *c, const config_setting_t *list, struct clustd_config *cfg)
 {
 	size_t n = (size_t)config_setting_length(list);
-	struct inst_parse *ip = calloc(n, sizeof(*ip));
+	struct inst_parse *ip = xcalloc(n, sizeof(*ip));
 
-	cfg->instances = calloc(n, sizeof(*cfg->instances));
-	if (!ip || !cfg->instances) {
-		err_at(c, list, "out of memory");
-		free(ip);
-		return;
-	}
+	cfg->instances = xcalloc(n, sizeof(*cfg->instances));
 	cfg->ninstances = n;
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
@@ -1411,7 +1400,7 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 		if (v && !valid_ifname(v))
 			err_at(c, s, "cluster.interface: \"%s\" is not a valid interface name", v);
 		else if (v)
-			copy_string(c, s, v, &cc->interface);
+			copy_string(v, &cc->interface);
 	}
 	uint32_t port = cc->port;
 	opt_u32(c, g, "cluster.", "port", 1, 65535, &port);
@@ -1456,7 +1445,7 @@ static void parse_group_members(struct ctx *c, const config_setting_t *s, struct
 				    strcmp(cfg->sync_groups[g].instances[k], v) == 0)
 					err_at(c, e, "sync_groups.instances: \"%s\" is already in group %s", v,
 					       cfg->sync_groups[g].name ? cfg->sync_groups[g].name : "?");
-		copy_string(c, e, v, &sg->instances[sg->ninstances++]);
+		copy_string(v, &sg->instances[sg->ninstances++]);
 	}
 }
 
@@ -1470,11 +1459,7 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 		type_error(c, l, "", "a list of groups ( { ... }, ... )");
 		return;
 	}
-	cfg->sync_groups = calloc((size_t)config_setting_length(l) + 1, sizeof(*cfg->sync_groups));
-	if (!cfg->sync_groups) {
-		err_at(c, l, "out of memory");
-		return;
-	}
+	cfg->sync_groups = xcalloc((size_t)config_setting_length(l) + 1, sizeof(*cfg->sync_groups));
 	for (int i = 0; i < config_setting_length(l); i++) {
 		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
 		struct sync_group_conf *sg = &cfg->sync_groups[cfg->nsync_groups];
@@ -1496,30 +1481,45 @@ static void parse_sync_groups(struct ctx *c, const config_setting_t *root, struc
 	}
 }
 
+/* Every instance must fit the cluster plane's heartbeat, or the ones left
+ * out would escape the VIP hold-back (CLUSTER_MAX_INSTANCES, sized so the
+ * largest heartbeat still fits one datagram). The error names the first
+ * instance that does not fit. */
+static void check_heartbeat_room(struct ctx *c, const config_setting_t *list,
+				 const struct clustd_config *cfg)
+{
+	if (!cfg->cluster.enabled || !list || cfg->ninstances <= CLUSTER_MAX_INSTANCES)
+		return;
+	const struct instance_conf *ic = &cfg->instances[CLUSTER_MAX_INSTANCES];
+	err_at(c, config_setting_get_elem(list, CLUSTER_MAX_INSTANCES),
+	       "instance \"%s\": a cluster plane carries at most %d instances in its heartbeat "
+	       "(this config has %zu)", ic->name ? ic->name : "?", CLUSTER_MAX_INSTANCES,
+	       cfg->ninstances);
+}
+
 static struct clustd_config *build_model(struct ctx *c, const config_setting_t *root)
 {
-	struct clustd_config *cfg = calloc(1, sizeof(*cfg));
+	struct clustd_config *cfg = xcalloc(1, sizeof(*cfg));
 	const config_setting_t *list;
 
-	if (!cfg || !(cfg->path = strdup(c->path))) {
-		err_line(c, c->path, 1, "out of memory");
-		return cfg;
-	}
+	cfg->path = xstrdup(c->path);
 	check_keys(c, root, "at top level", top_keys);
 	parse_node(c, root, &cfg->node);
 	list = instance_list(c, root);
 	if (list)
 		parse_instances(c, list, cfg);
 	parse_cluster(c, root, cfg);
+	check_heartbeat_room(c, list, cfg);
 	parse_sync_groups(c, root, cfg);
 	return cfg;
 }
 
-/* ---- wide integer literals ------------------------------------------- */
+/* ---- reading the file ------------------------------------------------ */
 
 /* libconfig 1.5 silently wraps an integer literal without the L suffix to
  * 32 bits (vrid = 4294967347 reads as 51). Find such literals in the raw
- * text of the main file, skipping comments and strings, and reject them. */
+ * text of the main file and of every file it includes, skipping comments
+ * and strings, and reject them. */
 
 static bool word_char(char ch)
 {
@@ -1527,7 +1527,8 @@ static bool word_char(char ch)
 }
 
 /* A number starts at buf[i]; returns the index just past it. */
-static size_t scan_number(struct ctx *c, const char *buf, size_t n, size_t i, int line, bool neg)
+static size_t scan_number(struct ctx *c, const char *file, const char *buf, size_t n, size_t i, int line,
+			  bool neg)
 {
 	size_t start = i;
 	unsigned long long v = 0, limit;
@@ -1545,7 +1546,7 @@ static size_t scan_number(struct ctx *c, const char *buf, size_t n, size_t i, in
 		return i + 1; /* 64-bit or floating point: libconfig reads those right */
 	limit = hex ? 0x7fffffffULL : neg ? 2147483648ULL : 2147483647ULL;
 	if (v > limit)
-		err_line(c, c->path, line, "integer %s%.*s does not fit in 32 bits "
+		err_line(c, file, line, "integer %s%.*s does not fit in 32 bits "
 			 "(libconfig would silently truncate it)", neg ? "-" : "", (int)(i - start), buf + start);
 	return i;
 }
@@ -1572,7 +1573,97 @@ static size_t skip_string(const char *buf, size_t n, size_t i, int *line)
 	return i + 1;
 }
 
-static void scan_literals(struct ctx *c, const char *buf, size_t n)
+/* The whole of fd (closed), NUL-terminated; NULL with errno set on failure. */
+static char *read_all(int fd, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
+
+	*len = 0;
+	do {
+		if (*len + 1 >= cap)
+			buf = xrealloc(buf, cap = cap ? 2 * cap : 8192);
+		got = read(fd, buf + *len, cap - *len - 1);
+		*len += got > 0 ? (size_t)got : 0;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	if (got < 0) {
+		int e = errno;
+
+		free(buf);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* libconfig nests includes at most this deep (and reports deeper ones). */
+#define INCLUDE_DEPTH_MAX 10
+
+static void scan_literals(struct ctx *c, const char *file, const char *buf, size_t n, int depth);
+
+/* Scan an included file, named as libconfig names it. An include that
+ * is not a regular file (a directory) makes libconfig's scanner exit the
+ * process, so it is reported here and the file is not handed to libconfig;
+ * one that cannot be opened libconfig reports itself. */
+static void scan_included(struct ctx *c, const char *from, int line, const char *name, int depth)
+{
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *buf;
+	size_t len;
+
+	if (fd < 0 || depth > INCLUDE_DEPTH_MAX)
+		goto out;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_line(c, from, line, "@include \"%s\": not a regular file", name);
+		c->bad_include = true;
+		goto out;
+	}
+	c->names = xrealloc(c->names, (c->nnames + 1) * sizeof(*c->names));
+	c->names[c->nnames] = xstrdup(name);
+	name = c->names[c->nnames++];
+	buf = read_all(fd, &len);
+	fd = -1;
+	if (buf)
+		scan_literals(c, name, buf, len, depth);
+	free(buf);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* libconfig takes `@include "file"` only as the first thing on a line. */
+static size_t scan_include(struct ctx *c, const char *file, const char *buf, size_t n, size_t i, int line,
+			   int depth)
+{
+	static const char kw[] = "@include";
+	size_t k = i + sizeof(kw) - 1, end;
+	char *name;
+
+	for (size_t b = i; b > 0 && buf[b - 1] != '\n'; b--)
+		if (buf[b - 1] != ' ' && buf[b - 1] != '\t')
+			return i + 1;
+	if (n - i < sizeof(kw) - 1 || memcmp(buf + i, kw, sizeof(kw) - 1) != 0)
+		return i + 1;
+	while (k < n && (buf[k] == ' ' || buf[k] == '\t'))
+		k++;
+	if (k == n || buf[k] != '"')
+		return k;
+	for (end = k + 1; end < n && buf[end] != '"' && buf[end] != '\n'; end++)
+		;
+	if (end == n || buf[end] != '"')
+		return end;
+	name = xstrndup(buf + k + 1, end - k - 1);
+	scan_included(c, file, line, name, depth + 1);
+	free(name);
+	return end + 1;
+}
+
+static void scan_literals(struct ctx *c, const char *file, const char *buf, size_t n, int depth)
 {
 	int line = 1;
 
@@ -1587,60 +1678,123 @@ static void scan_literals(struct ctx *c, const char *buf, size_t n)
 			i = skip_comment(buf, n, i, &line);
 		} else if (ch == '"') {
 			i = skip_string(buf, n, i, &line);
+		} else if (ch == '@') {
+			i = scan_include(c, file, buf, n, i, line, depth);
 		} else if (isdigit((unsigned char)ch) && (i == 0 || !word_char(buf[i - 1])) &&
 			   (neg || i == 0 || buf[i - 1] != '-')) {
-			i = scan_number(c, buf, n, i, line, neg);
+			i = scan_number(c, file, buf, n, i, line, neg);
 		} else {
 			i++;
 		}
 	}
 }
 
-static void scan_wide_ints(struct ctx *c)
+/* Run in the directory of path; returns the caller's directory (an fd),
+ * or -1 when either cannot be opened. */
+static int enter_dir_of(const char *path)
 {
-	FILE *f = fopen(c->path, "re");
+	const char *slash = strrchr(path, '/');
+	int back = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *dir;
+	int rc;
+
+	if (back < 0 || !slash)
+		return back;
+	dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	rc = chdir(dir);
+	free(dir);
+	if (rc < 0) {
+		close(back);
+		return -1;
+	}
+	return back;
+}
+
+static void leave_dir(int back)
+{
+	/* Nothing after this depends on the working directory (every path
+	 * in the config is absolute), so a failure here is only reported. */
+	if (fchdir(back) < 0)
+		fprintf(stderr, "clustd: cannot return to the working directory: %s\n", strerror(errno));
+	close(back);
+}
+
+/* Read path into lc. libconfig 1.5 opens a relative @include against the
+ * working directory, so `clustd -t` from a shell would read other files
+ * than the daemon (and config_set_include_dir would also prefix absolute
+ * includes). So libconfig parses the text read here, from within the config
+ * file's directory: relative includes are found next to the main file. */
+static bool read_config(struct ctx *c, config_t *lc)
+{
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), back;
+	struct stat st;
 	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	size_t len = 0;
+	bool ok = false;
 
-	if (!f)
-		return;
-	do {
-		if (len == cap) {
-			char *p = realloc(buf, cap = cap ? 2 * cap : 8192);
-
-			if (!p)
-				break;
-			buf = p;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	fclose(f);
-	if (buf)
-		scan_literals(c, buf, len);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
+	if (fd < 0 || !(buf = read_all(fd, &len))) {
+		err_line(c, c->path, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	if (strlen(buf) != len) {
+		err_line(c, c->path, 0, "cannot read: the file holds a NUL byte");
+	} else if ((back = enter_dir_of(c->path)) < 0) {
+		err_line(c, c->path, 0, "cannot enter the directory of the file: %s", strerror(errno));
+	} else {
+		scan_literals(c, c->path, buf, len, 0);
+		ok = !c->bad_include && config_read_string(lc, buf) == CONFIG_TRUE;
+		if (!ok && !c->bad_include)
+			err_line(c, config_error_file(lc) ? config_error_file(lc) : c->path,
+				 config_error_line(lc), "syntax error: %s", config_error_text(lc));
+		leave_dir(back);
+	}
 	free(buf);
+	return ok;
+}
+
+/* Frees what c holds besides the errors. */
+static void ctx_release(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	c->names = NULL;
+	c->nnames = 0;
 }
 
 /* ---- load / free ----------------------------------------------------- */
 
-static void report_read_error(struct ctx *c, const config_t *lc)
+/* Fingerprint the secret's content (see secret_digest in model.h). An
+ * unreadable file leaves it zero: the checks and the daemon report that. */
+static void digest_secret(struct cluster_conf *cc)
 {
-	const char *file = config_error_file(lc) ? config_error_file(lc) : c->path;
+	crypto_generichash_state st;
+	uint8_t buf[4096];
+	struct stat sb;
+	ssize_t n = 0;
 	int fd;
-	char byte;
 
-	if (config_error_type(lc) != CONFIG_ERR_FILE_IO) {
-		err_line(c, file, config_error_line(lc), "syntax error: %s", config_error_text(lc));
+	memset(cc->secret_digest, 0, sizeof(cc->secret_digest));
+	if (!cc->enabled || !cc->secret_file || sodium_init() < 0)
 		return;
+	fd = open(cc->secret_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		crypto_generichash_init(&st, NULL, 0, sizeof(cc->secret_digest));
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			crypto_generichash_update(&st, buf, (size_t)n);
+		if (n == 0)
+			crypto_generichash_final(&st, cc->secret_digest, sizeof(cc->secret_digest));
+		sodium_memzero(&st, sizeof(st));
+		sodium_memzero(buf, sizeof(buf));
 	}
-	/* libconfig only says "file I/O error": find out which. */
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, &byte, 1) < 0)
-		err_line(c, c->path, 0, "cannot read: %s", strerror(errno));
-	else
-		err_line(c, c->path, 0, "cannot read: %s", config_error_text(lc));
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 }
 
 int conf_load(const char *path, struct clustd_config **out, struct conf_errors *errs)
@@ -1651,14 +1805,13 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 
 	*out = NULL;
 	config_init(&lc);
-	if (!config_read_file(&lc, path)) {
-		report_read_error(&c, &lc);
-	} else {
-		scan_wide_ints(&c);
+	if (read_config(&c, &lc))
 		cfg = build_model(&c, config_root_setting(&lc));
-	}
+	if (cfg && !c.failed)
+		digest_secret(&cfg->cluster);
 	sort_errors(&c); /* while libconfig still owns the file names */
 	config_destroy(&lc);
+	ctx_release(&c);
 	if (c.failed) {
 		conf_free(cfg);
 		flush_errors(&c, errs);
@@ -1761,8 +1914,12 @@ static const config_setting_t *find_notify_key(struct script_check *sc, const st
 	const char *name;
 
 	if (sc->loaded == 0) {
+		struct ctx c = { .path = sc->cfg->path };
+
 		config_init(&sc->lc);
-		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
+		sc->loaded = read_config(&c, &sc->lc) ? 1 : -1;
+		ctx_release(&c);
+		flush_errors(&c, NULL); /* conf_load reported them */
 	}
 	if (sc->loaded < 0)
 		return NULL;
@@ -1795,15 +1952,13 @@ static void script_problem(struct script_check *sc, const struct instance_conf *
 		line = setting_line(s);
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) < 0)
-		reason = NULL;
+	reason = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!reason)
-		return;
-	if (sc->label && asprintf(&msg, "%s:%d: %s: %s %s", file, line, sc->label, path, reason) >= 0)
-		errs_push(sc->errs, msg);
-	else if (!sc->label && asprintf(&msg, "%s:%d: notify.%s: %s %s", file, line, key, path, reason) >= 0)
-		errs_push(sc->errs, msg);
+	if (sc->label)
+		msg = xasprintf("%s:%d: %s: %s %s", file, line, sc->label, path, reason);
+	else
+		msg = xasprintf("%s:%d: notify.%s: %s %s", file, line, key, path, reason);
+	errs_push(sc->errs, msg);
 	free(reason);
 }
 
@@ -1907,10 +2062,8 @@ static int check_track_scripts(struct script_check *sc, const struct instance_co
 		problems += check_labelled(sc, ic, ts->line, ts->command, "track.scripts.%s.command",
 					   ts->name);
 		if (ts->user && !getpwnam(ts->user)) {
-			char *msg;
-			if (asprintf(&msg, "%s:%d: track.scripts.%s.user: no user \"%s\"", sc->cfg->path,
-				     ts->line, ts->name, ts->user) >= 0)
-				errs_push(sc->errs, msg);
+			errs_push(sc->errs, xasprintf("%s:%d: track.scripts.%s.user: no user \"%s\"",
+						      sc->cfg->path, ts->line, ts->name, ts->user));
 			problems++;
 		}
 	}
@@ -1944,24 +2097,25 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 
 	if (!cfg->cluster.enabled || !path)
 		return 0;
-	int rc;
 
 	/* Worded as the daemon says it when it reads the file. */
 	if (stat(path, &st) < 0)
 		why = strerror(errno);
 	if (why)
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: cannot open secret file %s: %s",
+		msg = xasprintf("%s:1: cluster.secret_file: cannot open secret file %s: %s",
 			      cfg->path, path, why);
 	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077))
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s must be a regular file "
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s must be a regular file "
 			      "that group and others cannot access (chmod 600)", cfg->path, path);
+	else if (!trusted_owner(&st)) /* another user could swap in a key of their choosing */
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s is owned by uid %u "
+			      "(it must belong to root)", cfg->path, path, (unsigned)st.st_uid);
 	else if (st.st_size < 16)
-		rc = asprintf(&msg, "%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
+		msg = xasprintf("%s:1: cluster.secret_file: secret file %s: need at least 16 bytes "
 			      "of secret", cfg->path, path);
 	else
 		return 0;
-	if (rc >= 0)
-		errs_push(errs, msg);
+	errs_push(errs, msg);
 	return 1;
 }
 
@@ -1992,41 +2146,4 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static bool args_eq(char **a, char **b)
-{
-	size_t i = 0;
-
-	for (; a && b && a[i] && b[i]; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return (!a || !a[i]) && (!b || !b[i]);
-}
-
-bool conf_track_equal(const struct track_conf *a, const struct track_conf *b)
-{
-	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles)
-		return false;
-	for (size_t i = 0; i < a->nscripts; i++) {
-		const struct track_script_conf *x = &a->scripts[i], *y = &b->scripts[i];
-		if (!str_eq(x->name, y->name) || !str_eq(x->command, y->command) ||
-		    !args_eq(x->args, y->args) || x->interval_ms != y->interval_ms ||
-		    x->timeout_ms != y->timeout_ms || x->weight != y->weight || x->rise != y->rise ||
-		    x->fall != y->fall || !str_eq(x->user, y->user) || x->init_ok != y->init_ok)
-			return false;
-	}
-	for (size_t i = 0; i < a->ninterfaces; i++)
-		if (!str_eq(a->interfaces[i].name, b->interfaces[i].name) ||
-		    a->interfaces[i].weight != b->interfaces[i].weight)
-			return false;
-	for (size_t i = 0; i < a->nfiles; i++)
-		if (!str_eq(a->files[i].path, b->files[i].path) || a->files[i].weight != b->files[i].weight)
-			return false;
-	return true;
 }

@@ -23,15 +23,14 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 
 /* Checks that touch the file system: every notify and track script exists,
  * is a regular executable file, and is not writable by group or others;
- * the cluster secret file exists, holds 16 bytes or more, and is not
+ * the cluster secret file exists, holds 16 bytes or more, belongs to root
+ * (or the user clustd runs as), and is not
  * accessible by group or others.
  * Appends to errs; returns the number of problems found. */
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs);
 
 void conf_free(struct clustd_config *cfg);
 
-/* Same tracked scripts, interfaces and files with the same settings? */
-bool conf_track_equal(const struct track_conf *a, const struct track_conf *b);
 void conf_errors_free(struct conf_errors *errs);
 
 /* Deep copy helpers are not needed: reload builds a new model and the

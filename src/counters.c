@@ -8,7 +8,7 @@
 #define COUNTERS_FORMAT 1
 #define VARINT_MAX 10 /* bytes of a 64-bit LEB128 */
 
-enum section { SEC_SCALAR = 1, SEC_DROP = 2, SEC_TRANS = 3, SEC_STATE_MS = 4 };
+enum section { SEC_SCALAR = 1, SEC_DROP = 2, SEC_TRANS = 3, SEC_STATE_MS = 4, SEC_RX_CSUM = 5 };
 
 static const char *const inst_names[IC__SCALARS] = {
 	[IC_ADVERTS_TX] = "adverts_sent",
@@ -21,6 +21,7 @@ static const char *const inst_names[IC__SCALARS] = {
 	[IC_TRACK_RUNS] = "track_runs",
 	[IC_TRACK_FAILURES] = "track_failures",
 	[IC_TRACK_TIMEOUTS] = "track_timeouts",
+	[IC_NOTIFY_SKIPPED] = "notify_skipped",
 };
 
 static const char *const node_names[NC__SCALARS] = {
@@ -29,6 +30,7 @@ static const char *const node_names[NC__SCALARS] = {
 	[NC_GROUP_NOTIFY_RUNS] = "group_notify_runs",
 	[NC_GROUP_NOTIFY_FAILURES] = "group_notify_failures",
 	[NC_GROUP_NOTIFY_TIMEOUTS] = "group_notify_timeouts",
+	[NC_GROUP_NOTIFY_SKIPPED] = "group_notify_skipped",
 };
 
 const char *counters_inst_scalar_name(enum inst_counter i)
@@ -119,7 +121,9 @@ static unsigned inst_key(unsigned i)
 		unsigned k = i - IC_TRANS_BASE;
 		return SEC_TRANS << 8 | (k / STATE__COUNT) << 4 | (k % STATE__COUNT);
 	}
-	return SEC_STATE_MS << 8 | (i - IC_STATE_MS_BASE);
+	if (i < IC_RX_CSUM_BASE)
+		return SEC_STATE_MS << 8 | (i - IC_STATE_MS_BASE);
+	return SEC_RX_CSUM << 8 | (i - IC_RX_CSUM_BASE);
 }
 
 /* -1 for a key this version does not know. */
@@ -137,6 +141,8 @@ static int inst_index(uint64_t key)
 		return IC_TRANS((int)(idx >> 4), (int)(idx & 15));
 	if (sec == SEC_STATE_MS && idx < STATE__COUNT)
 		return IC_STATE_MS((int)idx);
+	if (sec == SEC_RX_CSUM && idx < VRRP_CSUM__COUNT)
+		return IC_RX_CSUM((int)idx);
 	return -1;
 }
 
@@ -323,6 +329,11 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out)
 
 /* ---- restore --------------------------------------------------------- */
 
+static uint64_t add_saturated(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 static size_t raise_array(uint64_t *s, uint64_t *base, const uint64_t *copy, size_t n)
 {
 	size_t rose = 0;
@@ -330,16 +341,18 @@ static size_t raise_array(uint64_t *s, uint64_t *base, const uint64_t *copy, siz
 	for (size_t i = 0; i < n; i++) {
 		if (copy[i] <= base[i])
 			continue;
-		s[i] += copy[i] - base[i];
+		/* A peer's copy is trusted only this far: a counter stops at
+		 * the top instead of wrapping to a small number. */
+		s[i] = add_saturated(s[i], copy[i] - base[i]);
 		base[i] = copy[i];
 		rose++;
 	}
 	return rose;
 }
 
-/* During a restore a missing record is added only in free room, never
- * by reusing an inactive one: s and base must keep the same names, or a
- * name evicted from base alone would have its copy added twice. */
+/* base keeps the names of s it was asked about; it never holds more
+ * records than s has configured ones, and is never evicted from (a name
+ * evicted from base alone would have its copy added twice). */
 static struct inst_counters *find_or_append(struct counter_set *s, const char *name)
 {
 	struct inst_counters *ic = counters_find(s, name);
@@ -358,11 +371,28 @@ size_t counters_raise(struct counter_set *s, struct counter_set *base,
 	size_t rose = raise_array(s->node, base->node, copy->node, NC__COUNT);
 
 	for (size_t i = 0; i < copy->n; i++) {
-		struct inst_counters *si = find_or_append(s, copy->inst[i].name);
+		/* Only instances configured now: a copy cannot add names. */
+		struct inst_counters *si = counters_find(s, copy->inst[i].name);
+
+		if (!si || !si->active)
+			continue;
 		struct inst_counters *bi = find_or_append(base, copy->inst[i].name);
 
-		if (si && bi)
+		if (bi)
 			rose += raise_array(si->v, bi->v, copy->inst[i].v, IC__COUNT);
 	}
 	return rose;
+}
+
+bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit)
+{
+	return copy->incarnation <= inc_limit;
+}
+
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us)
+{
+	if (urgent)
+		return true;
+	return dirty && (now_us < last_write_us || now_us - last_write_us >= batch_us);
 }

@@ -23,7 +23,8 @@
 #define COUNTERS_MAX_INSTANCES 64
 
 /* Per-instance counters, one flat array: scalars, then one per drop
- * reason, one per (from, to) state pair, one per state (milliseconds). */
+ * reason, one per (from, to) state pair, one per state (milliseconds), one
+ * per checksum form of the adverts accepted. */
 enum inst_counter {
 	IC_ADVERTS_TX,
 	IC_ADVERTS_RX,
@@ -35,15 +36,18 @@ enum inst_counter {
 	IC_TRACK_RUNS,
 	IC_TRACK_FAILURES,
 	IC_TRACK_TIMEOUTS,
+	IC_NOTIFY_SKIPPED,   /* superseded by a newer transition before it ran */
 	IC__SCALARS,
 	IC_DROP_BASE = IC__SCALARS,
 	IC_TRANS_BASE = IC_DROP_BASE + VRRP_DROP__COUNT,
 	IC_STATE_MS_BASE = IC_TRANS_BASE + STATE__COUNT * STATE__COUNT,
-	IC__COUNT = IC_STATE_MS_BASE + STATE__COUNT
+	IC_RX_CSUM_BASE = IC_STATE_MS_BASE + STATE__COUNT,
+	IC__COUNT = IC_RX_CSUM_BASE + VRRP_CSUM__COUNT
 };
 #define IC_DROP(d) (IC_DROP_BASE + (d))
 #define IC_TRANS(from, to) (IC_TRANS_BASE + (from) * STATE__COUNT + (to))
 #define IC_STATE_MS(s) (IC_STATE_MS_BASE + (s))
+#define IC_RX_CSUM(f) (IC_RX_CSUM_BASE + (f))
 
 /* Node counters: scalars, then drops of adverts for no instance of ours. */
 enum node_counter {
@@ -52,6 +56,7 @@ enum node_counter {
 	NC_GROUP_NOTIFY_RUNS,
 	NC_GROUP_NOTIFY_FAILURES,
 	NC_GROUP_NOTIFY_TIMEOUTS,
+	NC_GROUP_NOTIFY_SKIPPED,
 	NC__SCALARS,
 	NC_UNKNOWN_DROP_BASE = NC__SCALARS,
 	NC__COUNT = NC_UNKNOWN_DROP_BASE + VRRP_DROP__COUNT
@@ -90,7 +95,8 @@ void counters_deactivate_all(struct counter_set *s);
  * instance u8 name length, name, u8 flags (bit 0 active), varint pair
  * count and pairs. Only non-zero values are written. A key is
  * section << 8 | index (sections: 1 scalar, 2 drop, 3 transition
- * from << 4 | to, 4 milliseconds in state), so new counters can be added
+ * from << 4 | to, 4 milliseconds in state, 5 adverts accepted by checksum
+ * form), so new counters can be added
  * without moving old ones. Returns the length, 0 if cap is too small. */
 size_t counters_encode(const struct counter_set *s, uint8_t *buf, size_t cap);
 /* Strict: any truncation, overlong varint, duplicate instance or bad name
@@ -99,12 +105,25 @@ bool counters_decode(const uint8_t *buf, size_t len, struct counter_set *out);
 
 /* Restore from a copy held elsewhere. `base` is what `s` started from
  * (the loaded file, or zeros); for every counter where `copy` is higher
- * than `base`, `s` gains the difference and `base` becomes `copy`. So
- * increments counted since the start are kept, copies can arrive in any
- * order, and no copy is ever added twice. Instances missing from s are
- * created inactive in free room only (a full set skips them). Returns how
- * many counters rose. */
+ * than `base`, `s` gains the difference (stopping at UINT64_MAX) and
+ * `base` becomes `copy`. So increments counted since the start are kept,
+ * copies can arrive in any order, and no copy is ever added twice. Only
+ * instances active in s (configured now) are raised: the copy's other
+ * names are skipped, never added. Returns how many counters rose. */
 size_t counters_raise(struct counter_set *s, struct counter_set *base,
 		      const struct counter_set *copy);
+
+/* May a peer's copy of our counters be used? Not when it claims an
+ * incarnation above inc_limit (quorum_incarnation_limit): forged or
+ * corrupt, and one more than 2^64 - 1 is 0. */
+bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit);
+
+/* When the run-time set must be written (ledger.c). urgent: something
+ * beyond packet counts moved (a transition, a script, a restart) or
+ * someone is about to read the set (status, metrics, a heartbeat): now.
+ * Packet counts alone (dirty) wait until batch_us after the last write,
+ * so a stream of adverts costs one write per batch, not one per packet. */
+bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
+			 uint64_t batch_us);
 
 #endif

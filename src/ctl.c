@@ -17,7 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define CTL_MAX_CLIENTS    16
 #define CTL_LINE_MAX       1024     /* request line, terminator excluded */
@@ -162,7 +164,7 @@ static void client_answer(struct ctl_client *c, size_t len)
 		return;
 	}
 	c->reply_len = strlen(c->reply);
-	loop_timer_arm(s->loop, &c->deadline, loop_now() + CTL_WRITE_TIMEOUT_MS * MS);
+	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_WRITE_TIMEOUT_MS * MS);
 	client_flush(c);
 }
 
@@ -233,12 +235,7 @@ static void client_new(struct ctl_server *s, int fd)
 		close(fd);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		log_warn("ctl: out of memory for a client");
-		close(fd);
-		return;
-	}
+	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = fd;
 	c->deadline.fn = on_client_deadline;
@@ -251,7 +248,7 @@ static void client_new(struct ctl_server *s, int fd)
 	}
 	s->clients[s->nclients++] = c;
 	client_log_peer(fd);
-	loop_timer_arm(s->loop, &c->deadline, loop_now() + CTL_READ_TIMEOUT_MS * MS);
+	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_READ_TIMEOUT_MS * MS);
 }
 
 /* ---- server: listening ---- */
@@ -265,7 +262,7 @@ static void on_accept_retry(void *arg)
 	if (loop_add_fd(s->loop, s->fd, EPOLLIN, on_listen, s) == 0)
 		s->listening = true;
 	else
-		loop_timer_arm(s->loop, &s->accept_retry, loop_now() + CTL_ACCEPT_RETRY_MS * MS);
+		loop_timer_arm(s->loop, &s->accept_retry, mono_now_us() + CTL_ACCEPT_RETRY_MS * MS);
 }
 
 /* Out of descriptors: the pending connection stays readable, so leave the
@@ -275,7 +272,7 @@ static void listen_pause(struct ctl_server *s, int err)
 	log_warn("ctl: accept: %s; pausing for %u ms", strerror(err), CTL_ACCEPT_RETRY_MS);
 	loop_del_fd(s->loop, s->fd);
 	s->listening = false;
-	loop_timer_arm(s->loop, &s->accept_retry, loop_now() + CTL_ACCEPT_RETRY_MS * MS);
+	loop_timer_arm(s->loop, &s->accept_retry, mono_now_us() + CTL_ACCEPT_RETRY_MS * MS);
 }
 
 static void on_listen(void *arg, uint32_t events)
@@ -386,12 +383,8 @@ struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler
 		log_err("ctl: bad arguments");
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = strdup(path))) {
-		log_err("ctl: out of memory");
-		free(s);
-		return NULL;
-	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
 	s->loop = l;
 	s->fd = -1;
 	s->fn = fn;
@@ -432,7 +425,7 @@ static int remaining_ms(uint64_t deadline_us, int timeout_ms)
 
 	if (timeout_ms < 0)
 		return -1;
-	now = loop_now();
+	now = mono_now_us();
 	if (now >= deadline_us)
 		return 0;
 	return (int)((deadline_us - now + MS - 1) / MS);
@@ -493,11 +486,9 @@ static int request_connect(const char *path, int timeout_ms)
 static int request_send(int fd, const char *request, uint64_t deadline, int timeout_ms)
 {
 	size_t len = strlen(request), off = 0;
-	char *line = malloc(len + 2);
+	char *line = xmalloc(len + 2);
 	int rc = 0;
 
-	if (!line)
-		return -ENOMEM;
 	memcpy(line, request, len);
 	line[len++] = '\n';
 	while (off < len && rc == 0) {
@@ -526,15 +517,10 @@ static int request_receive(int fd, char **buf, size_t *len, uint64_t deadline, i
 		int rc;
 
 		if (cap - *len < 4096) {
-			char *bigger;
-
 			if (cap >= CTL_REPLY_MAX)
 				return -EMSGSIZE;
 			cap = cap ? cap * 2 : 16384;
-			bigger = realloc(*buf, cap);
-			if (!bigger)
-				return -ENOMEM;
-			*buf = bigger;
+			*buf = xrealloc(*buf, cap);
 		}
 		n = recv(fd, *buf + *len, cap - *len, 0);
 		if (n > 0) {
@@ -558,7 +544,7 @@ static int request_receive(int fd, char **buf, size_t *len, uint64_t deadline, i
  * negative timeout_ms waits forever. */
 int ctl_request(const char *path, const char *request, FILE *out, int timeout_ms)
 {
-	uint64_t deadline = loop_now() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
+	uint64_t deadline = mono_now_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
 	char *reply = NULL;
 	size_t len = 0;
 	int fd, rc;

@@ -11,15 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
+#include "clock.h"
 #include "conf.h"
+#include "incarnation.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "netlink.h"
 #include "quorum.h"
 #include "script.h"
-#include "state.h"
 #include "status.h"
+#include "xalloc.h"
 
 static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
 
@@ -28,21 +31,23 @@ static void clustd_config_swap(struct clustd *c, struct clustd_config *cfg);
 static void prepare_counters(void *arg)
 {
 	struct clustd *c = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_count_state_time(in, now);
 }
 
+/* A skipped (superseded) run counts as skipped only. */
 void clustd_count_script(struct clustd *c, const struct script_result *res,
-			 uint64_t *runs_failures_timeouts)
+			 uint64_t *runs_failures_timeouts, uint64_t *skipped)
 {
-	runs_failures_timeouts[0]++;
+	*skipped += res->skipped;
+	runs_failures_timeouts[0] += !res->skipped;
 	if (res->exec_failed || res->timed_out || res->term_signal || res->exit_code != 0)
 		runs_failures_timeouts[1]++;
 	if (res->timed_out)
 		runs_failures_timeouts[2]++;
-	ledger_touch(c->ledger);
+	ledger_touch_now(c->ledger);
 }
 
 /* ---- cluster plane --------------------------------------------------- */
@@ -86,6 +91,8 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 {
 	struct clustd *c = arg;
 
+	/* Peers keep and show this copy: what they see is saved first. */
+	ledger_commit_seen(c->ledger, mono_now_us());
 	return ledger_encode(c->ledger, buf, cap);
 }
 
@@ -94,13 +101,14 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
 {
 	struct clustd *c = arg;
-	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len);
+	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len,
+					    cluster_net_incarnation_limit(c->cluster));
 	char err[256] = "";
 
 	if (seen < cluster_net_incarnation(c->cluster))
 		return;
 	uint64_t inc = seen + 1;
-	if (state_store_incarnation(c->cfg->node.state_dir, inc, err, sizeof(err)) < 0)
+	if (incarnation_store(c->cfg->node.state_dir, inc, err, sizeof(err)) < 0)
 		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc, err);
 	log_notice("cluster: member %s knew incarnation %llu: now %llu", from,
 		   (unsigned long long)seen, (unsigned long long)inc);
@@ -121,7 +129,7 @@ static uint64_t next_incarnation(struct clustd *c)
 {
 	char err[256] = "";
 	uint64_t inc = 0;
-	int rc = state_next_incarnation(c->cfg->node.state_dir, &inc, err, sizeof(err));
+	int rc = incarnation_next(c->cfg->node.state_dir, &inc, err, sizeof(err));
 
 	if (err[0] && rc == 0)
 		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
@@ -163,7 +171,7 @@ static void write_metrics_file(struct clustd *c)
 
 	if (!c->cfg->node.metrics_file || !(text = metrics_render(c)))
 		return;
-	if (state_write_atomic(c->cfg->node.metrics_file, text, strlen(text), err, sizeof(err)) < 0)
+	if (atomic_file_write(c->cfg->node.metrics_file, text, strlen(text), err, sizeof(err)) < 0)
 		log_ratelimited(&c->metrics_log_last, 60000, LOG_WARNING, "metrics_file: %s", err);
 	free(text);
 }
@@ -171,21 +179,22 @@ static void write_metrics_file(struct clustd *c)
 static void tick_fired(void *arg)
 {
 	struct clustd *c = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
-	ledger_touch(c->ledger); /* time in state moved */
+	ledger_touch_now(c->ledger); /* time in state moved; packet counts are due */
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
 	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
 }
 
-/* After every batch of events: what anyone may have seen is saved. */
+/* After every batch of events: transitions and the like are saved at once,
+ * packet counts once per LEDGER_BATCH_US (ledger.h). */
 static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
 
-	ledger_commit(c->ledger, loop_now(), false);
+	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
 /* Status and metrics show counters: save them first, so nothing shown can
@@ -194,7 +203,7 @@ static char *ctl_handle(void *arg, const char *request)
 {
 	struct clustd *c = arg;
 
-	ledger_commit(c->ledger, loop_now(), false);
+	ledger_commit_seen(c->ledger, mono_now_us());
 	if (strcmp(request, "metrics") == 0)
 		return metrics_render(c);
 	return status_handle(c, request);
@@ -209,12 +218,8 @@ static char *ctl_handle(void *arg, const char *request)
 void clustd_retire_queue(struct clustd *c, struct script_queue *q)
 {
 	script_queue_on_done(q, NULL, NULL);
-	struct script_queue **v = realloc(c->retired, (c->nretired + 1) * sizeof(*v));
+	struct script_queue **v = xrealloc(c->retired, (c->nretired + 1) * sizeof(*v));
 
-	if (!v) {
-		script_queue_free(q);
-		return;
-	}
 	v[c->nretired++] = q;
 	c->retired = v;
 }
@@ -230,10 +235,8 @@ static void append_instance(struct clustd *c, struct instance *in)
 
 struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 {
-	struct clustd *c = calloc(1, sizeof(*c));
+	struct clustd *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		return NULL;
 	c->loop = l;
 	c->cfg = cfg;
 	c->nl = nlk_open();
@@ -245,7 +248,7 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		clustd_free(c);
 		return NULL;
 	}
-	c->started_at = loop_now();
+	c->started_at = mono_now_us();
 	c->ledger = ledger_open(&cfg->node);
 	if (!c->ledger) {
 		clustd_free(c);
@@ -258,12 +261,7 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->ninstances; i++) {
-		struct instance *in = instance_new(c, &cfg->instances[i]);
-		if (!in) {
-			clustd_free(c);
-			return NULL;
-		}
-		append_instance(c, in);
+		append_instance(c, instance_new(c, &cfg->instances[i]));
 	}
 	groups_build(c);
 	return c;
@@ -271,19 +269,19 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 
 void clustd_start(struct clustd *c)
 {
-	char *path = NULL;
+	char *path;
 
 	/* Before any instance can become master. */
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
-	if (asprintf(&path, "%s/clustd.sock", c->cfg->node.run_dir) >= 0)
-		c->ctl = ctl_server_open(c->loop, path, ctl_handle, c);
+	path = xasprintf("%s/clustd.sock", c->cfg->node.run_dir);
+	c->ctl = ctl_server_open(c->loop, path, ctl_handle, c);
 	free(path);
 	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
-	loop_timer_arm(c->loop, &c->tick_timer, loop_now() + TICK_US);
+	loop_timer_arm(c->loop, &c->tick_timer, mono_now_us() + TICK_US);
 	loop_set_idle(c->loop, loop_idle, c);
-	ledger_commit(c->ledger, loop_now(), false);
+	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
 void clustd_shutdown(struct clustd *c)
@@ -366,8 +364,6 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 			instance_free(in);
 		}
 		in = instance_new(c, ic);
-		if (!in)
-			continue;
 		in->next = started;
 		started = in;
 	}
@@ -381,6 +377,9 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 	clustd_config_swap(c, cfg);
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
+	/* The filter may have come or gone: accept_filter_fail = "closed". */
+	for (struct instance *in = c->instances; in; in = in->next)
+		instance_refresh_faults(in);
 	reload_cluster(c, cluster_step);
 	while (started) {
 		struct instance *in = started;
@@ -428,7 +427,7 @@ static void counters_final(struct clustd *c)
 	if (!c->ledger)
 		return;
 	prepare_counters(c);
-	ledger_close(c->ledger, loop_now());
+	ledger_close(c->ledger, mono_now_us());
 	if (c->cluster)
 		cluster_net_send_now(c->cluster);
 	write_metrics_file(c);

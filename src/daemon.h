@@ -70,6 +70,7 @@ struct instance {
 	struct loop_timer retry_timer;    /* re-probes an interface without an address */
 	struct loop_timer pending_timer;  /* re-checks VIPs another member may still hold */
 	bool vips_pending;                /* MASTER, VIPs held back (cluster plane) */
+	uint64_t owned;                   /* VIPs that are the owner's own addresses (owner.h) */
 	uint64_t state_since;             /* when the current state began (µs) */
 	uint32_t garp_left;               /* announcements left in this burst */
 	bool garp_second_pending;         /* garp.master_delay burst still due */

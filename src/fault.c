@@ -5,24 +5,24 @@
 #include <errno.h>
 #include <stdio.h>
 
-unsigned fault_from_probe(enum nlk_probe link, enum nlk_probe addr, unsigned last,
+unsigned fault_from_probe(enum probe_result link, enum probe_result addr, unsigned last,
 			  bool *query_failed)
 {
-	*query_failed = link == NLK_ERROR || (link == NLK_UP && addr == NLK_ERROR);
+	*query_failed = link == PROBE_ERROR || (link == PROBE_UP && addr == PROBE_ERROR);
 	if (*query_failed)
 		return last & (FAULT_NO_LINK | FAULT_NO_ADDR);
-	if (link != NLK_UP)
+	if (link != PROBE_UP)
 		return FAULT_NO_LINK;
-	return addr == NLK_UP ? 0 : FAULT_NO_ADDR;
+	return addr == PROBE_UP ? 0 : FAULT_NO_ADDR;
 }
 
-enum nlk_probe fault_addr_probe(int rc)
+enum probe_result fault_addr_probe(int rc)
 {
 	if (rc == 0)
-		return NLK_UP;
+		return PROBE_UP;
 	if (rc == -ENOENT || rc == -EAGAIN)
-		return NLK_MISSING;
-	return NLK_ERROR;
+		return PROBE_MISSING;
+	return PROBE_ERROR;
 }
 
 bool fault_quorum_missing(bool plane_enabled, bool plane_running, bool has_quorum)
@@ -73,6 +73,9 @@ void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_
 		snprintf(buf, len, "interface %s without a usable address", n->interface);
 	else if (faults & FAULT_VMAC)
 		snprintf(buf, len, "virtual MAC device %s: %.100s", n->vmac_name, n->vmac_why);
+	else if (faults & FAULT_ACCEPT_FILTER)
+		snprintf(buf, len, "accept = false cannot be enforced (nftables: %.80s) and "
+			 "accept_filter_fail is closed", n->accept_filter_why ? n->accept_filter_why : "?");
 	else if ((faults & FAULT_SEND) && n->send_why)
 		snprintf(buf, len, "%s", n->send_why);
 	else if ((faults & FAULT_VIP) && n->vip_why)
@@ -97,6 +100,9 @@ const char *fault_cure_text(unsigned faults_before)
 		return "tracked checks recovered";
 	if (faults_before & FAULT_GROUP)
 		return "sync group recovered";
+	if ((faults_before & FAULT_ACCEPT_FILTER) &&
+	    !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_VMAC)))
+		return "accept filter installed";
 	if ((faults_before & FAULT_VMAC) && !(faults_before & (FAULT_NO_LINK | FAULT_NO_ADDR)))
 		return "virtual MAC device ready";
 	return "interface up";

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "fsm.h"
-#include "netlink.h" /* enum nlk_probe */
 
 /* Why an instance may not serve, besides VRRP itself. */
 enum fault_bits {
@@ -20,8 +19,9 @@ enum fault_bits {
 	FAULT_TRACK = 1u << 3,    /* a tracked thing without a weight failed */
 	FAULT_GROUP = 1u << 4,    /* a sync-group sibling is in FAULT */
 	FAULT_VMAC = 1u << 5,     /* the virtual MAC device cannot be made */
-	FAULT_SEND = 1u << 6,     /* adverts cannot be sent (held until a retry) */
-	FAULT_VIP = 1u << 7,      /* a VIP cannot be added (held until a retry) */
+	FAULT_ACCEPT_FILTER = 1u << 6, /* accept = false, fail closed, nftables refused the filter */
+	FAULT_SEND = 1u << 7,     /* adverts cannot be sent (held until a retry) */
+	FAULT_VIP = 1u << 8,      /* a VIP cannot be added (held until a retry) */
 };
 
 /* Faults found by doing, not by probing: they stay until a retry. */
@@ -36,6 +36,7 @@ struct fault_names {
 	const char *vmac_why;
 	const char *group;
 	const char *track_why;
+	const char *accept_filter_why; /* the kernel's error, for FAULT_ACCEPT_FILTER */
 	const char *send_why;  /* FAULT_SEND: "cannot send adverts: ..." */
 	const char *vip_why;   /* FAULT_VIP: "cannot add VIP ...: ..." */
 };
@@ -67,18 +68,23 @@ bool fail_run_add(struct fail_run *r, uint64_t now, unsigned max_failures, uint6
  * but one that cannot add a VIP has preempted the backup meanwhile. */
 uint64_t fault_held_retry_us(unsigned failed_retries);
 
+/* What a look-up of the kernel found: there and usable (UP), there but
+ * down (DOWN), not there (MISSING), or nothing, because the query itself
+ * failed (ERROR: says nothing about the thing asked about). */
+enum probe_result { PROBE_UP, PROBE_DOWN, PROBE_MISSING, PROBE_ERROR };
+
 /* What an interface probe found, as fault bits (FAULT_NO_LINK,
  * FAULT_NO_ADDR): the link (addr is looked at only with the link UP) and
- * its address. A query that failed (NLK_ERROR) is no news about the link:
+ * its address. A query that failed (PROBE_ERROR) is no news about the link:
  * the bits found last time (last) stay and *query_failed asks for a retry
  * soon, so that a transient ENOBUFS / ENOMEM does not fail over. */
-unsigned fault_from_probe(enum nlk_probe link, enum nlk_probe addr, unsigned last,
+unsigned fault_from_probe(enum probe_result link, enum probe_result addr, unsigned last,
 			  bool *query_failed);
 
 /* What a primary-address look-up's return code (nlk_primary_addr) says:
  * 0 found, -ENOENT none, -EAGAIN none usable yet (DAD), else the query
  * failed. */
-enum nlk_probe fault_addr_probe(int rc);
+enum probe_result fault_addr_probe(int rc);
 
 /* Without quorum an instance may not serve: the plane is configured but
  * not running, or running without quorum. */
@@ -99,8 +105,8 @@ unsigned fault_compose(unsigned own_faults, bool sibling_faulted);
 bool fault_needs_reprobe(unsigned faults);
 
 /* The reason the instance enters FAULT with. One fault wins, in this
- * order: link, address, virtual MAC, sending, VIPs, quorum, tracking,
- * sync group. */
+ * order: link, address, virtual MAC, accept filter, sending, VIPs, quorum,
+ * tracking, sync group. */
 void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_t len);
 
 /* The reason it leaves FAULT with, named after the faults it had. */

@@ -190,6 +190,19 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 	arm_master_down(f, now);
 }
 
+/* RFC 9568 §6.4.3: discard a lower-priority advert, but send ours at once
+ * so its sender (a router that missed ours) stops claiming. At most one such
+ * extra advert per Advertisement_Interval, so a flood of lower adverts
+ * cannot make us flood; the Adver_Timer restarts from it, as for priority 0. */
+static void answer_lower(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	if (now < f->next_answer_at)
+		return;
+	out->actions |= FSM_SEND_ADVERT;
+	f->adver_at = now + adver_us(f);
+	f->next_answer_at = now + adver_us(f);
+}
+
 static void master_advert(struct fsm *f, const struct vrrp_advert *adv,
 			  const struct ip_addr *src, uint64_t now, struct fsm_out *out)
 {
@@ -201,11 +214,15 @@ static void master_advert(struct fsm *f, const struct vrrp_advert *adv,
 		f->adver_at = now + adver_us(f);
 		return;
 	}
+	if (adv->priority < f->p.priority) {
+		answer_lower(f, now, out);
+		return;
+	}
 	bool higher = adv->priority > f->p.priority;
 	bool tie_lost = adv->priority == f->p.priority &&
 			ip_addr_cmp(src, &f->p.primary) > 0;
 	if (!higher && !tie_lost)
-		return; /* (770): discard */
+		return; /* (770): discard a tie we win */
 	/* (725-765) */
 	remember_master(f, adv, src, now);
 	learn_interval(f, adv);

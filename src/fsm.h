@@ -54,6 +54,9 @@ struct fsm {
 	uint64_t down_at;        /* Master_Down_Timer deadline (us), 0 = off */
 	uint64_t adver_at;       /* Adver_Timer deadline (us), 0 = off */
 	uint64_t lower_seen_at;  /* first lower-priority advert while preempt_delay runs */
+	/* MASTER: earliest time (us) for the next advert sent at once in answer
+	 * to a lower-priority one (one per Advertisement_Interval); 0 = now. */
+	uint64_t next_answer_at;
 	/* The master we last accepted an advert from (BACKUP), for logs. */
 	struct ip_addr master_addr;
 	uint8_t master_priority;

@@ -11,14 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announce.h"
+#include "atomic_file.h"
+#include "clock.h"
+#include "conf.h"
 #include "fsm.h"
+#include "incarnation.h"
 #include "ledger.h"
 #include "log.h"
 #include "netlink.h"
 #include "notify.h"
 #include "packet.h"
 #include "script.h"
+#include "status.h"
 #include "vrrp_sock.h"
+#include "xalloc.h"
 
 /* ---- parameters ------------------------------------------------------ */
 
@@ -81,6 +88,8 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 
 /* ---- counting --------------------------------------------------------- */
 
+/* Packet counts and transitions alike; instance_apply() marks a
+ * transition for an immediate write (ledger.h). */
 static void count(struct instance *in, enum inst_counter what)
 {
 	in->cnt->v[what]++;
@@ -107,7 +116,7 @@ static void notify_done(void *arg, const struct script_result *res)
 {
 	struct instance *in = arg;
 
-	clustd_count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS]);
+	clustd_count_script(in->c, res, &in->cnt->v[IC_NOTIFY_RUNS], &in->cnt->v[IC_NOTIFY_SKIPPED]);
 }
 
 
@@ -122,7 +131,7 @@ static void track_stats_changed(void *arg)
 	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
 	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
 	in->track_seen = *st;
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 }
 
 /* use_vmac: multicast adverts leave by the virtual MAC device, with its
@@ -189,7 +198,7 @@ static void advert_result(struct instance *in, int err)
 		fail_run_reset(&in->send_fails);
 		return;
 	}
-	if (!fail_run_add(&in->send_fails, loop_now(), FAULT_SEND_MAX,
+	if (!fail_run_add(&in->send_fails, mono_now_us(), FAULT_SEND_MAX,
 			  in->conf->advert_interval_ms * 1000ull))
 		return;
 	snprintf(why, sizeof(why), "cannot send adverts: %s", strerror(-err));
@@ -211,6 +220,7 @@ static void queue_script(struct instance *in, const char *script, const struct f
 
 static void run_notify(struct instance *in, const struct fsm_out *o)
 {
+	script_queue_begin_batch(in->notify_q, NOTIFY_PREV_STATE_ENV);
 	queue_script(in, notify_script_for(&in->conf->notify, o->to), o);
 	queue_script(in, in->conf->notify.any, o);
 }
@@ -256,14 +266,15 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
-		instance_count_state_time(in, loop_now());
+		instance_count_state_time(in, mono_now_us());
 		count(in, IC_TRANS(o->from, o->to));
 		if (o->from == STATE_BACKUP && o->to == STATE_MASTER)
 			count(in, IC_FAILOVERS);
-		in->state_since = loop_now();
+		ledger_touch_now(in->c->ledger); /* a transition is saved at once */
+		in->state_since = mono_now_us();
 		run_notify(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
-			cluster_net_send_now(in->c->cluster);
+			cluster_net_send_soon(in->c->cluster);
 	}
 	rearm(in);
 	if (o->changed && in->group)
@@ -273,7 +284,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 static void fsm_timer_fired(void *arg)
 {
 	struct instance *in = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	struct fsm_out o;
 
 	if (in->fsm.state == STATE_BACKUP && group_sibling_defers(in, now)) {
@@ -307,6 +318,8 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 
 	if (why == VRRP_OK && ip_addr_equal(&rx->src, &in->primary))
 		why = VRRP_DROP_SELF;
+	if (why == VRRP_OK)
+		why = vrrp_check_source(&rx->src, in->conf->peers, in->conf->npeers);
 	if (why == VRRP_OK) {
 		struct ip_addr addrs[CLUSTD_MAX_VIPS];
 		for (size_t i = 0; i < in->conf->nvips; i++)
@@ -330,8 +343,9 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 		return;
 	}
 	count(in, IC_ADVERTS_RX);
+	count(in, IC_RX_CSUM(adv.csum_form));
 	struct fsm_out o;
-	fsm_advert(&in->fsm, &adv, &rx->src, loop_now(), &o);
+	fsm_advert(&in->fsm, &adv, &rx->src, mono_now_us(), &o);
 	instance_apply(in, &o);
 }
 
@@ -374,9 +388,8 @@ static struct sock_ref *sock_get(struct clustd *c, const char *ifname, int ifind
 			return sr;
 		}
 	}
-	struct sock_ref *sr = calloc(1, sizeof(*sr));
-	if (!sr)
-		return NULL;
+	struct sock_ref *sr = xcalloc(1, sizeof(*sr));
+
 	sr->c = c;
 	sr->ifindex = ifindex;
 	sr->family = family;
@@ -436,10 +449,8 @@ void instance_start_tracker(struct instance *in)
 
 struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 {
-	struct instance *in = calloc(1, sizeof(*in));
+	struct instance *in = xcalloc(1, sizeof(*in));
 
-	if (!in)
-		return NULL;
 	in->c = c;
 	in->conf = ic;
 	in->fsm_timer.fn = fsm_timer_fired;
@@ -454,7 +465,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->pending_timer.arg = in;
 	in->hold_timer.fn = instance_hold_timer_fired;
 	in->hold_timer.arg = in;
-	in->state_since = loop_now();
+	in->state_since = mono_now_us();
 	in->state_counted_until = in->state_since;
 	in->cnt = counters_instance(ledger_counters(c->ledger), ic->name);
 	if (!in->cnt) {
@@ -466,8 +477,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 		vmac_dev_init(&in->vmac, ic->vmac_interface ? ic->vmac_interface : "", ic->vrid,
 			      ic->family);
 	in->notify_q = script_queue_new(c->scripts, ic->name);
-	if (in->notify_q)
-		script_queue_on_done(in->notify_q, notify_done, in);
+	script_queue_on_done(in->notify_q, notify_done, in);
 	instance_start_tracker(in);
 	struct fsm_params p = instance_fsm_params(in);
 	fsm_init(&in->fsm, &p);
@@ -477,6 +487,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 void instance_start(struct instance *in)
 {
 	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
+	vip_detect_owned(in, NULL); /* before the cleanup: an owner's address is not stale */
 	vip_remove_stale(in);
 	instance_refresh_faults(in); /* startup, or FAULT with the reason */
 }
@@ -485,15 +496,15 @@ void instance_stop(struct instance *in)
 {
 	struct fsm_out o;
 
-	fsm_shutdown(&in->fsm, loop_now(), &o);
+	fsm_shutdown(&in->fsm, mono_now_us(), &o);
 	instance_apply(in, &o);
 }
 
 void instance_free(struct instance *in)
 {
-	instance_count_state_time(in, loop_now());
+	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
-	ledger_touch(in->c->ledger);
+	ledger_touch_now(in->c->ledger);
 	loop_timer_cancel(in->c->loop, &in->fsm_timer);
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
@@ -517,12 +528,14 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 			 const struct reload_instance_plan *plan)
 {
 	bool master = in->fsm.state == STATE_MASTER;
+	const struct instance_conf *prev = in->conf;
 	struct fsm_out o;
 
 	if (master)
 		for (size_t i = 0; i < plan->ndrop; i++)
 			vip_drop(in, plan->drop[i]);
 	in->conf = ic;
+	vip_detect_owned(in, prev);
 	if (plan->restart_tracking) {
 		log_notice("%s: track section changed: restarting its checks", ic->name);
 		tracker_free(in->tracker);
@@ -535,6 +548,6 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 	if (ic->unicast_source.family != AF_UNSPEC)
 		in->primary = ic->unicast_source;
 	struct fsm_params p = instance_fsm_params(in);
-	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
 }

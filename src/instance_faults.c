@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "fault.h"
 #include "log.h"
 #include "netlink.h"
+#include "owner.h"
 
 #define ADDR_RETRY_US 500000ull
 /* A netlink query failed (ENOBUFS, ENOMEM): soon, but not in a tight loop. */
@@ -23,26 +25,30 @@ static unsigned probe_interface(struct instance *in)
 {
 	struct clustd *c = in->c;
 	const struct instance_conf *ic = in->conf;
-	enum nlk_probe addr = NLK_UP;
+	enum probe_result addr = PROBE_UP;
 	int ifindex = 0;
 	uint8_t mac[6];
 	struct ip_addr primary = ic->unicast_source;
 	bool query_failed;
 
-	enum nlk_probe link = nlk_link_probe(c->nl, ic->interface, &ifindex, mac);
-	if (link == NLK_UP && ic->unicast_source.family == AF_UNSPEC)
-		addr = fault_addr_probe(nlk_primary_addr(c->nl, ifindex, ic->family, ic->vips,
-							 ic->nvips, &primary));
+	enum probe_result link = nlk_link_probe(c->nl, ic->interface, &ifindex, mac);
+	if (link == PROBE_UP && ic->unicast_source.family == AF_UNSPEC) {
+		/* An owner sends from its own address (owner.c): skip only clustd's VIPs. */
+		struct vip skip[CLUSTD_MAX_VIPS];
+		size_t nskip = owner_skip_list(ic, in->owned, skip);
+		addr = fault_addr_probe(nlk_primary_addr(c->nl, ifindex, ic->family, skip, nskip,
+							 &primary));
+	}
 	unsigned found = fault_from_probe(link, addr, in->probe_faults, &query_failed);
 	if (query_failed) {
 		log_ratelimited(&in->probe_log_last, 10000, LOG_WARNING,
 				"%s: cannot query interface %s: keeping its state, retrying",
 				ic->name, ic->interface);
-		loop_timer_arm(c->loop, &in->retry_timer, loop_now() + QUERY_RETRY_US);
+		loop_timer_arm(c->loop, &in->retry_timer, mono_now_us() + QUERY_RETRY_US);
 		return found;
 	}
-	in->ifindex = link == NLK_MISSING ? 0 : ifindex;
-	if (link != NLK_MISSING)
+	in->ifindex = link == PROBE_MISSING ? 0 : ifindex;
+	if (link != PROBE_MISSING)
 		memcpy(in->mac, mac, sizeof(in->mac));
 	if (found == 0)
 		in->primary = primary;
@@ -62,6 +68,8 @@ static unsigned probe_own_faults(struct instance *in)
 		probed = vmac_probe(in);
 	else if (in->conf->use_vmac)
 		vmac_dev_forget_if_gone(&in->vmac, in->c->nl);
+	if (nft_filter_fails_closed(&in->c->accept_filter, in->conf))
+		probed |= FAULT_ACCEPT_FILTER;
 	bool running = in->c->cluster != NULL;
 	bool no_quorum = fault_quorum_missing(in->c->cfg->cluster.enabled, running,
 					      running && cluster_net_has_quorum(in->c->cluster));
@@ -69,7 +77,7 @@ static unsigned probe_own_faults(struct instance *in)
 	unsigned faults = fault_own(probed | in->held_faults, no_quorum, track_failed);
 
 	if (fault_needs_reprobe(faults))
-		loop_timer_arm(in->c->loop, &in->retry_timer, loop_now() + ADDR_RETRY_US);
+		loop_timer_arm(in->c->loop, &in->retry_timer, mono_now_us() + ADDR_RETRY_US);
 	return faults;
 }
 
@@ -83,6 +91,7 @@ static void name_faults(const struct instance *in, unsigned faults, char *buf, s
 		.vmac_name = in->vmac.name,
 		.vmac_why = in->vmac_why,
 		.group = in->group ? in->group->conf->name : NULL,
+		.accept_filter_why = strerror(-in->c->accept_filter.error),
 	};
 
 	if ((faults & FAULT_TRACK) && in->tracker &&
@@ -102,7 +111,7 @@ static void apply_faults(struct instance *in)
 	struct fsm_params p = instance_fsm_params(in);
 	if (p.priority != old_prio && in->fsm.state != STATE_INIT)
 		log_notice("%s: effective priority %u -> %u", in->conf->name, old_prio, p.priority);
-	fsm_set_params(&in->fsm, &p, loop_now(), &o);
+	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
 	in->faults_before = in->faults;
 	in->faults = faults;
@@ -110,13 +119,13 @@ static void apply_faults(struct instance *in)
 	case FAULT_STEP_ENTER:
 		name_faults(in, faults, why, sizeof(why));
 		snprintf(in->fault_why, sizeof(in->fault_why), "%s", why);
-		fsm_fault(&in->fsm, why, loop_now(), &o); /* no-op when in FAULT */
+		fsm_fault(&in->fsm, why, mono_now_us(), &o); /* no-op when in FAULT */
 		break;
 	case FAULT_STEP_CLEAR:
-		fsm_fault_clear(&in->fsm, fault_cure_text(in->faults_before), loop_now(), &o);
+		fsm_fault_clear(&in->fsm, fault_cure_text(in->faults_before), mono_now_us(), &o);
 		break;
 	case FAULT_STEP_STARTUP:
-		fsm_startup(&in->fsm, loop_now(), &o);
+		fsm_startup(&in->fsm, mono_now_us(), &o);
 		break;
 	case FAULT_STEP_NONE:
 		return;
@@ -150,9 +159,9 @@ void instance_held_fault(struct instance *in, unsigned fault, const char *why)
 		log_err("%s: %s: leaving MASTER, retry in %llu ms", in->conf->name, why,
 			(unsigned long long)(fault_held_retry_us(in->held_retries) / 1000));
 	/* The caller may be within instance_apply(): FAULT from the loop. */
-	loop_timer_arm(in->c->loop, &in->retry_timer, loop_now());
+	loop_timer_arm(in->c->loop, &in->retry_timer, mono_now_us());
 	loop_timer_arm(in->c->loop, &in->hold_timer,
-		       loop_now() + fault_held_retry_us(in->held_retries));
+		       mono_now_us() + fault_held_retry_us(in->held_retries));
 }
 
 void instance_held_ok(struct instance *in)
@@ -212,11 +221,13 @@ void instance_link_changed(void *arg, int ifindex, bool up)
 			instance_refresh_faults(in);
 }
 
+/* A VIP clustd adds (not an owner's own address: that one is the
+ * administrator's, and may be the source of our adverts). */
 static bool is_own_vip(const struct instance *in, const struct ip_addr *addr)
 {
 	for (size_t i = 0; i < in->conf->nvips; i++)
 		if (ip_addr_equal(addr, &in->conf->vips[i].addr))
-			return true;
+			return !owner_has(in->conf, in->owned, addr);
 	return false;
 }
 

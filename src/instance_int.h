@@ -38,6 +38,8 @@ void vip_drop(struct instance *in, const struct vip *v);
 void vip_take_all(struct instance *in);
 void vip_drop_all(struct instance *in);
 void vip_remove_stale(struct instance *in);
+/* Learns which VIPs are the interface's own addresses (in->owned). */
+void vip_detect_owned(struct instance *in, const struct instance_conf *prev);
 /* A held-back master looks again whether the VIPs are clear. */
 void vip_retry_pending(struct instance *in);
 void vip_garp_timer_fired(void *arg);
@@ -71,8 +73,9 @@ void groups_free(struct clustd *c);
 /* ---- daemon.c ---- */
 /* The queue outlives its owner so that its stop script still runs. */
 void clustd_retire_queue(struct clustd *c, struct script_queue *q);
-/* A finished script counts in runs_failures_timeouts[0..2]. */
+/* A finished script counts in runs_failures_timeouts[0..2], a skipped
+ * (superseded) one in *skipped only. */
 void clustd_count_script(struct clustd *c, const struct script_result *res,
-			 uint64_t *runs_failures_timeouts);
+			 uint64_t *runs_failures_timeouts, uint64_t *skipped);
 
 #endif

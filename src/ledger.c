@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 struct ledger {
 	struct counter_set set;
@@ -16,7 +17,9 @@ struct ledger {
 	enum ledger_origin origin;
 	char problem[320];
 	char restored[200];
-	bool dirty;
+	bool dirty;                    /* changed since the last write */
+	bool urgent;                   /* ... by more than packet counts */
+	uint64_t last_write_us;
 	void (*prepare)(void *arg);
 	void *prepare_arg;
 	unsigned long long commits;
@@ -24,14 +27,6 @@ struct ledger {
 	unsigned long long fail_log_last, big_log_last;
 	uint8_t buf[PERSIST_MAX_PAYLOAD];
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static enum ledger_origin origin_of(enum persist_load r)
 {
@@ -76,10 +71,8 @@ static void load(struct ledger *lg, const struct node_conf *node)
 
 struct ledger *ledger_open(const struct node_conf *node)
 {
-	struct ledger *lg = calloc(1, sizeof(*lg));
+	struct ledger *lg = xcalloc(1, sizeof(*lg));
 
-	if (!lg)
-		return NULL;
 	lg->origin = LEDGER_OFF;
 	if (node->persist_counters) {
 		lg->file = persist_new(node->state_dir, node->name, node->counters_sync_ms);
@@ -92,13 +85,12 @@ struct ledger *ledger_open(const struct node_conf *node)
 	/* What the file said, before this start adds to it: the base a
 	 * restore compares peers' copies with. */
 	if (ledger_wants_restore(lg)) {
-		lg->base = malloc(sizeof(*lg->base));
-		if (lg->base)
-			*lg->base = lg->set;
+		lg->base = xmalloc(sizeof(*lg->base));
+		*lg->base = lg->set;
 	}
 	counters_deactivate_all(&lg->set);
 	lg->set.node[NC_RESTARTS]++;
-	lg->dirty = true;
+	ledger_touch_now(lg);
 	return lg;
 }
 
@@ -136,6 +128,12 @@ void ledger_touch(struct ledger *lg)
 	lg->dirty = true;
 }
 
+void ledger_touch_now(struct ledger *lg)
+{
+	lg->dirty = true;
+	lg->urgent = true;
+}
+
 void ledger_on_prepare(struct ledger *lg, void (*fn)(void *arg), void *arg)
 {
 	lg->prepare = fn;
@@ -150,19 +148,21 @@ static void prepare(struct ledger *lg)
 
 static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 {
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 
 	prepare(lg);
 	size_t len = counters_encode(&lg->set, lg->buf, sizeof(lg->buf));
 	int rc = len ? persist_write(lg->file, lg->buf, len, clean, now_us) : -1;
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	lg->commits++;
 	lg->commit_last_us = took;
 	if (took > lg->commit_max_us)
 		lg->commit_max_us = took;
+	lg->last_write_us = now_us;
 	if (rc == 0) {
 		lg->dirty = false;
+		lg->urgent = false;
 		return;
 	}
 	/* Stay dirty: the next batch (or the tick) tries again. */
@@ -175,8 +175,15 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 
 void ledger_commit(struct ledger *lg, uint64_t now_us, bool clean)
 {
-	if (lg->file && (lg->dirty || clean))
+	if (lg->file && (clean || counters_commit_due(lg->dirty, lg->urgent, lg->last_write_us,
+						      now_us, LEDGER_BATCH_US)))
 		write_now(lg, now_us, clean);
+}
+
+void ledger_commit_seen(struct ledger *lg, uint64_t now_us)
+{
+	if (lg->file && lg->dirty)
+		write_now(lg, now_us, false);
 }
 
 void ledger_tick(struct ledger *lg, uint64_t now_us)
@@ -205,7 +212,7 @@ size_t ledger_encode(struct ledger *lg, uint8_t *buf, size_t cap)
 }
 
 uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t *copy,
-			     size_t len)
+			     size_t len, uint64_t inc_limit)
 {
 	struct counter_set *peer;
 
@@ -215,11 +222,16 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 		log_info("counters: member %s holds no copy of ours", from);
 		return 0;
 	}
-	peer = malloc(sizeof(*peer));
-	if (!peer)
-		return 0;
+	peer = xmalloc(sizeof(*peer));
 	if (!counters_decode(copy, len, peer)) {
 		log_warn("counters: the copy member %s sent does not decode; ignored", from);
+		free(peer);
+		return 0;
+	}
+	if (!counters_copy_plausible(peer, inc_limit)) {
+		log_warn("counters: the copy member %s sent claims incarnation %llu, above %llu: "
+			 "ignored", from, (unsigned long long)peer->incarnation,
+			 (unsigned long long)inc_limit);
 		free(peer);
 		return 0;
 	}
@@ -231,7 +243,7 @@ uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t 
 	if (rose)
 		snprintf(lg->restored, sizeof(lg->restored), "restored from %s", from);
 	free(peer);
-	lg->dirty = true;
+	ledger_touch_now(lg);
 	return inc;
 }
 

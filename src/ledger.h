@@ -5,9 +5,13 @@
  * missing or damaged, and handed to the cluster plane for replication.
  * Glue between counters.c (pure) and its edges; used by daemon.c and instance.c.
  *
- * Why commit after every batch: a counter is only ever shown (status,
- * metrics, heartbeats) after the batch that moved it, so whatever anyone
- * saw is already in the kernel's page cache when a SIGKILL comes. */
+ * When it commits: a transition, a script or track result, a restart
+ * (ledger_touch_now) is written at the end of the batch of events that
+ * moved it; packet counts (ledger_touch) at most LEDGER_BATCH_US later.
+ * Whoever reads the counters (status, metrics, a heartbeat carrying them)
+ * commits first (ledger_commit_seen), so whatever anyone saw is already in
+ * the kernel's page cache when a SIGKILL comes; a SIGKILL loses at most
+ * the packet counts of the last LEDGER_BATCH_US that nobody saw. */
 #ifndef CLUSTD_LEDGER_H
 #define CLUSTD_LEDGER_H
 
@@ -44,14 +48,22 @@ const char *ledger_load_problem(const struct ledger *lg);
  * or the fallback one, which may be older than what peers hold.) */
 bool ledger_wants_restore(const struct ledger *lg);
 
-/* Something changed: the next commit writes. */
+/* Packet counters moved: written within LEDGER_BATCH_US (the daemon's
+ * one-second tick commits too), or before anyone reads them. */
+#define LEDGER_BATCH_US 1000000ull
 void ledger_touch(struct ledger *lg);
+/* Something else changed (transition, script, track, restore): the next
+ * commit writes. */
+void ledger_touch_now(struct ledger *lg);
 /* Runs before every commit and replication encode (to bring running
  * totals such as time in state up to date). */
 void ledger_on_prepare(struct ledger *lg, void (*fn)(void *arg), void *arg);
 
-/* Write the counters if they changed (clean: this is the clean stop). */
+/* Write the counters if counters_commit_due() says so (clean: this is the
+ * clean stop, always written). */
 void ledger_commit(struct ledger *lg, uint64_t now_us, bool clean);
+/* About to show the counters to someone: write whatever changed. */
+void ledger_commit_seen(struct ledger *lg, uint64_t now_us);
 /* About once a second: hand an fdatasync to the sync thread. */
 void ledger_tick(struct ledger *lg, uint64_t now_us);
 /* At clean stop: the final record, synced. */
@@ -61,9 +73,11 @@ void ledger_close(struct ledger *lg, uint64_t now_us);
 size_t ledger_encode(struct ledger *lg, uint8_t *buf, size_t cap);
 
 /* A peer's copy of our counters arrived. Returns the incarnation the copy
- * carried (0 if none or unusable), for the caller to stay above it. */
+ * carried (0 if none or unusable), for the caller to stay above it. A copy
+ * claiming an incarnation above inc_limit is ignored whole (0), so the
+ * value returned is at most UINT64_MAX - 1 and one more never wraps. */
 uint64_t ledger_restore_from(struct ledger *lg, const char *from, const uint8_t *copy,
-			     size_t len);
+			     size_t len, uint64_t inc_limit);
 void ledger_restore_done(struct ledger *lg, unsigned answers, unsigned copies);
 /* "" while nothing was restored; else a sentence for status. */
 const char *ledger_restore_result(const struct ledger *lg);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LOG_LINE_MAX 1024
 
 static struct {
@@ -125,18 +127,10 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static unsigned long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
-
 void log_ratelimited(unsigned long long *last_ms, unsigned interval_ms, int level,
 		     const char *fmt, ...)
 {
-	unsigned long long now = monotonic_ms();
+	unsigned long long now = mono_now_ms();
 	va_list ap;
 
 	/* *last_ms == 0 means "never logged". */

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "xalloc.h"
+
 #define LOOP_MAX_EVENTS 32
 
 /* One watched descriptor; epoll_event.data.ptr points here. */
@@ -53,14 +56,6 @@ struct loop {
 	void *idle_arg;
 };
 
-uint64_t loop_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void on_timerfd(void *arg, uint32_t events);
 static void on_signalfd(void *arg, uint32_t events);
 
@@ -77,10 +72,8 @@ static int watch_internal(struct loop *l, struct loop_watch *w, int fd, loop_io_
 
 struct loop *loop_new(void)
 {
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = xcalloc(1, sizeof(*l));
 
-	if (!l)
-		return NULL;
 	l->tfd = l->sfd = -1;
 	sigemptyset(&l->sigs);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -124,11 +117,9 @@ void loop_free(struct loop *l)
 
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *arg)
 {
-	struct loop_watch *w = calloc(1, sizeof(*w));
+	struct loop_watch *w = xcalloc(1, sizeof(*w));
 	struct epoll_event ev = { .events = events };
 
-	if (!w)
-		return -1;
 	w->fd = fd;
 	w->fn = fn;
 	w->arg = arg;
@@ -233,7 +224,7 @@ static void timerfd_sync(struct loop *l)
  * and a callback may cancel or re-arm any timer, including pending ones. */
 static void timers_run(struct loop *l)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	struct loop_timer **tail = &l->expired;
 
 	while (l->timers && l->timers->deadline <= now) {

@@ -24,9 +24,6 @@ struct loop_timer {
 	struct loop_timer *next; /* loop's list, private */
 };
 
-/* Microseconds on CLOCK_MONOTONIC. */
-uint64_t loop_now(void);
-
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
 

@@ -12,11 +12,13 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "instance.h"
 #include "log.h"
 #include "loop.h"
+#include "xalloc.h"
 
 #ifndef CLUSTD_VERSION
 #define CLUSTD_VERSION "0.1.0"
@@ -181,7 +183,7 @@ static void remove_pidfile(struct daemon *d)
 static void shutdown_poll(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (clustd_scripts_idle(d->c) || now >= d->shutdown_deadline) {
 		if (!clustd_scripts_idle(d->c))
@@ -201,7 +203,7 @@ static void on_terminate(void *arg, int signo)
 	log_notice("%s received: shutting down", strsignal(signo));
 	sd_notify(0, "STOPPING=1");
 	clustd_shutdown(d->c);
-	d->shutdown_deadline = loop_now() +
+	d->shutdown_deadline = mono_now_us() +
 		(clustd_max_notify_timeout(d->c) + SHUTDOWN_GRACE_MS) * 1000ull;
 	d->shutdown_timer.fn = shutdown_poll;
 	d->shutdown_timer.arg = d;
@@ -257,15 +259,12 @@ static int run_client(const struct options *o)
 	/* Only run_dir is needed: a broken script must not hide the status
 	 * that would explain it. */
 	struct clustd_config *cfg = load_config(o->config, NULL, false);
-	char *path = NULL;
+	char *path;
 
 	if (!cfg)
 		return 1;
-	if (asprintf(&path, "%s/clustd.sock", cfg->node.run_dir) < 0)
-		path = NULL;
+	path = xasprintf("%s/clustd.sock", cfg->node.run_dir);
 	conf_free(cfg);
-	if (!path)
-		return 1;
 	const char *req = strcmp(o->command, "metrics") == 0 ? "metrics" :
 			  o->json ? "status json" : "status";
 	int rc = ctl_request(path, req, stdout, CTL_TIMEOUT_MS);
@@ -302,13 +301,13 @@ int main(int argc, char **argv)
 	}
 	log_init("clustd", d.opt.foreground, d.opt.log_level);
 	if (d.opt.pidfile)
-		d.pidfile = strdup(d.opt.pidfile);
-	else if (asprintf(&d.pidfile, "%s/clustd.pid", cfg->node.run_dir) < 0)
-		d.pidfile = NULL;
+		d.pidfile = xstrdup(d.opt.pidfile);
+	else
+		d.pidfile = xasprintf("%s/clustd.pid", cfg->node.run_dir);
 	/* A state_dir we cannot create is reported (counters not saved), not
 	 * fatal: failing over matters more than counting. */
 	make_dir(cfg->node.state_dir);
-	if (!d.pidfile || make_dir(cfg->node.run_dir) < 0 || write_pidfile(&d) < 0) {
+	if (make_dir(cfg->node.run_dir) < 0 || write_pidfile(&d) < 0) {
 		conf_free(cfg);
 		free(d.pidfile);
 		return 1;

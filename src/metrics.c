@@ -13,6 +13,7 @@
 
 #include "counters.h"
 #include "daemon.h"
+#include "xalloc.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -58,6 +59,8 @@ static const struct inst_metric inst_metrics[] = {
 	{IC_TRACK_RUNS, "track_runs_total", "Track script runs."},
 	{IC_TRACK_FAILURES, "track_failures_total", "Track script runs that failed."},
 	{IC_TRACK_TIMEOUTS, "track_timeouts_total", "Track script runs killed at their timeout."},
+	{IC_NOTIFY_SKIPPED, "notify_skipped_total",
+	 "Notify scripts skipped: superseded by a newer transition before they ran."},
 };
 
 /* Only configured instances are exported: a removed instance's series end
@@ -86,6 +89,23 @@ static void instance_drops(FILE *f, const struct counter_set *s)
 			snprintf(extra, sizeof(extra), ",reason=\"%s\"", vrrp_drop_name(d));
 			series(f, "adverts_dropped_total", s->inst[i].name, extra,
 			       s->inst[i].v[IC_DROP(d)]);
+		}
+	}
+}
+
+static void instance_checksum_forms(FILE *f, const struct counter_set *s)
+{
+	char extra[64];
+
+	header(f, "adverts_received_by_checksum_total", "counter",
+	       "Accepted advertisements, by what their checksum covered.");
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->inst[i].active)
+			continue;
+		for (int k = 0; k < VRRP_CSUM__COUNT; k++) {
+			snprintf(extra, sizeof(extra), ",form=\"%s\"", vrrp_csum_form_name(k));
+			series(f, "adverts_received_by_checksum_total", s->inst[i].name, extra,
+			       s->inst[i].v[IC_RX_CSUM(k)]);
 		}
 	}
 }
@@ -154,6 +174,8 @@ static void node_metrics(FILE *f, const struct clustd *c, const struct counter_s
 		 "Sync group notify script runs that failed."},
 		{NC_GROUP_NOTIFY_TIMEOUTS, "group_notify_timeouts_total",
 		 "Sync group notify script runs killed at their timeout."},
+		{NC_GROUP_NOTIFY_SKIPPED, "group_notify_skipped_total",
+		 "Sync group notify scripts skipped: superseded by a newer transition."},
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -202,9 +224,10 @@ char *metrics_render(const struct clustd *c)
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return NULL;
+		xalloc_fail("open_memstream");
 	instance_scalars(f, s);
 	instance_drops(f, s);
+	instance_checksum_forms(f, s);
 	instance_transitions(f, s);
 	instance_state_time(f, s);
 	instance_gauges(f, c);

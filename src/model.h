@@ -74,11 +74,15 @@ struct instance_conf {
 	uint32_t advert_interval_ms; /* v3: multiple of 10, 10..40950; v2: multiple of 1000, 1000..255000; default 1000 */
 	bool preempt;             /* default true */
 	uint32_t preempt_delay_ms;/* default 0 */
-	bool checksum_pseudo_header; /* v3 IPv4: include the pseudo-header (RFC 9568); default true */
+	bool checksum_pseudo_header; /* v3 IPv4: send with the pseudo-header (RFC 5798 reading; RFC 9568 leaves it out); default true */
 	/* RFC 5798 Accept_Mode: the master accepts traffic to the VIPs.
 	 * Default true, like keepalived (the RFC says false); priority 255
 	 * always accepts. false is enforced with nftables (nft.c). */
 	bool accept;
+	/* accept = false and the nftables filter cannot be installed: false
+	 * (accept_filter_fail = "open", default) serves unfiltered; true
+	 * ("closed") keeps the instance in FAULT instead. */
+	bool accept_filter_closed;
 
 	size_t nvips;             /* 1..CLUSTD_MAX_VIPS, all of one family */
 	struct vip vips[CLUSTD_MAX_VIPS];
@@ -126,6 +130,8 @@ struct member_conf {
 };
 
 /* The optional cluster plane: authenticated heartbeats and quorum. */
+#define CLUSTD_SECRET_DIGEST_LEN 32
+
 struct cluster_conf {
 	bool enabled;             /* a `cluster` group is present */
 	char *secret_file;        /* required; mode must not give group/others access */
@@ -138,6 +144,11 @@ struct cluster_conf {
 	unsigned quorum;          /* members needed; 0 = strict majority */
 	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
 	struct member_conf members[CLUSTD_MAX_PEERS];
+	/* BLAKE2b of the secret file's content when the config was loaded (all
+	 * zero when it could not be read): a reload that finds another digest
+	 * restarts the cluster plane, so a rotated secret is picked up. A digest,
+	 * not the key: the key is SHA-256 of the same bytes. */
+	uint8_t secret_digest[CLUSTD_SECRET_DIGEST_LEN];
 };
 
 /* Instances that fail over together (keepalived's vrrp_sync_group). */

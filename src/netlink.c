@@ -24,6 +24,8 @@
 #include <netlink/route/link/macvlan.h>
 
 #include "log.h"
+#include "xalloc.h"
+#include "owner.h"
 
 struct nlk {
 	struct nl_sock *sk;
@@ -114,12 +116,8 @@ static int nl_fail(struct nlk *n, int nle, const char *what, int ifindex)
 
 struct nlk *nlk_open(void)
 {
-	struct nlk *n = calloc(1, sizeof(*n));
+	struct nlk *n = xcalloc(1, sizeof(*n));
 
-	if (!n) {
-		log_err("netlink: out of memory");
-		return NULL;
-	}
 	n->sk = connect_socket();
 	if (!n->sk) {
 		free(n);
@@ -152,19 +150,19 @@ int nlk_ifindex(struct nlk *n, const char *ifname)
 	return ifindex;
 }
 
-enum nlk_probe nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6])
+enum probe_result nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6])
 {
 	struct rtnl_link *link = NULL;
 
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
-		return NLK_MISSING;
+		return PROBE_MISSING;
 	int err = rtnl_link_get_kernel(n->sk, 0, ifname, &link);
 	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
-		return NLK_MISSING;
+		return PROBE_MISSING;
 	if (err < 0) {
 		log_err("netlink: link query of %s: %s", ifname, nl_geterror(err));
 		reopen_after(n, err);
-		return NLK_ERROR;
+		return PROBE_ERROR;
 	}
 	*ifindex = rtnl_link_get_ifindex(link);
 	unsigned flags = rtnl_link_get_flags(link);
@@ -176,7 +174,7 @@ enum nlk_probe nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, u
 		log_err("netlink: %s has no Ethernet address", ifname);
 	rtnl_link_put(link);
 	/* The kernel sets IFF_RUNNING only while the link is operationally up. */
-	return ether && (flags & IFF_UP) && (flags & IFF_RUNNING) ? NLK_UP : NLK_DOWN;
+	return ether && (flags & IFF_UP) && (flags & IFF_RUNNING) ? PROBE_UP : PROBE_DOWN;
 }
 
 static int get_link(struct nlk *n, int ifindex, struct rtnl_link **link)
@@ -332,24 +330,36 @@ static int addr_dump(struct nlk *n, int ifindex, struct nl_cache **cache)
 	return 0;
 }
 
-bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip)
+void nlk_addr_facts(struct nlk *n, int ifindex, const struct vip *vip, struct owner_facts *out)
 {
 	struct nl_cache *cache;
-	bool found = false;
 
+	*out = (struct owner_facts){ 0 };
 	if (addr_dump(n, ifindex, &cache))
-		return false;
-	for (struct nl_object *o = nl_cache_get_first(cache); o && !found;
+		return;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !out->present;
 	     o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct ip_addr local;
 
-		found = rtnl_addr_get_ifindex(a) == ifindex &&
-			rtnl_addr_get_prefixlen(a) == vip->prefixlen &&
-			rtnl_local(a, &local) && ip_addr_equal(&local, &vip->addr);
+		out->present = rtnl_addr_get_ifindex(a) == ifindex &&
+			       rtnl_addr_get_prefixlen(a) == vip->prefixlen &&
+			       rtnl_local(a, &local) && ip_addr_equal(&local, &vip->addr);
+		if (out->present) {
+			/* The kernel reports a permanent address as INFINITY_LIFE_TIME. */
+			out->permanent = rtnl_addr_get_valid_lifetime(a) == 0xFFFFFFFFu;
+			out->nodad = (rtnl_addr_get_flags(a) & IFA_F_NODAD) != 0;
+		}
 	}
 	nl_cache_free(cache);
-	return found;
+}
+
+bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip)
+{
+	struct owner_facts f;
+
+	nlk_addr_facts(n, ifindex, vip, &f);
+	return f.present;
 }
 
 static bool in_skip_list(const struct ip_addr *ip, const struct vip *skip, size_t nskip)
@@ -663,12 +673,8 @@ static void watch_read(void *arg, uint32_t events)
 
 struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn fn, nlk_addr_fn addr_fn, void *arg)
 {
-	struct nlk_watch *w = calloc(1, sizeof(*w));
+	struct nlk_watch *w = xcalloc(1, sizeof(*w));
 
-	if (!w) {
-		log_err("netlink: out of memory");
-		return NULL;
-	}
 	w->loop = l;
 	w->fn = fn;
 	w->addr_fn = addr_fn;

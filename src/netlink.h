@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "fault.h" /* enum probe_result */
 #include "loop.h"
+
+struct owner_facts;
 
 struct nlk;
 
@@ -23,14 +26,9 @@ void nlk_close(struct nlk *n);
 /* Interface index of name, or 0 when there is none (or the query failed). */
 int nlk_ifindex(struct nlk *n, const char *ifname);
 
-/* What a look-up found: there and usable (UP), there but down (DOWN),
- * not there (MISSING), or nothing, because the query itself failed
- * (ERROR: says nothing about the thing asked about). */
-enum nlk_probe { NLK_UP, NLK_DOWN, NLK_MISSING, NLK_ERROR };
-
 /* The link named ifname: UP when admin up with carrier and an Ethernet
  * address; *ifindex and mac are set unless MISSING or ERROR. */
-enum nlk_probe nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6]);
+enum probe_result nlk_link_probe(struct nlk *n, const char *ifname, int *ifindex, uint8_t mac[6]);
 
 /* Link facts: MAC address (6 bytes) and whether it is IFF_UP and carrier on
  * (IFF_RUNNING / oper up). Return 0 or -errno. */
@@ -46,6 +44,9 @@ int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lif
 int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip);
 /* Is vip (address and prefix length) on the interface? */
 bool nlk_addr_present(struct nlk *n, int ifindex, const struct vip *vip);
+/* What owner.c needs to know about vip on the interface: present,
+ * permanent (no finite lifetime), NODAD. All false when absent. */
+void nlk_addr_facts(struct nlk *n, int ifindex, const struct vip *vip, struct owner_facts *out);
 
 /* The interface's primary address of family: for IPv4 the first
  * non-secondary address that is not one of skip[0..nskip); for IPv6 the

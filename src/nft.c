@@ -24,7 +24,9 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* nftables' own type numbers for set keys, so `nft list` shows addresses. */
 #define NFT_TYPE_IPADDR 7
@@ -35,7 +37,11 @@
 /* Elements per NEWSETELEM message: the element list is one netlink
  * attribute, whose length field is 16 bits (≤ 40 bytes per element). */
 #define ELEMS_PER_MSG 512
-#define ACK_TIMEOUT_MS 2000
+/* nfnetlink runs a batch inside our sendmsg() (module autoloading
+ * included), so its acks are queued before we start waiting: this bound
+ * only matters when something is lost, and it is taken on the event loop,
+ * so it is kept far below an advert interval. */
+#define ACK_TIMEOUT_MS 100
 
 #define ICMPV6_NS 135
 #define ICMPV6_NA 136
@@ -84,12 +90,8 @@ int nft_vips_collect(const struct clustd_config *cfg, struct nft_vips *out)
 	memset(out, 0, sizeof(*out));
 	if (max == 0)
 		return 0;
-	out->v4 = calloc(max, sizeof(*out->v4));
-	out->v6 = calloc(max, sizeof(*out->v6));
-	if (!out->v4 || !out->v6) {
-		nft_vips_free(out);
-		return -ENOMEM;
-	}
+	out->v4 = xcalloc(max, sizeof(*out->v4));
+	out->v6 = xcalloc(max, sizeof(*out->v6));
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		const struct instance_conf *ic = &cfg->instances[i];
 		if (accept_mode_on(ic))
@@ -129,9 +131,8 @@ static char *next_msg(struct builder *w)
 {
 	if (w->b->len + MSG_ROOM > w->cap) {
 		size_t cap = w->cap * 2 + MSG_ROOM;
-		char *buf = realloc(w->b->buf, cap);
-		if (!buf)
-			return NULL;
+		char *buf = xrealloc(w->b->buf, cap);
+
 		memset(buf + w->cap, 0, cap - w->cap);
 		w->b->buf = buf;
 		w->cap = cap;
@@ -148,8 +149,6 @@ static struct nlmsghdr *begin_msg(struct builder *w, uint16_t type, uint16_t fla
 {
 	char *at = next_msg(w);
 
-	if (!at)
-		return NULL;
 	w->b->nacks++;
 	return nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags | NLM_F_ACK, w->seq++);
 }
@@ -439,26 +438,18 @@ void nft_batch_free(struct nft_batch *b)
 
 /* ---- the kernel edge ------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Reads acks until every message is answered, the kernel reports an
  * error (then drains what is already queued), or the time runs out. */
 static int wait_acks(struct mnl_socket *nl, unsigned nacks)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint64_t deadline = now_ms() + ACK_TIMEOUT_MS;
+	uint64_t deadline = mono_now_ms() + ACK_TIMEOUT_MS;
 	unsigned got = 0;
 	int first_err = 0;
 
 	while (got < nacks) {
 		struct pollfd p = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
-		uint64_t now = now_ms();
+		uint64_t now = mono_now_ms();
 		int wait = first_err ? 0 : now >= deadline ? 0 : (int)(deadline - now);
 		int rc = poll(&p, 1, wait);
 		if (rc < 0 && errno == EINTR)
@@ -556,7 +547,8 @@ static void filter_failed(struct nft_filter *f, const struct clustd_config *cfg,
 	f->state = NFT_FAILED;
 	f->error = rc;
 	log_err("accept mode: cannot install the nftables table inet " NFT_TABLE ": %s; "
-		"accept = false is NOT enforced for %s: their masters accept traffic to the VIPs",
+		"accept = false is NOT enforced for %s: their masters accept traffic to the VIPs "
+		"(those with accept_filter_fail = \"closed\" stay in FAULT instead)",
 		strerror(-rc), names);
 }
 
@@ -611,6 +603,11 @@ void nft_filter_remove(struct nft_filter *f)
 enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic)
 {
 	return accept_mode_on(ic) ? NFT_NOT_NEEDED : f->state;
+}
+
+bool nft_filter_fails_closed(const struct nft_filter *f, const struct instance_conf *ic)
+{
+	return ic->accept_filter_closed && nft_filter_for(f, ic) == NFT_FAILED;
 }
 
 const char *nft_state_name(enum nft_state s)

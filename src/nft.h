@@ -92,6 +92,9 @@ void nft_filter_remove(struct nft_filter *f);
  * master accepts (accept_mode_on()), else the table's state; NFT_ACTIVE
  * means accept = false is enforced. */
 enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic);
+/* accept_filter_fail = "closed": the instance needs the filter and it
+ * failed, so it must not serve (FAULT) rather than accept unfiltered. */
+bool nft_filter_fails_closed(const struct nft_filter *f, const struct instance_conf *ic);
 /* "not needed", "active", "failed" (status). */
 const char *nft_state_name(enum nft_state s);
 

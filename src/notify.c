@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "notify.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 const char *notify_state_word(enum vrrp_state s)
 {
@@ -22,28 +23,13 @@ const char *notify_script_for(const struct notify_conf *n, enum vrrp_state to)
 	}
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort(); /* out of memory: nothing sensible left to do */
-	va_end(ap);
-	return s;
-}
-
 /* "198.51.100.100/24 198.51.100.101/24" */
 static char *vip_list(const struct instance_conf *ic)
 {
 	size_t cap = ic->nvips * VIP_STRLEN + 1, used = 0;
-	char *s = calloc(1, cap);
+	char *s = xcalloc(1, cap);
 	char one[VIP_STRLEN];
 
-	if (!s)
-		abort();
 	for (size_t i = 0; i < ic->nvips; i++)
 		used += (size_t)snprintf(s + used, cap - used, "%s%s", i ? " " : "",
 					 vip_str(&ic->vips[i], one));
@@ -86,9 +72,7 @@ static char *name_list(const struct sync_group_conf *g)
 
 	for (size_t i = 0; i < g->ninstances; i++)
 		cap += strlen(g->instances[i]) + 1;
-	s = calloc(1, cap);
-	if (!s)
-		abort();
+	s = xcalloc(1, cap);
 	for (size_t i = 0; i < g->ninstances; i++)
 		used += (size_t)snprintf(s + used, cap - used, "%s%s", i ? " " : "", g->instances[i]);
 	return s;

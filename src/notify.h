@@ -9,6 +9,8 @@
 
 #define NOTIFY_ARGC 5
 #define NOTIFY_ENVC 5
+/* The variable naming the state scripts were last told about. */
+#define NOTIFY_PREV_STATE_ENV "CLUSTD_PREV_STATE"
 
 struct notify_msg {
 	char *argv[NOTIFY_ARGC + 1];  /* script, INSTANCE, name, STATE, prio, NULL */

@@ -7,9 +7,13 @@
  *        v2 auth type (8 bits) + Adver Int (8 bits, seconds)
  *   6-7: checksum           8..: addresses   v2 only: 8 bytes auth data
  */
+#include "inet_csum.h"
 #include "packet.h"
 
 #include <string.h>
+
+/* The count field is 8 bits: every value it can hold must fit. */
+_Static_assert(VRRP_MAX_ADDRS == 255, "an advert can carry 255 addresses");
 
 #define V3_INTERVAL_MASK 0x0fff
 #define V3_INTERVAL_MAX 4095
@@ -38,6 +42,9 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_OWNER] = { "we_are_owner", "we own the addresses (priority 255)" },
 	[VRRP_DROP_FAMILY] = { "bad_family", "VRRPv2 over IPv6 or mixed address families" },
 	[VRRP_DROP_SELF] = { "own_advert", "our own advertisement looped back" },
+	[VRRP_DROP_OWNER_CONFLICT] = { "owner_conflict",
+				       "two owners: the sender claims our addresses with priority 255 too" },
+	[VRRP_DROP_NOT_PEER] = { "not_a_peer", "source is not one of unicast_peers" },
 };
 
 const char *vrrp_drop_name(enum vrrp_drop d)
@@ -54,49 +61,14 @@ const char *vrrp_drop_text(enum vrrp_drop d)
 	return drop_table[d].text;
 }
 
-/* Add bytes to a running one's-complement sum as big-endian 16-bit words.
- * Only the last chunk of a sum may have an odd length (RFC 1071 pads it). */
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
+static const char *const csum_form_names[VRRP_CSUM__COUNT] = {
+	[VRRP_CSUM_PSEUDO] = "pseudo_header",
+	[VRRP_CSUM_PLAIN] = "no_pseudo_header",
+};
+
+const char *vrrp_csum_form_name(enum vrrp_csum_form f)
 {
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	/* Fold early so the 32-bit sum cannot overflow on long input. */
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static uint32_t sum_addr(uint32_t sum, sa_family_t family, const struct ip_addr *a)
-{
-	static const uint8_t zero[16];
-	size_t n = family == AF_INET6 ? 16 : 4;
-
-	return sum_bytes(sum, a ? a->u.bytes : zero, n);
-}
-
-/* IPv4 (RFC 768 style): src, dst, 0, proto, 16-bit length.
- * IPv6 (RFC 2460 §8.1): src, dst, 32-bit length, 3 zero bytes, next header. */
-static uint32_t sum_pseudo(sa_family_t family, const struct ip_addr *src,
-			   const struct ip_addr *dst, size_t len)
-{
-	uint32_t sum = sum_addr(0, family, src);
-
-	sum = sum_addr(sum, family, dst);
-	if (family == AF_INET6) {
-		uint8_t tail[8] = {
-			(uint8_t)(len >> 24), (uint8_t)(len >> 16),
-			(uint8_t)(len >> 8), (uint8_t)len,
-			0, 0, 0, VRRP_PROTO,
-		};
-		return sum_bytes(sum, tail, sizeof(tail));
-	}
-	uint8_t tail[4] = { 0, VRRP_PROTO, (uint8_t)(len >> 8), (uint8_t)len };
-	return sum_bytes(sum, tail, sizeof(tail));
+	return (unsigned)f < VRRP_CSUM__COUNT ? csum_form_names[f] : "unknown";
 }
 
 /* Returns the value for bytes 6-7 (host order) when they hold zero, and 0
@@ -106,10 +78,14 @@ uint16_t vrrp_checksum(sa_family_t family, const struct ip_addr *src,
 		       const struct ip_addr *dst, bool pseudo_header,
 		       const uint8_t *data, size_t len)
 {
-	uint32_t sum = pseudo_header ? sum_pseudo(family, src, dst, len) : 0;
+	static const uint8_t zero[16];
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	uint32_t sum = 0;
 
-	sum = sum_bytes(sum, data, len);
-	return (uint16_t)~sum;
+	if (pseudo_header)
+		sum = inet_csum_pseudo(0, src ? src->u.bytes : zero, dst ? dst->u.bytes : zero,
+				       alen, len, VRRP_PROTO);
+	return inet_csum_finish(inet_csum_add(sum, data, len));
 }
 
 static size_t addr_size(sa_family_t family)
@@ -162,7 +138,7 @@ static bool advert_ok(const struct vrrp_advert *adv, sa_family_t family)
 		return false;
 	if (adv->type != VRRP_TYPE_ADVERT)
 		return false;
-	if (adv->naddr == 0 || adv->naddr > VRRP_MAX_ADDRS)
+	if (adv->naddr == 0)
 		return false;
 	if (!interval_ok(adv->version, adv->interval_cs))
 		return false;
@@ -235,23 +211,40 @@ static enum vrrp_drop decode_frame(const struct vrrp_rx *rx)
 		return VRRP_DROP_FAMILY;
 	if (p[3] == 0)
 		return VRRP_DROP_NADDR;
-	/* More than we can store is "oversize" even if the length agrees. */
-	if (p[3] > VRRP_MAX_ADDRS || rx->len != message_size(version, rx->family, p[3]))
+	if (rx->len != message_size(version, rx->family, p[3]))
 		return VRRP_DROP_LENGTH;
 	return VRRP_OK;
 }
 
-static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header)
+static bool checksum_right(const struct vrrp_rx *rx, bool pseudo)
+{
+	return vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len) == 0;
+}
+
+/* VRRPv3 over IPv4: RFC 5798 §5.2.8 was read both ways and RFC 9568 §5.2.8
+ * now leaves the pseudo-header out for IPv4, so peers differ: either form
+ * is accepted, the preferred one tried first. IPv6 and v2 have one form. */
+static enum vrrp_drop verify_checksum(const struct vrrp_rx *rx, bool pseudo_header,
+				      enum vrrp_csum_form *form)
 {
 	uint8_t version = rx->data[0] >> 4;
 	bool pseudo = uses_pseudo_header(version, rx->family, pseudo_header);
+	bool addrs_known = rx->src.family == rx->family && rx->dst.family == rx->family;
+	/* The other form needs the addresses only if it is the pseudo-header. */
+	bool either = version == 3 && rx->family == AF_INET && (pseudo || addrs_known);
 
 	/* The socket layer must say which addresses the packet carried. */
-	if (pseudo && (rx->src.family != rx->family || rx->dst.family != rx->family))
+	if (pseudo && !addrs_known)
 		return VRRP_DROP_FAMILY;
-	if (vrrp_checksum(rx->family, &rx->src, &rx->dst, pseudo, rx->data, rx->len))
-		return VRRP_DROP_CHECKSUM;
-	return VRRP_OK;
+	if (checksum_right(rx, pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PSEUDO : VRRP_CSUM_PLAIN;
+		return VRRP_OK;
+	}
+	if (either && checksum_right(rx, !pseudo)) {
+		*form = pseudo ? VRRP_CSUM_PLAIN : VRRP_CSUM_PSEUDO;
+		return VRRP_OK;
+	}
+	return VRRP_DROP_CHECKSUM;
 }
 
 static void fill_advert(const struct vrrp_rx *rx, struct vrrp_advert *out)
@@ -282,17 +275,20 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 			   struct vrrp_advert *out)
 {
 	enum vrrp_drop d;
+	enum vrrp_csum_form form = VRRP_CSUM_PSEUDO;
 
-	if (rx->ttl != -1 && rx->ttl != VRRP_TTL)
+	/* A missing value (-1) cannot be shown to be 255: it fails too. */
+	if (rx->ttl != VRRP_TTL)
 		return VRRP_DROP_TTL;
 	if (!rx->data)
 		return VRRP_DROP_LENGTH;
 	d = decode_frame(rx);
 	if (d == VRRP_OK)
-		d = verify_checksum(rx, pseudo_header);
+		d = verify_checksum(rx, pseudo_header, &form);
 	if (d != VRRP_OK)
 		return d;
 	fill_advert(rx, out);
+	out->csum_form = form;
 	/* A zero interval would mean a zero timer: RFC 9568 drops it (v3); a v2
 	 * zero can never match a local interval either. */
 	if (out->interval_cs == 0)
@@ -324,6 +320,17 @@ static bool same_addr_set(const struct vrrp_advert *adv, const struct vrrp_expec
 	return true;
 }
 
+enum vrrp_drop vrrp_check_source(const struct ip_addr *src, const struct ip_addr *peers,
+				 size_t npeers)
+{
+	if (npeers == 0)
+		return VRRP_OK;
+	for (size_t i = 0; i < npeers; i++)
+		if (ip_addr_equal(src, &peers[i]))
+			return VRRP_OK;
+	return VRRP_DROP_NOT_PEER;
+}
+
 enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,
 			  bool *addr_mismatch)
 {
@@ -331,8 +338,10 @@ enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expec
 		*addr_mismatch = false;
 	if (adv->version != exp->version)
 		return VRRP_DROP_VERSION;
+	/* Two owners of one VRID is a misconfiguration that leaves two
+	 * masters: name it apart from the ordinary owner drop. */
 	if (exp->priority == 255)
-		return VRRP_DROP_OWNER;
+		return adv->priority == 255 ? VRRP_DROP_OWNER_CONFLICT : VRRP_DROP_OWNER;
 	/* Compare what travels on the wire: v2 carries whole seconds, so a
 	 * local 150 cs and a received 1 s are the same advert interval. */
 	if (adv->version == 2 && adv->interval_cs / 100u != v2_seconds(exp->interval_cs))

@@ -14,12 +14,12 @@
 #define VRRP_PROTO 112
 #define VRRP_TYPE_ADVERT 1
 #define VRRP_TTL 255
-#define VRRP_MAX_ADDRS 64
+#define VRRP_MAX_ADDRS 255 /* all the 8-bit Count IPvX Addr field allows */
 #define VRRP_V2_AUTH_LEN 8
 #define VRRP_HDR_LEN 8
 #define VRRP_MCAST4 "224.0.0.18"
 #define VRRP_MCAST6 "ff02::12"
-/* Largest message we build or accept: header + 64 IPv6 addresses. */
+/* Largest message we build or accept: header + 255 IPv6 addresses. */
 #define VRRP_MAX_PKT (VRRP_HDR_LEN + VRRP_MAX_ADDRS * 16 + VRRP_V2_AUTH_LEN)
 
 /* Why a received advert was discarded. VRRP_OK (0) = accepted.
@@ -40,6 +40,8 @@ enum vrrp_drop {
 	VRRP_DROP_OWNER,        /* we are the address owner (prio 255) */
 	VRRP_DROP_FAMILY,       /* v2 over IPv6, or mixed families */
 	VRRP_DROP_SELF,         /* our own advert looped back */
+	VRRP_DROP_OWNER_CONFLICT, /* we are the owner, and so says the sender */
+	VRRP_DROP_NOT_PEER,     /* unicast mode: source is not one of unicast_peers */
 	VRRP_DROP__COUNT
 };
 
@@ -47,6 +49,18 @@ enum vrrp_drop {
 const char *vrrp_drop_name(enum vrrp_drop d);
 /* Human sentence for logs ("TTL is not 255", ...). */
 const char *vrrp_drop_text(enum vrrp_drop d);
+
+/* Which bytes a received advert's checksum covered. VRRPv3 over IPv4 is
+ * accepted in either form (peers differ); IPv6 always covers the
+ * pseudo-header, VRRPv2 never. Order is ABI for the counters: append only. */
+enum vrrp_csum_form {
+	VRRP_CSUM_PSEUDO = 0,   /* pseudo-header + message */
+	VRRP_CSUM_PLAIN,        /* the message only */
+	VRRP_CSUM__COUNT
+};
+
+/* "pseudo_header", "no_pseudo_header" */
+const char *vrrp_csum_form_name(enum vrrp_csum_form f);
 
 /* A decoded (or to-be-encoded) advertisement. interval_cs is always in
  * centiseconds: v2's whole seconds are converted on the way in and out. */
@@ -58,6 +72,8 @@ struct vrrp_advert {
 	uint16_t interval_cs; /* v3: 12 bits; v2: seconds * 100 */
 	uint8_t auth_type;    /* v2 only; 0 */
 	uint8_t naddr;
+	/* Set by vrrp_decode: the form the checksum had. Ignored by encode. */
+	enum vrrp_csum_form csum_form;
 	struct ip_addr addrs[VRRP_MAX_ADDRS];
 };
 
@@ -66,7 +82,7 @@ struct vrrp_rx {
 	sa_family_t family;     /* AF_INET / AF_INET6 */
 	struct ip_addr src;     /* IP source */
 	struct ip_addr dst;     /* IP destination (group or unicast) */
-	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = unknown */
+	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = missing (dropped) */
 	const uint8_t *data;    /* the VRRP message, IP header stripped */
 	size_t len;
 };
@@ -87,7 +103,9 @@ size_t vrrp_encode(const struct vrrp_advert *adv, sa_family_t family,
 /* Decode and validate what can be checked without knowing the instance:
  * TTL, version (2/3), type, length vs count, checksum, zero interval, zero
  * count, v2 auth type, v2 over IPv6. Returns VRRP_OK and fills out, or the
- * first drop reason (out is then unspecified). */
+ * first drop reason (out is then unspecified). For VRRPv3 over IPv4 a
+ * checksum right in either form is accepted (pseudo_header says which one
+ * is tried first) and out->csum_form says which one it was. */
 enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 			   struct vrrp_advert *out);
 
@@ -105,5 +123,11 @@ struct vrrp_expect {
  * differs but the packet is still accepted (v3 only logs it). */
 enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,
 			  bool *addr_mismatch);
+
+/* Unicast mode (npeers > 0) hears only its peers: an advert from any other
+ * source, on-link or not, is VRRP_DROP_NOT_PEER. Multicast mode (npeers
+ * 0) takes any source. */
+enum vrrp_drop vrrp_check_source(const struct ip_addr *src, const struct ip_addr *peers,
+				 size_t npeers);
 
 #endif

@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "clock.h"
+#include "xalloc.h"
 
 #define MAGIC "CLUSTDCT"
 #define MAGIC_LEN 8
@@ -45,6 +47,9 @@ struct persist {
 	uint64_t next_sync_at;
 	bool written_since_sync;
 	uint8_t slot[PERSIST_SLOT_SIZE];
+	bool unread;              /* the file could not be read and is still there */
+	int inject_read_err;      /* tests: reads fail with this... */
+	unsigned inject_skip;     /* ...after this many more succeeded */
 
 	/* Shared with the sync thread, under lock. */
 	pthread_mutex_t lock;
@@ -54,14 +59,6 @@ struct persist {
 	struct persist_stats st;
 	char write_err[120], sync_err[120]; /* "" when the last one worked */
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -174,9 +171,15 @@ static void check_slot(const struct persist *p, const uint8_t *s, size_t have,
 }
 
 /* Read up to n bytes at off; how many were there. */
-static size_t read_at(int fd, uint8_t *buf, size_t n, off_t off, int *err)
+static size_t read_at(struct persist *p, int fd, uint8_t *buf, size_t n, off_t off, int *err)
 {
 	size_t got = 0;
+
+	if (p->inject_read_err && p->inject_skip-- == 0) {
+		p->inject_skip = 0;
+		*err = p->inject_read_err;
+		return 0;
+	}
 
 	while (got < n) {
 		ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
@@ -195,14 +198,39 @@ static size_t read_at(int fd, uint8_t *buf, size_t n, off_t off, int *err)
 
 static void set_aside(const struct persist *p, char *why, size_t whylen)
 {
-	char *bad = NULL;
+	char *bad = xasprintf("%s.bad", p->path);
 	size_t used = strlen(why);
 
-	if (asprintf(&bad, "%s.bad", p->path) < 0)
-		return;
 	if (rename(p->path, bad) == 0)
 		snprintf(why + used, whylen - used, "; kept as %s", bad);
 	free(bad);
+}
+
+/* A file we could not read may hold the only good record: it is never
+ * written over. It is renamed to counters.unreadable.N (a fresh N, never
+ * replacing an earlier one) so that writing can start a new file; while
+ * that fails, nothing is written. True when it is out of the way. */
+static bool set_aside_unreadable(struct persist *p, char *why, size_t whylen)
+{
+	for (int n = 1; n <= 99; n++) {
+		char *name = xasprintf("%s.unreadable.%d", p->path, n);
+		int rc = renameat2(AT_FDCWD, p->path, AT_FDCWD, name, RENAME_NOREPLACE);
+		int err = rc == 0 ? 0 : errno;
+		if (err != EEXIST) {
+			size_t used = strlen(why);
+
+			if (rc == 0)
+				snprintf(why + used, whylen - used, "; kept as %s", name);
+			else
+				snprintf(why + used, whylen - used,
+					 "; cannot set it aside (%s): not writing counters",
+					 strerror(err));
+			free(name);
+			return rc == 0 || err == ENOENT; /* ENOENT: gone already */
+		}
+		free(name);
+	}
+	return false;
 }
 
 /* The two slots read, judged and chosen. */
@@ -223,9 +251,10 @@ static enum persist_load choose(struct persist *p, const struct slot_view v[2], 
 	*len = v[best].len;
 	*clean = v[best].clean;
 	p->next_gen = v[best].generation + 1;
-	if (*len > cap || read_at(fd, payload, *len, (off_t)best * PERSIST_SLOT_SIZE +
+	if (*len > cap || read_at(p, fd, payload, *len, (off_t)best * PERSIST_SLOT_SIZE +
 				  PERSIST_HDR_SIZE, &err) != *len) {
 		snprintf(why, whylen, "cannot read the record: %s", strerror(err ? err : EIO));
+		p->unread = *len <= cap; /* a read error, not a short buffer */
 		*len = 0;
 		*clean = false;
 		return PERSIST_UNREADABLE; /* next_gen stays above the record's */
@@ -257,21 +286,26 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
 	}
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open %s: %s", p->path, strerror(errno));
+		p->unread = !set_aside_unreadable(p, why, whylen);
 		return PERSIST_UNREADABLE;
 	}
 	for (int i = 0; i < 2 && !err; i++) {
-		size_t have = read_at(fd, p->slot, PERSIST_SLOT_SIZE, (off_t)i * PERSIST_SLOT_SIZE, &err);
+		size_t have = read_at(p, fd, p->slot, PERSIST_SLOT_SIZE, (off_t)i * PERSIST_SLOT_SIZE, &err);
 		check_slot(p, p->slot, have, &v[i]);
 	}
 	enum persist_load r = err ? PERSIST_UNREADABLE :
 		choose(p, v, fd, payload, cap, len, clean, why, whylen);
-	if (err)
+	if (err) {
 		snprintf(why, whylen, "cannot read %s: %s", p->path, strerror(err));
+		p->unread = true;
+	}
 	else if (r == PERSIST_BAD && v[0].empty && v[1].empty)
 		snprintf(why, whylen, "%s is empty (a file that was never written)", p->path);
 	close(fd);
 	if (r == PERSIST_BAD)
 		set_aside(p, why, whylen);
+	if (p->unread)
+		p->unread = !set_aside_unreadable(p, why, whylen);
 	if (r == PERSIST_MISSING || r == PERSIST_BAD)
 		p->next_gen = 1;
 	pthread_mutex_lock(&p->lock);
@@ -296,10 +330,10 @@ static void *sync_main(void *arg)
 		int fd = p->fd;
 		pthread_mutex_unlock(&p->lock);
 
-		uint64_t t0 = mono_us();
+		uint64_t t0 = mono_now_us();
 		int rc = fdatasync(fd);
 		int err = errno;
-		uint64_t took = mono_us() - t0;
+		uint64_t took = mono_now_us() - t0;
 
 		pthread_mutex_lock(&p->lock);
 		p->st.syncs++;
@@ -367,9 +401,9 @@ static int write_record(struct persist *p, const uint8_t *payload, size_t len, b
 {
 	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
 	off_t off = (off_t)(p->next_gen % 2) * PERSIST_SLOT_SIZE;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_now_us();
 	int rc = pwrite_all(p->fd, p->slot, n, off);
-	uint64_t took = mono_us() - t0;
+	uint64_t took = mono_now_us() - t0;
 
 	pthread_mutex_lock(&p->lock);
 	if (took > p->st.write_max_us)
@@ -395,6 +429,14 @@ int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool cl
 	if (p->fd < 0) {
 		if (now_us < p->retry_at)
 			return -EAGAIN;
+		char why[200] = "";
+		if (p->unread && !set_aside_unreadable(p, why, sizeof(why))) {
+			p->retry_at = now_us + RETRY_US;
+			set_write_error(p, "counters file unreadable and not set aside, not written",
+					EIO);
+			return -EIO;
+		}
+		p->unread = false;
 		int rc = open_for_writing(p);
 		if (rc < 0) {
 			p->retry_at = now_us + RETRY_US;
@@ -435,6 +477,12 @@ int persist_sync_now(struct persist *p)
 	return 0;
 }
 
+void persist_inject_read_error(struct persist *p, int err, unsigned skip)
+{
+	p->inject_read_err = err;
+	p->inject_skip = skip;
+}
+
 void persist_get_stats(struct persist *p, struct persist_stats *out)
 {
 	pthread_mutex_lock(&p->lock);
@@ -448,18 +496,16 @@ void persist_get_stats(struct persist *p, struct persist_stats *out)
 
 struct persist *persist_new(const char *dir, const char *node, uint32_t sync_interval_ms)
 {
-	struct persist *p = calloc(1, sizeof(*p));
+	struct persist *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return NULL;
 	p->fd = -1;
 	p->next_gen = 1;
 	p->sync_interval_us = (uint64_t)sync_interval_ms * 1000;
 	snprintf(p->node, sizeof(p->node), "%s", node);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (sodium_init() < 0 || asprintf(&p->path, "%s/%s", dir, PERSIST_FILE) < 0) {
-		p->path = NULL;
+	p->path = xasprintf("%s/%s", dir, PERSIST_FILE);
+	if (sodium_init() < 0) {
 		persist_free(p);
 		return NULL;
 	}

@@ -69,6 +69,10 @@ int persist_sync_now(struct persist *p);
 
 void persist_get_stats(struct persist *p, struct persist_stats *out);
 
+/* Fault injection for tests: after `skip` more successful reads of the
+ * file, every read fails with err (0 turns it off). */
+void persist_inject_read_error(struct persist *p, int err, unsigned skip);
+
 /* Build one slot image (PERSIST_HDR_SIZE + len bytes; slot must hold
  * PERSIST_SLOT_SIZE). Returns its length. For the writer and for tests
  * that forge files. */

@@ -4,7 +4,44 @@
 
 #include <string.h>
 
-#include "conf.h"
+#include "model.h"
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool args_eq(char **a, char **b)
+{
+	size_t i = 0;
+
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return (!a || !a[i]) && (!b || !b[i]);
+}
+
+bool reload_same_track(const struct track_conf *a, const struct track_conf *b)
+{
+	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles)
+		return false;
+	for (size_t i = 0; i < a->nscripts; i++) {
+		const struct track_script_conf *x = &a->scripts[i], *y = &b->scripts[i];
+		if (!str_eq(x->name, y->name) || !str_eq(x->command, y->command) ||
+		    !args_eq(x->args, y->args) || x->interval_ms != y->interval_ms ||
+		    x->timeout_ms != y->timeout_ms || x->weight != y->weight || x->rise != y->rise ||
+		    x->fall != y->fall || !str_eq(x->user, y->user) || x->init_ok != y->init_ok)
+			return false;
+	}
+	for (size_t i = 0; i < a->ninterfaces; i++)
+		if (!str_eq(a->interfaces[i].name, b->interfaces[i].name) ||
+		    a->interfaces[i].weight != b->interfaces[i].weight)
+			return false;
+	for (size_t i = 0; i < a->nfiles; i++)
+		if (!str_eq(a->files[i].path, b->files[i].path) || a->files[i].weight != b->files[i].weight)
+			return false;
+	return true;
+}
 
 bool reload_same_vmac(const struct instance_conf *a, const struct instance_conf *b)
 {
@@ -51,7 +88,7 @@ void reload_plan_instance(const struct instance_conf *old, const struct instance
 		return;
 	}
 	out->fate = RELOAD_KEEP;
-	out->restart_tracking = !conf_track_equal(&old->track, &ic->track);
+	out->restart_tracking = !reload_same_track(&old->track, &ic->track);
 	out->ndrop = vips_missing(old, ic, out->drop);
 	out->nadd = vips_missing(ic, old, out->add);
 }

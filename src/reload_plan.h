@@ -16,6 +16,9 @@
 bool reload_same_identity(const struct instance_conf *a, const struct instance_conf *b);
 bool reload_same_vmac(const struct instance_conf *a, const struct instance_conf *b);
 
+/* Same tracked scripts, interfaces and files with the same settings? */
+bool reload_same_track(const struct track_conf *a, const struct track_conf *b);
+
 /* ic lists v (same address and prefix length). */
 bool reload_has_vip(const struct instance_conf *ic, const struct vip *v);
 

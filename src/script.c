@@ -1,24 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* script.c - serial queues of scripts, spawned with posix_spawn into their
- * own process group (or forked, when they must run as another user),
- * reaped through the loop's SIGCHLD, killed (whole group) at their
- * timeout. */
+/* script.c - serial queues of scripts, forked into their own process
+ * group without waiting for the exec, reaped through the loop's SIGCHLD,
+ * killed (whole group) at their timeout. */
 #include "script.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 
-extern char **environ;
+/* Scripts get this PATH whatever the daemon's is. */
+#define SCRIPT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SCRIPT_DEFAULT_LANG "C.UTF-8"
+
+/* Who a script runs as, for its HOME/USER/LOGNAME (name NULL: no passwd
+ * entry). */
+struct script_identity {
+	char *home;
+	char *name;
+};
 
 /* At shutdown, how long we keep reaping the groups we just killed. */
 #define SHUTDOWN_REAP_MS 100
@@ -29,17 +41,20 @@ struct script_job {
 	char *label;              /* the queue's name, for log lines */
 	char *path;
 	char **argv;
-	char **env;               /* extra "K=V" entries, may be NULL */
+	char **env;               /* the whole environment (env_build) */
 	uint32_t timeout_ms;
 	bool as_user;             /* switch to uid/gid in the child */
 	bool quiet;               /* outcome logged at debug level only */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;                /* > 0 while the process exists */
+	int report_fd;            /* the child's exec report, -1 once read */
 	int spawn_errno;          /* != 0 when it could not be started */
 	bool timed_out;
+	bool skipped;             /* superseded: ends without running */
+	uint64_t batch;           /* see script_queue_begin_batch() */
 	uint64_t start_us;
-	struct loop_timer timer;  /* timeout, or the deferred spawn failure */
+	struct loop_timer timer;  /* timeout, or the deferred end (spawn failure, skip) */
 	struct script_job *next;  /* queue's pending list or runner's running list */
 };
 
@@ -54,6 +69,9 @@ struct script_queue {
 	bool quiet;
 	uid_t uid;
 	gid_t gid;
+	struct script_identity user; /* when as_user */
+	uint64_t batch;           /* of the jobs pushed now */
+	char *chain_carry;        /* "K=V" the current batch inherits, or NULL */
 	struct script_queue *next;
 };
 
@@ -61,6 +79,7 @@ struct script_runner {
 	struct loop *l;
 	struct script_queue *queues;
 	struct script_job *running; /* every started job, orphans included */
+	struct script_identity self; /* the daemon's own user */
 };
 
 /* ---- copies ---- */
@@ -72,18 +91,9 @@ static char **strv_dup(char *const v[])
 
 	while (v[n])
 		n++;
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = strdup(v[i]);
-		if (!copy[i]) {
-			while (i--)
-				free(copy[i]);
-			free(copy);
-			return NULL;
-		}
-	}
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(v[i]);
 	return copy;
 }
 
@@ -94,6 +104,13 @@ static void strv_free(char **v)
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
+}
+
+static void identity_clear(struct script_identity *id)
+{
+	free(id->home);
+	free(id->name);
+	id->home = id->name = NULL;
 }
 
 static void job_free(struct script_job *j)
@@ -130,69 +147,95 @@ static bool env_overridden(const char *entry, char **extra, size_t from)
 	return false;
 }
 
-/* environ plus the extras; an extra replaces an inherited entry (or an
- * earlier extra) of the same name, and a bare "K" (no '=') removes K.
- * Holds pointers only: free the array, not the strings. */
-static char **env_merge(char **extra)
+/* base plus the extras, as copies; an extra replaces a base entry (or an
+ * earlier extra) of the same name, and a bare "K" (no '=') removes K. */
+static char **env_merge(char *const base[], char *const extra[])
 {
-	size_t n_env = 0, n_extra = 0, n = 0;
-	char **out;
+	size_t n_base = 0, n_extra = 0, n = 0;
+	char **all, **out;
 
-	while (environ && environ[n_env])
-		n_env++;
+	while (base[n_base])
+		n_base++;
 	while (extra && extra[n_extra])
 		n_extra++;
-	out = calloc(n_env + n_extra + 1, sizeof(*out));
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n_env; i++)
-		if (!env_overridden(environ[i], extra, 0))
-			out[n++] = environ[i];
-	for (size_t i = 0; i < n_extra; i++)
-		if (strchr(extra[i], '=') && !env_overridden(extra[i], extra, i + 1))
-			out[n++] = extra[i];
+	all = xcalloc(n_base + n_extra + 1, sizeof(*all));
+	out = xcalloc(n_base + n_extra + 1, sizeof(*out));
+	memcpy(all, base, n_base * sizeof(*all));
+	if (n_extra)
+		memcpy(all + n_base, extra, n_extra * sizeof(*all));
+	for (size_t i = 0; all[i]; i++)
+		if (strchr(all[i], '=') && !env_overridden(all[i], all, i + 1))
+			out[n++] = xstrdup(all[i]);
+	free(all);
 	return out;
+}
+
+/* extra (may be NULL) with `last` (may be NULL) appended: pointers only. */
+static char **env_with(char *const extra[], char *last)
+{
+	size_t n = 0;
+	char **out;
+
+	while (extra && extra[n])
+		n++;
+	out = xcalloc(n + 2, sizeof(*out));
+	if (n)
+		memcpy(out, extra, n * sizeof(*out));
+	out[n] = last;
+	return out;
+}
+
+/* What a script starts with: a fixed PATH, the daemon's LANG (C.UTF-8
+ * without one), the HOME, USER and LOGNAME of the user it runs as, and
+ * its extras (the CLUSTD_* variables). Nothing else of the daemon's
+ * environment (LD_PRELOAD, credentials...) reaches it. */
+static char **env_build(const struct script_identity *id, char *const extra[], char *last)
+{
+	const char *lang = getenv("LANG");
+	char *base[6] = { NULL }, **env, **extras;
+	size_t n = 0;
+
+	base[n++] = xasprintf("PATH=%s", SCRIPT_PATH);
+	base[n++] = xasprintf("LANG=%s", lang && *lang ? lang : SCRIPT_DEFAULT_LANG);
+	base[n++] = xasprintf("HOME=%s", id->home);
+	if (id->name) {
+		base[n++] = xasprintf("USER=%s", id->name);
+		base[n++] = xasprintf("LOGNAME=%s", id->name);
+	}
+	extras = env_with(extra, last);
+	env = env_merge(base, extras);
+	for (size_t i = 0; i < n; i++)
+		free(base[i]);
+	free(extras);
+	return env;
+}
+
+/* The passwd entry of uid, read once when a queue (or the runner) is set
+ * up, never at spawn time (a slow NSS would stall the loop). A uid
+ * without one gets HOME=/ and no USER/LOGNAME. */
+static void identity_lookup(struct script_identity *id, uid_t uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+
+	identity_clear(id);
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found) {
+		id->home = xstrdup(pw.pw_dir && *pw.pw_dir ? pw.pw_dir : "/");
+		id->name = xstrdup(pw.pw_name);
+	} else {
+		id->home = xstrdup("/");
+	}
 }
 
 /* ---- spawning ---- */
 
-/* The child gets its own process group (so a timeout can kill all it
+/* The child: its own process group (so a timeout can kill all it
  * started), stdin from /dev/null, an empty signal mask and default
- * dispositions (we block signals for signalfd), and none of our
- * descriptors beyond stdout/stderr. glibc's posix_spawn reports an exec
- * failure as its return value. */
-static int spawn_posix(struct script_job *j, char **envp)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int err;
-
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	err = posix_spawn(&j->pid, j->path, &fa, &attr, j->argv, envp);
-	if (err)
-		j->pid = 0;
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return err;
-}
-
-/* Forked child of spawn_as_user(): the same set-up as spawn_posix(), then
- * the identity switch. Only async-signal-safe calls from here on. On any
- * failure the errno goes up errfd (close-on-exec, so a successful exec
- * closes it silently). */
-static __attribute__((noreturn)) void child_exec_as_user(const struct script_job *j,
-							  char **envp, int errfd)
+ * dispositions (we block signals for signalfd), none of our descriptors
+ * beyond stdout/stderr, and for a queue with a user that identity.
+ * Only async-signal-safe calls from here on. On any failure the errno
+ * goes up errfd (close-on-exec, so a successful exec closes it silently). */
+static __attribute__((noreturn)) void child_exec(const struct script_job *j, int errfd)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -216,11 +259,11 @@ static __attribute__((noreturn)) void child_exec_as_user(const struct script_job
 		close_range(STDERR_FILENO + 1, (unsigned)errfd - 1, 0);
 	close_range((unsigned)errfd + 1, ~0u, 0);
 	/* Supplementary groups first: they can only be dropped as root. */
-	if (geteuid() == 0 && setgroups(0, NULL) < 0)
+	if (j->as_user && geteuid() == 0 && setgroups(0, NULL) < 0)
 		goto fail;
-	if (setgid(j->gid) < 0 || setuid(j->uid) < 0)
+	if (j->as_user && (setgid(j->gid) < 0 || setuid(j->uid) < 0))
 		goto fail;
-	execve(j->path, j->argv, envp);
+	execve(j->path, j->argv, j->env);
 fail:
 	err = errno;
 	/* If even this write fails, exit status 127 still tells the story. */
@@ -229,57 +272,70 @@ fail:
 	_exit(127);
 }
 
-/* posix_spawn cannot change the identity, so fork. The parent waits on a
- * close-on-exec pipe until the child has exec'd or failed: the same short
- * wait posix_spawn does, and it lets exec failures be reported exactly
- * as posix_spawn reports them. */
-static int spawn_as_user(struct script_job *j, char **envp)
+/* Stop watching the child's report pipe. */
+static void exec_report_close(struct script_job *j)
 {
-	int fds[2], child_err = 0, err;
+	if (j->report_fd < 0)
+		return;
+	loop_del_fd(j->r->l, j->report_fd);
+	close(j->report_fd);
+	j->report_fd = -1;
+}
+
+/* Never blocks: the pipe is non-blocking. An errno means exec failed
+ * (the child then exits 127); end of file means it exec'd (or died). */
+static void exec_report_read(struct script_job *j)
+{
+	int child_err = 0;
 	ssize_t n;
+
+	do
+		n = read(j->report_fd, &child_err, sizeof(child_err));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return; /* still exec'ing: wait for the next wakeup */
+	if (n == (ssize_t)sizeof(child_err) && child_err)
+		j->spawn_errno = child_err;
+	exec_report_close(j);
+}
+
+static void on_exec_report(void *arg, uint32_t events)
+{
+	(void)events;
+	exec_report_read(arg);
+}
+
+/* Fork, and return at once: the loop never waits for the exec (which can
+ * hang on a dead network mount, or on a leased file). posix_spawn would
+ * wait (vfork semantics), and so would reading the report pipe at once;
+ * here the child's report (an errno, or end of file on exec) is read
+ * from the loop. The parent sets
+ * the process group too, so a timeout's kill(-pid) can never miss it. */
+static int spawn(struct script_job *j)
+{
+	int fds[2], err;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return errno;
 	pid = fork();
 	if (pid == 0)
-		child_exec_as_user(j, envp, fds[1]);
+		child_exec(j, fds[1]);
 	err = errno;
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
 		return err;
 	}
-	do
-		n = read(fds[0], &child_err, sizeof(child_err));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n == (ssize_t)sizeof(child_err) && child_err) {
-		/* It is exiting right now; reap it here so nobody sees it. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return child_err;
-	}
+	setpgid(pid, pid); /* may fail once it has exec'd: it did it itself */
 	j->pid = pid;
+	j->report_fd = fds[0];
+	if (loop_add_fd(j->r->l, j->report_fd, EPOLLIN, on_exec_report, j) < 0) {
+		/* Unwatched, it is still read (without waiting) when the child ends. */
+		log_warn("%s: cannot watch the start of %s: %s", j->label, j->path,
+			 strerror(errno));
+	}
 	return 0;
-}
-
-static int spawn(struct script_job *j)
-{
-	char **envp;
-	int err;
-
-	/* glibc reports exec errors through memory shared with the child;
-	 * where that sharing is emulated away (valgrind) a failed exec would
-	 * look like an exit status, so the common cases are caught first. */
-	if (faccessat(AT_FDCWD, j->path, X_OK, AT_EACCESS) < 0)
-		return errno;
-	envp = env_merge(j->env);
-	if (!envp)
-		return ENOMEM;
-	err = j->as_user ? spawn_as_user(j, envp) : spawn_posix(j, envp);
-	free(envp);
-	return err;
 }
 
 static void finish(struct script_job *j, int status);
@@ -294,8 +350,9 @@ static void on_timeout(void *arg)
 	kill(-j->pid, SIGKILL);
 }
 
-/* Reported from the loop, never from inside script_queue_push. */
-static void on_spawn_failed(void *arg)
+/* A spawn failure or a skip: reported from the loop, never from inside
+ * script_queue_push or script_queue_begin_batch. */
+static void on_deferred_end(void *arg)
 {
 	finish(arg, 0);
 }
@@ -314,10 +371,10 @@ static void start_next(struct script_queue *q)
 	r->running = j;
 	q->running = j;
 
-	j->start_us = loop_now();
+	j->start_us = mono_now_us();
 	j->spawn_errno = spawn(j);
 	if (j->spawn_errno) {
-		j->timer.fn = on_spawn_failed;
+		j->timer.fn = on_deferred_end;
 		j->timer.arg = j;
 		loop_timer_arm(r->l, &j->timer, j->start_us);
 	} else if (j->timeout_ms) {
@@ -333,9 +390,12 @@ static void result_fill(struct script_result *res, const struct script_job *j, i
 {
 	memset(res, 0, sizeof(*res));
 	res->path = j->path;
-	res->duration_us = loop_now() - j->start_us;
+	res->duration_us = mono_now_us() - j->start_us;
 	res->exit_code = -1;
-	if (j->spawn_errno) {
+	res->skipped = j->skipped;
+	if (j->skipped) {
+		res->duration_us = 0;
+	} else if (j->spawn_errno) {
 		res->exec_failed = true;
 		res->exit_code = 127;
 	} else if (WIFEXITED(status)) {
@@ -352,7 +412,10 @@ static void result_log(const struct script_job *j, const struct script_result *r
 	unsigned long long ms = res->duration_us / 1000u;
 	int bad = j->quiet ? LOG_DEBUG : LOG_WARNING;
 
-	if (res->exec_failed)
+	if (res->skipped)
+		log_msg(j->quiet ? LOG_DEBUG : LOG_INFO,
+			"%s: %s skipped: superseded by a newer transition", j->label, j->path);
+	else if (res->exec_failed)
 		log_msg(bad, "%s: %s could not be executed: %s", j->label, j->path,
 			strerror(j->spawn_errno));
 	else if (res->timed_out)
@@ -385,12 +448,17 @@ static void finish(struct script_job *j, int status)
 	struct script_result res;
 
 	loop_timer_cancel(j->r->l, &j->timer);
+	if (j->report_fd >= 0)
+		exec_report_read(j); /* it has ended: the report is there */
+	exec_report_close(j);
 	running_unlink(j->r, j);
 	result_fill(&res, j, status);
 	result_log(j, &res);
 	if (q) {
-		q->running = NULL;
-		start_next(q);
+		if (q->running == j) {
+			q->running = NULL;
+			start_next(q);
+		}
 		if (q->done_fn)
 			q->done_fn(q->done_arg, &res);
 	}
@@ -437,13 +505,13 @@ static void on_sigchld_orphaned(void *arg, int signo)
 
 struct script_runner *script_runner_new(struct loop *l)
 {
-	struct script_runner *r = calloc(1, sizeof(*r));
+	struct script_runner *r = xcalloc(1, sizeof(*r));
 
-	if (!r)
-		return NULL;
 	r->l = l;
+	identity_lookup(&r->self, geteuid());
 	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
 		log_err("script: cannot route SIGCHLD through the loop: %s", strerror(errno));
+		identity_clear(&r->self);
 		free(r);
 		return NULL;
 	}
@@ -460,7 +528,7 @@ static void sleep_ms(unsigned ms)
 /* Kill every running group, then reap for a short bounded while. */
 static void runner_kill_all(struct script_runner *r)
 {
-	uint64_t give_up = loop_now() + SHUTDOWN_REAP_MS * 1000u;
+	uint64_t give_up = mono_now_us() + SHUTDOWN_REAP_MS * 1000u;
 	struct script_job *j;
 
 	for (j = r->running; j; j = j->next) {
@@ -478,7 +546,7 @@ static void runner_kill_all(struct script_runner *r)
 				j->pid = 0; /* reaped, or not ours any more */
 			left |= j->pid > 0;
 		}
-		if (!left || loop_now() >= give_up)
+		if (!left || mono_now_us() >= give_up)
 			break;
 		sleep_ms(1);
 	}
@@ -493,6 +561,7 @@ void script_runner_free(struct script_runner *r)
 		struct script_job *j = r->running;
 
 		r->running = j->next;
+		exec_report_close(j);
 		job_free(j);
 	}
 	while (r->queues) {
@@ -500,6 +569,7 @@ void script_runner_free(struct script_runner *r)
 		script_queue_free(r->queues);
 	}
 	loop_add_signal(r->l, SIGCHLD, on_sigchld_orphaned, NULL);
+	identity_clear(&r->self);
 	free(r);
 }
 
@@ -517,15 +587,9 @@ bool script_runner_idle(const struct script_runner *r)
 
 struct script_queue *script_queue_new(struct script_runner *r, const char *name)
 {
-	struct script_queue *q = calloc(1, sizeof(*q));
+	struct script_queue *q = xcalloc(1, sizeof(*q));
 
-	if (!q)
-		return NULL;
-	q->name = strdup(name ? name : "script");
-	if (!q->name) {
-		free(q);
-		return NULL;
-	}
+	q->name = xstrdup(name ? name : "script");
 	q->r = r;
 	q->pending_tail = &q->pending;
 	q->next = r->queues;
@@ -553,8 +617,11 @@ void script_queue_free(struct script_queue *q)
 	}
 	/* The running job stays with the runner: still reaped and still
 	 * killed at its timeout, but nobody is told about it. */
-	if (q->running)
-		q->running->q = NULL;
+	for (struct script_job *j = q->r->running; j; j = j->next)
+		if (j->q == q)
+			j->q = NULL; /* the running job, and skips not yet reported */
+	identity_clear(&q->user);
+	free(q->chain_carry);
 	free(q->name);
 	free(q);
 }
@@ -564,6 +631,53 @@ void script_queue_set_user(struct script_queue *q, uid_t uid, gid_t gid)
 	q->as_user = true;
 	q->uid = uid;
 	q->gid = gid;
+	identity_lookup(&q->user, uid);
+}
+
+/* The entry of env named key ("K"), or NULL. */
+static char *env_find(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, n) && (*env)[n] == '=')
+			return *env;
+	return NULL;
+}
+
+/* j leaves its queue's pending list for the runner's, to be reported as
+ * skipped from the loop. */
+static void job_skip(struct script_job *j)
+{
+	struct script_runner *r = j->r;
+
+	j->skipped = true;
+	j->next = r->running;
+	r->running = j;
+	j->start_us = mono_now_us();
+	j->timer.fn = on_deferred_end;
+	j->timer.arg = j;
+	loop_timer_arm(r->l, &j->timer, j->start_us);
+}
+
+void script_queue_begin_batch(struct script_queue *q, const char *chain_key)
+{
+	struct script_job **pp = &q->pending, *j;
+	char *carry = NULL;
+
+	/* What is left of the started batch stays; every later batch goes. */
+	while (*pp && q->running && (*pp)->batch == q->running->batch)
+		pp = &(*pp)->next;
+	while ((j = *pp)) {
+		*pp = j->next;
+		if (!carry && chain_key && env_find(j->env, chain_key))
+			carry = xstrdup(env_find(j->env, chain_key));
+		job_skip(j);
+	}
+	q->pending_tail = pp;
+	free(q->chain_carry);
+	q->chain_carry = carry;
+	q->batch++;
 }
 
 void script_queue_set_quiet(struct script_queue *q, bool quiet)
@@ -586,29 +700,22 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 		       char *const env[], uint32_t timeout_ms)
 {
 	char *const default_argv[] = { (char *)path, NULL };
-	struct script_job *j = calloc(1, sizeof(*j));
+	struct script_job *j = xcalloc(1, sizeof(*j));
 
-	if (!j)
-		goto oom;
 	j->r = q->r;
 	j->q = q;
+	j->report_fd = -1;
 	j->timeout_ms = timeout_ms;
 	j->as_user = q->as_user;
 	j->quiet = q->quiet;
 	j->uid = q->uid;
 	j->gid = q->gid;
-	j->label = strdup(q->name);
-	j->path = strdup(path);
+	j->label = xstrdup(q->name);
+	j->path = xstrdup(path);
 	j->argv = strv_dup(argv ? argv : default_argv);
-	j->env = env ? strv_dup(env) : NULL;
-	if (!j->label || !j->path || !j->argv || (env && !j->env))
-		goto oom;
+	j->batch = q->batch;
+	j->env = env_build(q->as_user ? &q->user : &q->r->self, env, q->chain_carry);
 	*q->pending_tail = j;
 	q->pending_tail = &j->next;
 	start_next(q);
-	return;
-oom:
-	log_err("%s: out of memory, %s not run", q->name, path);
-	if (j)
-		job_free(j);
 }

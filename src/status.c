@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "daemon.h"
 #include "ledger.h"
 #include "quorum.h"
+#include "xalloc.h"
 
 static json_object *jstr(const char *s)
 {
@@ -43,6 +45,7 @@ static json_object *counters_json(const struct inst_counters *ic)
 	json_object *drops = json_object_new_object();
 	json_object *trans = json_object_new_object();
 	json_object *ms = json_object_new_object();
+	json_object *forms = json_object_new_object();
 
 	for (int i = 0; i < IC__SCALARS; i++)
 		json_object_object_add(o, counters_inst_scalar_name(i), ju64(ic->v[i]));
@@ -58,11 +61,14 @@ static json_object *counters_json(const struct inst_counters *ic)
 			json_object_object_add(trans, key, ju64(ic->v[IC_TRANS(f, t)]));
 		}
 	}
+	for (int k = 0; k < VRRP_CSUM__COUNT; k++)
+		json_object_object_add(forms, vrrp_csum_form_name(k), ju64(ic->v[IC_RX_CSUM(k)]));
 	/* Kept under its first name for the tools that read it. */
 	json_object_object_add(o, "send_errors", ju64(ic->v[IC_SEND_ERRORS]));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "transitions", trans);
 	json_object_object_add(o, "state_ms", ms);
+	json_object_object_add(o, "checksum_forms", forms);
 	return o;
 }
 
@@ -133,6 +139,21 @@ static void instance_accept_json(json_object *o, const struct instance *in)
 			       jstr(nft_state_name(nft_filter_for(f, in->conf))));
 }
 
+/* Address owner (owner.h): priority 255 and VIPs that are the interface's
+ * own addresses, which clustd never adds or removes. */
+static void owner_json(json_object *o, const struct instance *in)
+{
+	json_object *owned = json_object_new_array();
+	char buf[VIP_STRLEN];
+
+	for (size_t i = 0; i < in->conf->nvips; i++)
+		if ((in->owned >> i) & 1)
+			json_object_array_add(owned, jstr(vip_str(&in->conf->vips[i], buf)));
+	json_object_object_add(o, "owner", json_object_new_boolean(in->conf->priority == 255 &&
+								   in->owned != 0));
+	json_object_object_add(o, "owned_vips", owned);
+}
+
 /* use_vmac: the device, its MAC and whether it is up (only on a master). */
 static json_object *vmac_json(const struct instance *in)
 {
@@ -171,6 +192,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("group"));
 	if (in->faults & FAULT_VMAC)
 		json_object_array_add(faults, jstr("vmac"));
+	if (in->faults & FAULT_ACCEPT_FILTER)
+		json_object_array_add(faults, jstr("accept_filter"));
 	if (in->faults & FAULT_SEND)
 		json_object_array_add(faults, jstr("send"));
 	if (in->faults & FAULT_VIP)
@@ -187,6 +210,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
 	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
+	owner_json(o, in);
 	json_object_object_add(o, "vips_unsent", json_object_new_boolean(in->vips_unsent));
 	json_object_object_add(o, "send_failures_in_row", json_object_new_int((int)in->send_fails.count));
 	json_object_object_add(o, "vip_failures_in_row", json_object_new_int((int)in->vip_fails.count));
@@ -207,8 +231,9 @@ static json_object *held_copy_json(const struct clustd *c, const struct member *
 	const uint8_t *copy = cluster_net_held_copy(c->cluster, idx, &len, now, &age);
 	struct counter_set *s;
 
-	if (!copy || !(s = malloc(sizeof(*s))))
+	if (!copy)
 		return NULL;
+	s = xmalloc(sizeof(*s));
 	json_object *o = NULL;
 	if (counters_decode(copy, len, s)) {
 		json_object *insts = json_object_new_object();
@@ -305,7 +330,7 @@ static json_object *accept_filter_json(const struct clustd *c)
 
 static json_object *status_json(const struct clustd *c)
 {
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 	json_object *o = json_object_new_object();
 	json_object *insts = json_object_new_array();
 
@@ -328,11 +353,9 @@ static json_object *status_json(const struct clustd *c)
 
 static char *dup_json(json_object *o)
 {
-	char *s = NULL;
+	char *s = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
 
-	if (asprintf(&s, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
-		s = NULL;
 	json_object_put(o);
 	return s;
 }
@@ -349,6 +372,15 @@ static void text_vmac(FILE *f, json_object *vmac)
 }
 
 /* Text view: one screen for people, from the same JSON document. */
+/* Is the string s in the JSON array of strings a? */
+static bool listed(json_object *a, const char *s)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s) == 0)
+			return true;
+	return false;
+}
+
 static void text_instances(FILE *f, json_object *st)
 {
 	json_object *insts = json_object_object_get(st, "instances");
@@ -366,8 +398,11 @@ static void text_instances(FILE *f, json_object *st)
 			json_object_get_int(json_object_object_get(in, "priority")),
 			master ? json_object_get_string(master) :
 			strcmp(json_object_get_string(json_object_object_get(in, "state")), "MASTER") == 0 ? "(this node)" : "-");
-		for (size_t k = 0; k < json_object_array_length(vips); k++)
-			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(vips, k)));
+		for (size_t k = 0; k < json_object_array_length(vips); k++) {
+			const char *vip = json_object_get_string(json_object_array_get_idx(vips, k));
+			fprintf(f, " %s%s", vip, listed(json_object_object_get(in, "owned_vips"), vip) ?
+				" (owner)" : "");
+		}
 		fputc('\n', f);
 		json_object *why = json_object_object_get(in, "fault_reason");
 		if (why)
@@ -479,10 +514,8 @@ static char *status_text(const struct clustd *c)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	if (!f) {
-		json_object_put(st);
-		return NULL;
-	}
+	if (!f)
+		xalloc_fail("open_memstream");
 	fprintf(f, "node %s, up %lld s\n", c->cfg->node.name,
 		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000);
 	text_instances(f, st);
@@ -502,5 +535,5 @@ char *status_handle(void *arg, const char *request)
 		return dup_json(status_json(c));
 	if (strcmp(request, "status") == 0)
 		return status_text(c);
-	return strdup("error: unknown request (try: status, status json, metrics)\n");
+	return xstrdup("error: unknown request (try: status, status json, metrics)\n");
 }

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "group_policy.h"
 #include "ledger.h"
 #include "log.h"
 #include "notify.h"
 #include "script.h"
+#include "xalloc.h"
 
 /* The members of g, in instance order; *self is in's index (n when in is
  * not among them). conf.c allows at most CLUSTD_MAX_TRACK names a group. */
@@ -67,7 +69,8 @@ static void group_notify_done(void *arg, const struct script_result *res)
 {
 	struct clustd *c = arg;
 
-	clustd_count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS]);
+	clustd_count_script(c, res, &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_RUNS],
+			    &ledger_counters(c->ledger)->node[NC_GROUP_NOTIFY_SKIPPED]);
 }
 
 static void group_queue(struct group_rt *g, const char *script, enum vrrp_state from,
@@ -91,6 +94,7 @@ static void group_notify(struct clustd *c, struct group_rt *g, const char *reaso
 	g->notified = st;
 	log_notice("sync group %s: %s -> %s: %s", g->conf->name, vrrp_state_name(from),
 		   vrrp_state_name(st), reason);
+	script_queue_begin_batch(g->notify_q, NOTIFY_PREV_STATE_ENV);
 	group_queue(g, notify_script_for(&g->conf->notify, st), from, st, reason);
 	group_queue(g, g->conf->notify.any, from, st, reason);
 }
@@ -109,10 +113,10 @@ void group_follow(struct instance *in, const struct fsm_out *o)
 			continue;
 		switch (group_policy_follow(o->from, o->to, m->fsm.state)) {
 		case GROUP_FOLLOW_STEP_DOWN:
-			fsm_step_down(&m->fsm, why, loop_now(), &mo);
+			fsm_step_down(&m->fsm, why, mono_now_us(), &mo);
 			break;
 		case GROUP_FOLLOW_JOIN_MASTER:
-			fsm_join_master(&m->fsm, why, loop_now(), &mo);
+			fsm_join_master(&m->fsm, why, mono_now_us(), &mo);
 			break;
 		case GROUP_FOLLOW_NONE:
 			continue;
@@ -140,13 +144,11 @@ void groups_build(struct clustd *c)
 {
 	groups_free(c);
 	for (size_t i = c->cfg->nsync_groups; i-- > 0;) {
-		struct group_rt *g = calloc(1, sizeof(*g));
-		if (!g)
-			continue;
+		struct group_rt *g = xcalloc(1, sizeof(*g));
+
 		g->conf = &c->cfg->sync_groups[i];
 		g->notify_q = script_queue_new(c->scripts, g->conf->name);
-		if (g->notify_q)
-			script_queue_on_done(g->notify_q, group_notify_done, c);
+		script_queue_on_done(g->notify_q, group_notify_done, c);
 		g->next = c->groups;
 		c->groups = g;
 	}

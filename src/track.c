@@ -57,8 +57,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "track_rule.h"
+#include "xalloc.h"
 
 #define DEFAULT_INTERVAL_MS 1000u
 #define LOG_EVERY_MS 10000u
@@ -221,7 +223,7 @@ static void on_script_tick(void *arg)
 {
 	struct tscript *s = arg;
 	struct tracker *t = s->t;
-	uint64_t now = loop_now(), period = (uint64_t)s->interval_ms * 1000u;
+	uint64_t now = mono_now_us(), period = (uint64_t)s->interval_ms * 1000u;
 
 	/* Keep the cadence from the schedule, not from when we woke up. */
 	s->next_us += period;
@@ -254,18 +256,11 @@ static char **build_argv(const char *command, char *const *args)
 
 	while (args && args[n])
 		n++;
-	argv = calloc(n + 2, sizeof(*argv));
-	if (!argv)
-		return NULL;
-	argv[0] = strdup(command);
-	for (size_t i = 0; i < n && argv[i]; i++)
-		argv[i + 1] = strdup(args[i]);
-	if (argv[n])
-		return argv;
-	for (size_t i = 0; i < n + 1; i++)
-		free(argv[i]);
-	free(argv);
-	return NULL;
+	argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = xstrdup(command);
+	for (size_t i = 0; i < n; i++)
+		argv[i + 1] = xstrdup(args[i]);
+	return argv;
 }
 
 /* Resolved once: a user database lookup may be slow, the loop must not be. */
@@ -283,8 +278,8 @@ static int script_set_user(struct tscript *s, const char *user)
 	snprintf(why, sizeof(why), "unknown user %s", user);
 	log_err("%s: track script %s: %s%s%s; it counts as failing", s->t->owner, s->name,
 		why, errno ? ": " : "", errno ? strerror(errno) : "");
-	s->cannot_run = strdup(why);
-	return s->cannot_run ? 0 : -1;
+	s->cannot_run = xstrdup(why);
+	return 0;
 }
 
 static int script_init(struct tracker *t, struct tscript *s, const struct track_script_conf *c)
@@ -298,9 +293,7 @@ static int script_init(struct tracker *t, struct tscript *s, const struct track_
 	s->timeout_ms = c->timeout_ms ? c->timeout_ms : s->interval_ms;
 	track_check_init(&s->check, c->rise, c->fall, c->init_ok);
 	s->weight = c->weight;
-	s->name = strdup(c->name ? c->name : c->command ? c->command : "?");
-	if (!s->name)
-		return -1;
+	s->name = xstrdup(c->name ? c->name : c->command ? c->command : "?");
 	if (!t->r) {
 		log_err("%s: track script %s: no script runner", t->owner, s->name);
 		return -1;
@@ -316,13 +309,11 @@ static int script_init(struct tracker *t, struct tscript *s, const struct track_
 	if (!c->command) {
 		log_err("%s: track script %s has no command; it counts as failing", t->owner,
 			s->name);
-		s->cannot_run = strdup("no command");
-		return s->cannot_run ? 0 : -1;
+		s->cannot_run = xstrdup("no command");
+		return 0;
 	}
-	s->command = strdup(c->command);
+	s->command = xstrdup(c->command);
 	s->argv = build_argv(c->command, c->args);
-	if (!s->command || !s->argv)
-		return -1;
 	return c->user ? script_set_user(s, c->user) : 0;
 }
 
@@ -537,9 +528,7 @@ static int file_init(struct tracker *t, struct tfile *f, const struct track_file
 
 	f->wd = -1;
 	f->weight = track_file_weight(c->weight);
-	f->path = strdup(c->path ? c->path : "");
-	if (!f->path)
-		return -1;
+	f->path = xstrdup(c->path ? c->path : "");
 	slash = strrchr(f->path, '/');
 	f->base = slash ? slash + 1 : f->path;
 	f->status = FILE_OK; /* so that a bad file is logged once now */
@@ -583,9 +572,7 @@ static int items_init(struct tracker *t, const struct track_conf *conf)
 	for (size_t i = 0; i < conf->ninterfaces && i < CLUSTD_MAX_TRACK; i++) {
 		struct tiface *f = &t->ifaces[i];
 
-		f->name = strdup(conf->interfaces[i].name ? conf->interfaces[i].name : "");
-		if (!f->name)
-			return -1;
+		f->name = xstrdup(conf->interfaces[i].name ? conf->interfaces[i].name : "");
 		t->nifaces++;
 		f->weight = conf->interfaces[i].weight;
 		f->up = iface_read(t, f);
@@ -599,25 +586,23 @@ struct tracker *tracker_new(struct loop *l, struct script_runner *r, struct nlk 
 			    const struct track_conf *conf, const char *owner,
 			    const struct track_hooks *hooks)
 {
-	struct tracker *t = calloc(1, sizeof(*t));
+	struct tracker *t = xcalloc(1, sizeof(*t));
 	struct track_item items[MAX_ITEMS];
 
-	if (!t)
-		goto fail;
 	t->l = l;
 	t->r = r;
 	t->nl = nl;
 	t->inotify_fd = -1;
 	if (hooks)
 		t->hooks = *hooks;
-	t->owner = strdup(owner ? owner : "track");
-	if (!t->owner || items_init(t, conf) < 0)
+	t->owner = xstrdup(owner ? owner : "track");
+	if (items_init(t, conf) < 0)
 		goto fail;
 	t->verdict = track_verdict_of(items, gather(t, items));
 	for (size_t i = 0; i < t->nscripts; i++) {
 		struct tscript *s = &t->scripts[i];
 
-		s->next_us = loop_now();
+		s->next_us = mono_now_us();
 		loop_timer_arm(l, &s->timer, s->next_us);
 	}
 	return t;

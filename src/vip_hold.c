@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "owner.h"
 
 /* ---- VIPs and announcements ------------------------------------------ */
 
@@ -47,7 +49,7 @@ void vip_garp_timer_fired(void *arg)
 {
 	struct instance *in = arg;
 	const struct instance_conf *ic = in->conf;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	if (in->fsm.state != STATE_MASTER)
 		return;
@@ -75,6 +77,13 @@ static uint32_t lease_s(const struct instance *in)
 	return in->c->cfg->node.vip_lease_ms / 1000;
 }
 
+/* An owner's own address is the administrator's: never added (which would
+ * put the VIP lease on it), renewed or removed. */
+static bool is_owned(const struct instance *in, const struct vip *v)
+{
+	return owner_has(in->conf, in->owned, &v->addr);
+}
+
 static const char *vip_ifname(const struct instance *in)
 {
 	return in->conf->use_vmac ? in->vmac.name : in->conf->interface;
@@ -83,6 +92,9 @@ static const char *vip_ifname(const struct instance *in)
 int vip_add(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
+
+	if (is_owned(in, v))
+		return 0;
 	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
 
 	if (rc < 0)
@@ -115,8 +127,8 @@ static void vip_add_all(struct instance *in)
 		arm_lease(in);
 		return;
 	}
-	if (!fail_run_add(&in->vip_fails, loop_now(), FAULT_VIP_MAX, 0)) {
-		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + FAULT_VIP_RETRY_US);
+	if (!fail_run_add(&in->vip_fails, mono_now_us(), FAULT_VIP_MAX, 0)) {
+		loop_timer_arm(in->c->loop, &in->lease_timer, mono_now_us() + FAULT_VIP_RETRY_US);
 		return;
 	}
 	char why[160], buf[VIP_STRLEN];
@@ -133,7 +145,7 @@ static void arm_lease(struct instance *in)
 	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
 
 	if (lease_ms)
-		loop_timer_arm(in->c->loop, &in->lease_timer, loop_now() + lease_ms * 1000ull / 3);
+		loop_timer_arm(in->c->loop, &in->lease_timer, mono_now_us() + lease_ms * 1000ull / 3);
 }
 
 void vip_lease_timer_fired(void *arg)
@@ -155,7 +167,7 @@ static bool vips_clear(struct instance *in)
 	const char *holder = "?";
 
 	if (!in->c->cluster ||
-	    cluster_net_vips_clear(in->c->cluster, in->conf->name, loop_now(), &recheck_at, &holder)) {
+	    cluster_net_vips_clear(in->c->cluster, in->conf->name, mono_now_us(), &recheck_at, &holder)) {
 		if (in->vips_pending)
 			log_notice("%s: no other member holds the VIPs any more: adding them", in->conf->name);
 		in->vips_pending = false;
@@ -176,7 +188,7 @@ void vip_take_all(struct instance *in)
 		return;
 	vip_add_all(in);
 	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
-	start_burst(in, loop_now());
+	start_burst(in, mono_now_us());
 	if (in->garp_left == 0) /* one-shot burst: still schedule what follows */
 		vip_garp_timer_fired(in);
 }
@@ -184,6 +196,9 @@ void vip_take_all(struct instance *in)
 void vip_drop(struct instance *in, const struct vip *v)
 {
 	char buf[VIP_STRLEN];
+
+	if (is_owned(in, v))
+		return;
 	int rc = nlk_addr_del(in->c->nl, vip_ifindex(in), v);
 
 	if (rc < 0)
@@ -206,6 +221,28 @@ void vip_drop_all(struct instance *in)
 		vip_drop(in, &in->conf->vips[i]);
 }
 
+/* Which VIPs are the interface's own addresses (owner.c decides); prev is
+ * the config before a reload (NULL at start): what was owned stays owned. */
+void vip_detect_owned(struct instance *in, const struct instance_conf *prev)
+{
+	const struct instance_conf *ic = in->conf;
+	struct owner_facts facts[CLUSTD_MAX_VIPS];
+	uint64_t before = in->owned;
+	char buf[VIP_STRLEN];
+
+	for (size_t i = 0; i < ic->nvips; i++) {
+		facts[i] = (struct owner_facts){ 0 };
+		if (in->ifindex)
+			nlk_addr_facts(in->c->nl, in->ifindex, &ic->vips[i], &facts[i]);
+	}
+	in->owned = owner_mask(ic, facts, prev, prev ? before : 0);
+	for (size_t i = 0; i < ic->nvips; i++)
+		if (((in->owned >> i) & 1) && !(prev && owner_has(prev, before, &ic->vips[i].addr)))
+			log_notice("%s: %s is %s's own address: address owner, clustd never adds, "
+				   "leases or removes it", ic->name, vip_str(&ic->vips[i], buf),
+				   ic->interface);
+}
+
 /* VIPs of this config left on the interface by a predecessor that died
  * without cleaning up (SIGKILL, crash) answer ARP beside the real master. */
 void vip_remove_stale(struct instance *in)
@@ -216,7 +253,7 @@ void vip_remove_stale(struct instance *in)
 		return;
 	for (size_t i = 0; i < in->conf->nvips; i++) {
 		const struct vip *v = &in->conf->vips[i];
-		if (!nlk_addr_present(in->c->nl, in->ifindex, v))
+		if (is_owned(in, v) || !nlk_addr_present(in->c->nl, in->ifindex, v))
 			continue;
 		nlk_addr_del(in->c->nl, in->ifindex, v);
 		log_notice("%s: removed stale VIP %s from %s (left by a previous run)",
@@ -272,7 +309,7 @@ unsigned vmac_probe(struct instance *in)
 	if (in->vips_pending || in->vips_unsent)
 		return 0;
 	vip_add_all(in);
-	start_burst(in, loop_now());
+	start_burst(in, mono_now_us());
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "sysctl.h"
+#include "xalloc.h"
 
 struct vmac_base {
 	char name[IF_NAMESIZE];
@@ -74,8 +75,7 @@ static struct vmac_base *base_hold(struct vmac_base **bases, const char *name)
 		if (strcmp(b->name, name) == 0)
 			break;
 	if (!b) {
-		if (!(b = calloc(1, sizeof(*b))))
-			return NULL;
+		b = xcalloc(1, sizeof(*b));
 		snprintf(b->name, sizeof(b->name), "%s", name);
 		for (size_t i = 0; i < VMAC_BASE_NSYSCTLS; i++)
 			b->set[i] = -1;

@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "log.h"
+#include "xalloc.h"
 
 /* Bounds the work per wakeup so a flood cannot starve the other sockets. */
 #define RX_MAX_PER_WAKEUP 64
@@ -203,7 +204,7 @@ static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, size_t n,
 {
 	memset(rx, 0, sizeof(*rx));
 	rx->family = s->family;
-	rx->ttl = -1;
+	rx->ttl = -1; /* stays -1 if no hop limit arrives: vrrp_decode drops it */
 	if (msg->msg_flags & MSG_TRUNC)
 		return false; /* cannot happen with RX_BUF_LEN; be safe */
 	if (s->family == AF_INET) {
@@ -289,11 +290,8 @@ static struct vrrp_sock *sock_new(const char *ifname, int ifindex, sa_family_t f
 			ifname ? ifname : "no interface", ifindex);
 		return NULL;
 	}
-	struct vrrp_sock *s = calloc(1, sizeof(*s));
-	if (!s) {
-		log_err("vrrp: out of memory");
-		return NULL;
-	}
+	struct vrrp_sock *s = xcalloc(1, sizeof(*s));
+
 	s->ifindex = ifindex;
 	s->family = family;
 	strcpy(s->ifname, ifname);

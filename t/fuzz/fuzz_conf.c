@@ -19,14 +19,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_suppressions(void);
 
 /* libconfig 1.5 leaks the value of a string token that a syntax error
- * throws away (its grammar has no %destructor), e.g. for the input `""`.
- * Not ours to fix. Only its lexer's string buffers are ignored (libconfig
- * has no frame pointers, so the stack stops at the allocating function):
- * a config_destroy() missing in conf.c still leaks the setting nodes,
- * which config_setting_create allocates, and is still caught. */
+ * throws away (its grammar has no %destructor), e.g. for the input `""`
+ * (t/fuzz/corpus/conf/leak-libconfig-string-token). Not ours to fix.
+ * Suppressed by module: a function-name suppression (libconfig_yylex,
+ * strbuf_append) only matches when llvm-symbolizer is installed, and
+ * without it every run failed. libconfig has no frame pointers, so its
+ * leak stacks hold only libconfig frames; the price is that a
+ * config_destroy() missing in conf.c (setting nodes leaked inside
+ * libconfig) is not caught here either: the unit tests (check_conf, no
+ * suppressions) load and free configs under LeakSanitizer. */
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libconfig_yylex\nleak:strbuf_append\n";
+	return "leak:libconfig.so\n";
 }
 
 #define CHECK(cond)                                                          \

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz_heartbeat.c - libFuzzer target for the heartbeat codec (src/cluster.c).
+/* fuzz_heartbeat.c - libFuzzer target for the heartbeat codec (src/heartbeat.c).
  *
  * Every input is decoded three times with a fixed key: as it is; re-signed
  * (its last CLUSTER_MAC_LEN bytes replaced by the right MAC of the rest);
- * and re-signed with the magic and version forced valid. Random bytes
+ * and re-signed with the magic, version and kind forced valid. Decoded
+ * pieces also go through the reassembly. Random bytes
  * almost never carry a valid MAC, so only the last two reach the TLV
  * parser. The fixed key is the SHA-256 of FUZZ_SECRET; the seeds in
  * t/fuzz/corpus/heartbeat/ are hb_encode() output under that key.
@@ -18,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 
 #define FUZZ_SECRET "clustd fuzz secret"
 #define HDR_LEN 24
@@ -48,10 +49,14 @@ static const uint8_t *fuzz_key(void)
 
 static void same(const struct heartbeat *a, const struct heartbeat *b)
 {
+	CHECK(a->kind == b->kind);
 	CHECK(strcmp(a->node, b->node) == 0);
 	CHECK(a->incarnation == b->incarnation);
 	CHECK(a->seq == b->seq);
 	CHECK(a->has_quorum == b->has_quorum);
+	CHECK(a->nonce == b->nonce);
+	CHECK(a->necho == b->necho);
+	CHECK(memcmp(a->echo, b->echo, a->necho * sizeof(a->echo[0])) == 0);
 	CHECK(a->ninstances == b->ninstances);
 	for (size_t i = 0; i < a->ninstances; i++) {
 		CHECK(strcmp(a->instances[i].name, b->instances[i].name) == 0);
@@ -59,12 +64,24 @@ static void same(const struct heartbeat *a, const struct heartbeat *b)
 		CHECK(a->instances[i].state == b->instances[i].state);
 		CHECK(a->instances[i].priority == b->instances[i].priority);
 	}
-	CHECK(a->counters_len == b->counters_len);
-	CHECK(memcmp(a->counters, b->counters, a->counters_len) == 0);
 	CHECK(a->restore_request == b->restore_request);
-	CHECK(strcmp(a->copy_for, b->copy_for) == 0);
-	CHECK(a->copy_len == b->copy_len);
-	CHECK(memcmp(a->copy, b->copy, a->copy_len) == 0);
+	CHECK(strcmp(a->piece.copy_for, b->piece.copy_for) == 0);
+	CHECK(a->piece.nonce == b->piece.nonce);
+	CHECK(a->piece.generation == b->piece.generation);
+	CHECK(a->piece.total == b->piece.total);
+	CHECK(a->piece.offset == b->piece.offset);
+	CHECK(a->piece.len == b->piece.len);
+	CHECK(memcmp(a->piece.data, b->piece.data, a->piece.len) == 0);
+}
+
+/* Pieces of a decoded record never overrun the reassembly buffer. */
+static void assemble(const struct heartbeat *hb)
+{
+	static struct hb_assembly a;
+	enum hb_assembled r = hb_assemble(&a, hb->incarnation, &hb->piece);
+
+	CHECK(a.have <= a.total && a.total <= CLUSTER_COUNTERS_MAX);
+	CHECK(r != HB_PIECE_COMPLETE || a.complete);
 }
 
 /* The canonical encoding drops only what the decoder skipped (unknown or
@@ -93,6 +110,8 @@ static enum hb_drop one(const uint8_t *data, size_t size)
 	CHECK(strcmp(hb_drop_name(d), "invalid") != 0);
 	if (d == HB_OK)
 		round_trip(&hb, size);
+	if (d == HB_OK && hb.kind == HB_KIND_PIECE)
+		assemble(&hb);
 	return d;
 }
 
@@ -105,7 +124,8 @@ static void resigned(const uint8_t *data, size_t size, bool fix_header)
 	memcpy(copy, data, size);
 	if (fix_header) {
 		memcpy(copy, "CLHB", 4);
-		copy[4] = 1;
+		copy[4] = 2;
+		copy[6] = (copy[6] & 1) ? HB_KIND_HEARTBEAT : HB_KIND_PIECE;
 	}
 	crypto_auth_hmacsha256(copy + size - CLUSTER_MAC_LEN, copy, size - CLUSTER_MAC_LEN,
 			       fuzz_key());

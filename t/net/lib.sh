@@ -25,6 +25,7 @@ NET_CLEANED=0
 TAP_N=0
 TAP_PASS=0
 TAP_FAIL=0
+TAP_SKIP=0
 TAP_FAILED_DESCS=()
 
 # ---------------------------------------------------------------- time
@@ -72,6 +73,15 @@ fail() {
 	TAP_FAIL=$((TAP_FAIL + 1))
 	TAP_FAILED_DESCS+=("$*")
 	echo "not ok $TAP_N - $*"
+}
+
+# skip <reason>: a check this machine cannot run. TAP "ok N # SKIP": run.sh
+# counts it as skipped (not passed), and `make check` fails on skips
+# unless CLUSTD_ALLOW_SKIP=1.
+skip() {
+	TAP_N=$((TAP_N + 1))
+	TAP_SKIP=$((TAP_SKIP + 1))
+	echo "ok $TAP_N # SKIP $*"
 }
 
 # check <desc> <cmd...>: ok if the command succeeds.
@@ -254,26 +264,58 @@ has_vip() {
 		awk -v v="$vip" '{ split($4, a, "/"); if (a[1] == v) f = 1 } END { exit !f }'
 }
 
-# vip_holders <vip> [<dev>]: space-separated hosts holding it.
+# vip_holders <vip> [<dev>]: space-separated hosts holding it (one `ip`
+# per host and no other fork, so that the samplers keep their period).
 vip_holders() {
-	local vip=$1 dev=${2:-eth0} h out=""
+	local vip=$1 dev=${2:-eth0} h o out=""
 	for h in $NET_HOSTS; do
-		has_vip "$h" "$vip" "$dev" && out="$out $h"
+		o=$(ip -n "${P}$h" -o addr show dev "$dev" 2>/dev/null)
+		[[ $o == *" $vip/"* ]] && out="$out $h"
 	done
 	echo "${out# }"
 }
 
+# sample_holders_every <period_ms> <end_ms> <vip> <dev>: until the wall
+# clock reaches end_ms, one "<ms> <holders or -none->" line per period (the
+# wait is what is left of the period after the look-ups, not a fixed sleep).
+sample_holders_every() {
+	local period=$1 end=$2 vip=$3 dev=$4 t h w
+	while :; do
+		t=$(now_ms)
+		[ "$t" -lt "$end" ] || break
+		h=$(vip_holders "$vip" "$dev")
+		echo "$t ${h:--none-}"
+		w=$((period - ($(now_ms) - t)))
+		[ "$w" -gt 0 ] && sleep "0.$(printf '%03d' "$w")"
+	done
+}
+
+# sampler_period_check <what> <file> <asked_ms> [<column>]: assert that a
+# sampler really sampled at about the period it was asked for: at least 3
+# samples, mean period (first to last sample, times in ms in <column>,
+# default 1) within 2x of asked. A sampler that falls behind would hide
+# short overlaps, so a slow one fails the test instead.
+sampler_period_check() {
+	local what=$1 file=$2 asked=$3 col=${4:-1} n mean
+	read -r n mean < <(awk -v c="$col" '!/^#/ && $c ~ /^[0-9.]+$/ { if (!n++) f = $c; l = $c }
+		END { if (n > 1) printf "%d %.1f\n", n, (l - f) / (n - 1); else printf "%d -1\n", n + 0 }' "$file" 2>/dev/null)
+	check "$what: the sampler kept its period (${n:-0} samples, mean ${mean:-?} ms, asked $asked ms, limit x2)" \
+		awk -v n="${n:-0}" -v m="${mean:--1}" -v a="$asked" 'BEGIN { exit !(n >= 3 && m >= a / 2 && m <= 2 * a) }'
+}
+
 # vip_sample <duration_ms> <vip> [<dev>]: sample the holders every 20 ms
 # for the duration; prints each distinct holder set seen, one per line,
-# "<count> <holders or -none->".
+# "<count> <holders or -none->". The samples stay in $T/vip_sample.samples:
+# follow with vip_sample_period_check.
 vip_sample() {
-	local dur=$1 vip=$2 dev=${3:-eth0} end h
-	end=$(($(now_ms) + dur))
-	while [ "$(now_ms)" -lt "$end" ]; do
-		h=$(vip_holders "$vip" "$dev")
-		echo "${h:--none-}"
-		sleep 0.02
-	done | sort | uniq -c | sed 's/^ *//'
+	local dur=$1 vip=$2 dev=${3:-eth0}
+	sample_holders_every 20 $(($(now_ms) + dur)) "$vip" "$dev" >"$T/vip_sample.samples"
+	cut -d' ' -f2- "$T/vip_sample.samples" | sort | uniq -c | sed 's/^ *//'
+}
+
+# vip_sample_period_check: the last vip_sample kept its 20 ms period.
+vip_sample_period_check() {
+	sampler_period_check "vip_sample" "$T/vip_sample.samples" 20
 }
 
 # only_holder <node> <vip> [<dev>]: exactly that node holds the VIP.
@@ -324,7 +366,7 @@ clustd_start() {
 		>>"$T/$node.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/$node.pid"
-	rm -f "$T/$node.rc"
+	rm -f "$T/$node.rc" "$T/$node.stopped"
 	case " $NET_DAEMONS " in
 	*" $node "*) ;;
 	*) NET_DAEMONS="$NET_DAEMONS $node" ;;
@@ -340,12 +382,26 @@ clustd_alive() {
 	net_pid_alive "$(clustd_pid "$1")"
 }
 
-# clustd_signal <node> <SIG>
+# clustd_signal <node> <SIG>. A signal that ends the daemon (anything but
+# HUP, USR1, USR2, CONT, 0) marks it as stopped by the test (see
+# clustd_mark_stopped); the next clustd_start clears the mark.
 clustd_signal() {
 	local pid
 	pid=$(clustd_pid "$1")
 	[ -n "$pid" ] || return 1
+	case $2 in
+	HUP | USR1 | USR2 | CONT | 0) ;;
+	*) clustd_mark_stopped "$1" "$2" ;;
+	esac
 	kill -"$2" "$pid"
+}
+
+# clustd_mark_stopped <node> <why>: the test ended this daemon on purpose
+# (a signal, or a start it expects to fail). Without the mark, a daemon
+# found dead at done_testing fails the test: it crashed or quit by itself.
+# <why> TERM or INT also makes done_testing require exit status 0.
+clustd_mark_stopped() {
+	echo "$2" >"$T/$1.stopped"
 }
 
 # clustd_wait_exit <node> <timeout_s>: 0 once the daemon is gone; its exit
@@ -432,20 +488,14 @@ notify_lines() {
 vip_sampler_start() {
 	local name=$1 vip=$2 max_s=${3:-60} dev=${4:-eth0}
 	: >"$T/$name.samples"
-	(
-		end=$(($(now_ms) + max_s * 1000))
-		while [ "$(now_ms)" -lt "$end" ]; do
-			h=$(vip_holders "$vip" "$dev")
-			echo "$(now_ms) ${h:--none-}"
-			sleep 0.02
-		done >>"$T/$name.samples"
-	) &
+	sample_holders_every 20 $(($(now_ms) + max_s * 1000)) "$vip" "$dev" \
+		>>"$T/$name.samples" &
 	echo $! >"$T/$name.sampler.pid"
 	NET_BG_PIDS="$NET_BG_PIDS $!"
 }
 
 # vip_sampler_stop <name>: stop it and print "<count> <holders>" per
-# distinct holder set seen.
+# distinct holder set seen. Follow with vip_sampler_period_check <name>.
 vip_sampler_stop() {
 	local pid
 	pid=$(cat "$T/$1.sampler.pid" 2>/dev/null)
@@ -459,6 +509,11 @@ vip_sampler_stop() {
 vip_sampled_after() {
 	awk -v t="$2" '$1 >= t { $1 = ""; sub(/^ /, ""); gsub(/ /, "+"); print }' \
 		"$T/$1.samples" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# vip_sampler_period_check <name>: it kept its 20 ms period.
+vip_sampler_period_check() {
+	sampler_period_check "sampler $1" "$T/$1.samples" 20
 }
 
 # ------------------------------------------------------------- logs
@@ -499,11 +554,12 @@ log_count() {
 # capture_start <name> <filter> [<iface>] [in|out]: tcpdump in the bridge
 # namespace on br0 (default) or on a bridge port such as v-n1, pcap to
 # $T/<name>.pcap. On a port, "in" keeps only what the host sends. Returns
-# once the capture is really listening.
+# once the capture is really listening. CAP_SNAPLEN: bytes kept per packet
+# (default 256).
 capture_start() {
 	local name=$1 filter=$2 ifc=${3:-br0} dir=${4:-inout} pid
 	rm -f "$T/$name.pcap" "$T/$name.cap.err"
-	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s 256 -Z root -i "$ifc" -Q "$dir" \
+	ip netns exec "${P}br" tcpdump -U --immediate-mode -n -s "${CAP_SNAPLEN:-256}" -Z root -i "$ifc" -Q "$dir" \
 		-w "$T/$name.pcap" "$filter" 2>"$T/$name.cap.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.cap.pid"
@@ -530,26 +586,75 @@ capture_stop() {
 
 # pcap_fields <name> <display filter> <field...>: tshark field dump, one
 # packet a line, tab separated (frame.time_epoch is handy for timing).
+# Fails (status 1, the reason on stderr and in $T/<name>.tshark.err) when
+# tshark does: a missing or broken pcap or a bad filter is not "no packets".
 pcap_fields() {
-	local name=$1 df=$2 f args=()
+	local name=$1 df=$2 f args=() out rc
 	shift 2
 	for f in "$@"; do
 		args+=(-e "$f")
 	done
-	tshark -n -r "$T/$name.pcap" -Y "$df" -T fields "${args[@]}" 2>/dev/null
+	out=$(tshark -n -r "$T/$name.pcap" -Y "$df" -T fields "${args[@]}" 2>"$T/$name.tshark.err")
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "# tshark failed (exit $rc) on $name.pcap with '$df': $(grep -v 'Running as user' "$T/$name.tshark.err" | head -c 300)" >&2
+		return 1
+	fi
+	[ -n "$out" ] && printf '%s\n' "$out"
+	return 0
 }
 
-# pcap_count <name> <display filter>
+# pcap_count <name> <display filter>: the number of matching packets, or
+# "tshark-failed" (status 1) when tshark fails, so that neither a numeric
+# test nor a comparison with "0" can pass on a broken capture.
 pcap_count() {
-	pcap_fields "$1" "$2" frame.number | grep -c .
+	local out
+	if ! out=$(pcap_fields "$1" "$2" frame.number); then
+		echo tshark-failed
+		return 1
+	fi
+	printf '%s\n' "$out" | grep -c .
 }
 
 # max_gap_ms <name> <display filter>: biggest gap between consecutive
-# matching packets, in ms (0 with fewer than two packets).
+# matching packets, in ms (0 with fewer than two packets; "tshark-failed"
+# and status 1 when tshark fails).
 max_gap_ms() {
-	pcap_fields "$1" "$2" frame.time_epoch |
+	local out
+	if ! out=$(pcap_fields "$1" "$2" frame.time_epoch); then
+		echo tshark-failed
+		return 1
+	fi
+	printf '%s\n' "$out" |
 		awk 'NR > 1 { g = ($1 - p) * 1000; if (g > m) m = g } { p = $1 }
 		     END { printf "%d\n", m }'
+}
+
+# prio0_takeover_ms <capture> <old src> <new src>: on the wire, from the
+# old master's first priority-0 advert to the new master's first advert
+# after it, in ms (IPv4 or IPv6 sources); "none" (status 1) if either is
+# missing, "tshark-failed" if tshark failed.
+prio0_takeover_ms() {
+	local cap=$1 old=$2 new=$3 fam=ip t0 t1
+	case $old in *:*) fam=ipv6 ;; esac
+	t0=$(pcap_fields "$cap" "vrrp && $fam.src == $old && vrrp.prio == 0" frame.time_epoch) ||
+		{ echo tshark-failed; return 1; }
+	t0=$(echo "$t0" | head -n 1)
+	[ -n "$t0" ] || { echo none; return 1; }
+	t1=$(pcap_fields "$cap" "vrrp && $fam.src == $new && vrrp.prio > 0 && frame.time_epoch > $t0" frame.time_epoch) ||
+		{ echo tshark-failed; return 1; }
+	t1=$(echo "$t1" | head -n 1)
+	[ -n "$t1" ] || { echo none; return 1; }
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d\n", (b - a) * 1000 + 0.5 }'
+}
+
+# backup_settled <node> [<instance>]: the instance (default the first) is
+# BACKUP and has received adverts (it has heard its master): the readiness
+# wait before killing or stopping that master.
+backup_settled() {
+	nsx "$1" timeout 5 "$CLUSTD" -f "$T/$1.conf" status --json 2>/dev/null |
+		jq -e --arg n "${2:-}" '[.instances[] | select($n == "" or .name == $n)][0] |
+			.state == "BACKUP" and .counters.adverts_received > 0' >/dev/null 2>&1
 }
 
 # ------------------------------------------------------------ ending
@@ -567,20 +672,70 @@ check_sanitizers() {
 	done
 }
 
+# exit_desc <status>: "status N" plus what it means (signal, sanitizer).
+exit_desc() {
+	local rc=$1 log=$2 what=""
+	case $rc in
+	'' ) echo "status unknown"; return ;;
+	esac
+	if [ "$rc" -gt 128 ] 2>/dev/null; then
+		what=" = SIG$(kill -l $((rc - 128)) 2>/dev/null)"
+	fi
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$log" 2>/dev/null; then
+		what="$what, sanitizer report in the log"
+	fi
+	echo "status $rc$what"
+}
+
+# daemon_died <node> <pid>: the daemon is gone and the test did not stop
+# it: that fails the test, with its exit status and its log's tail.
+daemon_died() {
+	local node=$1 pid=$2 rc
+	[ -f "$T/$node.rc" ] || clustd_wait_exit "$node" 1 2>/dev/null
+	rc=$(clustd_exit_code "$node")
+	fail "$node: died during the test without being stopped by it ($(exit_desc "$rc" "$T/$node.log"))"
+	echo "# ---- tail of $node.log (it died)"
+	tail -n 30 "$T/$node.log" 2>/dev/null | sed 's/^/#   /'
+}
+
+# stopped_ok <node>: a daemon the test stopped with SIGTERM/SIGINT must
+# have exited 0 (it was reaped by clustd_wait_exit, or is reaped now).
+stopped_ok() {
+	local node=$1 why rc
+	why=$(cat "$T/$node.stopped" 2>/dev/null)
+	case $why in
+	TERM | INT) ;;
+	*) return 0 ;;
+	esac
+	[ -f "$T/$node.rc" ] || clustd_wait_exit "$node" 1 2>/dev/null
+	rc=$(clustd_exit_code "$node")
+	[ "$rc" = 0 ] && return 0
+	fail "$node: stopped by the test with SIG$why, $(exit_desc "$rc" "$T/$node.log") instead of 0"
+}
+
 # Stop every daemon still running with SIGTERM (their exit flushes leak
-# reports into the logs) and say whether each exited cleanly.
+# reports into the logs) and say whether each exited cleanly. A daemon
+# that is no longer running fails the test unless the test stopped it
+# (clustd_signal / clustd_kill / clustd_mark_stopped).
 stop_all_daemons() {
 	local node pid rc
 	for node in $NET_DAEMONS; do
 		pid=$(clustd_pid "$node")
-		net_pid_alive "$pid" || continue
+		if ! net_pid_alive "$pid"; then
+			if [ -f "$T/$node.stopped" ]; then
+				stopped_ok "$node"
+			else
+				daemon_died "$node" "$pid"
+			fi
+			continue
+		fi
 		kill -TERM "$pid" 2>/dev/null
 		if clustd_wait_exit "$node" 10; then
 			rc=$(clustd_exit_code "$node")
 			if [ "$rc" = 0 ]; then
 				ok "$node: exits 0 on SIGTERM at the end"
 			else
-				fail "$node: exit status $rc on SIGTERM at the end"
+				fail "$node: exit status $rc on SIGTERM at the end ($(exit_desc "$rc" "$T/$node.log"))"
 			fi
 		else
 			fail "$node: still running 10 s after SIGTERM"
@@ -596,7 +751,7 @@ done_testing() {
 	local node
 	stop_all_daemons
 	check_sanitizers
-	echo "# $NET_ID: $TAP_PASS passed, $TAP_FAIL failed"
+	echo "# $NET_ID: $TAP_PASS passed, $TAP_FAIL failed, $TAP_SKIP skipped"
 	if [ "$TAP_FAIL" -gt 0 ]; then
 		for node in $NET_DAEMONS; do
 			echo "# ---- tail of $node.log"

@@ -44,6 +44,23 @@ cl_setup() {
 	cl_secret "$T/secret"
 }
 
+# cl_three_up: nodes n1..n3 with priorities 200, 150, 100 and a client cl
+# (198.51.100.200, no member, no secret); all started, n1 the only master
+# and seeing all three alive. Ends the test when n1 does not become master.
+cl_three_up() {
+	cl_setup 3
+	net_host cl 198.51.100.200/24
+	cl_conf n1 200
+	cl_conf n2 150
+	cl_conf n3 100
+	cl_start_all
+	if ! cl_stable_master n1 15; then
+		fail "n1 (priority 200) becomes the only master"
+		done_testing
+	fi
+	check "n1 sees 3 alive" wait_until 5 eval '[ "$(cl_view n1)" = "n1=true n2=true n3=true" ]'
+}
+
 # cl_members: the members list of every node in CL_NODES.
 cl_members() {
 	local n sep=""
@@ -219,6 +236,8 @@ cl_sampler_stop() {
 	if [ -s "$T/$1.sampler.err" ]; then
 		diag "sampler $1 stderr: $(head -c 300 "$T/$1.sampler.err")"
 	fi
+	# Asked for 10 ms (cl_sampler_start): the run's real mean period.
+	sampler_period_check "VIP sampler $1" "$T/$1.samples" 10
 }
 
 # cl_analyze <name> [<from_ms> [<to_ms>]]: key=value figures of the window

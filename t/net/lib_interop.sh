@@ -455,7 +455,7 @@ ix_settle() {
 # ix_takeover <old> <old_impl> <new> <new_impl> <KILL|TERM>: the master
 # <old> dies or stops; <new> must take over within the RFC bound (+ margin).
 ix_takeover() {
-	local old=$1 oimpl=$2 new=$3 nimpl=$4 sig=$5 prio bound t0 dt what
+	local old=$1 oimpl=$2 new=$3 nimpl=$4 sig=$5 prio bound t0 dt what mark
 	prio=$6
 	if [ "$sig" = KILL ]; then
 		bound=$(ix_mdi_ms "$prio")
@@ -465,6 +465,13 @@ ix_takeover() {
 		what="SIGTERM of $oimpl master"
 	fi
 	ix_event change "$what"
+	if [ "$sig" = TERM ]; then
+		# On old's bridge port: its priority-0 advert, and new's adverts
+		# (multicast, or unicast to old).
+		capture_start "term-$old" "ip proto 112 or ip6 proto 112" "v-$old" ||
+			fail "$what: capture started"
+		mark=$(log_lines "$new")
+	fi
 	t0=$(now_ms)
 	ix_signal "$oimpl" "$old" "$sig"
 	if [ "$sig" = KILL ]; then
@@ -493,9 +500,40 @@ ix_takeover() {
 			fail "$oimpl exited within 10 s of SIGTERM"
 		fi
 		check "$oimpl removed its VIP on SIGTERM" eval "! ix_has $old"
+		ix_check_prio0_takeover "$old" "$new" "$nimpl" "$prio" "$mark" "$what"
 	fi
 	check "$nimpl is MASTER and the only VIP holder after the $what" \
 		ix_wait_master "$new" "$nimpl" 3
+}
+
+# ix_check_prio0_takeover <old> <new> <new_impl> <prio> <log mark> <what>:
+# after a SIGTERM, the timing class on the wire (old's priority-0 advert to
+# new's first advert: Skew_Time, below the Skew_Time/MDI midpoint) and the
+# reason in new's log (clustd names the priority-0 advert and its age,
+# keepalived says it received one).
+ix_check_prio0_takeover() {
+	local old=$1 new=$2 nimpl=$3 prio=$4 mark=$5 what=$6 skew mdi mid wire line ago
+	skew=$(ix_skew_ms "$prio")
+	mdi=$(ix_mdi_ms "$prio")
+	mid=$(((skew + mdi) / 2))
+	sleep 0.2
+	capture_stop "term-$old"
+	wire=$(prio0_takeover_ms "term-$old" "$(ix_src "$old")" "$(ix_src "$new")")
+	diag "$what: on the wire, priority-0 advert -> $nimpl's first advert: $wire ms (skew $skew, MDI $mdi)"
+	check "$what: wire: $nimpl took over after Skew_Time, not MDI ($wire ms in $((skew - 10))..$((mid - 1)))" \
+		eval '[ "$wire" -ge $((skew - 10)) ] 2>/dev/null && [ "$wire" -lt $mid ]'
+	if [ "$nimpl" = clustd ]; then
+		line=$(log_since "$new" "$mark" | grep -E -m1 'web: BACKUP -> MASTER: ')
+		ago=$(echo "$line" | sed -n "s/.*master $(ix_src "$old" | sed 's/\./\\./g') stopped (priority 0 advert \([0-9]*\) ms ago)\$/\1/p")
+		diag "$what: clustd: ${line#* notice: }"
+		# skew - 10: clustd counts Skew_Time in whole centiseconds (v2: 600 ms
+		# for RFC 3768's 609.4 ms at priority 100).
+		check "$what: clustd's reason is the priority-0 advert, Skew_Time old (${ago:-?} ms in $((skew - 10))..$((mid - 1)))" \
+			eval '[ "${ago:-x}" -ge $((skew - 10)) ] 2>/dev/null && [ "$ago" -lt $mid ]'
+	else
+		check "$what: keepalived logged 'Backup received priority 0 advertisement'" \
+			log_has "$new" 'Backup received priority 0 advertisement' "$mark"
+	fi
 }
 
 # ix_preempt <new> <new_impl> <prio> <old> <old_impl>: start <new> with the
@@ -621,6 +659,7 @@ ix_scenario() {
 	ix_settle cl clustd
 
 	ix_sampler_stop | sed 's/^/# /'
+	sampler_period_check "interop VIP sampler" "$T/ix.samples" 20
 	ix_check_samples "${IX_MAX_OVERLAP_MS:-100}"
 	ix_check_monitor "${IX_MAX_OVERLAP_MS:-100}"
 }

@@ -203,7 +203,7 @@ tr_wire_prios() {
 # -------------------------------------------------- VIP pair sampler
 
 # tr_pair_sampler_start <name> <max_s> <vipA> <devA> <vipB> <devB>: every
-# 20 ms (plus the time the look-ups take), in the background, bounded by
+# 20 ms (the wait is what the look-ups leave of the period), in the background, bounded by
 # max_s, one line into $T/<name>.pairs:
 #	<ms> <node>=<A><B> ...	(1 = holds that VIP, 0 = not), every host.
 tr_pair_sampler_start() {
@@ -222,7 +222,9 @@ tr_pair_sampler_start() {
 						END { printf "%d%d", x, y }')"
 			done
 			echo "$line"
-			sleep 0.02
+			# What is left of the 20 ms period after the look-ups.
+			w=$((20 - ($(now_ms) - ${line%% *})))
+			[ "$w" -gt 0 ] && sleep "0.$(printf '%03d' "$w")"
 		done >>"$T/$name.pairs"
 	) &
 	echo $! >"$T/$name.pairs.pid"

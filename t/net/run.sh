@@ -5,7 +5,10 @@
 # Every t/net/test_*.sh runs with CLUSTD set to the daemon (absolute path),
 # at most NET_JOBS (3) at a time, each under a hard `timeout 300`, output in
 # <results-dir>/net-<name>.log. A script that exits non-zero without a
-# "not ok" line, or that times out, counts as one more failure.
+# "not ok" line, or that times out, counts as one more failure. Skips
+# ("ok N # SKIP", "1..0 # SKIP") are counted apart; without root every
+# test counts as skipped. <results-dir>/net.result: "<passed> <failed>
+# <skipped>".
 # NET_TESTS="election multi" limits the run to those tests.
 set -u
 
@@ -22,11 +25,6 @@ per_test_timeout=${NET_TIMEOUT:-300}
 mkdir -p "$results" || exit 2
 rm -f "$results"/net-*.log "$results"/net.result
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "net: SKIPPED - the namespace suite needs root (ip netns); run 'sudo make check-net'"
-	printf '0 0\nskipped\n' >"$results/net.result"
-	exit 0
-fi
 if [ ! -x "$bin" ]; then
 	echo "net: $bin is not an executable daemon binary" >&2
 	printf '0 1\n' >"$results/net.result"
@@ -49,6 +47,13 @@ for t in "$here"/test_*.sh; do
 	tests+=("$name")
 done
 
+if [ "$(id -u)" -ne 0 ]; then
+	# Every test this run would have run counts as one skip.
+	n=${#tests[@]}
+	echo "net: SKIPPED $n tests - the namespace suite needs root (ip netns); run 'sudo make check-net'"
+	printf '0 0 %d\n' "$n" >"$results/net.result"
+	exit 0
+fi
 rcdir=$(mktemp -d /tmp/clt-run.XXXX) || exit 2
 declare -A running=()	# name -> pid of the timeout wrapper
 printed=()
@@ -65,13 +70,17 @@ trap 'stop_all; exit 130' INT TERM
 
 total_pass=0
 total_fail=0
+total_skip=0
 bad_scripts=0
 
 report() {
-	local name=$1 log=$results/net-$1.log rc p f
+	local name=$1 log=$results/net-$1.log rc p f s
 	rc=$(cat "$rcdir/$name.rc" 2>/dev/null || echo 255)
-	grep -E '^(ok|not ok) [0-9]+' "$log" | sed "s/^/$name: /"
-	p=$(grep -Ec '^ok [0-9]+' "$log")
+	grep -E '^(ok|not ok) [0-9]+|^1\.\.0 # SKIP' "$log" | sed "s/^/$name: /"
+	# "ok N # SKIP why" is a skipped check, "1..0 # SKIP why" a whole
+	# test skipped: neither counts as passed.
+	s=$(grep -Ec '^ok [0-9]+ # SKIP|^1\.\.0 # SKIP' "$log")
+	p=$(grep -E '^ok [0-9]+' "$log" | grep -Evc '^ok [0-9]+ # SKIP')
 	f=$(grep -Ec '^not ok [0-9]+' "$log")
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "$name: not ok - timed out after ${per_test_timeout}s"
@@ -87,6 +96,7 @@ report() {
 	grep -E '^# [a-z0-9_]+: [0-9]+ passed' "$log" | sed "s/^/$name: /"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
 }
 
 launch() {
@@ -126,6 +136,6 @@ while [ "${#running[@]}" -gt 0 ]; do
 done
 rm -rf "$rcdir"
 
-echo "net: $total_pass passed, $total_fail failed"
-echo "$total_pass $total_fail" >"$results/net.result"
+echo "net: $total_pass passed, $total_fail failed, $total_skip skipped"
+echo "$total_pass $total_fail $total_skip" >"$results/net.result"
 [ "$total_fail" -eq 0 ] && [ "$bad_scripts" -eq 0 ] && [ "${#tests[@]}" -gt 0 ]

@@ -119,6 +119,28 @@ else
 	fail "a missing file: exit 1, file named on stderr (got $rc: $err)"
 fi
 
+# A relative @include is read next to the config file, whatever the
+# working directory (the daemon runs from /): a bad decoy of the same name
+# in the shell's directory must not be what -t checks.
+mkdir -p "$T/etc" "$T/cwd"
+conf_with etc/inc.conf 'priority = 150;'
+conf_with cwd/inc.conf 'priority = 300;'
+echo '@include "inc.conf"' >"$T/etc/main.conf"
+cd "$T/cwd" && run_t etc/main.conf
+cd / || exit 2
+check "-t from a directory with a decoy reads the include next to the config (got $rc: $err)" \
+	test "$rc" = 0
+run_t etc/main.conf
+check "-t from / reads the same include (got $rc: $err)" test "$rc" = 0
+
+# A literal too wide for 32 bits in an included file is an error there.
+conf_with etc/wide.conf 'priority = 150;'
+sed -i 's/vrid = 51;/vrid = 4294967347;/' "$T/etc/wide.conf"
+echo '@include "wide.conf"' >"$T/etc/wide-main.conf"
+run_t etc/wide-main.conf
+check "an included vrid = 4294967347 is rejected at its own line (got $rc: $err)" \
+	eval '[ "$rc" = 1 ] && echo "$err" | grep -q "^wide.conf:3: integer 4294967347 does not fit in 32 bits"'
+
 if echo "$SAN_OUT" | grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer'; then
 	fail "no sanitizer report from clustd -t: $(echo "$SAN_OUT" | grep -E 'Sanitizer|runtime error' | head -3)"
 else

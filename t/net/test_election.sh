@@ -33,6 +33,7 @@ m2=$(log_lines n2)
 m3=$(log_lines n3)
 
 samples=$(vip_sample 2000 $VIP)
+vip_sample_period_check
 diag "holder samples over 2 s: $(echo "$samples" | tr '\n' ';')"
 check "n3 alone holds the VIP in every 20 ms sample for 2 s" \
 	test "$(echo "$samples" | awk '{print $2}' | sort -u | tr '\n' ' ')" = "n3 "

@@ -16,10 +16,11 @@ web_conf n1 100
 web_conf n2 150
 web_conf n3 200
 clustd_start n3
-wait_until 10 only_holder n3 $VIP
+check "n3 becomes the only VIP holder" wait_until 10 only_holder n3 $VIP
 clustd_start n2
 clustd_start n1
-sleep 1
+# Ready: both are BACKUP and have heard n3's adverts (not a fixed sleep).
+check "n2 and n1 are BACKUP and hear n3" wait_until 10 eval 'backup_settled n2 && backup_settled n1'
 check "n3 is the only VIP holder before the crash" only_holder n3 $VIP
 
 # RFC 5798: skew = (256 - 150) * 10 cs / 256 = 4.14 cs; MDI = 3 * 100 + 41 ms.
@@ -42,6 +43,7 @@ clustd_wait_exit n3 5
 check "n3 still carries the stale VIP (SIGKILL allows no cleanup)" has_vip n3 $VIP
 
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 live=$(echo "$samples" | awk '{ s = ""; for (i = 2; i <= NF; i++) if ($i != "n3") s = s $i " "; print s }' | sort -u | tr '\n' '|')
 diag "holder samples (incl. dead n3) over 1 s: $(echo "$samples" | tr '\n' ';')"
 check "exactly one live holder (n2) in every sample for 1 s" test "$live" = "n2 |"

@@ -6,7 +6,8 @@
 # (VRRPv3/IPv6, VRID 53, 100 ms), plus "owner" (VRID 54) where n1 has
 # priority 255 (the address owner: master at once on startup, and it
 # discards every advert) and "nopseudo" (VRID 55, VRRPv3/IPv4 with
-# checksum_pseudo_header = false: the checksum covers the message only). An injector namespace sends each kind of
+# checksum_pseudo_header = false: it sends checksums over the message only;
+# either form is accepted on receive). An injector namespace sends each kind of
 # malformed advert 5 times (t/tools/vrrp_inject.py, scapy, raw IP proto 112
 # to the group, TTL 255 unless the TTL is the fault): on both nodes the
 # matching drop counter must move by >= 5 and no instance may change state
@@ -159,7 +160,7 @@ INJ_LL=$(ip -n "${P}inj" -6 -o addr show dev eth0 scope link | awk '{ split($4, 
 hostile "TTL 64" web bad_ttl --vrid 51 --ttl 64
 hostile "IPv6 hop limit 64" web6 bad_ttl --src "$INJ_LL" --vrid 53 --ttl 64 --addr $VIP6
 hostile "bad checksum" web bad_checksum --vrid 51 --checksum bad
-hostile "v3 checksum without the IPv4 pseudo-header" web bad_checksum --vrid 51 --no-pseudo-header
+hostile "v3 message-only checksum, wrong" web bad_checksum --vrid 51 --no-pseudo-header --checksum bad
 hostile "version 4" web bad_version --vrid 51 --version 4
 hostile "VRRPv2 advert at a v3 instance" web bad_version --vrid 51 --version 2
 hostile "type 2" web bad_type --vrid 51 --type 2
@@ -172,8 +173,8 @@ hostile "v2 auth type 1 at a v2 instance" legacy bad_auth --vrid 52 --version 2 
 hostile "v2 interval 2 s against 1 s" legacy interval_mismatch --vrid 52 --version 2 --interval 2 --addr $VIP2
 hostile "v2 other address list, not owner" legacy address_mismatch --vrid 52 --version 2 --addr 198.51.100.199
 hostile "priority 254 with a bad checksum" web bad_checksum --vrid 51 --prio 254 --checksum bad
-hostile "pseudo-header checksum at a checksum_pseudo_header = false instance" nopseudo bad_checksum \
-	--vrid 55 --prio 254 --addr $VIP_NP
+hostile "wrong pseudo-header checksum at a checksum_pseudo_header = false instance" nopseudo bad_checksum \
+	--vrid 55 --prio 254 --addr $VIP_NP --checksum bad
 check "n1 is still the only holder of $VIP after the priority-254 bad-checksum adverts" only_holder n1 $VIP
 
 # Wrong VRID: counted by the daemon, not per instance

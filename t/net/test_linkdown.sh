@@ -14,9 +14,10 @@ notify_scripts n1
 web_conf n1 200 "$(notify_block n1 2000)"
 web_conf n2 100
 clustd_start n1
-wait_until 10 only_holder n1 $VIP
+check "n1 becomes the only VIP holder" wait_until 10 only_holder n1 $VIP
 clustd_start n2
-sleep 1
+# Ready: n2 is BACKUP and has heard n1's adverts (not a fixed sleep).
+check "n2 is BACKUP and hears n1" wait_until 10 backup_settled n2
 check "n1 is the only VIP holder" only_holder n1 $VIP
 
 m1=$(log_lines n1)
@@ -58,6 +59,7 @@ fi
 check "n1 logged 'BACKUP -> MASTER'" log_has n1 'web: BACKUP -> MASTER' "$m1"
 check "n2 logged 'MASTER -> BACKUP'" wait_log 3 n2 'web: MASTER -> BACKUP' "$m2"
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 check "n1 alone holds the VIP for 1 s ($(echo $samples))" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
 
 done_testing

@@ -66,10 +66,31 @@ check "restarts_total = 1, incarnation set" \
 check "instance_state{state=MASTER} = 1" test "$(value clustd_instance_state instance=web state=MASTER)" = 1
 check "counters_persist_ok = 1" test "$(value clustd_counters_persist_ok)" = 1
 
+# The same counters in `status --json`, field by field. Track runs and
+# MASTER time keep growing: the status value must lie between a metrics
+# sample taken just before and one taken just after it.
+counters_sample() {
+	printf '%s %s %s %s\n' "$(value clustd_failovers_total instance=web)" \
+		"$(value clustd_notify_runs_total instance=web)" \
+		"$(value clustd_track_runs_total instance=web)" \
+		"$(value clustd_state_seconds_total instance=web state=MASTER)"
+}
+read -r fo0 nr0 tr0 ms0 <<<"$(counters_sample)"
 ct_status n1 >"$T/s1"
-check "status --json has the same counters (failovers, notify, track, state_ms, restarts)" \
-	test "$(jq -r '[.instances[0].counters | .failovers, .notify_runs, .track_runs, .state_ms.MASTER > 0] | map(tostring) | join(" ")' "$T/s1" | cut -d' ' -f1)" = 1 \
-	-a "$(jq -r '.counters.restarts' "$T/s1")" = 1 -a "$(jq -r '.persistence.ok' "$T/s1")" = true
+read -r fo1 nr1 tr1 ms1 <<<"$(counters_sample)"
+read -r fo nr tr msj <<<"$(jq -r '.instances[0].counters | [.failovers, .notify_runs, .track_runs, .state_ms.MASTER] | map(tostring) | join(" ")' "$T/s1")"
+# between <lo> <v> <hi>: lo <= v <= hi as numbers (any empty fails).
+between() {
+	awk -v lo="$1" -v v="$2" -v hi="$3" 'BEGIN { exit !(lo != "" && v != "" && hi != "" && lo + 0 <= v + 0 && v + 0 <= hi + 0) }'
+}
+diag "status: failovers $fo, notify_runs $nr, track_runs $tr, state_ms.MASTER $msj; metrics before/after: $fo0/$fo1 $nr0/$nr1 $tr0/$tr1 $ms0/$ms1 s"
+check "status --json failovers = metrics failovers_total ($fo in $fo0..$fo1)" between "$fo0" "$fo" "$fo1"
+check "status --json notify_runs = metrics notify_runs_total ($nr in $nr0..$nr1)" between "$nr0" "$nr" "$nr1"
+check "status --json track_runs = metrics track_runs_total ($tr in $tr0..$tr1)" between "$tr0" "$tr" "$tr1"
+check "status --json state_ms.MASTER = metrics state_seconds_total{MASTER} ($msj ms in ${ms0}..${ms1} s)" \
+	eval 'between "$(awk -v v="$ms0" "BEGIN { print v * 1000 - 1 }")" "$msj" "$(awk -v v="$ms1" "BEGIN { print v * 1000 + 1 }")" && [ "${msj:-0}" -gt 0 ]'
+check "status --json restarts = 1, persistence ok" \
+	test "$(jq -r '.counters.restarts' "$T/s1")" = 1 -a "$(jq -r '.persistence.ok' "$T/s1")" = true
 
 check "metrics_file exists and parses" eval '/usr/bin/python3 "$PROM" "$MF" >/dev/null'
 a1=$(/usr/bin/python3 "$PROM" "$MF" clustd_adverts_sent_total instance=web)

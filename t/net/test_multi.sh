@@ -76,6 +76,7 @@ else
 fi
 sleep 0.5
 samples=$(vip_sampler_stop api)
+vip_sampler_period_check api
 check "web: n2 logged BACKUP -> MASTER" log_has n2 'web: BACKUP -> MASTER' "$m2"
 check "db: n2 logged BACKUP -> MASTER" log_has n2 'db: BACKUP -> MASTER' "$m2"
 check "api: n2 logged no transition" eval '! log_has n2 "api: [A-Z]+ -> [A-Z]+" $m2'

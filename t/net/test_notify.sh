@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Notify scripts: argv, CLUSTD_* environment, order (state script before
-# "any", transitions in order), and a hanging script that gets killed at
-# its timeout without disturbing the advert schedule.
+# "any", transitions in order), a hanging script that gets killed at
+# its timeout without disturbing the advert schedule, and a flapper's
+# transitions coalesced while a slow script runs.
 . "$(dirname "$0")/lib.sh"
 net_init notify
 VIP=198.51.100.100
@@ -120,5 +121,42 @@ diag "n2 sent $nadv adverts during and after the hang; largest gap $gap ms"
 check "n2 sent adverts while its script hung ($nadv >= 8)" test "$nadv" -ge 8
 check "no gap > 250 ms between n2's adverts during the hang ($gap ms)" test "$gap" -le 250
 check "n1 went back to BACKUP" log_has n1 'web: MASTER -> BACKUP' "$m1"
+
+# --- part 3: a flapping link while a slow backup script runs (n2 stays
+# master): the queued transitions are coalesced (skipped and counted), the
+# newest runs, told the state last notified (BACKUP), not FAULT.
+clustd_kill n1
+cat >"$T/slow.sh" <<SLOW
+#!/bin/sh
+echo "slow \$* prev=\$CLUSTD_PREV_STATE" >>"$T/n1.notify"
+sleep 3
+SLOW
+chmod 755 "$T/slow.sh"
+notify_scripts n1
+web_conf n1 100 "$(notify_block n1 5000 backup="$T/slow.sh")"
+m1=$(log_lines n1)
+clustd_start n1
+wait_until 5 grep -q '^slow INSTANCE web BACKUP' "$T/n1.notify"
+for i in 1 2; do
+	nsx n1 ip link set eth0 down
+	wait_until 3 eval '[ "$(log_count n1 "web: BACKUP -> FAULT" "$m1")" -ge $i ]'
+	nsx n1 ip link set eth0 up
+	wait_until 3 eval '[ "$(log_count n1 "web: FAULT -> BACKUP" "$m1")" -ge $i ]'
+done
+check "n1 flapped twice while its backup script ran" \
+	test "$(log_count n1 'web: FAULT -> BACKUP' "$m1")" = 2
+wait_until 10 eval '[ "$(grep -c "^any INSTANCE web BACKUP" "$T/n1.notify")" -ge 2 ]'
+sleep 0.3
+seq=$(sed 's/ | state=\([A-Z]*\) prev=\([A-Z]*\).*/ prev=\2/' "$T/n1.notify" | cut -d' ' -f1,4,6 | tr '\n' ',')
+diag "n1 sequence: $seq"
+check "coalesced: the first transition, then the newest one only (prev = last notified)" \
+	test "$seq" = "slow BACKUP prev=INIT,any BACKUP prev=INIT,slow BACKUP prev=BACKUP,any BACKUP prev=BACKUP,"
+check "no fault script ran (both FAULT transitions were superseded)" \
+	eval '! grep -q "^fault" "$T/n1.notify"'
+skipped=$(nsx n1 "$CLUSTD" -f "$T/n1.conf" metrics | grep '^clustd_notify_skipped_total{instance="web"}' | awk '{print $2}')
+check "notify_skipped_total{instance=web} = 6: 3 transitions, 2 scripts each (got '$skipped')" \
+	test "$skipped" = 6
+check "n1 logged the 6 skips" eval '[ "$(log_count n1 "skipped: superseded" "$m1")" = 6 ]'
+check "n2 stayed master" only_holder n2 $VIP
 
 done_testing

@@ -13,9 +13,10 @@ net_host n2 198.51.100.12/24
 web_conf n1 200
 web_conf n2 100
 clustd_start n1
-wait_until 10 only_holder n1 $VIP
+check "n1 becomes the only VIP holder" wait_until 10 only_holder n1 $VIP
 clustd_start n2
-sleep 1
+# Ready: n2 is BACKUP and has heard n1's adverts (not a fixed sleep).
+check "n2 is BACKUP and hears n1" wait_until 10 backup_settled n2
 check "n1 (priority 200) is the only VIP holder" only_holder n1 $VIP
 
 # --- part 1: preempt = true
@@ -38,6 +39,7 @@ fi
 check "n1 logged 'BACKUP -> MASTER' after its restart" log_has n1 'web: BACKUP -> MASTER' "$m1"
 check "n2 logged 'MASTER -> BACKUP'" log_has n2 'web: MASTER -> BACKUP' "$m2"
 samples=$(vip_sample 1000 $VIP)
+vip_sample_period_check
 check "n1 alone holds the VIP for 1 s ($(echo $samples))" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
 
 # --- part 2: preempt = false
@@ -52,9 +54,10 @@ m1=$(log_lines n1)
 m2=$(log_lines n2)
 clustd_start n1
 # The stale VIP goes at once; then n1 must stay BACKUP.
-wait_until 5 eval '! has_vip n1 $VIP'
-wait_log 5 n1 'web: INIT -> BACKUP' "$m1"
+check "restarted n1 (preempt = false) drops the stale VIP" wait_until 5 eval '! has_vip n1 $VIP'
+check "... and is BACKUP, hearing n2" wait_until 5 backup_settled n1
 samples=$(vip_sample 3000 $VIP)
+vip_sample_period_check
 diag "holder samples over 3 s: $(echo "$samples" | tr '\n' ';')"
 check "n2 alone keeps the VIP for 3 s while n1 (preempt = false) runs" \
 	test "$(echo $samples | awk '{print $2, NF}')" = "n2 2"

@@ -4,38 +4,31 @@
 # client namespace on the same segment, t/tools/hb_inject.py): garbage,
 # a truncated heartbeat, a well-formed heartbeat signed with a wrong key
 # and a replayed genuine heartbeat (captured with tcpdump on the bridge,
-# re-sent from the client's own address and with n2's address spoofed).
-# Each moves exactly its drop counter in n1's `status --json` (bad_magic,
-# short, bad_auth, replay) by the number of datagrams sent, nothing else,
-# and the membership (alive, incarnations) does not change. A replay of a
-# stopped member's heartbeat does not bring it back to life. Positive
-# control: the injector's own encoder, with the right key and an unknown
-# node name, lands in unknown_member (so the bad_auth case failed on the
-# key alone).
+# re-sent with n2's address spoofed). Sent from the client's own address
+# (no member's) they are all dropped before the MAC as unknown_source, so
+# the deeper checks are reached with a member's address spoofed. Each
+# moves exactly its drop counter in n1's `status --json` (bad_magic,
+# short, bad_auth, replay, unknown_source) by the number of datagrams
+# sent, nothing else, and the membership (alive, incarnations) does not
+# change. A replay of a stopped member's heartbeat does not bring it back
+# to life. Positive control: the injector's own encoder, with the right
+# key and an unknown node name, lands in unknown_member (so the bad_auth
+# case failed on the key alone).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_cluster.sh"
 net_init quorum_auth
 
-cl_setup 3
-net_host cl 198.51.100.200/24
-cl_conf n1 200
-cl_conf n2 150
-cl_conf n3 100
-cl_start_all
-if ! cl_stable_master n1 15; then
-	fail "n1 (priority 200) becomes the only master"
-	done_testing
-fi
-check "n1 sees 3 alive" wait_until 5 eval '[ "$(cl_view n1)" = "n1=true n2=true n3=true" ]'
+cl_three_up
 N1=$(cl_addr n1)
 N2=$(cl_addr n2)
-KINDS="short bad_magic bad_auth malformed replay unknown_member own"
+N3=$(cl_addr n3)
+KINDS="short bad_magic bad_auth malformed replay unknown_member own wrong_source future_incarnation oversize unknown_source"
 
 # A genuine heartbeat from n2 to n1, straight off n2's bridge port.
 cl_capture_hb hb n2 n1 || fail "capture of n2's heartbeats started"
 sleep 0.5
 capture_stop hb
-HB=$(cl_hb_payloads hb | tail -1)
+HB=$(cl_hb_payloads hb | grep -E '^434c484202..01' | tail -1)	# a heartbeat (kind 1)
 diag "captured $(cl_hb_payloads hb | grep -c .) heartbeats n2 -> n1; replaying one of ${#HB} hex digits"
 check "captured a genuine heartbeat (starts with the magic CLHB)" eval '[ "${HB:0:8}" = 434c4842 ]'
 
@@ -81,20 +74,21 @@ inject() {
 }
 
 m1=$(log_lines n1)
-inject bad_magic 3 "garbage" garbage --len 120
-inject short 3 "truncated heartbeat (40 bytes)" short --len 40
-inject short 2 "empty datagram" short --len 0
+inject unknown_source 3 "garbage from a non-member address" garbage --len 120
+inject bad_magic 3 "garbage" --spoof-src "$N3" garbage --len 120
+inject short 3 "truncated heartbeat (40 bytes)" --spoof-src "$N3" short --len 40
+inject short 2 "empty datagram" --spoof-src "$N3" short --len 0
 INC2=$(cl_inc_of n1 n2)
-inject bad_auth 3 "heartbeat as n2 signed with a wrong key" \
+inject bad_auth 3 "heartbeat as n2 signed with a wrong key" --spoof-src "$N2" \
 	sign --secret "not-the-cluster-secret-0123456789" --node n2 --inc $((INC2 + 1000)) --seq 1
 check "n2's incarnation in n1's view is still $INC2" test "$(cl_inc_of n1 n2)" = "$INC2"
-inject replay 2 "replayed genuine heartbeat of n2 (client's own source)" raw --hex "$HB"
+inject unknown_source 2 "replayed genuine heartbeat of n2 (client's own source)" raw --hex "$HB"
 capture_start spoof "udp dst port 5798" v-cl || fail "capture on the client's port started"
 inject replay 2 "replayed genuine heartbeat of n2 (source spoofed as n2)" --spoof-src "$N2" raw --hex "$HB"
 capture_stop spoof
 check "the spoofed replays left the client with n2's source address" \
 	test "$(pcap_count spoof "ip.src == $N2 && eth.src == $(host_mac cl)")" -eq 2
-inject unknown_member 1 "control: right key, unknown node name" \
+inject unknown_member 1 "control: right key, unknown node name" --spoof-src "$N3" \
 	sign --secret-file "$T/secret" --node intruder --inc 1 --seq 1
 check "n1 logged a rate-limited drop warning" log_has n1 'cluster: dropped heartbeat from 198.51.100.200' "$m1"
 check "n1 still MASTER with quorum after the attacks" \

@@ -101,6 +101,7 @@ start_refused() {
 	local m
 	m=$(log_lines n1)
 	clustd_start n1
+	clustd_mark_stopped n1 refused	# this start is meant to fail
 	if clustd_wait_exit n1 10; then
 		rc=$(clustd_exit_code n1)
 		check "$1: the daemon exits non-zero (status $rc)" test "$rc" -ne 0

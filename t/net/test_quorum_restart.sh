@@ -84,7 +84,7 @@ INC1=$(cl_inc_of n1 n2)
 restart_n2 KILL "$INC1" "$HB1"
 # The heartbeat of the first incarnation is still a replay two starts later.
 rb=$(cl_drop n1 replay)
-cl_inject cl --to "$(cl_addr n1)" raw --hex "$HB0" >/dev/null
+cl_inject cl --to "$(cl_addr n1)" --spoof-src "$(cl_addr n2)" raw --hex "$HB0" >/dev/null
 wait_until 3 eval '[ "$(cl_drop n1 replay)" -gt $rb ]'
 check "a heartbeat two incarnations old is a replay too" test "$(cl_drop n1 replay)" -eq $((rb + 1))
 

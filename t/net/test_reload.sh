@@ -15,9 +15,10 @@ net_host n2 198.51.100.12/24
 web_conf n1 200
 web_conf n2 100
 clustd_start n1
-wait_until 10 only_holder n1 $VIP
+check "n1 becomes the only VIP holder" wait_until 10 only_holder n1 $VIP
 clustd_start n2
-sleep 1
+# Ready: n2 is BACKUP and has heard n1's adverts (not a fixed sleep).
+check "n2 is BACKUP and hears n1" wait_until 10 backup_settled n2
 check "n1 is the only VIP holder" only_holder n1 $VIP
 
 # --- 1: a syntax error on a known line
@@ -34,7 +35,7 @@ else
 	fail "n1 logged 'reload failed: ...n1.conf:$line:'"
 fi
 log_since n1 "$m1" | grep -F 'reload' | sed 's/^/#   /'
-sleep 1
+sleep 1 # an observation window: adverts must go on
 capture_stop adv1
 check "n1 still running" clustd_alive n1
 check "n1 still holds the VIP alone" only_holder n1 $VIP
@@ -53,15 +54,17 @@ m1=$(log_lines n1)
 m2=$(log_lines n2)
 capture_start adv2 "ip proto 112" || fail "capture started"
 vip_sampler_start s2 $VIP 20
-sleep 0.3
+# The sampler must have seen the steady state before the reload.
+check "sampler s2 is sampling" wait_until 5 eval '[ "$(wc -l <"$T/s2.samples")" -ge 10 ]'
 clustd_signal n1 HUP
 if wait_log 5 n1 'reload: config applied' "$m1"; then
 	ok "n1 logged 'reload: config applied'"
 else
 	fail "n1 logged 'reload: config applied'"
 fi
-sleep 1
+sleep 1 # an observation window (flaps, adverts), not a readiness wait
 samples=$(vip_sampler_stop s2)
+vip_sampler_period_check s2
 capture_stop adv2
 diag "holder samples around the reload: $(echo "$samples" | tr '\n' ';')"
 check "the VIP stayed on n1 alone in every 20 ms sample" test "$(echo $samples | awk '{print $2, NF}')" = "n1 2"
@@ -86,7 +89,7 @@ check "no advert gap > 250 ms across the reload ($gap ms)" test "$gap" -le 250
 m1=$(log_lines n1)
 m2=$(log_lines n2)
 vip_sampler_start s3 $VIP 20
-sleep 0.3
+check "sampler s3 is sampling" wait_until 5 eval '[ "$(wc -l <"$T/s3.samples")" -ge 10 ]'
 t0=$(now_ms)
 clustd_signal n1 HUP
 check "n1 logged 'reload: config applied'" wait_log 5 n1 'reload: config applied' "$m1"
@@ -97,6 +100,7 @@ else
 fi
 sleep 0.5
 samples=$(vip_sampler_stop s3)
+vip_sampler_period_check s3
 check "api logged INIT -> BACKUP" log_has n1 'api: INIT -> BACKUP' "$m1"
 check "api logged BACKUP -> MASTER" log_has n1 'api: BACKUP -> MASTER' "$m1"
 check "web logged no transition" eval '! log_has n1 "web: [A-Z]+ -> [A-Z]+" $m1'

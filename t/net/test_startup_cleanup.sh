@@ -37,6 +37,7 @@ check "n1 logged the stale VIP removal" \
 	wait_log 3 n1 "removed stale VIP $VIP(/24)? " "$m1"
 log_since n1 "$m1" | grep -F stale | sed 's/^/#   /'
 samples=$(vip_sample 1500 $VIP)
+vip_sample_period_check
 check "only n2 holds the VIP for 1.5 s ($(echo $samples))" test "$(echo $samples | awk '{print $2, NF}')" = "n2 2"
 check "n1 is BACKUP" log_has n1 'web: INIT -> BACKUP' "$m1"
 check "n1 did not become master" eval '! log_has n1 "web: [A-Z]+ -> MASTER" $m1'

@@ -178,6 +178,7 @@ check "n1: both back to priority 150" \
 
 sleep 0.5
 tr_pair_sampler_stop pair
+sampler_period_check "VIP pair sampler" "$T/pair.pairs" 20
 read -r split who since nsamples <<<"$(tr_pair_split pair)"
 diag "VIP pair samples: $nsamples; longest time a node held only one of the two: $split ms ($who from $since)"
 check "the sampler saw enough ($nsamples samples)" test "$nsamples" -ge 20

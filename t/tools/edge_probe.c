@@ -19,6 +19,7 @@
 
 #include "announce.h"
 #include "log.h"
+#include "clock.h"
 #include "loop.h"
 #include "netlink.h"
 #include "packet.h"
@@ -202,7 +203,7 @@ static void run_until(struct probe *p, const char *timeout_ms)
 {
 	p->deadline.fn = on_deadline;
 	p->deadline.arg = p;
-	loop_timer_arm(p->loop, &p->deadline, loop_now() + 1000ull * (uint64_t)atoi(timeout_ms));
+	loop_timer_arm(p->loop, &p->deadline, mono_now_us() + 1000ull * (uint64_t)atoi(timeout_ms));
 	printf("ready\n");
 	fflush(stdout);
 	loop_run(p->loop);

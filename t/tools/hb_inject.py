@@ -2,19 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """hb_inject.py - send hostile or odd datagrams to a clustd cluster port.
 
-An independent encoder of the heartbeat wire format (version 1, see the
-comment at the top of src/cluster.c): "CLHB", version 1, flags, 2 reserved
-bytes, incarnation and seq (u64, network order), TLVs (1 = node name,
-2 = instance: vrid, state, priority, name), then HMAC-SHA256 over all of it
-with key = SHA-256(secret file bytes).
+An independent encoder of the heartbeat wire format (version 2, see the
+comment at the top of src/heartbeat.c): "CLHB", version 2, flags, kind
+(1 heartbeat), a reserved byte, incarnation and seq (u64, network order),
+TLVs (1 = node name, 2 = instance: vrid, state, priority, name, 6 = nonce,
+7 = echo), then HMAC-SHA256 over all of it with key = SHA-256(secret file
+bytes).
 
     hb_inject.py --to ADDR [--port 5798] [--count N] [--spoof-src ADDR] MODE ...
 
 modes:
     garbage [--len N]          N bytes that do not start with the magic
     short [--len N]            a heartbeat header cut to N (< 56) bytes
+    pad [--len N] [--version V]
+                               N bytes: a valid header, then zeros (no MAC
+                               can match): what it costs to look at
     sign --secret-file F | --secret TEXT  --node NAME --inc N --seq N
-                               a well-formed heartbeat signed with that
+         [--echo NONCE ...]    a well-formed heartbeat signed with that
                                secret (a wrong one: bad_auth; the right one
                                with an unknown name: unknown_member)
     raw --hex HEX              the bytes as given (a captured heartbeat)
@@ -32,10 +36,16 @@ import struct
 import sys
 
 MAGIC = b"CLHB"
-VERSION = 1
+VERSION = 2
+KIND_HEARTBEAT = 1
+KIND_PIECE = 2
 FLAG_QUORUM = 0x01
 TLV_NODE = 1
 TLV_INSTANCE = 2
+TLV_RESTORE = 4
+TLV_NONCE = 6
+TLV_ECHO = 7
+TLV_PIECE = 8
 STATE_BACKUP = 1  # enum vrrp_state (src/fsm.h): INIT 0, BACKUP 1, MASTER 2, FAULT 3
 MAX_COUNT = 1000
 
@@ -44,11 +54,30 @@ def tlv(t, value):
     return struct.pack("!BH", t, len(value)) + value
 
 
-def heartbeat(key, node, inc, seq, instances=(("web", 51, STATE_BACKUP, 100),)):
-    body = MAGIC + struct.pack("!BBHQQ", VERSION, FLAG_QUORUM, 0, inc, seq)
-    body += tlv(TLV_NODE, node.encode())
+def header(kind, inc, seq):
+    return MAGIC + struct.pack("!BBBBQQ", VERSION, FLAG_QUORUM, kind, 0, inc, seq)
+
+
+def heartbeat(key, node, inc, seq, instances=(("web", 51, STATE_BACKUP, 100),),
+              nonce=0x1234, echo=(), restore=False):
+    body = header(KIND_HEARTBEAT, inc, seq) + tlv(TLV_NODE, node.encode())
     for name, vrid, state, prio in instances:
         body += tlv(TLV_INSTANCE, struct.pack("!BBB", vrid, state, prio) + name.encode())
+    if restore:
+        body += tlv(TLV_RESTORE, b"")
+    body += tlv(TLV_NONCE, struct.pack("!Q", nonce))
+    if echo:
+        body += tlv(TLV_ECHO, b"".join(struct.pack("!Q", e) for e in echo))
+    return body + hmac.new(key, body, hashlib.sha256).digest()
+
+
+def piece(key, node, inc, seq, data, copy_for="", nonce=0, generation=None, total=None,
+          offset=0):
+    """One counters piece (kind 2)."""
+    value = struct.pack("!B", len(copy_for)) + copy_for.encode()
+    value += struct.pack("!QQHH", nonce, seq if generation is None else generation,
+                         len(data) if total is None else total, offset) + data
+    body = header(KIND_PIECE, inc, seq) + tlv(TLV_NODE, node.encode()) + tlv(TLV_PIECE, value)
     return body + hmac.new(key, body, hashlib.sha256).digest()
 
 
@@ -93,8 +122,11 @@ def payload_of(a):
             sys.exit("hb_inject: short: --len must be below 56 (header 24 + MAC 32)")
         full = heartbeat(b"\0" * 32, "n0", 1, 1)
         return full[:a.len]
+    if a.mode == "pad":
+        head = MAGIC + struct.pack("!BBBBQQ", a.version, 0, KIND_HEARTBEAT, 0, 1, 1)
+        return (head + b"\0" * a.len)[:a.len]
     if a.mode == "sign":
-        return heartbeat(key_of(a), a.node, a.inc, a.seq)
+        return heartbeat(key_of(a), a.node, a.inc, a.seq, echo=[int(e, 0) for e in a.echo])
     return bytes.fromhex(a.hex.replace(":", "").strip())
 
 
@@ -109,6 +141,9 @@ def main():
     g.add_argument("--len", type=int, default=120)
     s = sub.add_parser("short")
     s.add_argument("--len", type=int, default=40)
+    pd = sub.add_parser("pad")
+    pd.add_argument("--len", type=int, default=20000)
+    pd.add_argument("--version", type=int, default=VERSION)
     sg = sub.add_parser("sign")
     k = sg.add_mutually_exclusive_group(required=True)
     k.add_argument("--secret-file")
@@ -116,6 +151,7 @@ def main():
     sg.add_argument("--node", required=True)
     sg.add_argument("--inc", type=int, required=True)
     sg.add_argument("--seq", type=int, required=True)
+    sg.add_argument("--echo", nargs="*", default=[])
     r = sub.add_parser("raw")
     r.add_argument("--hex", required=True)
     a = p.parse_args()

@@ -31,6 +31,7 @@ Analysis (times given and printed in wall-clock ms, as bash's now_ms):
         none=<samples without holder>  none_run=<longest such run>
         none_ms=<span of that run, as overlap_ms>
         max_period_ms=<largest gap between consecutive samples>
+        mean_period_ms=<(last - first sample) / (samples - 1); -1 if < 2>
         holders=<every holder seen, comma separated>
     vip_sampler.py first FILE --from MS [--to MS] (--present N | --absent N |
                    --only N | --any-of N,M,... | --multi)
@@ -231,9 +232,10 @@ def cmd_analyze(a):
     gaps = [s[i + 1][0] - s[i][0] for i in range(len(s) - 1)]
     seen = sorted({h for _, hs in s for h in hs})
     print("samples=%d multi=%d overlap_run=%d overlap_ms=%d consecutive_multi=%d "
-          "none=%d none_run=%d none_ms=%d max_period_ms=%d holders=%s" %
+          "none=%d none_run=%d none_ms=%d max_period_ms=%d mean_period_ms=%.1f holders=%s" %
           (len(s), sum(1 for _, h in s if multi(h)), orun, round(oms), int(orun >= 2),
            sum(1 for _, h in s if none(h)), nrun, round(nms), round(max(gaps, default=0)),
+           (s[-1][0] - s[0][0]) / (len(s) - 1) if len(s) > 1 else -1,
            ",".join(seen) or "-none-"))
     return 0
 

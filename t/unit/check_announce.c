@@ -139,6 +139,20 @@ START_TEST(una_fields_other_addresses)
 }
 END_TEST
 
+/* The NA's IPv6 source: our link-local when we have it (multicast mode),
+ * else the VIP itself (a global unicast_source, finding A9). */
+START_TEST(una_source_choice)
+{
+	struct ip_addr ll = ip("fe80::1"), global = ip("2001:db8::11"), vip = ip("2001:db8::100");
+	struct ip_addr v4 = ip("198.51.100.100");
+
+	ck_assert_ptr_eq(announce_una_source(&ll, &vip), &ll);
+	ck_assert_ptr_eq(announce_una_source(&global, &vip), &vip);
+	ck_assert_ptr_eq(announce_una_source(NULL, &vip), &vip);
+	ck_assert_ptr_null(announce_una_source(&ll, &v4));
+}
+END_TEST
+
 START_TEST(una_rejects_bad_input)
 {
 	struct ip_addr ll = ip("fe80::1"), v6 = ip("2001:db8::10"), v4 = ip("198.51.100.10");
@@ -161,6 +175,7 @@ static Suite *announce_suite(void)
 	tcase_add_test(tc, una_exact_bytes);
 	tcase_add_test(tc, una_fields_other_addresses);
 	tcase_add_test(tc, una_rejects_bad_input);
+	tcase_add_test(tc, una_source_choice);
 	suite_add_tcase(s, tc);
 	return s;
 }

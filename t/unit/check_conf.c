@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "heartbeat.h"
 #include "conf.h"
+#include "reload_plan.h"
 #include "quorum.h"
 #include "testutil.h"
 
@@ -386,6 +388,103 @@ START_TEST(test_include_reports_included_file)
 		 "%s:2: node.name: \"bad name\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)", inc);
 	ck_assert_str_eq(l.errs.msgs[0], want);
 	loaded_free(&l);
+}
+END_TEST
+
+/* A fresh temp dir (removed by tu_remove_tree) and files in it. */
+static void make_temp_dir(char *dir, size_t len)
+{
+	tmp_template(dir, len, "dir.");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void write_in(char *out, size_t len, const char *dir, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(out, len, "%s/%s", dir, name);
+	f = fopen(out, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+#define WEB_INSTANCE(vrid) \
+	"instances = (\n{ name = \"web\"; interface = \"eth0\";\n\tvrid = " vrid ";\n\tvips = " VIP4 "; } );\n"
+
+/* libconfig truncates a wide literal in an included file just as in the
+ * main one: the check must follow @include (reported at the included
+ * file's own line). */
+START_TEST(test_include_wide_literal_rejected)
+{
+	char dir[64], main_conf[128], inc[128], text[256], want[512];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	write_in(inc, sizeof(inc), dir, "inc.conf", WEB_INSTANCE("4294967347"));
+	snprintf(text, sizeof(text), "# main\n@include \"%s\"\n", inc);
+	write_in(main_conf, sizeof(main_conf), dir, "main.conf", text);
+	ck_assert_int_eq(conf_load(main_conf, &cfg, &errs), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s:3: integer 4294967347 does not fit in 32 bits "
+		 "(libconfig would silently truncate it)", inc);
+	ck_assert_str_eq(errs.msgs[0], want);
+	conf_errors_free(&errs);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+/* A relative @include is found next to the config file, whatever the
+ * working directory: `clustd -t` from a shell reads what the daemon reads.
+ * The working directory holds a decoy of the same name. */
+START_TEST(test_include_relative_to_config_dir)
+{
+	char dir[64], cwd_dir[64], path[128];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	make_temp_dir(cwd_dir, sizeof(cwd_dir));
+	write_in(path, sizeof(path), dir, "inc.conf", WEB_INSTANCE("51"));
+	write_in(path, sizeof(path), cwd_dir, "inc.conf", WEB_INSTANCE("52"));
+	write_in(path, sizeof(path), dir, "main.conf", "@include \"inc.conf\"\n");
+	ck_assert_int_eq(chdir(cwd_dir), 0); /* the test runs in its own process */
+	ck_assert_int_eq(conf_load(path, &cfg, &errs), 0);
+	ck_assert_uint_eq(cfg->ninstances, 1);
+	ck_assert_uint_eq(cfg->instances[0].vrid, 51);
+	conf_free(cfg);
+	/* A relative config path works too, and the working directory is restored. */
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(chdir(".."), 0);
+	snprintf(path, sizeof(path), "%s/main.conf", strrchr(dir, '/') + 1);
+	ck_assert_int_eq(conf_load(path, &cfg, &errs), 0);
+	ck_assert_uint_eq(cfg->instances[0].vrid, 51);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	conf_free(cfg);
+	tu_remove_tree(dir);
+	tu_remove_tree(cwd_dir);
+}
+END_TEST
+
+/* libconfig's scanner exits the whole process on an @include of a
+ * directory (a reload would kill the daemon): reject it instead. */
+START_TEST(test_include_directory_rejected)
+{
+	char dir[64], main_conf[128], text[256], want[512];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+
+	make_temp_dir(dir, sizeof(dir));
+	snprintf(text, sizeof(text), "\n@include \"%s\"\n", dir);
+	write_in(main_conf, sizeof(main_conf), dir, "main.conf", text);
+	ck_assert_int_eq(conf_load(main_conf, &cfg, &errs), -1);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s:2: @include \"%s\": not a regular file", main_conf, dir);
+	ck_assert_str_eq(errs.msgs[0], want);
+	conf_errors_free(&errs);
+	tu_remove_tree(dir);
 }
 END_TEST
 
@@ -1023,7 +1122,7 @@ START_TEST(test_scripts_foreign_owner)
 	const char *s;
 
 	if (geteuid() != 0)
-		return; /* only root can give a file away */
+		TU_SKIP("needs root (only root can give a file away)");
 	script_dir_init(&sd);
 	s = make_script(&sd, "theirs.sh", 0755);
 	ck_assert_int_eq(chown(s, 65534, 65534), 0);
@@ -1035,6 +1134,86 @@ START_TEST(test_scripts_foreign_owner)
 	assert_msg_is(&l, 0, 1, reason);
 	loaded_free(&l);
 	script_dir_free(&sd);
+}
+END_TEST
+
+/* A cluster config whose secret_file is path (line 2 is the cluster group). */
+static void load_with_secret(struct loaded *l, const char *path)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "node = { name = \"n1\"; };\n"
+		 "cluster = { secret_file = \"%s\";\n"
+		 "\tmembers = ( { name = \"n1\"; address = \"198.51.100.1\"; } ); };\n"
+		 "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n",
+		 path);
+	expect_ok(l, text);
+}
+
+/* The secret is read by root: a file another user owns could be swapped
+ * for a key of their choosing, whatever its mode. */
+START_TEST(test_secret_file_foreign_owner)
+{
+	char dir[64], secret[128], reason[512];
+	struct loaded l;
+
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	make_temp_dir(dir, sizeof(dir));
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef0123\n");
+	ck_assert_int_eq(chmod(secret, 0600), 0);
+	load_with_secret(&l, secret);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
+	ck_assert_int_eq(chown(secret, 65534, 65534), 0);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "cluster.secret_file: secret file %s is owned by uid 65534 "
+		 "(it must belong to root)", secret);
+	assert_msg_is(&l, 0, 1, reason);
+	loaded_free(&l);
+	tu_remove_tree(dir);
+}
+END_TEST
+
+static bool digest_is_zero(const struct clustd_config *cfg)
+{
+	static const uint8_t zero[CLUSTD_SECRET_DIGEST_LEN];
+
+	return memcmp(cfg->cluster.secret_digest, zero, sizeof(zero)) == 0;
+}
+
+/* A reload restarts the cluster plane when the secret's content changed
+ * (a rotated secret under the same path): the model carries a digest of
+ * the content read at load time, which is not the HMAC key itself. */
+START_TEST(test_secret_digest_follows_content)
+{
+	char dir[64], secret[128];
+	uint8_t first[CLUSTD_SECRET_DIGEST_LEN], key[CLUSTER_KEY_LEN];
+	struct loaded l;
+
+	make_temp_dir(dir, sizeof(dir));
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef-one\n");
+	load_with_secret(&l, secret);
+	ck_assert(!digest_is_zero(l.cfg));
+	memcpy(first, l.cfg->cluster.secret_digest, sizeof(first));
+	cluster_key_derive((const uint8_t *)"0123456789abcdef-one\n", 21, key);
+	ck_assert_mem_ne(first, key, sizeof(first));
+	loaded_free(&l);
+
+	load_with_secret(&l, secret); /* same content: same digest */
+	ck_assert_mem_eq(l.cfg->cluster.secret_digest, first, sizeof(first));
+	loaded_free(&l);
+
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef-two\n");
+	load_with_secret(&l, secret); /* rotated: another digest */
+	ck_assert_mem_ne(l.cfg->cluster.secret_digest, first, sizeof(first));
+	loaded_free(&l);
+
+	ck_assert_int_eq(unlink(secret), 0);
+	load_with_secret(&l, secret); /* unreadable: left to the checks that report it */
+	ck_assert(digest_is_zero(l.cfg));
+	loaded_free(&l);
+	tu_remove_tree(dir);
 }
 END_TEST
 
@@ -1088,6 +1267,73 @@ START_TEST(test_cluster_defaults)
 	ck_assert(!l.cfg->cluster.enabled);
 	ck_assert_uint_eq(l.cfg->cluster.nmembers, 0);
 	loaded_free(&l);
+}
+END_TEST
+
+/* B11: the heartbeat carries at most CLUSTER_MAX_INSTANCES instances; a
+ * cluster plane with more would leave the rest outside the VIP hold-back.
+ * Lines: 1 node, 2 cluster = {, 3 secret_file, 4 members, 5 };,
+ * 6 instances = (, then instance k (1-based) on line 6 + k. */
+static const char *many_instances_text(size_t n, bool plane)
+{
+	static char buf[32768];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "node = { name = \"n1\"; };\n%s"
+				      "instances = (\n", plane ?
+				      "cluster = {\n\tsecret_file = \"/etc/clustd/secret\";\n"
+				      "\tmembers = ( { name = \"n1\"; address = \"198.51.100.1\"; } );\n};\n" :
+				      "\n\n\n\n");
+
+	for (size_t k = 1; k <= n; k++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s{ name = \"i%zu\"; interface = \"eth0\"; vrid = %zu; vips = "
+					"[ \"198.51.100.%zu/24\" ]; }\n", k > 1 ? "," : "", k, k, k);
+	snprintf(buf + len, sizeof(buf) - len, ");\n");
+	return buf;
+}
+
+START_TEST(test_cluster_instance_limit)
+{
+	char reason[256];
+	struct loaded l;
+
+	expect_ok(&l, many_instances_text(CLUSTER_MAX_INSTANCES, true));
+	ck_assert_uint_eq(l.cfg->ninstances, CLUSTER_MAX_INSTANCES);
+	loaded_free(&l);
+	/* Without a cluster plane there is no heartbeat to carry them. */
+	expect_ok(&l, many_instances_text(CLUSTER_MAX_INSTANCES + 1, false));
+	loaded_free(&l);
+	snprintf(reason, sizeof(reason), "instance \"i%d\": a cluster plane carries at most %d "
+		 "instances in its heartbeat (this config has %d)", CLUSTER_MAX_INSTANCES + 1,
+		 CLUSTER_MAX_INSTANCES, CLUSTER_MAX_INSTANCES + 2);
+	expect_error(many_instances_text(CLUSTER_MAX_INSTANCES + 2, true),
+		     6 + CLUSTER_MAX_INSTANCES + 1, reason);
+}
+END_TEST
+
+/* What the limit is for: the heartbeat carrying the most instances with
+ * the longest names (and no counters, which travel on their own) fits a
+ * datagram of HB_DATAGRAM_BUDGET bytes. */
+#define HB_DATAGRAM_BUDGET 8192
+START_TEST(test_cluster_instance_limit_fits)
+{
+	static struct heartbeat hb;
+	static uint8_t buf[CLUSTER_MAX_MSG];
+	uint8_t key[CLUSTER_KEY_LEN] = { 7 };
+
+	memset(&hb, 0, sizeof(hb));
+	hb.kind = HB_KIND_HEARTBEAT;
+	memset(hb.node, 'n', CLUSTD_NAME_MAX - 1);
+	hb.ninstances = CLUSTER_MAX_INSTANCES;
+	for (size_t i = 0; i < hb.ninstances; i++) {
+		memset(hb.instances[i].name, 'a' + (int)(i % 26), CLUSTD_NAME_MAX - 1);
+		hb.instances[i].vrid = (uint8_t)(i + 1);
+	}
+	size_t n = hb_encode(&hb, key, buf, sizeof(buf));
+	ck_assert_uint_gt(n, (size_t)CLUSTER_MAX_INSTANCES * (CLUSTD_NAME_MAX - 1));
+	ck_assert_uint_le(n, HB_DATAGRAM_BUDGET);
+	/* One more is refused by the codec, never cut silently. */
+	hb.ninstances = CLUSTER_MAX_INSTANCES + 1;
+	ck_assert_uint_eq(hb_encode(&hb, key, buf, sizeof(buf)), 0);
 }
 END_TEST
 
@@ -1246,7 +1492,7 @@ START_TEST(test_track_full_and_defaults)
 	ck_assert_str_eq(t->files[0].path, "/run/clustd/prio");
 	ck_assert_int_eq(t->files[0].weight, 1);
 	ck_assert_int_eq(t->files[1].weight, -3);
-	ck_assert(conf_track_equal(t, t));
+	ck_assert(reload_same_track(t, t));
 	loaded_free(&l);
 }
 END_TEST
@@ -1442,6 +1688,30 @@ START_TEST(test_accept_values)
 }
 END_TEST
 
+/* B12c: what an instance does when the nftables filter cannot be set up. */
+START_TEST(test_accept_filter_fail)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("accept = false;"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed); /* default: open, as before */
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"closed\";"));
+	ck_assert(l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_ok(&l, INST("accept = false; accept_filter_fail = \"open\";"));
+	ck_assert(!l.cfg->instances[0].accept_filter_closed);
+	loaded_free(&l);
+	expect_error(INST("accept = false; accept_filter_fail = \"shut\";"), 7,
+		     "accept_filter_fail: expected \"open\" or \"closed\", got \"shut\"");
+	expect_error(INST("accept = false; accept_filter_fail = true;"), 7,
+		     "accept_filter_fail: expected a string, got a boolean");
+	/* Without accept = false there is no filter to fail. */
+	expect_error(INST("accept_filter_fail = \"closed\";"), 7,
+		     "accept_filter_fail: only with accept = false (this instance accepts)");
+}
+END_TEST
+
 START_TEST(test_accept_wrong_type)
 {
 	expect_error(INST("accept = 0;"), 7, "accept: expected true or false, got an integer");
@@ -1479,6 +1749,9 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_same_vrid_other_interface_ok);
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
 	tcase_add_test(ok, test_include_reports_included_file);
+	tcase_add_test(ok, test_include_wide_literal_rejected);
+	tcase_add_test(ok, test_include_relative_to_config_dir);
+	tcase_add_test(ok, test_include_directory_rejected);
 	tcase_add_test(ok, test_free_null_and_errors_appended);
 	tcase_add_test(ok, test_vmac_off_by_default);
 	tcase_add_test(ok, test_vmac_names);
@@ -1533,6 +1806,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_vmac_rejects);
 	tcase_add_test(bad, test_vmac_name_clashes);
 	tcase_add_test(bad, test_accept_wrong_type);
+	tcase_add_test(bad, test_accept_filter_fail);
 	tcase_add_test(bad, test_accept_key_hints);
 	suite_add_tcase(s, bad);
 
@@ -1541,11 +1815,15 @@ static Suite *conf_suite(void)
 	tcase_add_test(scripts, test_scripts_open_directory);
 	tcase_add_test(scripts, test_scripts_symlink_followed);
 	tcase_add_test(scripts, test_scripts_foreign_owner);
+	tcase_add_test(scripts, test_secret_file_foreign_owner);
+	tcase_add_test(scripts, test_secret_digest_follows_content);
 	tcase_add_test(scripts, test_scripts_track_and_group);
 	suite_add_tcase(s, scripts);
 
 	tcase_add_test(plane, test_cluster_defaults);
 	tcase_add_test(plane, test_cluster_full);
+	tcase_add_test(plane, test_cluster_instance_limit);
+	tcase_add_test(plane, test_cluster_instance_limit_fits);
 	tcase_add_test(plane, test_cluster_bound_is_quorum_bound);
 	tcase_add_test(plane, test_cluster_rejects);
 	tcase_add_test(plane, test_vip_lease);

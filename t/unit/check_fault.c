@@ -25,10 +25,11 @@ static const char *reason(unsigned faults, const struct fault_names *n)
 }
 
 static const unsigned all_bits[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_NO_QUORUM,
-				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC, FAULT_SEND, FAULT_VIP };
+				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC, FAULT_ACCEPT_FILTER, FAULT_SEND,
+				     FAULT_VIP };
 #define NBITS (sizeof(all_bits) / sizeof(all_bits[0]))
 #define ALL_FAULTS (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP | \
-		    FAULT_VMAC)
+		    FAULT_VMAC | FAULT_ACCEPT_FILTER)
 
 START_TEST(test_bits_distinct)
 {
@@ -50,15 +51,15 @@ START_TEST(test_probe_query_error_keeps_state)
 	bool failed = false;
 
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_uint_eq(fault_from_probe(NLK_ERROR, NLK_UP, lasts[i], &failed), lasts[i]);
+		ck_assert_uint_eq(fault_from_probe(PROBE_ERROR, PROBE_UP, lasts[i], &failed), lasts[i]);
 		ck_assert(failed);
 		failed = false;
-		ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_ERROR, lasts[i], &failed), lasts[i]);
+		ck_assert_uint_eq(fault_from_probe(PROBE_UP, PROBE_ERROR, lasts[i], &failed), lasts[i]);
 		ck_assert(failed);
 	}
 	/* Only link and address bits are the probe's to keep. */
 	failed = false;
-	ck_assert_uint_eq(fault_from_probe(NLK_ERROR, NLK_ERROR, FAULT_NO_LINK | FAULT_TRACK, &failed),
+	ck_assert_uint_eq(fault_from_probe(PROBE_ERROR, PROBE_ERROR, FAULT_NO_LINK | FAULT_TRACK, &failed),
 			  FAULT_NO_LINK);
 	ck_assert(failed);
 }
@@ -68,19 +69,19 @@ START_TEST(test_probe_found)
 {
 	bool failed = true;
 
-	ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_UP, FAULT_NO_LINK, &failed), 0);
+	ck_assert_uint_eq(fault_from_probe(PROBE_UP, PROBE_UP, FAULT_NO_LINK, &failed), 0);
 	ck_assert(!failed);
 	failed = true;
-	ck_assert_uint_eq(fault_from_probe(NLK_UP, NLK_MISSING, 0, &failed), FAULT_NO_ADDR);
+	ck_assert_uint_eq(fault_from_probe(PROBE_UP, PROBE_MISSING, 0, &failed), FAULT_NO_ADDR);
 	ck_assert(!failed);
 	/* The address is not looked at without the link: even an error there. */
-	const enum nlk_probe addrs[] = { NLK_UP, NLK_MISSING, NLK_ERROR };
+	const enum probe_result addrs[] = { PROBE_UP, PROBE_MISSING, PROBE_ERROR };
 	for (size_t i = 0; i < 3; i++) {
 		failed = true;
-		ck_assert_uint_eq(fault_from_probe(NLK_DOWN, addrs[i], 0, &failed), FAULT_NO_LINK);
+		ck_assert_uint_eq(fault_from_probe(PROBE_DOWN, addrs[i], 0, &failed), FAULT_NO_LINK);
 		ck_assert(!failed);
 		failed = true;
-		ck_assert_uint_eq(fault_from_probe(NLK_MISSING, addrs[i], 0, &failed), FAULT_NO_LINK);
+		ck_assert_uint_eq(fault_from_probe(PROBE_MISSING, addrs[i], 0, &failed), FAULT_NO_LINK);
 		ck_assert(!failed);
 	}
 }
@@ -88,12 +89,12 @@ END_TEST
 
 START_TEST(test_addr_probe)
 {
-	ck_assert_int_eq(fault_addr_probe(0), NLK_UP);
-	ck_assert_int_eq(fault_addr_probe(-ENOENT), NLK_MISSING);
-	ck_assert_int_eq(fault_addr_probe(-EAGAIN), NLK_MISSING);
-	ck_assert_int_eq(fault_addr_probe(-ENOBUFS), NLK_ERROR);
-	ck_assert_int_eq(fault_addr_probe(-ENOMEM), NLK_ERROR);
-	ck_assert_int_eq(fault_addr_probe(-EIO), NLK_ERROR);
+	ck_assert_int_eq(fault_addr_probe(0), PROBE_UP);
+	ck_assert_int_eq(fault_addr_probe(-ENOENT), PROBE_MISSING);
+	ck_assert_int_eq(fault_addr_probe(-EAGAIN), PROBE_MISSING);
+	ck_assert_int_eq(fault_addr_probe(-ENOBUFS), PROBE_ERROR);
+	ck_assert_int_eq(fault_addr_probe(-ENOMEM), PROBE_ERROR);
+	ck_assert_int_eq(fault_addr_probe(-EIO), PROBE_ERROR);
 }
 END_TEST
 
@@ -301,6 +302,33 @@ START_TEST(test_reason_bounds)
 }
 END_TEST
 
+/* accept_filter_fail = "closed" (B12c): after the interface faults,
+ * before quorum, tracking and the group; cured by the filter. */
+START_TEST(test_accept_filter_fault)
+{
+	static const char *const want = "accept = false cannot be enforced (nftables: Operation not "
+					"permitted) and accept_filter_fail is closed";
+	struct fault_names n = names;
+
+	n.accept_filter_why = "Operation not permitted";
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER, &n), want);
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP, &n),
+			 want);
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_VMAC, &n),
+			 "virtual MAC device vrrp.42: cannot create: Operation not permitted");
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER | FAULT_NO_LINK, &n),
+			 "interface eth7 down or missing");
+	n.accept_filter_why = NULL;
+	ck_assert_str_eq(reason(FAULT_ACCEPT_FILTER, &n),
+			 "accept = false cannot be enforced (nftables: ?) and accept_filter_fail is closed");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER), "accept filter installed");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER | FAULT_NO_LINK), "interface up");
+	ck_assert_str_eq(fault_cure_text(FAULT_ACCEPT_FILTER | FAULT_NO_QUORUM), "quorum regained");
+	/* Retried on reload, not on the address timer. */
+	ck_assert(!fault_needs_reprobe(FAULT_ACCEPT_FILTER));
+}
+END_TEST
+
 START_TEST(test_cure_each)
 {
 	ck_assert_str_eq(fault_cure_text(FAULT_NO_QUORUM), "quorum regained");
@@ -376,6 +404,7 @@ static Suite *fault_suite(void)
 	tcase_add_test(text, test_reason_fallbacks);
 	tcase_add_test(text, test_reason_bounds);
 	tcase_add_test(text, test_cure_each);
+	tcase_add_test(text, test_accept_filter_fault);
 	tcase_add_test(text, test_cure_order);
 	suite_add_tcase(s, text);
 

@@ -906,8 +906,10 @@ START_TEST(test_master_tie_break_v6)
 }
 END_TEST
 
-/* No Preempt_Mode check in Master: a lower priority is discarded always. */
-START_TEST(test_master_lower_prio_ignored)
+/* RFC 9568 §6.4.3: a lower-priority advert is discarded, and the master
+ * sends one of its own at once so the sender stops claiming; no
+ * Preempt_Mode check in Master. */
+START_TEST(test_master_lower_prio_asserts_at_once)
 {
 	struct fsm f;
 	struct fsm_out o;
@@ -916,14 +918,84 @@ START_TEST(test_master_lower_prio_ignored)
 	for (int preempt = 0; preempt <= 1; preempt++) {
 		struct fsm_params p = params(100, 3, 100, preempt, "198.51.100.10");
 		uint64_t now = make_master(&f, &p) + CS(30);
-		uint64_t adver = f.adver_at;
 
 		/* Even from a higher address. */
 		ADVERT(&f, &a, "203.0.113.1", now, &o);
-		ASSERT_NOOP(o);
+		ck_assert(!o.changed);
+		ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
 		ck_assert_int_eq(f.state, STATE_MASTER);
-		ck_assert_uint_eq(f.adver_at, adver);
+		/* The Adver_Timer restarts from this advert... */
+		ck_assert_uint_eq(f.adver_at, now + CS(100));
+		/* ... and the sender's interval is not learned (it is no master). */
+		ck_assert_uint_eq(f.master_adver_int_cs, 100);
 	}
+}
+END_TEST
+
+/* At most one such extra advert per Advertisement_Interval, to the µs. */
+START_TEST(test_master_lower_prio_rate_limit)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_v3(100);
+	struct vrrp_advert a = advert(3, 50, 100);
+	uint64_t t1 = make_master(&f, &p) + CS(30);
+
+	ADVERT(&f, &a, "198.51.100.20", t1, &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	uint64_t adver = f.adver_at;
+	ADVERT(&f, &a, "198.51.100.20", t1 + 1, &o);
+	ASSERT_NOOP(o);
+	ADVERT(&f, &a, "198.51.100.20", t1 + CS(100) - 1, &o);
+	ASSERT_NOOP(o);
+	ck_assert_uint_eq(f.adver_at, adver);
+	/* One interval after the last extra advert: the next may go. */
+	ADVERT(&f, &a, "198.51.100.20", t1 + CS(100), &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ck_assert_uint_eq(f.adver_at, t1 + CS(200));
+	ADVERT(&f, &a, "198.51.100.20", t1 + CS(200) - 1, &o);
+	ASSERT_NOOP(o);
+	/* The scheduled adverts go on and do not reset the limit. */
+	TIMER(&f, t1 + CS(200), &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ADVERT(&f, &a, "198.51.100.20", t1 + CS(200), &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	/* The limit follows our own interval, not the sender's. */
+	struct fsm_params slow = params(100, 3, 300, true, "198.51.100.10");
+	uint64_t t2 = make_master(&f, &slow) + CS(30);
+	ADVERT(&f, &a, "198.51.100.20", t2, &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ADVERT(&f, &a, "198.51.100.20", t2 + CS(300) - 1, &o);
+	ASSERT_NOOP(o);
+	ADVERT(&f, &a, "198.51.100.20", t2 + CS(300), &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+}
+END_TEST
+
+/* Equal priority from a lower address and priority 0 keep their own rules
+ * (tie_break(), test_master_prio0_sends_at_once): no extra advert for a
+ * tie won, and a priority 0 advert is answered even right after one. */
+START_TEST(test_master_lower_prio_leaves_other_rules)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_v3(100);
+	struct vrrp_advert lower = advert(3, 50, 100), same = advert(3, 100, 100);
+	struct vrrp_advert zero = advert(3, 0, 100), higher = advert(3, 101, 100);
+	uint64_t now = make_master(&f, &p) + CS(30);
+
+	ADVERT(&f, &same, "198.51.100.2", now, &o);
+	ASSERT_NOOP(o);
+	ADVERT(&f, &lower, "198.51.100.2", now + 1, &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ADVERT(&f, &zero, "198.51.100.2", now + 2, &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ADVERT(&f, &higher, "198.51.100.2", now + 3, &o);
+	ASSERT_MOVED(o, STATE_MASTER, STATE_BACKUP);
+	ck_assert_uint_eq(o.actions, FSM_DROP_VIPS);
+	/* A backup never sends for a lower priority. */
+	ADVERT(&f, &lower, "198.51.100.2", now + 4, &o);
+	ck_assert_uint_eq(o.actions, 0);
 }
 END_TEST
 
@@ -1373,7 +1445,9 @@ static Suite *fsm_suite(void)
 	tcase_add_test(tc, test_master_higher_prio_v2);
 	tcase_add_test(tc, test_master_tie_break_v4);
 	tcase_add_test(tc, test_master_tie_break_v6);
-	tcase_add_test(tc, test_master_lower_prio_ignored);
+	tcase_add_test(tc, test_master_lower_prio_asserts_at_once);
+	tcase_add_test(tc, test_master_lower_prio_rate_limit);
+	tcase_add_test(tc, test_master_lower_prio_leaves_other_rules);
 	tcase_add_test(tc, test_master_shutdown);
 	tcase_add_test(tc, test_owner_shutdown);
 	suite_add_tcase(s, tc);

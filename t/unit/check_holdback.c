@@ -13,6 +13,7 @@
 #define HB_MS 100
 #define DEAD_MS 300
 #define SLACK_MS 50
+#define NONCE 0x5eed5eed5eedULL /* ours: what a live member echoes */
 #define RELEASE_US ((uint64_t)(HB_MS + DEAD_MS + SLACK_MS) * 1000)
 
 static const char *const names[] = { "n1", "n2", "n3", "n4" };
@@ -22,7 +23,7 @@ static uint64_t next_seq;
 
 static void quorum_up(struct quorum *q)
 {
-	ck_assert_int_eq(quorum_init(q, names, 4, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(q, names, 4, "n1", 0, DEAD_MS, NONCE), 0);
 	next_seq = 1;
 }
 
@@ -35,14 +36,17 @@ static void heard(struct quorum *q, const char *node, const char *inst, enum vrr
 
 	memset(&hb, 0, sizeof(hb));
 	snprintf(hb.node, sizeof(hb.node), "%s", node);
+	hb.kind = HB_KIND_HEARTBEAT;
 	hb.incarnation = 1;
+	hb.necho = 1; /* it hears us: a fresh exchange */
+	hb.echo[0] = NONCE;
 	hb.seq = next_seq++;
 	if (inst) {
 		hb.ninstances = 1;
 		snprintf(hb.instances[0].name, sizeof(hb.instances[0].name), "%s", inst);
 		hb.instances[0].state = (uint8_t)state;
 	}
-	ck_assert_int_eq(quorum_heard(q, &hb, now), HB_OK);
+	ck_assert_int_eq(quorum_heard(q, &hb, NULL, now, UINT64_MAX - 1), HB_OK);
 }
 
 /* Asserts the verdict for `inst` at `now`: clear, or held back by

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "testutil.h"
 
@@ -32,7 +33,7 @@ static void on_guard(void *arg)
 static void guard_arm(struct guard *g, struct loop *l, unsigned ms)
 {
 	*g = (struct guard){ .t = { .fn = on_guard, .arg = g }, .l = l };
-	loop_timer_arm(l, &g->t, loop_now() + ms * MS);
+	loop_timer_arm(l, &g->t, mono_now_us() + ms * MS);
 }
 
 /* A timer that records when and in which order it fired. */
@@ -52,7 +53,7 @@ static void on_probe(void *arg)
 	struct probe *p = arg;
 
 	p->fires++;
-	p->fired_at = loop_now();
+	p->fired_at = mono_now_us();
 	if (p->order)
 		p->order[(*p->n_order)++] = p->id;
 	if (p->stop)
@@ -67,11 +68,11 @@ static void probe_init(struct probe *p, struct loop *l, int id, int *order, int 
 
 START_TEST(test_now_is_monotonic_us)
 {
-	uint64_t a = loop_now();
+	uint64_t a = mono_now_us();
 	struct timespec ts = { 0, 2000000 };
 
 	nanosleep(&ts, NULL);
-	uint64_t b = loop_now();
+	uint64_t b = mono_now_us();
 
 	ck_assert_uint_ge(b - a, 2000);
 	ck_assert_uint_lt(b - a, 200000);
@@ -84,7 +85,7 @@ START_TEST(test_timers_fire_in_deadline_order)
 	struct probe p[4];
 	int order[4], n = 0;
 	struct guard g;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	ck_assert_ptr_nonnull(l);
 	for (int i = 0; i < 4; i++)
@@ -117,7 +118,7 @@ START_TEST(test_rearm_moves_deadline)
 	struct loop *l = loop_new();
 	struct probe early, late;
 	struct guard g;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	probe_init(&early, l, 0, NULL, NULL);
 	probe_init(&late, l, 1, NULL, NULL);
@@ -145,7 +146,7 @@ START_TEST(test_cancel)
 	struct loop *l = loop_new();
 	struct probe gone, stays;
 	struct guard g;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	probe_init(&gone, l, 0, NULL, NULL);
 	probe_init(&stays, l, 1, NULL, NULL);
@@ -190,14 +191,14 @@ START_TEST(test_rearm_self_in_callback)
 	struct periodic p = { .t = { .fn = on_periodic, .arg = &p }, .l = l, .limit = 5,
 			      .period = 4 * MS };
 	struct guard g;
-	uint64_t start = loop_now();
+	uint64_t start = mono_now_us();
 
 	loop_timer_arm(l, &p.t, start + p.period);
 	guard_arm(&g, l, 1000);
 	loop_run(l);
 	ck_assert(!g.fired);
 	ck_assert_int_eq(p.fires, 5);
-	ck_assert_uint_ge(loop_now() - start, 20 * MS);
+	ck_assert_uint_ge(mono_now_us() - start, 20 * MS);
 	loop_timer_cancel(l, &g.t);
 	loop_free(l);
 }
@@ -262,7 +263,7 @@ static void on_chain_second(void *arg)
 {
 	struct chain *c = arg;
 
-	c->second_at = loop_now();
+	c->second_at = mono_now_us();
 	loop_stop(c->l);
 }
 
@@ -270,7 +271,7 @@ static void on_chain_first(void *arg)
 {
 	struct chain *c = arg;
 
-	c->first_at = loop_now();
+	c->first_at = mono_now_us();
 	loop_timer_arm(c->l, &c->second, c->first_at + 5 * MS);
 }
 
@@ -281,7 +282,7 @@ START_TEST(test_timer_arms_another)
 			   .second = { .fn = on_chain_second, .arg = &c }, .l = l };
 	struct guard g;
 
-	loop_timer_arm(l, &c.first, loop_now() + 5 * MS);
+	loop_timer_arm(l, &c.first, mono_now_us() + 5 * MS);
 	guard_arm(&g, l, 1000);
 	loop_run(l);
 	ck_assert(!g.fired);
@@ -315,7 +316,7 @@ START_TEST(test_callback_cancels_and_frees_due_timer)
 	struct probe *victim = malloc(sizeof(*victim));
 	struct killer k = { .t = { .fn = on_killer, .arg = &k }, .l = l, .victim = victim };
 	struct probe last;
-	uint64_t now = loop_now();
+	uint64_t now = mono_now_us();
 
 	probe_init(victim, l, 1, NULL, NULL);
 	probe_init(&last, l, 2, NULL, NULL);
@@ -335,9 +336,14 @@ START_TEST(test_precision_20ms)
 	struct loop *l = loop_new();
 	struct guard g;
 
-	for (int i = 0; i < 5; i++) {
+	uint64_t best_late = UINT64_MAX;
+
+	/* Never early; on a busy machine any one wake-up may be late, so the
+	 * precision is judged on the best of 9 (a coarse timer, say 10 ms
+	 * ticks, would be late every time), and none may be grossly late. */
+	for (int i = 0; i < 9; i++) {
 		struct probe p;
-		uint64_t armed = loop_now();
+		uint64_t armed = mono_now_us();
 
 		probe_init(&p, l, 0, NULL, NULL);
 		p.stop = true;
@@ -347,8 +353,11 @@ START_TEST(test_precision_20ms)
 		loop_timer_cancel(l, &g.t);
 		ck_assert_int_eq(p.fires, 1);
 		ck_assert_uint_ge(p.fired_at - armed, 20 * MS);
-		ck_assert_uint_lt(p.fired_at - armed, 25 * MS);
+		ck_assert_uint_lt(p.fired_at - armed, 100 * MS);
+		if (p.fired_at - armed - 20 * MS < best_late)
+			best_late = p.fired_at - armed - 20 * MS;
 	}
+	ck_assert_uint_lt(best_late, 5 * MS);
 	loop_free(l);
 }
 END_TEST
@@ -507,7 +516,7 @@ START_TEST(test_stop_and_run_again)
 	/* The loop can run again after a stop. */
 	probe_init(&p, l, 0, NULL, NULL);
 	p.stop = true;
-	loop_timer_arm(l, &p.t, loop_now() + 2 * MS);
+	loop_timer_arm(l, &p.t, mono_now_us() + 2 * MS);
 	ck_assert_int_eq(loop_run(l), 0);
 	ck_assert_int_eq(p.fires, 1);
 	ck_assert(!g.fired);

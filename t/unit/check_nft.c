@@ -19,6 +19,8 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include <errno.h>
+
 #include "nft.h"
 #include "testutil.h"
 
@@ -422,6 +424,25 @@ START_TEST(test_filter_for)
 }
 END_TEST
 
+/* accept_filter_fail = "closed": FAULT exactly when the instance needs the
+ * filter and it failed. */
+START_TEST(test_fails_closed)
+{
+	static const enum nft_state states[] = { NFT_NOT_NEEDED, NFT_ACTIVE, NFT_FAILED };
+	struct instance_conf closed = {.priority = 100, .accept = false, .accept_filter_closed = true};
+	struct instance_conf open = {.priority = 100, .accept = false};
+	struct instance_conf owner = {.priority = 255, .accept = false, .accept_filter_closed = true};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		struct nft_filter f = {.state = states[i], .error = -EPERM};
+
+		ck_assert(nft_filter_fails_closed(&f, &closed) == (states[i] == NFT_FAILED));
+		ck_assert(!nft_filter_fails_closed(&f, &open));  /* the default serves */
+		ck_assert(!nft_filter_fails_closed(&f, &owner)); /* the owner always accepts */
+	}
+}
+END_TEST
+
 static Suite *nft_suite(void)
 {
 	Suite *s = suite_create("nft");
@@ -432,6 +453,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(which, test_collect);
 	tcase_add_test(which, test_collect_all_accept);
 	tcase_add_test(which, test_filter_for);
+	tcase_add_test(which, test_fails_closed);
 	suite_add_tcase(s, which);
 	tcase_add_test(batch, test_replace_batch);
 	tcase_add_test(batch, test_replace_batch_v4_only);

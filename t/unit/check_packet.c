@@ -150,9 +150,10 @@ START_TEST(test_golden_v3_ipv4_pseudo)
 	ck_assert_uint_eq(out.interval_cs, 100);
 	ck_assert_uint_eq(out.naddr, 2);
 	ck_assert(ip_addr_equal(&out.addrs[1], &adv.addrs[1]));
-	/* The same bytes judged without the pseudo-header are wrong. */
-	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), false, &out),
-			 VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	/* The same bytes are wrong without the pseudo-header. */
+	ck_assert_uint_ne(vrrp_checksum(AF_INET, NULL, NULL, false, v3_ipv4_pseudo,
+					sizeof(v3_ipv4_pseudo)), 0);
 }
 END_TEST
 
@@ -166,8 +167,11 @@ START_TEST(test_golden_v3_ipv4_nopseudo)
 	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), false, &out),
 			 VRRP_OK);
 	ck_assert_uint_eq(out.naddr, 2);
-	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), true, &out),
-			 VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	/* The same bytes are wrong with the pseudo-header. */
+	struct ip_addr src = ip("198.51.100.2"), dst = ip("224.0.0.18");
+	ck_assert_uint_ne(vrrp_checksum(AF_INET, &src, &dst, true, v3_ipv4_nopseudo,
+					sizeof(v3_ipv4_nopseudo)), 0);
 }
 END_TEST
 
@@ -277,7 +281,7 @@ static void round_trip(uint8_t version, sa_family_t family, bool pseudo, unsigne
 START_TEST(test_round_trip_all_sizes)
 {
 	for (unsigned n = 1; n <= VRRP_MAX_ADDRS; n++) {
-		round_trip(3, AF_INET, true, n, (uint16_t)(n * 60));
+		round_trip(3, AF_INET, true, n, (uint16_t)(1 + n * 60 % 4095));
 		round_trip(3, AF_INET, false, n, 4095);
 		round_trip(3, AF_INET6, false, n, 1);
 		round_trip(2, AF_INET, false, n, (uint16_t)(n * 100));
@@ -303,9 +307,8 @@ START_TEST(test_encode_rejects_invalid)
 	ck_assert_uint_eq(encode4(&adv, true, buf, sizeof(buf)), 0);
 	adv = golden4();
 	fill_addrs(&adv, AF_INET, VRRP_MAX_ADDRS);
-	ck_assert_uint_gt(encode4(&adv, true, buf, sizeof(buf)), 0);
-	adv.naddr = VRRP_MAX_ADDRS + 1;
-	ck_assert_uint_eq(encode4(&adv, true, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(encode4(&adv, true, buf, sizeof(buf)), VRRP_HDR_LEN + 4 * 255);
+	ck_assert_uint_eq(encode4(&adv, true, buf, VRRP_HDR_LEN + 4 * 255 - 1), 0);
 
 	adv = golden4();
 	adv.addrs[1] = ip("2001:db8::1"); /* mixed families */
@@ -433,15 +436,11 @@ START_TEST(test_decode_oversize)
 	/* v3 with 8 extra bytes (uvrrpd's habit of appending v2 auth data). */
 	ck_assert_int_eq(decode4(buf, sizeof(v3_ipv4_pseudo) + 8, true, &out), VRRP_DROP_LENGTH);
 
-	/* 65 addresses with a length that agrees: more than we can store. */
+	/* 255 addresses (the field's maximum) and one byte more than they need. */
 	buf[0] = 0x31;
-	buf[3] = VRRP_MAX_ADDRS + 1;
-	buf[5] = 100;
-	size_t len = VRRP_HDR_LEN + 4 * (VRRP_MAX_ADDRS + 1);
-	reseal(buf, len, AF_INET, true);
-	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_DROP_LENGTH);
 	buf[3] = 255;
-	len = VRRP_HDR_LEN + 4 * 255;
+	buf[5] = 100;
+	size_t len = VRRP_HDR_LEN + 4 * 255 + 1;
 	ck_assert_uint_le(len, sizeof(buf));
 	reseal(buf, len, AF_INET, true);
 	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_DROP_LENGTH);
@@ -528,8 +527,10 @@ START_TEST(test_decode_ttl)
 	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_DROP_TTL);
 	rx.ttl = 0;
 	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_DROP_TTL);
-	rx.ttl = -1; /* unknown: not checked */
-	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_OK);
+	/* A missing TTL (the socket layer found none) fails the check: it
+	 * cannot be shown to be 255. */
+	rx.ttl = -1;
+	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_DROP_TTL);
 	rx.ttl = 255;
 	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_OK);
 	/* TTL comes first: even a 3-byte packet is a TTL drop. */
@@ -758,7 +759,167 @@ START_TEST(test_check_v2)
 }
 END_TEST
 
+/* ---- A3: either checksum form for VRRPv3 over IPv4 ---- */
+
+START_TEST(test_decode_v3_ipv4_either_checksum_form)
+{
+	struct vrrp_advert out;
+
+	/* Each form is accepted whichever one we send, and named. */
+	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), true, &out), VRRP_OK);
+	ck_assert_uint_eq(out.naddr, 2);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	ck_assert_int_eq(decode4(v3_ipv4_pseudo, sizeof(v3_ipv4_pseudo), true, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	ck_assert_int_eq(decode4(v3_ipv4_nopseudo, sizeof(v3_ipv4_nopseudo), false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	/* Without known addresses only the message-only form can be checked. */
+	struct vrrp_rx rx = rx_of("198.51.100.2", "224.0.0.18", 255, v3_ipv4_nopseudo,
+				  sizeof(v3_ipv4_nopseudo));
+	rx.dst.family = AF_UNSPEC;
+	ck_assert_int_eq(vrrp_decode(&rx, false, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	ck_assert_int_eq(vrrp_decode(&rx, true, &out), VRRP_DROP_FAMILY);
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM_PSEUDO), "pseudo_header");
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM_PLAIN), "no_pseudo_header");
+	ck_assert_str_eq(vrrp_csum_form_name(VRRP_CSUM__COUNT), "unknown");
+	/* A checksum right in neither form is still dropped, whatever we prefer. */
+	uint8_t buf[sizeof(v3_ipv4_pseudo)];
+	memcpy(buf, v3_ipv4_pseudo, sizeof(buf));
+	buf[7] ^= 0x01;
+	ck_assert_int_eq(decode4(buf, sizeof(buf), true, &out), VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(decode4(buf, sizeof(buf), false, &out), VRRP_DROP_CHECKSUM);
+}
+END_TEST
+
+START_TEST(test_decode_other_families_keep_one_form)
+{
+	struct vrrp_advert out;
+	uint8_t b6[sizeof(v3_ipv6)], b2[sizeof(v2_ipv4)];
+
+	/* IPv6 always covers the pseudo-header: the message-only sum is wrong. */
+	memcpy(b6, v3_ipv6, sizeof(b6));
+	ck_assert_int_eq(decode6(b6, sizeof(b6), &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PSEUDO);
+	reseal(b6, sizeof(b6), AF_INET6, false);
+	ck_assert_int_eq(decode6(b6, sizeof(b6), &out), VRRP_DROP_CHECKSUM);
+	/* VRRPv2 never does: a pseudo-header sum is wrong. */
+	memcpy(b2, v2_ipv4, sizeof(b2));
+	ck_assert_int_eq(decode4(b2, sizeof(b2), true, &out), VRRP_OK);
+	ck_assert_int_eq(out.csum_form, VRRP_CSUM_PLAIN);
+	reseal(b2, sizeof(b2), AF_INET, true);
+	ck_assert_int_eq(decode4(b2, sizeof(b2), true, &out), VRRP_DROP_CHECKSUM);
+	ck_assert_int_eq(decode4(b2, sizeof(b2), false, &out), VRRP_DROP_CHECKSUM);
+}
+END_TEST
+
+/* ---- A8: address lists up to the field's 255 ---- */
+
+/* A v3 message claiming `count` addresses and carrying `present`. */
+static size_t many_addrs(uint8_t *buf, size_t cap, sa_family_t family, unsigned count,
+			 unsigned present)
+{
+	size_t asz = family == AF_INET ? 4 : 16;
+	size_t len = VRRP_HDR_LEN + present * asz;
+
+	ck_assert_uint_le(len, cap);
+	memset(buf, 0, len);
+	buf[0] = 0x31;
+	buf[1] = 51;
+	buf[2] = 100;
+	buf[3] = (uint8_t)count;
+	buf[5] = 100;
+	for (unsigned i = 0; i < present; i++) {
+		uint8_t *a = buf + VRRP_HDR_LEN + i * asz;
+		if (family == AF_INET) {
+			a[0] = 203, a[2] = 113, a[3] = (uint8_t)i;
+		} else {
+			a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
+			a[14] = (uint8_t)(i >> 8), a[15] = (uint8_t)i;
+		}
+	}
+	reseal(buf, len, family, true);
+	return len;
+}
+
+START_TEST(test_decode_100_addresses)
+{
+	static uint8_t buf[VRRP_HDR_LEN + 256 * 16];
+	struct vrrp_advert out;
+
+	size_t len = many_addrs(buf, sizeof(buf), AF_INET, 100, 100);
+	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_OK);
+	ck_assert_uint_eq(out.naddr, 100);
+	struct ip_addr last = ip("203.0.113.99");
+	ck_assert(ip_addr_equal(&out.addrs[99], &last));
+	/* The length must still match the count exactly. */
+	len = many_addrs(buf, sizeof(buf), AF_INET, 100, 99);
+	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_DROP_LENGTH);
+	len = many_addrs(buf, sizeof(buf), AF_INET, 100, 101);
+	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_DROP_LENGTH);
+	/* The field's maximum, in both families. */
+	len = many_addrs(buf, sizeof(buf), AF_INET, 255, 255);
+	ck_assert_int_eq(decode4(buf, len, true, &out), VRRP_OK);
+	ck_assert_uint_eq(out.naddr, 255);
+	len = many_addrs(buf, sizeof(buf), AF_INET6, 255, 255);
+	ck_assert_int_eq(decode6(buf, len, &out), VRRP_OK);
+	ck_assert_uint_eq(out.naddr, 255);
+	ck_assert_uint_eq(out.addrs[254].u.bytes[15], 254);
+	len = many_addrs(buf, sizeof(buf), AF_INET6, 255, 256);
+	ck_assert_int_eq(decode6(buf, len, &out), VRRP_DROP_LENGTH);
+}
+END_TEST
+
+/* ---- A8: two owners of one VRID ---- */
+
+START_TEST(test_check_two_owners)
+{
+	struct vrrp_advert local = golden4();
+	struct vrrp_advert adv = golden4();
+	struct vrrp_expect exp = expect_of(&local, 255);
+	bool mis;
+
+	/* Another owner: still dropped, but named as a conflict. */
+	adv.priority = 255;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, &mis), VRRP_DROP_OWNER_CONFLICT);
+	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_OWNER_CONFLICT), "owner_conflict");
+	/* Version is still checked first. */
+	adv.version = 2;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, &mis), VRRP_DROP_VERSION);
+	adv.version = 3;
+	/* A non-owner's advert to an owner stays an owner drop. */
+	adv.priority = 254;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, &mis), VRRP_DROP_OWNER);
+	/* A non-owner receiving an owner's advert accepts it. */
+	adv.priority = 255;
+	exp.priority = 200;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, &mis), VRRP_OK);
+}
+END_TEST
+
 /* ---- names ---- */
+
+START_TEST(test_check_source)
+{
+	struct ip_addr peers[2], a;
+
+	ck_assert(ip_addr_parse("198.51.100.12", &peers[0]));
+	ck_assert(ip_addr_parse("2001:db8::12", &peers[1]));
+	ck_assert(ip_addr_parse("198.51.100.200", &a));
+	/* Multicast mode: any source. */
+	ck_assert_int_eq(vrrp_check_source(&a, NULL, 0), VRRP_OK);
+	/* Unicast mode: only the peers, whatever else is on the link. */
+	ck_assert_int_eq(vrrp_check_source(&a, peers, 2), VRRP_DROP_NOT_PEER);
+	ck_assert_int_eq(vrrp_check_source(&peers[0], peers, 2), VRRP_OK);
+	ck_assert_int_eq(vrrp_check_source(&peers[1], peers, 2), VRRP_OK);
+	ck_assert_int_eq(vrrp_check_source(&peers[1], peers, 1), VRRP_DROP_NOT_PEER);
+	/* The same bits in the other family are another address. */
+	ck_assert(ip_addr_parse("::ffff:198.51.100.12", &a));
+	ck_assert_int_eq(vrrp_check_source(&a, peers, 2), VRRP_DROP_NOT_PEER);
+}
+END_TEST
 
 START_TEST(test_drop_names)
 {
@@ -771,7 +932,8 @@ START_TEST(test_drop_names)
 		[VRRP_DROP_INTERVAL_MISMATCH] = "interval_mismatch",
 		[VRRP_DROP_ADDR_MISMATCH] = "address_mismatch",
 		[VRRP_DROP_OWNER] = "we_are_owner", [VRRP_DROP_FAMILY] = "bad_family",
-		[VRRP_DROP_SELF] = "own_advert",
+		[VRRP_DROP_SELF] = "own_advert", [VRRP_DROP_OWNER_CONFLICT] = "owner_conflict",
+		[VRRP_DROP_NOT_PEER] = "not_a_peer",
 	};
 
 	for (int d = 1; d < VRRP_DROP__COUNT; d++) {
@@ -820,13 +982,18 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_decode_rsvd_nibble_ignored);
 	tcase_add_test(tc, test_decode_family);
 	tcase_add_test(tc, test_decode_order);
+	tcase_add_test(tc, test_decode_v3_ipv4_either_checksum_form);
+	tcase_add_test(tc, test_decode_other_families_keep_one_form);
+	tcase_add_test(tc, test_decode_100_addresses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
 	tcase_add_test(tc, test_check_v3);
 	tcase_add_test(tc, test_check_version_and_owner);
+	tcase_add_test(tc, test_check_two_owners);
 	tcase_add_test(tc, test_check_v2);
 	tcase_add_test(tc, test_drop_names);
+	tcase_add_test(tc, test_check_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,10 +7,13 @@
  * Damaged files are made by flipping bytes of real ones or by forging
  * slots with persist_slot_build. Only the sync-thread test waits (for the
  * thread, at most 2 s); every other clock is injected. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +72,20 @@ static void write_ok(struct persist *p, unsigned tag, size_t len, bool clean, ui
 	ck_assert_uint_le(len, sizeof(payload));
 	make_payload(payload, len, tag);
 	ck_assert_int_eq(persist_write(p, payload, len, clean, now), 0);
+}
+
+/* A fresh directory whose counters file holds generations 1 to 3 (the
+ * payloads tagged 1 to 3, 10 bytes each). */
+static void tdir_with_three_records(struct tdir *t, bool last_clean)
+{
+	struct persist *p;
+
+	tdir_new(t);
+	p = persist_new(t->dir, NODE, 0);
+	write_ok(p, 1, 10, false, T0);
+	write_ok(p, 2, 10, false, T0);
+	write_ok(p, 3, 10, last_clean, T0);
+	persist_free(p);
 }
 
 struct loaded {
@@ -541,12 +558,7 @@ START_TEST(test_generation_continues)
 	struct persist_stats st;
 	struct persist *p;
 
-	tdir_new(&t);
-	p = persist_new(t.dir, NODE, 0);
-	write_ok(p, 1, 10, false, T0);
-	write_ok(p, 2, 10, false, T0);
-	write_ok(p, 3, 10, true, T0);
-	persist_free(p);
+	tdir_with_three_records(&t, true);
 	int third = slot_gen(t.file, 0) == 3 ? 0 : 1;
 
 	p = persist_new(t.dir, NODE, 0);
@@ -581,12 +593,7 @@ START_TEST(test_unreadable_keeps_generation)
 	struct loaded l;
 	struct persist *p;
 
-	tdir_new(&t);
-	p = persist_new(t.dir, NODE, 0);
-	write_ok(p, 1, 10, false, T0);
-	write_ok(p, 2, 10, false, T0);
-	write_ok(p, 3, 10, false, T0);
-	persist_free(p);
+	tdir_with_three_records(&t, false);
 
 	p = persist_new(t.dir, NODE, 0);
 	ck_assert_int_eq(persist_load(p, small, sizeof(small), &len, &clean, why, sizeof(why)),
@@ -595,6 +602,152 @@ START_TEST(test_unreadable_keeps_generation)
 	ck_assert(!clean);
 	write_ok(p, 4, 10, false, T0);
 	persist_free(p);
+	load_fresh(t.dir, NODE, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 4, 10);
+	tdir_free(&t);
+}
+END_TEST
+
+/* The whole of file (at most 2 slots) into buf; its length. */
+static size_t slurp_file(const char *file, uint8_t *buf, size_t cap)
+{
+	int fd = open(file, O_RDONLY);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	n = pread(fd, buf, cap, 0);
+	close(fd);
+	ck_assert_int_ge(n, 0);
+	return (size_t)n;
+}
+
+/* Is there a file in dir holding exactly these bytes? */
+static bool bytes_survive(const char *dir, const uint8_t *want, size_t len)
+{
+	static uint8_t have[2 * PERSIST_SLOT_SIZE + 1];
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir(dir);
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (e = readdir(d))) {
+		char path[400];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		found = slurp_file(path, have, sizeof(have)) == len && !memcmp(have, want, len);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A read error (EIO) during load, after `skip` good reads: the file is
+ * never written over, two more commits later its bytes are still there,
+ * and the next load finds the newest commit. */
+static void check_read_error_keeps_file(unsigned skip)
+{
+	static uint8_t before[2 * PERSIST_SLOT_SIZE + 1];
+	struct tdir t;
+	struct loaded l;
+	struct persist *p;
+	size_t len;
+
+	tdir_with_three_records(&t, false);
+	len = slurp_file(t.file, before, sizeof(before));
+	ck_assert_uint_eq(len, 2 * PERSIST_SLOT_SIZE);
+
+	p = persist_new(t.dir, NODE, 0);
+	persist_inject_read_error(p, EIO, skip);
+	memset(&l, 0, sizeof(l));
+	l.r = persist_load(p, l.payload, sizeof(l.payload), &l.len, &l.clean, l.why,
+			   sizeof(l.why));
+	ck_assert_int_eq(l.r, PERSIST_UNREADABLE);
+	assert_nothing(&l);
+	persist_inject_read_error(p, 0, 0);
+	for (unsigned tag = 4; tag <= 5; tag++) {
+		uint8_t payload[10];
+
+		make_payload(payload, sizeof(payload), tag);
+		persist_write(p, payload, sizeof(payload), false, T0);
+	}
+	persist_free(p);
+	ck_assert_msg(bytes_survive(t.dir, before, len),
+		      "the unreadable file was written over (%s)", l.why);
+	load_fresh(t.dir, NODE, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 5, 10);
+	tdir_free(&t);
+}
+
+START_TEST(test_read_error_keeps_file)
+{
+	check_read_error_keeps_file(0); /* the first slot read fails */
+}
+END_TEST
+
+START_TEST(test_payload_read_error_keeps_file)
+{
+	check_read_error_keeps_file(2); /* both headers read, the payload fails */
+}
+END_TEST
+
+/* Sets or clears the immutable flag of dir; false where that cannot be
+ * done (no CAP_LINUX_IMMUTABLE, a filesystem without it). */
+static bool set_immutable(const char *dir, bool on)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), flags = 0;
+	bool done;
+
+	if (fd < 0)
+		return false;
+	done = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+	flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	done = done && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	close(fd);
+	return done;
+}
+
+/* An unreadable file that cannot be set aside (its directory is
+ * immutable): nothing is written, the error shows; once the rename is
+ * possible the next retry sets it aside and writes a fresh file. */
+START_TEST(test_unreadable_not_set_aside_not_written)
+{
+	static uint8_t before[2 * PERSIST_SLOT_SIZE + 1];
+	uint8_t payload[10];
+	struct persist_stats st;
+	struct tdir t;
+	struct loaded l;
+	struct persist *p;
+	int refused, later;
+	size_t len;
+
+	tdir_with_three_records(&t, false);
+	len = slurp_file(t.file, before, sizeof(before));
+	if (!set_immutable(t.dir, true)) {
+		tdir_free(&t);
+		return; /* needs root and a filesystem with the flag */
+	}
+	p = persist_new(t.dir, NODE, 0);
+	persist_inject_read_error(p, EIO, 0);
+	l.r = persist_load(p, l.payload, sizeof(l.payload), &l.len, &l.clean, l.why,
+			   sizeof(l.why));
+	persist_inject_read_error(p, 0, 0);
+	make_payload(payload, sizeof(payload), 4);
+	refused = persist_write(p, payload, sizeof(payload), false, T0);
+	persist_get_stats(p, &st);
+	set_immutable(t.dir, false);
+	later = persist_write(p, payload, sizeof(payload), false, T0 + 10 * SEC);
+	persist_free(p);
+
+	ck_assert_int_eq(l.r, PERSIST_UNREADABLE);
+	ck_assert_msg(strstr(l.why, "cannot set it aside") != NULL, "why: %s", l.why);
+	ck_assert_int_eq(refused, -EIO);
+	ck_assert(!st.ok);
+	ck_assert_msg(strstr(st.error, "unreadable") != NULL, "error: %s", st.error);
+	ck_assert_int_eq(later, 0);
+	ck_assert(bytes_survive(t.dir, before, len));
 	load_fresh(t.dir, NODE, &l);
 	ck_assert_int_eq(l.r, PERSIST_OK);
 	assert_payload(&l, 4, 10);
@@ -769,6 +922,9 @@ static Suite *persist_suite(void)
 	tcase_add_test(load, test_foreign_node);
 	tcase_add_test(load, test_generation_continues);
 	tcase_add_test(load, test_unreadable_keeps_generation);
+	tcase_add_test(load, test_read_error_keeps_file);
+	tcase_add_test(load, test_payload_read_error_keeps_file);
+	tcase_add_test(load, test_unreadable_not_set_aside_not_written);
 	suite_add_tcase(s, load);
 
 	tcase_add_test(write, test_missing_state_dir);

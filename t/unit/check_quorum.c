@@ -10,6 +10,9 @@
 #define DEAD_MS 3000
 #define DEAD_US ((uint64_t)DEAD_MS * 1000)
 #define T0 1000000000ULL /* an arbitrary monotonic start */
+#define NO_LIMIT (UINT64_MAX - 1) /* quorum_incarnation_limit's ceiling */
+#define NONCE 0x5eed5eed5eed5eedULL     /* ours, this run */
+#define OLD_NONCE 0x01d01d01d01d01dULL  /* ours, an earlier run */
 
 static const char *const names7[] = { "n1", "n2", "n3", "n4", "n5", "n6", "n7" };
 
@@ -19,8 +22,13 @@ static struct heartbeat hb_of(const char *node, uint64_t inc, uint64_t seq)
 
 	memset(&hb, 0, sizeof(hb));
 	snprintf(hb.node, sizeof(hb.node), "%s", node);
+	hb.kind = HB_KIND_HEARTBEAT;
 	hb.incarnation = inc;
 	hb.seq = seq;
+	hb.nonce = 0xabc0000000000000ULL | (uint64_t)node[strlen(node) - 1];
+	hb.necho = 2; /* it hears us (and someone else) */
+	hb.echo[0] = 77;
+	hb.echo[1] = NONCE;
 	return hb;
 }
 
@@ -29,7 +37,15 @@ static enum hb_drop hear(struct quorum *q, const char *node, uint64_t inc, uint6
 {
 	struct heartbeat hb = hb_of(node, inc, seq);
 
-	return quorum_heard(q, &hb, now);
+	return quorum_heard(q, &hb, NULL, now, NO_LIMIT);
+}
+
+static struct ip_addr v4(const char *s)
+{
+	struct ip_addr a;
+
+	ck_assert(ip_addr_parse(s, &a));
+	return a;
 }
 
 static struct member *member(struct quorum *q, const char *name)
@@ -48,7 +64,7 @@ START_TEST(test_majority_defaults)
 	for (size_t n = 1; n <= 7; n++) {
 		struct quorum q;
 
-		ck_assert_int_eq(quorum_init(&q, names7, n, "n1", 0, DEAD_MS), 0);
+		ck_assert_int_eq(quorum_init(&q, names7, n, "n1", 0, DEAD_MS, NONCE), 0);
 		ck_assert_uint_eq(q.n, n);
 		ck_assert_msg(q.needed == want[n], "n=%zu: needed %u", n, q.needed);
 		ck_assert_uint_eq(q.dead_us, DEAD_US);
@@ -64,12 +80,12 @@ START_TEST(test_explicit_needed)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 1, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 1, DEAD_MS, NONCE), 0);
 	ck_assert_uint_eq(q.needed, 1);
 	ck_assert(quorum_has(&q, T0));
 	quorum_free(&q);
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 3, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 3, DEAD_MS, NONCE), 0);
 	ck_assert_uint_eq(q.needed, 3);
 	ck_assert_int_eq(hear(&q, "n1", 1, 1, T0), HB_OK);
 	ck_assert(!quorum_has(&q, T0));
@@ -89,14 +105,14 @@ START_TEST(test_init_errors)
 
 	memset(long_name, 'x', CLUSTD_NAME_MAX);
 	long_name[CLUSTD_NAME_MAX] = '\0';
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n9", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n9", 0, DEAD_MS, NONCE), -1);
 	ck_assert_ptr_null(q.members);
-	ck_assert_int_eq(quorum_init(&q, names7, 0, "n1", 0, DEAD_MS), -1);
-	ck_assert_int_eq(quorum_init(&q, dup, 3, "a", 0, DEAD_MS), -1);
-	ck_assert_int_eq(quorum_init(&q, empty, 2, "a", 0, DEAD_MS), -1);
-	ck_assert_int_eq(quorum_init(&q, with_long, 2, "a", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, names7, 0, "n1", 0, DEAD_MS, NONCE), -1);
+	ck_assert_int_eq(quorum_init(&q, dup, 3, "a", 0, DEAD_MS, NONCE), -1);
+	ck_assert_int_eq(quorum_init(&q, empty, 2, "a", 0, DEAD_MS, NONCE), -1);
+	ck_assert_int_eq(quorum_init(&q, with_long, 2, "a", 0, DEAD_MS, NONCE), -1);
 	/* Self must be found by its whole name, not a prefix. */
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n", 0, DEAD_MS), -1);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n", 0, DEAD_MS, NONCE), -1);
 }
 END_TEST
 
@@ -104,7 +120,7 @@ START_TEST(test_self)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 0, DEAD_MS, NONCE), 0);
 	ck_assert(member(&q, "n2")->self);
 	ck_assert(!member(&q, "n1")->self);
 	/* Self is alive without ever being heard, at any time. */
@@ -123,7 +139,7 @@ START_TEST(test_unknown_member)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	ck_assert_int_eq(hear(&q, "n4", 1, 1, T0), HB_DROP_UNKNOWN);
 	ck_assert_int_eq(hear(&q, "n", 1, 1, T0), HB_DROP_UNKNOWN);
 	ck_assert_int_eq(hear(&q, "n22", 1, 1, T0), HB_DROP_UNKNOWN);
@@ -136,7 +152,7 @@ START_TEST(test_never_heard_is_dead)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), 0));
 	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0));
 	quorum_free(&q);
@@ -147,7 +163,7 @@ START_TEST(test_dead_boundary)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	ck_assert_int_eq(hear(&q, "n2", 1, 1, T0), HB_OK);
 	struct member *m = member(&q, "n2");
 
@@ -171,7 +187,7 @@ START_TEST(test_replay_rules)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	/* Fresh member: anything goes, even (0, 0). */
 	ck_assert_int_eq(hear(&q, "n2", 0, 0, T0), HB_OK);
 	ck_assert_int_eq(hear(&q, "n2", 0, 0, T0 + 1), HB_DROP_REPLAY);
@@ -207,6 +223,184 @@ START_TEST(test_replay_rules)
 }
 END_TEST
 
+/* B2: in unicast mode a name is bound to its member's address. n2 signed
+ * with the right key but sent from n3's address is not n2. */
+START_TEST(test_source_binding)
+{
+	struct quorum q;
+	struct ip_addr a1 = v4("198.51.100.11"), a2 = v4("198.51.100.12"), a3 = v4("198.51.100.13");
+	struct heartbeat hb = hb_of("n2", 5, 1);
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	quorum_bind_address(&q, 0, &a1);
+	quorum_bind_address(&q, 1, &a2);
+	quorum_bind_address(&q, 2, &a3);
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a3, T0, NO_LIMIT), HB_DROP_SOURCE);
+	ck_assert(!member(&q, "n2")->heard);
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0));
+	ck_assert_uint_eq(quorum_alive(&q, T0), 1);
+	/* The real one still gets in afterwards, at the same pair. */
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a2, T0 + 1, NO_LIMIT), HB_OK);
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), T0 + 1));
+	/* NULL source (multicast mode): not checked. */
+	hb.seq = 2;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 2, NO_LIMIT), HB_OK);
+	/* Who sits at an address, for the check before the MAC. */
+	ck_assert_ptr_eq(quorum_member_at(&q, &a3), member(&q, "n3"));
+	struct ip_addr other = v4("198.51.100.200");
+	ck_assert_ptr_null(quorum_member_at(&q, &other));
+	quorum_free(&q);
+}
+END_TEST
+
+/* B2: an incarnation far above the wall clock would silence the member
+ * (all its real heartbeats replays) until we restart. */
+START_TEST(test_future_incarnation)
+{
+	const uint64_t wall = 1796000000; /* late 2026 */
+	uint64_t limit = quorum_incarnation_limit(wall, 0);
+	struct quorum q;
+	struct heartbeat hb = hb_of("n2", UINT64_MAX, 1);
+
+	ck_assert_uint_eq(limit, wall + QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, limit), HB_DROP_FUTURE);
+	ck_assert(!member(&q, "n2")->heard);
+	hb.incarnation = limit + 1;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, limit), HB_DROP_FUTURE);
+	/* The real incarnation is still accepted afterwards; the limit itself too. */
+	hb.incarnation = wall - 100;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1, limit), HB_OK);
+	hb.incarnation = limit;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 2, limit), HB_OK);
+	quorum_free(&q);
+	/* Our own incarnation ahead of a clock that went back raises the limit;
+	 * the limit never reaches UINT64_MAX (one more must stay a number). */
+	ck_assert_uint_eq(quorum_incarnation_limit(5, wall), wall + QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_uint_eq(quorum_incarnation_limit(0, 0), QUORUM_INCARNATION_AHEAD_S);
+	ck_assert_uint_eq(quorum_incarnation_limit(UINT64_MAX, 0), UINT64_MAX - 1);
+	ck_assert_uint_eq(quorum_incarnation_limit(0, UINT64_MAX - QUORUM_INCARNATION_AHEAD_S - 1),
+			  UINT64_MAX - 1);
+	ck_assert_uint_eq(quorum_incarnation_limit(UINT64_MAX - QUORUM_INCARNATION_AHEAD_S - 2, 0),
+			  UINT64_MAX - 2);
+}
+END_TEST
+
+/* B5: liveness needs a fresh exchange. A member counts as alive only on
+ * heartbeats that echo our nonce of this run. */
+START_TEST(test_fresh_needs_echo)
+{
+	struct quorum q;
+	struct heartbeat hb = hb_of("n2", 40, 1);
+
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	/* A recording of an earlier run: it echoes our old nonce. Accepted as
+	 * n2's history (a newer pair), but n2 is not alive, however many
+	 * consecutive heartbeats are replayed. */
+	hb.echo[1] = OLD_NONCE;
+	for (uint64_t k = 1; k <= 20; k++) {
+		hb.seq = k;
+		ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + k * 100000, NO_LIMIT), HB_OK);
+		ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0 + k * 100000));
+	}
+	ck_assert(member(&q, "n2")->heard);
+	ck_assert_uint_eq(quorum_alive(&q, T0 + 2000000), 1);
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 2000000), 0);
+	/* No echo at all (it has not heard us yet): not alive either. */
+	hb.necho = 0;
+	hb.seq = 21;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 2100000, NO_LIMIT), HB_OK);
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0 + 2100000));
+	/* The real n2, hearing us: alive from then on, for the dead interval. */
+	hb = hb_of("n2", 41, 1);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 3000000, NO_LIMIT), HB_OK);
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), T0 + 3000000));
+	ck_assert(quorum_has(&q, T0 + 3000000));
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 3000000), T0 + 3000000 + DEAD_US);
+	/* Later heartbeats that no longer echo us (it stopped hearing us: a
+	 * one-way cut) are accepted but do not extend its life. */
+	hb.seq = 2;
+	hb.necho = 0;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 3500000, NO_LIMIT), HB_OK);
+	ck_assert_uint_eq(member(&q, "n2")->last_heard, T0 + 3500000);
+	ck_assert(quorum_member_alive(&q, member(&q, "n2"), T0 + 3000000 + DEAD_US - 1));
+	ck_assert(!quorum_member_alive(&q, member(&q, "n2"), T0 + 3000000 + DEAD_US));
+	quorum_free(&q);
+}
+END_TEST
+
+/* What we echo: the nonces of the members heard within the dead
+ * interval, fresh or not (else two new nodes would wait for each other). */
+START_TEST(test_echo_list)
+{
+	struct quorum q;
+	uint64_t out[CLUSTER_MAX_ECHO];
+	struct heartbeat hb = hb_of("n2", 1, 1);
+
+	ck_assert_int_eq(quorum_init(&q, names7, 4, "n1", 0, DEAD_MS, NONCE), 0);
+	ck_assert_uint_eq(quorum_echo(&q, T0, out, CLUSTER_MAX_ECHO), 0);
+	hb.necho = 0;
+	hb.nonce = 222;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, NO_LIMIT), HB_OK);
+	hb = hb_of("n3", 1, 1);
+	hb.nonce = 333;
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1000, NO_LIMIT), HB_OK);
+	ck_assert_uint_eq(quorum_echo(&q, T0 + 1000, out, CLUSTER_MAX_ECHO), 2);
+	ck_assert_uint_eq(out[0], 222);
+	ck_assert_uint_eq(out[1], 333);
+	ck_assert_uint_eq(quorum_echo(&q, T0 + 1000, out, 1), 1);
+	/* n2 silent for the dead interval: no longer echoed. */
+	ck_assert_uint_eq(quorum_echo(&q, T0 + DEAD_US, out, CLUSTER_MAX_ECHO), 1);
+	ck_assert_uint_eq(out[0], 333);
+	quorum_free(&q);
+}
+END_TEST
+
+/* Counters pieces: same sender checks, current incarnation, growing seq. */
+START_TEST(test_piece_from)
+{
+	struct quorum q;
+	struct heartbeat hb = hb_of("n2", 7, 10), piece;
+	size_t i = 99;
+
+	memset(&piece, 0, sizeof(piece));
+	piece.kind = HB_KIND_PIECE;
+	snprintf(piece.node, sizeof(piece.node), "n2");
+	piece.incarnation = 7;
+	piece.seq = 11;
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	/* Before any heartbeat of that incarnation: refused. */
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_REPLAY);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, NO_LIMIT), HB_OK);
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_OK);
+	ck_assert_uint_eq(i, 1);
+	/* The same piece again, an older one: replays. */
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_REPLAY);
+	piece.seq = 5;
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_REPLAY);
+	/* Another incarnation than the heartbeats': refused. */
+	piece.seq = 12;
+	piece.incarnation = 6;
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_REPLAY);
+	piece.incarnation = 7;
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_OK);
+	/* Sender checks as for heartbeats. */
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, 6, &i), HB_DROP_FUTURE);
+	snprintf(piece.node, sizeof(piece.node), "n1");
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_SELF);
+	snprintf(piece.node, sizeof(piece.node), "zz");
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_DROP_UNKNOWN);
+	/* A restart of n2 starts its piece sequence again. */
+	hb = hb_of("n2", 8, 1);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1, NO_LIMIT), HB_OK);
+	snprintf(piece.node, sizeof(piece.node), "n2");
+	piece.incarnation = 8;
+	piece.seq = 2;
+	ck_assert_int_eq(quorum_piece_from(&q, &piece, NULL, NO_LIMIT, &i), HB_OK);
+	quorum_free(&q);
+}
+END_TEST
+
 START_TEST(test_last_kept)
 {
 	struct quorum q;
@@ -216,8 +410,8 @@ START_TEST(test_last_kept)
 	hb.ninstances = 1;
 	snprintf(hb.instances[0].name, CLUSTD_NAME_MAX, "vi_1");
 	hb.instances[0].priority = 150;
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
-	ck_assert_int_eq(quorum_heard(&q, &hb, T0), HB_OK);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0, NO_LIMIT), HB_OK);
 
 	const struct member *m = member(&q, "n3");
 
@@ -228,7 +422,7 @@ START_TEST(test_last_kept)
 
 	/* A replay does not overwrite the status view. */
 	hb.instances[0].priority = 1;
-	ck_assert_int_eq(quorum_heard(&q, &hb, T0 + 1), HB_DROP_REPLAY);
+	ck_assert_int_eq(quorum_heard(&q, &hb, NULL, T0 + 1, NO_LIMIT), HB_DROP_REPLAY);
 	ck_assert_uint_eq(m->last.instances[0].priority, 150);
 	quorum_free(&q);
 }
@@ -240,7 +434,7 @@ START_TEST(test_three_nodes)
 	struct quorum q;
 	uint64_t t = T0;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	ck_assert(!quorum_has(&q, t));
 	ck_assert_int_eq(hear(&q, "n2", 1, 1, t), HB_OK);
 	ck_assert_int_eq(hear(&q, "n3", 1, 1, t + 500000), HB_OK);
@@ -271,7 +465,7 @@ START_TEST(test_five_nodes)
 	static const bool want[] = { true, true, true, false, false };
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 5, "n3", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 5, "n3", 0, DEAD_MS, NONCE), 0);
 	ck_assert_uint_eq(q.needed, 3);
 	/* n1, n2, n4, n5 last heard at T0, T0+0.5s, T0+1s, T0+1.5s. */
 	ck_assert_int_eq(hear(&q, "n1", 1, 1, T0), HB_OK);
@@ -294,7 +488,7 @@ START_TEST(test_next_expiry)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 4, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 4, "n1", 0, DEAD_MS, NONCE), 0);
 	/* Nobody heard: nothing can expire. */
 	ck_assert_uint_eq(quorum_next_expiry(&q, T0), 0);
 	hear(&q, "n2", 1, 1, T0 + 200);
@@ -318,7 +512,7 @@ START_TEST(test_next_expiry_matches_verdict)
 {
 	struct quorum q;
 
-	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS), 0);
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
 	hear(&q, "n2", 1, 1, T0);
 	uint64_t at = quorum_next_expiry(&q, T0);
 
@@ -384,6 +578,11 @@ static Suite *quorum_suite(void)
 	tcase_add_test(members, test_never_heard_is_dead);
 	tcase_add_test(members, test_replay_rules);
 	tcase_add_test(members, test_last_kept);
+	tcase_add_test(members, test_source_binding);
+	tcase_add_test(members, test_future_incarnation);
+	tcase_add_test(members, test_fresh_needs_echo);
+	tcase_add_test(members, test_echo_list);
+	tcase_add_test(members, test_piece_from);
 	suite_add_tcase(s, members);
 
 	tcase_add_test(verdict, test_dead_boundary);

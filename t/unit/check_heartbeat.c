@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* check_cluster.c - unit tests of the heartbeat codec (src/cluster.c). */
+/* check_heartbeat.c - unit tests of the heartbeat codec (src/heartbeat.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "cluster.h"
+#include "heartbeat.h"
 #include "fsm.h"
 #include "testutil.h"
 
@@ -24,18 +24,20 @@ static void setup(void)
 	cluster_key_derive((const uint8_t *)other, strlen(other), other_key);
 }
 
-/* A heartbeat with ninst instances and ncnt bytes of counters (and of a
- * copy for another member), every field set to something that depends on
+/* A heartbeat with ninst instances and necho echoed nonces (and, with
+ * any, a restore request), every field set to something that depends on
  * its position. */
-static struct heartbeat *make_hb(size_t ninst, size_t ncnt)
+static struct heartbeat *make_hb(size_t ninst, size_t necho)
 {
 	struct heartbeat *hb = calloc(1, sizeof(*hb));
 
 	ck_assert_ptr_nonnull(hb);
+	hb->kind = HB_KIND_HEARTBEAT;
 	snprintf(hb->node, sizeof(hb->node), "node-a.example");
 	hb->incarnation = 0x0102030405060708ULL;
 	hb->seq = 0x1112131415161718ULL;
 	hb->has_quorum = true;
+	hb->nonce = 0x2122232425262728ULL;
 	hb->ninstances = ninst;
 	for (size_t i = 0; i < ninst; i++) {
 		snprintf(hb->instances[i].name, CLUSTD_NAME_MAX, "vi_%zu", i);
@@ -43,25 +45,43 @@ static struct heartbeat *make_hb(size_t ninst, size_t ncnt)
 		hb->instances[i].state = (uint8_t)(i % STATE__COUNT);
 		hb->instances[i].priority = (uint8_t)(255 - i);
 	}
-	hb->counters_len = ncnt;
-	for (size_t i = 0; i < ncnt; i++)
-		hb->counters[i] = (uint8_t)(0xa5 ^ i);
-	if (ncnt) {
-		hb->restore_request = true;
-		snprintf(hb->copy_for, sizeof(hb->copy_for), "node-c");
-		hb->copy_len = ncnt;
-		for (size_t i = 0; i < ncnt; i++)
-			hb->copy[i] = (uint8_t)(0x5a ^ (i * 7));
-	}
+	hb->necho = necho;
+	for (size_t i = 0; i < necho; i++)
+		hb->echo[i] = 0xe000000000000000ULL + i * 0x10001;
+	hb->restore_request = necho > 0;
+	return hb;
+}
+
+/* A piece of len bytes at offset of a total-byte record, for copy_for
+ * ("" = the sender's own). */
+static struct heartbeat *make_piece(const char *copy_for, size_t offset, size_t len, size_t total)
+{
+	struct heartbeat *hb = make_hb(0, 0);
+
+	hb->kind = HB_KIND_PIECE;
+	hb->nonce = 0;
+	snprintf(hb->piece.copy_for, sizeof(hb->piece.copy_for), "%s", copy_for);
+	hb->piece.nonce = copy_for[0] ? 0x3132333435363738ULL : 0;
+	hb->piece.generation = 0x4142434445464748ULL;
+	hb->piece.total = (uint16_t)total;
+	hb->piece.offset = (uint16_t)offset;
+	hb->piece.len = len;
+	for (size_t i = 0; i < len; i++)
+		hb->piece.data[i] = (uint8_t)(0xa5 ^ (offset + i));
 	return hb;
 }
 
 static void assert_same(const struct heartbeat *a, const struct heartbeat *b)
 {
+	ck_assert_uint_eq(a->kind, b->kind);
 	ck_assert_str_eq(a->node, b->node);
 	ck_assert_uint_eq(a->incarnation, b->incarnation);
 	ck_assert_uint_eq(a->seq, b->seq);
 	ck_assert_int_eq(a->has_quorum, b->has_quorum);
+	ck_assert_uint_eq(a->nonce, b->nonce);
+	ck_assert_uint_eq(a->necho, b->necho);
+	for (size_t i = 0; i < a->necho; i++)
+		ck_assert_uint_eq(a->echo[i], b->echo[i]);
 	ck_assert_uint_eq(a->ninstances, b->ninstances);
 	for (size_t i = 0; i < a->ninstances; i++) {
 		ck_assert_str_eq(a->instances[i].name, b->instances[i].name);
@@ -69,12 +89,14 @@ static void assert_same(const struct heartbeat *a, const struct heartbeat *b)
 		ck_assert_uint_eq(a->instances[i].state, b->instances[i].state);
 		ck_assert_uint_eq(a->instances[i].priority, b->instances[i].priority);
 	}
-	ck_assert_uint_eq(a->counters_len, b->counters_len);
-	ck_assert_mem_eq(a->counters, b->counters, a->counters_len);
 	ck_assert_int_eq(a->restore_request, b->restore_request);
-	ck_assert_str_eq(a->copy_for, b->copy_for);
-	ck_assert_uint_eq(a->copy_len, b->copy_len);
-	ck_assert_mem_eq(a->copy, b->copy, a->copy_len);
+	ck_assert_str_eq(a->piece.copy_for, b->piece.copy_for);
+	ck_assert_uint_eq(a->piece.nonce, b->piece.nonce);
+	ck_assert_uint_eq(a->piece.generation, b->piece.generation);
+	ck_assert_uint_eq(a->piece.total, b->piece.total);
+	ck_assert_uint_eq(a->piece.offset, b->piece.offset);
+	ck_assert_uint_eq(a->piece.len, b->piece.len);
+	ck_assert_mem_eq(a->piece.data, b->piece.data, a->piece.len);
 }
 
 /* Decodes from a heap copy of exactly len bytes, so ASan sees any read
@@ -96,8 +118,9 @@ static enum hb_drop decode_exact(const uint8_t *msg, size_t len, const uint8_t *
 /* ---- hand-built messages, for what hb_encode never produces ---------- */
 
 struct msg {
-	uint8_t b[CLUSTER_MAX_MSG];
+	uint8_t b[CLUSTER_MAX_MSG + 16384];
 	size_t len;
+	bool bare; /* sign() adds no nonce TLV */
 };
 
 static void raw(struct msg *m, const void *p, size_t n)
@@ -117,12 +140,13 @@ static void raw_u8(struct msg *m, uint8_t v)
 static void raw_header(struct msg *m)
 {
 	static const uint8_t hdr[HDR_LEN] = {
-		'C', 'L', 'H', 'B', 1, 0, 0, 0,
+		'C', 'L', 'H', 'B', 2, 0, 1, 0, /* version 2, heartbeat */
 		0, 0, 0, 0, 0, 0, 0, 9,   /* incarnation 9 */
 		0, 0, 0, 0, 0, 0, 0, 42,  /* seq 42 */
 	};
 
 	m->len = 0;
+	m->bare = false;
 	raw(m, hdr, sizeof(hdr));
 }
 
@@ -153,9 +177,19 @@ static void raw_instance(struct msg *m, uint8_t vrid, uint8_t state, uint8_t pri
 	raw_tlv(m, 2, (uint16_t)(3 + n), v, 3 + n);
 }
 
-/* Appends a valid MAC over everything so far: the parser is then reached. */
+static void raw_nonce(struct msg *m)
+{
+	static const uint8_t nonce[8] = { 0, 0, 0, 0, 0, 0, 0, 0x77 };
+
+	raw_tlv(m, 6, 8, nonce, 8);
+}
+
+/* Appends the nonce a heartbeat must carry (unless bare, or a piece) and
+ * a valid MAC over everything so far: the parser is then reached. */
 static void sign(struct msg *m)
 {
+	if (!m->bare && m->b[6] == HB_KIND_HEARTBEAT)
+		raw_nonce(m);
 	ck_assert_uint_le(m->len + CLUSTER_MAC_LEN, sizeof(m->b));
 	crypto_auth_hmacsha256(m->b + m->len, m->b, m->len, key);
 	m->len += CLUSTER_MAC_LEN;
@@ -168,9 +202,9 @@ static enum hb_drop decode_msg(struct msg *m, struct heartbeat *out)
 
 /* ---- tests ------------------------------------------------------------ */
 
-static void round_trip(size_t ninst, size_t ncnt)
+static void round_trip_of(struct heartbeat *hb)
 {
-	struct heartbeat *hb = make_hb(ninst, ncnt), *got = calloc(1, sizeof(*got));
+	struct heartbeat *got = calloc(1, sizeof(*got));
 	static uint8_t buf[CLUSTER_MAX_MSG];
 
 	ck_assert_ptr_nonnull(got);
@@ -184,6 +218,11 @@ static void round_trip(size_t ninst, size_t ncnt)
 	ck_assert_uint_eq(hb_encode(hb, key, buf, n - 1), 0);
 	free(hb);
 	free(got);
+}
+
+static void round_trip(size_t ninst, size_t necho)
+{
+	round_trip_of(make_hb(ninst, necho));
 }
 
 START_TEST(test_round_trip_empty)
@@ -200,7 +239,21 @@ END_TEST
 
 START_TEST(test_round_trip_full)
 {
-	round_trip(CLUSTER_MAX_INSTANCES, CLUSTER_COUNTERS_MAX);
+	round_trip(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO);
+}
+END_TEST
+
+START_TEST(test_round_trip_pieces)
+{
+	char longest[CLUSTD_NAME_MAX];
+
+	memset(longest, 'c', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	round_trip_of(make_piece("", 0, 1, 1));
+	round_trip_of(make_piece("", 0, CLUSTER_PIECE_MAX, CLUSTER_COUNTERS_MAX));
+	round_trip_of(make_piece("node-c", CLUSTER_COUNTERS_MAX - 5, 5, CLUSTER_COUNTERS_MAX));
+	round_trip_of(make_piece("node-c", 0, 0, 0)); /* holds none */
+	round_trip_of(make_piece(longest, 100, CLUSTER_PIECE_MAX, 2000));
 }
 END_TEST
 
@@ -230,10 +283,11 @@ START_TEST(test_wire_header)
 	struct heartbeat *hb = make_hb(0, 0);
 	uint8_t buf[256];
 	static const uint8_t want[] = {
-		'C', 'L', 'H', 'B', 1, 1, 0, 0,
+		'C', 'L', 'H', 'B', 2, 1, 1, 0,
 		1, 2, 3, 4, 5, 6, 7, 8,
 		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
 		1, 0, 14, 'n', 'o', 'd', 'e', '-', 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+		6, 0, 8, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
 	};
 	uint8_t mac[CLUSTER_MAC_LEN];
 
@@ -275,9 +329,9 @@ START_TEST(test_wrong_key)
 END_TEST
 
 /* Every single-bit flip anywhere (header, TLVs, MAC) is caught. */
-static void all_bit_flips(size_t ninst, size_t ncnt)
+static void all_bit_flips_of(struct heartbeat *hb)
 {
-	struct heartbeat *hb = make_hb(ninst, ncnt), *got = calloc(1, sizeof(*got));
+	struct heartbeat *got = calloc(1, sizeof(*got));
 	static uint8_t buf[CLUSTER_MAX_MSG];
 
 	ck_assert_ptr_nonnull(got);
@@ -288,7 +342,7 @@ static void all_bit_flips(size_t ninst, size_t ncnt)
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		enum hb_drop d = decode_exact(buf, n, key, got);
 
-		ck_assert_msg(d == HB_DROP_AUTH || (bit < 40 && d == HB_DROP_MAGIC),
+		ck_assert_msg(d == HB_DROP_AUTH || (bit < 56 && d == HB_DROP_MAGIC),
 			      "bit %zu of %zu: %s", bit, n * 8, hb_drop_name(d));
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
@@ -297,15 +351,26 @@ static void all_bit_flips(size_t ninst, size_t ncnt)
 	free(got);
 }
 
+static void all_bit_flips(size_t ninst, size_t necho)
+{
+	all_bit_flips_of(make_hb(ninst, necho));
+}
+
 START_TEST(test_bit_flips_small)
 {
 	all_bit_flips(3, 2);
 }
 END_TEST
 
+START_TEST(test_bit_flips_piece)
+{
+	all_bit_flips_of(make_piece("node-c", 10, 40, 100));
+}
+END_TEST
+
 START_TEST(test_bit_flips_full)
 {
-	all_bit_flips(CLUSTER_MAX_INSTANCES, 64); /* every TLV kind; full-size counters would only repeat the same bytes */
+	all_bit_flips(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO);
 }
 END_TEST
 
@@ -351,18 +416,30 @@ START_TEST(test_magic_and_version)
 	raw_name(&m, "b");
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
+	ck_assert_uint_eq(got.kind, HB_KIND_HEARTBEAT);
 
 	m.b[0] = 'X';
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MAGIC);
 
-	/* Version 2, even correctly signed, is not understood. */
-	raw_header(&m);
-	m.b[4] = 2;
-	raw_name(&m, "b");
-	sign(&m);
-	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MAGIC);
-	m.b[4] = 0;
-	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MAGIC);
+	/* Version 1 (the counters rode in the heartbeat) and 3, even
+	 * correctly signed, are not understood. */
+	for (uint8_t v = 0; v <= 3; v += 1) {
+		if (v == 2)
+			continue;
+		raw_header(&m);
+		m.b[4] = v;
+		raw_name(&m, "b");
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MAGIC, "version %u", v);
+	}
+	/* Nor a kind other than heartbeat and piece. */
+	for (uint8_t k = 0; k < 5; k += 3) {
+		raw_header(&m);
+		m.b[6] = k;
+		raw_name(&m, "b");
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MAGIC, "kind %u", k);
+	}
 }
 END_TEST
 
@@ -374,7 +451,6 @@ START_TEST(test_reserved_ignored)
 
 	raw_header(&m);
 	m.b[5] = 0xfe;
-	m.b[6] = 0xaa;
 	m.b[7] = 0x55;
 	raw_name(&m, "b");
 	sign(&m);
@@ -398,7 +474,8 @@ START_TEST(test_unknown_tlv_skipped)
 	raw_tlv(&m, 0, 0, NULL, 0);
 	raw_instance(&m, 51, STATE_MASTER, 200, "vi_1");
 	raw_tlv(&m, 9, sizeof(blob), blob, sizeof(blob));
-	raw_tlv(&m, 3, sizeof(cnt), cnt, sizeof(cnt));
+	raw_tlv(&m, 3, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's counters */
+	raw_tlv(&m, 5, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's copy */
 	raw_tlv(&m, 255, 0, NULL, 0);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
@@ -408,8 +485,7 @@ START_TEST(test_unknown_tlv_skipped)
 	ck_assert_uint_eq(got.instances[0].vrid, 51);
 	ck_assert_uint_eq(got.instances[0].state, STATE_MASTER);
 	ck_assert_uint_eq(got.instances[0].priority, 200);
-	ck_assert_uint_eq(got.counters_len, sizeof(cnt));
-	ck_assert_mem_eq(got.counters, cnt, sizeof(cnt));
+	ck_assert_uint_eq(got.nonce, 0x77);
 }
 END_TEST
 
@@ -420,7 +496,9 @@ START_TEST(test_overrun_tlv)
 	struct heartbeat got;
 
 	raw_header(&m);
+	m.bare = true;
 	raw_name(&m, "node-b");
+	raw_nonce(&m);
 	raw_tlv(&m, 9, 5, "abcd", 4); /* claims 5, has 4 */
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
@@ -441,7 +519,9 @@ START_TEST(test_partial_tlv_header)
 
 	for (size_t extra = 1; extra <= 2; extra++) {
 		raw_header(&m);
+		m.bare = true;
 		raw_name(&m, "node-b");
+		raw_nonce(&m);
 		raw(&m, "\x09\x00", extra);
 		sign(&m);
 		ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
@@ -571,87 +651,125 @@ START_TEST(test_too_many_instances)
 }
 END_TEST
 
-START_TEST(test_counter_rules)
+/* TLV 8: name length, name, nonce, generation, total, offset, data. */
+static void raw_piece(struct msg *m, uint8_t name_len, const char *name, uint16_t total,
+		      uint16_t offset, size_t len)
 {
-	static uint8_t v[CLUSTER_COUNTERS_MAX + 1];
+	static uint8_t v[1 + 255 + 20 + CLUSTER_PIECE_MAX + 16];
+	size_t n = 0;
+
+	v[n++] = name_len;
+	memcpy(v + n, name, strlen(name));
+	n += strlen(name);
+	memset(v + n, 0x11, 16); /* nonce, generation */
+	n += 16;
+	v[n++] = (uint8_t)(total >> 8);
+	v[n++] = (uint8_t)total;
+	v[n++] = (uint8_t)(offset >> 8);
+	v[n++] = (uint8_t)offset;
+	memset(v + n, 0x5a, len);
+	n += len;
+	raw_tlv(m, 8, (uint16_t)n, v, n);
+}
+
+static void piece_header(struct msg *m)
+{
+	raw_header(m);
+	m->b[6] = HB_KIND_PIECE;
+	raw_name(m, "node-b");
+}
+
+static enum hb_drop piece_case(uint8_t name_len, const char *name, uint16_t total,
+			       uint16_t offset, size_t len, struct heartbeat *got)
+{
 	struct msg m;
-	struct heartbeat got;
 
-	memset(v, 0x5a, sizeof(v));
-
-	raw_header(&m); /* the most */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 3, CLUSTER_COUNTERS_MAX, v, CLUSTER_COUNTERS_MAX);
+	piece_header(&m);
+	raw_piece(&m, name_len, name, total, offset, len);
 	sign(&m);
-	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
-	ck_assert_uint_eq(got.counters_len, CLUSTER_COUNTERS_MAX);
-	ck_assert_uint_eq(got.counters[CLUSTER_COUNTERS_MAX - 1], 0x5a);
+	return decode_msg(&m, got);
+}
 
-	raw_header(&m); /* one byte too many */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 3, sizeof(v), v, sizeof(v));
+START_TEST(test_piece_rules)
+{
+	static struct heartbeat got;
+	struct msg m;
+
+	ck_assert_int_eq(piece_case(0, "", 100, 0, 100, &got), HB_OK);
+	ck_assert_uint_eq(got.kind, HB_KIND_PIECE);
+	ck_assert_str_eq(got.piece.copy_for, "");
+	ck_assert_uint_eq(got.piece.len, 100);
+	ck_assert_uint_eq(got.piece.nonce, 0x1111111111111111ULL);
+	ck_assert_int_eq(piece_case(6, "node-c", 12000, 11040, CLUSTER_PIECE_MAX, &got), HB_OK);
+	ck_assert_str_eq(got.piece.copy_for, "node-c");
+	ck_assert_uint_eq(got.piece.offset, 11040);
+	ck_assert_int_eq(piece_case(6, "node-c", 0, 0, 0, &got), HB_OK); /* holds none */
+	/* Over the limits, or not adding up. */
+	ck_assert_int_eq(piece_case(0, "", 100, 0, CLUSTER_PIECE_MAX + 1, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(piece_case(0, "", CLUSTER_COUNTERS_MAX + 1, 0, 10, &got),
+			 HB_DROP_MALFORMED);
+	ck_assert_int_eq(piece_case(0, "", 100, 91, 10, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(piece_case(0, "", 100, 0, 0, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(piece_case(7, "node-c", 10, 0, 0, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(piece_case(6, "no de", 10, 0, 10, &got), HB_DROP_MALFORMED);
+	/* Shorter than its fixed part. */
+	piece_header(&m);
+	raw_tlv(&m, 8, 20, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
-
-	raw_header(&m); /* twice */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 3, 8, v, 8);
-	raw_tlv(&m, 3, 8, v, 8);
+	/* Twice; none; in a heartbeat; a piece with a heartbeat's TLVs. */
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 5);
+	raw_piece(&m, 0, "", 10, 5, 5);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
-
-	raw_header(&m); /* empty: no counters */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 3, 0, NULL, 0);
+	piece_header(&m);
 	sign(&m);
-	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
-	ck_assert_uint_eq(got.counters_len, 0);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	raw_header(&m);
+	raw_name(&m, "node-b");
+	raw_piece(&m, 0, "", 10, 0, 10);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 10);
+	raw_instance(&m, 1, STATE_BACKUP, 100, "vi");
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 10);
+	raw_nonce(&m);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 }
 END_TEST
 
-/* TLV 4 is empty and appears once; TLV 5 names a member, then the copy. */
-START_TEST(test_restore_rules)
+/* TLV 4 is empty and appears once; TLV 6 (nonce) is 8 bytes, exactly
+ * once; TLV 7 (echo) is up to 32 nonces, at most once. */
+START_TEST(test_restore_nonce_echo_rules)
 {
-	static uint8_t v[1 + 6 + CLUSTER_COUNTERS_MAX + 1];
+	static uint8_t v[8 * (CLUSTER_MAX_ECHO + 1)];
 	struct msg m;
 	struct heartbeat got;
 
-	v[0] = 6;
-	memcpy(v + 1, "node-c", 6);
-	memset(v + 7, 0x33, sizeof(v) - 7);
-
+	for (size_t i = 0; i < sizeof(v); i++)
+		v[i] = (uint8_t)i;
 	raw_header(&m);
 	raw_name(&m, "node-b");
 	raw_tlv(&m, 4, 0, NULL, 0);
-	raw_tlv(&m, 5, 7 + 10, v, 7 + 10);
+	raw_tlv(&m, 7, 8 * CLUSTER_MAX_ECHO, v, 8 * CLUSTER_MAX_ECHO);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
 	ck_assert(got.restore_request);
-	ck_assert_str_eq(got.copy_for, "node-c");
-	ck_assert_uint_eq(got.copy_len, 10);
-	ck_assert_uint_eq(got.copy[9], 0x33);
+	ck_assert_uint_eq(got.necho, CLUSTER_MAX_ECHO);
+	ck_assert_uint_eq(got.echo[1], 0x08090a0b0c0d0e0fULL);
 
-	raw_header(&m); /* an empty copy: the sender holds none */
+	raw_header(&m); /* an empty echo: hears nobody */
 	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, 7, v, 7);
+	raw_tlv(&m, 7, 0, NULL, 0);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
-	ck_assert(!got.restore_request);
-	ck_assert_str_eq(got.copy_for, "node-c");
-	ck_assert_uint_eq(got.copy_len, 0);
-
-	raw_header(&m); /* the largest copy */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, sizeof(v) - 1, v, sizeof(v) - 1);
-	sign(&m);
-	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
-	ck_assert_uint_eq(got.copy_len, CLUSTER_COUNTERS_MAX);
-
-	raw_header(&m); /* one byte too many */
-	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, sizeof(v), v, sizeof(v));
-	sign(&m);
-	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	ck_assert_uint_eq(got.necho, 0);
 
 	raw_header(&m); /* a restore request with a value */
 	raw_name(&m, "node-b");
@@ -666,32 +784,41 @@ START_TEST(test_restore_rules)
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 
-	raw_header(&m); /* two copies */
+	raw_header(&m); /* one echo too many */
 	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, 7, v, 7);
-	raw_tlv(&m, 5, 7, v, 7);
+	raw_tlv(&m, 7, sizeof(v), v, sizeof(v));
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 
-	v[0] = 0; /* no name */
-	raw_header(&m);
+	raw_header(&m); /* not whole nonces */
 	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, 7, v, 7);
+	raw_tlv(&m, 7, 9, v, 9);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 
-	v[0] = 7; /* name longer than the value */
-	raw_header(&m);
+	raw_header(&m); /* two echoes */
 	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, 7, v, 7);
+	raw_tlv(&m, 7, 8, v, 8);
+	raw_tlv(&m, 7, 8, v, 8);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 
-	v[0] = 6; /* a name with a space */
-	v[3] = ' ';
-	raw_header(&m);
+	raw_header(&m); /* no nonce */
+	m.bare = true;
 	raw_name(&m, "node-b");
-	raw_tlv(&m, 5, 7, v, 7);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+
+	raw_header(&m); /* two nonces */
+	raw_name(&m, "node-b");
+	raw_nonce(&m);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+
+	raw_header(&m); /* a nonce of 4 bytes */
+	m.bare = true;
+	raw_name(&m, "node-b");
+	raw_tlv(&m, 6, 4, v, 4);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 }
@@ -700,8 +827,8 @@ END_TEST
 /* hb_encode refuses what a receiver would drop as malformed. */
 START_TEST(test_encode_refuses_invalid)
 {
-	struct heartbeat *hb = make_hb(1, 0);
-	uint8_t buf[1024];
+	struct heartbeat *hb = make_hb(1, 0), *p = make_piece("n2", 0, 10, 10);
+	uint8_t buf[2048];
 
 	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
 	hb->node[0] = '\0';
@@ -718,19 +845,28 @@ START_TEST(test_encode_refuses_invalid)
 	hb->ninstances = CLUSTER_MAX_INSTANCES + 1;
 	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
 	hb->ninstances = 1;
-	hb->counters_len = CLUSTER_COUNTERS_MAX + 1;
+	hb->necho = CLUSTER_MAX_ECHO + 1;
 	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
-	hb->counters_len = 0;
-	hb->copy_len = 1; /* a copy for nobody */
+	hb->necho = 0;
+	hb->kind = 3;
 	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
-	snprintf(hb->copy_for, sizeof(hb->copy_for), "bad name");
-	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
-	snprintf(hb->copy_for, sizeof(hb->copy_for), "n2");
-	hb->copy_len = CLUSTER_COUNTERS_MAX + 1;
-	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
-	hb->copy_len = 0;
+	hb->kind = HB_KIND_HEARTBEAT;
 	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+
+	ck_assert_uint_gt(hb_encode(p, key, buf, sizeof(buf)), 0);
+	p->piece.len = CLUSTER_PIECE_MAX + 1;
+	ck_assert_uint_eq(hb_encode(p, key, buf, sizeof(buf)), 0);
+	p->piece.len = 10;
+	p->piece.offset = 1; /* past the total */
+	ck_assert_uint_eq(hb_encode(p, key, buf, sizeof(buf)), 0);
+	p->piece.offset = 0;
+	p->piece.len = 0; /* empty piece of a non-empty record */
+	ck_assert_uint_eq(hb_encode(p, key, buf, sizeof(buf)), 0);
+	p->piece.len = 10;
+	snprintf(p->piece.copy_for, sizeof(p->piece.copy_for), "bad name");
+	ck_assert_uint_eq(hb_encode(p, key, buf, sizeof(buf)), 0);
 	free(hb);
+	free(p);
 }
 END_TEST
 
@@ -752,26 +888,132 @@ START_TEST(test_encode_small_buffer)
 }
 END_TEST
 
-/* The worst case the limits allow: 64 instances with 63-byte names, full
- * counters, a restore request and a full copy for a 63-byte name. The
- * caller's buffer must be at least this big. */
+/* B6: the heartbeat stays small and carries no counters; the largest
+ * one the limits allow (64 instances with 63-byte names, a full echo) is
+ * CLUSTER_MAX_MSG, the receive buffer and the drop-before-the-MAC bound. */
 START_TEST(test_worst_case_size)
 {
-	struct heartbeat *hb = make_hb(CLUSTER_MAX_INSTANCES, CLUSTER_COUNTERS_MAX);
+	struct heartbeat *hb = make_hb(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO);
 	static uint8_t buf[CLUSTER_MAX_MSG + 1024];
 
 	memset(hb->node, 'n', CLUSTD_NAME_MAX - 1);
-	memset(hb->copy_for, 'c', CLUSTD_NAME_MAX - 1);
 	for (size_t i = 0; i < hb->ninstances; i++)
 		memset(hb->instances[i].name, 'i', CLUSTD_NAME_MAX - 1);
 	size_t n = hb_encode(hb, key, buf, sizeof(buf));
-	size_t want = HDR_LEN + 3 + 63 + CLUSTER_MAX_INSTANCES * (3 + 3 + 63) +
-		      3 + CLUSTER_COUNTERS_MAX + 3 + 3 + 1 + 63 + CLUSTER_COUNTERS_MAX +
-		      CLUSTER_MAC_LEN;
+	size_t want = HDR_LEN + 3 + 63 + CLUSTER_MAX_INSTANCES * (3 + 3 + 63) + 3 + 3 + 8 + 3 +
+		      8 * CLUSTER_MAX_ECHO + CLUSTER_MAC_LEN;
 
 	ck_assert_uint_eq(n, want);
-	ck_assert_uint_le(n, CLUSTER_MAX_MSG);
+	ck_assert_uint_eq(n, CLUSTER_MAX_MSG);
 	free(hb);
+}
+END_TEST
+
+/* B6: a usual heartbeat (three instances, two members heard) fits in a
+ * couple of hundred bytes, and every counters piece in 1200 bytes. */
+START_TEST(test_heartbeat_small)
+{
+	struct heartbeat *hb = make_hb(3, 2);
+	char longest[CLUSTD_NAME_MAX];
+	uint8_t buf[CLUSTER_MAX_MSG];
+
+	ck_assert_uint_le(hb_encode(hb, key, buf, sizeof(buf)), 200);
+	free(hb);
+	memset(longest, 'c', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	hb = make_piece(longest, 0, CLUSTER_PIECE_MAX, CLUSTER_COUNTERS_MAX);
+	memset(hb->node, 'n', CLUSTD_NAME_MAX - 1);
+	size_t n = hb_encode(hb, key, buf, sizeof(buf));
+	ck_assert_uint_gt(n, CLUSTER_PIECE_DATAGRAM - 64);
+	ck_assert_uint_le(n, CLUSTER_PIECE_DATAGRAM);
+	free(hb);
+}
+END_TEST
+
+/* B5: a restore answer counts only with our name and this run's nonce. */
+START_TEST(test_piece_answers)
+{
+	struct heartbeat *p = make_piece("node-a", 0, 10, 10);
+
+	ck_assert(hb_piece_answers(p, "node-a", 0x3132333435363738ULL));
+	/* A recorded answer to our request of an earlier run. */
+	ck_assert(!hb_piece_answers(p, "node-a", 0x3132333435363739ULL));
+	ck_assert(!hb_piece_answers(p, "node-a", 0));
+	/* A copy for someone else; the sender's own counters. */
+	ck_assert(!hb_piece_answers(p, "node-b", 0x3132333435363738ULL));
+	p->piece.copy_for[0] = '\0';
+	ck_assert(!hb_piece_answers(p, "", 0x3132333435363738ULL));
+	free(p);
+	p = make_hb(0, 0);
+	ck_assert(!hb_piece_answers(p, "", 0));
+	free(p);
+}
+END_TEST
+
+static struct hb_piece piece_of(uint64_t gen, uint16_t total, uint16_t offset, size_t len,
+				uint8_t fill)
+{
+	struct hb_piece p;
+
+	memset(&p, 0, sizeof(p));
+	p.generation = gen;
+	p.total = total;
+	p.offset = offset;
+	p.len = len;
+	memset(p.data, fill, len);
+	return p;
+}
+
+/* Reassembly: in order, per (incarnation, generation); stale and
+ * out-of-order pieces never complete a record. */
+START_TEST(test_assemble)
+{
+	static struct hb_assembly a;
+	struct hb_piece p;
+
+	memset(&a, 0, sizeof(a));
+	p = piece_of(10, 2000, 0, CLUSTER_PIECE_MAX, 1);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_PARTIAL);
+	p = piece_of(10, 2000, CLUSTER_PIECE_MAX, CLUSTER_PIECE_MAX, 2);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_PARTIAL);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_STALE); /* doubled: spoils it */
+	p = piece_of(10, 2000, 2 * CLUSTER_PIECE_MAX, 2000 - 2 * CLUSTER_PIECE_MAX, 3);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_STALE);
+	ck_assert(!a.complete);
+	/* The next record, whole. */
+	p = piece_of(20, 2000, 0, CLUSTER_PIECE_MAX, 1);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_PARTIAL);
+	p = piece_of(20, 2000, CLUSTER_PIECE_MAX, CLUSTER_PIECE_MAX, 2);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_PARTIAL);
+	p = piece_of(20, 2000, 2 * CLUSTER_PIECE_MAX, 2000 - 2 * CLUSTER_PIECE_MAX, 3);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_COMPLETE);
+	ck_assert(a.complete);
+	ck_assert_uint_eq(a.total, 2000);
+	ck_assert_uint_eq(a.data[0], 1);
+	ck_assert_uint_eq(a.data[CLUSTER_PIECE_MAX], 2);
+	ck_assert_uint_eq(a.data[1999], 3);
+	/* Replays of it, an older record: stale, the record stays. */
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_STALE);
+	p = piece_of(10, 10, 0, 10, 9);
+	ck_assert_int_eq(hb_assemble(&a, 5, &p), HB_PIECE_STALE);
+	ck_assert_int_eq(hb_assemble(&a, 4, &p), HB_PIECE_STALE);
+	ck_assert_uint_eq(a.data[0], 1);
+	/* A new incarnation starts again, whatever its generation. */
+	p = piece_of(1, 10, 0, 10, 7);
+	ck_assert_int_eq(hb_assemble(&a, 6, &p), HB_PIECE_COMPLETE);
+	ck_assert_uint_eq(a.data[9], 7);
+	/* A record that starts in the middle (its first piece lost) or whose
+	 * total changes on the way never completes. */
+	p = piece_of(30, 2000, CLUSTER_PIECE_MAX, CLUSTER_PIECE_MAX, 2);
+	ck_assert_int_eq(hb_assemble(&a, 6, &p), HB_PIECE_STALE);
+	p = piece_of(31, 2000, 0, CLUSTER_PIECE_MAX, 2);
+	ck_assert_int_eq(hb_assemble(&a, 6, &p), HB_PIECE_PARTIAL);
+	p = piece_of(31, 1999, CLUSTER_PIECE_MAX, CLUSTER_PIECE_MAX, 2);
+	ck_assert_int_eq(hb_assemble(&a, 6, &p), HB_PIECE_STALE);
+	/* An empty record ("holds none") is complete at once. */
+	p = piece_of(40, 0, 0, 0, 0);
+	ck_assert_int_eq(hb_assemble(&a, 6, &p), HB_PIECE_COMPLETE);
+	ck_assert_uint_eq(a.total, 0);
 }
 END_TEST
 
@@ -779,7 +1021,8 @@ START_TEST(test_drop_names)
 {
 	static const char *const want[HB_DROP__COUNT] = {
 		"ok", "short", "bad_magic", "bad_auth", "malformed", "replay",
-		"unknown_member", "own",
+		"unknown_member", "own", "wrong_source", "future_incarnation", "oversize",
+		"unknown_source",
 	};
 
 	for (int d = 0; d < HB_DROP__COUNT; d++)
@@ -788,9 +1031,9 @@ START_TEST(test_drop_names)
 }
 END_TEST
 
-static Suite *cluster_suite(void)
+static Suite *heartbeat_suite(void)
 {
-	Suite *s = suite_create("cluster");
+	Suite *s = suite_create("heartbeat");
 	TCase *codec = tcase_create("codec");
 	TCase *attack = tcase_create("attack");
 	TCase *parse = tcase_create("parse");
@@ -799,12 +1042,16 @@ static Suite *cluster_suite(void)
 	tcase_add_test(codec, test_round_trip_empty);
 	tcase_add_test(codec, test_round_trip_one);
 	tcase_add_test(codec, test_round_trip_full);
+	tcase_add_test(codec, test_round_trip_pieces);
 	tcase_add_test(codec, test_round_trip_quorum_flag);
 	tcase_add_test(codec, test_wire_header);
 	tcase_add_test(codec, test_key_derive_is_sha256);
 	tcase_add_test(codec, test_encode_refuses_invalid);
 	tcase_add_test(codec, test_encode_small_buffer);
 	tcase_add_test(codec, test_worst_case_size);
+	tcase_add_test(codec, test_heartbeat_small);
+	tcase_add_test(codec, test_assemble);
+	tcase_add_test(codec, test_piece_answers);
 	tcase_add_test(codec, test_drop_names);
 	suite_add_tcase(s, codec);
 
@@ -813,6 +1060,7 @@ static Suite *cluster_suite(void)
 	tcase_add_test(attack, test_wrong_key);
 	tcase_add_test(attack, test_bit_flips_small);
 	tcase_add_test(attack, test_bit_flips_full);
+	tcase_add_test(attack, test_bit_flips_piece);
 	tcase_add_test(attack, test_truncated);
 	tcase_add_test(attack, test_short_beats_magic);
 	suite_add_tcase(s, attack);
@@ -827,10 +1075,10 @@ static Suite *cluster_suite(void)
 	tcase_add_test(parse, test_name_bytes);
 	tcase_add_test(parse, test_instance_rules);
 	tcase_add_test(parse, test_too_many_instances);
-	tcase_add_test(parse, test_counter_rules);
-	tcase_add_test(parse, test_restore_rules);
+	tcase_add_test(parse, test_piece_rules);
+	tcase_add_test(parse, test_restore_nonce_echo_rules);
 	suite_add_tcase(s, parse);
 	return s;
 }
 
-CLUSTD_TEST_MAIN(cluster_suite)
+CLUSTD_TEST_MAIN(heartbeat_suite)

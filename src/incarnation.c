@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* state.c - the persisted incarnation number (doc/quorum.md).
+/* incarnation.c - the persisted incarnation number (doc/quorum.md).
  *
  * state_dir/incarnation holds one line of text:
  *
@@ -12,7 +12,7 @@
  * change to the value that does not recompute the checksum is rejected.
  *
  * The record is written to incarnation.tmp in the same directory, fsync'd,
- * renamed over incarnation and the directory fsync'd: after a crash at any
+ * renamed over incarnation and the directory fsync'd (atomic_file.c): after a crash at any
  * point the file is the old record or the new one, never a mix. A leftover
  * incarnation.tmp is simply overwritten next time.
  */
@@ -29,7 +29,8 @@
 
 #include <sodium.h>
 
-#include "state.h"
+#include "atomic_file.h"
+#include "incarnation.h"
 
 #define INC_FILE "incarnation"
 #define INC_TMP "incarnation.tmp"
@@ -69,7 +70,7 @@ static void checksum_hex(const char *text, size_t len, char hex[INC_SUM_HEX + 1]
 	uint8_t sum[INC_SUM_BYTES];
 
 	if (sodium_init() < 0)
-		abort(); /* see cluster.c: libsodium's contract */
+		abort(); /* see heartbeat.c: libsodium's contract */
 	crypto_generichash(sum, sizeof(sum), (const uint8_t *)text, len, NULL, 0);
 	sodium_bin2hex(hex, INC_SUM_HEX + 1, sum, sizeof(sum));
 }
@@ -182,59 +183,6 @@ static bool read_incarnation(const char *path, uint64_t *value, char *err, size_
 
 /* ---- writing --------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* Write rec to tmp (durably if asked). 0 or -errno, *step says what
- * failed. */
-static int write_tmp(const char *tmp, const char *rec, size_t n, bool durable,
-		     const char **step)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc;
-
-	*step = "create";
-	if (fd < 0)
-		return -errno;
-	*step = "write";
-	rc = write_all(fd, rec, n);
-	if (rc == 0 && durable) {
-		*step = "fsync";
-		if (fsync(fd) < 0)
-			rc = -errno;
-	}
-	if (close(fd) < 0 && rc == 0) {
-		*step = "close";
-		rc = -errno;
-	}
-	return rc;
-}
-
 static int write_incarnation(const char *dir, uint64_t value, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
@@ -249,46 +197,11 @@ static int write_incarnation(const char *dir, uint64_t value, char *err, size_t 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" INC_TMP, dir) >= sizeof(tmp) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
 		goto fail;
-	rc = write_tmp(tmp, rec, (size_t)n, true, &step);
-	if (rc < 0) {
-		if (strcmp(step, "create") != 0)
-			unlink(tmp);
-		goto fail;
-	}
-	step = "rename";
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		goto fail;
-	}
-	step = "fsync directory";
-	rc = fsync_dir(dir);
+	rc = atomic_file_replace(path, tmp, rec, (size_t)n, true, &step);
 	if (rc == 0)
 		return 0;
 fail:
 	errf(err, errlen, "cannot save %s/" INC_FILE ": %s: %s", dir, step, strerror(-rc));
-	return rc;
-}
-
-int state_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-	char tmp[PATH_MAX];
-	const char *step = "path";
-	int rc = -ENAMETOOLONG;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
-		goto fail;
-	rc = write_tmp(tmp, data, len, false, &step);
-	if (rc == 0) {
-		step = "rename";
-		if (rename(tmp, path) == 0)
-			return 0;
-		rc = -errno;
-	}
-	if (strcmp(step, "create") != 0)
-		unlink(tmp);
-fail:
-	errf(err, errlen, "cannot write %s: %s: %s", path, step, strerror(-rc));
 	return rc;
 }
 
@@ -301,14 +214,14 @@ static uint64_t wall_clock_base(void)
 	return t > 0 ? (uint64_t)t : 1;
 }
 
-int state_store_incarnation(const char *state_dir, uint64_t value, char *err, size_t errlen)
+int incarnation_store(const char *state_dir, uint64_t value, char *err, size_t errlen)
 {
 	if (err && errlen > 0)
 		err[0] = '\0';
 	return write_incarnation(state_dir, value, err, errlen);
 }
 
-int state_next_incarnation(const char *state_dir, uint64_t *out, char *err, size_t errlen)
+int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	uint64_t stored = 0;
