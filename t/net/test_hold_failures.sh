@@ -62,10 +62,10 @@ stop_all_daemons
 # its (down) virtual MAC device, n2 stops and n1 must take over: adding
 # the VIP there fails with EACCES. n2 restarted must serve instead.
 for n in n1 n2; do
-	peer=2001:db8::12
-	[ $n = n2 ] && peer=2001:db8::11
+	self=2001:db8::11 peer=2001:db8::12
+	[ $n = n2 ] && self=2001:db8::12 peer=2001:db8::11
 	# Unicast adverts leave by eth0 (not by the device): only the VIP fails.
-	extra="use_vmac = true; unicast_peers = [ \"$peer\" ];"
+	extra="use_vmac = true; unicast_source = \"$self\"; unicast_peers = [ \"$peer\" ];"
 	[ $n = n1 ] && extra="$extra preempt = false;"
 	{
 		node_block $n
