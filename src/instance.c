@@ -465,6 +465,9 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->pending_timer.arg = in;
 	in->hold_timer.fn = instance_hold_timer_fired;
 	in->hold_timer.arg = in;
+	/* Until a probe succeeds nothing is known: a first query that fails
+	 * must not start the instance with no interface or address. */
+	in->probe_faults = FAULT_NO_LINK;
 	in->state_since = mono_now_us();
 	in->state_counted_until = in->state_since;
 	in->cnt = counters_instance(ledger_counters(c->ledger), ic->name);
