@@ -265,7 +265,7 @@ has_vip() {
 }
 
 # vip_holders <vip> [<dev>]: space-separated hosts holding it (one `ip`
-# per host and no other fork, so that the samplers keep their period).
+# per host). For a one-off look; the samplers below use vip_sampler.py.
 vip_holders() {
 	local vip=$1 dev=${2:-eth0} h o out=""
 	for h in $NET_HOSTS; do
@@ -275,19 +275,61 @@ vip_holders() {
 	echo "${out# }"
 }
 
-# sample_holders_every <period_ms> <end_ms> <vip> <dev>: until the wall
-# clock reaches end_ms, one "<ms> <holders or -none->" line per period (the
-# wait is what is left of the period after the look-ups, not a fixed sleep).
-sample_holders_every() {
-	local period=$1 end=$2 vip=$3 dev=$4 t h w
-	while :; do
-		t=$(now_ms)
-		[ "$t" -lt "$end" ] || break
-		h=$(vip_holders "$vip" "$dev")
-		echo "$t ${h:--none-}"
-		w=$((period - ($(now_ms) - t)))
-		[ "$w" -gt 0 ] && sleep "0.$(printf '%03d' "$w")"
+# The samplers run t/tools/vip_sampler.py: it enters each namespace once,
+# keeps one netlink socket per namespace and dumps the addresses every
+# period, where an `ip` per host per sample falls behind on loaded CI.
+NET_VIP_SAMPLER=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)/vip_sampler.py
+
+# net_sampler_hosts: "<host>=<namespace>" for every host, in NET_HOSTS order
+# (the order vip_holders lists holders in).
+net_sampler_hosts() {
+	local h
+	for h in $NET_HOSTS; do
+		echo "$h=${P}$h"
 	done
+}
+
+# net_sampler_bg <pidfile> <out> <sample args...>: `vip_sampler.py sample
+# <args> --out <out>` in the background (stderr to <out>.err, pid to
+# <pidfile>); waits (at most 10 s) for its first sample, so that what the
+# caller does next is sampled. 1 and a failed check if it did not start.
+net_sampler_bg() {
+	local pidfile=$1 out=$2 pid
+	shift 2
+	: >"$out"
+	python3 "$NET_VIP_SAMPLER" sample --out "$out" "$@" 2>"$out.err" &
+	pid=$!
+	echo "$pid" >"$pidfile"
+	NET_BG_PIDS="$NET_BG_PIDS $pid"
+	wait_until 10 test -s "$out" && return 0
+	fail "VIP sampler into ${out##*/} started ($(head -c 300 "$out.err" 2>/dev/null))"
+	return 1
+}
+
+# net_sampler_stop <pidfile> <out>: stop it (SIGTERM: it finishes the sample
+# under way); its stderr, if any, as a diag line.
+net_sampler_stop() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null)
+	[ -n "$pid" ] && net_stop_pid "$pid" 1000
+	if [ -s "$2.err" ]; then
+		diag "sampler ${2##*/} stderr: $(head -c 300 "$2.err" | tr '\n' ' ')"
+	fi
+	return 0
+}
+
+# sample_holders_every <period_ms> <end_ms> <vip> <dev> [<tool args>]: until
+# the wall clock reaches end_ms, one "<ms> <holders or -none->" line per
+# period on stdout (deadline-paced: the wait is what is left of the period
+# after the look-ups). Extra args go to vip_sampler.py (e.g. --for-ms).
+sample_holders_every() {
+	local period=$1 end=$2 vip=$3 dev=$4 max_s
+	shift 4
+	max_s=$(((end - $(now_ms)) / 1000 + 2))
+	# shellcheck disable=SC2046 # one word per host
+	python3 "$NET_VIP_SAMPLER" sample --format holders --period-ms "$period" \
+		--until-ms "$end" --max-s "$max_s" --vip "$vip" --dev "$dev" "$@" \
+		$(net_sampler_hosts)
 }
 
 # sampler_period_check <what> <file> <asked_ms> [<column>]: assert that a
@@ -304,12 +346,15 @@ sampler_period_check() {
 }
 
 # vip_sample <duration_ms> <vip> [<dev>]: sample the holders every 20 ms
-# for the duration; prints each distinct holder set seen, one per line,
-# "<count> <holders or -none->". The samples stay in $T/vip_sample.samples:
-# follow with vip_sample_period_check.
+# for the duration (counted from the first sample, so that the sampler's
+# start-up does not shorten it); prints each distinct holder set seen, one
+# per line, "<count> <holders or -none->". The samples stay in
+# $T/vip_sample.samples: follow with vip_sample_period_check.
 vip_sample() {
 	local dur=$1 vip=$2 dev=${3:-eth0}
-	sample_holders_every 20 $(($(now_ms) + dur)) "$vip" "$dev" >"$T/vip_sample.samples"
+	# The deadline only bounds a sampler that would not start.
+	sample_holders_every 20 $(($(now_ms) + dur + 10000)) "$vip" "$dev" --for-ms "$dur" \
+		>"$T/vip_sample.samples"
 	cut -d' ' -f2- "$T/vip_sample.samples" | sort | uniq -c | sed 's/^ *//'
 }
 
@@ -484,22 +529,19 @@ notify_lines() {
 
 # vip_sampler_start <name> <vip> [<max_s>] [<dev>]: sample the holders every
 # 20 ms in the background (bounded by max_s, default 60) into
-# $T/<name>.samples, one "<ms> <holders or -none->" line each.
+# $T/<name>.samples, one "<ms> <holders or -none->" line each. Returns once
+# the first sample is in.
 vip_sampler_start() {
 	local name=$1 vip=$2 max_s=${3:-60} dev=${4:-eth0}
-	: >"$T/$name.samples"
-	sample_holders_every 20 $(($(now_ms) + max_s * 1000)) "$vip" "$dev" \
-		>>"$T/$name.samples" &
-	echo $! >"$T/$name.sampler.pid"
-	NET_BG_PIDS="$NET_BG_PIDS $!"
+	# shellcheck disable=SC2046 # one word per host
+	net_sampler_bg "$T/$name.sampler.pid" "$T/$name.samples" --format holders \
+		--period-ms 20 --max-s "$max_s" --vip "$vip" --dev "$dev" $(net_sampler_hosts)
 }
 
 # vip_sampler_stop <name>: stop it and print "<count> <holders>" per
 # distinct holder set seen. Follow with vip_sampler_period_check <name>.
 vip_sampler_stop() {
-	local pid
-	pid=$(cat "$T/$1.sampler.pid" 2>/dev/null)
-	[ -n "$pid" ] && net_stop_pid "$pid" 1000
+	net_sampler_stop "$T/$1.sampler.pid" "$T/$1.samples" >&2
 	cut -d' ' -f2- "$T/$1.samples" | sort | uniq -c | sed 's/^ *//'
 }
 

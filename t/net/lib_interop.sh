@@ -228,39 +228,19 @@ ix_mdi_ms() {
 # ix_sampler_start [<max_s>]: sample the VIP holders (cl, ka) every 20 ms
 # into $T/ix.samples, "<start ms> <end ms> <holders or -none->" per line
 # (the sample looked at the nodes between start and end), for at most
-# max_s seconds. Leaner than lib's vip_sampler_start (one `ip` per node
-# and no other fork per sample, the wait is a read timeout on a FIFO that
-# nobody writes), so that the period stays close to 20 ms.
+# max_s seconds: t/tools/vip_sampler.py --format span, one netlink socket
+# per node, so that the period stays at 20 ms under load. Returns once the
+# first sample is in.
 ix_sampler_start() {
 	local max_s=${1:-150}
-	: >"$T/ix.samples"
-	mkfifo "$T/ix.fifo" || return 1
-	(
-		exec 3<>"$T/ix.fifo"
-		end=$(($(now_ms) + max_s * 1000))
-		while :; do
-			t=$(now_ms)
-			[ "$t" -lt "$end" ] || break
-			h=""
-			for n in cl ka; do
-				out=$(ip -n "${P}$n" -o addr show dev eth0 2>/dev/null)
-				[[ $out == *" $IX_VIP/"* ]] && h="$h $n"
-			done
-			e=$(now_ms)
-			echo "$t $e${h:- -none-}"
-			# Start the next sample 20 ms after this one started.
-			w=$((20 - (e - t)))
-			[ "$w" -gt 0 ] && read -r -t "0.$(printf '%03d' "$w")" -u 3 _
-		done >>"$T/ix.samples"
-	) &
-	echo $! >"$T/ix.sampler.pid"
-	NET_BG_PIDS="$NET_BG_PIDS $!"
+	net_sampler_bg "$T/ix.sampler.pid" "$T/ix.samples" --format span --period-ms 20 \
+		--max-s "$max_s" --vip "$IX_VIP" --dev eth0 "cl=${P}cl" "ka=${P}ka"
 }
 
 # ix_sampler_stop: stop it; prints "<count> <holders>" per holder set and
 # the mean sampling period.
 ix_sampler_stop() {
-	net_stop_pid "$(cat "$T/ix.sampler.pid" 2>/dev/null)" 1000
+	net_sampler_stop "$T/ix.sampler.pid" "$T/ix.samples"
 	cut -d' ' -f3- "$T/ix.samples" | sort | uniq -c | sed 's/^ */holders: /'
 	awk 'NR == 1 { f = $1 } { l = $1; d = $2 - $1; if (d > m) m = d }
 	     END { if (NR > 1) printf "sampler: %d samples, mean period %.1f ms, longest sample %d ms\n",

@@ -203,39 +203,20 @@ tr_wire_prios() {
 # -------------------------------------------------- VIP pair sampler
 
 # tr_pair_sampler_start <name> <max_s> <vipA> <devA> <vipB> <devB>: every
-# 20 ms (the wait is what the look-ups leave of the period), in the background, bounded by
-# max_s, one line into $T/<name>.pairs:
+# 20 ms (deadline-paced), in the background, bounded by max_s, one line
+# into $T/<name>.pairs:
 #	<ms> <node>=<A><B> ...	(1 = holds that VIP, 0 = not), every host.
+# t/tools/vip_sampler.py --format pairs: one netlink dump per host and
+# sample gives both VIPs. Returns once the first sample is in.
 tr_pair_sampler_start() {
 	local name=$1 max_s=$2 va=$3 da=$4 vb=$5 db=$6
-	: >"$T/$name.pairs"
-	(
-		end=$(($(now_ms) + max_s * 1000))
-		while [ "$(now_ms)" -lt "$end" ]; do
-			line=$(now_ms)
-			for h in $NET_HOSTS; do
-				line="$line $h=$(ip -n "${P}$h" -o -4 addr show 2>/dev/null |
-					awk -v va="$va" -v da="$da" -v vb="$vb" -v db="$db" '
-						{ split($4, a, "/") }
-						$2 == da && a[1] == va { x = 1 }
-						$2 == db && a[1] == vb { y = 1 }
-						END { printf "%d%d", x, y }')"
-			done
-			echo "$line"
-			# What is left of the 20 ms period after the look-ups.
-			w=$((20 - ($(now_ms) - ${line%% *})))
-			[ "$w" -gt 0 ] && sleep "0.$(printf '%03d' "$w")"
-		done >>"$T/$name.pairs"
-	) &
-	echo $! >"$T/$name.pairs.pid"
-	NET_BG_PIDS="$NET_BG_PIDS $!"
+	# shellcheck disable=SC2046 # one word per host
+	net_sampler_bg "$T/$name.pairs.pid" "$T/$name.pairs" --format pairs --period-ms 20 \
+		--max-s "$max_s" --vip "$va" --dev "$da" --vip "$vb" --dev "$db" $(net_sampler_hosts)
 }
 
 tr_pair_sampler_stop() {
-	local pid
-	pid=$(cat "$T/$1.pairs.pid" 2>/dev/null)
-	[ -n "$pid" ] && net_stop_pid "$pid" 1000
-	return 0
+	net_sampler_stop "$T/$1.pairs.pid" "$T/$1.pairs"
 }
 
 # tr_pair_split <name>: the longest time a host held exactly one of the two

@@ -1,24 +1,43 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""vip_sampler.py - who holds a VIP, sampled every 10 ms, and what it means.
+"""vip_sampler.py - who holds a VIP, sampled every few ms, and what it means.
 
 Sampling (run as root, from the root namespace):
 
     vip_sampler.py sample --vip 198.51.100.100 [--dev eth0] [--period-ms 10]
                           [--max-s 120] [--stop FILE] [--out FILE]
+                          [--format native|holders|span|pairs]
+                          [--until-ms WALL_MS] [--for-ms MS]
                           n1=clt-x-1-n1 n2=clt-x-1-n2 ...
 
 enters every named namespace once (setns on /run/netns/<ns>) to open one
 NETLINK_ROUTE socket there, goes back to its own namespace, and then every
-period sends an RTM_GETADDR dump on each socket and looks for the VIP
-(IFA_LOCAL / IFA_ADDRESS) on the device's ifindex. Nothing is configured:
-the dumps only read. It stops when the stop file exists, after max-s
-seconds, or on SIGTERM/SIGINT. Output, one line per sample:
+period sends one RTM_GETADDR dump on each socket and looks for the VIP
+(IFA_LOCAL / IFA_ADDRESS) on the device's ifindex. The ifindex is looked
+up by name at the start and again (RTM_GETLINK) whenever the VIP shows up
+on another index, so a device created or re-created later is followed; a
+missing device holds nothing. Nothing is configured: the requests only
+read. It stops when the stop file exists, after max-s seconds, when the
+wall clock reaches --until-ms, once --for-ms have passed since its first
+sample, or on SIGTERM/SIGINT (the sample under way is finished). Output,
+one line per sample, by --format:
 
-    <monotonic ms> <holder> <holder> ...      (or "-none-")
+    native (default):
+        <monotonic ms> <holder> <holder> ...      (or "-none-")
+      preceded by a header line "# vip_sampler ... wall_minus_mono_ms=<x>"
+      so that wall-clock times (bash's EPOCHREALTIME) can be related to
+      samples; the analysis commands below read this format.
+    holders:  <wall ms> <holder> ...   (or "-none-"), no header
+      (lib.sh's sample_holders_every)
+    span:     <wall ms before> <wall ms after> <holder> ... (or "-none-"):
+      the sample looked at the nodes between the two times, no header
+      (lib_interop.sh's ix_sampler_start)
+    pairs:    <wall ms> <node>=<bits> ...  every node, one bit per --vip in
+      order (1 = holds it), no header (lib_track.sh's tr_pair_sampler_start)
 
-preceded by a header line "# vip_sampler ... wall_minus_mono_ms=<x>" so
-that wall-clock times (bash's EPOCHREALTIME) can be related to samples.
+--vip may be given several times with --format pairs; --dev once for all
+of them or once per --vip. Wall ms are truncated like bash's now_ms and
+taken when the sample starts (span: also when it ends).
 
 Analysis (times given and printed in wall-clock ms, as bash's now_ms):
 
@@ -42,6 +61,7 @@ Analysis (times given and printed in wall-clock ms, as bash's now_ms):
 """
 import argparse
 import ctypes
+import errno
 import os
 import signal
 import socket
@@ -50,6 +70,8 @@ import sys
 import time
 
 CLONE_NEWNET = 0x40000000
+RTM_NEWLINK = 16
+RTM_GETLINK = 18
 RTM_NEWADDR = 20
 RTM_GETADDR = 22
 NLMSG_ERROR = 2
@@ -58,8 +80,10 @@ NLM_F_REQUEST = 0x1
 NLM_F_DUMP = 0x300
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
+IFLA_IFNAME = 3
 NLMSG_HDR = struct.Struct("=IHHII")
 IFADDRMSG = struct.Struct("=BBBBI")
+IFINFOMSG = struct.Struct("=BBHiII")
 RTATTR = struct.Struct("=HH")
 MAX_DURATION_S = 3600
 
@@ -71,7 +95,7 @@ def align4(n):
 class Netns:
     """One NETLINK_ROUTE socket opened inside a named namespace."""
 
-    def __init__(self, label, nsname, dev, family, libc, home_fd):
+    def __init__(self, label, nsname, devs, libc, home_fd):
         self.label = label
         fd = os.open("/run/netns/" + nsname, os.O_RDONLY | os.O_CLOEXEC)
         try:
@@ -79,8 +103,7 @@ class Netns:
                 err = ctypes.get_errno()
                 raise OSError(err, "setns %s: %s" % (nsname, os.strerror(err)))
             try:
-                # Both resolve in the namespace we are in now.
-                self.ifindex = socket.if_nametoindex(dev)
+                # The socket belongs to the namespace it is created in.
                 self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
                               socket.NETLINK_ROUTE)
             finally:
@@ -91,53 +114,134 @@ class Netns:
             os.close(fd)
         self.sock.bind((0, 0))
         self.sock.settimeout(1.0)
-        self.family = family
         self.seq = 0
+        # A device may be missing (not created yet) or be re-created under
+        # another index: see ifindex_of.
+        self.ifindex = {dev: self._link_index(dev) for dev in set(devs)}
 
-    def holds(self, vip_bytes):
-        """One RTM_GETADDR dump: does the device carry the address?"""
+    def _request(self, mtype, flags, body):
+        """Send one request; yield (type, payload offset, end, data) per answer."""
         self.seq += 1
-        req = NLMSG_HDR.pack(NLMSG_HDR.size + IFADDRMSG.size, RTM_GETADDR,
-                     NLM_F_REQUEST | NLM_F_DUMP, self.seq, 0)
-        req += IFADDRMSG.pack(self.family, 0, 0, 0, 0)
-        self.sock.send(req)
-        found = False
+        self.sock.send(NLMSG_HDR.pack(NLMSG_HDR.size + len(body), mtype,
+                          NLM_F_REQUEST | flags, self.seq, 0) + body)
         while True:
             data = self.sock.recv(65536)
             off = 0
             while off + NLMSG_HDR.size <= len(data):
-                mlen, mtype, _flags, mseq, _pid = NLMSG_HDR.unpack_from(data, off)
+                mlen, rtype, _flags, mseq, _pid = NLMSG_HDR.unpack_from(data, off)
                 if mlen < NLMSG_HDR.size or off + mlen > len(data):
                     raise RuntimeError("netlink: bad message length %d" % mlen)
                 if mseq == self.seq:
-                    if mtype == NLMSG_DONE:
-                        return found
-                    if mtype == NLMSG_ERROR:
+                    if rtype == NLMSG_DONE:
+                        return
+                    if rtype == NLMSG_ERROR:
                         err = struct.unpack_from("=i", data, off + NLMSG_HDR.size)[0]
-                        raise OSError(-err, "RTM_GETADDR: %s" % os.strerror(-err))
-                    if mtype == RTM_NEWADDR and self._match(data, off + NLMSG_HDR.size,
-                                        off + mlen, vip_bytes):
-                        found = True
+                        if err:
+                            raise OSError(-err, os.strerror(-err))
+                        return  # the ack of a non-dump request
+                    yield rtype, off + NLMSG_HDR.size, off + mlen, data
+                    if not flags & NLM_F_DUMP:
+                        return
                 off += align4(mlen)
 
-    def _match(self, data, off, end, vip_bytes):
-        _fam, _plen, _flags, _scope, index = IFADDRMSG.unpack_from(data, off)
-        if index != self.ifindex:
-            return False
-        off += IFADDRMSG.size
-        while off + RTATTR.size <= end:
-            alen, atype = RTATTR.unpack_from(data, off)
-            if alen < RTATTR.size:
-                break
-            if atype in (IFA_ADDRESS, IFA_LOCAL) and data[off + RTATTR.size:off + alen] == vip_bytes:
-                return True
-            off += align4(alen)
+    def _link_index(self, dev):
+        """The device's ifindex now (RTM_GETLINK by name), None if it is absent."""
+        name = dev.encode() + b"\0"
+        attr = RTATTR.pack(RTATTR.size + len(name), IFLA_IFNAME) + name
+        attr += b"\0" * (align4(len(attr)) - len(attr))
+        body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0, 0) + attr
+        try:
+            for rtype, off, _end, data in self._request(RTM_GETLINK, 0, body):
+                if rtype == RTM_NEWLINK:
+                    return IFINFOMSG.unpack_from(data, off)[3]
+        except OSError as e:
+            if e.errno in (errno.ENODEV, errno.ENOENT):
+                return None
+            raise
+        return None
+
+    def addresses(self, family):
+        """One RTM_GETADDR dump: {(ifindex, address bytes)} of every address."""
+        found = set()
+        body = IFADDRMSG.pack(family, 0, 0, 0, 0)
+        for rtype, off, end, data in self._request(RTM_GETADDR, NLM_F_DUMP, body):
+            if rtype != RTM_NEWADDR:
+                continue
+            index = IFADDRMSG.unpack_from(data, off)[4]
+            off += IFADDRMSG.size
+            while off + RTATTR.size <= end:
+                alen, atype = RTATTR.unpack_from(data, off)
+                if alen < RTATTR.size:
+                    break
+                if atype in (IFA_ADDRESS, IFA_LOCAL):
+                    found.add((index, bytes(data[off + RTATTR.size:off + alen])))
+                off += align4(alen)
+        return found
+
+    def holds(self, addrs, vip_bytes, dev):
+        """Does dev carry the address, given one dump's addresses?"""
+        if (self.ifindex[dev], vip_bytes) in addrs:
+            return True
+        # The address is on another index: dev may have been created or
+        # re-created since the index was looked up. Rare, so only then ask.
+        if any(a == vip_bytes for _i, a in addrs):
+            self.ifindex[dev] = self._link_index(dev)
+            return (self.ifindex[dev], vip_bytes) in addrs
         return False
 
 
+def wall_ms():
+    """Wall-clock ms, truncated like bash's now_ms."""
+    return int(time.time() * 1000.0)
+
+
+class Output:
+    """Writes one line per sample in the chosen format (see the docstring)."""
+
+    def __init__(self, a, nss, vips):
+        self.fmt = a.format
+        self.nss = nss
+        self.vips = vips
+        self.out = open(a.out, "w", buffering=1) if a.out else sys.stdout
+
+    def header(self, a, start):
+        if self.fmt == "native":
+            offset = time.time() * 1000.0 - start * 1000.0
+            self.out.write("# vip_sampler vip=%s dev=%s period_ms=%g nodes=%s wall_minus_mono_ms=%.1f\n" %
+                   (a.vip[0], a.dev[0], a.period_ms, ",".join(n.label for n in self.nss), offset))
+
+    def sample(self, mono, wall_start, wall_end, held):
+        """held[i][j]: node i holds VIP j."""
+        holders = [n.label for n, h in zip(self.nss, held) if h[0]]
+        names = " ".join(holders) if holders else "-none-"
+        if self.fmt == "native":
+            line = "%.1f %s" % (mono * 1000.0, names)
+        elif self.fmt == "holders":
+            line = "%d %s" % (wall_start, names)
+        elif self.fmt == "span":
+            line = "%d %d %s" % (wall_start, wall_end, names)
+        else:
+            line = "%d %s" % (wall_start, " ".join(
+                "%s=%s" % (n.label, "".join("1" if x else "0" for x in h))
+                for n, h in zip(self.nss, held)))
+        self.out.write(line + "\n")
+
+    def close(self):
+        self.out.flush()
+
+
 def cmd_sample(a):
-    family = socket.AF_INET6 if ":" in a.vip else socket.AF_INET
-    vip_bytes = socket.inet_pton(family, a.vip)
+    if len(a.dev) not in (1, len(a.vip)):
+        sys.exit("vip_sampler: give one --dev, or one per --vip")
+    if a.format != "pairs" and len(a.vip) != 1:
+        sys.exit("vip_sampler: several --vip need --format pairs")
+    devs = a.dev * len(a.vip) if len(a.dev) == 1 else a.dev
+    vips = []
+    for vip, dev in zip(a.vip, devs):
+        family = socket.AF_INET6 if ":" in vip else socket.AF_INET
+        vips.append((socket.inet_pton(family, vip), dev, family))
+    families = {f for _v, _d, f in vips}
+    dump_family = families.pop() if len(families) == 1 else socket.AF_UNSPEC
     libc = ctypes.CDLL(None, use_errno=True)
     home_fd = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     nss = []
@@ -145,33 +249,41 @@ def cmd_sample(a):
         label, _, nsname = spec.partition("=")
         if not nsname:
             sys.exit("vip_sampler: expected LABEL=NETNS, got %r" % spec)
-        nss.append(Netns(label, nsname, a.dev, family, libc, home_fd))
+        nss.append(Netns(label, nsname, devs, libc, home_fd))
     os.close(home_fd)
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
-    out = open(a.out, "w", buffering=1) if a.out else sys.stdout
+    out = Output(a, nss, vips)
     period = a.period_ms / 1000.0
     max_s = min(a.max_s, MAX_DURATION_S)
     start = time.monotonic()
-    offset = time.time() * 1000.0 - start * 1000.0
-    out.write("# vip_sampler vip=%s dev=%s period_ms=%g nodes=%s wall_minus_mono_ms=%.1f\n" %
-          (a.vip, a.dev, a.period_ms, ",".join(n.label for n in nss), offset))
+    out.header(a, start)
+    first_wall = None
     next_at = start
     while not stopping:
         now = time.monotonic()
+        wall = wall_ms()
         if now - start > max_s or (a.stop and os.path.exists(a.stop)):
             break
-        holders = [n.label for n in nss if n.holds(vip_bytes)]
-        out.write("%.1f %s\n" % (now * 1000.0, " ".join(holders) if holders else "-none-"))
+        if a.until_ms is not None and wall >= a.until_ms:
+            break
+        first_wall = wall if first_wall is None else first_wall
+        if a.for_ms is not None and wall - first_wall >= a.for_ms:
+            break
+        held = []
+        for n in nss:
+            addrs = n.addresses(dump_family)
+            held.append([n.holds(addrs, v, d) for v, d, _f in vips])
+        out.sample(now, wall, wall_ms(), held)
         next_at += period
         delay = next_at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         else:
             next_at = time.monotonic()  # late: do not try to catch up
-    out.flush()
+    out.close()
     return 0
 
 
@@ -277,8 +389,11 @@ def main():
     p = argparse.ArgumentParser(description="VIP holder sampler (see the module docstring)")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sample")
-    s.add_argument("--vip", required=True)
-    s.add_argument("--dev", default="eth0")
+    s.add_argument("--vip", action="append", required=True)
+    s.add_argument("--dev", action="append")
+    s.add_argument("--format", choices=("native", "holders", "span", "pairs"), default="native")
+    s.add_argument("--until-ms", type=int)
+    s.add_argument("--for-ms", type=int)
     s.add_argument("--period-ms", type=float, default=10.0)
     s.add_argument("--max-s", type=float, default=120.0)
     s.add_argument("--stop")
@@ -306,6 +421,8 @@ def main():
     d.add_argument("--rel", type=float)
     d.add_argument("--limit", type=int)
     a = p.parse_args()
+    if a.cmd == "sample" and not a.dev:
+        a.dev = ["eth0"]
     return {"sample": cmd_sample, "analyze": cmd_analyze, "first": cmd_first,
             "dump": cmd_dump}[a.cmd](a)
 
