@@ -38,7 +38,10 @@ struct held {
 
 struct cluster_net {
 	struct loop *loop;
-	const struct cluster_conf *cfg;
+	/* Its own deep copy (own_conf): a reload frees the config it came
+	 * from, and the plane compares against this one (A10). */
+	struct cluster_conf conf;
+	const struct cluster_conf *cfg; /* = &conf */
 	struct cluster_hooks hooks;
 	char node[CLUSTD_NAME_MAX];
 	uint8_t key[CLUSTER_KEY_LEN];
@@ -531,6 +534,24 @@ static void rx_ready(void *arg, uint32_t events)
 
 /* ---- life cycle ------------------------------------------------------ */
 
+static void own_conf(struct cluster_conf *to, const struct cluster_conf *from)
+{
+	*to = *from;
+	to->secret_file = from->secret_file ? xstrdup(from->secret_file) : NULL;
+	to->interface = from->interface ? xstrdup(from->interface) : NULL;
+	for (size_t i = 0; i < from->nmembers; i++)
+		to->members[i].name = xstrdup(from->members[i].name);
+}
+
+static void release_conf(struct cluster_conf *c)
+{
+	free(c->secret_file);
+	free(c->interface);
+	for (size_t i = 0; i < c->nmembers; i++)
+		free(c->members[i].name);
+	memset(c, 0, sizeof(*c));
+}
+
 struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks)
@@ -540,7 +561,8 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	char err[256];
 
 	cn->loop = l;
-	cn->cfg = cfg;
+	own_conf(&cn->conf, cfg);
+	cn->cfg = cfg = &cn->conf;
 	cn->hooks = *hooks;
 	cn->fd = -1;
 	cn->incarnation = incarnation;
@@ -597,6 +619,7 @@ void cluster_net_close(struct cluster_net *cn)
 	}
 	quorum_free(&cn->q);
 	sodium_memzero(cn->key, sizeof(cn->key));
+	release_conf(&cn->conf);
 	free(cn->held);
 	free(cn);
 }
@@ -666,7 +689,8 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 
 void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg)
 {
-	cn->cfg = new_cfg;
+	release_conf(&cn->conf);
+	own_conf(&cn->conf, new_cfg);
 }
 
 bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,

@@ -44,7 +44,7 @@ struct cluster_stats {
 };
 
 /* Reads the secret, opens the socket, starts heartbeating. node_name must
- * be one of cfg->members. With `restore`, the first heartbeats ask every
+ * be one of cfg->members (cfg is copied: it need only live for the call). With `restore`, the first heartbeats ask every
  * member for the copy of our counters it holds (and carry none of ours)
  * until each live member answered or CLUSTER_RESTORE_MAX_MS passed.
  * NULL (logged) on failure. */
@@ -87,7 +87,9 @@ void cluster_net_send_now(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If
- * so, adopt it (the old config is about to be freed). */
+ * so, adopt it. The plane keeps its own copy of its settings (compared
+ * here, replaced by adopt): it never points into a config a reload frees,
+ * so new_cfg need only live for the call. */
 bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_conf *new_cfg);
 void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg);
 
