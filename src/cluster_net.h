@@ -51,6 +51,14 @@ struct cluster_stats {
 struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks);
+/* Restart the plane with new settings (a reload changed them) under a new
+ * incarnation, never restoring: closes prev (always, also on failure) and
+ * opens a new plane with prev's loop, node name and hooks that takes over
+ * what prev knew of the members still configured alike (quorum_carry) and
+ * the counters copies it held, so quorum does not lapse while the new
+ * nonce gets echoed. NULL (logged) on failure. */
+struct cluster_net *cluster_net_reopen(struct cluster_net *prev, const struct cluster_conf *cfg,
+				       uint64_t incarnation);
 void cluster_net_close(struct cluster_net *cn);
 
 bool cluster_net_has_quorum(const struct cluster_net *cn);

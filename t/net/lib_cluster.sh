@@ -356,3 +356,9 @@ cl_qsampler_stop() {
 cl_qanalyze() {
 	python3 "$CL_QSAMPLER" analyze "$T/$1.qsamples"
 }
+
+# cl_check_only_holder "<cl_analyze output>" <node> <desc>: the node held
+# the VIP alone in every sample (no gap, no second holder).
+cl_check_only_holder() {
+	check "$3" test "$(cl_kv "$1" holders)" = "$2" -a "$(cl_kv "$1" none)" = 0 -a "$(cl_kv "$1" multi)" = 0
+}
