@@ -11,10 +11,11 @@
  * space that precedes it, in lower-case hex. Readable with cat, and any
  * change to the value that does not recompute the checksum is rejected.
  *
- * The record is written to incarnation.tmp in the same directory, fsync'd,
- * renamed over incarnation and the directory fsync'd (atomic_file.c): after a crash at any
- * point the file is the old record or the new one, never a mix. A leftover
- * incarnation.tmp is simply overwritten next time.
+ * The record is written to a new temp file with a random name in the same
+ * directory (incarnation.tmp.<random>, never through a link), fsync'd,
+ * renamed over incarnation and the directory fsync'd (atomic_file.c): after
+ * a crash at any point the file is the old record or the new one, never a
+ * mix. A leftover temp file is never read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,6 @@
 #include "incarnation.h"
 
 #define INC_FILE "incarnation"
-#define INC_TMP "incarnation.tmp"
 #define INC_MAGIC "CLINC "
 #define INC_VERSION "1"
 #define INC_SUM_BYTES 16
@@ -185,7 +185,7 @@ static bool read_incarnation(const char *path, uint64_t *value, char *err, size_
 
 static int write_incarnation(const char *dir, uint64_t value, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
+	char path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
 	const char *step = "path";
 	int rc = -ENAMETOOLONG;
 
@@ -194,10 +194,9 @@ static int write_incarnation(const char *dir, uint64_t value, char *err, size_t 
 	checksum_hex(rec, (size_t)body, hex);
 	int n = snprintf(rec + body, sizeof(rec) - (size_t)body, " %s\n", hex) + body;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" INC_TMP, dir) >= sizeof(tmp) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
 		goto fail;
-	rc = atomic_file_replace(path, tmp, rec, (size_t)n, true, &step);
+	rc = atomic_file_replace(path, rec, (size_t)n, true, &step);
 	if (rc == 0)
 		return 0;
 fail:
