@@ -38,7 +38,10 @@ struct held {
 
 struct cluster_net {
 	struct loop *loop;
-	const struct cluster_conf *cfg;
+	/* Its own deep copy (own_conf): a reload frees the config it came
+	 * from, and the plane compares against this one (A10). */
+	struct cluster_conf conf;
+	const struct cluster_conf *cfg; /* = &conf */
 	struct cluster_hooks hooks;
 	char node[CLUSTD_NAME_MAX];
 	uint8_t key[CLUSTER_KEY_LEN];
@@ -355,6 +358,16 @@ static void hb_timer_fired(void *arg)
 
 /* ---- membership ------------------------------------------------------ */
 
+static void arm_expiry(struct cluster_net *cn, uint64_t now)
+{
+	uint64_t next = quorum_next_expiry(&cn->q, now);
+
+	if (next)
+		loop_timer_arm(cn->loop, &cn->expiry_timer, next);
+	else
+		loop_timer_cancel(cn->loop, &cn->expiry_timer);
+}
+
 /* Recompute the verdict, report a change, and arm the next expiry. */
 static void reevaluate(struct cluster_net *cn)
 {
@@ -368,11 +381,7 @@ static void reevaluate(struct cluster_net *cn)
 		if (cn->hooks.quorum_changed)
 			cn->hooks.quorum_changed(cn->hooks.arg, has);
 	}
-	uint64_t next = quorum_next_expiry(&cn->q, now);
-	if (next)
-		loop_timer_arm(cn->loop, &cn->expiry_timer, next);
-	else
-		loop_timer_cancel(cn->loop, &cn->expiry_timer);
+	arm_expiry(cn, now);
 }
 
 static void expiry_timer_fired(void *arg)
@@ -547,16 +556,53 @@ static void rx_ready(void *arg, uint32_t events)
 
 /* ---- life cycle ------------------------------------------------------ */
 
-struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
-				     const char *node_name, uint64_t incarnation, bool restore,
-				     const struct cluster_hooks *hooks)
+static void own_conf(struct cluster_conf *to, const struct cluster_conf *from)
+{
+	*to = *from;
+	to->secret_file = from->secret_file ? xstrdup(from->secret_file) : NULL;
+	to->interface = from->interface ? xstrdup(from->interface) : NULL;
+	for (size_t i = 0; i < from->nmembers; i++)
+		to->members[i].name = xstrdup(from->members[i].name);
+}
+
+static void release_conf(struct cluster_conf *c)
+{
+	free(c->secret_file);
+	free(c->interface);
+	for (size_t i = 0; i < c->nmembers; i++)
+		free(c->members[i].name);
+	memset(c, 0, sizeof(*c));
+}
+
+/* What a plane restarted within the run keeps of the one before it: the
+ * membership (quorum_carry) and the counters copies it holds, by name. */
+static void carry_over(struct cluster_net *cn, const struct cluster_net *prev)
+{
+	quorum_carry(&cn->q, &prev->q);
+	for (size_t i = 0; i < cn->q.n; i++) {
+		long j = member_index(prev, cn->q.members[i].name);
+
+		if (j < 0 || cn->q.members[i].self)
+			continue;
+		cn->held[i].len = prev->held[j].len;
+		cn->held[i].at = prev->held[j].at;
+		memcpy(cn->held[i].copy, prev->held[j].copy, prev->held[j].len);
+	}
+}
+
+/* cluster_net_open, and with prev (which it closes, before binding the
+ * same port) cluster_net_reopen. */
+static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf *cfg,
+				      const char *node_name, uint64_t incarnation, bool restore,
+				      const struct cluster_hooks *hooks, struct cluster_net *prev)
 {
 	struct cluster_net *cn = xcalloc(1, sizeof(*cn));
 	const char *names[CLUSTD_MAX_PEERS];
 	char err[256];
 
 	cn->loop = l;
-	cn->cfg = cfg;
+	own_conf(&cn->conf, cfg);
+	cn->cfg = cfg = &cn->conf;
 	cn->hooks = *hooks;
 	cn->fd = -1;
 	cn->incarnation = incarnation;
@@ -580,6 +626,10 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
 		quorum_bind_address(&cn->q, i, &cfg->members[i].addr);
 	cn->held = xcalloc(cn->q.n, sizeof(*cn->held));
+	if (prev)
+		carry_over(cn, prev);
+	cluster_net_close(prev);
+	prev = NULL;
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
@@ -589,14 +639,34 @@ struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
 	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
+	arm_expiry(cn, mono_now_us());
 	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
-		   "dead interval %u ms", node_name, (unsigned long long)incarnation, cfg->nmembers,
-		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms);
+		   "dead interval %u ms%s", node_name, (unsigned long long)incarnation, cfg->nmembers,
+		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
+		   cn->has_quorum ? ", quorum kept" : "");
 	hb_timer_fired(cn);
 	return cn;
 fail:
+	cluster_net_close(prev);
 	cluster_net_close(cn);
 	return NULL;
+}
+
+struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
+				     const char *node_name, uint64_t incarnation, bool restore,
+				     const struct cluster_hooks *hooks)
+{
+	return plane_open(l, cfg, node_name, incarnation, restore, hooks, NULL);
+}
+
+struct cluster_net *cluster_net_reopen(struct cluster_net *prev, const struct cluster_conf *cfg,
+				       uint64_t incarnation)
+{
+	struct cluster_hooks hooks = prev->hooks;
+	char node[CLUSTD_NAME_MAX];
+
+	snprintf(node, sizeof(node), "%s", prev->node);
+	return plane_open(prev->loop, cfg, node, incarnation, false, &hooks, prev);
 }
 
 void cluster_net_close(struct cluster_net *cn)
@@ -611,6 +681,7 @@ void cluster_net_close(struct cluster_net *cn)
 	}
 	quorum_free(&cn->q);
 	sodium_memzero(cn->key, sizeof(cn->key));
+	release_conf(&cn->conf);
 	free(cn->held);
 	free(cn);
 }
@@ -681,7 +752,8 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 
 void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg)
 {
-	cn->cfg = new_cfg;
+	release_conf(&cn->conf);
+	own_conf(&cn->conf, new_cfg);
 }
 
 bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,

@@ -44,13 +44,21 @@ struct cluster_stats {
 };
 
 /* Reads the secret, opens the socket, starts heartbeating. node_name must
- * be one of cfg->members. With `restore`, the first heartbeats ask every
+ * be one of cfg->members (cfg is copied: it need only live for the call). With `restore`, the first heartbeats ask every
  * member for the copy of our counters it holds (and carry none of ours)
  * until each live member answered or CLUSTER_RESTORE_MAX_MS passed.
  * NULL (logged) on failure. */
 struct cluster_net *cluster_net_open(struct loop *l, const struct cluster_conf *cfg,
 				     const char *node_name, uint64_t incarnation, bool restore,
 				     const struct cluster_hooks *hooks);
+/* Restart the plane with new settings (a reload changed them) under a new
+ * incarnation, never restoring: closes prev (always, also on failure) and
+ * opens a new plane with prev's loop, node name and hooks that takes over
+ * what prev knew of the members still configured alike (quorum_carry) and
+ * the counters copies it held, so quorum does not lapse while the new
+ * nonce gets echoed. NULL (logged) on failure. */
+struct cluster_net *cluster_net_reopen(struct cluster_net *prev, const struct cluster_conf *cfg,
+				       uint64_t incarnation);
 void cluster_net_close(struct cluster_net *cn);
 
 bool cluster_net_has_quorum(const struct cluster_net *cn);
@@ -94,7 +102,9 @@ void cluster_net_send_soon(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If
- * so, adopt it (the old config is about to be freed). */
+ * so, adopt it. The plane keeps its own copy of its settings (compared
+ * here, replaced by adopt): it never points into a config a reload frees,
+ * so new_cfg need only live for the call. */
 bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_conf *new_cfg);
 void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *new_cfg);
 

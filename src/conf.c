@@ -5,6 +5,7 @@
  * group is checked against the keys its scope allows, every value for type
  * and range, and every problem is collected (not only the first) as
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
+#include "atomic_file.h"
 #include "conf.h"
 #include "heartbeat.h"
 #include "quorum.h"
@@ -2119,6 +2120,38 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 	return 1;
 }
 
+/* state_dir and run_dir (B1): root writes there (incarnation, counters,
+ * pid file, control socket), so nobody else may write there: a planted
+ * link would make root write, truncate or chmod another file. A missing
+ * directory is fine (the daemon creates it, 0755). Reported at the line
+ * of the setting (or of the node group, or 1 for a default). */
+static int check_private_dir(struct script_check *sc, const char *key, const char *dir)
+{
+	const config_setting_t *s = NULL;
+	const char *file = sc->cfg->path;
+	char why[PATH_MAX + 128];
+	int line = 1;
+
+	if (!dir || atomic_dir_check(dir, why, sizeof(why)) >= 0)
+		return 0;
+	if (sc->loaded == 0) {
+		config_init(&sc->lc);
+		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
+	}
+	if (sc->loaded > 0) {
+		const config_setting_t *node = config_lookup(&sc->lc, "node");
+
+		s = node && config_setting_is_group(node) ? config_setting_get_member(node, key) : NULL;
+		s = s ? s : node;
+	}
+	if (s) {
+		line = setting_line(s);
+		file = config_setting_source_file(s) ? config_setting_source_file(s) : file;
+	}
+	errs_push(sc->errs, xasprintf("%s:%d: node.%s: %s", file, line, key, why));
+	return 1;
+}
+
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)
 {
 	struct script_check sc = { .cfg = cfg, .errs = errs };
@@ -2143,6 +2176,8 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 	}
 	problems += check_group_scripts(&sc);
 	problems += check_secret_file(cfg, errs);
+	problems += check_private_dir(&sc, "state_dir", cfg->node.state_dir);
+	problems += check_private_dir(&sc, "run_dir", cfg->node.run_dir);
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;

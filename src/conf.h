@@ -24,8 +24,9 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 /* Checks that touch the file system: every notify and track script exists,
  * is a regular executable file, and is not writable by group or others;
  * the cluster secret file exists, holds 16 bytes or more, belongs to root
- * (or the user clustd runs as), and is not
- * accessible by group or others.
+ * (or the user clustd runs as), and is not accessible by group or others;
+ * node.state_dir and node.run_dir, where they exist, are owned by root and
+ * not writable by group or others.
  * Appends to errs; returns the number of problems found. */
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs);
 

@@ -347,10 +347,15 @@ static int server_listen(struct ctl_server *s)
 	rc = remove_stale(s->path);
 	if (rc < 0)
 		return rc;
-	if (bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return -errno;
-	/* Nobody can connect before listen(), so the umask window is harmless. */
-	if (chmod(s->path, 0600) < 0 || lstat(s->path, &st) < 0)
+	/* The socket is created 0600 by the umask: no chmod of the path
+	 * afterwards, which would follow a link planted there meanwhile. */
+	mode_t umask_was = umask(0177);
+
+	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	umask(umask_was);
+	if (rc < 0)
+		return rc;
+	if (lstat(s->path, &st) < 0)
 		return -errno;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "atomic_file.h"
 #include "clock.h"
@@ -124,12 +125,15 @@ static void cluster_restore_done(void *arg, unsigned answers, unsigned copies)
 }
 
 /* Durable before the first heartbeat: peers must never see an
- * incarnation go back, or they would take us for a replay. */
-static uint64_t next_incarnation(struct clustd *c)
+ * incarnation go back, or they would take us for a replay. `running`: the
+ * incarnation in use (0 at start), which the next one must exceed. */
+static uint64_t next_incarnation(struct clustd *c, uint64_t running)
 {
 	char err[256] = "";
 	uint64_t inc = 0;
-	int rc = incarnation_next(c->cfg->node.state_dir, &inc, err, sizeof(err));
+	time_t wall = time(NULL);
+	int rc = incarnation_next_at(c->cfg->node.state_dir, wall > 0 ? (uint64_t)wall : 0, running,
+				     &inc, err, sizeof(err));
 
 	if (err[0] && rc == 0)
 		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);
@@ -255,7 +259,7 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 		return NULL;
 	}
 	ledger_on_prepare(c->ledger, prepare_counters, c);
-	ledger_counters(c->ledger)->incarnation = next_incarnation(c);
+	ledger_counters(c->ledger)->incarnation = next_incarnation(c, 0);
 	if (cluster_start(c) < 0) {
 		clustd_free(c);
 		return NULL;
@@ -321,9 +325,25 @@ static enum reload_cluster plan_cluster(const struct clustd *c, const struct clu
 					   cluster_net_same_conf(c->cluster, &cfg->cluster));
 }
 
+/* A plane restarted within the run sends under a new incarnation, stored
+ * before its first heartbeat: with the old one and seq back at 1, every
+ * peer would drop its heartbeats as replays until seq passed the old
+ * value (A1). Carrying the seq over instead would also do for a plane
+ * that restarts at once, but not for one stopped by one reload and
+ * started again by a later one, and it would not renew the per-incarnation
+ * state of the peers (counters pieces): one rule for every start. */
+static void renew_incarnation(struct clustd *c)
+{
+	struct counter_set *k = ledger_counters(c->ledger);
+
+	k->incarnation = next_incarnation(c, k->incarnation);
+	ledger_touch(c->ledger);
+}
+
 /* The cluster plane keeps its membership across a reload when its
- * settings did not change; otherwise it restarts (quorum is re-learned
- * within one dead interval). */
+ * settings did not change; otherwise it restarts under a new incarnation,
+ * taking over what it knew of the members that stay (quorum_carry), so
+ * that quorum does not lapse. */
 static void reload_cluster(struct clustd *c, enum reload_cluster step)
 {
 	if (step == RELOAD_CLUSTER_KEEP) {
@@ -332,10 +352,21 @@ static void reload_cluster(struct clustd *c, enum reload_cluster step)
 	}
 	if (step == RELOAD_CLUSTER_NONE)
 		return;
-	log_notice("reload: cluster settings changed: restarting the cluster plane");
-	cluster_net_close(c->cluster);
-	c->cluster = NULL;
-	if (cluster_start(c) < 0)
+	if (c->cluster && c->cfg->cluster.enabled) {
+		log_notice("reload: cluster settings changed: restarting the cluster plane");
+		renew_incarnation(c);
+		c->cluster = cluster_net_reopen(c->cluster, &c->cfg->cluster,
+						ledger_counters(c->ledger)->incarnation);
+	} else {
+		log_notice("reload: cluster plane %s", c->cluster ? "removed" : "added");
+		cluster_net_close(c->cluster);
+		c->cluster = NULL;
+		if (c->restore_asked && c->cfg->cluster.enabled)
+			renew_incarnation(c); /* a plane ran before in this run */
+		if (cluster_start(c) < 0)
+			c->cluster = NULL;
+	}
+	if (c->cfg->cluster.enabled && !c->cluster)
 		log_err("reload: cluster plane not running: every instance stays in FAULT");
 	quorum_changed(c, c->cluster && cluster_net_has_quorum(c->cluster));
 }

@@ -11,10 +11,11 @@
  * space that precedes it, in lower-case hex. Readable with cat, and any
  * change to the value that does not recompute the checksum is rejected.
  *
- * The record is written to incarnation.tmp in the same directory, fsync'd,
- * renamed over incarnation and the directory fsync'd (atomic_file.c): after a crash at any
- * point the file is the old record or the new one, never a mix. A leftover
- * incarnation.tmp is simply overwritten next time.
+ * The record is written to a new temp file with a random name in the same
+ * directory (incarnation.tmp.<random>, never through a link), fsync'd,
+ * renamed over incarnation and the directory fsync'd (atomic_file.c): after
+ * a crash at any point the file is the old record or the new one, never a
+ * mix. A leftover temp file is never read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,6 @@
 #include "incarnation.h"
 
 #define INC_FILE "incarnation"
-#define INC_TMP "incarnation.tmp"
 #define INC_MAGIC "CLINC "
 #define INC_VERSION "1"
 #define INC_SUM_BYTES 16
@@ -185,7 +185,7 @@ static bool read_incarnation(const char *path, uint64_t *value, char *err, size_
 
 static int write_incarnation(const char *dir, uint64_t value, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
+	char path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
 	const char *step = "path";
 	int rc = -ENAMETOOLONG;
 
@@ -194,10 +194,9 @@ static int write_incarnation(const char *dir, uint64_t value, char *err, size_t 
 	checksum_hex(rec, (size_t)body, hex);
 	int n = snprintf(rec + body, sizeof(rec) - (size_t)body, " %s\n", hex) + body;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" INC_TMP, dir) >= sizeof(tmp) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
 		goto fail;
-	rc = atomic_file_replace(path, tmp, rec, (size_t)n, true, &step);
+	rc = atomic_file_replace(path, rec, (size_t)n, true, &step);
 	if (rc == 0)
 		return 0;
 fail:
@@ -205,13 +204,15 @@ fail:
 	return rc;
 }
 
-/* Seconds since the epoch: above every value a previous run can have
- * stored (one per start) unless the clock went back. Never 0. */
-static uint64_t wall_clock_base(void)
+uint64_t incarnation_pick(bool have_stored, uint64_t stored, uint64_t wall_s, uint64_t above)
 {
-	time_t t = time(NULL);
+	uint64_t v = wall_s > 0 ? wall_s : 1;
 
-	return t > 0 ? (uint64_t)t : 1;
+	if (have_stored && stored < UINT64_MAX && stored + 1 > v)
+		v = stored + 1;
+	if (above < UINT64_MAX && above + 1 > v)
+		v = above + 1;
+	return v;
 }
 
 int incarnation_store(const char *state_dir, uint64_t value, char *err, size_t errlen)
@@ -221,24 +222,32 @@ int incarnation_store(const char *state_dir, uint64_t value, char *err, size_t e
 	return write_incarnation(state_dir, value, err, errlen);
 }
 
-int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen)
+int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, uint64_t *out,
+			char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	uint64_t stored = 0;
+	bool have = false;
 
 	if (err && errlen > 0)
 		err[0] = '\0';
 	if ((size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, state_dir) >= sizeof(path)) {
-		*out = wall_clock_base();
+		*out = incarnation_pick(false, 0, wall_s, above);
 		errf(err, errlen, "state_dir too long");
 		return -ENAMETOOLONG;
 	}
-	if (!read_incarnation(path, &stored, err, errlen))
-		*out = wall_clock_base();
-	else if (stored == UINT64_MAX) {
-		errf(err, errlen, "corrupt: value at its maximum");
-		*out = wall_clock_base();
-	} else
-		*out = stored + 1;
+	if (read_incarnation(path, &stored, err, errlen)) {
+		have = stored < UINT64_MAX;
+		if (!have)
+			errf(err, errlen, "corrupt: value at its maximum");
+	}
+	*out = incarnation_pick(have, stored, wall_s, above);
 	return write_incarnation(state_dir, *out, err, errlen);
+}
+
+int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen)
+{
+	time_t t = time(NULL);
+
+	return incarnation_next_at(state_dir, t > 0 ? (uint64_t)t : 0, 0, out, err, errlen);
 }

@@ -6,15 +6,29 @@
 #ifndef CLUSTD_INCARNATION_H
 #define CLUSTD_INCARNATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Read state_dir/incarnation, add one, write it back durably, and set *out.
- * A missing, unreadable or corrupt file (err says which) restarts from the
- * wall clock in seconds, which is above any incarnation a peer can hold for
- * us unless the clock went back; the file stores the new value either way.
- * Returns 0, or -errno when the new value could not be written (then *out
- * is still set and usable, and err says why). */
+/* The next incarnation: the largest of stored + 1 (when have_stored),
+ * the wall clock in seconds (at least 1) and above + 1. The wall clock
+ * makes a value that could not be stored (state_dir read-only, full)
+ * harmless: the next start, a second or more later, is above it anyway;
+ * `above` is the running incarnation when the plane restarts within a run
+ * (possibly within the same second). Never wraps: at UINT64_MAX a term is
+ * left out. */
+uint64_t incarnation_pick(bool have_stored, uint64_t stored, uint64_t wall_s, uint64_t above);
+
+/* Read state_dir/incarnation, pick the next value (incarnation_pick, with
+ * the wall clock wall_s), write it back durably, and set *out. A missing,
+ * unreadable or corrupt file (err says which) counts as no stored value;
+ * the file stores the new value either way. Returns 0, or -errno when the
+ * new value could not be written (then *out is still set and usable, and
+ * err says why). */
+int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, uint64_t *out,
+			char *err, size_t errlen);
+
+/* incarnation_next_at with the real wall clock and nothing running. */
 int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen);
 
 /* Store value as the incarnation (after a restore from peers raised it).

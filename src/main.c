@@ -148,7 +148,8 @@ static int write_pidfile(struct daemon *d)
 {
 	char buf[32];
 
-	d->pid_fd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Never through a link someone planted at that name. */
+	d->pid_fd = open(d->pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (d->pid_fd < 0) {
 		log_err("cannot open pid file %s: %s", d->pidfile, strerror(errno));
 		return -1;

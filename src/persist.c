@@ -279,7 +279,7 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
 	*len = 0;
 	*clean = false;
 	why[0] = '\0';
-	int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	int fd = open(p->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		snprintf(why, whylen, "%s does not exist", p->path);
 		return PERSIST_MISSING;
@@ -365,7 +365,7 @@ static void set_write_error(struct persist *p, const char *what, int err)
  * a record that fits (payloads grow only within a slot). */
 static int open_for_writing(struct persist *p)
 {
-	int fd = open(p->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(p->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return -errno;

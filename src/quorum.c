@@ -75,6 +75,21 @@ void quorum_bind_address(struct quorum *q, size_t i, const struct ip_addr *addr)
 		q->members[i].addr = *addr;
 }
 
+void quorum_carry(struct quorum *to, const struct quorum *from)
+{
+	for (size_t i = 0; i < to->n; i++) {
+		struct member *m = &to->members[i];
+		const struct member *old = find(from, m->name);
+
+		if (m->self || !old || old->self || !ip_addr_equal(&old->addr, &m->addr))
+			continue;
+		struct ip_addr addr = m->addr;
+
+		*m = *old;
+		m->addr = addr;
+	}
+}
+
 const struct member *quorum_member_at(const struct quorum *q, const struct ip_addr *src)
 {
 	for (size_t i = 0; i < q->n; i++)

@@ -49,6 +49,15 @@ int quorum_init(struct quorum *q, const char *const *names, size_t n, const char
 		unsigned needed, uint32_t dead_interval_ms, uint64_t nonce);
 void quorum_free(struct quorum *q);
 
+/* A plane restarted by a reload (cluster_net_reopen) takes over what the
+ * old one knew of every member that is still configured under the same
+ * name and bound address (the same address in unicast, none in multicast):
+ * its anti-replay pair, nonce, and liveness. The liveness was earned by a
+ * fresh exchange in this run, so carrying it is no replay; it lapses after
+ * the (new) dead interval unless the member echoes our new nonce, which it
+ * does on our first heartbeat. Call after quorum_bind_address. */
+void quorum_carry(struct quorum *to, const struct quorum *from);
+
 /* Bind member i's heartbeats to its configured address (unicast mode). */
 void quorum_bind_address(struct quorum *q, size_t i, const struct ip_addr *addr);
 

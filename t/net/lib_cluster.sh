@@ -314,3 +314,51 @@ cl_log_window() {
 			"$T/$n.log" 2>/dev/null | grep -E -- "$3"
 	done | sort -t' ' -k2,2
 }
+
+# ------------------------------------------------------ quorum sampling
+
+CL_QSAMPLER="$CL_TOOLS/quorum_sampler.py"
+
+# cl_qsampler_start <name> [<max_s>]: every node's has_quorum (its control
+# socket, "status json") every 50 ms into $T/<name>.qsamples, until
+# cl_qsampler_stop or max_s (default 120).
+cl_qsampler_start() {
+	local name=$1 max_s=${2:-120} n args=() pid
+	for n in $CL_NODES; do
+		args+=("$n=$T/$n/run/clustd.sock")
+	done
+	rm -f "$T/$name.qstop"
+	python3 "$CL_QSAMPLER" sample --period-ms 50 --max-s "$max_s" --stop "$T/$name.qstop" \
+		--out "$T/$name.qsamples" "${args[@]}" 2>"$T/$name.qsampler.err" &
+	pid=$!
+	echo "$pid" >"$T/$name.qsampler.pid"
+	NET_BG_PIDS="$NET_BG_PIDS $pid"
+	wait_until 10 grep -q . "$T/$name.qsamples" 2>/dev/null || {
+		fail "quorum sampler $name started"
+		cat "$T/$name.qsampler.err" >&2
+		return 1
+	}
+}
+
+# cl_qsampler_stop <name>: stop it and check that it kept its period.
+cl_qsampler_stop() {
+	local pid
+	: >"$T/$1.qstop"
+	pid=$(cat "$T/$1.qsampler.pid" 2>/dev/null)
+	[ -n "$pid" ] || return 1
+	wait_until 3 eval "! net_pid_alive $pid"
+	net_stop_pid "$pid" 1000
+	[ -s "$T/$1.qsampler.err" ] && diag "quorum sampler $1 stderr: $(head -c 300 "$T/$1.qsampler.err")"
+	sampler_period_check "quorum sampler $1" "$T/$1.qsamples" 50
+}
+
+# cl_qanalyze <name>: "rounds=N ... lost=<node:rounds,...|none> first_lost=<ms|-1>".
+cl_qanalyze() {
+	python3 "$CL_QSAMPLER" analyze "$T/$1.qsamples"
+}
+
+# cl_check_only_holder "<cl_analyze output>" <node> <desc>: the node held
+# the VIP alone in every sample (no gap, no second holder).
+cl_check_only_holder() {
+	check "$3" test "$(cl_kv "$1" holders)" = "$2" -a "$(cl_kv "$1" none)" = 0 -a "$(cl_kv "$1" multi)" = 0
+}

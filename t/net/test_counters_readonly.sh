@@ -27,7 +27,7 @@ exec unshare -m --propagation private sh -c '
 	set -e
 	case \$0 in
 	ro) mount --bind "$S" "$S"; mount -o remount,bind,ro "$S" ;;
-	full) mount -t tmpfs -o size=64k tmpfs "$S"
+	full) mount -t tmpfs -o size=64k,mode=0755 tmpfs "$S"
 	      dd if=/dev/zero of="$S/filler" bs=4k count=64 2>/dev/null || true ;;
 	esac
 	exec "\$@"' "\$MODE" "$CLUSTD" "\$@"

@@ -1042,6 +1042,45 @@ START_TEST(test_scripts_problems)
 }
 END_TEST
 
+/* B1: state_dir and run_dir must be owned by root and not writable by
+ * group or others (a planted link there would make root write another
+ * file); a missing one is fine (the daemon creates it 0755). */
+START_TEST(test_private_dirs)
+{
+	struct script_dir sd;
+	struct loaded l;
+	char text[1024], reason[512];
+	char *state, *run;
+
+	script_dir_init(&sd);
+	state = script_path(&sd, "state");
+	run = script_path(&sd, "run");
+	ck_assert_int_eq(mkdir(state, 0755), 0);
+	ck_assert_int_eq(chmod(state, 0775), 0);
+	snprintf(text, sizeof(text), "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; "
+		 "vips = " VIP4 "; } );\nnode = {\n  state_dir = \"%s\";\n  run_dir = \"%s\";\n};\n",
+		 state, run);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1); /* run_dir missing: fine */
+	snprintf(reason, sizeof(reason), "node.state_dir: directory %s is writable by group or "
+		 "others (clustd writes its state there as root)", state);
+	assert_msg_is(&l, 0, 3, reason);
+	conf_errors_free(&l.errs);
+	ck_assert_int_eq(mkdir(run, 0700), 0);
+	ck_assert_int_eq(chmod(run, 0757), 0);
+	ck_assert_int_eq(chmod(state, 0700), 0);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "node.run_dir: directory %s is writable by group or "
+		 "others (clustd writes its state there as root)", run);
+	assert_msg_is(&l, 0, 4, reason);
+	conf_errors_free(&l.errs);
+	ck_assert_int_eq(chmod(run, 0755), 0);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
+	loaded_free(&l);
+	script_dir_free(&sd);
+}
+END_TEST
+
 START_TEST(test_scripts_ok)
 {
 	struct script_dir sd;
@@ -1812,6 +1851,7 @@ static Suite *conf_suite(void)
 
 	tcase_add_test(scripts, test_scripts_problems);
 	tcase_add_test(scripts, test_scripts_ok);
+	tcase_add_test(scripts, test_private_dirs);
 	tcase_add_test(scripts, test_scripts_open_directory);
 	tcase_add_test(scripts, test_scripts_symlink_followed);
 	tcase_add_test(scripts, test_scripts_foreign_owner);

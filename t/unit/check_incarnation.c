@@ -120,13 +120,29 @@ static uint64_t expect_clock_fallback(const char *want_err)
 	return out;
 }
 
+/* The next value with the wall clock at 1 s: the stored + 1 rule alone. */
 static uint64_t expect_next(void)
 {
 	char err[256] = "stale";
 	uint64_t out = 0;
 
-	ck_assert_int_eq(incarnation_next(dir, &out, err, sizeof(err)), 0);
+	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, &out, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
+	return out;
+}
+
+/* incarnation_next_at with that wall clock and running value; the file
+ * then holds the result. */
+static uint64_t expect_next_at(uint64_t wall_s, uint64_t above)
+{
+	char err[256] = "stale", content[256], want[256], body[64];
+	uint64_t out = 0;
+
+	ck_assert_int_eq(incarnation_next_at(dir, wall_s, above, &out, err, sizeof(err)), 0);
+	snprintf(body, sizeof(body), "CLINC 1 %llu", (unsigned long long)out);
+	record(want, sizeof(want), body);
+	get_file(file, content, sizeof(content));
+	ck_assert_str_eq(content, want);
 	return out;
 }
 
@@ -271,18 +287,28 @@ START_TEST(test_trailing_data)
 }
 END_TEST
 
-/* A temp file left by a crash between create and rename is not read. */
+/* A temp file left by a crash between create and rename (the old fixed
+ * name, or a random one) is not read, and the write leaves none of its
+ * own behind. */
 START_TEST(test_leftover_tmp)
 {
-	char rec[256], tmp[PATH_MAX + 80];
-	struct stat st;
+	char rec[256], tmp[PATH_MAX + 80], tmp2[PATH_MAX + 96];
+	struct dirent *e;
+	int n = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	snprintf(tmp2, sizeof(tmp2), "%s.tmp.0123456789ab", file);
 	put_file(file, rec, record(rec, sizeof(rec), "CLINC 1 41"));
 	put_file(tmp, rec, record(rec, sizeof(rec), "CLINC 1 500"));
+	put_file(tmp2, rec, record(rec, sizeof(rec), "CLINC 1 600"));
 	ck_assert_uint_eq(expect_next(), 42);
-	ck_assert_int_eq(stat(tmp, &st), -1);
-	ck_assert_int_eq(errno, ENOENT);
+	DIR *d = opendir(dir);
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	ck_assert_int_eq(n, 3); /* incarnation and the two leftovers */
 }
 END_TEST
 
@@ -333,12 +359,70 @@ START_TEST(test_read_only_directory)
 		ck_assert_int_eq(chown(file, 65534, 65534), 0);
 		ck_assert_int_eq(seteuid(65534), 0);
 	}
-	ck_assert_int_eq(incarnation_next(dir, &out, err, sizeof(err)), -EACCES);
+	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, &out, err, sizeof(err)), -EACCES);
 	if (getuid() == 0)
 		ck_assert_int_eq(seteuid(0), 0);
 	/* The read worked: the value is the stored one + 1, not the clock. */
 	ck_assert_uint_eq(out, 42);
 	ck_assert_msg(strstr(err, "cannot save") == err, "err \"%s\"", err);
+}
+END_TEST
+
+/* B4: a stored value far behind the wall clock (a state_dir that could
+ * not be written for a while keeps an old value) never comes back: the
+ * next start is at least the wall clock in seconds. */
+START_TEST(test_old_stored_value_below_clock)
+{
+	char rec[256], err[256];
+	uint64_t v = 0, before = (uint64_t)time(NULL);
+
+	put_file(file, rec, record(rec, sizeof(rec), "CLINC 1 41"));
+	ck_assert_int_eq(incarnation_next(dir, &v, err, sizeof(err)), 0);
+	ck_assert_msg(v >= before && v <= (uint64_t)time(NULL),
+		      "incarnation %llu, wall clock %llu", (unsigned long long)v,
+		      (unsigned long long)before);
+}
+END_TEST
+
+/* max(stored + 1, wall clock, running + 1), each term on its own. */
+START_TEST(test_pick_the_largest)
+{
+	char rec[256];
+
+	put_file(file, rec, record(rec, sizeof(rec), "CLINC 1 41"));
+	ck_assert_uint_eq(expect_next_at(1000, 0), 1000);    /* the clock */
+	ck_assert_uint_eq(expect_next_at(500, 0), 1001);     /* stored + 1: clock went back */
+	ck_assert_uint_eq(expect_next_at(1001, 5000), 5001); /* above the running one */
+	ck_assert_uint_eq(expect_next_at(0, 0), 5002);       /* a clock before the epoch */
+	ck_assert_uint_eq(incarnation_pick(false, 0, 0, 0), 1);
+	ck_assert_uint_eq(incarnation_pick(true, UINT64_MAX - 1, 7, 0), UINT64_MAX);
+	ck_assert_uint_eq(incarnation_pick(true, UINT64_MAX, 7, UINT64_MAX), 7); /* no wrap */
+	ck_assert_uint_eq(incarnation_pick(false, 99, 7, 0), 7); /* no stored value: 99 ignored */
+}
+END_TEST
+
+/* B4, the attack on the rule: state_dir read-only, two starts. Before,
+ * both got stored + 1, the same value, and peers dropped the second run's
+ * heartbeats as replays. Now the second start, a second later, is above. */
+START_TEST(test_read_only_restarts_differ)
+{
+	char err[256], rec[256];
+	uint64_t first = 0, second = 0;
+
+	put_file(file, rec, record(rec, sizeof(rec), "CLINC 1 41"));
+	ck_assert_int_eq(chmod(dir, 0500), 0);
+	if (geteuid() == 0) { /* root writes anywhere: be nobody (see above) */
+		ck_assert_int_eq(chmod(base, 0711), 0);
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		ck_assert_int_eq(chown(file, 65534, 65534), 0);
+		ck_assert_int_eq(seteuid(65534), 0);
+	}
+	ck_assert_int_eq(incarnation_next_at(dir, 1700000000, 0, &first, err, sizeof(err)), -EACCES);
+	ck_assert_int_eq(incarnation_next_at(dir, 1700000001, 0, &second, err, sizeof(err)), -EACCES);
+	if (getuid() == 0)
+		ck_assert_int_eq(seteuid(0), 0);
+	ck_assert_uint_eq(first, 1700000000);
+	ck_assert_uint_eq(second, 1700000001);
 }
 END_TEST
 
@@ -407,6 +491,9 @@ static Suite *incarnation_suite(void)
 	tcase_add_test(io, test_missing_directory);
 	tcase_add_test(io, test_small_err_buffer);
 	tcase_add_test(io, test_read_only_directory);
+	tcase_add_test(io, test_old_stored_value_below_clock);
+	tcase_add_test(io, test_read_only_restarts_differ);
+	tcase_add_test(ok, test_pick_the_largest);
 	suite_add_tcase(s, io);
 	return s;
 }

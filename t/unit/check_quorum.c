@@ -57,6 +57,94 @@ static struct member *member(struct quorum *q, const char *name)
 	return NULL;
 }
 
+/* A plane restarted by a reload (A1): every member still configured under
+ * the same name and address keeps its liveness and anti-replay pair, so
+ * quorum holds across the restart and old heartbeats stay replays; a new
+ * member, one with another address, and a dropped one start from nothing. */
+START_TEST(test_carry_over_restart)
+{
+	static const char *const before[] = { "n1", "n2", "n3", "n4" };
+	static const char *const after[] = { "n3", "n1", "n2", "n5" }; /* reordered */
+	struct quorum old, q;
+	struct ip_addr a2 = v4("198.51.100.12"), a3 = v4("198.51.100.13");
+
+	ck_assert_int_eq(quorum_init(&old, before, 4, "n1", 0, DEAD_MS, OLD_NONCE), 0);
+	quorum_bind_address(&old, 1, &a2);
+	quorum_bind_address(&old, 2, &a3);
+	struct heartbeat hb = hb_of("n2", 7, 40);
+
+	hb.echo[1] = OLD_NONCE;
+	ck_assert_int_eq(quorum_heard(&old, &hb, &a2, T0, NO_LIMIT), HB_OK);
+	hb = hb_of("n3", 9, 50);
+	hb.echo[1] = OLD_NONCE;
+	ck_assert_int_eq(quorum_heard(&old, &hb, &a3, T0, NO_LIMIT), HB_OK);
+	hb = hb_of("n4", 3, 5);
+	hb.echo[1] = OLD_NONCE;
+	ck_assert_int_eq(quorum_heard(&old, &hb, NULL, T0, NO_LIMIT), HB_OK);
+	ck_assert(quorum_has(&old, T0 + 1000));
+
+	/* New plane: n2 same address, n3 moved, n4 gone, n5 new; shorter dead. */
+	struct ip_addr a3b = v4("198.51.100.23");
+
+	ck_assert_int_eq(quorum_init(&q, after, 4, "n1", 0, DEAD_MS / 2, NONCE), 0);
+	quorum_bind_address(&q, 0, &a3b);
+	quorum_bind_address(&q, 2, &a2);
+	ck_assert(!quorum_has(&q, T0 + 1000)); /* alone, before the carry */
+	quorum_carry(&q, &old);
+	quorum_free(&old);
+
+	struct member *n2 = member(&q, "n2"), *n3 = member(&q, "n3"), *n5 = member(&q, "n5");
+
+	ck_assert(quorum_member_alive(&q, n2, T0 + 1000));
+	ck_assert_uint_eq(n2->incarnation, 7);
+	ck_assert_uint_eq(n2->seq, 40);
+	ck_assert(ip_addr_equal(&n2->addr, &a2));
+	ck_assert(!n3->heard && !quorum_member_alive(&q, n3, T0 + 1000));
+	ck_assert(ip_addr_equal(&n3->addr, &a3b));
+	ck_assert(!n5->heard);
+	ck_assert(member(&q, "n1")->self);
+	ck_assert_uint_eq(q.nonce, NONCE);
+	/* n1 + n2 of 4: needed 3, no quorum; the carried liveness lapses
+	 * after the new dead interval unless n2 echoes the new nonce. */
+	ck_assert_uint_eq(quorum_alive(&q, T0 + 1000), 2);
+	ck_assert(!quorum_member_alive(&q, n2, T0 + DEAD_US / 2));
+	/* Its old pair still guards against replays; the next one is fine. */
+	ck_assert_int_eq(quorum_heard(&q, &(struct heartbeat){0}, NULL, T0, NO_LIMIT), HB_DROP_UNKNOWN);
+	hb = hb_of("n2", 7, 40);
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a2, T0 + 2000, NO_LIMIT), HB_DROP_REPLAY);
+	hb = hb_of("n2", 7, 41);
+	ck_assert_int_eq(quorum_heard(&q, &hb, &a2, T0 + 2000, NO_LIMIT), HB_OK);
+	ck_assert(quorum_member_alive(&q, n2, T0 + 2000 + DEAD_US / 2 - 1));
+	quorum_free(&q);
+}
+END_TEST
+
+/* A carried member keeps liveness and a 3-node quorum holds across the
+ * restart (what the old plane lost, A1). */
+START_TEST(test_carry_keeps_quorum)
+{
+	struct quorum old, q;
+
+	ck_assert_int_eq(quorum_init(&old, names7, 3, "n1", 0, DEAD_MS, OLD_NONCE), 0);
+	for (int i = 1; i <= 2; i++) {
+		struct heartbeat hb = hb_of(names7[i], 5, 10);
+
+		hb.echo[1] = OLD_NONCE;
+		ck_assert_int_eq(quorum_heard(&old, &hb, NULL, T0, NO_LIMIT), HB_OK);
+	}
+	ck_assert_int_eq(quorum_init(&q, names7, 3, "n1", 0, DEAD_MS, NONCE), 0);
+	quorum_carry(&q, &old);
+	ck_assert(quorum_has(&q, T0 + 1));
+	ck_assert_uint_eq(quorum_next_expiry(&q, T0 + 1), T0 + DEAD_US);
+	uint64_t echo[CLUSTER_MAX_ECHO];
+
+	/* Our first heartbeat echoes them: they keep counting us alive. */
+	ck_assert_uint_eq(quorum_echo(&q, T0 + 1, echo, CLUSTER_MAX_ECHO), 2);
+	quorum_free(&old);
+	quorum_free(&q);
+}
+END_TEST
+
 START_TEST(test_majority_defaults)
 {
 	static const unsigned want[] = { 0, 1, 2, 2, 3, 3, 4, 4 };
@@ -592,6 +680,8 @@ static Suite *quorum_suite(void)
 	tcase_add_test(verdict, test_next_expiry_matches_verdict);
 	tcase_add_test(verdict, test_bound);
 	tcase_add_test(verdict, test_dead_max);
+	tcase_add_test(verdict, test_carry_over_restart);
+	tcase_add_test(verdict, test_carry_keeps_quorum);
 	suite_add_tcase(s, verdict);
 	return s;
 }
