@@ -109,7 +109,8 @@ static void cluster_restored(void *arg, const char *from, const uint8_t *copy, s
 	if (seen < cluster_net_incarnation(c->cluster))
 		return;
 	uint64_t inc = seen + 1;
-	if (incarnation_store(c->cfg->node.state_dir, inc, err, sizeof(err)) < 0)
+	/* On the loop: not durable (incarnation_store says why that is safe). */
+	if (incarnation_store(c->cfg->node.state_dir, inc, false, err, sizeof(err)) < 0)
 		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc, err);
 	log_notice("cluster: member %s knew incarnation %llu: now %llu", from,
 		   (unsigned long long)seen, (unsigned long long)inc);
@@ -124,16 +125,19 @@ static void cluster_restore_done(void *arg, unsigned answers, unsigned copies)
 	ledger_restore_done(c->ledger, answers, copies);
 }
 
-/* Durable before the first heartbeat: peers must never see an
- * incarnation go back, or they would take us for a replay. `running`: the
- * incarnation in use (0 at start), which the next one must exceed. */
+/* Peers must never see an incarnation go back, or they would take us for
+ * a replay. `running`: the incarnation in use (0 at start), which the next
+ * one must exceed. At start (before the loop runs) the value is durable
+ * before the first heartbeat; a restart of the plane within the run is on
+ * the loop and skips the fsync (incarnation_next_at says why that is safe). */
 static uint64_t next_incarnation(struct clustd *c, uint64_t running)
 {
 	char err[256] = "";
 	uint64_t inc = 0;
 	time_t wall = time(NULL);
+	bool at_start = running == 0;
 	int rc = incarnation_next_at(c->cfg->node.state_dir, wall > 0 ? (uint64_t)wall : 0, running,
-				     &inc, err, sizeof(err));
+				     at_start, &inc, err, sizeof(err));
 
 	if (err[0] && rc == 0)
 		log_notice("state: incarnation %llu: %s", (unsigned long long)inc, err);

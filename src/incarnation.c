@@ -183,7 +183,8 @@ static bool read_incarnation(const char *path, uint64_t *value, char *err, size_
 
 /* ---- writing --------------------------------------------------------- */
 
-static int write_incarnation(const char *dir, uint64_t value, char *err, size_t errlen)
+static int write_incarnation(const char *dir, uint64_t value, bool durable, char *err,
+			     size_t errlen)
 {
 	char path[PATH_MAX], rec[INC_MAX_LEN], hex[INC_SUM_HEX + 1];
 	const char *step = "path";
@@ -196,7 +197,7 @@ static int write_incarnation(const char *dir, uint64_t value, char *err, size_t 
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/" INC_FILE, dir) >= sizeof(path))
 		goto fail;
-	rc = atomic_file_replace(path, rec, (size_t)n, true, &step);
+	rc = atomic_file_replace(path, rec, (size_t)n, durable, &step);
 	if (rc == 0)
 		return 0;
 fail:
@@ -215,15 +216,16 @@ uint64_t incarnation_pick(bool have_stored, uint64_t stored, uint64_t wall_s, ui
 	return v;
 }
 
-int incarnation_store(const char *state_dir, uint64_t value, char *err, size_t errlen)
+int incarnation_store(const char *state_dir, uint64_t value, bool durable, char *err,
+		      size_t errlen)
 {
 	if (err && errlen > 0)
 		err[0] = '\0';
-	return write_incarnation(state_dir, value, err, errlen);
+	return write_incarnation(state_dir, value, durable, err, errlen);
 }
 
-int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, uint64_t *out,
-			char *err, size_t errlen)
+int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, bool durable,
+			uint64_t *out, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	uint64_t stored = 0;
@@ -242,12 +244,12 @@ int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, 
 			errf(err, errlen, "corrupt: value at its maximum");
 	}
 	*out = incarnation_pick(have, stored, wall_s, above);
-	return write_incarnation(state_dir, *out, err, errlen);
+	return write_incarnation(state_dir, *out, durable, err, errlen);
 }
 
 int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen)
 {
 	time_t t = time(NULL);
 
-	return incarnation_next_at(state_dir, t > 0 ? (uint64_t)t : 0, 0, out, err, errlen);
+	return incarnation_next_at(state_dir, t > 0 ? (uint64_t)t : 0, 0, true, out, err, errlen);
 }

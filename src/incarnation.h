@@ -20,19 +20,26 @@
 uint64_t incarnation_pick(bool have_stored, uint64_t stored, uint64_t wall_s, uint64_t above);
 
 /* Read state_dir/incarnation, pick the next value (incarnation_pick, with
- * the wall clock wall_s), write it back durably, and set *out. A missing,
+ * the wall clock wall_s), write it back, and set *out. durable: fsync the
+ * file and its directory (at start, before the loop runs and before the
+ * first heartbeat). Not durable: written through the page cache only, for
+ * the event loop (a reload, a restore), where an fsync on a stalled disk
+ * would stall the adverts; a power loss that takes such a value is
+ * harmless because the next start takes at least the wall clock, which is
+ * past it (incarnation_pick). A missing,
  * unreadable or corrupt file (err says which) counts as no stored value;
  * the file stores the new value either way. Returns 0, or -errno when the
  * new value could not be written (then *out is still set and usable, and
  * err says why). */
-int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, uint64_t *out,
-			char *err, size_t errlen);
+int incarnation_next_at(const char *state_dir, uint64_t wall_s, uint64_t above, bool durable,
+			uint64_t *out, char *err, size_t errlen);
 
-/* incarnation_next_at with the real wall clock and nothing running. */
+/* incarnation_next_at with the real wall clock, nothing running, durable. */
 int incarnation_next(const char *state_dir, uint64_t *out, char *err, size_t errlen);
 
-/* Store value as the incarnation (after a restore from peers raised it).
- * 0, or -errno with err set. */
-int incarnation_store(const char *state_dir, uint64_t value, char *err, size_t errlen);
+/* Store value as the incarnation (after a restore from peers raised it);
+ * durable as for incarnation_next_at. 0, or -errno with err set. */
+int incarnation_store(const char *state_dir, uint64_t value, bool durable, char *err,
+		      size_t errlen);
 
 #endif

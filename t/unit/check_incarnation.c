@@ -126,7 +126,7 @@ static uint64_t expect_next(void)
 	char err[256] = "stale";
 	uint64_t out = 0;
 
-	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, &out, err, sizeof(err)), 0);
+	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, true, &out, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	return out;
 }
@@ -138,13 +138,32 @@ static uint64_t expect_next_at(uint64_t wall_s, uint64_t above)
 	char err[256] = "stale", content[256], want[256], body[64];
 	uint64_t out = 0;
 
-	ck_assert_int_eq(incarnation_next_at(dir, wall_s, above, &out, err, sizeof(err)), 0);
+	ck_assert_int_eq(incarnation_next_at(dir, wall_s, above, true, &out, err, sizeof(err)), 0);
 	snprintf(body, sizeof(body), "CLINC 1 %llu", (unsigned long long)out);
 	record(want, sizeof(want), body);
 	get_file(file, content, sizeof(content));
 	ck_assert_str_eq(content, want);
 	return out;
 }
+
+/* A plane restarted on the loop (reload, restore) writes without fsync:
+ * the same record, and the next start counts from it. */
+START_TEST(test_not_durable_same_record)
+{
+	char err[256] = "stale", content[256], want[256], body[64];
+	uint64_t out = 0, next = 0;
+
+	ck_assert_int_eq(incarnation_next_at(dir, 1000, 1500, false, &out, err, sizeof(err)), 0);
+	ck_assert_uint_eq(out, 1501);
+	snprintf(body, sizeof(body), "CLINC 1 %llu", (unsigned long long)out);
+	record(want, sizeof(want), body);
+	get_file(file, content, sizeof(content));
+	ck_assert_str_eq(content, want);
+	ck_assert_int_eq(incarnation_store(dir, 1700, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(incarnation_next_at(dir, 1000, 0, true, &next, err, sizeof(err)), 0);
+	ck_assert_uint_eq(next, 1701);
+}
+END_TEST
 
 START_TEST(test_first_start)
 {
@@ -359,7 +378,7 @@ START_TEST(test_read_only_directory)
 		ck_assert_int_eq(chown(file, 65534, 65534), 0);
 		ck_assert_int_eq(seteuid(65534), 0);
 	}
-	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, &out, err, sizeof(err)), -EACCES);
+	ck_assert_int_eq(incarnation_next_at(dir, 1, 0, true, &out, err, sizeof(err)), -EACCES);
 	if (getuid() == 0)
 		ck_assert_int_eq(seteuid(0), 0);
 	/* The read worked: the value is the stored one + 1, not the clock. */
@@ -417,8 +436,8 @@ START_TEST(test_read_only_restarts_differ)
 		ck_assert_int_eq(chown(file, 65534, 65534), 0);
 		ck_assert_int_eq(seteuid(65534), 0);
 	}
-	ck_assert_int_eq(incarnation_next_at(dir, 1700000000, 0, &first, err, sizeof(err)), -EACCES);
-	ck_assert_int_eq(incarnation_next_at(dir, 1700000001, 0, &second, err, sizeof(err)), -EACCES);
+	ck_assert_int_eq(incarnation_next_at(dir, 1700000000, 0, true, &first, err, sizeof(err)), -EACCES);
+	ck_assert_int_eq(incarnation_next_at(dir, 1700000001, 0, true, &second, err, sizeof(err)), -EACCES);
 	if (getuid() == 0)
 		ck_assert_int_eq(seteuid(0), 0);
 	ck_assert_uint_eq(first, 1700000000);
@@ -467,6 +486,7 @@ static Suite *incarnation_suite(void)
 	tcase_add_unchecked_fixture(ok, make_base, remove_base);
 	tcase_add_checked_fixture(ok, setup, NULL);
 	tcase_add_test(ok, test_first_start);
+	tcase_add_test(ok, test_not_durable_same_record);
 	tcase_add_test(ok, test_increments);
 	tcase_add_test(ok, test_reads_documented_format);
 	tcase_add_test(ok, test_leftover_tmp);
