@@ -249,12 +249,18 @@ static void send_record(struct cluster_net *cn, const char *copy_for, uint64_t n
 /* Our counters go out when they changed or every second (for a member
  * that restarted and lost its copies); never while we restore, or a peer
  * would overwrite the copy we are asking for. */
-static void send_counters(struct cluster_net *cn)
+static void send_counters(struct cluster_net *cn, bool now_or_never)
 {
 	static uint8_t buf[CLUSTER_COUNTERS_MAX];
 	uint64_t now = mono_now_us();
 
 	if (cn->restoring || !cn->hooks.counters)
+		return;
+	/* The record changes at nearly every heartbeat (time in state), so
+	 * "when changed" alone would add a datagram to every heartbeat: at
+	 * most one copy per CLUSTER_COUNTERS_GAP_MS, except the last one at a
+	 * clean stop. */
+	if (!now_or_never && cn->sent_len && now < cn->sent_at + CLUSTER_COUNTERS_GAP_MS * 1000ull)
 		return;
 	size_t len = cn->hooks.counters(cn->hooks.arg, buf, sizeof(buf));
 	if (len == 0 || (len == cn->sent_len && now < cn->sent_at + COUNTERS_REFRESH_US &&
@@ -284,7 +290,7 @@ static void send_answer(struct cluster_net *cn)
 	}
 }
 
-void cluster_net_send_now(struct cluster_net *cn)
+static void send_heartbeat(struct cluster_net *cn, bool final)
 {
 	static struct heartbeat hb;
 
@@ -300,8 +306,18 @@ void cluster_net_send_now(struct cluster_net *cn)
 	if (cn->hooks.fill)
 		cn->hooks.fill(cn->hooks.arg, &hb);
 	cn->stats.tx += send_msg(cn, &hb, -1);
-	send_counters(cn);
+	send_counters(cn, final);
 	send_answer(cn);
+}
+
+void cluster_net_send_now(struct cluster_net *cn)
+{
+	send_heartbeat(cn, false);
+}
+
+void cluster_net_send_final(struct cluster_net *cn)
+{
+	send_heartbeat(cn, true);
 }
 
 void cluster_net_send_soon(struct cluster_net *cn)

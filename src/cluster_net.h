@@ -92,6 +92,12 @@ bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */
 void cluster_net_send_now(struct cluster_net *cn);
+/* The last heartbeat at a clean stop: our counters go with it whatever
+ * CLUSTER_COUNTERS_GAP_MS says, so peers hold the final values. */
+void cluster_net_send_final(struct cluster_net *cn);
+/* Our counters follow a heartbeat at most this often (they change at
+ * nearly every one); unchanged ones once a second. */
+#define CLUSTER_COUNTERS_GAP_MS 250
 /* The same, rate-limited for state changes (a flapping instance must not
  * become a heartbeat flood): at most one extra heartbeat per
  * CLUSTER_SEND_SOON_GAP_MS; one asked for sooner moves the next regular

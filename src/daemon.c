@@ -464,7 +464,7 @@ static void counters_final(struct clustd *c)
 	prepare_counters(c);
 	ledger_close(c->ledger, mono_now_us());
 	if (c->cluster)
-		cluster_net_send_now(c->cluster);
+		cluster_net_send_final(c->cluster);
 	write_metrics_file(c);
 }
 

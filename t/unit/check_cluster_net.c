@@ -34,10 +34,24 @@ struct plane {
 	struct cluster_net *cn;
 };
 
+/* The counters hook: a record that differs at every call, as time in
+ * state makes it; counts the calls (one per copy the plane sends). */
+static unsigned counters_encoded;
+
+static size_t changing_counters(void *arg, uint8_t *buf, size_t cap)
+{
+	(void)arg;
+	ck_assert_uint_ge(cap, 8);
+	counters_encoded++;
+	memset(buf, 0, 8);
+	memcpy(buf, &counters_encoded, sizeof(counters_encoded));
+	return 8;
+}
+
 /* n1 (us) and n2 (198.51.100.2, unreachable here), heartbeat every 1 s. */
 static bool plane_open(struct plane *p)
 {
-	static const struct cluster_hooks no_hooks;
+	static const struct cluster_hooks hooks = { .counters = changing_counters };
 	int fd;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
@@ -65,7 +79,8 @@ static bool plane_open(struct plane *p)
 	inet_pton(AF_INET, "198.51.100.2", &p->cfg.members[1].addr.u.v4);
 	p->l = loop_new();
 	ck_assert_ptr_nonnull(p->l);
-	p->cn = cluster_net_open(p->l, &p->cfg, "n1", 1, false, &no_hooks);
+	counters_encoded = 0;
+	p->cn = cluster_net_open(p->l, &p->cfg, "n1", 1, false, &hooks);
 	ck_assert_ptr_nonnull(p->cn);
 	return true;
 }
@@ -107,7 +122,7 @@ START_TEST(test_send_soon_is_rate_limited)
 	unsigned long long start, after_burst;
 
 	if (!plane_open(&p))
-		return; /* needs root for a namespace of its own */
+		TU_SKIP("needs root for a network namespace of its own");
 	start = attempts(&p); /* the first heartbeat went out at open */
 	for (int i = 0; i < 100; i++)
 		cluster_net_send_soon(p.cn);
@@ -127,12 +142,36 @@ START_TEST(test_send_now_is_immediate)
 	unsigned long long start;
 
 	if (!plane_open(&p))
-		return;
+		TU_SKIP("needs root for a network namespace of its own");
 	start = attempts(&p);
 	cluster_net_send_soon(p.cn);
 	cluster_net_send_now(p.cn);
 	cluster_net_send_now(p.cn);
 	ck_assert_uint_eq(attempts(&p) - start, 3);
+	plane_close(&p);
+}
+END_TEST
+
+/* Counters that change at every heartbeat go out at most once per
+ * CLUSTER_COUNTERS_GAP_MS (not a second datagram per heartbeat); the
+ * final heartbeat of a clean stop carries them whatever the gap. */
+START_TEST(test_counters_once_per_gap)
+{
+	struct plane p;
+	unsigned first;
+
+	if (!plane_open(&p))
+		TU_SKIP("needs root for a network namespace of its own");
+	first = counters_encoded; /* the heartbeat at open sent a copy */
+	ck_assert_uint_eq(first, 1);
+	for (int i = 0; i < 20; i++)
+		cluster_net_send_now(p.cn);
+	ck_assert_uint_eq(counters_encoded, first);
+	run_for(&p, CLUSTER_COUNTERS_GAP_MS + 20);
+	cluster_net_send_now(p.cn);
+	ck_assert_uint_eq(counters_encoded, first + 1);
+	cluster_net_send_final(p.cn);
+	ck_assert_uint_eq(counters_encoded, first + 2);
 	plane_close(&p);
 }
 END_TEST
@@ -147,6 +186,7 @@ static Suite *cluster_net_suite(void)
 	log_init("check_cluster_net", true, LOG_WARNING);
 	tcase_add_test(tc, test_send_soon_is_rate_limited);
 	tcase_add_test(tc, test_send_now_is_immediate);
+	tcase_add_test(tc, test_counters_once_per_gap);
 	tcase_set_timeout(tc, 10);
 	suite_add_tcase(s, tc);
 	return s;
