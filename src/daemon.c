@@ -68,7 +68,6 @@ static void cluster_fill(void *arg, struct heartbeat *hb)
 	}
 }
 
-
 static void cluster_heard(void *arg)
 {
 	struct clustd *c = arg;
@@ -367,8 +366,7 @@ static void reload_cluster(struct clustd *c, enum reload_cluster step)
 		c->cluster = NULL;
 		if (c->restore_asked && c->cfg->cluster.enabled)
 			renew_incarnation(c); /* a plane ran before in this run */
-		if (cluster_start(c) < 0)
-			c->cluster = NULL;
+		cluster_start(c); /* on failure c->cluster stays NULL: logged below */
 	}
 	if (c->cfg->cluster.enabled && !c->cluster)
 		log_err("reload: cluster plane not running: every instance stays in FAULT");
