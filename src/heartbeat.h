@@ -19,7 +19,9 @@
 #define CLUSTER_COUNTERS_MAX 12000  /* bytes of one counters record (counters.h encoding) */
 #define CLUSTER_PIECE_MAX 960       /* counters bytes per piece: a piece fits 1200 bytes */
 #define CLUSTER_PIECE_DATAGRAM 1200 /* the largest piece message (checked in heartbeat.c) */
-#define CLUSTER_MAX_MSG 4811        /* the largest message the limits allow (heartbeat.c) */
+#define CLUSTER_MAX_VOTES 64        /* vote TLVs in one heartbeat (a voter's slots) */
+#define CLUSTER_MAX_MSG 18763       /* the largest message the limits allow (heartbeat.c) */
+#define CLUSTER_VERSION 3           /* 3: votes; 2 and 1 are dropped as other_version */
 
 /* What a message is (header byte 6). */
 enum hb_kind {
@@ -33,6 +35,23 @@ struct hb_instance {
 	uint8_t vrid;
 	uint8_t state;     /* enum vrrp_state */
 	uint8_t priority;  /* effective priority */
+};
+
+/* A request for votes: the sender is a candidate for this instance (it is
+ * MASTER, or wants to become it) with this effective priority. */
+struct hb_request {
+	char name[CLUSTD_NAME_MAX];
+	uint8_t priority;
+};
+
+/* A vote the sender has granted: for `instance`, to `grantee`, answering
+ * the grantee's request (incarnation, seq); bound for remaining_ms more. */
+struct hb_vote {
+	char instance[CLUSTD_NAME_MAX];
+	char grantee[CLUSTD_NAME_MAX];
+	uint64_t incarnation;
+	uint64_t seq;
+	uint32_t remaining_ms;
 };
 
 /* A piece of a counters record (counters.h encoding, opaque here): the
@@ -62,6 +81,10 @@ struct heartbeat {
 	size_t ninstances;
 	struct hb_instance instances[CLUSTER_MAX_INSTANCES];
 	bool restore_request;   /* the sender lost its counters: send back your copy */
+	size_t nrequests;       /* instances the sender asks the votes for */
+	struct hb_request requests[CLUSTER_MAX_INSTANCES];
+	size_t nvotes;          /* votes the sender has granted */
+	struct hb_vote votes[CLUSTER_MAX_VOTES];
 	/* HB_KIND_PIECE */
 	struct hb_piece piece;
 };
@@ -79,11 +102,12 @@ enum hb_drop {
 	HB_DROP_FUTURE,     /* incarnation far above the wall clock */
 	HB_DROP_OVERSIZE,   /* longer than any message the limits allow */
 	HB_DROP_STRANGER,   /* unicast: from no member's address (before the MAC) */
+	HB_DROP_VERSION,    /* a clustd heartbeat of another version (1, 2: before votes) */
 	HB_DROP__COUNT
 };
 
 /* "short", "bad_magic", "bad_auth", "malformed", "replay", "unknown_member", "own",
- * "wrong_source", "future_incarnation", "oversize", "unknown_source" */
+ * "wrong_source", "future_incarnation", "oversize", "unknown_source", "other_version" */
 const char *hb_drop_name(enum hb_drop d);
 
 /* Derive the HMAC key from the secret file's bytes (BLAKE2b/SHA-256 of the
