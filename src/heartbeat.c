@@ -68,7 +68,7 @@
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +      \
 	 HB_TLV_HDR_LEN + HB_TLV_HDR_LEN + 8 + HB_TLV_HDR_LEN + 8 * CLUSTER_MAX_ECHO + \
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + 1) +                      \
-	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX + 8 + 8 + 4) + \
+	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + 1 + CLUSTD_NAME_MAX + 8 + 8 + 4) + \
 	 CLUSTER_MAC_LEN)
 /* The largest piece: 1200 bytes, below any IPv4 or IPv6 path MTU worth
  * the name, so counters are never IP-fragmented. */
