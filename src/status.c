@@ -209,7 +209,6 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "master", in->fsm.state == STATE_BACKUP ?
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
-	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	owner_json(o, in);
 	json_object_object_add(o, "vips_unsent", json_object_new_boolean(in->vips_unsent));
 	json_object_object_add(o, "send_failures_in_row", json_object_new_int((int)in->send_fails.count));
