@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "ledger.h"
 #include "quorum.h"
+#include "votes_json.h"
 #include "xalloc.h"
 
 static json_object *jstr(const char *s)
@@ -218,6 +219,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "fault_reason", in->faults ? jstr(in->fault_why) : NULL);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
+	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
+	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	return o;
 }
 
@@ -311,6 +314,9 @@ static json_object *cluster_json(const struct clustd *c, uint64_t now)
 	json_object_object_add(o, "heartbeats_received", json_object_new_uint64(st->rx));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "members", members);
+	json_object_object_add(o, "split_brain_protection",
+			       json_object_new_boolean(cluster_net_votes_gated(c->cluster)));
+	json_object_object_add(o, "voter", votes_voter_json(c->cluster, now));
 	return o;
 }
 
