@@ -21,9 +21,12 @@ static bool gated(const struct instance *in)
 	return in->c->cluster && cluster_net_votes_gated(in->c->cluster);
 }
 
+/* From the plane's fill hook, which may run while a reload reopens the
+ * plane (in->c->cluster is then the old one): the fsm's gate, not the
+ * plane, says whether we ask. */
 void instance_votes_fill(const struct instance *in, struct heartbeat *hb)
 {
-	if (!gated(in) || hb->nrequests >= CLUSTER_MAX_INSTANCES)
+	if (!in->fsm.vote_gate || hb->nrequests >= CLUSTER_MAX_INSTANCES)
 		return;
 	if (in->fsm.state != STATE_MASTER && !in->fsm.candidate)
 		return;
