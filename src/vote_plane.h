@@ -23,6 +23,7 @@ struct vote_plane {
 	struct ballot ballots[CLUSTER_MAX_INSTANCES];
 	unsigned needed;         /* grants a candidate needs (self included) */
 	uint64_t span_us;        /* L(1 - ρ) - S */
+	uint64_t slack_us;       /* S */
 	uint64_t hold_us;        /* L(1 + ρ) */
 	uint64_t stale_votes;    /* votes for us answering no request we know */
 };
