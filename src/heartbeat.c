@@ -102,6 +102,7 @@ static const char *const drop_names[HB_DROP__COUNT] = {
 	[HB_DROP_FUTURE] = "future_incarnation",
 	[HB_DROP_OVERSIZE] = "oversize",
 	[HB_DROP_STRANGER] = "unknown_source",
+	[HB_DROP_VERSION] = "other_version",
 };
 
 const char *hb_drop_name(enum hb_drop d)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "daemon.h"
 #include "xalloc.h"
@@ -163,7 +164,7 @@ static void instance_gauges(FILE *f, const struct clustd *c)
 		series(f, "instance_priority", in->conf->name, NULL, in->fsm.p.priority);
 }
 
-static void node_metrics(FILE *f, const struct clustd *c, const struct counter_set *s)
+static void node_metrics(FILE *f, const struct counter_set *s)
 {
 	static const struct { enum node_counter idx; const char *name, *help; } m[] = {
 		{NC_RESTARTS, "restarts_total", "Starts of the daemon, this one included."},
@@ -189,10 +190,50 @@ static void node_metrics(FILE *f, const struct clustd *c, const struct counter_s
 			vrrp_drop_name(d), (unsigned long long)s->node[NC_UNKNOWN_DROP(d)]);
 	header(f, "incarnation", "gauge", "This run's incarnation (grows with every start).");
 	fprintf(f, "clustd_incarnation %llu\n", (unsigned long long)s->incarnation);
-	if (c->cluster) {
-		header(f, "cluster_quorum", "gauge", "1 while this node sees a quorum.");
-		fprintf(f, "clustd_cluster_quorum %d\n", cluster_net_has_quorum(c->cluster));
+}
+
+/* One gauge of every running plane: unlabelled on a router, labelled
+ * cluster="NAME" on a witness (even one serving a single cluster, so a
+ * series keeps its name when a second cluster is added). */
+static void plane_gauge(FILE *f, const struct clustd *c, const char *name, const char *help,
+			unsigned (*value)(const struct cluster_net *cn))
+{
+	header(f, name, "gauge", help);
+	if (c->cluster)
+		fprintf(f, "clustd_%s %u\n", name, value(c->cluster));
+	for (size_t i = 0; i < c->nplanes; i++) {
+		if (!c->planes[i]->net)
+			continue;
+		fprintf(f, "clustd_%s{cluster=\"", name);
+		label_value(f, conf_cluster(c->cfg, i)->name);
+		fprintf(f, "\"} %u\n", value(c->planes[i]->net));
 	}
+}
+
+static unsigned plane_quorum(const struct cluster_net *cn)
+{
+	return cluster_net_has_quorum(cn);
+}
+
+static unsigned plane_alive(const struct cluster_net *cn)
+{
+	return quorum_alive(cluster_net_quorum(cn), mono_now_us());
+}
+
+static unsigned plane_needed(const struct cluster_net *cn)
+{
+	return cluster_net_quorum(cn)->needed;
+}
+
+static void cluster_metrics(FILE *f, const struct clustd *c)
+{
+	if (!c->cluster && !c->nplanes)
+		return;
+	plane_gauge(f, c, "cluster_quorum", "1 while this node sees a quorum.", plane_quorum);
+	plane_gauge(f, c, "cluster_members_alive", "Members alive (this node included).",
+		    plane_alive);
+	plane_gauge(f, c, "cluster_members_needed",
+		    "Members needed for quorum; 1 means no split-brain protection.", plane_needed);
 }
 
 static void persistence_metrics(FILE *f, struct ledger *lg)
@@ -231,7 +272,8 @@ char *metrics_render(const struct clustd *c)
 	instance_transitions(f, s);
 	instance_state_time(f, s);
 	instance_gauges(f, c);
-	node_metrics(f, c, s);
+	node_metrics(f, s);
+	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);
 	if (fclose(f) != 0) {
 		free(buf);
