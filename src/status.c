@@ -325,6 +325,9 @@ static json_object *plane_json(const struct clustd *c, const struct cluster_net 
 	for (int d = 1; d < HB_DROP__COUNT; d++)
 		json_object_object_add(drops, hb_drop_name(d), json_object_new_uint64(st->drops[d]));
 	json_object_object_add(o, "port", json_object_new_int(cc->port));
+	json_object_object_add(o, "heartbeat_interval_ms", json_object_new_int64(cc->heartbeat_interval_ms));
+	json_object_object_add(o, "dead_interval_ms", json_object_new_int64(cc->dead_interval_ms));
+	json_object_object_add(o, "vote_lease_ms", json_object_new_int64(cc->vote_lease_ms));
 	json_object_object_add(o, "has_quorum", json_object_new_boolean(cluster_net_has_quorum(cn)));
 	json_object_object_add(o, "alive", json_object_new_int((int)quorum_alive(q, now)));
 	json_object_object_add(o, "needed", json_object_new_int((int)q->needed));

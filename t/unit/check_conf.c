@@ -322,6 +322,30 @@ START_TEST(test_sample_config_loads)
 }
 END_TEST
 
+/* The witness sample serves two clusters (its secrets are checked by
+ * t/net/test_witness_config.sh, which gives it some). */
+START_TEST(test_witness_sample_loads)
+{
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+	int rc = conf_load("etc/clustd-witness.conf", &cfg, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  sample: %s\n", errs.msgs[i]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(cfg->witness);
+	ck_assert_uint_eq(cfg->ninstances, 0);
+	ck_assert_uint_eq(cfg->nclusters, 2);
+	ck_assert_str_eq(conf_cluster(cfg, 0)->name, "web");
+	ck_assert_str_eq(conf_cluster(cfg, 1)->name, "db");
+	/* The routers' defaults at advert_interval 1000, as it says. */
+	ck_assert_uint_eq(conf_cluster(cfg, 0)->dead_interval_ms, 1000);
+	ck_assert_uint_eq(conf_cluster(cfg, 0)->vote_lease_ms, 1000);
+	conf_free(cfg);
+	conf_errors_free(&errs);
+}
+END_TEST
+
 START_TEST(test_range_edges_accepted)
 {
 	struct loaded l;
@@ -2077,6 +2101,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_defaults);
 	tcase_add_test(ok, test_empty_groups_keep_defaults);
 	tcase_add_test(ok, test_sample_config_loads);
+	tcase_add_test(ok, test_witness_sample_loads);
 	tcase_add_test(ok, test_range_edges_accepted);
 	tcase_add_test(ok, test_same_vrid_other_interface_ok);
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
