@@ -112,6 +112,19 @@ expect_err "a node with instances and a list of two clusters" routerlist.conf 3 
 { head -3 "$T/routerlist.conf"; sed -n 4p "$T/routerlist.conf" | sed 's/},$/}/'; echo ');'; } >"$T/routerone.conf"
 expect_ok "a node with instances and a list of one cluster" routerone.conf
 
+# ------------------------------------------ lib_cluster's witness helpers
+# (what cl_witness_host sets up, without the namespaces)
+CL_NODES="n1 n2"
+CL_WITNESSES=w
+CL_WADDR_w=203.0.113.9
+cl_witness_conf w
+expect_ok "cl_witness_conf writes a witness config" w.conf
+check "... a witness of 1 cluster" grep -q 'a witness of 1 cluster(s)' "$T/w.conf.out"
+check "... with the nodes and itself as members" grep -q "{ name = \"w\"; address = \"203.0.113.9\"; }" "$T/w.conf"
+cl_conf n1 200
+expect_ok "cl_conf then lists the witness among the router's members" n1.conf
+check "... at its address" grep -q "{ name = \"w\"; address = \"203.0.113.9\"; }" "$T/n1.conf"
+
 # ------------------------------------------------------------ the sample
 SAMPLE=$(dirname "$0")/../../etc/clustd-witness.conf
 cp "$SAMPLE" "$T/sample.conf"
