@@ -1412,12 +1412,6 @@ static const char *lease_rule_failed(const struct cluster_conf *cc, uint32_t lea
 				  bound_ms);
 }
 
-/* Members needed for quorum (quorum_init's rule): 1 means no votes. */
-static unsigned quorum_needed(const struct cluster_conf *cc)
-{
-	return cc->quorum ? cc->quorum : (unsigned)(cc->nmembers / 2 + 1);
-}
-
 /* The votes' timing rules (votes_timing_check(), doc/quorum.md): an
  * explicit vote_lease must pass them; the default is dead_interval, or
  * else the least lease the renewal rule allows, when that passes. */
@@ -1446,7 +1440,7 @@ static void parse_vote_lease(struct ctx *c, const config_setting_t *g, struct cl
 		return;
 	lease_rule_failed(cc, 0, min_adv, &least); /* 0 fails the renewal rule: its bound */
 	cc->vote_lease_ms = least;
-	if (!lease_rule_failed(cc, least, min_adv, &bound) || quorum_needed(cc) <= 1)
+	if (!lease_rule_failed(cc, least, min_adv, &bound) || quorum_needed(cc->nmembers, cc->quorum) <= 1)
 		return; /* (without votes the lease is never used) */
 	err_at(c, g, "cluster: no vote_lease fits: it must be at least %u ms (renewal: 3 heartbeats "
 	       "+ slack) and at most %u ms (failover: 2 x the smallest advert_interval); lower "
