@@ -108,8 +108,12 @@ install: build/clustd
 	install -D -m 0644 doc/clustd.conf.5 $(DESTDIR)$(MANDIR)/man5/clustd.conf.5
 	mkdir -p $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd.service > $(DESTDIR)$(UNITDIR)/clustd.service
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd-witness.service > \
+		$(DESTDIR)$(UNITDIR)/clustd-witness.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd.conf || \
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf || \
+		install -D -m 0644 etc/clustd-witness.conf $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf
 
 clean:
 	rm -rf build

@@ -68,11 +68,21 @@ struct cluster_net {
 	struct vote_plane votes;         /* our voter and our ballots */
 	struct loop_timer vote_timer;    /* a vote or a lease of ours runs out */
 	struct loop_timer eval_timer;    /* tell the daemon, outside any send */
+	char tag[CLUSTD_NAME_MAX + 8];   /* log prefix (tag()) */
 };
 
 static uint32_t vote_lease_ms(const struct cluster_conf *cfg)
 {
 	return cfg->vote_lease_ms ? cfg->vote_lease_ms : cfg->dead_interval_ms;
+}
+
+/* The prefix of this plane's log lines: "cluster", or "cluster NAME" on
+ * a witness serving several clusters. */
+static const char *tag(struct cluster_net *cn)
+{
+	snprintf(cn->tag, sizeof(cn->tag), "cluster%s%s", cn->cfg->name_in_logs ? " " : "",
+		 cn->cfg->name_in_logs ? cn->cfg->name : "");
+	return cn->tag;
 }
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -198,8 +208,8 @@ static bool send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
 	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len)
 		return true;
 	cn->stats.send_errors++;
-	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "cluster: cannot send heartbeat: %s",
-			strerror(errno));
+	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "%s: cannot send heartbeat: %s",
+			tag(cn), strerror(errno));
 	return false;
 }
 
@@ -420,7 +430,7 @@ static void reevaluate(struct cluster_net *cn)
 
 	if (has != cn->has_quorum) {
 		cn->has_quorum = has;
-		log_notice("cluster: quorum %s (%u of %zu members alive, %u needed)",
+		log_notice("%s: quorum %s (%u of %zu members alive, %u needed)", tag(cn),
 			   has ? "gained" : "lost", quorum_alive(&cn->q, now), cn->q.n, cn->q.needed);
 		if (cn->hooks.quorum_changed)
 			cn->hooks.quorum_changed(cn->hooks.arg, has);
@@ -455,7 +465,7 @@ static void count_drop(struct cluster_net *cn, enum hb_drop why, const char *fro
 {
 	cn->stats.drops[why]++;
 	log_ratelimited(&cn->drop_log_last, 5000, LOG_WARNING,
-			"cluster: dropped heartbeat from %s: %s (%llu so far)", from,
+			"%s: dropped heartbeat from %s: %s (%llu so far)", tag(cn), from,
 			hb_drop_name(why), cn->stats.drops[why]);
 }
 
@@ -553,7 +563,7 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 	if (why != HB_OK)
 		return why;
 	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us()))
-		log_info("cluster: member %s (incarnation %llu) is alive", hb->node,
+		log_info("%s: member %s (incarnation %llu) is alive", tag(cn), hb->node,
 			 (unsigned long long)hb->incarnation);
 	cn->stats.rx++;
 	note_restore_request(cn, hb);
@@ -681,7 +691,7 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	for (size_t i = 0; i < cfg->nmembers; i++)
 		names[i] = cfg->members[i].name;
 	if (cluster_read_secret(cfg->secret_file, cn->key, err, sizeof(err)) < 0) {
-		log_err("cluster: %s", err);
+		log_err("%s: %s", tag(cn), err);
 		goto fail;
 	}
 	/* New at every start of the plane: a member counts as alive only
@@ -689,7 +699,7 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	crypto_ready_random(&cn->nonce);
 	if (quorum_init(&cn->q, names, cfg->nmembers, node_name, cfg->quorum,
 			cfg->dead_interval_ms, cn->nonce) < 0) {
-		log_err("cluster: node name %s is not among the cluster members", node_name);
+		log_err("%s: node name %s is not among the cluster members", tag(cn), node_name);
 		goto fail;
 	}
 	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
@@ -706,16 +716,17 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
-		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
+		log_err("%s: cannot open UDP port %u: %s", tag(cn), cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
 	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	arm_expiry(cn, mono_now_us());
-	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
-		   "dead interval %u ms, %s%s", node_name, (unsigned long long)incarnation,
-		   cfg->nmembers, cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
+	log_notice("%s: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
+		   "dead interval %u ms, vote lease %u ms, %s%s", tag(cn), node_name,
+		   (unsigned long long)incarnation, cfg->nmembers, cn->q.needed,
+		   cfg->heartbeat_interval_ms, cfg->dead_interval_ms, vote_lease_ms(cfg),
 		   vote_plane_gated(&cn->votes) ? "mastership by votes" : "no split-brain protection",
 		   cn->has_quorum ? ", quorum kept" : "");
 	hb_timer_fired(cn);

@@ -10,6 +10,7 @@
 #include "heartbeat.h"
 #include "quorum.h"
 #include "vmac.h"
+#include "votes.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -495,7 +496,8 @@ static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_le
 					 "metrics_file", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
-	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", NULL };
+	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
+	NULL };
 static const char *const member_keys[] = { "name", "address", NULL };
 static const char *const track_keys[] = { "scripts", "interfaces", "files", NULL };
 static const char *const track_script_keys[] = { "name", "command", "args", "interval", "timeout",
@@ -1223,12 +1225,17 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	default_string(&nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
 }
 
-static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root)
+/* No instance (the key missing or an empty list) is a witness when there
+ * is a cluster group, else an error. */
+static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root,
+					     bool has_cluster)
 {
 	const config_setting_t *s = config_setting_get_member(root, "instances");
 
 	if (!s) {
-		err_line(c, c->path, 1, "missing required key \"instances\" (nothing to do without one)");
+		if (!has_cluster)
+			err_line(c, c->path, 1, "missing required key \"instances\" (nothing to do "
+				 "without one, or without a cluster group to serve as a witness)");
 		return NULL;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
@@ -1236,7 +1243,9 @@ static const config_setting_t *instance_list(struct ctx *c, const config_setting
 		return NULL;
 	}
 	if (config_setting_length(s) == 0) {
-		err_at(c, s, "instances: the list is empty (nothing to do without an instance)");
+		if (!has_cluster)
+			err_at(c, s, "instances: the list is empty (nothing to do without an instance, "
+			       "or without a cluster group to serve as a witness)");
 		return NULL;
 	}
 	return s;
@@ -1302,7 +1311,7 @@ static bool parse_member(struct ctx *c, const config_setting_t *g, struct cluste
 }
 
 static void parse_members(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
-			  const char *self)
+			  const char *self, bool in_list)
 {
 	const config_setting_t *list = require_key(c, g, "members", "cluster");
 	sa_family_t family = cc->group.family;
@@ -1322,7 +1331,10 @@ static void parse_members(struct ctx *c, const config_setting_t *g, struct clust
 	}
 	for (size_t i = 0; i < cc->nmembers; i++)
 		found_self |= self && strcmp(cc->members[i].name, self) == 0;
-	if (self && cc->nmembers && !found_self)
+	if (self && cc->nmembers && !found_self && in_list)
+		err_at(c, list, "cluster.members: this node (%s) is not a member of cluster \"%s\"",
+		       self, cc->name);
+	else if (self && cc->nmembers && !found_self)
 		err_at(c, list, "cluster.members: this node (%s) is not a member", self);
 }
 
@@ -1341,6 +1353,11 @@ static void parse_group_addr(struct ctx *c, const config_setting_t *g, struct cl
 	}
 }
 
+/* The smallest advert_interval bounds dead_interval and vote_lease (the
+ * failover rules); a witness has none: NO_ADVERT_BOUND leaves only the
+ * rules of the heartbeats. */
+#define NO_ADVERT_BOUND UINT32_MAX
+
 static uint32_t min_advert_interval(const struct clustd_config *cfg)
 {
 	uint32_t min = UINT32_MAX;
@@ -1348,13 +1365,15 @@ static uint32_t min_advert_interval(const struct clustd_config *cfg)
 	for (size_t i = 0; i < cfg->ninstances; i++)
 		if (cfg->instances[i].advert_interval_ms && cfg->instances[i].advert_interval_ms < min)
 			min = cfg->instances[i].advert_interval_ms;
+	if (cfg->witness)
+		return NO_ADVERT_BOUND;
 	return min == UINT32_MAX ? 1000 : min;
 }
 
 /* The safety bound of doc/quorum.md (quorum_bound_ok()): an isolated
  * master gives up within dead_interval + slack; a backup takes over no
- * sooner than 2 x interval. */
-static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+ * sooner than 2 x interval. False when no valid dead_interval results. */
+static bool parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
 				uint32_t min_adv)
 {
 	const config_setting_t *s = config_setting_get_member(g, "dead_interval");
@@ -1364,14 +1383,15 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 	if (!s) {
 		uint32_t d = quorum_dead_max_ms(cc->slack_ms, min_adv);
 		cc->dead_interval_ms = d < 10 * hb ? d : 10 * hb;
-		if (cc->dead_interval_ms < 3 * hb)
-			err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
-			       "(%u ms) and at most 2 x advert_interval - slack (%u ms); lower "
-			       "heartbeat_interval or raise advert_interval", 3 * hb, d);
-		return;
+		if (cc->dead_interval_ms >= 3 * hb)
+			return true;
+		err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
+		       "(%u ms) and at most 2 x advert_interval - slack (%u ms); lower "
+		       "heartbeat_interval or raise advert_interval", 3 * hb, d);
+		return false;
 	}
 	if (!get_int_range(c, s, "cluster.", 30, 600000, &v))
-		return;
+		return false;
 	cc->dead_interval_ms = (uint32_t)v;
 	if (cc->dead_interval_ms < 3 * hb)
 		err_at(c, s, "cluster.dead_interval: %u ms is less than 3 heartbeats (%u ms): one lost "
@@ -1380,20 +1400,95 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 		err_at(c, s, "cluster.dead_interval: %u ms + slack %u ms exceeds 2 x the smallest "
 		       "advert_interval (%u ms): an isolated master could still hold its VIPs when a "
 		       "backup takes over (see doc/quorum.md)", cc->dead_interval_ms, cc->slack_ms, limit);
+	else
+		return true;
+	return false;
 }
 
-static void parse_cluster(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+static const char *lease_rule_failed(const struct cluster_conf *cc, uint32_t lease_ms,
+				     uint32_t min_adv, uint32_t *bound_ms)
 {
-	const config_setting_t *g = sub_group(c, root, "cluster"), *s;
-	struct cluster_conf *cc = &cfg->cluster;
+	return votes_timing_check(lease_ms, cc->slack_ms, cc->heartbeat_interval_ms, min_adv,
+				  bound_ms);
+}
 
-	if (!g)
+/* The votes' timing rules (votes_timing_check(), doc/quorum.md): an
+ * explicit vote_lease must pass them; the default is dead_interval, or
+ * else the least lease the renewal rule allows, when that passes. */
+static void parse_vote_lease(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+			     uint32_t min_adv, bool dead_ok)
+{
+	const config_setting_t *s = config_setting_get_member(g, "vote_lease");
+	uint32_t bound = 0, least = 0;
+	const char *why;
+	long long v;
+
+	if (s) {
+		if (!get_int_range(c, s, "cluster.", 1, 600000, &v))
+			return;
+		cc->vote_lease_ms = (uint32_t)v;
+		if ((why = lease_rule_failed(cc, cc->vote_lease_ms, min_adv, &bound)))
+			err_at(c, s, "cluster.vote_lease: %u ms %s (%s %u ms; see doc/quorum.md)",
+			       cc->vote_lease_ms, why, bound > cc->vote_lease_ms ? "at least" : "at most",
+			       bound);
 		return;
+	}
+	if (!dead_ok)
+		return;
+	cc->vote_lease_ms = cc->dead_interval_ms;
+	if (!lease_rule_failed(cc, cc->vote_lease_ms, min_adv, &bound))
+		return;
+	lease_rule_failed(cc, 0, min_adv, &least); /* 0 fails the renewal rule: its bound */
+	cc->vote_lease_ms = least;
+	if (!lease_rule_failed(cc, least, min_adv, &bound) || quorum_needed(cc->nmembers, cc->quorum) <= 1)
+		return; /* (without votes the lease is never used) */
+	err_at(c, g, "cluster: no vote_lease fits: it must be at least %u ms (renewal: 3 heartbeats "
+	       "+ slack) and at most %u ms (failover: 2 x the smallest advert_interval); lower "
+	       "heartbeat_interval or slack, or raise advert_interval", least, bound);
+}
+
+/* Printable ASCII without space: it shows in logs, status and labels. */
+static bool valid_cluster_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CLUSTD_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return false;
+	return true;
+}
+
+static void parse_cluster_name(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc)
+{
+	const config_setting_t *s = config_setting_get_member(g, "name");
+	const char *v;
+
+	snprintf(cc->name, sizeof(cc->name), "%s", CLUSTD_DEFAULT_CLUSTER_NAME);
+	if (!s || !(v = get_string(c, s, "cluster.")))
+		return;
+	if (!valid_cluster_name(v))
+		err_at(c, s, "cluster.name: \"%s\" is not a valid cluster name (1..63 printable "
+		       "ASCII characters, no space)", v);
+	else
+		snprintf(cc->name, sizeof(cc->name), "%s", v);
+}
+
+/* One cluster group: the `cluster` group, or an element of a witness's
+ * list of them (in_list). */
+static void parse_one_cluster(struct ctx *c, const config_setting_t *g, struct clustd_config *cfg,
+			      struct cluster_conf *cc, bool in_list)
+{
+	const config_setting_t *s;
+	uint32_t min_adv = min_advert_interval(cfg);
+
 	cc->enabled = true;
 	cc->port = CLUSTD_CLUSTER_PORT;
 	cc->heartbeat_interval_ms = 100;
 	cc->slack_ms = 50;
 	check_keys(c, g, "in cluster", cluster_keys);
+	parse_cluster_name(c, g, cc);
 	if ((s = require_key(c, g, "secret_file", "cluster")))
 		take_path(c, s, "cluster.", &cc->secret_file);
 	if ((s = config_setting_get_member(g, "interface"))) {
@@ -1409,8 +1504,8 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 	parse_group_addr(c, g, cc);
 	opt_u32(c, g, "cluster.", "heartbeat_interval", 10, 10000, &cc->heartbeat_interval_ms);
 	opt_u32(c, g, "cluster.", "slack", 0, 10000, &cc->slack_ms);
-	parse_members(c, g, cc, cfg->node.name);
-	parse_dead_interval(c, g, cc, min_advert_interval(cfg));
+	parse_members(c, g, cc, cfg->node.name, in_list);
+	bool dead_ok = parse_dead_interval(c, g, cc, min_adv);
 	if ((s = config_setting_get_member(g, "quorum"))) {
 		uint32_t q = 0;
 		opt_u32(c, g, "cluster.", "quorum", 0, CLUSTD_MAX_PEERS, &q);
@@ -1418,6 +1513,98 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 			err_at(c, s, "cluster.quorum: %u is more than the %zu members", q, cc->nmembers);
 		cc->quorum = q;
 	}
+	parse_vote_lease(c, g, cc, min_adv, dead_ok);
+}
+
+static struct cluster_conf *cluster_at(struct clustd_config *cfg, size_t i)
+{
+	return i == 0 ? &cfg->cluster : &cfg->more_clusters[i - 1];
+}
+
+static sa_family_t cluster_family(const struct cluster_conf *cc)
+{
+	if (cc->group.family != AF_UNSPEC)
+		return cc->group.family;
+	return cc->nmembers ? cc->members[0].addr.family : AF_UNSPEC;
+}
+
+/* The clusters of one witness share its process: each needs its own name
+ * (status, metrics, reload) and its own UDP port, or two sockets would
+ * share the heartbeats of both (SO_REUSEADDR). at[i] is cluster i's group. */
+static void check_clusters_apart(struct ctx *c, const struct clustd_config *cfg,
+				 const config_setting_t *const *at)
+{
+	for (size_t i = 1; i < cfg->nclusters; i++) {
+		const struct cluster_conf *b = conf_cluster(cfg, i);
+
+		for (size_t k = 0; k < i; k++) {
+			const struct cluster_conf *a = conf_cluster(cfg, k);
+
+			if (strcmp(a->name, b->name) == 0) {
+				err_at(c, at[i], "cluster: the name \"%s\" is used twice (also at line %d): "
+				       "each cluster of a witness needs its own name", b->name,
+				       setting_line(at[k]));
+				break;
+			}
+			if (a->port == b->port && cluster_family(a) == cluster_family(b)) {
+				err_at(c, at[i], "cluster \"%s\": port %u is already used by cluster "
+				       "\"%s\" (line %d): each cluster of a witness needs its own port",
+				       b->name, b->port, a->name, setting_line(at[k]));
+				break;
+			}
+		}
+	}
+}
+
+/* `cluster`: one group, or (a witness) a list of groups, one per cluster
+ * served. A node with instances serves one cluster: a list of one is
+ * taken as that group. */
+static void parse_clusters(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+{
+	const config_setting_t *s = config_setting_get_member(root, "cluster");
+	const config_setting_t **at;
+	int n;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		parse_one_cluster(c, s, cfg, &cfg->cluster, false);
+		cfg->nclusters = 1;
+		return;
+	}
+	n = config_setting_type(s) == CONFIG_TYPE_LIST ? config_setting_length(s) : 0;
+	if (n == 0) {
+		err_at(c, s, "cluster: expected a group { ... } or, on a witness, a list of 1..%d groups "
+		       "( { ... }, ... ), got %s", CLUSTD_MAX_CLUSTERS,
+		       config_setting_type(s) == CONFIG_TYPE_LIST ? "an empty list" :
+		       type_name(config_setting_type(s)));
+		return;
+	}
+	if (n > 1 && !cfg->witness) {
+		err_at(c, s, "cluster: a node with instances serves one cluster (this list has %d); "
+		       "only a witness (no instances) serves several", n);
+		return;
+	}
+	if (n > CLUSTD_MAX_CLUSTERS) {
+		err_at(c, s, "cluster: a witness serves at most %d clusters (this list has %d)",
+		       CLUSTD_MAX_CLUSTERS, n);
+		return;
+	}
+	at = xcalloc((size_t)n, sizeof(*at));
+	cfg->more_clusters = xcalloc((size_t)n, sizeof(*cfg->more_clusters));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+
+		if (!list_group(c, g, "cluster"))
+			continue;
+		at[cfg->nclusters] = g;
+		parse_one_cluster(c, g, cfg, cluster_at(cfg, cfg->nclusters), true);
+		cfg->nclusters++;
+	}
+	check_clusters_apart(c, cfg, at);
+	for (size_t i = 0; i < cfg->nclusters; i++)
+		cluster_at(cfg, i)->name_in_logs = cfg->nclusters > 1;
+	free(at);
 }
 
 /* ---- sync groups ----------------------------------------------------- */
@@ -1503,13 +1690,16 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	struct clustd_config *cfg = xcalloc(1, sizeof(*cfg));
 	const config_setting_t *list;
 
+	bool has_cluster = config_setting_get_member(root, "cluster") != NULL;
+
 	cfg->path = xstrdup(c->path);
 	check_keys(c, root, "at top level", top_keys);
 	parse_node(c, root, &cfg->node);
-	list = instance_list(c, root);
+	list = instance_list(c, root, has_cluster);
 	if (list)
 		parse_instances(c, list, cfg);
-	parse_cluster(c, root, cfg);
+	cfg->witness = has_cluster && cfg->ninstances == 0;
+	parse_clusters(c, root, cfg);
 	check_heartbeat_room(c, list, cfg);
 	parse_sync_groups(c, root, cfg);
 	return cfg;
@@ -1808,8 +1998,8 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 	config_init(&lc);
 	if (read_config(&c, &lc))
 		cfg = build_model(&c, config_root_setting(&lc));
-	if (cfg && !c.failed)
-		digest_secret(&cfg->cluster);
+	for (size_t i = 0; cfg && !c.failed && i < cfg->nclusters; i++)
+		digest_secret(cluster_at(cfg, i));
 	sort_errors(&c); /* while libconfig still owns the file names */
 	config_destroy(&lc);
 	ctx_release(&c);
@@ -1875,10 +2065,15 @@ void conf_free(struct clustd_config *cfg)
 		notify_free(&cfg->sync_groups[i].notify);
 	}
 	free(cfg->sync_groups);
-	free(cfg->cluster.secret_file);
-	free(cfg->cluster.interface);
-	for (size_t i = 0; i < cfg->cluster.nmembers; i++)
-		free(cfg->cluster.members[i].name);
+	for (size_t k = 0; k < cfg->nclusters; k++) {
+		const struct cluster_conf *cc = conf_cluster(cfg, k);
+
+		free(cc->secret_file);
+		free(cc->interface);
+		for (size_t i = 0; i < cc->nmembers; i++)
+			free(cc->members[i].name);
+	}
+	free(cfg->more_clusters);
 	free(cfg->path);
 	free(cfg);
 }
@@ -2089,14 +2284,15 @@ static int check_group_scripts(struct script_check *sc)
 	return problems;
 }
 
-static int check_secret_file(const struct clustd_config *cfg, struct conf_errors *errs)
+static int check_secret_file(const struct clustd_config *cfg, const struct cluster_conf *cc,
+			     struct conf_errors *errs)
 {
-	const char *path = cfg->cluster.secret_file;
+	const char *path = cc->secret_file;
 	const char *why = NULL;
 	struct stat st;
 	char *msg;
 
-	if (!cfg->cluster.enabled || !path)
+	if (!cc->enabled || !path)
 		return 0;
 
 	/* Worded as the daemon says it when it reads the file. */
@@ -2175,7 +2371,8 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		problems += check_track_scripts(&sc, ic);
 	}
 	problems += check_group_scripts(&sc);
-	problems += check_secret_file(cfg, errs);
+	for (size_t i = 0; i < cfg->nclusters; i++)
+		problems += check_secret_file(cfg, conf_cluster(cfg, i), errs);
 	problems += check_private_dir(&sc, "state_dir", cfg->node.state_dir);
 	problems += check_private_dir(&sc, "run_dir", cfg->node.run_dir);
 	if (sc.loaded)

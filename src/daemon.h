@@ -90,6 +90,14 @@ struct instance {
 	struct instance *next;
 };
 
+/* A witness's plane for one cluster it serves: the hooks' argument, so a
+ * plane's callbacks know which one they come from (stable across a
+ * reload that keeps or restarts the plane). */
+struct witness_plane {
+	struct clustd *c;
+	struct cluster_net *net;          /* NULL while it cannot run (logged) */
+};
+
 struct clustd {
 	struct loop *loop;
 	struct clustd_config *cfg;
@@ -97,7 +105,12 @@ struct clustd {
 	struct nlk_watch *watch;
 	struct announcer *ann;
 	struct script_runner *scripts;
-	struct cluster_net *cluster;      /* NULL without a cluster plane */
+	struct cluster_net *cluster;      /* a router's plane; NULL without one, and on a witness */
+	/* A witness (cfg->witness): planes[i] serves conf_cluster(cfg, i),
+	 * nplanes = cfg->nclusters; no instance and no kernel edge (nl, ann,
+	 * watch stay NULL). */
+	struct witness_plane **planes;
+	size_t nplanes;
 	struct ctl_server *ctl;
 	uint64_t started_at;
 	struct instance *instances;

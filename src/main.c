@@ -222,6 +222,12 @@ static void on_reload(void *arg, int signo)
 	sd_notify(0, "RELOADING=1");
 	log_notice("reload: reading %s", path);
 	struct clustd_config *cfg = load_config(path, "reload failed: ", true);
+	if (cfg && cfg->witness != clustd_config(d->c)->witness) {
+		log_err("reload failed: %s would make this %s a %s: restart clustd for that", path,
+			cfg->witness ? "router node" : "witness", cfg->witness ? "witness" : "router node");
+		conf_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg) {
 		clustd_reload(d->c, cfg);
 		log_notice("reload: config applied");
@@ -246,8 +252,12 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 		return 1;
 	clustd_start(d->c);
 	sd_notify(0, "READY=1");
-	log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
-		   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);
+	if (clustd_config(d->c)->witness)
+		log_notice("clustd " CLUSTD_VERSION " running as a witness of %zu cluster(s) from %s",
+			   clustd_config(d->c)->nclusters, clustd_config(d->c)->path);
+	else
+		log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
+			   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);
 	int rc = loop_run(d->loop) < 0 ? 1 : 0;
 	loop_timer_cancel(d->loop, &d->shutdown_timer);
 	log_notice("stopped");
@@ -291,7 +301,11 @@ int main(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	if (d.opt.check_only) {
-		printf("%s: configuration OK (%zu instance(s))\n", cfg->path, cfg->ninstances);
+		if (cfg->witness)
+			printf("%s: configuration OK (a witness of %zu cluster(s))\n", cfg->path,
+			       cfg->nclusters);
+		else
+			printf("%s: configuration OK (%zu instance(s))\n", cfg->path, cfg->ninstances);
 		conf_free(cfg);
 		return 0;
 	}

@@ -131,9 +131,17 @@ struct member_conf {
 
 /* The optional cluster plane: authenticated heartbeats and quorum. */
 #define CLUSTD_SECRET_DIGEST_LEN 32
+#define CLUSTD_DEFAULT_CLUSTER_NAME "cluster"
+#define CLUSTD_MAX_CLUSTERS 64    /* served by one witness */
 
 struct cluster_conf {
 	bool enabled;             /* a `cluster` group is present */
+	/* Unique among the clusters of a witness; graphic ASCII, 1..63;
+	 * default CLUSTD_DEFAULT_CLUSTER_NAME. Status, metrics and logs only. */
+	char name[CLUSTD_NAME_MAX];
+	/* A witness serving several clusters: its log lines say "cluster NAME:"
+	 * instead of "cluster:". */
+	bool name_in_logs;
 	char *secret_file;        /* required; mode must not give group/others access */
 	char *interface;          /* required for multicast; binds the socket */
 	uint16_t port;            /* UDP; default CLUSTD_CLUSTER_PORT */
@@ -141,8 +149,10 @@ struct cluster_conf {
 	uint32_t heartbeat_interval_ms; /* default 100 */
 	uint32_t dead_interval_ms;/* default: the largest value the safety bound allows, capped at 10 heartbeats */
 	uint32_t slack_ms;        /* scheduling slack in the bound; default 50 */
-	uint32_t vote_lease_ms;   /* how long a vote binds (votes.h); 0 = dead_interval */
 	unsigned quorum;          /* members needed; 0 = strict majority */
+	/* How long a vote binds (votes.h): default dead_interval when it passes
+	 * votes_timing_check(), else the least lease that does. */
+	uint32_t vote_lease_ms;
 	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
 	struct member_conf members[CLUSTD_MAX_PEERS];
 	/* BLAKE2b of the secret file's content when the config was loaded (all
@@ -164,11 +174,25 @@ struct sync_group_conf {
 struct clustd_config {
 	char *path;                   /* file it was read from */
 	struct node_conf node;
+	/* The cluster planes: `cluster` is the first (a router node's only
+	 * one); a witness's others follow in more_clusters[0..nclusters - 1).
+	 * conf_cluster() walks them all. */
 	struct cluster_conf cluster;
+	size_t nclusters;             /* 0 without a `cluster` group */
+	struct cluster_conf *more_clusters;
+	/* A `cluster` and no instance: heartbeats and votes only (no VRRP,
+	 * no raw socket, no address work). */
+	bool witness;
 	size_t nsync_groups;
 	struct sync_group_conf *sync_groups;
 	size_t ninstances;
 	struct instance_conf *instances;
 };
+
+/* Cluster i (0 <= i < nclusters) of the config, in config order. */
+static inline const struct cluster_conf *conf_cluster(const struct clustd_config *cfg, size_t i)
+{
+	return i == 0 ? &cfg->cluster : &cfg->more_clusters[i - 1];
+}
 
 #endif
