@@ -1442,7 +1442,7 @@ static void parse_vote_lease(struct ctx *c, const config_setting_t *g, struct cl
 	cc->vote_lease_ms = least;
 	if (!lease_rule_failed(cc, least, min_adv, &bound) || quorum_needed(cc->nmembers, cc->quorum) <= 1)
 		return; /* (without votes the lease is never used) */
-	err_at(c, g, "cluster: no vote_lease fits: it must be at least %u ms (renewal: 3 heartbeats "
+	err_at(c, g, "cluster: no vote_lease fits: it must be at least %u ms (renewal: 4 heartbeats "
 	       "+ slack) and at most %u ms (failover: 2 x the smallest advert_interval); lower "
 	       "heartbeat_interval or slack, or raise advert_interval", least, bound);
 }

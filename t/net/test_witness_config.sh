@@ -37,27 +37,27 @@ router() {
 }
 
 # ------------------------------------------------- vote_lease on a router
-# heartbeat 100, slack 50, advert 500: renewal needs L >= 351 ms (350.35),
+# heartbeat 100, slack 50, advert 500: renewal needs L >= 451 ms (450.45),
 # failover allows L <= 999 ms (999.0).
-router lease_351.conf 'vote_lease = 351;'
-expect_ok "vote_lease 351 (the least the renewal rule allows)" lease_351.conf
-router lease_350.conf 'vote_lease = 350;'
-expect_err "vote_lease 350: 350 x 0.999 - 50 < 3 x 100" lease_350.conf 7 \
-	'cluster.vote_lease: 350 ms is too short to be renewed: .*at least 3 heartbeat intervals \(at least 351 ms'
+router lease_451.conf 'vote_lease = 451;'
+expect_ok "vote_lease 451 (the least the renewal rule allows)" lease_451.conf
+router lease_450.conf 'vote_lease = 450;'
+expect_err "vote_lease 450: 450 x 0.999 - 50 < 4 x 100" lease_450.conf 7 \
+	'cluster.vote_lease: 450 ms is too short to be renewed: .*at least 4 heartbeat intervals \(at least 451 ms'
 router lease_999.conf 'vote_lease = 999;'
 expect_ok "vote_lease 999 (the most the failover rule allows)" lease_999.conf
 router lease_1000.conf 'vote_lease = 1000;'
 expect_err "vote_lease 1000: 1000 x 1.001 > 2 x 500" lease_1000.conf 7 \
 	'cluster.vote_lease: 1000 ms outlasts the failover: .*2 x the smallest advert_interval \(at most 999 ms'
-router lease_slack.conf 'slack = 100; vote_lease = 400;'
-expect_err "the slack counts: 400 x 0.999 - 100 < 300" lease_slack.conf 7 \
-	'vote_lease: 400 ms is too short.*\(at least 401 ms'
+router lease_slack.conf 'slack = 100; vote_lease = 500;'
+expect_err "the slack counts: 500 x 0.999 - 100 < 400" lease_slack.conf 7 \
+	'vote_lease: 500 ms is too short.*\(at least 501 ms'
 
 # ------------------------------------------------ the default vote_lease
 router default.conf '# vote_lease left to the default (dead_interval)'
 expect_ok "vote_lease omitted: dead_interval (950) fits" default.conf
 router default_short.conf 'dead_interval = 300;'
-expect_ok "vote_lease omitted, dead_interval 300 cannot be renewed: the least lease (351) fits" \
+expect_ok "vote_lease omitted, dead_interval 300 cannot be renewed: the least lease (451) fits" \
 	default_short.conf
 router nofit.conf 'slack = 60;' 180
 expect_err "no lease fits (at least 361 ms to renew, at most 359 ms for a failover after 2 x 180)" \

@@ -1502,21 +1502,21 @@ END_TEST
 /* ---- vote_lease ------------------------------------------------------- */
 
 /* cluster_text with heartbeat 100, slack 50 (defaults) and advert 1000:
- * the renewal rule wants L x 0.999 - 50 >= 300, so L >= 351 ms; the
+ * the renewal rule wants L x 0.999 - 50 >= 400, so L >= 451 ms; the
  * failover rule wants L x 1.001 <= 2000, so L <= 1998 ms. */
 START_TEST(test_vote_lease_bounds)
 {
 	struct loaded l;
 
-	expect_ok(&l, cluster_text("vote_lease = 351;", "", ""));
-	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 351);
+	expect_ok(&l, cluster_text("vote_lease = 451;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 451);
 	loaded_free(&l);
 	expect_ok(&l, cluster_text("vote_lease = 1998;", "", ""));
 	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1998);
 	loaded_free(&l);
-	expect_error(cluster_text("vote_lease = 350;", "", ""), 5,
-		     "cluster.vote_lease: 350 ms is too short to be renewed: vote_lease x (1 - 0.001) - "
-		     "slack must be at least 3 heartbeat intervals (at least 351 ms; see doc/quorum.md)");
+	expect_error(cluster_text("vote_lease = 450;", "", ""), 5,
+		     "cluster.vote_lease: 450 ms is too short to be renewed: vote_lease x (1 - 0.001) - "
+		     "slack must be at least 4 heartbeat intervals (at least 451 ms; see doc/quorum.md)");
 	expect_error(cluster_text("vote_lease = 1999;", "", ""), 5,
 		     "cluster.vote_lease: 1999 ms outlasts the failover: vote_lease x (1 + 0.001) must be "
 		     "at most 2 x the smallest advert_interval (at most 1998 ms; see doc/quorum.md)");
@@ -1577,18 +1577,18 @@ START_TEST(test_vote_lease_default)
 	expect_ok(&l, cluster_text("dead_interval = 1950;", "", ""));
 	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1950);
 	loaded_free(&l);
-	/* dead_interval 300 cannot be renewed (300 x 0.999 - 50 < 300): the
+	/* dead_interval 300 cannot be renewed (300 x 0.999 - 50 < 400): the
 	 * least lease that can. */
 	expect_ok(&l, cluster_text("dead_interval = 300;", "", ""));
-	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 351);
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 451);
 	loaded_free(&l);
 	/* dead_interval 2000 (slack 0) outlasts the failover: the least lease. */
 	expect_ok(&l, cluster_text("slack = 0; dead_interval = 2000;", "", ""));
-	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 301);
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 401);
 	loaded_free(&l);
-	/* Nothing fits: 3 x 100 + 60 needs 361 ms, 2 x 180 allows 359. */
+	/* Nothing fits: 4 x 100 + 60 needs 461 ms, 2 x 180 allows 359. */
 	expect_error(cluster_text("slack = 60;", "advert_interval = 180;", ""), 2,
-		     "cluster: no vote_lease fits: it must be at least 361 ms (renewal: 3 heartbeats + "
+		     "cluster: no vote_lease fits: it must be at least 461 ms (renewal: 4 heartbeats + "
 		     "slack) and at most 359 ms (failover: 2 x the smallest advert_interval); lower "
 		     "heartbeat_interval or slack, or raise advert_interval");
 	/* ... unless there are no votes (quorum = 1: plain VRRP). */
@@ -1659,7 +1659,7 @@ START_TEST(test_witness_one_cluster)
 	expect_error("node = { name = \"w\"; };\n"
 		     "cluster = { secret_file = \"/s\"; vote_lease = 350; " W_MEMBERS("r1", "r2") "};\n", 2,
 		     "cluster.vote_lease: 350 ms is too short to be renewed: vote_lease x (1 - 0.001) - "
-		     "slack must be at least 3 heartbeat intervals (at least 351 ms; see doc/quorum.md)");
+		     "slack must be at least 4 heartbeat intervals (at least 451 ms; see doc/quorum.md)");
 }
 END_TEST
 
