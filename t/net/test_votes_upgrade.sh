@@ -28,14 +28,12 @@ fi
 net_init votes_upgrade
 
 NEW=$CLUSTD
-OLD=$("$root/scripts/build-old-clustd.sh" "$OLD_REV" "$root/build/old" 2>"/tmp/clt-upgrade-build.$$.err")
+OLD=$("$root/scripts/build-old-clustd.sh" "$OLD_REV" "$root/build/old" 2>"$T/build.err")
 rc=$?
 if [ "$rc" -ne 0 ] || [ ! -x "$OLD" ]; then
-	fail "build the previous release $OLD_REV (exit $rc): $(tail -n 5 "/tmp/clt-upgrade-build.$$.err" | tr '\n' ' ')"
-	rm -f "/tmp/clt-upgrade-build.$$.err"
+	fail "build the previous release $OLD_REV (exit $rc): $(tail -n 5 "$T/build.err" | tr '\n' ' ')"
 	done_testing
 fi
-rm -f "/tmp/clt-upgrade-build.$$.err"
 diag "old daemon: $OLD"
 EP=20
 

@@ -110,7 +110,6 @@ check "(a) r2 reports the witness's refusal, its vote bound to r1 (refused_by: '
 vt_sleep_until "$deadline"
 check "(a) the cut dropped r1's packets in r2" test "$(vt_cut_dropped r2)" -gt 0
 check "(a) r1 MASTER at the end of the cut, r2 BACKUP" eval 'cl_state_is r1 MASTER && cl_state_is r2 BACKUP'
-t1=$(now_ms)
 vt_heal_pair r1 r2
 sleep 1
 window_only_r1 "(a) cut r1<->r2 for $CUT_MS ms and 1 s after" "$t0" "$(now_ms)"
