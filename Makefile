@@ -94,6 +94,7 @@ bench: deps
 	scripts/bench-cluster.sh build/clustd
 	scripts/bench-track.sh build/clustd
 	scripts/bench-persist.sh build/clustd
+	scripts/bench-votes.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
