@@ -13,7 +13,7 @@
 # built from BV_OLD_REV by scripts/build-old-clustd.sh). The cluster timers
 # of each advert interval I are valid for both: dead + slack <= 2 I (the
 # liveness bound of both), and vote_lease L (votes only) with
-# L (1 - 1e-3) - slack >= 3 heartbeats and L (1 + 1e-3) <= 2 I.
+# L (1 - 1e-3) - slack >= 4 heartbeats and L (1 + 1e-3) <= 2 I.
 #
 # Part 2, witness: a witness (a config with `cluster` and no instances)
 # serving 1, then 10 clusters of two routers each. The routers are real
@@ -53,7 +53,7 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=${here%/scripts}
 RUNS_EACH=${BV_RUNS:-5}
-SERIES=${BV_SERIES:-100:30:150:150 1000:300:1500:1500}
+SERIES=${BV_SERIES:-100:20:150:150 1000:200:1500:1500}
 OLD_REV=${BV_OLD_REV:-6903475}
 CLUSTERS=${BV_CLUSTERS:-1 10}
 WITNESS_S=${BV_WITNESS_S:-30}
@@ -95,8 +95,8 @@ timers_valid() {
 	[ $((3 * hb)) -le "$dead" ] || { echo "dead_interval $dead < 3 heartbeats of $hb"; return 1; }
 	[ $((dead + SLACK)) -le $((2 * ivl)) ] ||
 		{ echo "dead_interval $dead + slack $SLACK > 2 x $ivl"; return 1; }
-	[ $((lease * 999 - 1000 * SLACK)) -ge $((3000 * hb)) ] ||
-		{ echo "vote_lease $lease x 0.999 - slack $SLACK < 3 heartbeats of $hb"; return 1; }
+	[ $((lease * 999 - 1000 * SLACK)) -ge $((4000 * hb)) ] ||
+		{ echo "vote_lease $lease x 0.999 - slack $SLACK < 4 heartbeats of $hb"; return 1; }
 	[ $((lease * 1001)) -le $((2000 * ivl)) ] ||
 		{ echo "vote_lease $lease x 1.001 > 2 x $ivl"; return 1; }
 }
