@@ -28,7 +28,7 @@
 #
 # Environment:
 #   BV_RUNS=5             SIGKILL runs per advert interval and version
-#   BV_SERIES="100:30:150:150 1000:300:1500:1500"
+#   BV_SERIES="100:20:150:150 1000:200:1500:1500"
 #                         advert interval : heartbeat : dead_interval : vote_lease (ms)
 #   BV_OLD_REV=6903475    the release "today" is built from
 #   BV_OLD=PATH           use this binary as "today" instead of building it
