@@ -177,8 +177,11 @@ static void voter_counters(FILE *f, const struct cluster_net *cn, const char *cl
 
 	if (cluster)
 		snprintf(label, sizeof(label), "cluster=\"%s\",", cluster);
-	fprintf(f, "clustd_votes_granted_total{%.*s} %llu\n", cluster ? (int)strlen(label) - 1 : 0,
-		label, v->granted);
+	if (cluster)
+		fprintf(f, "clustd_votes_granted_total{%.*s} %llu\n", (int)strlen(label) - 1, label,
+			v->granted);
+	else
+		fprintf(f, "clustd_votes_granted_total %llu\n", v->granted);
 	for (int r = 0; r < VOTE_REFUSED__COUNT; r++)
 		fprintf(f, "clustd_votes_refused_total{%sreason=\"%s\"} %llu\n", label,
 			vote_refusal_name(r), v->refused[r]);

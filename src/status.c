@@ -337,9 +337,7 @@ static json_object *plane_json(const struct clustd *c, const struct cluster_net 
 	json_object_object_add(o, "heartbeats_received", json_object_new_uint64(st->rx));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "members", members);
-	json_object_object_add(o, "split_brain_protection",
-			       json_object_new_boolean(cluster_net_votes_gated(c->cluster)));
-	json_object_object_add(o, "voter", votes_voter_json(c->cluster, now));
+	json_object_object_add(o, "voter", votes_voter_json(cn, now));
 	return o;
 }
 
