@@ -170,21 +170,27 @@ static void instance_gauges(FILE *f, const struct clustd *c)
 /* Mastership by votes: what each instance holds, what our voter did. */
 /* One plane's voter: what it granted and refused (labelled by cluster on
  * a witness, like plane_gauge). */
+static void cluster_label(FILE *f, const char *cluster, bool more)
+{
+	if (!cluster)
+		return;
+	fprintf(f, "cluster=\"");
+	label_value(f, cluster);
+	fprintf(f, "\"%s", more ? "," : "");
+}
+
 static void voter_counters(FILE *f, const struct cluster_net *cn, const char *cluster)
 {
 	const struct voter *v = &cluster_net_votes(cn)->voter;
-	char label[CLUSTD_NAME_MAX + 16] = "";
 
-	if (cluster)
-		snprintf(label, sizeof(label), "cluster=\"%s\",", cluster);
-	if (cluster)
-		fprintf(f, "clustd_votes_granted_total{%.*s} %llu\n", (int)strlen(label) - 1, label,
-			v->granted);
-	else
-		fprintf(f, "clustd_votes_granted_total %llu\n", v->granted);
-	for (int r = 0; r < VOTE_REFUSED__COUNT; r++)
-		fprintf(f, "clustd_votes_refused_total{%sreason=\"%s\"} %llu\n", label,
-			vote_refusal_name(r), v->refused[r]);
+	fprintf(f, "clustd_votes_granted_total%s", cluster ? "{" : "");
+	cluster_label(f, cluster, false);
+	fprintf(f, "%s %llu\n", cluster ? "}" : "", v->granted);
+	for (int r = 0; r < VOTE_REFUSED__COUNT; r++) {
+		fprintf(f, "clustd_votes_refused_total{");
+		cluster_label(f, cluster, true);
+		fprintf(f, "reason=\"%s\"} %llu\n", vote_refusal_name(r), v->refused[r]);
+	}
 }
 
 static void vote_metrics(FILE *f, const struct clustd *c)
