@@ -60,8 +60,8 @@ router default_short.conf 'dead_interval = 300;'
 expect_ok "vote_lease omitted, dead_interval 300 cannot be renewed: the least lease (451) fits" \
 	default_short.conf
 router nofit.conf 'slack = 60;' 180
-expect_err "no lease fits (at least 361 ms to renew, at most 359 ms for a failover after 2 x 180)" \
-	nofit.conf 6 'cluster: no vote_lease fits: it must be at least 361 ms .* at most 359 ms'
+expect_err "no lease fits (at least 461 ms to renew, at most 359 ms for a failover after 2 x 180)" \
+	nofit.conf 6 'cluster: no vote_lease fits: it must be at least 461 ms .* at most 359 ms'
 router nofit_q1.conf 'slack = 60; quorum = 1;' 180
 expect_ok "... but quorum = 1 has no votes: accepted" nofit_q1.conf
 

@@ -92,6 +92,11 @@ kill_master() {
 }
 
 kill_master a1 a2 "$VIPA" sa sb b1
+# The killed a1's VIP stays on its interface until its kernel lease runs
+# out (node.vip_lease): wait for that, or the sampler of alpha would count
+# the dead node as a second holder while beta's master is killed.
+check "a1's VIP gone with its lease after the kill" \
+	wait_until $((CL_LEASE / 1000 + 3)) eval "! has_vip a1 $VIPA"
 wait_until 5 backup_settled b2
 kill_master b1 b2 "$VIPB" sb sa a2
 cl_sampler_stop sa
