@@ -68,11 +68,6 @@ static void log_refusals(struct instance *in, const struct ballot *b, unsigned c
 	}
 }
 
-static void apply(struct instance *in, struct fsm_out *o)
-{
-	instance_apply(in, o);
-}
-
 static void master_check(struct instance *in, bool held, uint64_t now)
 {
 	struct cluster_net *cn = in->c->cluster;
@@ -87,7 +82,7 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 		snprintf(why, sizeof(why), "the votes ran out: %u of %u needed are renewed",
 			 b ? ballot_count(b, now) : 0, vp->needed);
 		fsm_votes_lost(&in->fsm, why, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 		return;
 	}
 	if (rival && rival_prio > in->fsm.p.priority) {
@@ -96,7 +91,7 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 		snprintf(why, sizeof(why), "member %s (priority %u > %u) asks for the votes: "
 			 "handing over", rival, rival_prio, in->fsm.p.priority);
 		fsm_step_down(&in->fsm, why, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 	}
 }
 
@@ -115,8 +110,7 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 		log_notice("%s: member %s (priority %u) also asks for the votes and ranks higher: "
 			   "giving way", in->conf->name, rival, rival_prio);
 		fsm_withdraw(&in->fsm, now);
-		instance_votes_note(in);
-		instance_apply(in, &(struct fsm_out){0});
+		instance_apply(in, &(struct fsm_out){0}); /* re-arms the timer, says we stopped asking */
 		return;
 	}
 	if (!b)
@@ -126,7 +120,7 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 		snprintf(votes, sizeof(votes), "%u of %zu votes, %u needed", count, b->nmembers,
 			 vp->needed);
 		fsm_votes_won(&in->fsm, votes, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 		return;
 	}
 	log_refusals(in, b, count);
@@ -140,7 +134,7 @@ void instance_votes_check(struct instance *in)
 
 	if (gate != in->fsm.vote_gate) {
 		fsm_set_vote_gate(&in->fsm, gate, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 	}
 	if (!gate)
 		return;
