@@ -205,6 +205,7 @@ struct pend {             /* a logical line waiting to be read */
 };
 
 struct frame {            /* one file being read */
+	size_t pend_cap;
 	const char *file, *shown;
 	char *dir;            /* for relative includes: "" = as given */
 	char *text;
@@ -307,7 +308,10 @@ static char *join(const char *dir, const char *name)
 
 static void pend_push(struct frame *f, char *text, int line)
 {
-	f->pend = xrealloc(f->pend, (f->npend + 1) * sizeof(*f->pend));
+	if (f->npend == f->pend_cap) {
+		f->pend_cap = f->pend_cap ? 2 * f->pend_cap : 8;
+		f->pend = xrealloc(f->pend, f->pend_cap * sizeof(*f->pend));
+	}
 	f->pend[f->npend++] = (struct pend){ .text = text, .line = line };
 }
 
@@ -911,7 +915,10 @@ struct builder {
 
 static struct ka_stmt *add_kid(struct ka_stmt *parent)
 {
-	parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof(*parent->kids));
+	if (parent->nkids == parent->kids_cap) {
+		parent->kids_cap = parent->kids_cap ? 2 * parent->kids_cap : 8;
+		parent->kids = xrealloc(parent->kids, parent->kids_cap * sizeof(*parent->kids));
+	}
 	parent->kids[parent->nkids] = (struct ka_stmt){0};
 	return &parent->kids[parent->nkids++];
 }

@@ -51,6 +51,7 @@ struct ka_stmt {
 	bool block;        /* a { } block followed (possibly empty) */
 	size_t nkids;
 	struct ka_stmt *kids;
+	size_t kids_cap;   /* (the reader's) */
 };
 
 struct ka_tree {

@@ -22,6 +22,10 @@
 #define US_PER_S 1000000ull
 #define NOTIFY_KINDS 5
 #define COMMENT_COLUMN 44
+/* Bounds on what one file may declare, so that no input costs more than a
+ * moment: far above any real configuration (and above what clustd takes). */
+#define KI_MAX_ITEMS 1000       /* scripts, track files, instances, groups */
+#define KI_MAX_TRACKS 64        /* track lines per instance or group */
 
 /* ---- text out --------------------------------------------------------- */
 
@@ -140,6 +144,7 @@ struct k_inst {
 	sa_family_t family;
 	struct k_vip *vips;
 	size_t nvips;
+	bool too_many_vips, too_many_peers;
 	struct ip_addr src;
 	bool src_is_mcast;            /* mcast_src_ip rather than unicast_src_ip */
 	struct k_peer *peers;
@@ -562,6 +567,37 @@ static bool garp_key(struct ki *k, const struct ka_stmt *s, const char *kw, stru
 	return true;
 }
 
+/* keepalived 2.2's global_defs keywords that change nothing clustd does
+ * (process tuning, buffers, file locations, the checker's side). */
+static bool known_global(const char *kw)
+{
+	static const char *const kws[] = {
+		"tmp_config_directory", "config_save_dir", "process_names", "process_name",
+		"vrrp_process_name", "checker_process_name", "bfd_process_name",
+		"startup_script_timeout", "shutdown_script_timeout", "default_interface",
+		"lvs_timeouts", "lvs_flush", "lvs_flush_on_stop", "checker_log_all_failures",
+		"max_auto_priority", "min_auto_priority_delay", "vrrp_priority", "checker_priority",
+		"bfd_priority", "vrrp_no_swap", "checker_no_swap", "bfd_no_swap",
+		"vrrp_cpu_affinity", "checker_cpu_affinity", "bfd_cpu_affinity", "vrrp_rt_priority",
+		"checker_rt_priority", "bfd_rt_priority", "vrrp_rlimit_rttime",
+		"checker_rlimit_rttime", "bfd_rlimit_rttime", "vrrp_netlink_cmd_rcv_bufs",
+		"vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs",
+		"vrrp_netlink_monitor_rcv_bufs_force", "lvs_netlink_cmd_rcv_bufs",
+		"lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
+		"lvs_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs",
+		"process_monitor_rcv_bufs_force", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier",
+		"rs_init_notifies", "no_checker_emails", "umask", "log_unknown_vrids",
+		"vmac_addr_prefix", "reload_check_config", "include_check", "reload_repeat",
+		"reload_file", "data_use_instance", "nftables_ipvs", "nftables_ipvs_priority",
+		"nftables_ipvs_start_fwmark", "disable_local_igmp",
+	};
+
+	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (strcmp(kw, kws[i]) == 0)
+			return true;
+	return false;
+}
+
 static void read_global(struct ki *k, const struct ka_stmt *s)
 {
 	struct k_global *g = &k->g;
@@ -620,10 +656,12 @@ static void read_global(struct ki *k, const struct ka_stmt *s)
 			g->min_garp = b;
 			g->min_garp_at = s;
 		}
-	} else if ((a = find_advice(global_advice, kw))) {
+	} else if ((a = find_advice(global_advice, kw)) || (a = find_advice(top_advice, kw))) {
 		not_imported(k, s, a);
-	} else {
+	} else if (known_global(kw)) {
 		NOTE(k, s, "global_defs %s: no effect on the VRRP side, not imported", kw);
+	} else {
+		WARN(k, s, "global_defs: unknown keyword \"%s\": not imported", kw);
 	}
 }
 
@@ -707,6 +745,11 @@ static void read_script(struct ki *k, const struct ka_stmt *s)
 			return;
 		}
 	}
+	if (k->nscripts == KI_MAX_ITEMS) {
+		WARN(k, s, "more than %d vrrp_script blocks: %s not imported", KI_MAX_ITEMS, sc.name);
+		ka_words_free(sc.argv);
+		return;
+	}
 	k->scripts = xrealloc(k->scripts, (k->nscripts + 1) * sizeof(*k->scripts));
 	k->scripts[k->nscripts++] = sc;
 }
@@ -739,6 +782,10 @@ static void read_track_file(struct ki *k, const struct ka_stmt *s)
 	}
 	if (!f.path) {
 		NOTE(k, s, "track_file %s has no file: keepalived ignores it too", f.name);
+		return;
+	}
+	if (k->nfiles == KI_MAX_ITEMS) {
+		WARN(k, s, "more than %d track files: %s not imported", KI_MAX_ITEMS, f.name);
 		return;
 	}
 	k->files = xrealloc(k->files, (k->nfiles + 1) * sizeof(*k->files));
@@ -804,6 +851,11 @@ static void read_track_line(struct ki *k, const struct ka_stmt *c, enum track_ki
 		if (arg(c, 3))
 			t.reverse = strcmp(arg(c, 3), "reverse") == 0;
 	}
+	if (*n == KI_MAX_TRACKS) {
+		WARN(k, c, "%s: more than %d tracked checks: %s not imported", owner, KI_MAX_TRACKS,
+		     t.name);
+		return;
+	}
 	for (size_t i = 0; i < *n; i++) {
 		if ((*v)[i].kind == kind && strcmp((*v)[i].name, t.name) == 0) {
 			NOTE(k, c, "%s: %s is tracked twice: keepalived keeps the first", owner, t.name);
@@ -868,6 +920,10 @@ static void add_vip(struct ki *k, struct k_inst *in, const struct ka_stmt *c)
 			return;
 		}
 	}
+	if (in->nvips == CLUSTD_MAX_VIPS) {
+		in->too_many_vips = true;
+		return;
+	}
 	in->family = v.addr.family;
 	in->vips = xrealloc(in->vips, (in->nvips + 1) * sizeof(*in->vips));
 	in->vips[in->nvips++] = (struct k_vip){ .at = c, .vip = v };
@@ -931,6 +987,10 @@ static void add_peer(struct ki *k, struct k_inst *in, const struct ka_stmt *c)
 			     c->words[0]);
 			return;
 		}
+	}
+	if (in->npeers == CLUSTD_MAX_PEERS) {
+		in->too_many_peers = true;
+		return;
 	}
 	in->peers = xrealloc(in->peers, (in->npeers + 1) * sizeof(*in->peers));
 	in->peers[in->npeers++] = (struct k_peer){ .at = c, .addr = a };
@@ -1110,6 +1170,10 @@ static void read_instance(struct ki *k, const struct ka_stmt *s)
 			return;
 		}
 	}
+	if (k->ninsts == KI_MAX_ITEMS) {
+		WARN(k, s, "more than %d vrrp_instance blocks: %s not imported", KI_MAX_ITEMS, in.kname);
+		return;
+	}
 	/* The interface first: VIP options compare their dev with it. */
 	for (size_t i = 0; i < s->nkids; i++)
 		if (is(&s->kids[i], "interface") && arg(&s->kids[i], 1))
@@ -1149,6 +1213,11 @@ static void read_group(struct ki *k, const struct ka_stmt *s)
 			WARN(k, c, "vrrp_sync_group %s: unknown keyword \"%s\": not imported", g.kname,
 			     c->words[0]);
 		}
+	}
+	if (k->ngroups == KI_MAX_ITEMS) {
+		WARN(k, s, "more than %d vrrp_sync_group blocks: %s not imported", KI_MAX_ITEMS, g.kname);
+		free(g.tracks);
+		return;
 	}
 	k->groups = xrealloc(k->groups, (k->ngroups + 1) * sizeof(*k->groups));
 	k->groups[k->ngroups++] = g;
@@ -1202,12 +1271,12 @@ static void complete_interval(struct ki *k, struct k_inst *in)
 		NOTE(k, in->adv_at, "%s: advert_int is at most 40.95 s in VRRPv3: keepalived takes "
 		     "40.95, and so does the import", in->kname);
 		n = 4095;
-	}
-	if (n * unit != us)
+	} else if (n * unit != us) {
 		NOTE(k, in->adv_at, "%s: advert_int %s is rounded to %llu ms, as keepalived rounds it "
 		     "(VRRPv%d carries %s)", in->kname, arg(in->adv_at, 1),
 		     (unsigned long long)(n * unit / 1000), in->version,
 		     in->version == 2 ? "whole seconds" : "centiseconds");
+	}
 	in->adv_ms = (uint32_t)(n * unit / 1000);
 }
 
@@ -1378,7 +1447,7 @@ static void complete_instance(struct ki *k, struct k_inst *in)
 		     "without addresses has no use in clustd)");
 		return;
 	}
-	if (in->nvips > CLUSTD_MAX_VIPS) {
+	if (in->too_many_vips) {
 		skip(k, in, NULL, "it has more than 64 VIPs, clustd's limit (split it, or move the "
 		     "rest to virtual_ipaddress_excluded in keepalived first)");
 		return;
@@ -1413,7 +1482,7 @@ static void complete_instance(struct ki *k, struct k_inst *in)
 		}
 		i++;
 	}
-	if (in->npeers > CLUSTD_MAX_PEERS) {
+	if (in->too_many_peers) {
 		skip(k, in, in->peers_at, "it has more than 32 unicast peers, clustd's limit");
 		return;
 	}
@@ -1500,7 +1569,7 @@ static void complete_groups(struct ki *k)
 		struct k_group *g = &k->groups[gi];
 		const struct ka_stmt *m = g->members_at;
 
-		for (size_t i = 0; m && i < m->nkids; i++) {
+		for (size_t i = 0; m && i < m->nkids && i < KI_MAX_TRACKS; i++) {
 			const char *name = m->kids[i].words[0];
 			size_t j;
 
@@ -1564,14 +1633,26 @@ static bool user_ok(struct ki *k, const char *user)
 }
 
 /* The user keepalived runs a script as when it names none: script_user,
- * else keepalived_script if it exists, else root (NULL). */
-static const char *default_user(struct ki *k)
+ * else keepalived_script if it exists, else root (NULL); but with
+ * enable_script_security keepalived refuses that root default and drops
+ * the script (2.2.7: "Unable to set default user keepalived_script"). */
+static const char *default_user(struct ki *k, bool *refused)
 {
+	*refused = false;
 	if (k->g.script_user)
-		return k->g.script_user;
+		return strcmp(k->g.script_user, "root") == 0 ? NULL : k->g.script_user;
 	if (k->o->host->user_exists && k->o->host->user_exists(k->o->host->ctx, "keepalived_script"))
 		return "keepalived_script";
+	*refused = k->g.security;
 	return NULL;
+}
+
+static void refused_script(struct ki *k, const struct ka_stmt *at, const char *owner,
+			   const char *what)
+{
+	WARN(k, at, "%s: %s not imported: keepalived does not run it (enable_script_security "
+	     "without script_user, and no user keepalived_script); clustd would run it as root: "
+	     "add it by hand if that is what you want", owner, what);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -1681,8 +1762,9 @@ static void emit_notify(struct ki *k, struct out *o, const char *owner,
 	for (int i = 0; i < NOTIFY_KINDS; i++) {
 		const struct ka_stmt *s = notify[i];
 		size_t n = 0, argc = 0;
-		const char *why;
+		const char *why, *user = NULL;
 		char **line, **argv = NULL, *path = NULL, *q;
+		bool refused;
 
 		if (!s)
 			continue;
@@ -1697,9 +1779,12 @@ static void emit_notify(struct ki *k, struct out *o, const char *owner,
 			     "arguments of its own; write a wrapper script that calls it with them, or use "
 			     "notify (clustd: notify.any), which gets INSTANCE|GROUP name STATE priority",
 			     owner, s->words[0], line[1]);
-		} else if (n > 2) {
+		} else if (n > 2 && (strcmp(line[2], "root") != 0 ||
+				     (n > 3 && strcmp(line[3], "root") != 0))) {
 			WARN(k, s, "%s: %s as user %s not imported: clustd runs notify scripts as root; "
 			     "use sudo -u or setpriv in a wrapper", owner, s->words[0], line[2]);
+		} else if (n == 2 && (user = default_user(k, &refused), refused)) {
+			refused_script(k, s, owner, s->words[0]);
 		} else if ((path = usable_command(k, s, s->words[0], argv[0]))) {
 			if (!any)
 				out_printf(o, "%*snotify = {\n", indent, "");
@@ -1707,9 +1792,9 @@ static void emit_notify(struct ki *k, struct out *o, const char *owner,
 			q = quoted(path);
 			kv(o, indent + 2, s, NULL, "%s = %s;", notify_key[i], q);
 			free(q);
-			if (default_user(k))
+			if (n == 2 && user)
 				WARN(k, s, "%s: %s ran as user %s under keepalived; clustd runs it as root",
-				     owner, s->words[0], default_user(k));
+				     owner, s->words[0], user);
 		}
 		free(path);
 		ka_words_free(argv);
@@ -1723,9 +1808,18 @@ static void emit_script(struct ki *k, struct out *o, const struct k_inst *in,
 			const struct k_track *t, bool *first)
 {
 	const struct k_script *sc = &k->scripts[t->ref];
-	const char *user = sc->user ? sc->user : default_user(k);
+	bool refused = false;
+	const char *user = sc->user ? sc->user : default_user(k, &refused);
 	char *path, *name, *q;
 
+	if (user && strcmp(user, "root") == 0)
+		user = NULL;
+	if (refused) {
+		char what[128];
+		snprintf(what, sizeof(what), "track script %s", sc->name);
+		refused_script(k, sc->script_at ? sc->script_at : sc->at, in->kname, what);
+		return;
+	}
 	if (!sc->argv) {
 		NOTE(k, t->at, "%s: track script %s has no usable command: keepalived ignores it, and "
 		     "so does the import", in->kname, sc->name);

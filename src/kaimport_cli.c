@@ -29,53 +29,62 @@ static void usage(FILE *to)
 char *kaimport_messages(const struct ka_msgs *m, bool quiet)
 {
 	static const char *const level[] = { "note", "warning", "error" };
-	char *all = xstrdup(""), *line, *next;
+	char *all = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&all, &len);
 
+	if (!f)
+		xalloc_fail("open_memstream");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ka_msg *g = &m->v[i];
 
 		if (quiet && g->level == KA_NOTE)
 			continue;
 		if (!g->file)
-			line = xasprintf("clustd import-keepalived: %s: %s\n", level[g->level], g->text);
+			fprintf(f, "clustd import-keepalived: %s: %s\n", level[g->level], g->text);
 		else if (g->line)
-			line = xasprintf("%s:%d: %s: %s\n", g->file, g->line, level[g->level], g->text);
+			fprintf(f, "%s:%d: %s: %s\n", g->file, g->line, level[g->level], g->text);
 		else
-			line = xasprintf("%s: %s: %s\n", g->file, level[g->level], g->text);
-		next = xasprintf("%s%s", all, line);
-		free(all);
-		free(line);
-		all = next;
+			fprintf(f, "%s: %s: %s\n", g->file, level[g->level], g->text);
 	}
+	if (fclose(f) != 0 || !all)
+		xalloc_fail("open_memstream");
 	return all;
 }
 
-/* In file order (as read), then by line; stable, so that the messages of
- * one line stay in the order they were found. */
+struct ranked {
+	long rank;  /* file order * 1e6 + line */
+	size_t at;  /* position found: keeps the sort stable */
+	struct ka_msg msg;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* In file order (as read), then by line; the messages of one line stay
+ * in the order they were found. */
 static void sort_msgs(struct ka_msgs *m, const struct ka_tree *t)
 {
-	long *rank = xcalloc(m->n + 1, sizeof(*rank));
+	struct ranked *r = xcalloc(m->n + 1, sizeof(*r));
 
 	for (size_t i = 0; i < m->n; i++) {
-		rank[i] = -1;
-		for (size_t f = 0; m->v[i].file && f < t->nfiles; f++)
-			if (strcmp(m->v[i].file, t->files[f]) == 0)
-				rank[i] = (long)f;
-		rank[i] = rank[i] * 1000000L + m->v[i].line;
-	}
-	for (size_t i = 1; i < m->n; i++) {
-		struct ka_msg v = m->v[i];
-		long r = rank[i];
-		size_t j = i;
+		long f = -1;
 
-		for (; j > 0 && rank[j - 1] > r; j--) {
-			m->v[j] = m->v[j - 1];
-			rank[j] = rank[j - 1];
-		}
-		m->v[j] = v;
-		rank[j] = r;
+		for (size_t j = 0; m->v[i].file && j < t->nfiles && f < 0; j++)
+			if (strcmp(m->v[i].file, t->files[j]) == 0)
+				f = (long)j;
+		r[i] = (struct ranked){ .rank = f * 1000000L + m->v[i].line, .at = i, .msg = m->v[i] };
 	}
-	free(rank);
+	qsort(r, m->n, sizeof(*r), by_rank);
+	for (size_t i = 0; i < m->n; i++)
+		m->v[i] = r[i].msg;
+	free(r);
 }
 
 /* The text must load and pass every check of clustd -t: else it is an

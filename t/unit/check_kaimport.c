@@ -604,6 +604,17 @@ START_TEST(test_script_users)
 	     "clustd runs it as root");
 	res_free(&r);
 	with_keepalived_script = false;
+	/* With enable_script_security, keepalived 2.2.7 refuses to default to
+	 * root: such scripts never run ("Unable to set default user"). */
+	r = import("global_defs {\n enable_script_security\n}\n"
+		   CHK VI(" track_script {\n  chk\n }\n notify_master /ok/m.sh\n"
+			  " notify_backup /ok/b.sh root\n"));
+	ck_assert_uint_eq(inst(&r, 0)->track.nscripts, 0);
+	ck_assert_ptr_null(inst(&r, 0)->notify.master);
+	ck_assert_str_eq(inst(&r, 0)->notify.backup, "/ok/b.sh");
+	SAYS(r, "warning: VI_1: track script chk not imported: keepalived does not run it");
+	SAYS(r, "warning: VI_1: notify_master not imported: keepalived does not run it");
+	res_free(&r);
 	r = import("global_defs {\n script_user ghost\n}\n" CHK VI(" track_script {\n  chk\n }\n"));
 	ck_assert_uint_eq(inst(&r, 0)->track.nscripts, 0);
 	SAYS(r, "user ghost does not exist");
@@ -734,7 +745,7 @@ START_TEST(test_not_imported)
 	SAYS(r, "keepalived.conf:5: warning: enable_snmp_vrrp not imported: clustd has no SNMP agent");
 	SAYS(r, "keepalived.conf:6: warning: notify_fifo not imported: clustd has no FIFO: a driver");
 	SAYS(r, "keepalived.conf:7: note: global_defs vrrp_priority: no effect on the VRRP side");
-	SAYS(r, "keepalived.conf:8: note: global_defs frobnicate");
+	SAYS(r, "keepalived.conf:8: warning: global_defs: unknown keyword \"frobnicate\": not imported");
 	SAYS(r, "keepalived.conf:10: warning: virtual_server not imported: clustd does not drive IPVS");
 	SAYS(r, "keepalived.conf:15: warning: static_routes not imported");
 	SAYS(r, "keepalived.conf:18: warning: unknown keyword \"mystery_block\": not imported");
