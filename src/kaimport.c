@@ -357,7 +357,7 @@ struct advice {
 static const struct advice top_advice[] = {
 	{ "virtual_server", KA_WARNING, "clustd does not drive IPVS (LVS): keep keepalived's checker "
 	  "(keepalived --check, without its VRRP part) or move the balancing to a load balancer "
-	  "that clustd's notify scripts or a driver start and stop" },
+	  "that clustd's notify scripts start and stop" },
 	{ "virtual_server_group", KA_WARNING, "clustd does not drive IPVS (LVS): see virtual_server" },
 	{ "static_ipaddress", KA_WARNING, "clustd never adds addresses that are not VIPs: configure "
 	  "them in the system's network configuration" },
@@ -401,18 +401,18 @@ static const struct advice global_advice[] = {
 	{ "smtp_alert_vrrp", KA_WARNING, "clustd sends no mail: use a notify script" },
 	{ "smtp_alert_checker", KA_NOTE, "no checker in clustd" },
 	{ "no_email_faults", KA_NOTE, "clustd sends no mail" },
-	{ "notify_fifo", KA_WARNING, "clustd has no FIFO: a driver gets every transition as a JSON "
-	  "line (clustd watch --exec PROG, or the socket run_dir/clustd.sock)" },
-	{ "notify_fifo_script", KA_WARNING, "clustd has no FIFO: run the program as a driver "
-	  "(clustd watch --exec PROG), which gets every transition as a JSON line" },
-	{ "vrrp_notify_fifo", KA_WARNING, "clustd has no FIFO: a driver gets every transition as a "
-	  "JSON line (clustd watch --exec PROG)" },
-	{ "vrrp_notify_fifo_script", KA_WARNING, "clustd has no FIFO: run the program as a driver "
-	  "(clustd watch --exec PROG)" },
+	{ "notify_fifo", KA_WARNING, "clustd has no FIFO: a notify.any script gets INSTANCE name "
+	  "STATE priority for every transition, in order, and can write keepalived's line to it" },
+	{ "notify_fifo_script", KA_WARNING, "clustd has no FIFO: a notify.any script gets every "
+	  "transition (INSTANCE name STATE priority), in order" },
+	{ "vrrp_notify_fifo", KA_WARNING, "clustd has no FIFO: a notify.any script gets INSTANCE "
+	  "name STATE priority for every transition, in order, and can write keepalived's line to it" },
+	{ "vrrp_notify_fifo_script", KA_WARNING, "clustd has no FIFO: a notify.any script gets every "
+	  "transition (INSTANCE name STATE priority), in order" },
 	{ "lvs_notify_fifo", KA_NOTE, "IPVS is not clustd's job" },
 	{ "lvs_notify_fifo_script", KA_NOTE, "IPVS is not clustd's job" },
-	{ "vrrp_notify_priority_changes", KA_WARNING, "clustd reports priorities in status and to "
-	  "drivers, not through a FIFO" },
+	{ "vrrp_notify_priority_changes", KA_WARNING, "clustd reports priority changes in its log "
+	  "and in status, not through a FIFO" },
 	{ "fifo_write_vrrp_states_on_reload", KA_NOTE, "clustd has no FIFO" },
 	{ "enable_snmp_vrrp", KA_WARNING, "clustd has no SNMP agent: scrape clustd metrics "
 	  "(Prometheus text) instead" },
@@ -420,10 +420,9 @@ static const struct advice global_advice[] = {
 	{ "enable_snmp_rfc", KA_WARNING, "clustd has no SNMP agent: scrape clustd metrics instead" },
 	{ "enable_snmp_rfcv2", KA_WARNING, "clustd has no SNMP agent: scrape clustd metrics instead" },
 	{ "enable_snmp_rfcv3", KA_WARNING, "clustd has no SNMP agent: scrape clustd metrics instead" },
-	{ "enable_traps", KA_WARNING, "clustd sends no SNMP traps: a notify script or driver can" },
+	{ "enable_traps", KA_WARNING, "clustd sends no SNMP traps: a notify script can" },
 	{ "snmp_socket", KA_NOTE, "clustd has no SNMP agent" },
-	{ "enable_dbus", KA_WARNING, "clustd has no D-Bus interface: use clustd status --json or "
-	  "the driver socket" },
+	{ "enable_dbus", KA_WARNING, "clustd has no D-Bus interface: use clustd status --json" },
 	{ "dbus_service_name", KA_NOTE, "clustd has no D-Bus interface" },
 	{ "vrrp_mcast_group4", KA_WARNING, "clustd always uses 224.0.0.18 (RFC 5798): use unicast "
 	  "peers if the group must differ" },
@@ -491,8 +490,8 @@ static const struct advice instance_advice[] = {
 	  "advert with one of its own (at most one per interval)" },
 	{ "higher_prio_send_advert", KA_WARNING, "a clustd master that sees a higher priority steps "
 	  "down without a last advert" },
-	{ "notify_master_rx_lower_pri", KA_WARNING, "clustd has no such notify: a driver sees the "
-	  "adverts' effect in status" },
+	{ "notify_master_rx_lower_pri", KA_WARNING, "clustd has no such notify: a master answers "
+	  "a lower priority with an advert, and the log says so" },
 	{ "notify_deleted", KA_NOTE, "clustd runs notify.stop for an instance a reload removes" },
 	{ "notify_priority_changes", KA_WARNING, "clustd reports priority changes in its log and "
 	  "status, not through a FIFO" },

@@ -55,6 +55,7 @@ mg_skew_ms() {
 	if [ "$MG_VER" = 2 ]; then
 		echo $(((256 - $1) * 1000 / 256))
 	else
+		# shellcheck disable=SC2017 # the RFC's integer formula, in centiseconds
 		echo $(((256 - $1) * (MG_IVL / 10) / 256 * 10))
 	fi
 }
@@ -207,7 +208,7 @@ mg_import() {
 
 # mg_switch <node>: keepalived stops, clustd starts with the import.
 mg_switch() {
-	local n=$1 was mark
+	local n=$1 was
 	was=$(mg_state "$n")
 	mg_import "$n"
 	if [ "$was" = MASTER ]; then

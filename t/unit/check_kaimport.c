@@ -743,7 +743,7 @@ START_TEST(test_not_imported)
 
 	SAYS(r, "keepalived.conf:2: warning: notification_email not imported: clustd sends no mail");
 	SAYS(r, "keepalived.conf:5: warning: enable_snmp_vrrp not imported: clustd has no SNMP agent");
-	SAYS(r, "keepalived.conf:6: warning: notify_fifo not imported: clustd has no FIFO: a driver");
+	SAYS(r, "keepalived.conf:6: warning: notify_fifo not imported: clustd has no FIFO: a notify.any script");
 	SAYS(r, "keepalived.conf:7: note: global_defs vrrp_priority: no effect on the VRRP side");
 	SAYS(r, "keepalived.conf:8: warning: global_defs: unknown keyword \"frobnicate\": not imported");
 	SAYS(r, "keepalived.conf:10: warning: virtual_server not imported: clustd does not drive IPVS");
