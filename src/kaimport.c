@@ -897,6 +897,20 @@ static bool read_notify(const struct ka_stmt *s, const struct ka_stmt **notify)
 
 /* ---- vrrp_instance ---------------------------------------------------- */
 
+/* Not multicast, not the unspecified address: what clustd takes as a VIP,
+ * a unicast source or a peer. */
+static bool usable_unicast(const struct ip_addr *a)
+{
+	size_t n = ip_addr_len(a);
+
+	if (ip_addr_is_multicast(a))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (a->u.bytes[i])
+			return true;
+	return false;
+}
+
 static void add_vip(struct ki *k, struct k_inst *in, const struct ka_stmt *c)
 {
 	struct vip v;
@@ -910,6 +924,11 @@ static void add_vip(struct ki *k, struct k_inst *in, const struct ka_stmt *c)
 	if (in->family && v.addr.family != in->family) {
 		NOTE(k, c, "%s: %s is not of the instance's address family: keepalived ignores it, "
 		     "and so does the import", in->kname, c->words[0]);
+		return;
+	}
+	if (!usable_unicast(&v.addr) || v.prefixlen == 0) {
+		WARN(k, c, "%s: %s not imported: clustd takes only a unicast address with a prefix "
+		     "as a VIP", in->kname, c->words[0]);
 		return;
 	}
 	for (size_t i = 0; i < in->nvips; i++) {
@@ -968,6 +987,11 @@ static void add_peer(struct ki *k, struct k_inst *in, const struct ka_stmt *c)
 	if (!ip_addr_parse(c->words[0], &a)) {
 		NOTE(k, c, "%s: unicast peer \"%s\" is not an address: keepalived ignores it, and so "
 		     "does the import", in->kname, c->words[0]);
+		return;
+	}
+	if (!usable_unicast(&a)) {
+		WARN(k, c, "%s: unicast peer %s not imported: not a unicast address", in->kname,
+		     c->words[0]);
 		return;
 	}
 	for (size_t i = 1; i < c->nwords; i++) {
@@ -1464,6 +1488,11 @@ static void complete_instance(struct ki *k, struct k_inst *in)
 	complete_strict(k, in);
 	complete_auth(k, in);
 	complete_tracks(k, in);
+	if (in->src_at && !usable_unicast(&in->src)) {
+		WARN(k, in->src_at, "%s: %s %s not imported: not a unicast address", in->kname,
+		     in->src_at->words[0], arg(in->src_at, 1));
+		in->src_at = NULL;
+	}
 	if (in->src_at && in->src.family != in->family) {
 		NOTE(k, in->src_at, "%s: %s is not of the VIPs' family: keepalived ignores it, and so "
 		     "does the import", in->kname, arg(in->src_at, 1));
@@ -1556,7 +1585,9 @@ static void check_unique(struct ki *k)
 				skip(k, in, in->vmac_at, why);
 			}
 		}
-		if (!in->skip && in->vmac && strcmp(vmac_name(k, in, a), in->iface) == 0)
+		if (!in->skip && in->vmac && !ifname_valid(vmac_name(k, in, a)))
+			skip(k, in, in->vmac_at, "its virtual MAC device name is not a valid device name");
+		else if (!in->skip && in->vmac && strcmp(vmac_name(k, in, a), in->iface) == 0)
 			skip(k, in, in->vmac_at, "its virtual MAC device would be its own interface");
 	}
 }

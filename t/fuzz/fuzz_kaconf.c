@@ -9,17 +9,30 @@
  * matches all three, anything else nothing. Whatever reads must give a
  * tree of words with files and lines that exist; whatever fails must say
  * so with an error. The mapper runs on every tree, with a host on which
- * scripts under /ok/ exist. Everything is freed every time, so
- * LeakSanitizer catches any leak. */
+ * scripts under /ok/ exist, and whatever text it prints must load with
+ * conf_load (the invariant `clustd -t` relies on; the scripts on disk are
+ * not looked at). Everything is freed every time, so LeakSanitizer
+ * catches any leak (libconfig's own leak on broken input is suppressed,
+ * as in fuzz_conf.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "conf.h"
 #include "kaconf.h"
 #include "kaimport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libconfig.so\n";
+}
 
 #define CHECK(cond)                                                          \
 	do {                                                                 \
@@ -114,6 +127,30 @@ static void check_stmt(const struct ka_stmt *s, const struct ka_tree *t, int dep
 		check_stmt(&s->kids[i], t, depth + 1);
 }
 
+/* The imported text loads as a clustd.conf. */
+static void check_loads(const char *text)
+{
+	char path[64];
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = {0};
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/fuzz_kaconf.%d.conf", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	if (conf_load(path, &cfg, &errs) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		fprintf(stderr, "%s", text);
+		CHECK(!"the import loads");
+	}
+	unlink(path);
+	conf_free(cfg);
+	conf_errors_free(&errs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mem m = { .input = (const char *)data, .len = size };
@@ -131,6 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_stmt(&t.top.kids[i], &t, 0);
 		char *text = ki_import(&t, &io, &msgs);
 		CHECK(text != NULL || ka_msgs_count(&msgs, KA_ERROR) == 1);
+		if (text)
+			check_loads(text);
 		free(text);
 		ka_tree_free(&t);
 	} else {

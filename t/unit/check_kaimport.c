@@ -356,6 +356,29 @@ START_TEST(test_vips)
 }
 END_TEST
 
+/* What clustd would refuse never reaches the output. */
+START_TEST(test_unusable_addresses_and_names)
+{
+	struct res r = import(VI(" virtual_ipaddress {\n  224.0.0.5\n  0.0.0.0\n  198.51.100.9/0\n }\n"
+				 " unicast_src_ip 0.0.0.0\n unicast_peer {\n  0.0.0.0\n  224.0.0.18\n"
+				 "  198.51.100.2\n }\n"));
+
+	ck_assert_uint_eq(inst(&r, 0)->nvips, 1);
+	ck_assert_uint_eq(inst(&r, 0)->npeers, 1);
+	ck_assert_uint_eq(inst(&r, 0)->unicast_source.family, AF_UNSPEC);
+	SAYS(r, "warning: VI_1: 224.0.0.5 not imported: clustd takes only a unicast address");
+	SAYS(r, "warning: VI_1: 198.51.100.9/0 not imported");
+	SAYS(r, "warning: VI_1: unicast peer 224.0.0.18 not imported");
+	SAYS(r, "warning: VI_1: unicast_src_ip 0.0.0.0 not imported");
+	res_free(&r);
+	r = import(VI(" use_vmac vrrp:51\n") "vrrp_instance B {\n interface eth0\n virtual_router_id 52\n"
+		   " virtual_ipaddress { 198.51.100.52 }\n}\n");
+	ck_assert_uint_eq(r.cfg->ninstances, 1);
+	SAYS(r, "vrrp_instance VI_1 not imported: its virtual MAC device name is not a valid device name");
+	res_free(&r);
+}
+END_TEST
+
 START_TEST(test_instances_left_out)
 {
 	struct res r = import("vrrp_instance NOVIP {\n interface eth0\n virtual_router_id 1\n}\n"
@@ -811,6 +834,7 @@ static Suite *kaimport_suite(void)
 	tcase_add_test(tc, test_address_owner);
 	tcase_add_test(tc, test_accept_and_strict);
 	tcase_add_test(tc, test_vips);
+	tcase_add_test(tc, test_unusable_addresses_and_names);
 	tcase_add_test(tc, test_instances_left_out);
 	tcase_add_test(tc, test_unicast);
 	tcase_add_test(tc, test_vmac);
