@@ -105,10 +105,16 @@ static bool self_check(const char *text, struct ka_msgs *msgs)
 		return false;
 	}
 	if (write(fd, text, len) == (ssize_t)len) {
-		ok = conf_load(path, &cfg, &errs) == 0 && conf_check_scripts(cfg, &errs) == 0;
+		bool loads = conf_load(path, &cfg, &errs) == 0;
+
+		ok = loads && conf_check_scripts(cfg, &errs) == 0;
+		/* A text that does not load is the importer's fault; a check of
+		 * this machine (a directory's mode) is the machine's. */
 		for (size_t i = 0; !ok && i < errs.n; i++)
-			ka_msgs_add(msgs, KA_ERROR, NULL, 0, "the result does not pass clustd -t "
-				    "(an import-keepalived bug, please report it): %s", errs.msgs[i]);
+			ka_msgs_add(msgs, KA_ERROR, NULL, 0, "%s: %s", loads ?
+				    "clustd -t refuses the result on this machine" :
+				    "the result does not load (an import-keepalived bug, please report it)",
+				    errs.msgs[i]);
 	} else {
 		ka_msgs_add(msgs, KA_ERROR, NULL, 0, "cannot write %s to check the result", path);
 	}
