@@ -84,6 +84,10 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 	adv->naddr = (uint8_t)ic->nvips;
 	for (size_t i = 0; i < ic->nvips; i++)
 		adv->addrs[i] = ic->vips[i].addr;
+	if (ic->auth_pass_set) {
+		adv->auth_type = VRRP_AUTH_PASS;
+		memcpy(adv->auth_data, ic->auth_pass, sizeof(adv->auth_data));
+	}
 }
 
 /* ---- counting --------------------------------------------------------- */
@@ -331,6 +335,8 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 			.interval_cs = (uint16_t)(in->conf->advert_interval_ms / 10),
 			.naddr = (uint8_t)in->conf->nvips,
 			.addrs = addrs,
+			.auth_type = in->conf->auth_pass_set ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
+			.auth_data = in->conf->auth_pass,
 		};
 		bool mismatch = false;
 		why = vrrp_check(&adv, &exp, &mismatch);

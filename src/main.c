@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "instance.h"
+#include "kaimport_cli.h"
 #include "log.h"
 #include "loop.h"
 #include "xalloc.h"
@@ -55,6 +56,7 @@ static void usage(FILE *to)
 		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
 		"       clustd [-f FILE] status [--json]\n"
 		"       clustd [-f FILE] metrics\n"
+		"       clustd import-keepalived [-i CONFIG_ID] [-q] [FILE]\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
 		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
@@ -63,6 +65,7 @@ static void usage(FILE *to)
 		"  -V, --version         print the version and exit\n"
 		"  status [--json]       ask the running daemon for its view of the cluster\n"
 		"  metrics               its counters in the Prometheus text format\n"
+		"  import-keepalived     print keepalived's FILE as clustd.conf (see clustd(8))\n"
 		"  -h, --help            this text\n");
 }
 
@@ -288,6 +291,9 @@ static int run_client(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct daemon d = {.pid_fd = -1};
+
+	if (argc > 1 && strcmp(argv[1], "import-keepalived") == 0)
+		return kaimport_cli(argc - 1, argv + 1);
 	int rc = parse_options(argc, argv, &d.opt);
 
 	if (rc >= 0)
