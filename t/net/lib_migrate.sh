@@ -413,6 +413,9 @@ mg_scenario() {
 	sampler_period_check "migration VIP sampler" "$T/mg.samples" 20
 	mg_check_samples 20
 	# The priority-0 hand-over lasts the successor's Skew_Time; preemption
-	# needs no wait at all: 20 ms for the client's pace and the GARP.
-	mg_check_client $(($(mg_skew_ms 120) + 20)) 20
+	# needs no wait at all. Asserted as a timing class, not to the ms (a
+	# loaded CI host): a hand-over outage closer to Skew_Time than to a
+	# Master_Down_Interval, a preemption outage well under one advert
+	# interval plus the client's pace. bench.sh measures the real figures.
+	mg_check_client $((($(mg_skew_ms 120) + $(mg_mdi_ms 120)) / 2)) $((MG_IVL / 2 + 20))
 }
