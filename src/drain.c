@@ -2,6 +2,7 @@
 /* drain.c - the drained instances and their state file's text (drain.h).
  * Pure. */
 #include "drain.h"
+#include "heartbeat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,17 +104,6 @@ size_t drain_encode(const struct drain_set *d, char *buf, size_t cap)
 	return len;
 }
 
-/* 1..63 bytes of graphic ASCII, like every name on the wire. */
-static bool name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n >= CLUSTD_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e)
-			return false;
-	return true;
-}
-
 /* One body line (without its newline) into out. */
 static const char *parse_line(const char *s, size_t n, struct drain_set *out)
 {
@@ -130,7 +120,7 @@ static const char *parse_line(const char *s, size_t n, struct drain_set *out)
 		return "unknown line";
 	s += strlen(inst);
 	n -= strlen(inst);
-	if (!name_ok(s, n))
+	if (!hb_name_ok((const uint8_t *)s, n))
 		return "bad instance name";
 	memcpy(name, s, n);
 	name[n] = '\0';

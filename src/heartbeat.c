@@ -204,8 +204,7 @@ static void put_u64(struct writer *w, uint64_t v)
 	put(w, b, sizeof(b));
 }
 
-/* 1..63 bytes of graphic ASCII: what the decoder accepts. */
-static bool name_bytes_ok(const uint8_t *p, size_t n)
+bool hb_name_ok(const uint8_t *p, size_t n)
 {
 	if (n == 0 || n >= CLUSTD_NAME_MAX)
 		return false;
@@ -217,7 +216,7 @@ static bool name_bytes_ok(const uint8_t *p, size_t n)
 
 static bool name_ok(const char *s)
 {
-	return name_bytes_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
+	return hb_name_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
 }
 
 static bool piece_valid(const struct hb_piece *p)
@@ -472,7 +471,7 @@ static void copy_name(char dst[CLUSTD_NAME_MAX], const uint8_t *p, size_t n)
 
 static bool parse_node(struct heartbeat *out, const uint8_t *v, size_t n)
 {
-	if (out->node[0] != '\0' || !name_bytes_ok(v, n))
+	if (out->node[0] != '\0' || !hb_name_ok(v, n))
 		return false;
 	copy_name(out->node, v, n);
 	return true;
@@ -482,7 +481,7 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 {
 	if (out->ninstances >= CLUSTER_MAX_INSTANCES || n < HB_INSTANCE_FIXED)
 		return false;
-	if (v[1] >= STATE__COUNT || !name_bytes_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
+	if (v[1] >= STATE__COUNT || !hb_name_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
 		return false;
 
 	struct hb_instance *in = &out->instances[out->ninstances++];
@@ -497,7 +496,7 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 static bool parse_request(struct heartbeat *out, const uint8_t *v, size_t n)
 {
 	if (out->nrequests >= CLUSTER_MAX_INSTANCES || n < HB_REQUEST_FIXED ||
-	    !name_bytes_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
+	    !hb_name_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
 		return false;
 
 	struct hb_request *r = &out->requests[out->nrequests];
@@ -524,7 +523,7 @@ static bool two_names(const uint8_t *v, size_t n, size_t tail, const uint8_t **a
 	*a = v + 1;
 	*nb = (*a)[*na];
 	*b = *a + *na + 1;
-	return n == fixed + *na + *nb && name_bytes_ok(*a, *na) && name_bytes_ok(*b, *nb);
+	return n == fixed + *na + *nb && hb_name_ok(*a, *na) && hb_name_ok(*b, *nb);
 }
 
 static bool parse_vote(struct heartbeat *out, const uint8_t *v, size_t n)
@@ -570,7 +569,7 @@ static bool parse_handover(struct heartbeat *out, const uint8_t *v, size_t n)
 
 static bool parse_drained(struct heartbeat *out, const uint8_t *v, size_t n)
 {
-	if (out->ndrained >= CLUSTER_MAX_DRAINED || !name_bytes_ok(v, n))
+	if (out->ndrained >= CLUSTER_MAX_DRAINED || !hb_name_ok(v, n))
 		return false;
 	copy_name(out->drained[out->ndrained], v, n);
 	if (drained_among(out->drained, out->ndrained, out->drained[out->ndrained]))
@@ -617,7 +616,7 @@ static bool parse_piece(struct heartbeat *out, const uint8_t *v, size_t n, struc
 	size_t name_len = v[0];
 
 	if (seen->piece || n < HB_PIECE_FIXED || name_len > n - HB_PIECE_FIXED ||
-	    (name_len && !name_bytes_ok(v + 1, name_len)))
+	    (name_len && !hb_name_ok(v + 1, name_len)))
 		return false;
 	seen->piece = true;
 	copy_name(p->copy_for, v + 1, name_len);

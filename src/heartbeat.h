@@ -123,6 +123,10 @@ enum hb_drop {
  * "wrong_source", "future_incarnation", "oversize", "unknown_source", "other_version" */
 const char *hb_drop_name(enum hb_drop d);
 
+/* Is p[0..n) a name every receiver accepts: 1..63 bytes of graphic ASCII
+ * (0x21..0x7e)? */
+bool hb_name_ok(const uint8_t *p, size_t n);
+
 /* Derive the HMAC key from the secret file's bytes (BLAKE2b/SHA-256 of the
  * content, so any length of secret works). */
 void cluster_key_derive(const uint8_t *secret, size_t len, uint8_t key[CLUSTER_KEY_LEN]);

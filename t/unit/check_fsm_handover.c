@@ -4,48 +4,7 @@
  * master steps down and does not preempt back (fsm_hand_over, yielded),
  * and a drained instance never becomes MASTER by any way in. Injected
  * clock, µs. */
-#include <string.h>
-
-#include "testutil.h"
-#include "fsm.h"
-
-#define MS(x) ((uint64_t)(x) * 1000ull)
-#define T0 1000000000ull
-
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	ck_assert(ip_addr_parse(s, &a));
-	return a;
-}
-
-static struct fsm started(uint8_t prio, bool gate)
-{
-	struct fsm f;
-	struct fsm_params p = {.priority = prio, .version = 3, .adver_int_cs = 100, .preempt = true,
-			       .primary = ip("198.51.100.10")};
-	struct fsm_out o;
-
-	fsm_init(&f, &p);
-	f.vote_gate = gate;
-	fsm_startup(&f, T0, &o);
-	return f;
-}
-
-static struct vrrp_advert advert(uint8_t prio)
-{
-	struct vrrp_advert a;
-
-	memset(&a, 0, sizeof(a));
-	a.version = 3;
-	a.type = VRRP_TYPE_ADVERT;
-	a.priority = prio;
-	a.interval_cs = 100;
-	a.naddr = 1;
-	a.addrs[0] = ip("198.51.100.100");
-	return a;
-}
+#include "fsm_testutil.h"
 
 static void hear(struct fsm *f, uint8_t prio, uint64_t now)
 {
