@@ -42,6 +42,8 @@ struct cluster_stats {
 	unsigned long long tx, rx, send_errors;  /* heartbeats */
 	unsigned long long pieces_tx, pieces_rx; /* counters pieces */
 	unsigned long long stale_answers;        /* restore answers with another nonce */
+	unsigned long long urgent_tx;            /* heartbeats sent at once (send_urgent) */
+	unsigned long long urgent_deferred;      /* ... beyond the budget: sent as send_soon */
 	unsigned long long drops[HB_DROP__COUNT];
 };
 
@@ -114,6 +116,16 @@ void cluster_net_send_final(struct cluster_net *cn);
  * out within it. */
 #define CLUSTER_SEND_SOON_GAP_MS 50
 void cluster_net_send_soon(struct cluster_net *cn);
+/* A heartbeat that moves a handover or a vote that changed hands: sent at
+ * once, past the send-soon gap, since every message of a handover adds
+ * its wait to the time nobody holds the VIP; at most CLUSTER_URGENT_MAX per
+ * CLUSTER_SEND_SOON_GAP_MS (handover.h's burst), beyond that as
+ * cluster_net_send_soon, so no member can make us flood. */
+#define CLUSTER_URGENT_MAX 4
+void cluster_net_send_urgent(struct cluster_net *cn);
+/* Look at the votes again soon (the votes_changed hook, from a timer):
+ * for a change the plane cannot see, such as our priority. */
+void cluster_net_reevaluate(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If
