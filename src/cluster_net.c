@@ -886,8 +886,8 @@ const struct vote_plane *cluster_net_votes(const struct cluster_net *cn)
 	return &cn->votes;
 }
 
-const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
-			      uint8_t *priority)
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority)
 {
-	return vote_plane_rival(&cn->q, name, now, priority);
+	return vote_plane_rival_except(&cn->q, name, except, now, priority);
 }

@@ -96,9 +96,10 @@ bool cluster_net_votes_held(const struct cluster_net *cn, const char *name, uint
 struct vote_plane;
 const struct vote_plane *cluster_net_votes(const struct cluster_net *cn);
 /* The best-ranked other live member asking for the votes of `name`, and
- * its priority; NULL when none. */
-const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
-			      uint8_t *priority);
+ * its priority, leaving out member `except` (NULL: nobody); NULL when
+ * none. */
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority);
 
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */

@@ -459,8 +459,12 @@ void fsm_withdraw(struct fsm *f, uint64_t now)
 void fsm_take_over(struct fsm *f, const char *why, uint64_t now, struct fsm_out *out)
 {
 	out_reset(out);
-	if (f->state != STATE_BACKUP || f->drained || f->candidate)
+	if (f->state != STATE_BACKUP || f->drained)
 		return;
+	if (f->candidate) { /* asking already: now for the handover */
+		f->taking_over = true;
+		return;
+	}
 	if (!gate_master(f, "%s", why)) {
 		f->taking_over = true;
 		return;

@@ -151,8 +151,9 @@ void fsm_withdraw(struct fsm *f, uint64_t now);
 
 /* Planned handover. The master hands over to us: a BACKUP becomes MASTER
  * now, whatever its priority, preempt setting or Master_Down_Timer: with
- * the vote gate a candidate (taking_over), without it MASTER at once.
- * No-op unless BACKUP and not drained. */
+ * the vote gate a candidate (taking_over; a candidate already just becomes
+ * taking_over), without it MASTER at once. No-op unless BACKUP and not
+ * drained. */
 void fsm_take_over(struct fsm *f, const char *why, uint64_t now, struct fsm_out *out);
 /* We hand over: as fsm_step_down (VIPs, priority-0 advert, BACKUP), and
  * yielded: no preempting back (a lower-priority master's adverts keep

@@ -4,10 +4,13 @@
 #include "handover.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsm.h"
+#include "heartbeat.h"
 #include "votes.h"
+#include "xalloc.h"
 
 #define US_PER_MS 1000ull
 #define HANDOVER_BOUND_HEARTBEATS 4
@@ -41,6 +44,20 @@ static const char *const cause_names[HO_CAUSE__COUNT] = {
 const char *ho_cause_name(enum ho_cause c)
 {
 	return (unsigned)c < HO_CAUSE__COUNT ? cause_names[c] : "?";
+}
+
+static const char *const result_names[HO_RESULT__COUNT] = {
+	[HO_RESULT_DONE] = "done",
+	[HO_RESULT_ABORTED] = "aborted",
+	[HO_RESULT_LOST] = "lost",
+	[HO_RESULT_FAILED] = "failed",
+	[HO_RESULT_FALLBACK] = "fallback",
+	[HO_RESULT_TAKEN] = "taken",
+};
+
+const char *ho_result_name(enum ho_result r)
+{
+	return (unsigned)r < HO_RESULT__COUNT ? result_names[r] : "?";
 }
 
 /* ---- who takes over --------------------------------------------------- */
@@ -268,6 +285,108 @@ enum ho_step handover_step(struct handover *h, const struct ho_view *v, uint64_t
 bool handover_active(const struct handover *h)
 {
 	return h->phase != HO_IDLE;
+}
+
+/* ---- the control requests ------------------------------------------- */
+
+static const char *const verbs[] = {
+	[HO_VERB_HANDOVER] = "handover",
+	[HO_VERB_DRAIN] = "drain",
+	[HO_VERB_UNDRAIN] = "undrain",
+};
+
+/* The next space-separated word of *s (at most cap - 1 bytes) into w;
+ * false at the end. A longer word is cut, and then refused as a name. */
+static bool next_word(const char **s, char *w, size_t cap, bool *too_long)
+{
+	size_t n = 0;
+
+	while (**s == ' ')
+		(*s)++;
+	if (!**s)
+		return false;
+	while (**s && **s != ' ') {
+		if (n + 1 < cap)
+			w[n++] = **s;
+		else
+			*too_long = true;
+		(*s)++;
+	}
+	w[n] = '\0';
+	return true;
+}
+
+static int refuse(char *err, size_t errlen, const char *what, const char *word)
+{
+	snprintf(err, errlen, "%s: %s", what, word);
+	return -1;
+}
+
+static int add_name(struct ho_request *r, const char *w, bool too_long, char *err, size_t errlen)
+{
+	if (too_long || !hb_name_ok((const uint8_t *)w, strlen(w)))
+		return refuse(err, errlen, "not a valid name", w);
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->names[i], w) == 0)
+			return refuse(err, errlen, "named twice", w);
+	if (r->n >= HO_REQUEST_MAX_NAMES)
+		return refuse(err, errlen, "too many names", w);
+	memcpy(r->names[r->n++], w, strlen(w) + 1); /* checked: < CLUSTD_NAME_MAX */
+	return 1;
+}
+
+int ho_request_parse(const char *line, struct ho_request *r, char *err, size_t errlen)
+{
+	char w[CLUSTD_NAME_MAX + 1];
+	bool too_long = false;
+	size_t v;
+
+	memset(r, 0, sizeof(*r));
+	if (!next_word(&line, w, sizeof(w), &too_long))
+		return 0;
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(w, verbs[v]) == 0)
+			break;
+	if (v == sizeof(verbs) / sizeof(verbs[0]))
+		return 0;
+	r->verb = (enum ho_verb)v;
+	while (too_long = false, next_word(&line, w, sizeof(w), &too_long)) {
+		if (strcmp(w, "--to") == 0 && r->verb == HO_VERB_HANDOVER && !r->to[0]) {
+			if (!next_word(&line, w, sizeof(w), &too_long) ||
+			    too_long || !hb_name_ok((const uint8_t *)w, strlen(w)))
+				return refuse(err, errlen, "--to needs a member's name", w);
+			memcpy(r->to, w, strlen(w) + 1);
+		} else if (strcmp(w, "--force") == 0 && r->verb == HO_VERB_DRAIN && !r->force) {
+			r->force = true;
+		} else if (w[0] == '-') {
+			return refuse(err, errlen, "unknown or repeated option", w);
+		} else if (add_name(r, w, too_long, err, errlen) < 0) {
+			return -1;
+		}
+	}
+	return 1;
+}
+
+char *ho_request_line(const char *verb, const char *to, bool force, char *const *names, size_t n)
+{
+	char *line = xasprintf("%s%s%s%s", verb, to ? " --to " : "", to ? to : "",
+			       force ? " --force" : "");
+
+	for (size_t i = 0; i < n; i++) {
+		char *longer = xasprintf("%s %s", line, names[i]);
+
+		free(line);
+		line = longer;
+	}
+	return line;
+}
+
+int ho_reply_status(const char *reply)
+{
+	for (const char *l = reply; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, "error: ", 7) == 0)
+			return 1;
+	return 0;
 }
 
 /* ---- urgent heartbeats ------------------------------------------------ */

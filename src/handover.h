@@ -154,6 +154,46 @@ enum ho_step handover_step(struct handover *h, const struct ho_view *v, uint64_t
 /* Do our heartbeats name the successor (TLV 11)? */
 bool handover_active(const struct handover *h);
 
+/* How handovers ended, for the status view and the metrics. */
+enum ho_result {
+	HO_RESULT_DONE = 0,   /* the successor became master */
+	HO_RESULT_ABORTED,    /* it did not ask in time: we stayed master */
+	HO_RESULT_LOST,       /* we left MASTER otherwise first */
+	HO_RESULT_FAILED,     /* we let go; it was not master in time */
+	HO_RESULT_FALLBACK,   /* no cluster member to hand to: a priority-0 advert */
+	HO_RESULT_TAKEN,      /* a member handed over to us, and we are master */
+	HO_RESULT__COUNT
+};
+
+/* "done", "aborted", "lost", "failed", "fallback", "taken" */
+const char *ho_result_name(enum ho_result r);
+
+/* ---- the control requests ------------------------------------------- */
+
+enum ho_verb { HO_VERB_HANDOVER, HO_VERB_DRAIN, HO_VERB_UNDRAIN };
+#define HO_REQUEST_MAX_NAMES 64
+
+/* "handover [--to NODE] [INSTANCE...]", "drain [--force] [INSTANCE...]",
+ * "undrain [INSTANCE...]": what `clustd handover` & co send on the
+ * control socket. */
+struct ho_request {
+	enum ho_verb verb;
+	char to[CLUSTD_NAME_MAX];   /* "" none */
+	bool force;
+	size_t n;
+	char names[HO_REQUEST_MAX_NAMES][CLUSTD_NAME_MAX];
+};
+
+/* 1 parsed into *r, 0 not one of these requests, -1 malformed (err says
+ * why: an unknown or misplaced option, a bad or repeated name). */
+int ho_request_parse(const char *line, struct ho_request *r, char *err, size_t errlen);
+
+/* The client's side: the request line for `clustd VERB [--to NODE]
+ * [--force] [INSTANCE...]` (malloc'd), and the exit status of a reply: 1
+ * when a line of it begins "error: ", else 0. */
+char *ho_request_line(const char *verb, const char *to, bool force, char *const *names, size_t n);
+int ho_reply_status(const char *reply);
+
 /* ---- urgent heartbeats ------------------------------------------------ */
 
 /* Heartbeats for a handover or a vote that changes hands go out at once,

@@ -69,6 +69,29 @@ void instance_votes_fill(const struct instance *in, struct heartbeat *hb);
  * out in a heartbeat at once. */
 void instance_votes_note(struct instance *in);
 
+/* ---- instance_handover.c ---- */
+/* Read state_dir/drained (before the instances are made). */
+void handover_load_drain(struct clustd *c);
+/* The control requests "handover ...", "drain ...", "undrain ...": true
+ * when the request is one of them, with *reply set (NULL: deferred, the
+ * outcome is sent later). */
+bool handover_ctl(struct clustd *c, const char *request, char **reply);
+/* Our handover (TLV 11) and our drained instance (TLV 12) into the next
+ * heartbeat. */
+void instance_handover_fill(const struct instance *in, struct heartbeat *hb);
+/* After every vote or heartbeat change, before instance_votes_check: ask
+ * at once when a member hands over to us, step a handover of ours, hand
+ * over by itself (a drained master, a fallen priority). */
+void instance_handover_check(struct instance *in);
+/* In instance_apply after the actions, before the heartbeat a changed
+ * candidacy sends: a master that left for FAULT names its successor in
+ * that very heartbeat; a priority-0 fallback sees the new master. */
+void instance_handover_note(struct instance *in, const struct fsm_out *o);
+/* The instance goes (a reload, the shutdown): a command waiting hears so. */
+void instance_handover_stop(struct instance *in);
+/* A handover of ours is under way (the preemption rule stands aside). */
+bool instance_handover_busy(const struct instance *in);
+
 /* ---- sync_group.c ---- */
 bool group_sibling_defers(const struct instance *in, uint64_t now);
 bool group_sibling_faulted(const struct instance *in);

@@ -92,6 +92,23 @@ START_TEST(test_take_over_refused)
 }
 END_TEST
 
+/* A candidate already (its timer ran out) keeps asking, now for the
+ * handover: the master's adverts no longer end it. */
+START_TEST(test_take_over_a_candidate)
+{
+	struct fsm f = started(100, true);
+	struct fsm_out o;
+
+	fsm_timer(&f, fsm_next_deadline(&f), &o);
+	ck_assert(f.candidate && !f.taking_over);
+	fsm_take_over(&f, "n1 hands over to us", T0 + MS(4000), &o);
+	ck_assert(!o.changed);
+	ck_assert(f.candidate && f.taking_over);
+	hear(&f, 200, T0 + MS(4001));
+	ck_assert(f.candidate);
+}
+END_TEST
+
 /* A candidacy given up (the announcement stopped) is a plain BACKUP. */
 START_TEST(test_take_over_withdrawn)
 {
@@ -232,6 +249,7 @@ static Suite *fsm_handover_suite(void)
 	tcase_add_test(tc, test_take_over_gated);
 	tcase_add_test(tc, test_take_over_ungated);
 	tcase_add_test(tc, test_take_over_refused);
+	tcase_add_test(tc, test_take_over_a_candidate);
 	tcase_add_test(tc, test_take_over_withdrawn);
 	tcase_add_test(tc, test_hand_over_no_preempting_back);
 	tcase_add_test(tc, test_yielded_ends_as_master);

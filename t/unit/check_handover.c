@@ -5,6 +5,7 @@
  * (vote_plane.c): the successor holds the votes about one message after
  * the master let go, never while it holds them. Injected clock, µs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -530,6 +531,82 @@ START_TEST(test_exchange_lost_release_to_successor)
 }
 END_TEST
 
+/* ---- the control requests ------------------------------------------- */
+
+START_TEST(test_request_parse)
+{
+	struct ho_request r;
+	char err[200];
+
+	ck_assert_int_eq(ho_request_parse("status", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(ho_request_parse("", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(ho_request_parse("handovers", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(ho_request_parse("handover", &r, err, sizeof(err)), 1);
+	ck_assert_int_eq(r.verb, HO_VERB_HANDOVER);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_str_eq(r.to, "");
+	ck_assert_int_eq(ho_request_parse("handover --to n2 web db", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.to, "n2");
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.names[0], "web");
+	ck_assert_str_eq(r.names[1], "db");
+	ck_assert_int_eq(ho_request_parse("handover  web   --to n3 ", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.to, "n3");
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(ho_request_parse("drain --force", &r, err, sizeof(err)), 1);
+	ck_assert_int_eq(r.verb, HO_VERB_DRAIN);
+	ck_assert(r.force);
+	ck_assert_int_eq(ho_request_parse("undrain web", &r, err, sizeof(err)), 1);
+	ck_assert_int_eq(r.verb, HO_VERB_UNDRAIN);
+	ck_assert(!r.force);
+}
+END_TEST
+
+START_TEST(test_request_refused)
+{
+	static const char *const bad[] = {
+		"handover --to", "handover --to a\x7f", "handover --to n2 --to n3",
+		"handover --force", "drain --to n2", "undrain --force", "drain --force --force",
+		"handover web web", "handover -x", "handover w\tb",
+		"handover " "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
+	};
+	struct ho_request r;
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_msg(ho_request_parse(bad[i], &r, err, sizeof(err)) == -1, "%s", bad[i]);
+		ck_assert_msg(err[0] != '\0', "%s: says why", bad[i]);
+	}
+	/* 63 bytes is the longest name. */
+	ck_assert_int_eq(ho_request_parse("handover "
+		"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", &r, err,
+		sizeof(err)), 1);
+}
+END_TEST
+
+START_TEST(test_request_line_and_status)
+{
+	char *inst[] = {"web", "db"};
+	char *line = ho_request_line("handover", "n2", false, inst, 2);
+	struct ho_request r;
+	char err[200];
+
+	ck_assert_str_eq(line, "handover --to n2 web db");
+	ck_assert_int_eq(ho_request_parse(line, &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.to, "n2");
+	free(line);
+	line = ho_request_line("drain", NULL, true, inst, 0);
+	ck_assert_str_eq(line, "drain --force");
+	free(line);
+	ck_assert_int_eq(ho_reply_status("web: handed over to n2 in 1.2 ms\n"), 0);
+	ck_assert_int_eq(ho_reply_status(""), 0);
+	ck_assert_int_eq(ho_reply_status("error: unknown instance: x\nerror: nothing changed\n"), 1);
+	ck_assert_int_eq(ho_reply_status("web: ok\nerror: db: not master here\n"), 1);
+	ck_assert_int_eq(ho_reply_status("web: no error: here\n"), 0);
+}
+END_TEST
+
 static Suite *handover_suite(void)
 {
 	Suite *s = suite_create("handover");
@@ -548,6 +625,9 @@ static Suite *handover_suite(void)
 	tcase_add_test(steps, test_steps_abort);
 	tcase_add_test(steps, test_steps_lost_and_failed);
 	tcase_add_test(steps, test_burst);
+	tcase_add_test(steps, test_request_parse);
+	tcase_add_test(steps, test_request_refused);
+	tcase_add_test(steps, test_request_line_and_status);
 	suite_add_tcase(s, steps);
 	tcase_add_test(planes, test_exchange_gap_is_one_message);
 	tcase_add_test(planes, test_exchange_lost_request_keeps_master);
