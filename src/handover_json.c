@@ -63,6 +63,21 @@ json_object *handover_drain_json(const struct clustd *c)
 	return o;
 }
 
+json_object *handover_member_drained(const struct clustd *c, const struct heartbeat *hb)
+{
+	json_object *a = json_object_new_array();
+
+	if (hb) {
+		for (size_t i = 0; i < hb->ndrained; i++)
+			json_object_array_add(a, json_object_new_string(hb->drained[i]));
+		return a;
+	}
+	for (const struct instance *in = c->instances; in; in = in->next)
+		if (in->fsm.drained)
+			json_object_array_add(a, json_object_new_string(in->conf->name));
+	return a;
+}
+
 static json_object *get(json_object *o, const char *key)
 {
 	return json_object_object_get(o, key);

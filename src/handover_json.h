@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 struct clustd;
+struct heartbeat;
 struct instance;
 
 /* Into an instance's object: "drained", "yielded" and "handover": {"active":
@@ -18,6 +19,9 @@ struct instance;
 void handover_instance_json(json_object *o, const struct instance *in, uint64_t now);
 /* {"node": bool, "instances": [...], "problem": text or null}. */
 json_object *handover_drain_json(const struct clustd *c);
+/* A member's drained instances, as its latest heartbeat lists them (TLV
+ * 12); for ourselves (hb NULL), ours. */
+json_object *handover_member_drained(const struct clustd *c, const struct heartbeat *hb);
 /* The text view's lines under an instance, and the node's drain line. */
 void handover_text_instance(FILE *f, json_object *in);
 void handover_text_drain(FILE *f, json_object *drain);

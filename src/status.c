@@ -279,6 +279,7 @@ static json_object *member_json(const struct clustd *c, const struct cluster_net
 				       json_object_new_uint64(cluster_net_incarnation(cn)));
 		json_object_object_add(o, "has_quorum",
 				       json_object_new_boolean(cluster_net_has_quorum(cn)));
+		json_object_object_add(o, "drained", handover_member_drained(c, NULL));
 		for (const struct instance *in = c->instances; in; in = in->next) {
 			json_object *i = json_object_new_object();
 			json_object_object_add(i, "name", jstr(in->conf->name));
@@ -291,6 +292,7 @@ static json_object *member_json(const struct clustd *c, const struct cluster_net
 		json_object_object_add(o, "incarnation", json_object_new_uint64(m->incarnation));
 		json_object_object_add(o, "last_heard_ms", jms(m->last_heard, now));
 		json_object_object_add(o, "has_quorum", json_object_new_boolean(m->last.has_quorum));
+		json_object_object_add(o, "drained", handover_member_drained(c, &m->last));
 		for (size_t k = 0; k < m->last.ninstances; k++) {
 			const struct hb_instance *hi = &m->last.instances[k];
 			json_object *i = json_object_new_object();
