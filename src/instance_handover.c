@@ -328,14 +328,20 @@ static void step(struct instance *in, uint64_t now)
 	case HO_RELEASE:
 		snprintf(why, sizeof(why), "handing over to %s (%s), which asks for the votes", to,
 			 ho_cause_name(h->cause));
-		fsm_hand_over(&in->fsm, why, now, &o);
+		/* An operator's handover is not undone by preemption; one made
+		 * because our priority fell is, once it is back. */
+		if (h->cause == HO_BY_COMMAND || h->cause == HO_BY_DRAIN)
+			fsm_hand_over(&in->fsm, why, now, &o);
+		else
+			fsm_step_down(&in->fsm, why, now, &o);
 		instance_apply(in, &o); /* VIPs gone, then the release at once */
 		arm(in, h->deadline);
 		return;
 	case HO_DONE:
 		finish(in, HO_RESULT_DONE, false, "%s: handed over to %s in %.1f ms (%s is master%s)",
 		       name, to, (double)(now - h->started) / 1000.0, to,
-		       in->fsm.drained ? ", this node is drained" : "; no preempting back");
+		       in->fsm.drained ? ", this node is drained" :
+		       in->fsm.yielded ? "; no preempting back" : "");
 		return;
 	case HO_ABORT:
 		finish(in, HO_RESULT_ABORTED, true, "%s: %s did not ask for the votes within %llu ms: "
