@@ -95,6 +95,7 @@ bench: deps
 	scripts/bench-track.sh build/clustd
 	scripts/bench-persist.sh build/clustd
 	scripts/bench-votes.sh build/clustd
+	scripts/bench-handover.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)

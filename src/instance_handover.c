@@ -22,7 +22,8 @@
 #include "xalloc.h"
 
 /* A drained master, or one whose priority fell, tries again this long
- * after an automatic handover that did not go through. */
+ * after a handover that did not go through (or, drained, when nobody could
+ * take over). */
 #define AUTO_RETRY_US 1000000ull
 
 /* ---- the command waiting for its outcome ------------------------------ */
@@ -156,6 +157,9 @@ finish(struct instance *in, enum ho_result result, bool error, const char *fmt, 
 	in->ho.last_at = mono_now_us();
 	in->ho.results[result]++;
 	in->ho.fallback_at = 0;
+	/* An automatic handover that did not go through waits before the next
+	 * try; one that did leaves the next one free at once. */
+	in->ho.auto_at = result == HO_RESULT_DONE ? 0 : in->ho.last_at;
 	loop_timer_cancel(in->c->loop, &in->ho.timer);
 	if (error)
 		log_warn("%s", in->ho.last);
@@ -402,12 +406,12 @@ static void auto_check(struct instance *in, uint64_t now)
 	    (in->ho.auto_at && now < in->ho.auto_at + AUTO_RETRY_US))
 		return;
 	if (in->fsm.drained) {
-		in->ho.auto_at = now;
 		if (handover_pick(q, name, NULL, now, &to, &their) == HO_PICK_OK) {
 			begin(in, to, HO_BY_DRAIN, false, NULL);
 			cluster_net_send_urgent(in->c->cluster);
 			return;
 		}
+		in->ho.auto_at = now; /* say it again in a second, not at every heartbeat */
 		handover_others(q, name, now, others, sizeof(others));
 		log_warn("%s: drained, but no member can take over (%s): staying master", name,
 			 others);
@@ -416,7 +420,6 @@ static void auto_check(struct instance *in, uint64_t now)
 	to = handover_fall_target(q, name, in->fsm.p.priority, in->conf->priority, now, &their);
 	if (!to)
 		return;
-	in->ho.auto_at = now;
 	log_notice("%s: effective priority fell to %u (configured %u): %s (priority %u) takes "
 		   "over", name, in->fsm.p.priority, in->conf->priority, to, their);
 	begin(in, to, HO_BY_PRIORITY, false, NULL);
@@ -638,7 +641,6 @@ static void drain_one(struct instance *in, bool force, struct ho_command *cmd)
 		return;
 	}
 	if (handover_pick(q, in->conf->name, NULL, now, &to, &prio) == HO_PICK_OK) {
-		in->ho.auto_at = now;
 		begin(in, to, HO_BY_DRAIN, false, cmd);
 		return;
 	}
