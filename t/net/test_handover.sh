@@ -13,9 +13,10 @@
 #  2. `--to n3` on n2: n3 master.
 #  3. Bad input, each a clear error, exit 1, nothing changes: not master,
 #     unknown instance, unknown member, a member that is master already.
-#  4. A handover whose request never reaches the master (nft drops n2's
-#     heartbeats at n1): aborted within its bound, exit 1, the master keeps
-#     the VIP with no gap; n2 gives up its candidacy.
+#  4. A handover whose request never reaches the master (nft drops n1's
+#     heartbeats at n3): aborted within its bound, exit 1, the master keeps
+#     the VIP with no gap; n1 gives up its candidacy. A second handover
+#     asked meanwhile is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_cluster.sh"
 . "$(dirname "$0")/lib_handover.sh"
@@ -86,8 +87,15 @@ nsx n3 nft -f - <<-EOF || fail "nft in n3"
 	}
 	EOF
 t4=$(now_ms)
+# A second command while this one waits (in the background) is refused.
+(sleep 0.15; nsx n3 "$CLUSTD" -f "$T/n3.conf" handover --to n2 >"$T/second.out" 2>&1; echo $? >"$T/second.rc") &
+second=$!
 ho_run n3 handover --to n1
 t4e=$(now_ms)
+wait "$second"
+check "a concurrent handover: exit 1, 'under way already'" \
+	eval '[ "$(cat "$T/second.rc")" = 1 ] && grep -q "^error: web: a handover to n1 is under way already" "$T/second.out"'
+
 check "a request that never arrives: exit 1" test "$HO_RC" = 1
 check "it says: aborted, this node stays master" ho_says '^error: web: n1 did not ask for the votes within [0-9]+ ms: handover aborted, this node stays master'
 check "the abort came within its bound and 1 s ($((t4e - t4)) ms)" test $((t4e - t4)) -lt 1500
