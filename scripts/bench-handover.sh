@@ -225,7 +225,7 @@ track_part() {
 		disown "$(clustd_pid "${n%%:*}")" 2>/dev/null
 	done
 	settle n3 15 && all_up || { say "track: n3 never master, or the others not up"; return 1; }
-	ho_client_start tweb c "http://$BENCH_VIP/" 10 0.3 600
+	tr_client_start tweb c "http://$BENCH_VIP/" 600 10 0.3
 	for i in $(seq 1 "$TRACK_RUNS"); do
 		wait_until 10 tr_client_answered tweb n3 "$(now_ms)" 5 || { failures=$((failures + 1)); continue; }
 		bench_sleep_ms $((RANDOM % 100))

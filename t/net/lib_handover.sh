@@ -62,45 +62,6 @@ ho_drained() {
 	[ "$(cl_q "$1" '.instances[] | select(.name == "web") | .drained')" = true ]
 }
 
-# ho_client_start <name> <client node> <url> <period_ms> <timeout_s> <max_s>:
-# fetch the URL every period (a new connection each time, no proxy), for at
-# most max_s seconds. One line per request into $T/<name>.client:
-#	<start ms> <end ms> <body, i.e. the node's name | FAIL:<error>>
-# A request slower than the period delays the next (no pile-up).
-ho_client_start() {
-	local name=$1 node=$2 url=$3 period=$4 tmo=$5 max_s=$6 pid
-	cat >"$T/ho_client.py" <<'PY'
-import sys, time, urllib.request
-url, out, period, tmo, max_s = sys.argv[1], sys.argv[2], float(sys.argv[3]) / 1000, \
-    float(sys.argv[4]), float(sys.argv[5])
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-end = time.time() + max_s
-due = time.time()
-with open(out, "a", buffering=1) as f:
-    while time.time() < end:
-        t0 = time.time()
-        try:
-            with opener.open(url, timeout=tmo) as r:
-                res = r.read(64).decode(errors="replace").split()[0]
-        except Exception as e:  # any failure counts
-            res = "FAIL:" + type(e).__name__
-        t1 = time.time()
-        f.write("%d %d %s\n" % (t0 * 1000, t1 * 1000, res))
-        due += period
-        delay = due - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        else:
-            due = time.time()
-PY
-	: >"$T/$name.client"
-	ip netns exec "${P}$node" "$TR_PY" "$T/ho_client.py" "$url" "$T/$name.client" "$period" \
-		"$tmo" "$max_s" 2>>"$T/$name.client.err" &
-	pid=$!
-	echo "$pid" >"$T/$name.client.pid"
-	NET_BG_PIDS="$NET_BG_PIDS $pid"
-}
-
 # ho_client_summary <name>: "requests=N failed=N slowest_ms=N by=<node:count,...>"
 ho_client_summary() {
 	awk '{ n++; if ($3 ~ /^FAIL/) f++; else by[$3]++; d = $2 - $1; if (d > m) m = d }

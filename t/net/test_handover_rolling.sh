@@ -28,7 +28,7 @@ if ! cl_stable_master n1 15; then
 	done_testing
 fi
 MDI1=$(cl_mdi_ms 200)
-ho_client_start roll c "http://$CL_VIP/" 10 2 300
+tr_client_start roll c "http://$CL_VIP/" 300 10 2
 troll=$(now_ms)
 check "the client gets answers from n1" wait_until 5 tr_client_answered roll n1 0 5
 
