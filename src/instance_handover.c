@@ -385,9 +385,10 @@ static void fallback_check(struct instance *in, uint64_t now)
 	}
 	if (now >= in->ho.fallback_at + fallback_bound_us(in)) {
 		finish(in, HO_RESULT_FAILED, true, "%s: no router took over within %llu ms of our "
-		       "priority-0 advert: this node takes the instance back when its "
-		       "Master_Down_Interval runs out", in->conf->name,
-		       (unsigned long long)(fallback_bound_us(in) / 1000));
+		       "priority-0 advert: %s", in->conf->name,
+		       (unsigned long long)(fallback_bound_us(in) / 1000),
+		       f->drained ? "nobody holds it (this node is drained)"
+				  : "this node takes it back when its Master_Down_Interval runs out");
 		return;
 	}
 	arm(in, in->ho.fallback_at + fallback_bound_us(in));
