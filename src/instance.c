@@ -267,6 +267,10 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	}
 	if (in->fsm.state != STATE_MASTER)
 		vmac_set(in, false); /* after the priority-0 advert */
+	instance_handover_note(in, o);
+	/* A request or a release goes out before the logs and scripts: in a
+	 * handover nobody holds the VIP meanwhile. */
+	instance_votes_note(in);
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
@@ -281,7 +285,6 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 			cluster_net_send_soon(in->c->cluster);
 	}
 	rearm(in);
-	instance_votes_note(in);
 	if (o->changed && in->group)
 		group_follow(in, o);
 }
@@ -489,6 +492,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	instance_start_tracker(in);
 	struct fsm_params p = instance_fsm_params(in);
 	fsm_init(&in->fsm, &p);
+	in->fsm.drained = drain_covers(&c->drained, ic->name);
 	return in;
 }
 
@@ -512,6 +516,7 @@ void instance_stop(struct instance *in)
 
 void instance_free(struct instance *in)
 {
+	instance_handover_stop(in);
 	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
 	ledger_touch_now(in->c->ledger);
