@@ -377,12 +377,12 @@ END_TEST
 START_TEST(test_definitions)
 {
 	struct got g = read_text("$IF=eth0\n"
-				 "$BASE=10.2.${SUB}\n"
-				 "$SUB=0\n"
+				 "$BASE=198.51.100.${SUB}\n"
+				 "$SUB=100\n"
 				 "interface $IF\n"
-				 "addr ${BASE}.100/32\n"
-				 "$SUB=10\n"
-				 "addr ${BASE}.100/32\n"
+				 "addr ${BASE}/32\n"
+				 "$SUB=110\n"
+				 "addr ${BASE}/32\n"
 				 "keep $IFX \"${UNDEFINED}\" $IF,x\n"
 				 "$EMPTY=\n"
 				 "e [${EMPTY}]\n"
@@ -392,7 +392,7 @@ START_TEST(test_definitions)
 	ck_assert_int_eq(g.rc, 0);
 	/* Replaced when used, not when defined (keepalived's example); $NAME
 	 * only before a blank, ',', ')' or the end; undefined ones stay. */
-	ck_assert_str_eq(flat(&g), "interface|eth0\naddr|10.2.0.100/32\naddr|10.2.10.100/32\n"
+	ck_assert_str_eq(flat(&g), "interface|eth0\naddr|198.51.100.100/32\naddr|198.51.100.110/32\n"
 		       "keep|$IFX|${UNDEFINED}|eth0,x\ne|[]\n$|NOTADEF=1\n$NAME|=notadef\n");
 	got_free(&g);
 }
