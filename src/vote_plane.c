@@ -147,11 +147,9 @@ static bool votes_on(const struct heartbeat *hb, const char *instance)
  * timing that remainder from the request errs on the short side. */
 static uint64_t grant_span(const struct vote_plane *vp, const struct hb_vote *v)
 {
-	uint64_t left = (uint64_t)v->remaining_ms * 1000;
-	uint64_t shrunk = left - (left * VOTES_RHO_PPM + 999999) / 1000000;
+	uint64_t told = votes_grantee_span_us(v->remaining_ms, (uint32_t)(vp->slack_us / 1000));
 
-	shrunk = shrunk > vp->slack_us ? shrunk - vp->slack_us : 0;
-	return shrunk < vp->span_us ? shrunk : vp->span_us;
+	return told < vp->span_us ? told : vp->span_us;
 }
 
 /* What member m says it did with its votes, for our ballots. */
