@@ -8,6 +8,7 @@
 #include "announce.h"
 #include "cluster_net.h"
 #include "ctl.h"
+#include "driver.h"
 #include "fault.h"
 #include "fsm.h"
 #include "ledger.h"
@@ -87,6 +88,9 @@ struct instance {
 	struct vmac_dev vmac;
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
+	/* Its last transition as the drivers were told (instance_drivers.c). */
+	uint64_t event_seq;
+	char event_reason[160];
 	struct instance *next;
 };
 
@@ -112,6 +116,7 @@ struct clustd {
 	struct witness_plane **planes;
 	size_t nplanes;
 	struct ctl_server *ctl;
+	struct driver_server *drivers;    /* the driver socket; NULL on a witness */
 	uint64_t started_at;
 	struct instance *instances;
 	struct group_rt *groups;
