@@ -46,6 +46,7 @@ struct drv_conn {
 	struct loop_timer hello_timer;
 	struct drv_session session;
 	struct drv_linebuf in;
+	char in_buf[DRIVER_LINE_MAX + 2];
 	char id[CLUSTD_DRIVER_ID_MAX + 2];   /* "" until the hello */
 	bool all_instances;
 	size_t nwant;
@@ -495,6 +496,7 @@ static void conn_new(struct driver_server *s, int fd)
 			       .gid = cred.gid, .since_wall_us = wall_now_us(), .ready = true,
 			       .limit = s->queue_bytes};
 	c->hello_timer = (struct loop_timer){.fn = on_hello_timeout, .arg = c};
+	drv_linebuf_init(&c->in, c->in_buf, sizeof(c->in_buf));
 	if (loop_add_fd(s->loop, fd, EPOLLIN, conn_on_io, c) < 0) {
 		log_warn("drivers: cannot watch a new connection: %s", strerror(errno));
 		close(fd);
@@ -835,11 +837,11 @@ void driver_server_text(FILE *f, json_object *d)
 		json_object *c = json_object_array_get_idx(list, i);
 		json_object *ans = json_object_object_get(c, "last_answer");
 
-		fprintf(f, "  %-16s pid %-7s uid %-5s %s since %s, last event %s, queue %s B, "
+		fprintf(f, "  %-16s pid %s, uid %s, connected since %s, %s, last event %s, queue %s B, "
 			"failures %s", jget(c, "id"), jget(c, "pid"), jget(c, "uid"),
+			jget(c, "connected_since"),
 			json_object_get_boolean(json_object_object_get(c, "ready")) ? "ready" : "NOT READY",
-			jget(c, "connected_since"), jget(c, "last_event_seq"), jget(c, "queue_bytes"),
-			jget(c, "failures"));
+			jget(c, "last_event_seq"), jget(c, "queue_bytes"), jget(c, "failures"));
 		if (ans)
 			fprintf(f, ", last answer %s %s%s%s", jget(ans, "seq"),
 				json_object_get_boolean(json_object_object_get(ans, "ok")) ? "ok" : "FAILED",

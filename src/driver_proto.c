@@ -409,6 +409,7 @@ bool drv_decode_daemon(const char *line, size_t len, struct drv_daemon_msg *m)
 	get_str(o, "node", m->node, sizeof(m->node), true);
 	get_uint(o, "incarnation", &m->incarnation);
 	get_uint(o, "seq", &m->seq);
+	get_uint(o, "instances", &m->count);
 	get_str(o, "instance", m->instance, sizeof(m->instance), true);
 	get_str(o, "reason", m->reason, sizeof(m->reason), true);
 	get_str(o, "time", m->time, sizeof(m->time), true);

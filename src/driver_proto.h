@@ -87,6 +87,7 @@ struct drv_daemon_msg {
 	char node[CLUSTD_NAME_MAX];
 	uint64_t incarnation;
 	uint64_t seq;
+	uint64_t count;                /* synced: the instances in the snapshot */
 	char instance[CLUSTD_NAME_MAX];
 	enum vrrp_state from, state;   /* snapshot: state; event: from -> state */
 	unsigned priority;

@@ -99,9 +99,10 @@ enum drv_error drv_session_check(struct drv_session *s, const struct drv_msg *m)
 
 /* ---- lines ---- */
 
-/* Room for DRIVER_LINE_MAX bytes and "\r\n": a line one byte too long
- * still fits whole and is told apart from one not yet complete. */
-#define LINEBUF_CAP (sizeof(((struct drv_linebuf *)0)->buf))
+void drv_linebuf_init(struct drv_linebuf *b, char *storage, size_t cap)
+{
+	*b = (struct drv_linebuf){.buf = storage, .cap = cap};
+}
 
 char *drv_linebuf_space(struct drv_linebuf *b, size_t *room)
 {
@@ -110,7 +111,7 @@ char *drv_linebuf_space(struct drv_linebuf *b, size_t *room)
 		b->len -= b->start;
 		b->start = 0;
 	}
-	*room = LINEBUF_CAP - b->len;
+	*room = b->cap - b->len;
 	return b->buf + b->len;
 }
 
@@ -119,21 +120,23 @@ void drv_linebuf_added(struct drv_linebuf *b, size_t n)
 	b->len += n;
 }
 
+/* The storage holds the longest line and its "\r\n": a line one byte
+ * too long still fits whole and is told apart from one not yet complete. */
 int drv_linebuf_next(struct drv_linebuf *b, char **line, size_t *len)
 {
+	size_t max = b->cap - 2;
 	char *from = b->buf + b->start;
 	size_t have = b->len - b->start;
 	char *nl = memchr(from, '\n', have);
 
 	if (!nl)
-		return have > DRIVER_LINE_MAX + 1 || (have > DRIVER_LINE_MAX && from[have - 1] != '\r')
-			       ? -1 : 0;
+		return have > max + 1 || (have > max && from[have - 1] != '\r') ? -1 : 0;
 	size_t n = (size_t)(nl - from);
 
 	b->start += n + 1;
 	if (n > 0 && from[n - 1] == '\r')
 		n--;
-	if (n > DRIVER_LINE_MAX)
+	if (n > max)
 		return -1;
 	from[n] = '\0';
 	*line = from;

@@ -106,20 +106,24 @@ enum drv_error drv_session_check(struct drv_session *s, const struct drv_msg *m)
 
 /* ---- lines ---- */
 
-/* Bytes from a driver, cut into lines. A line longer than DRIVER_LINE_MAX
- * is an error whether or not its end has come; "\r\n" ends a line too. */
+/* Bytes cut into lines, in storage of `cap` bytes the caller owns: a line
+ * may have cap - 2 bytes (room for its "\r\n"); a longer one is an error
+ * whether or not its end has come. "\r\n" ends a line too. The daemon
+ * gives each driver DRIVER_LINE_MAX + 2 bytes. */
 struct drv_linebuf {
+	char *buf;
+	size_t cap;
 	size_t start, len;           /* unread bytes are buf[start..len) */
-	char buf[DRIVER_LINE_MAX + 2];  /* a line, its "\r\n" */
 };
 
+void drv_linebuf_init(struct drv_linebuf *b, char *storage, size_t cap);
 /* Where to receive more bytes, and how many fit (0: drv_linebuf_next
  * must take a line first, or the line is too long). */
 char *drv_linebuf_space(struct drv_linebuf *b, size_t *room);
 void drv_linebuf_added(struct drv_linebuf *b, size_t n);
 /* The next whole line, NUL-terminated, without its end: 1 and *line
  * (valid until the next call); 0 when none is complete yet; -1 when the
- * line is longer than DRIVER_LINE_MAX. */
+ * line is longer than cap - 2. */
 int drv_linebuf_next(struct drv_linebuf *b, char **line, size_t *len);
 
 /* ---- the queue of a slow driver ---- */

@@ -140,6 +140,7 @@ START_TEST(test_synced_and_error)
 	ck_assert(drv_decode_daemon(line, len, &m));
 	ck_assert_int_eq(m.type, DRV_D_SYNCED);
 	ck_assert_uint_eq(m.seq, 9);
+	ck_assert_uint_eq(m.count, 3);
 	free(line);
 	line = drv_encode_error(DRV_ERR_DUPLICATE_ID, "webapp (pid 7)", &len);
 	ck_assert(drv_decode_daemon(line, len, &m));

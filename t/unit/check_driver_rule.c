@@ -174,7 +174,10 @@ START_TEST(test_lines_split_anywhere)
 	char out[256];
 
 	for (size_t piece = 1; piece <= sizeof(text); piece++) {
-		struct drv_linebuf b = {0};
+		char storage[16];
+		struct drv_linebuf b;
+
+		drv_linebuf_init(&b, storage, sizeof(storage));
 
 		ck_assert_int_eq(feed(&b, text, sizeof(text) - 1, piece, out, sizeof(out)), 4);
 		ck_assert_str_eq(out, "{\"a\":1}|{\"b\":2}||{\"c\":3}|");
@@ -186,7 +189,7 @@ END_TEST
  * whether its end has come or not. */
 START_TEST(test_lines_bound)
 {
-	static char text[DRIVER_LINE_MAX + 16];
+	static char text[DRIVER_LINE_MAX + 16], storage[DRIVER_LINE_MAX + 2];
 	char out[16];
 	struct drv_linebuf b;
 	char *line;
@@ -194,29 +197,29 @@ START_TEST(test_lines_bound)
 
 	memset(text, 'x', sizeof(text));
 	text[DRIVER_LINE_MAX] = '\n';
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, text, DRIVER_LINE_MAX + 1, 1000, out, sizeof(out)), 1);
 
 	text[DRIVER_LINE_MAX] = '\r';
 	text[DRIVER_LINE_MAX + 1] = '\n';
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, text, DRIVER_LINE_MAX + 1, 7, out, sizeof(out)), 0);
 	ck_assert_int_eq(feed(&b, text + DRIVER_LINE_MAX + 1, 1, 1, out, sizeof(out)), 1);
 
 	text[DRIVER_LINE_MAX] = 'x';
 	text[DRIVER_LINE_MAX + 1] = '\n';
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, text, DRIVER_LINE_MAX + 2, 1000, out, sizeof(out)), -1);
 	/* no end yet: DRIVER_LINE_MAX + 1 bytes are too many already */
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, text, DRIVER_LINE_MAX + 1, 333, out, sizeof(out)), -1);
 	/* ... but DRIVER_LINE_MAX bytes and a "\r" may still end well */
 	text[DRIVER_LINE_MAX] = '\r';
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, text, DRIVER_LINE_MAX + 1, 333, out, sizeof(out)), 0);
 	ck_assert_int_eq(feed(&b, "y", 1, 1, out, sizeof(out)), -1);
 	/* a whole line within the bound, then a long one */
-	memset(&b, 0, sizeof(b));
+	drv_linebuf_init(&b, storage, sizeof(storage));
 	ck_assert_int_eq(feed(&b, "ok\n", 3, 3, out, sizeof(out)), 1);
 	ck_assert_str_eq(out, "ok|");
 	ck_assert_int_eq(drv_linebuf_next(&b, &line, &len), 0);
