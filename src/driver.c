@@ -160,7 +160,7 @@ static void presence_changed(struct driver_server *s)
 static void conn_drop(struct drv_conn *c, enum drv_disconnect why, const char *detail)
 {
 	struct driver_server *s = c->srv;
-	bool present = c->session.hello_done;
+	bool present = c->id[0] != '\0'; /* it had said hello */
 
 	s->gone[why]++;
 	if (why == DRV_GONE_CLOSED || why == DRV_GONE_SHUTDOWN)
@@ -319,7 +319,8 @@ static const char *unknown_instance(const struct driver_server *s, const struct 
 	return NULL;
 }
 
-static void on_hello(struct drv_conn *c, const struct drv_msg *m)
+/* False when the connection is gone (refused, or it failed). */
+static bool on_hello(struct drv_conn *c, const struct drv_msg *m)
 {
 	struct driver_server *s = c->srv;
 	const char *unknown = unknown_instance(s, m);
@@ -327,13 +328,13 @@ static void on_hello(struct drv_conn *c, const struct drv_msg *m)
 
 	if (unknown) {
 		conn_fail(c, DRV_ERR_UNKNOWN_INSTANCE, unknown);
-		return;
+		return false;
 	}
 	if (other) {
 		char detail[sizeof(m->id) + 32];
 		snprintf(detail, sizeof(detail), "%s (pid %ld)", m->id, (long)other->pid);
 		conn_fail(c, DRV_ERR_DUPLICATE_ID, detail);
-		return;
+		return false;
 	}
 	loop_timer_cancel(s->loop, &c->hello_timer);
 	snprintf(c->id, sizeof(c->id), "%s", m->id);
@@ -347,8 +348,10 @@ static void on_hello(struct drv_conn *c, const struct drv_msg *m)
 		   c->all_instances ? "all instances" : "some instances",
 		   c->ready ? "" : ", not ready");
 	remember_seen(s, c->id);
-	if (send_snapshot(c))
-		presence_changed(s);
+	if (!send_snapshot(c))
+		return false;
+	presence_changed(s);
+	return true;
 }
 
 static void on_ack(struct drv_conn *c, const struct drv_msg *m)
@@ -400,8 +403,7 @@ static bool conn_line(struct drv_conn *c, const char *line, size_t len)
 	}
 	switch (m.type) {
 	case DRV_MSG_HELLO:
-		on_hello(c, &m);
-		return c->id[0] != '\0';
+		return on_hello(c, &m);
 	case DRV_MSG_ACK:
 		on_ack(c, &m);
 		break;
