@@ -291,6 +291,7 @@ static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
 
+	driver_server_flush(c->drivers); /* the batch's transitions, to the drivers */
 	ledger_commit(c->ledger, mono_now_us(), false);
 }
 

@@ -82,6 +82,9 @@ struct driver_server {
 	 * walk of the connections (it may make events, which may drop some). */
 	struct loop_timer accept_retry, flush_timer, recheck_timer, presence_timer;
 	uint64_t connections;
+	uint64_t event_us_max;       /* the longest an event took to queue (µs) */
+	uint64_t flush_us_max;       /* the longest a flush of the queues took (µs) */
+	bool unflushed;              /* events queued since the last flush */
 	uint64_t gone[DRV_GONE__COUNT];
 	uint64_t errors[DRV_ERR__COUNT];
 	char (*seen)[CLUSTD_DRIVER_ID_MAX + 2];
@@ -235,16 +238,28 @@ static void conn_fail(struct drv_conn *c, enum drv_error e, const char *detail)
 	conn_drop(c, drv_disconnect_of(e), drv_error_name(e));
 }
 
-static void on_flush(void *arg)
+void driver_server_flush(struct driver_server *s)
 {
-	struct driver_server *s = arg;
 	struct drv_conn *next;
+	uint64_t t0, spent;
 
+	if (!s || !s->unflushed)
+		return; /* nothing new since the last flush */
+	t0 = mono_now_us();
+	s->unflushed = false;
+	loop_timer_cancel(s->loop, &s->flush_timer);
 	for (struct drv_conn *c = s->conns; c; c = next) {
 		next = c->next; /* c may go */
 		if (c->len > c->off && !c->want_out)
 			conn_flush(c);
 	}
+	spent = mono_now_us() - t0;
+	s->flush_us_max = spent > s->flush_us_max ? spent : s->flush_us_max;
+}
+
+static void on_flush(void *arg)
+{
+	driver_server_flush(arg);
 }
 
 /* ---- what a driver says ---- */
@@ -672,6 +687,7 @@ uint64_t driver_server_next_seq(struct driver_server *s)
 
 void driver_server_event(struct driver_server *s, const struct drv_event *e)
 {
+	uint64_t t0 = mono_now_us(), spent;
 	struct drv_conn *next;
 	size_t n;
 	char *line = NULL;
@@ -695,8 +711,14 @@ void driver_server_event(struct driver_server *s, const struct drv_event *e)
 		c->last_sent_wall_us = e->wall_us;
 	}
 	free(line);
+	/* Sent after the batch (driver_server_flush from the idle hook, or
+	 * the timer): waking drivers must not come before this batch's
+	 * adverts and VIPs, nor hand them the CPU in the middle of it. */
+	s->unflushed = true;
 	if (!s->flush_timer.armed)
 		loop_timer_arm(s->loop, &s->flush_timer, 0);
+	spent = mono_now_us() - t0;
+	s->event_us_max = spent > s->event_us_max ? spent : s->event_us_max;
 }
 
 static bool was_seen(const struct driver_server *s, const char *id)
@@ -805,6 +827,8 @@ json_object *driver_server_json(const struct driver_server *s)
 	json_object_object_add(o, "disconnects", gone);
 	json_object_object_add(o, "errors", errs);
 	json_object_object_add(o, "queue_bytes", json_object_new_uint64(s->queue_bytes));
+	json_object_object_add(o, "event_max_us", json_object_new_uint64(s->event_us_max));
+	json_object_object_add(o, "flush_max_us", json_object_new_uint64(s->flush_us_max));
 	json_object_object_add(o, "drivers", list);
 	return o;
 }
@@ -864,6 +888,12 @@ void driver_server_metrics(FILE *f, const struct driver_server *s)
 	for (int i = 0; i < DRV_GONE__COUNT; i++)
 		fprintf(f, "clustd_driver_disconnects_total{reason=\"%s\"} %llu\n",
 			drv_disconnect_name(i), (unsigned long long)s->gone[i]);
+	fprintf(f, "# HELP clustd_driver_event_max_seconds Longest time the event loop spent queueing "
+		   "one transition for the drivers.\n# TYPE clustd_driver_event_max_seconds gauge\n"
+		   "clustd_driver_event_max_seconds %.6f\n", (double)s->event_us_max / 1e6);
+	fprintf(f, "# HELP clustd_driver_flush_max_seconds Longest time the event loop spent sending "
+		   "the queued lines to the drivers.\n# TYPE clustd_driver_flush_max_seconds gauge\n"
+		   "clustd_driver_flush_max_seconds %.6f\n", (double)s->flush_us_max / 1e6);
 	fprintf(f, "# HELP clustd_driver_events_total Transitions numbered for the drivers.\n"
 		   "# TYPE clustd_driver_events_total counter\n"
 		   "clustd_driver_events_total %llu\n", (unsigned long long)s->seq);

@@ -62,8 +62,13 @@ void driver_server_reconf(struct driver_server *s, const char *group, uint32_t q
 /* The next sequence number: one per transition, from 1, for this run. */
 uint64_t driver_server_next_seq(struct driver_server *s);
 /* A transition (e->seq from driver_server_next_seq()) for every driver
- * that wants e->now.name; the queues are flushed from the loop. */
+ * that wants e->now.name; the queues are flushed from the loop: by
+ * driver_server_flush() from the loop's idle hook, or else by a timer. */
 void driver_server_event(struct driver_server *s, const struct drv_event *e);
+/* Send what waits, as far as the sockets take it (never waits). For the
+ * loop's idle hook: after the batch of events that made them, before the
+ * loop sleeps, without a turn of the loop in between. NULL-safe. */
+void driver_server_flush(struct driver_server *s);
 
 /* What is known of driver id now (connected, ready, seen since start);
  * *message: what it said with its last "ready": false (or ""). */
