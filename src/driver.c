@@ -27,6 +27,9 @@
  * read, on top of our queue: the queue is what bounds a slow driver. */
 #define DRIVER_SNDBUF 65536
 #define SEEN_MAX 256                /* ids remembered as seen during the grace time */
+/* A driver's failed answers and readiness changes are logged at most
+ * this often each (all are in the status): a chatty one cannot flood. */
+#define LOG_LIMIT_MS 100
 
 struct drv_answer {
 	bool any;
@@ -60,6 +63,7 @@ struct drv_conn {
 	uint64_t events_sent, last_seq_sent, last_sent_wall_us;
 	uint64_t answers_ok, answers_failed;
 	struct drv_answer last_answer;
+	unsigned long long answer_log_ms, ready_log_ms; /* log_ratelimited() */
 	struct drv_conn *next;
 };
 
@@ -383,8 +387,8 @@ static void on_ack(struct drv_conn *c, const struct drv_msg *m)
 		return;
 	}
 	c->answers_failed++;
-	log_warn("drivers: %s: event %llu failed%s%s", c->id, (unsigned long long)m->seq,
-		 m->message[0] ? ": " : "", m->message);
+	log_ratelimited(&c->answer_log_ms, LOG_LIMIT_MS, LOG_WARNING, "drivers: %s: event %llu failed%s%s",
+			c->id, (unsigned long long)m->seq, m->message[0] ? ": " : "", m->message);
 }
 
 static void on_ready(struct drv_conn *c, const struct drv_msg *m)
@@ -396,8 +400,8 @@ static void on_ready(struct drv_conn *c, const struct drv_msg *m)
 	snprintf(c->ready_message, sizeof(c->ready_message), "%s", m->ready ? "" : m->message);
 	if (!changed)
 		return;
-	log_notice("drivers: %s says it is %s%s%s", c->id, m->ready ? "ready" : "not ready",
-		   m->message[0] ? ": " : "", m->message);
+	log_ratelimited(&c->ready_log_ms, LOG_LIMIT_MS, LOG_NOTICE, "drivers: %s says it is %s%s%s",
+			c->id, m->ready ? "ready" : "not ready", m->message[0] ? ": " : "", m->message);
 	presence_changed(s);
 }
 

@@ -495,6 +495,30 @@ START_TEST(test_close_flushes)
 }
 END_TEST
 
+/* A connection that never says hello is closed after 5 s, and counted. */
+START_TEST(test_hello_timeout)
+{
+	struct client c;
+	struct drv_daemon_msg m;
+	uint64_t t0 = mono_now_us();
+
+	client_open(&c);
+	client_expect(&c, DRV_D_HELLO, &m);
+	while (!c.eof && mono_now_us() - t0 < DRIVER_HELLO_TIMEOUT_US + 2000 * MS) {
+		pump(50);
+		client_take(&c);
+	}
+	ck_assert(c.eof);
+	ck_assert_uint_ge(mono_now_us() - t0, DRIVER_HELLO_TIMEOUT_US);
+	json_object *st = driver_server_json(fx.s);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+		json_object_object_get(st, "disconnects"), "hello_timeout")), 1);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(st, "connected")), 0);
+	json_object_put(st);
+	close_client(&c);
+}
+END_TEST
+
 static Suite *driver_suite(void)
 {
 	Suite *s = suite_create("driver");
@@ -512,6 +536,7 @@ static Suite *driver_suite(void)
 	tcase_add_test(tc, test_slow_reader_dropped);
 	tcase_add_test(tc, test_ready_and_presence);
 	tcase_add_test(tc, test_close_flushes);
+	tcase_add_test(tc, test_hello_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
