@@ -303,7 +303,6 @@ static json_object *member_json(const struct clustd *c, const struct cluster_net
 		}
 	}
 	json_object_object_add(o, "instances", insts);
-	json_object_object_add(o, "drivers", drivers_json(c));
 	return o;
 }
 
