@@ -45,7 +45,7 @@ build/san/libclustd.a: $(SAN_OBJ)
 	ar rcs $@ $^
 build/san/clustd: build/san/main.o build/san/libclustd.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
-build/san/t/%: t/unit/%.c t/unit/testutil.h build/san/libclustd.a | build/san/t
+build/san/t/%: t/unit/%.c $(wildcard t/unit/*.h) build/san/libclustd.a | build/san/t
 	$(CC) $(SAN_CFLAGS) -It/unit -o $@ $< build/san/libclustd.a $(PKG_LIBS) $$(pkg-config --libs check)
 
 build build/san build/san/t:
@@ -97,6 +97,7 @@ bench: deps
 	scripts/bench-persist.sh build/clustd
 	scripts/bench-votes.sh build/clustd
 	scripts/bench-drivers.sh build/clustd
+	scripts/bench-handover.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)

@@ -74,16 +74,18 @@ ka_conf() {
 	EOF
 }
 
-# ka_start <node>: keepalived (VRRP subsystem only) in the node's namespace,
-# in the foreground, logging to $T/<node>.log. -R: a killed VRRP child is
+# ka_start <node> [args...]: keepalived (VRRP subsystem only) in the node's
+# namespace, in the foreground, logging to $T/<node>.log, with the extra
+# arguments (e.g. -i <config id>). -R: a killed VRRP child is
 # not respawned, so SIGKILL means a dead node as for clustd. Every pid file
 # is under $T so several instances run side by side.
 ka_start() {
 	local node=$1 pid
+	shift
 	rm -f "$T/$node.ka.pid" "$T/$node.vrrp.pid" "$T/$node.rc" "$T/$node.stopped"
 	echo "=== $(date +%T.%3N) ka_start $node" >>"$T/$node.log"
 	ip netns exec "${P}$node" keepalived -n -l -D -G -P -R \
-		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" \
+		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" "$@" \
 		>>"$T/$node.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/$node.pid"

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "fsm.h"
+#include "handover.h"
 #include "log.h"
 #include "vote_plane.h"
 #include "xalloc.h"
@@ -65,6 +66,7 @@ struct cluster_net {
 	size_t sent_len;
 	uint64_t sent_at;
 	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
+	struct burst urgent;             /* send_urgent's budget */
 	struct vote_plane votes;         /* our voter and our ballots */
 	struct loop_timer vote_timer;    /* a vote or a lease of ours runs out */
 	struct loop_timer eval_timer;    /* tell the daemon, outside any send */
@@ -373,6 +375,23 @@ void cluster_net_send_soon(struct cluster_net *cn)
 	cluster_net_send_now(cn);
 }
 
+void cluster_net_send_urgent(struct cluster_net *cn)
+{
+	if (!burst_take(&cn->urgent, mono_now_us(), CLUSTER_SEND_SOON_GAP_MS * 1000ull,
+			CLUSTER_URGENT_MAX)) {
+		cn->stats.urgent_deferred++;
+		cluster_net_send_soon(cn);
+		return;
+	}
+	cn->stats.urgent_tx++;
+	cluster_net_send_now(cn);
+}
+
+void cluster_net_reevaluate(struct cluster_net *cn)
+{
+	votes_changed_soon(cn);
+}
+
 /* Over when every live member answered (after one dead interval, by
  * which time every live member has been heard), or at the limit. */
 static void check_restore_done(struct cluster_net *cn, uint64_t now)
@@ -448,7 +467,7 @@ static void vote_timer_fired(void *arg)
 	struct cluster_net *cn = arg;
 
 	if (vote_plane_expire(&cn->votes, mono_now_us()) & VP_SEND_SOON)
-		cluster_net_send_soon(cn);
+		cluster_net_send_urgent(cn); /* a vote went to the candidate waiting */
 	arm_vote_timer(cn);
 	votes_changed_soon(cn);
 }
@@ -570,7 +589,7 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 	reevaluate(cn);
 	unsigned votes = vote_plane_heard(&cn->votes, &cn->q, (size_t)i, hb, mono_now_us());
 	if (votes & VP_SEND_SOON)
-		cluster_net_send_soon(cn);
+		cluster_net_send_urgent(cn); /* a vote changed hands: a handover waits on it */
 	arm_vote_timer(cn);
 	/* Every heartbeat may bring a rival's request or a vote. */
 	votes_changed_soon(cn);
@@ -867,8 +886,8 @@ const struct vote_plane *cluster_net_votes(const struct cluster_net *cn)
 	return &cn->votes;
 }
 
-const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
-			      uint8_t *priority)
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority)
 {
-	return vote_plane_rival(&cn->q, name, now, priority);
+	return vote_plane_rival_except(&cn->q, name, except, now, priority);
 }

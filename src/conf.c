@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "driver_rule.h"
 #include "heartbeat.h"
+#include "names.h"
 #include "quorum.h"
 #include "vmac.h"
 #include "votes.h"
@@ -177,6 +178,7 @@ static const struct {
 	{ "garp_master_repeat", "did you mean \"garp = { repeat = ...; }\"?" },
 	{ "garp_master_refresh", "did you mean \"garp = { refresh = ...; }\" (in milliseconds)?" },
 	{ "state", "clustd has no initial state: every instance starts as backup" },
+	{ "authentication", "did you mean \"auth_pass\" (keepalived's auth_type PASS)?" },
 };
 
 /* Levenshtein distance, capped: only small distances matter for hints. */
@@ -376,34 +378,6 @@ static bool ascii_alnum(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-/* Instance and node names: 1..63 of [A-Za-z0-9_.-] (safe in file names,
- * environment variables and JSON without quoting surprises). */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CLUSTD_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!ascii_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
-			return false;
-	return true;
-}
-
-/* What the kernel accepts as a device name (dev_valid_name): 1..15 bytes,
- * not "." or "..", no '/', ':', white space or control characters. */
-static bool valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool valid_abs_path(const char *s)
 {
 	return s[0] == '/' && strlen(s) < PATH_MAX;
@@ -427,7 +401,7 @@ static void take_name(struct ctx *c, const config_setting_t *s, const char *pref
 
 	if (!v)
 		return;
-	if (!valid_name(v))
+	if (!name_valid(v))
 		err_at(c, s, "%s%s: \"%s\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)",
 		       prefix, config_setting_name(s), v);
 	else
@@ -490,7 +464,7 @@ static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
 	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface",
-	"drivers", NULL
+	"auth_pass", "drivers", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
@@ -547,7 +521,7 @@ static void parse_interface(struct ctx *c, const config_setting_t *s, struct ins
 
 	if (!v)
 		return;
-	if (!valid_ifname(v))
+	if (!ifname_valid(v))
 		err_at(c, s, "interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 	else
@@ -768,7 +742,7 @@ static void parse_vmac(struct ctx *c, const config_setting_t *g, struct instance
 	}
 	if (!ic->use_vmac)
 		return;
-	if (v && !valid_ifname(v)) {
+	if (v && !ifname_valid(v)) {
 		err_at(c, name, "vmac_interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 		return;
@@ -955,7 +929,7 @@ static void parse_track_iface(struct ctx *c, const config_setting_t *g, struct t
 	ti->weight = TRACK_NO_WEIGHT;
 	check_keys(c, g, "in track.interfaces", track_iface_keys);
 	if ((s = require_key(c, g, "name", "track.interfaces")) && (v = get_string(c, s, "track.interfaces."))) {
-		if (!valid_ifname(v))
+		if (!ifname_valid(v))
 			err_at(c, s, "track.interfaces.name: \"%s\" is not a valid interface name", v);
 		else
 			copy_string(v, &ti->name);
@@ -1089,6 +1063,30 @@ static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
 		ic->accept_filter_closed = strcmp(v, "closed") == 0;
 }
 
+/* auth_pass: keepalived's auth_type PASS, VRRPv2 only, 1..8 bytes. */
+static void parse_auth_pass(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			    const struct inst_parse *ip)
+{
+	const config_setting_t *s = config_setting_get_member(g, "auth_pass");
+	const char *v;
+	size_t n;
+
+	if (!s || !(v = get_string(c, s, "")) || !ip->version_ok)
+		return;
+	n = strlen(v);
+	if (ic->version != 2)
+		err_at(c, s, "auth_pass: VRRPv3 has no authentication (RFC 5798); only version = 2 "
+		       "carries it");
+	else if (n == 0 || n > CLUSTD_AUTH_PASS_LEN)
+		err_at(c, s, "auth_pass: %zu characters, expected 1..%d (keepalived uses only the "
+		       "first %d: give those)", n, CLUSTD_AUTH_PASS_LEN, CLUSTD_AUTH_PASS_LEN);
+	else {
+		memset(ic->auth_pass, 0, sizeof(ic->auth_pass));
+		memcpy(ic->auth_pass, v, n);
+		ic->auth_pass_set = true;
+	}
+}
+
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
 			   struct inst_parse *ip)
 {
@@ -1120,6 +1118,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	parse_pseudo_header(c, g, ic, ip);
 	parse_unicast(c, g, ic);
 	parse_vmac(c, g, ic, ip);
+	parse_auth_pass(c, g, ic, ip);
 	parse_garp(c, g, ic);
 	parse_notify(c, g, ic);
 	parse_track(c, g, ic);
@@ -1214,7 +1213,7 @@ static void default_node_name(struct ctx *c, const config_setting_t *node, struc
 {
 	char host[256] = "";
 
-	if (gethostname(host, sizeof(host) - 1) < 0 || !valid_name(host)) {
+	if (gethostname(host, sizeof(host) - 1) < 0 || !name_valid(host)) {
 		err_line(c, node ? setting_file(c, node) : c->path, node ? setting_line(node) : 1,
 			 "node.name: the host name \"%s\" is not a valid node name; set node.name", host);
 		return;
@@ -1568,7 +1567,7 @@ static void parse_one_cluster(struct ctx *c, const config_setting_t *g, struct c
 		take_path(c, s, "cluster.", &cc->secret_file);
 	if ((s = config_setting_get_member(g, "interface"))) {
 		const char *v = get_string(c, s, "cluster.");
-		if (v && !valid_ifname(v))
+		if (v && !ifname_valid(v))
 			err_at(c, s, "cluster.interface: \"%s\" is not a valid interface name", v);
 		else if (v)
 			copy_string(v, &cc->interface);
@@ -2446,6 +2445,23 @@ static int check_driver_group(struct script_check *sc)
 	errs_push(sc->errs, xasprintf("%s:%d: node.driver_group: no group \"%s\" on this system",
 				      file, line, group));
 	return 1;
+}
+
+bool conf_script_usable(const char *path, char **why)
+{
+	struct clustd_config cfg = { .path = (char *)"" };
+	struct conf_errors errs = {0};
+	struct script_check sc = { .cfg = &cfg, .errs = &errs };
+	int problems = check_labelled(&sc, NULL, 0, path, "script");
+
+	*why = NULL;
+	if (problems && errs.n) {
+		/* "<file>:0: script: <path> <reason>": the reason alone */
+		const char *r = strstr(errs.msgs[0], path);
+		*why = xstrdup(r ? r + strlen(path) + (r[strlen(path)] == ' ') : errs.msgs[0]);
+	}
+	conf_errors_free(&errs);
+	return problems == 0;
 }
 
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)

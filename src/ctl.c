@@ -35,6 +35,9 @@ struct ctl_client {
 	struct ctl_server *srv;
 	int fd;
 	bool writing;           /* request handled, reply being sent */
+	bool deferred;          /* the reply comes later (ctl_defer) */
+	void (*on_gone)(void *arg);
+	void *gone_arg;
 	bool want_out;          /* registered for EPOLLOUT */
 	struct loop_timer deadline;
 	size_t rlen;
@@ -58,6 +61,7 @@ struct ctl_server {
 	struct loop_timer accept_retry;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
 	unsigned nclients;
+	struct ctl_client *answering; /* the client whose request fn handles now */
 };
 
 /* ---- server: one client ---- */
@@ -66,6 +70,8 @@ static void client_close(struct ctl_client *c)
 {
 	struct ctl_server *s = c->srv;
 
+	if (c->deferred && c->on_gone)
+		c->on_gone(c->gone_arg); /* its reply will never be asked for */
 	loop_timer_cancel(s->loop, &c->deadline);
 	loop_del_fd(s->loop, c->fd);
 	close(c->fd);
@@ -157,7 +163,13 @@ static void client_answer(struct ctl_client *c, size_t len)
 	}
 	c->rbuf[len] = '\0';
 	c->writing = true;
+	s->answering = c;
 	c->reply = s->fn(s->arg, c->rbuf);
+	s->answering = NULL;
+	if (!c->reply && c->deferred) {
+		loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_DEFER_TIMEOUT_MS * MS);
+		return;
+	}
 	if (!c->reply) {
 		log_warn("ctl: no reply to \"%s\"", c->rbuf);
 		client_close(c);
@@ -197,10 +209,33 @@ static void client_read(struct ctl_client *c)
 	client_close(c);
 }
 
+/* A client waiting for a deferred reply sends nothing more: what it sends
+ * is dropped; its leaving ends the wait. */
+static void client_wait(struct ctl_client *c)
+{
+	char junk[512];
+
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		log_debug("ctl: client left before its deferred reply");
+		client_close(c);
+		return;
+	}
+}
+
 static void on_client_io(void *arg, uint32_t events)
 {
 	struct ctl_client *c = arg;
 
+	if (c->deferred) {
+		client_wait(c);
+		return;
+	}
 	if (!c->writing) {
 		/* Read even on EPOLLHUP: the line may have come with the hang-up. */
 		client_read(c);
@@ -249,6 +284,29 @@ static void client_new(struct ctl_server *s, int fd)
 	s->clients[s->nclients++] = c;
 	client_log_peer(fd);
 	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_READ_TIMEOUT_MS * MS);
+}
+
+struct ctl_pending *ctl_defer(struct ctl_server *s, void (*on_gone)(void *arg), void *arg)
+{
+	struct ctl_client *c = s->answering;
+
+	if (!c)
+		return NULL;
+	c->deferred = true;
+	c->on_gone = on_gone;
+	c->gone_arg = arg;
+	return (struct ctl_pending *)c;
+}
+
+void ctl_pending_reply(struct ctl_pending *p, char *reply)
+{
+	struct ctl_client *c = (struct ctl_client *)p;
+
+	c->deferred = false;
+	c->reply = reply;
+	c->reply_len = strlen(reply);
+	loop_timer_arm(c->srv->loop, &c->deadline, mono_now_us() + CTL_WRITE_TIMEOUT_MS * MS);
+	client_flush(c);
 }
 
 /* ---- server: listening ---- */

@@ -16,8 +16,21 @@
 struct ctl_server;
 
 /* Build the reply to one request line (without the newline). Returns a
- * malloc'd NUL-terminated string (the server frees it). */
+ * malloc'd NUL-terminated string (the server frees it), or NULL after
+ * ctl_defer. */
 typedef char *(*ctl_handler_fn)(void *arg, const char *request);
+
+/* A request answered later (`clustd handover` waits for the outcome): the
+ * handler calls ctl_defer and returns NULL; the daemon answers with
+ * ctl_pending_reply. on_gone(arg) is called instead if the client leaves
+ * or the server closes first, after which the handle is gone. A deferred
+ * client is closed (on_gone) after CTL_DEFER_TIMEOUT_MS. */
+struct ctl_pending;
+#define CTL_DEFER_TIMEOUT_MS 60000
+struct ctl_pending *ctl_defer(struct ctl_server *s, void (*on_gone)(void *arg), void *arg);
+/* The reply (malloc'd; the server frees it): sent, then the connection
+ * closes. */
+void ctl_pending_reply(struct ctl_pending *p, char *reply);
 
 /* Listen on path (an old socket file there is replaced). NULL on failure
  * (logged). At most 16 clients at once; a request line longer than 1 KiB

@@ -67,6 +67,7 @@ static void cluster_fill(void *arg, struct heartbeat *hb)
 		hi->state = (uint8_t)in->fsm.state;
 		hi->priority = in->fsm.p.priority;
 		instance_votes_fill(in, hb);
+		instance_handover_fill(in, hb);
 	}
 }
 
@@ -76,8 +77,10 @@ static void cluster_votes_changed(void *arg)
 
 	if (c->shut_down)
 		return;
-	for (struct instance *in = c->instances; in; in = in->next)
+	for (struct instance *in = c->instances; in; in = in->next) {
+		instance_handover_check(in);
 		instance_votes_check(in);
+	}
 }
 
 static void quorum_changed(void *arg, bool has_quorum)
@@ -300,7 +303,10 @@ static void loop_idle(void *arg)
 static char *ctl_handle(void *arg, const char *request)
 {
 	struct clustd *c = arg;
+	char *reply;
 
+	if (handover_ctl(c, request, &reply))
+		return reply;
 	ledger_commit_seen(c->ledger, mono_now_us());
 	if (strcmp(request, "metrics") == 0)
 		return metrics_render(c);
@@ -362,6 +368,8 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 	}
 	ledger_on_prepare(c->ledger, prepare_counters, c);
 	ledger_counters(c->ledger)->incarnation = next_incarnation(c, 0);
+	if (!cfg->witness)
+		handover_load_drain(c); /* before any instance: a drained one never starts as master */
 	if ((cfg->witness ? witness_start(c) : cluster_start(c)) < 0) {
 		clustd_free(c);
 		return NULL;

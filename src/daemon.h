@@ -8,9 +8,11 @@
 #include "announce.h"
 #include "cluster_net.h"
 #include "ctl.h"
+#include "drain.h"
 #include "driver.h"
 #include "fault.h"
 #include "fsm.h"
+#include "handover.h"
 #include "ledger.h"
 #include "loop.h"
 #include "model.h"
@@ -39,6 +41,20 @@ struct sock_ref {
 	int refs;
 	struct vrrp_sock *sock;
 	struct sock_ref *next;
+};
+
+/* An instance's planned handovers (instance_handover.c, handover.h). */
+struct ho_command;
+struct instance_ho {
+	struct handover h;                /* ours, as master; HO_IDLE when none */
+	struct ho_command *cmd;           /* the command waiting for its outcome, or NULL */
+	struct loop_timer timer;          /* the bound of the step under way */
+	char from[CLUSTD_NAME_MAX];       /* the member handing over to us, "" none */
+	uint64_t fallback_at;             /* our priority-0 fallback advert (µs), 0 none */
+	uint64_t auto_at;                 /* an automatic handover last began (µs) */
+	char last[200];                   /* the last outcome, for status */
+	uint64_t last_at;
+	unsigned long long results[HO_RESULT__COUNT]; /* since this start */
 };
 
 struct instance {
@@ -88,6 +104,7 @@ struct instance {
 	struct vmac_dev vmac;
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
+	struct instance_ho ho;            /* planned handovers */
 	/* Its last transition as the drivers were told (instance_drivers.c). */
 	uint64_t event_seq;
 	char event_reason[160];
@@ -131,6 +148,8 @@ struct clustd {
 	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
 	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
+	struct drain_set drained;         /* what `clustd drain` keeps drained (state_dir) */
+	char drain_problem[200];          /* the drain file could not be read or written, "" */
 	bool shut_down;
 };
 

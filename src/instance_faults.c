@@ -118,6 +118,8 @@ static void apply_faults(struct instance *in)
 		log_notice("%s: effective priority %u -> %u", in->conf->name, old_prio, p.priority);
 	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
+	if (p.priority != old_prio && in->c->cluster) /* a master that fell hands over */
+		cluster_net_reevaluate(in->c->cluster);
 	in->faults_before = in->faults;
 	in->faults = faults;
 	switch (fault_step_for(faults, in->fsm.state)) {

@@ -48,9 +48,11 @@ void instance_votes_note(struct instance *in)
 		log_notice("%s: %s: asking the members for their votes", in->conf->name,
 			   in->fsm.candidate_why);
 	}
-	/* A request, or the release of our votes, goes out at once. */
+	/* A request, or the release of our votes, goes out at once: in a
+	 * handover or a preemption, the time it waits is time nobody holds
+	 * the VIP (bounded: cluster_net_send_urgent). */
 	if (in->c->cluster)
-		cluster_net_send_soon(in->c->cluster);
+		cluster_net_send_urgent(in->c->cluster);
 }
 
 /* Say once per candidacy and member why a member's vote is not ours. */
@@ -74,7 +76,7 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 	const struct vote_plane *vp = cluster_net_votes(cn);
 	const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
 	uint8_t rival_prio = 0;
-	const char *rival = cluster_net_rival(cn, in->conf->name, now, &rival_prio);
+	const char *rival = cluster_net_rival(cn, in->conf->name, NULL, now, &rival_prio);
 	struct fsm_out o;
 	char why[160];
 
@@ -85,6 +87,8 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 		instance_apply(in, &o);
 		return;
 	}
+	if (instance_handover_busy(in))
+		return; /* our handover steps down when its successor asks */
 	if (rival && rival_prio > in->fsm.p.priority) {
 		/* Preemption: the better candidate cannot take votes a live
 		 * master holds, so the master hands them over. */
@@ -101,7 +105,10 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 	const struct vote_plane *vp = cluster_net_votes(cn);
 	const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
 	uint8_t rival_prio = 0;
-	const char *rival = cluster_net_rival(cn, in->conf->name, now, &rival_prio);
+	/* The master handing over to us asks until our request makes it
+	 * step down: no rival. */
+	const char *except = in->fsm.taking_over ? in->ho.from : NULL;
+	const char *rival = cluster_net_rival(cn, in->conf->name, except, now, &rival_prio);
 	const char *self = in->c->cfg->node.name;
 	struct fsm_out o;
 	char votes[64];

@@ -15,7 +15,9 @@
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
+#include "handover.h"
 #include "instance.h"
+#include "kaimport_cli.h"
 #include "log.h"
 #include "loop.h"
 #include "watch.h"
@@ -34,7 +36,11 @@ struct options {
 	bool foreground;
 	bool check_only;
 	bool json;
-	const char *command;   /* NULL = run the daemon; "status" or "metrics" */
+	const char *command;   /* NULL = run the daemon; "status", "metrics", "handover"... */
+	const char *to;        /* handover --to */
+	bool force;            /* drain --force */
+	char **names;          /* handover, drain, undrain: the instances */
+	size_t nnames;
 	int log_level;
 };
 
@@ -56,6 +62,9 @@ static void usage(FILE *to)
 		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
 		"       clustd [-f FILE] status [--json]\n"
 		"       clustd [-f FILE] metrics\n"
+		"       clustd import-keepalived [-i CONFIG_ID] [-q] [FILE]\n"
+		"       clustd [-f FILE] handover [--to NODE] [INSTANCE...]\n"
+		"       clustd [-f FILE] drain [--force] [INSTANCE...] | undrain [INSTANCE...]\n"
 		"       clustd [-f FILE] watch [--json] [--instance NAME]... [--id ID] [--exec PROG [ARG...]]\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
@@ -65,6 +74,11 @@ static void usage(FILE *to)
 		"  -V, --version         print the version and exit\n"
 		"  status [--json]       ask the running daemon for its view of the cluster\n"
 		"  metrics               its counters in the Prometheus text format\n"
+		"  import-keepalived     print keepalived's FILE as clustd.conf (see clustd(8))\n"
+		"  handover              hand the instances this node is master of (or those\n"
+		"                        named) to NODE, or to the best live member, now\n"
+		"  drain, undrain        keep instances (all: the node) from being master, and\n"
+		"                        hand them over; kept across restarts until undrained\n"
 		"  watch ...             follow every transition on the driver socket\n"
 		"                        (clustd watch --help, clustd-drivers(7))\n"
 		"  -h, --help            this text\n");
@@ -80,6 +94,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"log-level", required_argument, NULL, 'l'},
 		{"version", no_argument, NULL, 'V'},
 		{"json", no_argument, NULL, 'j'},
+		{"to", required_argument, NULL, 'T'},
+		{"force", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -101,6 +117,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'V': printf("clustd " CLUSTD_VERSION "\n"); return 0;
 		case 'j': o->json = true; break;
+		case 'T': o->to = optarg; break;
+		case 'F': o->force = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -108,6 +126,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (optind < argc && (strcmp(argv[optind], "status") == 0 ||
 			      strcmp(argv[optind], "metrics") == 0))
 		o->command = argv[optind++];
+	else if (optind < argc && (strcmp(argv[optind], "handover") == 0 ||
+				   strcmp(argv[optind], "drain") == 0 ||
+				   strcmp(argv[optind], "undrain") == 0)) {
+		o->command = argv[optind++];
+		o->names = argv + optind;
+		o->nnames = (size_t)(argc - optind);
+		optind = argc;
+	}
+	if ((o->to && (!o->command || strcmp(o->command, "handover") != 0)) ||
+	    (o->force && (!o->command || strcmp(o->command, "drain") != 0))) {
+		fprintf(stderr, "clustd: --to goes with handover, --force with drain\n");
+		return 2;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "clustd: unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -268,6 +299,33 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 	return rc;
 }
 
+/* `clustd handover`, `drain`, `undrain`: the daemon answers once the
+ * outcome is known (its own bounds are far below this timeout); exit 1
+ * when a line of the answer is an error. */
+#define CTL_HANDOVER_TIMEOUT_MS 60000
+
+static int run_handover_client(const char *path, const struct options *o)
+{
+	char *req = ho_request_line(o->command, o->to, o->force, o->names, o->nnames);
+	char *reply = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&reply, &len);
+	int rc = f ? ctl_request(path, req, f, CTL_HANDOVER_TIMEOUT_MS) : -ENOMEM;
+
+	if (f)
+		fclose(f);
+	free(req);
+	if (rc < 0) {
+		fprintf(stderr, "clustd: cannot reach the daemon at %s: %s\n", path, strerror(-rc));
+		free(reply);
+		return 1;
+	}
+	fputs(reply, stdout);
+	rc = ho_reply_status(reply);
+	free(reply);
+	return rc;
+}
+
 /* `clustd status`: the config tells where the daemon's socket is. */
 static int run_client(const struct options *o)
 {
@@ -280,6 +338,11 @@ static int run_client(const struct options *o)
 		return 1;
 	path = xasprintf("%s/clustd.sock", cfg->node.run_dir);
 	conf_free(cfg);
+	if (o->names) {
+		int status = run_handover_client(path, o);
+		free(path);
+		return status;
+	}
 	const char *req = strcmp(o->command, "metrics") == 0 ? "metrics" :
 			  o->json ? "status json" : "status";
 	int rc = ctl_request(path, req, stdout, CTL_TIMEOUT_MS);
@@ -310,6 +373,9 @@ static int watch_at(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct daemon d = {.pid_fd = -1};
+
+	if (argc > 1 && strcmp(argv[1], "import-keepalived") == 0)
+		return kaimport_cli(argc - 1, argv + 1);
 	int at = watch_at(argc, argv);
 	int rc = parse_options(at, argv, &d.opt);
 

@@ -16,6 +16,7 @@
 #include "cluster_net.h"
 #include "counters.h"
 #include "daemon.h"
+#include "handover_json.h"
 #include "instance_drivers.h"
 #include "vote_plane.h"
 #include "xalloc.h"
@@ -327,6 +328,7 @@ char *metrics_render(const struct clustd *c)
 	instance_transitions(f, s);
 	instance_state_time(f, s);
 	instance_gauges(f, c);
+	handover_metrics(f, c);
 	node_metrics(f, s);
 	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);

@@ -13,6 +13,7 @@
 #define CLUSTD_MAX_VIPS 64     /* fits one advert in a 1500-byte MTU for v6 */
 #define CLUSTD_MAX_PEERS 32
 #define CLUSTD_NAME_MAX 64
+#define CLUSTD_AUTH_PASS_LEN 8 /* VRRPv2's authentication data */
 
 #define CLUSTD_DEFAULT_CONFIG "/etc/clustd.conf"
 #define CLUSTD_DEFAULT_STATE_DIR "/var/lib/clustd"
@@ -112,6 +113,13 @@ struct instance_conf {
 	 * VIPs and sends the adverts and announcements. */
 	bool use_vmac;            /* default false */
 	char *vmac_interface;     /* its name when use_vmac (vmac_interface, or vrrp.<vrid> / vrrp6.<vrid>); else NULL */
+
+	/* VRRPv2 simple-text authentication, for keepalived clusters that use
+	 * auth_type PASS: auth_pass is sent in every advert and required of
+	 * every advert received (zero-padded, all 8 bytes compared). No
+	 * security: anyone on the link reads it. Unset (default): none. */
+	bool auth_pass_set;
+	uint8_t auth_pass[CLUSTD_AUTH_PASS_LEN];
 
 	uint32_t garp_repeat;     /* gratuitous ARPs / NAs per burst on becoming master; default 5 */
 	uint32_t garp_interval_ms;/* gap between them; default 10 */

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "daemon.h"
+#include "handover_json.h"
 #include "instance_drivers.h"
 #include "ledger.h"
 #include "quorum.h"
@@ -231,6 +232,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "counters", counters_json(in->cnt));
 	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
 	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
+	handover_instance_json(o, in, now);
 	json_object_object_add(o, "drivers", instance_drivers_json(in));
 	return o;
 }
@@ -281,6 +283,7 @@ static json_object *member_json(const struct clustd *c, const struct cluster_net
 				       json_object_new_uint64(cluster_net_incarnation(cn)));
 		json_object_object_add(o, "has_quorum",
 				       json_object_new_boolean(cluster_net_has_quorum(cn)));
+		json_object_object_add(o, "drained", handover_member_drained(c, NULL));
 		for (const struct instance *in = c->instances; in; in = in->next) {
 			json_object *i = json_object_new_object();
 			json_object_object_add(i, "name", jstr(in->conf->name));
@@ -293,6 +296,7 @@ static json_object *member_json(const struct clustd *c, const struct cluster_net
 		json_object_object_add(o, "incarnation", json_object_new_uint64(m->incarnation));
 		json_object_object_add(o, "last_heard_ms", jms(m->last_heard, now));
 		json_object_object_add(o, "has_quorum", json_object_new_boolean(m->last.has_quorum));
+		json_object_object_add(o, "drained", handover_member_drained(c, &m->last));
 		for (size_t k = 0; k < m->last.ninstances; k++) {
 			const struct hb_instance *hi = &m->last.instances[k];
 			json_object *i = json_object_new_object();
@@ -384,6 +388,7 @@ static json_object *status_json(const struct clustd *c)
 	else
 		json_object_object_add(o, "cluster", plane_json(c, c->cluster, &c->cfg->cluster, now));
 	json_object_object_add(o, "accept_filter", accept_filter_json(c));
+	json_object_object_add(o, "drain", handover_drain_json(c));
 	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
@@ -483,6 +488,7 @@ static void text_instances(FILE *f, json_object *st)
 			fprintf(f, "  fault: %s\n", json_object_get_string(why));
 		text_vmac(f, json_object_object_get(in, "vmac"));
 		text_votes(f, json_object_object_get(in, "votes"));
+		handover_text_instance(f, in);
 	}
 }
 
@@ -608,6 +614,7 @@ static char *status_text(const struct clustd *c)
 		}
 	} else {
 		text_instances(f, st);
+		handover_text_drain(f, json_object_object_get(st, "drain"));
 		text_accept(f, st);
 		text_cluster(f, json_object_object_get(st, "cluster"), "cluster plane");
 		drivers_text(f, st);

@@ -232,11 +232,18 @@ bool vote_plane_held(const struct vote_plane *vp, const char *instance, uint64_t
 const char *vote_plane_rival(const struct quorum *q, const char *instance, uint64_t now,
 			     uint8_t *priority)
 {
+	return vote_plane_rival_except(q, instance, NULL, now, priority);
+}
+
+const char *vote_plane_rival_except(const struct quorum *q, const char *instance, const char *except,
+				    uint64_t now, uint8_t *priority)
+{
 	const char *best = NULL;
 
 	for (size_t i = 0; i < q->n; i++) {
 		const struct member *m = &q->members[i];
-		if (m->self || !quorum_member_alive(q, m, now))
+		if (m->self || !quorum_member_alive(q, m, now) ||
+		    (except && strcmp(m->name, except) == 0))
 			continue;
 		for (size_t k = 0; k < m->last.nrequests; k++) {
 			const struct hb_request *r = &m->last.requests[k];

@@ -59,6 +59,14 @@ check "the witness sees r1 and r2 alive" wait_until 5 eval \
 check "r1: split-brain protection, votes from 2 of 3 needed and held" \
 	vt_wants r1 '.cluster.split_brain_protection == true and .instances[0].votes.needed == 2
 		and .instances[0].votes.held >= 2' 5
+metrics_of() {
+	nsx "$1" timeout 5 "$CLUSTD" -f "$T/$1.conf" metrics 2>/dev/null
+}
+check "r1's metrics: clustd_votes_held{instance=\"web\"} of at least 2, 2 needed" eval \
+	'metrics_of r1 | awk '"'"'/^clustd_votes_held\{instance="web"\}/ { h = $2 }
+		/^clustd_votes_needed / { n = $2 } END { exit !(h >= 2 && n == 2) }'"'"
+check "the witness's metrics: a vote granted, labelled by its cluster" eval \
+	'metrics_of w | grep -Eq "^clustd_votes_granted_total\{cluster=\"[^\"]+\"\} [1-9]"'
 wait_until 5 backup_settled r2
 vt_sampler_start s 240 "$VIP" r1 r2 || done_testing
 sleep 0.3

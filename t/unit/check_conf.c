@@ -716,6 +716,37 @@ START_TEST(test_pseudo_header_with_v2)
 }
 END_TEST
 
+/* keepalived's auth_type PASS: VRRPv2 only, 1..8 characters, zero-padded. */
+START_TEST(test_auth_pass)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("version = 2; advert_interval = 1000; auth_pass = \"abc\";"));
+	ck_assert(l.cfg->instances[0].auth_pass_set);
+	ck_assert_mem_eq(l.cfg->instances[0].auth_pass, "abc\0\0\0\0\0", CLUSTD_AUTH_PASS_LEN);
+	loaded_free(&l);
+	expect_ok(&l, INST("version = 2; auth_pass = \"12345678\";"));
+	ck_assert_mem_eq(l.cfg->instances[0].auth_pass, "12345678", CLUSTD_AUTH_PASS_LEN);
+	loaded_free(&l);
+	expect_ok(&l, INST("version = 2;"));
+	ck_assert(!l.cfg->instances[0].auth_pass_set);
+	loaded_free(&l);
+	expect_error(INST("auth_pass = \"abc\";"), 7,
+		     "auth_pass: VRRPv3 has no authentication (RFC 5798); only version = 2 carries it");
+	expect_error(INST("version = 2; auth_pass = \"123456789\";"), 7,
+		     "auth_pass: 9 characters, expected 1..8 (keepalived uses only the first 8: give "
+		     "those)");
+	expect_error(INST("version = 2; auth_pass = \"\";"), 7,
+		     "auth_pass: 0 characters, expected 1..8 (keepalived uses only the first 8: give "
+		     "those)");
+	expect_error(INST("version = 2; auth_pass = 1234;"), 7,
+		     "auth_pass: expected a string, got an integer");
+	expect_error(INST("version = 2; authentication = { auth_type = \"PASS\"; };"), 7,
+		     "unknown key \"authentication\" in instance (did you mean \"auth_pass\" "
+		     "(keepalived's auth_type PASS)?)");
+}
+END_TEST
+
 START_TEST(test_duplicate_vrid_one_interface)
 {
 	expect_error(INST("},{ name = \"b\"; interface = \"eth0\";\n"
@@ -2142,6 +2173,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_vips_empty_and_too_many);
 	tcase_add_test(bad, test_v2_ipv6);
 	tcase_add_test(bad, test_pseudo_header_with_v2);
+	tcase_add_test(bad, test_auth_pass);
 	tcase_add_test(bad, test_duplicate_vrid_one_interface);
 	tcase_add_test(bad, test_duplicate_instance_name);
 	tcase_add_test(bad, test_bad_instance_name);
