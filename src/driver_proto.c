@@ -306,12 +306,22 @@ static enum drv_error decode_hello(json_object *o, struct drv_msg *m)
 	return want_list(o, m);
 }
 
+/* A driver's message goes into logs and the status: no control
+ * characters (a "\n" in it would forge a log line). */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static enum drv_error decode_ack(json_object *o, struct drv_msg *m)
 {
 	m->type = DRV_MSG_ACK;
 	if (get_uint(o, "seq", &m->seq) != 1 || get_bool(o, "ok", &m->ok) != 1 ||
 	    get_str(o, "message", m->message, sizeof(m->message), true) < 0)
 		return DRV_ERR_BAD_FIELD;
+	printable(m->message);
 	return DRV_OK;
 }
 
@@ -321,6 +331,7 @@ static enum drv_error decode_ready(json_object *o, struct drv_msg *m)
 	if (get_bool(o, "ready", &m->ready) != 1 ||
 	    get_str(o, "message", m->message, sizeof(m->message), true) < 0)
 		return DRV_ERR_BAD_FIELD;
+	printable(m->message);
 	return DRV_OK;
 }
 

@@ -217,6 +217,13 @@ START_TEST(test_driver_ack_ready)
 	ck_assert_int_eq(m.type, DRV_MSG_READY);
 	ck_assert(!m.ready);
 	ck_assert_str_eq(m.message, "db down");
+	/* control characters in a message become spaces: it goes into the log */
+	ck_assert_int_eq(decode("{\"type\":\"ready\",\"ready\":false,\"message\":"
+				"\"db\\ndown\\u001b[31m\\t!\"}", &m), DRV_OK);
+	ck_assert_str_eq(m.message, "db down [31m !");
+	ck_assert_int_eq(decode("{\"type\":\"ack\",\"seq\":1,\"ok\":false,\"message\":\"a\\rb\"}",
+				&m), DRV_OK);
+	ck_assert_str_eq(m.message, "a b");
 	/* a long message is kept to DRIVER_MESSAGE_MAX bytes */
 	snprintf(line, sizeof(line), "{\"type\":\"ready\",\"ready\":true,\"message\":\"%0400d\"}", 0);
 	ck_assert_int_eq(decode(line, &m), DRV_OK);
