@@ -7,6 +7,7 @@
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "atomic_file.h"
 #include "conf.h"
+#include "driver_rule.h"
 #include "heartbeat.h"
 #include "names.h"
 #include "quorum.h"
@@ -16,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -462,13 +464,14 @@ static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
 	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface",
-	"auth_pass", NULL
+	"auth_pass", "drivers", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
 static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease",
 					 "persist_counters", "counters_sync_interval",
-					 "metrics_file", NULL };
+					 "metrics_file", "driver_group", "driver_grace",
+					 "driver_queue", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
@@ -480,6 +483,7 @@ static const char *const track_script_keys[] = { "name", "command", "args", "int
 static const char *const track_iface_keys[] = { "name", "weight", NULL };
 static const char *const track_file_keys[] = { "path", "weight", NULL };
 static const char *const group_keys[] = { "name", "instances", "notify", NULL };
+static const char *const driver_need_keys[] = { "id", "required", "weight", NULL };
 
 static void instance_defaults(struct instance_conf *ic)
 {
@@ -975,6 +979,72 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 	}
 }
 
+/* ---- drivers an instance names (clustd-drivers(7)) ---------------------- */
+
+static void parse_driver_need(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			      struct driver_need_conf *dn)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	dn->line = setting_line(g);
+	dn->required = true;
+	dn->weight = TRACK_NO_WEIGHT;
+	check_keys(c, g, "in drivers", driver_need_keys);
+	if ((s = require_key(c, g, "id", "drivers")) && (v = get_string(c, s, "drivers."))) {
+		if (!driver_id_valid(v))
+			err_at(c, s, "drivers.id: \"%s\" is not a driver id (1 to %d characters of "
+			       "A-Z a-z 0-9 . _ @ : -)", v, CLUSTD_DRIVER_ID_MAX);
+		else
+			copy_string(v, &dn->id);
+	}
+	opt_bool(c, g, "required", &dn->required);
+	parse_weight(c, g, "drivers.", &dn->weight);
+	if (!dn->required && dn->weight != TRACK_NO_WEIGHT)
+		err_at(c, config_setting_get_member(g, "weight"),
+		       "drivers.weight: only a required driver moves the priority");
+	for (size_t i = 0; dn->id && i < (size_t)(dn - ic->drivers); i++)
+		if (ic->drivers[i].id && strcmp(ic->drivers[i].id, dn->id) == 0)
+			err_at(c, g, "drivers: \"%s\" is named twice in instance \"%s\"", dn->id,
+			       ic->name ? ic->name : "?");
+}
+
+static void parse_drivers(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *l = config_setting_get_member(g, "drivers");
+
+	if (!l)
+		return;
+	if (config_setting_type(l) != CONFIG_TYPE_LIST ||
+	    config_setting_length(l) > CLUSTD_MAX_DRIVERS) {
+		err_at(c, l, "drivers: expected a list of at most %d groups ( { ... }, ... )",
+		       CLUSTD_MAX_DRIVERS);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(l); i++) {
+		const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+		if (list_group(c, e, "drivers"))
+			parse_driver_need(c, e, ic, &ic->drivers[ic->ndrivers++]);
+	}
+}
+
+/* node.driver_*: the driver socket's group, the grace time of required
+ * drivers at start, the bytes one driver may have waiting. */
+static void parse_driver_keys(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	if ((s = config_setting_get_member(g, "driver_group")) && (v = get_string(c, s, "node."))) {
+		if (!v[0])
+			err_at(c, s, "node.driver_group: empty; leave it out for root only");
+		else
+			copy_string(v, &nc->driver_group);
+	}
+	opt_u32(c, g, "node.", "driver_grace", 0, 3600000, &nc->driver_grace_ms);
+	opt_u32(c, g, "node.", "driver_queue", 4096, 16u << 20, &nc->driver_queue_bytes);
+}
+
 /* accept_filter_fail = "open" | "closed": what accept = false does when the
  * nftables filter cannot be installed (nft.h nft_filter_fails_closed()). */
 static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
@@ -1052,6 +1122,7 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	parse_garp(c, g, ic);
 	parse_notify(c, g, ic);
 	parse_track(c, g, ic);
+	parse_drivers(c, g, ic);
 }
 
 /* ---- cross-instance rules -------------------------------------------- */
@@ -1202,6 +1273,8 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	nc->vip_lease_ms = 5000;
 	nc->persist_counters = true;
 	nc->counters_sync_ms = 1000;
+	nc->driver_grace_ms = 10000;
+	nc->driver_queue_bytes = 256u << 10;
 	const config_setting_t *g = config_setting_get_member(root, "node"), *s;
 
 	if (g && config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -1218,6 +1291,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 			take_path(c, s, "node.", &nc->run_dir);
 		parse_vip_lease(c, g, nc);
 		parse_counters_keys(c, g, nc);
+		parse_driver_keys(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
@@ -2042,6 +2116,8 @@ static void instance_free(struct instance_conf *ic)
 {
 	track_free(&ic->track);
 	notify_free(&ic->notify);
+	for (size_t i = 0; i < ic->ndrivers; i++)
+		free(ic->drivers[i].id);
 	free(ic->name);
 	free(ic->interface);
 	free(ic->vmac_interface);
@@ -2058,6 +2134,7 @@ void conf_free(struct clustd_config *cfg)
 	free(cfg->node.state_dir);
 	free(cfg->node.run_dir);
 	free(cfg->node.metrics_file);
+	free(cfg->node.driver_group);
 	for (size_t i = 0; i < cfg->nsync_groups; i++) {
 		free(cfg->sync_groups[i].name);
 		for (size_t k = 0; k < cfg->sync_groups[i].ninstances; k++)
@@ -2316,20 +2393,12 @@ static int check_secret_file(const struct clustd_config *cfg, const struct clust
 	return 1;
 }
 
-/* state_dir and run_dir (B1): root writes there (incarnation, counters,
- * pid file, control socket), so nobody else may write there: a planted
- * link would make root write, truncate or chmod another file. A missing
- * directory is fine (the daemon creates it, 0755). Reported at the line
- * of the setting (or of the node group, or 1 for a default). */
-static int check_private_dir(struct script_check *sc, const char *key, const char *dir)
+/* Where node.<key> is set (or the node group, or line 1 for a default). */
+static int node_key_line(struct script_check *sc, const char *key, const char **file)
 {
 	const config_setting_t *s = NULL;
-	const char *file = sc->cfg->path;
-	char why[PATH_MAX + 128];
-	int line = 1;
 
-	if (!dir || atomic_dir_check(dir, why, sizeof(why)) >= 0)
-		return 0;
+	*file = sc->cfg->path;
 	if (sc->loaded == 0) {
 		config_init(&sc->lc);
 		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
@@ -2340,11 +2409,41 @@ static int check_private_dir(struct script_check *sc, const char *key, const cha
 		s = node && config_setting_is_group(node) ? config_setting_get_member(node, key) : NULL;
 		s = s ? s : node;
 	}
-	if (s) {
-		line = setting_line(s);
-		file = config_setting_source_file(s) ? config_setting_source_file(s) : file;
-	}
+	if (!s)
+		return 1;
+	*file = config_setting_source_file(s) ? config_setting_source_file(s) : *file;
+	return setting_line(s);
+}
+
+/* state_dir and run_dir (B1): root writes there (incarnation, counters,
+ * pid file, control socket), so nobody else may write there: a planted
+ * link would make root write, truncate or chmod another file. A missing
+ * directory is fine (the daemon creates it, 0755). Reported at the line
+ * of the setting (or of the node group, or 1 for a default). */
+static int check_private_dir(struct script_check *sc, const char *key, const char *dir)
+{
+	char why[PATH_MAX + 128];
+	const char *file;
+	int line;
+
+	if (!dir || atomic_dir_check(dir, why, sizeof(why)) >= 0)
+		return 0;
+	line = node_key_line(sc, key, &file);
 	errs_push(sc->errs, xasprintf("%s:%d: node.%s: %s", file, line, key, why));
+	return 1;
+}
+
+/* The driver socket's group must exist: the socket is made for it. */
+static int check_driver_group(struct script_check *sc)
+{
+	const char *group = sc->cfg->node.driver_group, *file;
+	int line;
+
+	if (!group || getgrnam(group))
+		return 0;
+	line = node_key_line(sc, "driver_group", &file);
+	errs_push(sc->errs, xasprintf("%s:%d: node.driver_group: no group \"%s\" on this system",
+				      file, line, group));
 	return 1;
 }
 
@@ -2392,6 +2491,7 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		problems += check_secret_file(cfg, conf_cluster(cfg, i), errs);
 	problems += check_private_dir(&sc, "state_dir", cfg->node.state_dir);
 	problems += check_private_dir(&sc, "run_dir", cfg->node.run_dir);
+	problems += check_driver_group(&sc);
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;

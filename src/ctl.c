@@ -391,51 +391,62 @@ static int remove_stale(const char *path)
 	return 0;
 }
 
-static int server_listen(struct ctl_server *s)
+void ctl_unix_unlink(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	if (!ino)
+		return;
+	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		unlink(path);
+}
+
+int ctl_unix_listen(const char *path, mode_t mode, dev_t *dev, ino_t *ino)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int rc = fill_addr(&sun, s->path);
+	int fd, rc = fill_addr(&sun, path);
 
 	if (rc < 0)
 		return rc;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = remove_stale(path);
+	if (rc == 0) {
+		/* The mode comes from the umask: no chmod of the path
+		 * afterwards, which would follow a link planted there meanwhile. */
+		mode_t umask_was = umask(~mode & 0777);
+
+		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+		umask(umask_was);
+	}
+	if (rc == 0 && lstat(path, &st) < 0)
+		rc = -errno;
+	if (rc == 0 && listen(fd, SOMAXCONN) < 0) {
+		rc = -errno;
+		ctl_unix_unlink(path, st.st_dev, st.st_ino);
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return fd;
+}
+
+static int server_listen(struct ctl_server *s)
+{
+	s->fd = ctl_unix_listen(s->path, 0600, &s->dev, &s->ino);
 	if (s->fd < 0)
-		return -errno;
-	rc = remove_stale(s->path);
-	if (rc < 0)
-		return rc;
-	/* The socket is created 0600 by the umask: no chmod of the path
-	 * afterwards, which would follow a link planted there meanwhile. */
-	mode_t umask_was = umask(0177);
-
-	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
-	umask(umask_was);
-	if (rc < 0)
-		return rc;
-	if (lstat(s->path, &st) < 0)
-		return -errno;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	if (listen(s->fd, SOMAXCONN) < 0)
-		return -errno;
+		return s->fd;
 	if (loop_add_fd(s->loop, s->fd, EPOLLIN, on_listen, s) < 0)
 		return -errno;
 	s->listening = true;
 	return 0;
 }
 
-/* Unlink path only while it is still the socket we bound: a newer daemon
- * may have replaced it. */
-static void server_unlink(struct ctl_server *s)
-{
-	struct stat st;
-
-	if (!s->ino)
-		return;
-	if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
-		unlink(s->path);
-}
 
 struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler_fn fn, void *arg)
 {
@@ -475,7 +486,7 @@ void ctl_server_close(struct ctl_server *s)
 		loop_del_fd(s->loop, s->fd);
 	if (s->fd >= 0)
 		close(s->fd);
-	server_unlink(s);
+	ctl_unix_unlink(s->path, s->dev, s->ino);
 	free(s->path);
 	free(s);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "loop.h"
 
@@ -37,6 +38,16 @@ void ctl_pending_reply(struct ctl_pending *p, char *reply);
 struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler_fn fn, void *arg);
 /* Closes every connection and unlinks the socket file. */
 void ctl_server_close(struct ctl_server *s);
+
+/* A listening AF_UNIX stream socket at path (non-blocking, close-on-exec)
+ * with the permission bits `mode` (0600, 0660), given through the umask,
+ * never by a chmod of the path; a stale socket file there is replaced,
+ * anything else is not (-EEXIST). Returns the fd and the file's identity
+ * in *dev, *ino, or -errno. */
+int ctl_unix_listen(const char *path, mode_t mode, dev_t *dev, ino_t *ino);
+/* Unlink path while it is still the socket file (dev, ino) we made: a newer
+ * daemon may have replaced it. */
+void ctl_unix_unlink(const char *path, dev_t dev, ino_t ino);
 
 /* Client side, for `clustd status`: connect to path, send request + "\n",
  * copy the reply to out. Returns 0, or -errno (connection refused, no such

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "incarnation.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -293,6 +294,7 @@ static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
 
+	driver_server_flush(c->drivers); /* the batch's transitions, to the drivers */
 	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
@@ -387,6 +389,7 @@ void clustd_start(struct clustd *c)
 	 * right to touch nftables. */
 	if (!c->cfg->witness)
 		nft_filter_sync(&c->accept_filter, c->cfg);
+	drivers_open(c); /* the first transitions are told too */
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
 	path = xasprintf("%s/clustd.sock", c->cfg->node.run_dir);
@@ -589,6 +592,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	drivers_reload(c);
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
 	/* The filter may have come or gone: accept_filter_fail = "closed". */
@@ -670,6 +674,7 @@ void clustd_free(struct clustd *c)
 		script_queue_free(c->retired[i]);
 	free(c->retired);
 	ctl_server_close(c->ctl);
+	drivers_close(c);
 	cluster_net_close(c->cluster);
 	witness_free_planes(c);
 	script_runner_free(c->scripts);

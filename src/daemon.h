@@ -9,6 +9,7 @@
 #include "cluster_net.h"
 #include "ctl.h"
 #include "drain.h"
+#include "driver.h"
 #include "fault.h"
 #include "fsm.h"
 #include "handover.h"
@@ -104,6 +105,9 @@ struct instance {
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
 	struct instance_ho ho;            /* planned handovers */
+	/* Its last transition as the drivers were told (instance_drivers.c). */
+	uint64_t event_seq;
+	char event_reason[160];
 	struct instance *next;
 };
 
@@ -129,6 +133,7 @@ struct clustd {
 	struct witness_plane **planes;
 	size_t nplanes;
 	struct ctl_server *ctl;
+	struct driver_server *drivers;    /* the driver socket; NULL on a witness */
 	uint64_t started_at;
 	struct instance *instances;
 	struct group_rt *groups;

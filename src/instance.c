@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "fsm.h"
 #include "incarnation.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "log.h"
 #include "netlink.h"
@@ -29,9 +30,10 @@
 
 /* ---- parameters ------------------------------------------------------ */
 
+/* Tracking, and the weights of required drivers (clustd-drivers(7)). */
 static int track_delta(const struct instance *in)
 {
-	return in->tracker ? tracker_delta(in->tracker) : 0;
+	return (in->tracker ? tracker_delta(in->tracker) : 0) + instance_drivers_delta(in);
 }
 
 /* Members of a sync group share their tracking, so that every member has
@@ -281,6 +283,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		ledger_touch_now(in->c->ledger); /* a transition is saved at once */
 		in->state_since = mono_now_us();
 		run_notify(in, o);
+		instance_drivers_transition(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
 			cluster_net_send_soon(in->c->cluster);
 	}

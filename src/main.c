@@ -20,6 +20,7 @@
 #include "kaimport_cli.h"
 #include "log.h"
 #include "loop.h"
+#include "watch.h"
 #include "xalloc.h"
 
 #ifndef CLUSTD_VERSION
@@ -64,6 +65,7 @@ static void usage(FILE *to)
 		"       clustd import-keepalived [-i CONFIG_ID] [-q] [FILE]\n"
 		"       clustd [-f FILE] handover [--to NODE] [INSTANCE...]\n"
 		"       clustd [-f FILE] drain [--force] [INSTANCE...] | undrain [INSTANCE...]\n"
+		"       clustd [-f FILE] watch [--json] [--instance NAME]... [--id ID] [--exec PROG [ARG...]]\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
 		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
@@ -77,6 +79,8 @@ static void usage(FILE *to)
 		"                        named) to NODE, or to the best live member, now\n"
 		"  drain, undrain        keep instances (all: the node) from being master, and\n"
 		"                        hand them over; kept across restarts until undrained\n"
+		"  watch ...             follow every transition on the driver socket\n"
+		"                        (clustd watch --help, clustd-drivers(7))\n"
 		"  -h, --help            this text\n");
 }
 
@@ -348,13 +352,35 @@ static int run_client(const struct options *o)
 	return rc < 0 ? 1 : 0;
 }
 
+/* Where `watch` stands among the arguments (it has options of its own,
+ * which the daemon's parser must not see), or argc. */
+static int watch_at(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "watch") == 0)
+			return i;
+		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)
+			return argc; /* another command */
+		if (strchr("fpl", argv[i][1]) && argv[i][1] && !argv[i][2])
+			i++; /* -f FILE, -p FILE, -l LEVEL */
+		else if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--pid-file") ||
+			 !strcmp(argv[i], "--log-level"))
+			i++;
+	}
+	return argc;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = {.pid_fd = -1};
 
 	if (argc > 1 && strcmp(argv[1], "import-keepalived") == 0)
 		return kaimport_cli(argc - 1, argv + 1);
-	int rc = parse_options(argc, argv, &d.opt);
+	int at = watch_at(argc, argv);
+	int rc = parse_options(at, argv, &d.opt);
+
+	if (rc < 0 && at < argc)
+		return watch_main(argc - at, argv + at, d.opt.config);
 
 	if (rc >= 0)
 		return rc;

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_drivers.h"
 #include "vote_plane.h"
 #include "xalloc.h"
 
@@ -331,6 +332,7 @@ char *metrics_render(const struct clustd *c)
 	node_metrics(f, s);
 	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);
+	drivers_metrics(f, c);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -64,6 +64,20 @@ struct track_conf {
 	struct track_file_conf files[CLUSTD_MAX_TRACK];
 };
 
+/* A driver (clustd-drivers(7)) an instance names: a program connected to
+ * the driver socket under this id. A required one that is not connected,
+ * or says it is not ready, fails like a tracked check: weight, or FAULT
+ * with TRACK_NO_WEIGHT. One not required is only shown in the status. */
+#define CLUSTD_MAX_DRIVERS 16
+#define CLUSTD_DRIVER_ID_MAX 63   /* bytes; [A-Za-z0-9._@:-] */
+
+struct driver_need_conf {
+	char *id;
+	int line;                 /* config line, for messages */
+	bool required;            /* default true */
+	int32_t weight;           /* -253..253, or TRACK_NO_WEIGHT (default: FAULT) */
+};
+
 struct instance_conf {
 	char *name;
 	char *interface;
@@ -114,6 +128,8 @@ struct instance_conf {
 
 	struct notify_conf notify;
 	struct track_conf track;
+	size_t ndrivers;
+	struct driver_need_conf drivers[CLUSTD_MAX_DRIVERS];
 };
 
 struct node_conf {
@@ -127,6 +143,13 @@ struct node_conf {
 	bool persist_counters;     /* keep counters in state_dir; default true */
 	uint32_t counters_sync_ms; /* fdatasync period; 0 = never; default 1000 */
 	char *metrics_file;        /* Prometheus textfile, kept current; NULL = none */
+	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
+	 * 0660, group driver_group (NULL = root's group only); a required
+	 * driver that never connected is not missed for driver_grace_ms after
+	 * the start; each driver may have driver_queue_bytes waiting. */
+	char *driver_group;
+	uint32_t driver_grace_ms;  /* default 10000 */
+	uint32_t driver_queue_bytes; /* 4096..16 MiB; default 256 KiB */
 };
 
 #define CLUSTD_CLUSTER_PORT 5798

@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "quorum.h"
 #include "votes_json.h"
@@ -207,6 +208,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("send"));
 	if (in->faults & FAULT_VIP)
 		json_object_array_add(faults, jstr("vip"));
+	if (in->faults & FAULT_DRIVER)
+		json_object_array_add(faults, jstr("driver"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));
@@ -230,6 +233,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
 	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	handover_instance_json(o, in, now);
+	json_object_object_add(o, "drivers", instance_drivers_json(in));
 	return o;
 }
 
@@ -393,6 +397,7 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "counters", node_counters_json(cs));
 	json_object_object_add(o, "persistence", persistence_json(c));
 	json_object_object_add(o, "instances", insts);
+	json_object_object_add(o, "drivers", drivers_json(c));
 	return o;
 }
 
@@ -612,6 +617,7 @@ static char *status_text(const struct clustd *c)
 		handover_text_drain(f, json_object_object_get(st, "drain"));
 		text_accept(f, st);
 		text_cluster(f, json_object_object_get(st, "cluster"), "cluster plane");
+		drivers_text(f, st);
 	}
 	text_counters(f, st);
 	fclose(f);
