@@ -20,6 +20,7 @@
 #include "nft.h"
 #include "packet.h"
 #include "script.h"
+#include "settle.h"
 #include "track.h"
 #include "vmac_dev.h"
 #include "vrrp_sock.h"
@@ -105,6 +106,8 @@ struct instance {
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
 	struct instance_ho ho;            /* planned handovers */
+	struct settle settle;             /* a planned release waiting for its connections (settle.h) */
+	struct loop_timer settle_timer;
 	/* Its last transition as the drivers were told (instance_drivers.c). */
 	uint64_t event_seq;
 	char event_reason[160];
