@@ -108,6 +108,7 @@ struct instance {
 	struct instance_ho ho;            /* planned handovers */
 	struct settle settle;             /* a planned release waiting for its connections (settle.h) */
 	struct loop_timer settle_timer;
+	bool settle_fenced;               /* its fence for new connections is up (nft.h) */
 	/* Its last transition as the drivers were told (instance_drivers.c). */
 	uint64_t event_seq;
 	char event_reason[160];

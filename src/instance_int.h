@@ -78,8 +78,10 @@ void instance_votes_note(struct instance *in);
  * the bound (a quarter of step_bound_us, at most 50 ms) is not over:
  * again(in) runs at the next look (instance_settle.c, settle.h). */
 bool instance_release_settled(struct instance *in, uint64_t step_bound_us, void (*again)(void *));
-/* That release is no longer due. */
+/* That release is no longer due (or is done): the fence comes down. */
 void instance_release_unsettle(struct instance *in);
+/* At start: a fence a killed predecessor left is removed. */
+void instance_settle_clear(struct instance *in);
 
 /* Read state_dir/drained (before the instances are made). */
 void handover_load_drain(struct clustd *c);

@@ -43,6 +43,11 @@
  * so it is kept far below an advert interval. */
 #define ACK_TIMEOUT_MS 100
 
+/* TCP: the flags byte, and its SYN and ACK bits. */
+#define TCP_FLAGS_OFFSET 13
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+
 #define ICMPV6_NS 135
 #define ICMPV6_NA 136
 
@@ -121,6 +126,7 @@ struct builder {
 	struct nft_batch *b;
 	size_t cap;
 	uint32_t seq;
+	const char *table;  /* NFT_TABLE, or a fence's (nft_batch_fence) */
 };
 
 /* Room for the next message: the caller bounds each message well below
@@ -159,7 +165,7 @@ static int put_table(struct builder *w, uint16_t type, uint16_t flags)
 	struct nlmsghdr *nlh = t ? begin_msg(w, type, flags) : NULL;
 
 	if (nlh) {
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, w->table);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		end_msg(w, nlh);
 	}
@@ -167,13 +173,13 @@ static int put_table(struct builder *w, uint16_t type, uint16_t flags)
 	return nlh ? 0 : -ENOMEM;
 }
 
-static struct nftnl_set *new_set(const char *name, uint32_t id)
+static struct nftnl_set *new_set(const struct builder *w, const char *name, uint32_t id)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	if (!s)
 		return NULL;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, w->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
@@ -184,7 +190,7 @@ static struct nftnl_set *new_set(const char *name, uint32_t id)
 static int put_elems(struct builder *w, const char *name, uint32_t id, const struct ip_addr *list,
 		     size_t from, size_t to)
 {
-	struct nftnl_set *s = new_set(name, id);
+	struct nftnl_set *s = new_set(w, name, id);
 	struct nlmsghdr *nlh = NULL;
 
 	for (size_t i = from; s && i < to; i++) {
@@ -206,7 +212,7 @@ out:
 static int put_set(struct builder *w, const char *name, uint32_t id, bool v4,
 		   const struct ip_addr *list, size_t n)
 {
-	struct nftnl_set *s = new_set(name, id);
+	struct nftnl_set *s = new_set(w, name, id);
 	struct nlmsghdr *nlh = s ? begin_msg(w, NFT_MSG_NEWSET, NLM_F_CREATE) : NULL;
 
 	if (nlh) {
@@ -232,7 +238,7 @@ static int put_chain(struct builder *w)
 	struct nlmsghdr *nlh = c ? begin_msg(w, NFT_MSG_NEWCHAIN, NLM_F_CREATE) : NULL;
 
 	if (nlh) {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, w->table);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_IN);
@@ -354,7 +360,7 @@ static int put_rule(struct builder *w, enum rule_kind kind)
 
 	if (!r)
 		return -ENOMEM;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, w->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	switch (kind) {
@@ -371,12 +377,60 @@ static int put_rule(struct builder *w, enum rule_kind kind)
 	return nlh ? 0 : -ENOMEM;
 }
 
-static int batch_open(struct builder *w, struct nft_batch *b, uint32_t seq)
+/* "meta iiftype != loopback meta nfproto F <daddr> == A meta l4proto tcp
+ * tcp flags & (syn | ack) == syn counter drop": a new connection to A
+ * (a fence, nft.h). */
+static bool add_syn_drop(struct nftnl_rule *r, const struct ip_addr *a)
+{
+	uint16_t loopback = ARPHRD_LOOPBACK;
+	bool v4 = a->family == AF_INET;
+	uint8_t nfproto = v4 ? NFPROTO_IPV4 : NFPROTO_IPV6, tcp = IPPROTO_TCP;
+	uint8_t mask = TCP_FLAG_SYN | TCP_FLAG_ACK, zero = 0, syn = TCP_FLAG_SYN;
+	struct nftnl_expr *bits = nftnl_expr_alloc("bitwise");
+
+	if (bits) {
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_LEN, 1);
+		nftnl_expr_set(bits, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+		nftnl_expr_set(bits, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	}
+	if (!(add_meta(r, NFT_META_IIFTYPE) && add_cmp(r, NFT_CMP_NEQ, &loopback, sizeof(loopback)) &&
+	      add_meta(r, NFT_META_NFPROTO) && add_cmp(r, NFT_CMP_EQ, &nfproto, 1) &&
+	      add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, v4 ? 4 : 16) &&
+	      add_cmp(r, NFT_CMP_EQ, a->u.bytes, v4 ? 4 : 16) && add_meta(r, NFT_META_L4PROTO) &&
+	      add_cmp(r, NFT_CMP_EQ, &tcp, 1) &&
+	      add_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, TCP_FLAGS_OFFSET, 1))) {
+		nftnl_expr_free(bits);
+		return false;
+	}
+	return add(r, bits) && add_cmp(r, NFT_CMP_EQ, &syn, 1) && add_verdict(r, NF_DROP, true);
+}
+
+static int put_fence_rule(struct builder *w, const struct ip_addr *a)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh = NULL;
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, w->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	if (add_syn_drop(r, a) && (nlh = begin_msg(w, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND))) {
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		end_msg(w, nlh);
+	}
+	nftnl_rule_free(r);
+	return nlh ? 0 : -ENOMEM;
+}
+
+static int batch_open(struct builder *w, struct nft_batch *b, uint32_t seq, const char *table)
 {
 	char *at;
 
 	memset(b, 0, sizeof(*b));
-	*w = (struct builder){.b = b, .seq = seq};
+	*w = (struct builder){.b = b, .seq = seq, .table = table};
 	if (!(at = next_msg(w)))
 		return -ENOMEM;
 	end_msg(w, nftnl_batch_begin(at, w->seq++));
@@ -409,7 +463,7 @@ int nft_batch_replace(const struct nft_vips *v, uint32_t seq, struct nft_batch *
 	static const enum rule_kind rules[] = { DROP4, ND_NS, ND_NA, DROP6 };
 	struct builder w;
 
-	if (batch_open(&w, b, seq) < 0 ||
+	if (batch_open(&w, b, seq, NFT_TABLE) < 0 ||
 	    put_table(&w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0 ||
 	    put_set(&w, NFT_SET4, SET4_ID, true, v->v4, v->n4) < 0 ||
 	    put_set(&w, NFT_SET6, SET6_ID, false, v->v6, v->n6) < 0 ||
@@ -425,7 +479,30 @@ int nft_batch_remove(uint32_t seq, struct nft_batch *b)
 {
 	struct builder w;
 
-	if (batch_open(&w, b, seq) < 0 || batch_close(&w) < 0)
+	if (batch_open(&w, b, seq, NFT_TABLE) < 0 || batch_close(&w) < 0)
+		return batch_fail(b);
+	return 0;
+}
+
+int nft_batch_fence(const char *table, const struct ip_addr *addrs, size_t n, uint32_t seq,
+		    struct nft_batch *b)
+{
+	struct builder w;
+
+	if (batch_open(&w, b, seq, table) < 0 ||
+	    put_table(&w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0 || put_chain(&w) < 0)
+		return batch_fail(b);
+	for (size_t i = 0; i < n; i++)
+		if (put_fence_rule(&w, &addrs[i]) < 0)
+			return batch_fail(b);
+	return batch_close(&w) < 0 ? batch_fail(b) : 0;
+}
+
+int nft_batch_unfence(const char *table, uint32_t seq, struct nft_batch *b)
+{
+	struct builder w;
+
+	if (batch_open(&w, b, seq, table) < 0 || batch_close(&w) < 0)
 		return batch_fail(b);
 	return 0;
 }
@@ -598,6 +675,30 @@ void nft_filter_remove(struct nft_filter *f)
 			 strerror(-rc));
 	else if (rc == 0)
 		log_info("accept mode: nftables table inet " NFT_TABLE " removed");
+}
+
+int nft_fence_up(const char *table, const struct ip_addr *addrs, size_t n)
+{
+	struct nft_batch b;
+	int rc = nft_batch_fence(table, addrs, n, next_seq(), &b);
+
+	if (rc == 0) {
+		rc = nft_send(&b);
+		nft_batch_free(&b);
+	}
+	return rc;
+}
+
+int nft_fence_down(const char *table)
+{
+	struct nft_batch b;
+	int rc = nft_batch_unfence(table, next_seq(), &b);
+
+	if (rc == 0) {
+		rc = nft_send(&b);
+		nft_batch_free(&b);
+	}
+	return rc;
 }
 
 enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic)

@@ -14,6 +14,11 @@
  * which also replaces a table left by a predecessor that was killed, and
  * removed at a clean stop.
  *
+ * A planned release of VIPs (settle.h) also puts up, for its last
+ * moments, a fence: a table "inet clustd_fence_<instance>" dropping new
+ * TCP connections to them (nft_batch_fence), removed once the VIPs are
+ * gone or the release is no longer due, and at start.
+ *
  * The batch builders are pure (they only fill memory) and unit-tested;
  * nft_send() and the nft_filter_* calls talk to the kernel over netlink
  * (libnftnl + libmnl); nothing spawns nft(8). */
@@ -67,6 +72,21 @@ void nft_batch_free(struct nft_batch *b);
 /* Send a batch to the kernel and wait for its acks (bounded).
  * 0, or -errno of the first message the kernel refused. */
 int nft_send(const struct nft_batch *b);
+
+/* A fence: table `table` (family inet) whose input chain drops the first
+ * packet of every new TCP connection (SYN without ACK) to addrs, from
+ * anywhere but loopback; open connections pass. Set up for the last
+ * moments before a planned release of those addresses (settle.h): a
+ * client then tries again (its SYN retransmission, a second later) and
+ * reaches the next master, rather than being accepted here just before
+ * the address goes. Replaces a fence of that name. */
+int nft_batch_fence(const char *table, const struct ip_addr *addrs, size_t n, uint32_t seq,
+		    struct nft_batch *b);
+/* Remove table `table` if there is one. */
+int nft_batch_unfence(const char *table, uint32_t seq, struct nft_batch *b);
+/* Both, sent: 0 or -errno. */
+int nft_fence_up(const char *table, const struct ip_addr *addrs, size_t n);
+int nft_fence_down(const char *table);
 
 /* ---- the daemon's view ------------------------------------------------ */
 

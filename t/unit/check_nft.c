@@ -400,6 +400,79 @@ START_TEST(test_remove_batch)
 }
 END_TEST
 
+/* A fence before a planned release (settle.h): its own table, the same
+ * input chain, one rule per address dropping new TCP connections only. */
+static const char *rule_text(const struct nlmsghdr *h, char *buf, size_t len)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(h, r), 0);
+	ck_assert_int_lt(nftnl_rule_snprintf(buf, len, r, NFTNL_OUTPUT_DEFAULT, 0), (int)len);
+	nftnl_rule_free(r);
+	return buf;
+}
+
+#define SYN_DROP(nfproto, hdr, addr)                                    \
+	"inet clustd_fence_web input\n"                                 \
+	"  [ meta load iiftype => reg 1 ]\n"                            \
+	"  [ cmp neq reg 1 0x00000304 ]\n"                              \
+	"  [ meta load nfproto => reg 1 ]\n"                            \
+	"  [ cmp eq reg 1 " nfproto " ]\n"                              \
+	"  [ payload load " hdr " => reg 1 ]\n"                         \
+	"  [ cmp eq reg 1 " addr " ]\n"                                 \
+	"  [ meta load l4proto => reg 1 ]\n"                            \
+	"  [ cmp eq reg 1 0x00000006 ]\n"                               \
+	"  [ payload load 1b @ transport header + 13 => reg 1 ]\n"      \
+	"  [ bitwise reg 1 = ( reg 1 & 0x00000012 ) ^ 0x00000000 ]\n"  \
+	"  [ cmp eq reg 1 0x00000002 ]\n"                               \
+	"  [ counter pkts 0 bytes 0 ]\n"                                \
+	"  [ immediate reg 0 drop ]\n"
+
+START_TEST(test_fence_batch)
+{
+	static const uint16_t types[] = {
+		NFNL_MSG_BATCH_BEGIN, NFT(NFT_MSG_NEWTABLE), NFT(NFT_MSG_DELTABLE), NFT(NFT_MSG_NEWTABLE),
+		NFT(NFT_MSG_NEWCHAIN), NFT(NFT_MSG_NEWRULE), NFT(NFT_MSG_NEWRULE), NFNL_MSG_BATCH_END,
+	};
+	struct ip_addr a[2];
+	struct nft_batch b;
+	struct msgs m;
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	char buf[4096];
+
+	ck_assert(ip_addr_parse("198.51.100.100", &a[0]));
+	ck_assert(ip_addr_parse("2001:db8::100", &a[1]));
+	ck_assert_int_eq(nft_batch_fence("clustd_fence_web", a, 2, 50, &b), 0);
+	split(&b, &m);
+	check_frame(&b, &m, types, sizeof(types) / sizeof(types[0]), 50);
+	ck_assert_int_eq(nftnl_table_nlmsg_parse(m.m[3], t), 0);
+	ck_assert_str_eq(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "clustd_fence_web");
+	ck_assert(m.m[3]->nlmsg_flags & NLM_F_EXCL);
+	ck_assert_int_eq(nftnl_chain_nlmsg_parse(m.m[4], c), 0);
+	ck_assert_str_eq(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "clustd_fence_web");
+	ck_assert_uint_eq(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), NF_INET_LOCAL_IN);
+	ck_assert_str_eq(rule_text(m.m[5], buf, sizeof(buf)),
+			 SYN_DROP("0x00000002", "4b @ network header + 16", "0x646433c6"));
+	ck_assert_str_eq(rule_text(m.m[6], buf, sizeof(buf)),
+			 SYN_DROP("0x0000000a", "16b @ network header + 24",
+				  "0xb80d0120 0x00000000 0x00000000 0x00010000"));
+	nftnl_table_free(t);
+	nftnl_chain_free(c);
+	nft_batch_free(&b);
+
+	ck_assert_int_eq(nft_batch_unfence("clustd_fence_web", 9, &b), 0);
+	split(&b, &m);
+	check_frame(&b, &m, (const uint16_t[]){NFNL_MSG_BATCH_BEGIN, NFT(NFT_MSG_NEWTABLE),
+			 NFT(NFT_MSG_DELTABLE), NFNL_MSG_BATCH_END}, 4, 9);
+	t = nftnl_table_alloc();
+	ck_assert_int_eq(nftnl_table_nlmsg_parse(m.m[2], t), 0);
+	ck_assert_str_eq(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "clustd_fence_web");
+	nftnl_table_free(t);
+	nft_batch_free(&b);
+}
+END_TEST
+
 /* What status reports per instance (its "accept_filter"). */
 START_TEST(test_filter_for)
 {
@@ -459,6 +532,7 @@ static Suite *nft_suite(void)
 	tcase_add_test(batch, test_replace_batch_v4_only);
 	tcase_add_test(batch, test_replace_batch_many);
 	tcase_add_test(batch, test_remove_batch);
+	tcase_add_test(batch, test_fence_batch);
 	suite_add_tcase(s, batch);
 	return s;
 }
