@@ -152,6 +152,7 @@ struct clustd {
 	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
 	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
+	bool fence_made;                  /* inet clustd_fence is there (instance_settle.c) */
 	struct drain_set drained;         /* what `clustd drain` keeps drained (state_dir) */
 	char drain_problem[200];          /* the drain file could not be read or written, "" */
 	bool shut_down;

@@ -496,7 +496,6 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	struct fsm_params p = instance_fsm_params(in);
 	fsm_init(&in->fsm, &p);
 	in->fsm.drained = drain_covers(&c->drained, ic->name);
-	instance_settle_clear(in);
 	return in;
 }
 

@@ -169,9 +169,12 @@ static void step(struct instance *in, uint64_t now)
 
 	snprintf(to, sizeof(to), "%s", h->to);
 	/* The successor asks: release, once no client waits on our VIPs. */
-	if (h->phase == HO_ANNOUNCED && v.master && v.successor_asks &&
-	    !instance_release_settled(in, h->bound_us, timer_fired))
-		return;
+	if (h->phase == HO_ANNOUNCED && v.master && v.successor_asks) {
+		if (!instance_release_settled(in, h->bound_us, timer_fired))
+			return;
+	} else {
+		instance_release_unsettle(in); /* it stopped asking: no fence meanwhile */
+	}
 	switch (handover_step(h, &v, now)) {
 	case HO_WAIT:
 		arm(in, h->deadline);

@@ -80,8 +80,10 @@ void instance_votes_note(struct instance *in);
 bool instance_release_settled(struct instance *in, uint64_t step_bound_us, void (*again)(void *));
 /* That release is no longer due (or is done): the fence comes down. */
 void instance_release_unsettle(struct instance *in);
-/* At start: a fence a killed predecessor left is removed. */
-void instance_settle_clear(struct instance *in);
+/* The node's fence (nft.h), made open at start (replacing one a killed
+ * predecessor left), removed at a clean stop. */
+void settle_fence_make(struct clustd *c);
+void settle_fence_remove(struct clustd *c);
 
 /* Read state_dir/drained (before the instances are made). */
 void handover_load_drain(struct clustd *c);

@@ -2,10 +2,11 @@
 /* instance_settle.c - a planned release of an instance's VIPs waits for
  * the TCP connections to them that still wait for an answer of ours
  * (settle.h has why; vip_conns.c counts them). At the first moment none
- * does, a fence (nft.h) stops new connections from being accepted in the
- * last moments before the VIPs go: their clients try again a second later
- * and reach the next master. The fence comes down once the release is
- * done or no longer due. */
+ * does, the node's fence (nft.h, made open at start) is closed for them:
+ * no new connection is accepted in the last moments before the VIPs go,
+ * and its client tries again a second later and reaches the next master.
+ * The fence opens by itself a little later (a timeout: opening it at once
+ * would cost the loop 10 ms or more). */
 #include "instance_int.h"
 
 #include <stdio.h>
@@ -15,23 +16,26 @@
 #include "log.h"
 #include "vip_conns.h"
 
-static void fence_name(const struct instance *in, char *buf, size_t len)
-{
-	snprintf(buf, len, "clustd_fence_%s", in->conf->name);
-}
+/* How long the fence outlasts the settle's bound. */
+#define FENCE_SPARE_MS 100
 
-static bool fence_up(struct instance *in)
+#define FENCE_TABLE "clustd_fence"
+
+/* Close the fence: new connections to the VIPs are dropped until the
+ * release is done (with room to spare: the VIPs are gone by then, and
+ * what is sent to an address a node does not have is dropped anyway). */
+static bool fence_up(struct instance *in, uint64_t settle_bound)
 {
 	const struct instance_conf *ic = in->conf;
 	struct ip_addr addrs[CLUSTD_MAX_VIPS];
-	char table[CLUSTD_NAME_MAX + 16];
 	size_t n = 0;
 	int rc;
 
+	if (!in->c->fence_made)
+		return false;
 	for (size_t i = 0; i < ic->nvips && n < CLUSTD_MAX_VIPS; i++)
 		addrs[n++] = ic->vips[i].addr;
-	fence_name(in, table, sizeof(table));
-	rc = nft_fence_up(table, addrs, n);
+	rc = nft_fence_close(FENCE_TABLE, addrs, n, settle_bound / 1000 + FENCE_SPARE_MS);
 	if (rc < 0) {
 		log_debug("%s: no fence for new connections before the release (nftables: %s)",
 			  ic->name, strerror(-rc));
@@ -39,21 +43,6 @@ static bool fence_up(struct instance *in)
 	}
 	in->settle_fenced = true;
 	return true;
-}
-
-static void fence_down(struct instance *in, bool always)
-{
-	char table[CLUSTD_NAME_MAX + 16];
-	int rc;
-
-	if (!in->settle_fenced && !always)
-		return;
-	fence_name(in, table, sizeof(table));
-	rc = nft_fence_down(table);
-	if (rc < 0 && in->settle_fenced)
-		log_warn("%s: cannot remove the nftables table inet %s: %s: new connections to the "
-			 "VIPs stay dropped on this node", in->conf->name, table, strerror(-rc));
-	in->settle_fenced = false;
 }
 
 bool instance_release_settled(struct instance *in, uint64_t step_bound_us, void (*again)(void *))
@@ -64,7 +53,7 @@ bool instance_release_settled(struct instance *in, uint64_t step_bound_us, void 
 	bool first = in->settle.since == 0;
 
 	/* Quiet: fence, then look again for what came in between. */
-	if (open == 0 && !in->settle_fenced && fence_up(in))
+	if (open == 0 && !in->settle_fenced && fence_up(in, bound))
 		open = vip_conns_waiting(ic->vips, ic->nvips);
 	now = mono_now_us();
 	if (settle_check(&in->settle, open > 0, now, bound, &wake, &waited) == SETTLE_WAIT) {
@@ -91,10 +80,22 @@ void instance_release_unsettle(struct instance *in)
 {
 	settle_reset(&in->settle);
 	loop_timer_cancel(in->c->loop, &in->settle_timer);
-	fence_down(in, false);
+	in->settle_fenced = false; /* it opens by itself (nft.h) */
 }
 
-void instance_settle_clear(struct instance *in)
+void settle_fence_make(struct clustd *c)
 {
-	fence_down(in, true);
+	int rc = nft_fence_make(FENCE_TABLE);
+
+	c->fence_made = rc == 0;
+	if (rc < 0)
+		log_info("no fence for planned releases (nftables table inet " FENCE_TABLE ": %s): a "
+			 "client connecting in the last moment before a handover may wait for its "
+			 "timeout", strerror(-rc));
+}
+
+void settle_fence_remove(struct clustd *c)
+{
+	if (c->fence_made && nft_fence_remove(FENCE_TABLE) == 0)
+		c->fence_made = false;
 }
