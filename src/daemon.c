@@ -387,8 +387,10 @@ void clustd_start(struct clustd *c)
 
 	/* Before any instance can become master. A witness has none, and no
 	 * right to touch nftables. */
-	if (!c->cfg->witness)
+	if (!c->cfg->witness) {
 		nft_filter_sync(&c->accept_filter, c->cfg);
+		settle_fence_make(c);
+	}
 	drivers_open(c); /* the first transitions are told too */
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
@@ -410,6 +412,7 @@ void clustd_shutdown(struct clustd *c)
 		instance_stop(in);
 	/* The VIPs are gone now, so dropping the filter opens nothing. */
 	nft_filter_remove(&c->accept_filter);
+	settle_fence_remove(c);
 }
 
 /* ---- reload ---------------------------------------------------------- */
