@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_checks.h"
 #include "instance_drivers.h"
 #include "ledger.h"
 #include "quorum.h"
@@ -234,6 +235,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	handover_instance_json(o, in, now);
 	json_object_object_add(o, "drivers", instance_drivers_json(in));
+	json_object_object_add(o, "checks", instance_checks_json(in));
 	return o;
 }
 
@@ -489,6 +491,7 @@ static void text_instances(FILE *f, json_object *st)
 		text_vmac(f, json_object_object_get(in, "vmac"));
 		text_votes(f, json_object_object_get(in, "votes"));
 		handover_text_instance(f, in);
+		instance_checks_text(f, in);
 	}
 }
 
