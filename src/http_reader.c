@@ -299,10 +299,14 @@ static bool in_head(enum http_phase p)
 
 static void line_byte(struct http_reader *r, uint8_t c)
 {
-	if (in_head(r->phase) ? ++r->head_bytes > r->head_max : ++r->body_bytes > r->body_max) {
+	uint64_t *count = in_head(r->phase) ? &r->head_bytes : &r->body_bytes;
+	uint64_t max = in_head(r->phase) ? r->head_max : r->body_max;
+
+	if (*count >= max) {
 		fail(r, HTTP_OVERSIZED);
 		return;
 	}
+	(*count)++;
 	if (c == '\n') {
 		line_end(r);
 		return;

@@ -58,7 +58,7 @@ struct http_reader {
 	char line[HTTP_LINE_MAX];      /* the line being assembled */
 	size_t line_len;
 	bool line_cr;                  /* the line so far ends with CR */
-	size_t head_bytes;             /* status lines, fields, chunk lines, trailers */
+	uint64_t head_bytes;           /* status lines, fields, trailers */
 
 	/* the response (the final one, once the fields are read) */
 	int status;                    /* 100..999; 0 before the status line */
