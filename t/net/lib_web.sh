@@ -73,7 +73,7 @@ web_nginx_stop() {
 
 # web_bad_server_start <node> <port>: the python3 server of $T/bad.py on
 # 127.0.0.1:<port> in the node; what it does is read from $T/<node>.mode
-# at every connection (ok | silent | 500 | trickle; see web_mode).
+# at every connection (ok | silent | 500 | trickle | flood; see web_mode).
 web_bad_server_start() {
 	local node=$1 port=$2 pid
 	cat >"$T/bad.py" <<'EOF'
@@ -82,6 +82,7 @@ web_bad_server_start() {
 #   silent  accepts, reads nothing, never answers (holds 30 s at most)
 #   500     500 "err"
 #   trickle 200, then an endless body of "x" (512 bytes every 2 ms, 30 s at most)
+#   flood   200, then an endless body of "x" as fast as it goes (16 KiB a ms)
 import socket, sys, threading, time
 port, modefile = int(sys.argv[1]), sys.argv[2]
 
@@ -102,12 +103,13 @@ def serve(c):
         c.recv(4096)
         if m == "500":
             c.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nerr\n")
-        elif m == "trickle":
+        elif m in ("trickle", "flood"):
             c.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
             end = time.time() + 30
+            piece, pause = (512, 0.002) if m == "trickle" else (16384, 0.001)
             while time.time() < end:
-                c.sendall(b"x" * 512)
-                time.sleep(0.002)
+                c.sendall(b"x" * piece)
+                time.sleep(pause)
         else:
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
     except OSError:
