@@ -3,6 +3,7 @@
  * instance_checks.h). */
 #include "instance_checks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -122,4 +123,47 @@ void instance_checks_metrics(FILE *f, const struct clustd *c)
 			series_start(f, "check_healthy", in, &v);
 			fprintf(f, "} %d\n", hc_healthy(v.hc));
 		}
+}
+
+/* ---- nonlocal bind ---- */
+
+static json_object *sysctl_bool(const char *path)
+{
+	char buf[16] = "";
+	FILE *f = fopen(path, "re");
+	bool got = f && fgets(buf, sizeof(buf), f);
+
+	if (f)
+		fclose(f);
+	return got ? json_object_new_boolean(atoi(buf) != 0) : NULL;
+}
+
+json_object *nonlocal_bind_json(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ipv4", sysctl_bool("/proc/sys/net/ipv4/ip_nonlocal_bind"));
+	json_object_object_add(o, "ipv6", sysctl_bool("/proc/sys/net/ipv6/ip_nonlocal_bind"));
+	return o;
+}
+
+static bool family_used(const struct clustd *c, sa_family_t family)
+{
+	for (const struct instance *in = c->instances; in; in = in->next)
+		if (in->conf->family == family)
+			return true;
+	return false;
+}
+
+void nonlocal_bind_text(FILE *f, const struct clustd *c, json_object *status)
+{
+	json_object *nb = json_object_object_get(status, "nonlocal_bind");
+	json_object *v4 = json_object_object_get(nb, "ipv4"), *v6 = json_object_object_get(nb, "ipv6");
+	bool off4 = family_used(c, AF_INET) && v4 && !json_object_get_boolean(v4);
+	bool off6 = family_used(c, AF_INET6) && v6 && !json_object_get_boolean(v6);
+
+	if (off4 || off6)
+		fprintf(f, "nonlocal bind off (%s%s%s): a service can listen on a VIP only while "
+			"the VIP is here (doc/web-services.md)\n", off4 ? "net.ipv4.ip_nonlocal_bind" : "",
+			off4 && off6 ? ", " : "", off6 ? "net.ipv6.ip_nonlocal_bind" : "");
 }

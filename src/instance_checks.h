@@ -18,4 +18,11 @@ json_object *instance_checks_json(const struct instance *in);
 void instance_checks_text(FILE *f, json_object *instance);
 void instance_checks_metrics(FILE *f, const struct clustd *c);
 
+/* net.ipv4.ip_nonlocal_bind and net.ipv6.ip_nonlocal_bind as this node has
+ * them: {"ipv4": bool, "ipv6": bool} (null when unreadable). A web server
+ * that listens on the VIP itself needs them on (doc/web-services.md). */
+json_object *nonlocal_bind_json(void);
+/* One line when a family the instances' VIPs use has it off. */
+void nonlocal_bind_text(FILE *f, const struct clustd *c, json_object *status);
+
 #endif

@@ -391,6 +391,7 @@ static json_object *status_json(const struct clustd *c)
 		json_object_object_add(o, "cluster", plane_json(c, c->cluster, &c->cfg->cluster, now));
 	json_object_object_add(o, "accept_filter", accept_filter_json(c));
 	json_object_object_add(o, "drain", handover_drain_json(c));
+	json_object_object_add(o, "nonlocal_bind", nonlocal_bind_json());
 	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
@@ -619,6 +620,7 @@ static char *status_text(const struct clustd *c)
 		text_instances(f, st);
 		handover_text_drain(f, json_object_object_get(st, "drain"));
 		text_accept(f, st);
+		nonlocal_bind_text(f, c, st);
 		text_cluster(f, json_object_object_get(st, "cluster"), "cluster plane");
 		drivers_text(f, st);
 	}

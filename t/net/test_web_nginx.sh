@@ -47,6 +47,14 @@ check "n1's metrics: clustd_check_runs_total with outcome labels" \
 	eval 'nsx n1 "$CLUSTD" -f "$T/n1.conf" metrics |
 	      grep -q "^clustd_check_runs_total{instance=\"web\",check=\"nginx\",outcome=\"ok\"} [1-9]"'
 
+check "n1's status: nonlocal_bind.ipv4 true (lib_web.sh sets it for nginx)" \
+	test "$(cl_q n1 .nonlocal_bind.ipv4)" = true
+nsx n2 sysctl -qw net.ipv4.ip_nonlocal_bind=0
+check "n2's text status says when nonlocal bind is off" eval 'nsx n2 "$CLUSTD" -f "$T/n2.conf" status |
+	grep -q "nonlocal bind off (net.ipv4.ip_nonlocal_bind): a service can listen on a VIP only while"'
+nsx n2 sysctl -qw net.ipv4.ip_nonlocal_bind=1
+check "... and is quiet when it is on" eval '! nsx n2 "$CLUSTD" -f "$T/n2.conf" status | grep -q "nonlocal bind off"'
+
 tr_client_start web c "http://$VIP/" 90 10 1
 tclient=$(now_ms)
 check "the client gets its answers from n1" wait_until 10 tr_client_answered web n1 0 5
