@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # /etc/clustd/notify-haproxy.sh - an example notify script: reload HAProxy
 # when this node becomes master (and when it leaves), for an HAProxy whose
-# frontends bind the VIP itself without net.ipv4.ip_nonlocal_bind (or
-# without "bind ... transparent", which is IP_FREEBIND/IP_TRANSPARENT).
+# frontends bind the VIP itself without net.ipv4.ip_nonlocal_bind (and
+# without "bind ... transparent", HAProxy's IP_TRANSPARENT).
 # With nonlocal bind HAProxy needs no reload: see doc/web-services.md.
 # HAProxy's reload is seamless (the new process takes over the listening
 # sockets; open connections finish on the old one).
