@@ -98,6 +98,7 @@ bench: deps
 	scripts/bench-votes.sh build/clustd
 	scripts/bench-drivers.sh build/clustd
 	scripts/bench-handover.sh build/clustd
+	scripts/bench-web.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
