@@ -48,7 +48,7 @@ struct track_checks {
 	char *owner;
 	struct track_checks_hooks hooks;
 	size_t n;
-	struct tcheck checks[CLUSTD_MAX_TRACK];
+	struct tcheck *checks;      /* n of them (each holds a reader's line buffer) */
 };
 
 /* ---- the socket ---- */
@@ -264,6 +264,7 @@ struct track_checks *track_checks_new(struct loop *l, const struct track_conf *c
 	if (conf->nchecks == 0)
 		return NULL;
 	cs = xcalloc(1, sizeof(*cs));
+	cs->checks = xcalloc(conf->nchecks, sizeof(*cs->checks));
 	cs->l = l;
 	cs->owner = xstrdup(owner ? owner : "track");
 	if (hooks)
@@ -301,6 +302,7 @@ void track_checks_free(struct track_checks *cs)
 		free(k->target);
 	}
 	free(cs->owner);
+	free(cs->checks);
 	free(cs);
 }
 
