@@ -76,6 +76,7 @@ net_init bench-web
 started=$(now_ms)
 load=$(cut -d' ' -f1 /proc/loadavg)
 VIP=198.51.100.100
+# shellcheck disable=SC2034 # read by lib_cluster.sh
 CL_VIP=$VIP
 NODES="n1 n2 n3"
 net_bridge
@@ -176,7 +177,7 @@ cpu_part() {
 }
 
 outage_part() {
-	local way plane i t0 t1 out nfail nreq fn
+	local way plane i t0 t1 out nfail fn
 	for way in "fast path:1" "VRRP only:0"; do
 		IFS=: read -r way plane <<<"$way"
 		if ! start_all "$(check_http 20)" "$plane"; then
@@ -202,7 +203,7 @@ outage_part() {
 				continue
 			fi
 			t1=$(now_ms)
-			read -r out nfail nreq _ fn <<<"$(tr_outage web "$t0" "$t1" n2)"
+			read -r out nfail _ _ fn <<<"$(tr_outage web "$t0" "$t1" n2)"
 			printf '%s\t%s\t%s\t%s\t%s\n' "$way" "$i" "$out" "$nfail" "$((fn - t0))" >>"$OUT"
 			say "outage ($way) run $i: $out ms, $nfail failed requests, stop -> n2 $((fn - t0)) ms"
 			web_nginx_start n1 $VIP || { say "nginx on n1 does not restart"; failures=$((failures + 1)); break; }

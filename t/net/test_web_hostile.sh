@@ -67,7 +67,7 @@ check "the client gets its answers from n1" wait_until 10 tr_client_answered web
 # VIP and the client move to n2; then ok again and everything comes back
 # to n1.
 fail_and_back() {
-	local mode=$1 outcome=$2 logged=$3 m1 m2 t0 t1 before out nfail nreq ff fn tf tm
+	local mode=$1 outcome=$2 logged=$3 m1 m2 t0 t1 before out nfail nreq tf tm
 	before=$(web_check n1 app ".outcomes.$outcome")
 	m1=$(log_lines n1)
 	m2=$(log_lines n2)
@@ -82,7 +82,7 @@ fail_and_back() {
 	fi
 	check "$mode: n2 holds the VIP alone" wait_until 3 only_holder n2 $VIP
 	t1=$(now_ms)
-	read -r out nfail nreq ff fn <<<"$(tr_outage web "$t0" "$t1" n2)"
+	read -r out nfail nreq _ _ <<<"$(tr_outage web "$t0" "$t1" n2)"
 	diag "$mode: outage $out ms, $nfail of $nreq requests failed"
 	check "$mode: client-visible outage under 3 s ($out ms)" eval '[ "$out" -ge 0 ] && [ "$out" -lt 3000 ]'
 	tf=$(cl_log_ms n1 'web: check app failed' "$m1")
