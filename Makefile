@@ -98,6 +98,7 @@ bench: deps
 	scripts/bench-votes.sh build/clustd
 	scripts/bench-drivers.sh build/clustd
 	scripts/bench-handover.sh build/clustd
+	scripts/bench-web.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
@@ -124,6 +125,13 @@ install: build/clustd
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf || \
 		install -D -m 0644 etc/clustd-witness.conf $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf
+	# Example notify scripts: not executable, not named by any config
+	# (doc/web-services.md says how to enable one); never overwritten.
+	install -d $(DESTDIR)$(SYSCONFDIR)/clustd
+	for f in etc/clustd/*.sh; do \
+		test -e $(DESTDIR)$(SYSCONFDIR)/clustd/$${f##*/} || \
+			install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/clustd/; \
+	done
 
 clean:
 	rm -rf build

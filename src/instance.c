@@ -136,6 +136,9 @@ static void track_stats_changed(void *arg)
 	in->cnt->v[IC_TRACK_RUNS] += st->script_runs - in->track_seen.script_runs;
 	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
 	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
+	in->cnt->v[IC_TRACK_RUNS] += st->check_runs - in->track_seen.check_runs;
+	in->cnt->v[IC_TRACK_FAILURES] += st->check_failures - in->track_seen.check_failures;
+	in->cnt->v[IC_TRACK_TIMEOUTS] += st->check_timeouts - in->track_seen.check_timeouts;
 	in->track_seen = *st;
 	ledger_touch_now(in->c->ledger);
 }
@@ -446,7 +449,7 @@ bool instance_ensure_socket(struct instance *in)
 
 static bool has_tracking(const struct track_conf *t)
 {
-	return t->nscripts || t->ninterfaces || t->nfiles;
+	return t->nscripts || t->ninterfaces || t->nfiles || t->nchecks;
 }
 
 void instance_start_tracker(struct instance *in)

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_checks.h"
 #include "instance_drivers.h"
 #include "vote_plane.h"
 #include "xalloc.h"
@@ -62,9 +63,10 @@ static const struct inst_metric inst_metrics[] = {
 	{IC_NOTIFY_FAILURES, "notify_failures_total",
 	 "Notify script runs that failed (exit status, signal, could not start, timeout)."},
 	{IC_NOTIFY_TIMEOUTS, "notify_timeouts_total", "Notify script runs killed at their timeout."},
-	{IC_TRACK_RUNS, "track_runs_total", "Track script runs."},
-	{IC_TRACK_FAILURES, "track_failures_total", "Track script runs that failed."},
-	{IC_TRACK_TIMEOUTS, "track_timeouts_total", "Track script runs killed at their timeout."},
+	{IC_TRACK_RUNS, "track_runs_total", "Track script and check (tcp, http) runs."},
+	{IC_TRACK_FAILURES, "track_failures_total", "Track script and check runs that failed."},
+	{IC_TRACK_TIMEOUTS, "track_timeouts_total",
+	 "Track script runs killed at their timeout, and checks that timed out."},
 	{IC_NOTIFY_SKIPPED, "notify_skipped_total",
 	 "Notify scripts skipped: superseded by a newer transition before they ran."},
 };
@@ -333,6 +335,7 @@ char *metrics_render(const struct clustd *c)
 	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);
 	drivers_metrics(f, c);
+	instance_checks_metrics(f, c);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

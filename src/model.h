@@ -57,11 +57,37 @@ struct track_file_conf {
 	int32_t weight;           /* the file's integer times this; default 1 */
 };
 
+/* In-daemon checks (track_checks.c, health_check.c): a TCP connect, or an
+ * HTTP/1.1 request whose answer must have a status in status_ok and, when
+ * body is set, contain it. No fork, no DNS: the address is numeric. */
+enum track_check_kind { TRACK_CHECK_TCP, TRACK_CHECK_HTTP };
+#define TRACK_CHECK_STATUS_WORDS 16 /* bitmap of status codes 0..1023 */
+
+struct track_check_conf {
+	char *name;
+	int line;                 /* config line, for messages */
+	enum track_check_kind kind;
+	struct ip_addr addr;
+	uint16_t port;
+	char *url;                /* http: as configured, for messages */
+	char *host;               /* http: the Host header (default: the URL's host[:port]) */
+	char *path;               /* http: the request target, default "/" */
+	bool head;                /* http: method HEAD (else GET) */
+	uint64_t status_ok[TRACK_CHECK_STATUS_WORDS]; /* http: default 200..399 */
+	char *body;               /* http: the body must contain this; NULL = any */
+	uint32_t interval_ms;     /* default 1000 */
+	uint32_t timeout_ms;      /* default = interval; never above it */
+	int32_t weight;           /* -253..253, or TRACK_NO_WEIGHT (default) */
+	uint32_t rise, fall;      /* default 1 */
+	bool init_ok;
+};
+
 struct track_conf {
-	size_t nscripts, ninterfaces, nfiles;
+	size_t nscripts, ninterfaces, nfiles, nchecks;
 	struct track_script_conf scripts[CLUSTD_MAX_TRACK];
 	struct track_iface_conf interfaces[CLUSTD_MAX_TRACK];
 	struct track_file_conf files[CLUSTD_MAX_TRACK];
+	struct track_check_conf checks[CLUSTD_MAX_TRACK]; /* tcp and http, in config order */
 };
 
 /* A driver (clustd-drivers(7)) an instance names: a program connected to
