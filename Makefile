@@ -7,7 +7,7 @@ SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libconfig libsystemd libsodium json-c
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libconfig libsodium json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes

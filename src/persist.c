@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "realtime.h"
 #include "xalloc.h"
 
 #define MAGIC "CLUSTDCT"
@@ -377,7 +378,7 @@ static int open_for_writing(struct persist *p)
 	pthread_mutex_lock(&p->lock);
 	p->fd = fd;
 	if (!p->thread_started && p->sync_interval_us)
-		p->thread_started = pthread_create(&p->thread, NULL, sync_main, p) == 0;
+		p->thread_started = realtime_thread_start(&p->thread, sync_main, p) == 0;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
