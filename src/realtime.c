@@ -79,6 +79,16 @@ int realtime_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+void realtime_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 /* Under AddressSanitizer the shadow memory is terabytes of reserved
  * address space: only what is touched may be locked. */
 static int lock_flags(void)

@@ -64,6 +64,11 @@ void realtime_child_reset(void);
  * scheduling (SCHED_RESET_ON_FORK). Returns 0 or an errno. */
 int realtime_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
+/* A mutex the loop shares with a helper thread: priority inheritance,
+ * so a helper preempted while holding it cannot keep the real-time loop
+ * waiting behind normal tasks. */
+void realtime_mutex_init(pthread_mutex_t *m);
+
 /* True once the RTTIME soft limit put the loop back to normal scheduling. */
 bool realtime_demoted(void);
 

@@ -184,7 +184,7 @@ struct spawner *spawner_new(struct loop *l, spawn_done_fn done, void *arg)
 	s->arg = arg;
 	s->todo_tail = &s->todo;
 	s->done_tail = &s->done_list;
-	pthread_mutex_init(&s->lock, NULL);
+	realtime_mutex_init(&s->lock);
 	pthread_cond_init(&s->wake, NULL);
 	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->efd < 0 || loop_add_fd(l, s->efd, EPOLLIN, on_done, s) < 0) {
