@@ -23,8 +23,10 @@ struct cluster_hooks {
 	void (*fill)(void *arg, struct heartbeat *hb);
 	/* Quorum gained or lost. */
 	void (*quorum_changed)(void *arg, bool has_quorum);
-	/* A valid heartbeat was accepted (membership view changed). */
-	void (*heard)(void *arg);
+	/* A heartbeat was accepted, or a vote or a lease of ours changed:
+	 * look at the votes again (cluster_net_votes_held, _rival). Called
+	 * from a timer, never from inside a send. */
+	void (*votes_changed)(void *arg);
 	/* Encode our counters into buf for replication; the length, or 0
 	 * for none. Optional. */
 	size_t (*counters)(void *arg, uint8_t *buf, size_t cap);
@@ -80,14 +82,21 @@ const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, siz
 /* How long a restore waits at most, and at least (to hear who is alive). */
 #define CLUSTER_RESTORE_MAX_MS 5000
 
-/* May this node add the VIPs of instance `name` now? Not while another
- * member that may still hold them (heard within heartbeat_interval +
- * dead_interval + slack) last reported that instance MASTER: the rule is
- * holdback_clear() (holdback.h), over this node's membership and config.
- * Returns true, or false and sets *recheck_at (µs) to when the answer may
- * change by itself, and *holder to the member's name. */
-bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
-			    uint64_t *recheck_at, const char **holder);
+/* Mastership by votes (votes.h, vote_plane.h). Are votes needed at all
+ * (not with quorum 1)? */
+bool cluster_net_votes_gated(const struct cluster_net *cn);
+/* Does our candidacy for instance `name` hold the votes at now? When it
+ * does, *lease_end says until when (µs). We are a candidate for an
+ * instance while the fill hook lists it among the requests. */
+bool cluster_net_votes_held(const struct cluster_net *cn, const char *name, uint64_t now,
+			    uint64_t *lease_end);
+/* The votes of this plane, for the status view. */
+struct vote_plane;
+const struct vote_plane *cluster_net_votes(const struct cluster_net *cn);
+/* The best-ranked other live member asking for the votes of `name`, and
+ * its priority; NULL when none. */
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
+			      uint8_t *priority);
 
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */

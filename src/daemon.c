@@ -65,15 +65,18 @@ static void cluster_fill(void *arg, struct heartbeat *hb)
 		hi->vrid = in->conf->vrid;
 		hi->state = (uint8_t)in->fsm.state;
 		hi->priority = in->fsm.p.priority;
+		instance_votes_fill(in, hb);
 	}
 }
 
-static void cluster_heard(void *arg)
+static void cluster_votes_changed(void *arg)
 {
 	struct clustd *c = arg;
 
+	if (c->shut_down)
+		return;
 	for (struct instance *in = c->instances; in; in = in->next)
-		vip_retry_pending(in);
+		instance_votes_check(in);
 }
 
 static void quorum_changed(void *arg, bool has_quorum)
@@ -83,8 +86,10 @@ static void quorum_changed(void *arg, bool has_quorum)
 	(void)has_quorum;
 	if (c->shut_down)
 		return;
-	for (struct instance *in = c->instances; in; in = in->next)
+	for (struct instance *in = c->instances; in; in = in->next) {
 		instance_refresh_faults(in);
+		instance_votes_check(in);
+	}
 }
 
 static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
@@ -150,7 +155,7 @@ static int cluster_start(struct clustd *c)
 {
 	const struct clustd_config *cfg = c->cfg;
 	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed,
-				      .heard = cluster_heard, .counters = cluster_counters,
+				      .votes_changed = cluster_votes_changed, .counters = cluster_counters,
 				      .restored = cluster_restored,
 				      .restore_done = cluster_restore_done};
 	/* Only the first plane of this run restores; a restarted one (reload)

@@ -68,8 +68,9 @@ struct instance {
 	struct loop_timer garp_timer;
 	struct loop_timer lease_timer;    /* renews VIP lifetimes while MASTER */
 	struct loop_timer retry_timer;    /* re-probes an interface without an address */
-	struct loop_timer pending_timer;  /* re-checks VIPs another member may still hold */
-	bool vips_pending;                /* MASTER, VIPs held back (cluster plane) */
+	bool candidate_sent;              /* our heartbeats ask for the votes (fsm.candidate) */
+	uint32_t refusals_logged;         /* members whose refusal this candidacy logged */
+	unsigned votes_logged;            /* grants counted when last logged */
 	uint64_t owned;                   /* VIPs that are the owner's own addresses (owner.h) */
 	uint64_t state_since;             /* when the current state began (µs) */
 	uint32_t garp_left;               /* announcements left in this burst */

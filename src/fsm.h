@@ -61,6 +61,13 @@ struct fsm {
 	struct ip_addr master_addr;
 	uint8_t master_priority;
 	uint64_t last_advert_at; /* when that advert arrived (us), 0 = never */
+	/* Mastership by votes (votes.h): with the gate on, the state machine
+	 * does not enter MASTER by itself; it becomes a CANDIDATE (stays
+	 * BACKUP, no Master_Down_Timer) until the caller reports the votes
+	 * won (fsm_votes_won). */
+	bool vote_gate;
+	bool candidate;
+	char candidate_why[120]; /* why it wants MASTER, for the transition */
 };
 
 /* RFC 5798 §6.1, in centiseconds, integer math: Skew_Time = ((256 -
@@ -118,6 +125,20 @@ void fsm_hold(struct fsm *f, uint64_t now);
 /* A sibling became MASTER: a BACKUP that does not defer to a live master
  * joins it at once (BACKUP -> MASTER, as on timer expiry). */
 void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
+/* Mastership by votes. The gate on: every way into MASTER (Master_Down
+ * expiry, the owner's start, a sync group's join) makes a BACKUP candidate
+ * instead. The gate off while a candidate: MASTER at once. */
+void fsm_set_vote_gate(struct fsm *f, bool gate, uint64_t now, struct fsm_out *out);
+/* The candidate holds the votes: BACKUP -> MASTER (advert, VIPs). `votes`
+ * is appended to the reason ("2 of 3 votes"). No-op unless a candidate. */
+void fsm_votes_won(struct fsm *f, const char *votes, uint64_t now, struct fsm_out *out);
+/* A MASTER's votes ran out: release (VIPs, priority-0 advert), BACKUP with
+ * the Master_Down_Timer armed. No-op unless MASTER. */
+void fsm_votes_lost(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+/* A candidate gives way (a better-ranked candidate asks for the same
+ * votes): plain BACKUP again, Master_Down_Timer armed. */
+void fsm_withdraw(struct fsm *f, uint64_t now);
 
 /* Earliest armed deadline in us, or 0 when no timer is armed. */
 uint64_t fsm_next_deadline(const struct fsm *f);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* heartbeat.c - the cluster plane's heartbeat: codec and HMAC-SHA256.
  *
- * Wire format, version 2 (doc/quorum.md). All integers in network byte
+ * Wire format, version 3 (doc/quorum.md). All integers in network byte
  * order.
  *
  *   offset size
  *        0    4  magic "CLHB"
- *        4    1  version = 2
+ *        4    1  version = 3 (CLUSTER_VERSION)
  *        5    1  flags: bit 0 = has_quorum; other bits sent as 0, ignored
  *        6    1  kind: 1 heartbeat, 2 counters piece
  *        7    1  reserved: sent as 0, ignored
@@ -33,14 +33,25 @@
  *          (<= CLUSTER_PIECE_MAX bytes, offset + length <= total, empty
  *          only when total is 0). Exactly once in a piece, never in a
  *          heartbeat.
- *   other  skipped, so a later version 2 sender may add information that
+ *   TLV 9  vote request: priority (1), then the instance's name (1..63
+ *          bytes, as above). The sender is a candidate for that instance.
+ *          At most CLUSTER_MAX_INSTANCES, no two with the same name.
+ *          Heartbeat only.
+ *   TLV 10 vote granted: instance name length (1), instance name (1..63),
+ *          grantee length (1), grantee (1..63; names as above),
+ *          incarnation (8), seq (8) (the grantee's request it answers),
+ *          remaining ms (4); the lengths add up to the TLV's exactly. At
+ *          most CLUSTER_MAX_VOTES, no two for the same instance. Heartbeat
+ *          only.
+ *   other  skipped, so a later version 3 sender may add information that
  *          older receivers ignore. Anything that older receivers must not
  *          ignore needs a new version.
  *
- * The receiver checks, in this order: length (SHORT), magic, version and
- * kind (MAGIC), the MAC in constant time (AUTH), then the TLVs strictly
- * (MALFORMED). Nothing is parsed before it is authenticated, so a peer
- * without the secret can reach only the first three checks.
+ * The receiver checks, in this order: length (SHORT), magic (MAGIC),
+ * version (VERSION: versions 1 and 2 are other_version), kind (MAGIC), the
+ * MAC in constant time (AUTH), then the TLVs strictly (MALFORMED). Nothing
+ * is parsed before it is authenticated, so a peer without the secret can
+ * reach only the checks before the MAC.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,23 +63,26 @@
 
 #define HB_MAGIC "CLHB"
 #define HB_MAGIC_LEN 4
-#define HB_VERSION 2
 #define HB_HDR_LEN 24
 #define HB_FLAG_QUORUM 0x01
 #define HB_TLV_HDR_LEN 3
 #define HB_INSTANCE_FIXED 3 /* vrid, state, priority */
 #define HB_PIECE_FIXED (1 + 8 + 8 + 2 + 2) /* name length, nonce, generation, total, offset */
+#define HB_REQUEST_FIXED 1 /* priority */
+#define HB_VOTE_TAIL (8 + 8 + 4) /* incarnation, seq, remaining ms */
+#define HB_VOTE_FIXED (1 + 1 + HB_VOTE_TAIL) /* two name lengths, the tail */
 
-/* The largest heartbeat the limits allow: 64 instances with 63-byte
- * names, a restore request, the nonce and a full echo, 4811 bytes; with
- * a few instances it is 100 to 300 bytes. Counters never ride in it. */
+/* The largest heartbeat the limits allow: 64 instances, 64 requests and
+ * 64 votes with 63-byte names, a restore request, the nonce and a full
+ * echo, 18763 bytes; with a few instances it is 100 to 300 bytes.
+ * Counters never ride in it. */
 #define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
 #define HB_HEARTBEAT_MAX                                                      \
 	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                       \
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +      \
 	 HB_TLV_HDR_LEN + HB_TLV_HDR_LEN + 8 + HB_TLV_HDR_LEN + 8 * CLUSTER_MAX_ECHO + \
-	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + 1) +                      \
-	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + 1 + CLUSTD_NAME_MAX + 8 + 8 + 4) + \
+	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_REQUEST_FIXED) +       \
+	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX - 1 + HB_VOTE_FIXED) + \
 	 CLUSTER_MAC_LEN)
 /* The largest piece: 1200 bytes, below any IPv4 or IPv6 path MTU worth
  * the name, so counters are never IP-fragmented. */
@@ -87,6 +101,8 @@ enum hb_tlv {
 	HB_TLV_NONCE = 6,
 	HB_TLV_ECHO = 7,
 	HB_TLV_PIECE = 8,
+	HB_TLV_REQUEST = 9,
+	HB_TLV_VOTE = 10,
 };
 
 static const char *const drop_names[HB_DROP__COUNT] = {
@@ -102,6 +118,7 @@ static const char *const drop_names[HB_DROP__COUNT] = {
 	[HB_DROP_FUTURE] = "future_incarnation",
 	[HB_DROP_OVERSIZE] = "oversize",
 	[HB_DROP_STRANGER] = "unknown_source",
+	[HB_DROP_VERSION] = "other_version",
 };
 
 const char *hb_drop_name(enum hb_drop d)
@@ -157,6 +174,13 @@ static void put_u16(struct writer *w, uint16_t v)
 	put(w, b, sizeof(b));
 }
 
+static void put_u32(struct writer *w, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+	put(w, b, sizeof(b));
+}
+
 static void put_u64(struct writer *w, uint64_t v)
 {
 	uint8_t b[8];
@@ -189,6 +213,46 @@ static bool piece_valid(const struct hb_piece *p)
 	       (size_t)p->offset + p->len <= p->total;
 }
 
+/* Is there a request for `name` among the first n? (One per instance.) */
+static bool request_among(const struct hb_request *r, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Is there a vote for `instance` among the first n? (One per instance.) */
+static bool vote_among(const struct hb_vote *v, size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].instance, instance) == 0)
+			return true;
+	return false;
+}
+
+static bool requests_valid(const struct heartbeat *hb)
+{
+	if (hb->nrequests > CLUSTER_MAX_INSTANCES)
+		return false;
+	for (size_t i = 0; i < hb->nrequests; i++)
+		if (!name_ok(hb->requests[i].name) ||
+		    request_among(hb->requests, i, hb->requests[i].name))
+			return false;
+	return true;
+}
+
+static bool votes_valid(const struct heartbeat *hb)
+{
+	if (hb->nvotes > CLUSTER_MAX_VOTES)
+		return false;
+	for (size_t i = 0; i < hb->nvotes; i++)
+		if (!name_ok(hb->votes[i].instance) || !name_ok(hb->votes[i].grantee) ||
+		    vote_among(hb->votes, i, hb->votes[i].instance))
+			return false;
+	return true;
+}
+
 /* Refuse to sign what no receiver would accept. */
 static bool hb_valid(const struct heartbeat *hb)
 {
@@ -202,7 +266,34 @@ static bool hb_valid(const struct heartbeat *hb)
 	for (size_t i = 0; i < hb->ninstances; i++)
 		if (!name_ok(hb->instances[i].name) || hb->instances[i].state >= STATE__COUNT)
 			return false;
-	return true;
+	return requests_valid(hb) && votes_valid(hb);
+}
+
+static void put_vote_tlvs(struct writer *w, const struct heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nrequests; i++) {
+		const struct hb_request *r = &hb->requests[i];
+		size_t n = strlen(r->name);
+
+		put_u8(w, HB_TLV_REQUEST);
+		put_u16(w, (uint16_t)(HB_REQUEST_FIXED + n));
+		put_u8(w, r->priority);
+		put(w, r->name, n);
+	}
+	for (size_t i = 0; i < hb->nvotes; i++) {
+		const struct hb_vote *v = &hb->votes[i];
+		size_t ni = strlen(v->instance), ng = strlen(v->grantee);
+
+		put_u8(w, HB_TLV_VOTE);
+		put_u16(w, (uint16_t)(HB_VOTE_FIXED + ni + ng));
+		put_u8(w, (uint8_t)ni);
+		put(w, v->instance, ni);
+		put_u8(w, (uint8_t)ng);
+		put(w, v->grantee, ng);
+		put_u64(w, v->incarnation);
+		put_u64(w, v->seq);
+		put_u32(w, v->remaining_ms);
+	}
 }
 
 static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
@@ -231,6 +322,7 @@ static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
 		for (size_t i = 0; i < hb->necho; i++)
 			put_u64(w, hb->echo[i]);
 	}
+	put_vote_tlvs(w, hb);
 }
 
 static void put_piece_tlv(struct writer *w, const struct hb_piece *p)
@@ -253,7 +345,7 @@ static void put_body(struct writer *w, const struct heartbeat *hb)
 	size_t n = strlen(hb->node);
 
 	put(w, HB_MAGIC, HB_MAGIC_LEN);
-	put_u8(w, HB_VERSION);
+	put_u8(w, CLUSTER_VERSION);
 	put_u8(w, hb->has_quorum ? HB_FLAG_QUORUM : 0);
 	put_u8(w, hb->kind);
 	put_u8(w, 0);
@@ -289,6 +381,11 @@ size_t hb_encode(const struct heartbeat *hb, const uint8_t key[CLUSTER_KEY_LEN],
 static uint16_t get_u16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint64_t get_u64(const uint8_t *p)
@@ -327,6 +424,55 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 	in->state = v[1];
 	in->priority = v[2];
 	copy_name(in->name, v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED);
+	return true;
+}
+
+static bool parse_request(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->nrequests >= CLUSTER_MAX_INSTANCES || n < HB_REQUEST_FIXED ||
+	    !name_bytes_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
+		return false;
+
+	struct hb_request *r = &out->requests[out->nrequests];
+
+	copy_name(r->name, v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED);
+	if (request_among(out->requests, out->nrequests, r->name))
+		return false;
+	r->priority = v[0];
+	out->nrequests++;
+	return true;
+}
+
+/* Two length-prefixed names, then the fixed tail: each length is checked
+ * against what is left before the byte after it is read, and the whole
+ * must fill the TLV exactly. */
+static bool parse_vote(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->nvotes >= CLUSTER_MAX_VOTES || n < HB_VOTE_FIXED)
+		return false;
+
+	size_t ni = v[0];
+
+	if (ni > n - HB_VOTE_FIXED)
+		return false;
+
+	const uint8_t *inst = v + 1, *grantee = inst + ni + 1;
+	size_t ng = inst[ni];
+
+	if (n != HB_VOTE_FIXED + ni + ng || !name_bytes_ok(inst, ni) || !name_bytes_ok(grantee, ng))
+		return false;
+
+	struct hb_vote *vote = &out->votes[out->nvotes];
+	const uint8_t *tail = grantee + ng;
+
+	copy_name(vote->instance, inst, ni);
+	if (vote_among(out->votes, out->nvotes, vote->instance))
+		return false;
+	copy_name(vote->grantee, grantee, ng);
+	vote->incarnation = get_u64(tail);
+	vote->seq = get_u64(tail + 8);
+	vote->remaining_ms = get_u32(tail + 16);
+	out->nvotes++;
 	return true;
 }
 
@@ -391,7 +537,7 @@ static bool kind_complete(const struct heartbeat *out, const struct seen *seen)
 		return false;
 	if (out->kind == HB_KIND_PIECE)
 		return seen->piece && !seen->nonce && !seen->echo && !out->ninstances &&
-		       !out->restore_request;
+		       !out->restore_request && !out->nrequests && !out->nvotes;
 	return seen->nonce && !seen->piece;
 }
 
@@ -428,6 +574,10 @@ static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 			ok = parse_echo(out, v, n, &seen);
 		else if (type == HB_TLV_PIECE)
 			ok = parse_piece(out, v, n, &seen);
+		else if (type == HB_TLV_REQUEST)
+			ok = parse_request(out, v, n);
+		else if (type == HB_TLV_VOTE)
+			ok = parse_vote(out, v, n);
 		if (!ok)
 			return false;
 	}
@@ -440,8 +590,12 @@ enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER
 	memset(out, 0, sizeof(*out));
 	if (len < HB_HDR_LEN + CLUSTER_MAC_LEN)
 		return HB_DROP_SHORT;
-	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0 || buf[4] != HB_VERSION ||
-	    (buf[6] != HB_KIND_HEARTBEAT && buf[6] != HB_KIND_PIECE))
+	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0)
+		return HB_DROP_MAGIC;
+	/* Another version may lay out anything after this byte differently. */
+	if (buf[4] != CLUSTER_VERSION)
+		return HB_DROP_VERSION;
+	if (buf[6] != HB_KIND_HEARTBEAT && buf[6] != HB_KIND_PIECE)
 		return HB_DROP_MAGIC;
 
 	size_t body = len - CLUSTER_MAC_LEN;

@@ -277,6 +277,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 			cluster_net_send_soon(in->c->cluster);
 	}
 	rearm(in);
+	instance_votes_note(in);
 	if (o->changed && in->group)
 		group_follow(in, o);
 }
@@ -461,8 +462,6 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->lease_timer.arg = in;
 	in->retry_timer.fn = instance_retry_timer_fired;
 	in->retry_timer.arg = in;
-	in->pending_timer.fn = vip_pending_timer_fired;
-	in->pending_timer.arg = in;
 	in->hold_timer.fn = instance_hold_timer_fired;
 	in->hold_timer.arg = in;
 	/* Until a probe succeeds nothing is known: a first query that fails
@@ -492,6 +491,8 @@ void instance_start(struct instance *in)
 	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
 	vip_detect_owned(in, NULL); /* before the cleanup: an owner's address is not stale */
 	vip_remove_stale(in);
+	/* Before the first step: even the owner waits for the votes. */
+	in->fsm.vote_gate = in->c->cluster && cluster_net_votes_gated(in->c->cluster);
 	instance_refresh_faults(in); /* startup, or FAULT with the reason */
 }
 
@@ -512,7 +513,6 @@ void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
-	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	loop_timer_cancel(in->c->loop, &in->hold_timer);
 	tracker_free(in->tracker);
 	vmac_release(in);
@@ -545,7 +545,7 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 		in->tracker = NULL;
 		instance_start_tracker(in);
 	}
-	if (master && !in->vips_pending)
+	if (master)
 		for (size_t i = 0; i < plan->nadd; i++)
 			vip_add(in, plan->add[i]);
 	if (ic->unicast_source.family != AF_UNSPEC)

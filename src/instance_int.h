@@ -33,18 +33,14 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 /* Returns 0 or -errno (logged). */
 int vip_add(struct instance *in, const struct vip *v);
 void vip_drop(struct instance *in, const struct vip *v);
-/* MASTER: add the VIPs (unless another member may still hold them),
- * renew their lease, announce them. */
+/* MASTER: add the VIPs, renew their lease, announce them. */
 void vip_take_all(struct instance *in);
 void vip_drop_all(struct instance *in);
 void vip_remove_stale(struct instance *in);
 /* Learns which VIPs are the interface's own addresses (in->owned). */
 void vip_detect_owned(struct instance *in, const struct instance_conf *prev);
-/* A held-back master looks again whether the VIPs are clear. */
-void vip_retry_pending(struct instance *in);
 void vip_garp_timer_fired(void *arg);
 void vip_lease_timer_fired(void *arg);
-void vip_pending_timer_fired(void *arg);
 void vmac_set(struct instance *in, bool up);
 unsigned vmac_probe(struct instance *in);
 void vmac_release(struct instance *in);
@@ -61,6 +57,17 @@ void instance_held_fault(struct instance *in, unsigned fault, const char *why);
 /* Adverts leave and the VIPs are on: the back-off starts afresh. */
 void instance_held_ok(struct instance *in);
 void instance_hold_timer_fired(void *arg);
+
+/* ---- instance_votes.c ---- */
+/* With a cluster plane that needs votes: win them as a candidate, lose
+ * them as MASTER, give way to a better candidate. After every vote or
+ * heartbeat change (cluster_net's votes_changed hook). */
+void instance_votes_check(struct instance *in);
+/* Fill our requests into the next heartbeat. */
+void instance_votes_fill(const struct instance *in, struct heartbeat *hb);
+/* After every state machine step: a candidacy that began or ended goes
+ * out in a heartbeat at once. */
+void instance_votes_note(struct instance *in);
 
 /* ---- sync_group.c ---- */
 bool group_sibling_defers(const struct instance *in, uint64_t now);

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
+#include "cluster_net.h"
 #include "counters.h"
 #include "daemon.h"
+#include "vote_plane.h"
 #include "xalloc.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
@@ -163,6 +166,29 @@ static void instance_gauges(FILE *f, const struct clustd *c)
 		series(f, "instance_priority", in->conf->name, NULL, in->fsm.p.priority);
 }
 
+/* Mastership by votes: what each instance holds, what our voter did. */
+static void vote_metrics(FILE *f, const struct clustd *c)
+{
+	const struct vote_plane *vp = cluster_net_votes(c->cluster);
+	const struct voter *v = &vp->voter;
+	uint64_t now = mono_now_us();
+
+	header(f, "votes_held", "gauge",
+	       "Votes this node holds for each instance it asks them for (0 when it does not ask).");
+	for (const struct instance *in = c->instances; in; in = in->next) {
+		const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
+		series(f, "votes_held", in->conf->name, NULL, b ? ballot_count(b, now) : 0);
+	}
+	header(f, "votes_needed", "gauge", "Votes an instance needs to be master (1: no votes).");
+	fprintf(f, "clustd_votes_needed %u\n", vp->needed);
+	header(f, "votes_granted_total", "counter", "Votes this node granted to a new candidate.");
+	fprintf(f, "clustd_votes_granted_total %llu\n", v->granted);
+	header(f, "votes_refused_total", "counter", "Vote requests this node refused, by reason.");
+	for (int r = 0; r < VOTE_REFUSED__COUNT; r++)
+		fprintf(f, "clustd_votes_refused_total{reason=\"%s\"} %llu\n", vote_refusal_name(r),
+			v->refused[r]);
+}
+
 static void node_metrics(FILE *f, const struct clustd *c, const struct counter_set *s)
 {
 	static const struct { enum node_counter idx; const char *name, *help; } m[] = {
@@ -192,6 +218,7 @@ static void node_metrics(FILE *f, const struct clustd *c, const struct counter_s
 	if (c->cluster) {
 		header(f, "cluster_quorum", "gauge", "1 while this node sees a quorum.");
 		fprintf(f, "clustd_cluster_quorum %d\n", cluster_net_has_quorum(c->cluster));
+		vote_metrics(f, c);
 	}
 }
 

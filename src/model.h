@@ -151,6 +151,7 @@ struct cluster_conf {
 	uint32_t heartbeat_interval_ms; /* default 100 */
 	uint32_t dead_interval_ms;/* default: the largest value the safety bound allows, capped at 10 heartbeats */
 	uint32_t slack_ms;        /* scheduling slack in the bound; default 50 */
+	uint32_t vote_lease_ms;   /* how long a vote binds (votes.h); 0 = dead_interval */
 	unsigned quorum;          /* members needed; 0 = strict majority */
 	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
 	struct member_conf members[CLUSTD_MAX_PEERS];

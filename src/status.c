@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "ledger.h"
 #include "quorum.h"
+#include "votes_json.h"
 #include "xalloc.h"
 
 static json_object *jstr(const char *s)
@@ -209,7 +210,6 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "master", in->fsm.state == STATE_BACKUP ?
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
-	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	owner_json(o, in);
 	json_object_object_add(o, "vips_unsent", json_object_new_boolean(in->vips_unsent));
 	json_object_object_add(o, "send_failures_in_row", json_object_new_int((int)in->send_fails.count));
@@ -219,6 +219,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "fault_reason", in->faults ? jstr(in->fault_why) : NULL);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
+	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
+	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	return o;
 }
 
@@ -312,6 +314,9 @@ static json_object *cluster_json(const struct clustd *c, uint64_t now)
 	json_object_object_add(o, "heartbeats_received", json_object_new_uint64(st->rx));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "members", members);
+	json_object_object_add(o, "split_brain_protection",
+			       json_object_new_boolean(cluster_net_votes_gated(c->cluster)));
+	json_object_object_add(o, "voter", votes_voter_json(c->cluster, now));
 	return o;
 }
 
@@ -381,6 +386,35 @@ static bool listed(json_object *a, const char *s)
 	return false;
 }
 
+/* "votes: 2 of 2 needed, lease 540 ms (n1, n3); n3's vote is with n1 for 180 ms" */
+static void text_votes(FILE *f, json_object *v)
+{
+	json_object *from = json_object_object_get(v, "from");
+	json_object *refused = json_object_object_get(v, "refused_by");
+	json_object *lease = json_object_object_get(v, "lease_ms");
+
+	if (!v || !json_object_get_boolean(json_object_object_get(v, "asking")))
+		return;
+	fprintf(f, "  votes: %d of %d needed", json_object_get_int(json_object_object_get(v, "held")),
+		json_object_get_int(json_object_object_get(v, "needed")));
+	if (lease)
+		fprintf(f, ", lease %lld ms", (long long)json_object_get_int64(lease));
+	for (size_t k = 0; k < json_object_array_length(from); k++)
+		fprintf(f, "%s%s", k ? ", " : " (from ",
+			json_object_get_string(json_object_object_get(json_object_array_get_idx(from, k),
+								      "member")));
+	if (json_object_array_length(from))
+		fputc(')', f);
+	for (size_t k = 0; k < json_object_array_length(refused); k++) {
+		json_object *r = json_object_array_get_idx(refused, k);
+		fprintf(f, "; %s's vote is with %s for %lld ms",
+			json_object_get_string(json_object_object_get(r, "member")),
+			json_object_get_string(json_object_object_get(r, "with")),
+			(long long)json_object_get_int64(json_object_object_get(r, "remaining_ms")));
+	}
+	fputc('\n', f);
+}
+
 static void text_instances(FILE *f, json_object *st)
 {
 	json_object *insts = json_object_object_get(st, "instances");
@@ -408,6 +442,7 @@ static void text_instances(FILE *f, json_object *st)
 		if (why)
 			fprintf(f, "  fault: %s\n", json_object_get_string(why));
 		text_vmac(f, json_object_object_get(in, "vmac"));
+		text_votes(f, json_object_object_get(in, "votes"));
 	}
 }
 
