@@ -287,6 +287,9 @@ static enum persist_load choose(struct persist *p, const struct slot_view v[2], 
 
 /* ---- the crash copy -------------------------------------------------- */
 
+static int disk_pass(struct persist *p, bool sync);
+static void writer_start(struct persist *p);
+
 /* The newest valid slot of the crash copy, or -1. */
 static int live_best(const struct persist *p, struct slot_view v[2])
 {
@@ -353,10 +356,11 @@ int persist_use_live(struct persist *p, const char *run_dir)
 	close(fd);
 	p->live = m;
 	p->live_path = path;
+	/* Now, at start-up, rather than later from the real-time loop. */
+	writer_start(p);
 	return 0;
 }
 
-static int disk_pass(struct persist *p, bool sync);
 
 /* The loop's write: a few stores into the mapped page cache. */
 static void live_write(struct persist *p, const uint8_t *payload, size_t len, bool clean)
@@ -687,8 +691,6 @@ void persist_tick(struct persist *p, uint64_t now_us)
 		return;
 	p->written_since_sync = false;
 	p->next_sync_at = now_us + every;
-	if (p->live)
-		writer_start(p);
 	pthread_mutex_lock(&p->lock);
 	p->sync_wanted = true;
 	pthread_cond_signal(&p->wake);

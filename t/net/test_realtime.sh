@@ -5,7 +5,8 @@
 # on fork) under an RLIMIT_RTTIME bound and the daemon's memory is locked;
 # every other thread runs SCHED_OTHER; notify and track scripts run
 # SCHED_OTHER with nothing locked, and are created by a thread other than
-# the loop's. `realtime = false; lock_memory = false;` turns both off, and
+# the loop's; the counters file is written and synced by a thread other
+# than the loop's (the loop commits into a memory-mapped crash copy). `realtime = false; lock_memory = false;` turns both off, and
 # a reload turns them on again.
 . "$(dirname "$0")/lib.sh"
 net_init realtime
@@ -95,7 +96,8 @@ if command -v strace >/dev/null 2>&1; then
 	timeout 2 strace -f -qq -e trace=clone,clone3,fork,vfork -o "$T/strace.out" -p "$p1" 2>/dev/null
 	tids=" $(ls "/proc/$p1/task" | tr '\n' ' ')"
 	creators=""
-	for t in $(sed -n 's/^\([0-9]*\) *clone.*/\1/p' "$T/strace.out" | sort -u); do
+	# Processes only: a clone with CLONE_THREAD makes a thread.
+	for t in $(grep -v CLONE_THREAD "$T/strace.out" | sed -n 's/^\([0-9]*\) *clone.*/\1/p' | sort -u); do
 		case $tids in *" $t "*) creators="$creators $t" ;; esac
 	done
 	diag "daemon threads ($tids) that created processes in 2 s:$creators"
@@ -103,6 +105,29 @@ if command -v strace >/dev/null 2>&1; then
 	check "that thread is not the loop thread ($p1)" eval '! echo "$creators " | grep -q " $p1 "'
 else
 	skip "strace not installed: who creates the scripts is not checked"
+fi
+
+# Counters: the loop commits into the crash copy (memory), the file is
+# written and synced by another thread. Over 3 s of adverts and status
+# queries (each commits first), no pwrite or fdatasync on the loop thread.
+if command -v strace >/dev/null 2>&1; then
+	check "n1 keeps its crash copy in run_dir" test -s "$T/n1/run/counters.live"
+	timeout 3 strace -f -qq -e trace=pwrite64,pwritev,pwritev2,fdatasync,fsync \
+		-o "$T/strace-io.out" -p "$p1" 2>/dev/null &
+	st_pid=$!
+	for _ in 1 2 3 4 5; do
+		sleep 0.5
+		nsx n1 "$CLUSTD" -f "$T/n1.conf" status >/dev/null 2>&1
+	done
+	wait $st_pid
+	io_loop=$(grep -c "^$p1 " "$T/strace-io.out")
+	io_other=$(grep -Ec '^[0-9]+ +(pwrite64|fdatasync)' "$T/strace-io.out")
+	diag "file writes and syncs in 3 s: $io_other, of which on the loop thread: $io_loop"
+	check "the counters file was written and synced meanwhile (by a helper thread)" \
+		test "$io_other" -ge 2
+	check "no file write or sync on the loop thread" test "$io_loop" = 0
+	check "status still shows the counters moving" \
+		test "$(nsx n1 "$CLUSTD" -f "$T/n1.conf" status --json | jq '.instances[0].counters.adverts_sent')" -gt 20
 fi
 
 # --- n2: both off
