@@ -47,6 +47,10 @@ build/san/clustd: build/san/main.o build/san/libclustd.a
 build/san/t/%: t/unit/%.c t/unit/testutil.h build/san/libclustd.a | build/san/t
 	$(CC) $(SAN_CFLAGS) -It/unit -o $@ $< build/san/libclustd.a $(PKG_LIBS) $$(pkg-config --libs check)
 
+# The cost floor of an advert, for scripts/bench-rest.sh.
+build/advert_floor: t/tools/advert_floor.c build/libclustd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libclustd.a $(PKG_LIBS)
+
 build build/san build/san/t:
 	mkdir -p $@
 

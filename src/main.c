@@ -226,8 +226,10 @@ static void on_reload(void *arg, int signo)
 	struct clustd_config *cfg = load_config(path, "reload failed: ", true);
 	if (cfg) {
 		clustd_reload(d->c, cfg);
-		if (!realtime_same(&clustd_config(d->c)->node))
+		if (!realtime_same(&clustd_config(d->c)->node)) {
 			realtime_apply(&clustd_config(d->c)->node, &d->rt);
+			loop_set_precise_timers(d->loop, d->rt.scheduled);
+		}
 		log_notice("reload: config applied");
 	} else {
 		log_err("reload failed: keeping the running config");
@@ -252,6 +254,7 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 	/* After start-up, whose work (netlink dumps, the first counters
 	 * write) need not be real-time; before the first advert is due. */
 	realtime_apply(&clustd_config(d->c)->node, &d->rt);
+	loop_set_precise_timers(d->loop, d->rt.scheduled);
 	svc_notify("READY=1");
 	log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
 		   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);

@@ -23,8 +23,17 @@
 
 /* Bounds the work per wakeup so a flood cannot starve the other sockets. */
 #define RX_MAX_PER_WAKEUP 64
-/* Any IP datagram fits: nothing reaches the decoder truncated. */
+/* One recvmmsg takes up to RX_BATCH datagrams: one system call per wakeup
+ * (no second read that only says EAGAIN). The first buffer holds any IP
+ * datagram, so nothing arrives truncated on its own; the others hold any
+ * valid VRRP message (IPv6, 255 addresses: 4088 bytes; IPv4 with its
+ * header: at most 1088); a longer one queued behind another is cut there
+ * and then fails the length check as it would whole. The buffers are
+ * shared by every socket: they are all read on the loop thread, and each
+ * datagram is handled before the next read. */
+#define RX_BATCH 8
 #define RX_BUF_LEN 65536
+#define RX_SMALL_LEN 4160
 #define RCVBUF_BYTES (256 * 1024)
 #define VRRP_DSCP_CS6 0xc0 /* TOS / traffic class byte */
 
@@ -42,8 +51,22 @@ struct vrrp_sock {
 	unsigned long long last_err_ms;
 	unsigned long long last_bad_ms;
 	unsigned long long last_tx_err_ms;
-	uint8_t buf[RX_BUF_LEN];
 };
+
+/* The receive batch (see RX_BATCH). */
+union rx_control {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+};
+static struct {
+	uint8_t big[RX_BUF_LEN];
+	uint8_t small[RX_BATCH - 1][RX_SMALL_LEN];
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	struct sockaddr_storage from[RX_BATCH];
+	union rx_control control[RX_BATCH];
+} rxb;
 
 /* setsockopt that logs; returns 0 or -errno. */
 static int sockopt(struct vrrp_sock *s, int level, int name, const char *what,
@@ -149,7 +172,7 @@ static int setup_v6(struct vrrp_sock *s)
 
 /* Validate the IPv4 header the kernel hands a raw socket and point rx at
  * the payload. Returns false for anything malformed. */
-static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
+static bool parse_v4(const uint8_t *buf, size_t n, bool cut, struct vrrp_rx *rx)
 {
 	struct iphdr ip;
 
@@ -158,6 +181,8 @@ static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
 	memcpy(&ip, buf, sizeof(ip)); /* buf may be unaligned for iphdr */
 	size_t hlen = (size_t)ip.ihl * 4;
 	size_t total = ntohs(ip.tot_len); /* Linux leaves it in network order */
+	if (cut && total > n)
+		total = n; /* what arrived of a datagram cut at the buffer's end */
 	if (ip.version != 4 || hlen < sizeof(ip) || total < hlen || total > n ||
 	    ip.protocol != VRRP_PROTO)
 		return false;
@@ -198,48 +223,69 @@ static void cmsgs_v6(struct msghdr *msg, struct vrrp_rx *rx)
 	}
 }
 
-/* Turn one received datagram into rx; false if it is to be ignored. */
-static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, size_t n,
-			   const struct sockaddr_storage *from, struct vrrp_rx *rx)
+/* Turn one received datagram (n bytes of buf) into rx; false if it is to
+ * be ignored. */
+static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, const uint8_t *buf,
+			   size_t n, struct vrrp_rx *rx)
 {
 	memset(rx, 0, sizeof(*rx));
 	rx->family = s->family;
 	rx->ttl = -1; /* stays -1 if no hop limit arrives: vrrp_decode drops it */
-	if (msg->msg_flags & MSG_TRUNC)
-		return false; /* cannot happen with RX_BUF_LEN; be safe */
 	if (s->family == AF_INET) {
-		if (!parse_v4(s->buf, n, rx))
+		if (!parse_v4(buf, n, (msg->msg_flags & MSG_TRUNC) != 0, rx))
 			return false;
 		cmsgs_v4(msg, rx);
 		return true;
 	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
+	const struct sockaddr_in6 *sin6 = msg->msg_name;
 	if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
 		return false;
 	ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
-	rx->data = s->buf;
+	rx->data = buf;
 	rx->len = n;
 	cmsgs_v6(msg, rx);
 	return true;
 }
 
-/* Read one datagram: 1 handled, 0 nothing left, -1 error. */
-static int receive_one(struct vrrp_sock *s)
+/* Set up the batch's headers for one recvmmsg. */
+static void rx_batch_prepare(void)
 {
-	struct sockaddr_storage from;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} control;
-	struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof(s->buf) };
-	struct msghdr msg = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
+	for (int i = 0; i < RX_BATCH; i++) {
+		struct msghdr *m = &rxb.msgs[i].msg_hdr;
 
-	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+		rxb.iov[i].iov_base = i ? rxb.small[i - 1] : rxb.big;
+		rxb.iov[i].iov_len = i ? sizeof(rxb.small[0]) : sizeof(rxb.big);
+		*m = (struct msghdr){ .msg_name = &rxb.from[i], .msg_namelen = sizeof(rxb.from[i]),
+				      .msg_iov = &rxb.iov[i], .msg_iovlen = 1,
+				      .msg_control = rxb.control[i].buf,
+				      .msg_controllen = sizeof(rxb.control[i].buf) };
+	}
+}
+
+/* A cut datagram is handed on as far as it came, so it fails the length
+ * check and is counted as any bad datagram is; it cannot be a valid
+ * advert. */
+static void handle_one(struct vrrp_sock *s, int i)
+{
+	struct msghdr *m = &rxb.msgs[i].msg_hdr;
+	size_t n = rxb.msgs[i].msg_len;
+	struct vrrp_rx rx;
+
+	if (!datagram_to_rx(s, m, rxb.iov[i].iov_base, n, &rx)) {
+		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
+				"vrrp: malformed %zu-byte datagram on %s ignored", n, s->ifname);
+		return;
+	}
+	s->on_rx(s->arg, &rx);
+}
+
+/* Read and handle one batch: how many datagrams, 0 nothing left, -1 error. */
+static int receive_batch(struct vrrp_sock *s)
+{
+	int n;
+
+	rx_batch_prepare();
+	n = recvmmsg(s->fd, rxb.msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -249,14 +295,9 @@ static int receive_one(struct vrrp_sock *s)
 				s->ifname, strerror(errno));
 		return -1;
 	}
-	struct vrrp_rx rx;
-	if (!datagram_to_rx(s, &msg, (size_t)n, &from, &rx)) {
-		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
-				"vrrp: malformed %zd-byte datagram on %s ignored", n, s->ifname);
-		return 1;
-	}
-	s->on_rx(s->arg, &rx);
-	return 1;
+	for (int i = 0; i < n && !s->closed; i++)
+		handle_one(s, i);
+	return n;
 }
 
 static void vrrp_sock_free(struct vrrp_sock *s)
@@ -271,9 +312,14 @@ static void vrrp_sock_readable(void *arg, uint32_t events)
 
 	(void)events;
 	s->in_dispatch = true;
-	for (int i = 0; i < RX_MAX_PER_WAKEUP && !s->closed; i++)
-		if (receive_one(s) <= 0)
+	/* A short batch means the queue is empty: no read just for EAGAIN. */
+	for (int got = 0; got < RX_MAX_PER_WAKEUP && !s->closed;) {
+		int n = receive_batch(s);
+
+		if (n < RX_BATCH)
 			break;
+		got += n;
+	}
 	s->in_dispatch = false;
 	if (s->closed)
 		vrrp_sock_free(s);
