@@ -34,8 +34,21 @@ build/%.o: src/%.c $(HDRS) | build
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 build/libclustd.a: $(OBJ)
 	ar rcs $@ $^
+# The release binary links the libraries it can statically: only what it
+# uses of them is then mapped, and all of that is locked in RAM at start
+# (resident size: doc/bench.md). libc and libmnl (Debian ships no archive
+# of it) stay shared. STATIC_LIBS=0, or a missing archive: all shared.
+STATIC_LIBS ?= 1
+STATIC_NAMES := nl-route-3 nl-3 nftnl config sodium json-c
+STATIC_FOUND := $(shell for l in $(STATIC_NAMES); do \
+	[ -f "$$($(CC) -print-file-name=lib$$l.a)" ] || exit 0; done; echo yes)
+ifeq ($(STATIC_LIBS)$(STATIC_FOUND),1yes)
+REL_LIBS := -Wl,-Bstatic $(addprefix -l,$(STATIC_NAMES)) -Wl,-Bdynamic -lmnl -lm
+else
+REL_LIBS := $(PKG_LIBS)
+endif
 build/clustd: build/main.o build/libclustd.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(REL_LIBS)
 
 # The test build: every object again under ASan + UBSan.
 build/san/%.o: src/%.c $(HDRS) | build/san

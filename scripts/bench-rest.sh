@@ -20,6 +20,7 @@
 #   syscalls/adv  system calls per advert (strace -c -f over BR_STRACE_S
 #               (4) s, a separate window: strace slows what it watches)
 #   RSS kB      VmRSS summed over the node's processes
+# and the resident memory of a master with etc/clustd.conf, by mapping.
 # Environment: BR_SECONDS, BR_IVL, BR_STRACE_S, BEFORE, BR_OUT=FILE (the
 # table is also written there), KEEP=1.
 # shellcheck source-path=SCRIPTDIR
@@ -156,6 +157,27 @@ run() {
 	}'
 }
 
+# sample_rss <binary> <label>: the master's resident memory with the
+# configuration of etc/clustd.conf (its two instances, web and web6, at
+# 100 ms), alone on n1, and where it goes (/proc/<pid>/smaps, by mapping).
+sample_rss() {
+	local pid
+	sed -e "s|/var/lib/clustd|$T/n1/state|; s|/run/clustd|$T/n1/run|" \
+		-e 's|advert_interval = 1000;|advert_interval = 100;|' \
+		-e 's|# name = "web1";|name = "n1";|' \
+		-e 's|vips = \[ "2001:db8::100/64" \];|vips = [ "2001:db8::100/64" ]; advert_interval = 100;|' \
+		"$top/etc/clustd.conf" >"$T/n1.conf"
+	mkdir -p "$T/n1/state" "$T/n1/run"
+	CLUSTD=$1 clustd_start n1 -l info
+	sleep 4
+	pid=$(clustd_pid n1)
+	echo "$2: VmRSS $(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status") kB, $(grep -c . "/proc/$pid/maps") mappings; by mapping (kB):"
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6; if (name == "") name = "[anon: bss, thread stacks]"; sub(".*/", "", name) }
+	     /^Rss:/ { rss[name] += $2 }
+	     END { for (n in rss) if (rss[n] > 0) printf "  %6d  %s\n", rss[n], n }' "/proc/$pid/smaps" | sort -rn
+	stop
+}
+
 impls="floor clustd"
 [ -n "${BEFORE:-}" ] && impls="$impls before"
 command -v keepalived >/dev/null 2>&1 && impls="$impls keepalived"
@@ -167,4 +189,8 @@ out=${BR_OUT:-/dev/null}
 	for impl in $impls; do
 		run "$impl"
 	done
+	echo
+	echo "Resident memory of a master with etc/clustd.conf (2 instances, adverts at 100 ms):"
+	sample_rss "$CLUSTD" clustd
+	[ -n "${BEFORE:-}" ] && sample_rss "$BEFORE" before
 } | tee "$out"

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,15 +91,62 @@ void realtime_mutex_init(pthread_mutex_t *m)
 	pthread_mutexattr_destroy(&a);
 }
 
-/* Under AddressSanitizer the shadow memory is terabytes of reserved
- * address space: only what is touched may be locked. */
-static int lock_flags(void)
+/* How memory is locked. Every page the daemon has touched, and every page
+ * it touches from now on, stays in RAM (MCL_ONFAULT: locked as touched,
+ * so the untouched bulk of the C library and the thread stacks' unused
+ * depth cost nothing: the resident size stays about 3 MB). On top of it,
+ * populated at once: the whole executable, code and data (the release
+ * build links libnl, libsodium, json-c, libconfig and libnftnl into it,
+ * so all of their code too), and the stack to LOCK_STACK_BYTES. (Under
+ * AddressSanitizer, locking what is not touched would not even be
+ * possible: terabytes of shadow reserve.) */
+#define LOCK_STACK_BYTES (64 * 1024)
+#define LOCK_FLAGS (MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)
+
+/* The executable's mappings, and the anonymous one right after them (its
+ * .bss), populated and locked. */
+static void lock_image(void)
 {
-#ifdef __SANITIZE_ADDRESS__
-	return MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT;
-#else
-	return MCL_CURRENT | MCL_FUTURE;
-#endif
+	char exe[PATH_MAX], line[PATH_MAX + 128];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	unsigned long prev_end = 0;
+	FILE *f;
+
+	if (n <= 0 || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	exe[n] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char path[PATH_MAX] = "";
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095s", &start, &end, path) < 2)
+			continue;
+		bool mine = strcmp(path, exe) == 0;
+		if (mine || (!path[0] && start == prev_end && prev_end))
+			mlock((void *)start, end - start);
+		prev_end = mine ? end : 0;
+	}
+	fclose(f);
+}
+
+/* Touch the stack this deep now, so that the loop's deepest call does not
+ * have to fault a page in later. */
+static __attribute__((noinline)) void prefault_stack(void)
+{
+	volatile uint8_t depth[LOCK_STACK_BYTES];
+
+	for (size_t i = 0; i < sizeof(depth); i += 4096)
+		depth[i] = 0;
+}
+
+static int lock_memory(void)
+{
+	/* The system call itself: AddressSanitizer makes mlockall() a no-op. */
+	if (syscall(SYS_mlockall, LOCK_FLAGS) < 0)
+		return -errno;
+	lock_image();
+	prefault_stack();
+	return 0;
 }
 
 static void add_problem(struct realtime_result *out, const char *what, int err)
@@ -178,11 +227,12 @@ void realtime_apply(const struct node_conf *node, struct realtime_result *out)
 	memset(out, 0, sizeof(*out));
 	undo(node);
 	if (node->lock_memory) {
-		/* The system call itself: AddressSanitizer makes mlockall() a no-op. */
-		if (syscall(SYS_mlockall, lock_flags()) == 0)
+		int rc = lock_memory();
+
+		if (rc == 0)
 			out->locked = true;
 		else
-			add_problem(out, "mlockall", errno);
+			add_problem(out, "mlockall", -rc);
 	}
 	if (node->realtime)
 		set_policy(node, out);

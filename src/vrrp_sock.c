@@ -24,16 +24,14 @@
 /* Bounds the work per wakeup so a flood cannot starve the other sockets. */
 #define RX_MAX_PER_WAKEUP 64
 /* One recvmmsg takes up to RX_BATCH datagrams: one system call per wakeup
- * (no second read that only says EAGAIN). The first buffer holds any IP
- * datagram, so nothing arrives truncated on its own; the others hold any
- * valid VRRP message (IPv6, 255 addresses: 4088 bytes; IPv4 with its
- * header: at most 1088); a longer one queued behind another is cut there
- * and then fails the length check as it would whole. The buffers are
- * shared by every socket: they are all read on the loop thread, and each
- * datagram is handled before the next read. */
+ * (no second read that only says EAGAIN). A buffer holds any valid VRRP
+ * message (IPv6, 255 addresses: 4088 bytes; IPv4 with its header: at most
+ * 1088); a longer datagram is cut there and then fails the length check
+ * (and is counted) as it would whole. The buffers are shared by every
+ * socket: they are all read on the loop thread, and each datagram is
+ * handled before the next read. */
 #define RX_BATCH 8
-#define RX_BUF_LEN 65536
-#define RX_SMALL_LEN 4160
+#define RX_BUF_LEN 4160
 #define RCVBUF_BYTES (256 * 1024)
 #define VRRP_DSCP_CS6 0xc0 /* TOS / traffic class byte */
 
@@ -60,8 +58,7 @@ union rx_control {
 		    CMSG_SPACE(sizeof(struct in_pktinfo))];
 };
 static struct {
-	uint8_t big[RX_BUF_LEN];
-	uint8_t small[RX_BATCH - 1][RX_SMALL_LEN];
+	uint8_t buf[RX_BATCH][RX_BUF_LEN];
 	struct mmsghdr msgs[RX_BATCH];
 	struct iovec iov[RX_BATCH];
 	struct sockaddr_storage from[RX_BATCH];
@@ -253,8 +250,8 @@ static void rx_batch_prepare(void)
 	for (int i = 0; i < RX_BATCH; i++) {
 		struct msghdr *m = &rxb.msgs[i].msg_hdr;
 
-		rxb.iov[i].iov_base = i ? rxb.small[i - 1] : rxb.big;
-		rxb.iov[i].iov_len = i ? sizeof(rxb.small[0]) : sizeof(rxb.big);
+		rxb.iov[i].iov_base = rxb.buf[i];
+		rxb.iov[i].iov_len = sizeof(rxb.buf[i]);
 		*m = (struct msghdr){ .msg_name = &rxb.from[i], .msg_namelen = sizeof(rxb.from[i]),
 				      .msg_iov = &rxb.iov[i], .msg_iovlen = 1,
 				      .msg_control = rxb.control[i].buf,
