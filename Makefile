@@ -106,11 +106,15 @@ demo: deps
 	scripts/demo.sh build/clustd
 
 bench: deps
-	$(MAKE) build/clustd
+	$(MAKE) build/clustd build/advert_floor
 	scripts/bench.sh build/clustd
 	scripts/bench-cluster.sh build/clustd
 	scripts/bench-track.sh build/clustd
 	scripts/bench-persist.sh build/clustd
+	scripts/bench-rest.sh build/clustd
+	scripts/bench-scale.sh build/clustd
+	LS_STORM="cpu mem" LS_HOGS=16 scripts/bench-loadstorm.sh build/clustd
+	LS_STORM="cpu mem disk" LS_HOGS=2 LS_SECONDS=120 scripts/bench-loadstorm.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)

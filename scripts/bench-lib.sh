@@ -173,6 +173,18 @@ impl_master_re() {
 	esac
 }
 
+# bench_stop_pair: stop n1 and n2 (whatever runs there: clustd, keepalived,
+# a tool), forget their pids and their state directories.
+bench_stop_pair() {
+	local node p
+	for node in n1 n2; do
+		p=$(cat "$T/$node.pid" 2>/dev/null)
+		[ -n "$p" ] && net_stop_pid "$p" 5000
+		rm -f "$T/$node.pid"
+	done
+	rm -rf "$T/n1/state" "$T/n2/state"
+}
+
 # ---------------------------------------------------------- measurement
 
 # bench_adverts <capture> <out>: every VRRP advert of the capture as

@@ -118,16 +118,6 @@ start() {
 	esac
 }
 
-stop() {
-	local node p
-	for node in n1 n2; do
-		p=$(cat "$T/$node.pid" 2>/dev/null)
-		[ -n "$p" ] && net_stop_pid "$p" 3000
-		rm -f "$T/$node.pid"
-	done
-	rm -rf "$T/n1/state" "$T/n2/state"
-}
-
 # run <impl>: one measured pair; prints its two rows.
 run() {
 	local impl=$1 c1a c1b c2a c2b ta tb n1adv r1 r2 s1 s2
@@ -143,7 +133,7 @@ run() {
 	n1adv=$(pcap_count "rest-$impl" "ip.src == 198.51.100.11 && vrrp.type == 1")
 	r1=$(rss_kb n1); r2=$(rss_kb n2)
 	s1=$(syscalls n1); s2=$(syscalls n2)
-	stop
+	bench_stop_pair
 	awk -v impl="$impl" -v c1=$((c1b - c1a)) -v c2=$((c2b - c2a)) -v ms=$((tb - ta)) \
 		-v adv="$n1adv" -v r1="$r1" -v r2="$r2" -v s1="${s1:-0}" -v s2="${s2:-0}" \
 		-v ss="$strace_s" -v ivl="$ivl" '
@@ -175,7 +165,7 @@ sample_rss() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6; if (name == "") name = "[anon: bss, thread stacks]"; sub(".*/", "", name) }
 	     /^Rss:/ { rss[name] += $2 }
 	     END { for (n in rss) if (rss[n] > 0) printf "  %6d  %s\n", rss[n], n }' "/proc/$pid/smaps" | sort -rn
-	stop
+	bench_stop_pair
 }
 
 impls="floor clustd"

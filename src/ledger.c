@@ -87,6 +87,9 @@ struct ledger *ledger_open(const struct node_conf *node)
 		if (rc < 0 && node->run_dir)
 			log_warn("counters: no crash copy in %s (%s): the loop writes %s/%s itself",
 				 node->run_dir, strerror(-rc), node->state_dir, PERSIST_FILE);
+		else if (rc == 0 && !persist_live_in_memory(lg->file))
+			log_notice("counters: %s is not on tmpfs: a commit may now and then wait for "
+				   "its file system (run_dir belongs on tmpfs, as /run is)", node->run_dir);
 		load(lg, node);
 	}
 	/* What the file said, before this start adds to it: the base a

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -61,6 +63,7 @@ struct persist {
 	int disk_last_slot;       /* slot of its last write to the file, -1 none */
 	uint64_t disk_gen;        /* generation it last wrote there */
 	bool first_written;       /* the run's first record went to the file */
+	bool live_in_memory;      /* the crash copy is on tmpfs (or ramfs) */
 	int inject_read_err;      /* tests: reads fail with this... */
 	unsigned inject_skip;     /* ...after this many more succeeded */
 
@@ -353,6 +356,9 @@ int persist_use_live(struct persist *p, const char *run_dir)
 		free(path);
 		return -rc;
 	}
+	struct statfs fs;
+	p->live_in_memory = fstatfs(fd, &fs) == 0 &&
+			    (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC);
 	close(fd);
 	p->live = m;
 	p->live_path = path;
@@ -361,6 +367,11 @@ int persist_use_live(struct persist *p, const char *run_dir)
 	return 0;
 }
 
+
+bool persist_live_in_memory(const struct persist *p)
+{
+	return p->live && p->live_in_memory;
+}
 
 /* The loop's write: a few stores into the mapped page cache. */
 static void live_write(struct persist *p, const uint8_t *payload, size_t len, bool clean)

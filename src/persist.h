@@ -63,6 +63,9 @@ void persist_free(struct persist *p);
 /* Keep a crash copy in run_dir/counters.live (before persist_load).
  * 0, or -errno: then the file is written on the loop, as without. */
 int persist_use_live(struct persist *p, const char *run_dir);
+/* Is the crash copy on tmpfs? On a disk file system a store into it may
+ * now and then wait for the file system's journal (after a write-back). */
+bool persist_live_in_memory(const struct persist *p);
 
 /* Read the newest good record into payload (cap >= PERSIST_MAX_PAYLOAD).
  * *clean tells whether it was written by a clean stop. why explains every
