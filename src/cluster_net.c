@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "fsm.h"
+#include "handover.h"
 #include "log.h"
 #include "vote_plane.h"
 #include "xalloc.h"
@@ -65,14 +66,25 @@ struct cluster_net {
 	size_t sent_len;
 	uint64_t sent_at;
 	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
+	struct burst urgent;             /* send_urgent's budget */
 	struct vote_plane votes;         /* our voter and our ballots */
 	struct loop_timer vote_timer;    /* a vote or a lease of ours runs out */
 	struct loop_timer eval_timer;    /* tell the daemon, outside any send */
+	char tag[CLUSTD_NAME_MAX + 8];   /* log prefix (tag()) */
 };
 
 static uint32_t vote_lease_ms(const struct cluster_conf *cfg)
 {
 	return cfg->vote_lease_ms ? cfg->vote_lease_ms : cfg->dead_interval_ms;
+}
+
+/* The prefix of this plane's log lines: "cluster", or "cluster NAME" on
+ * a witness serving several clusters. */
+static const char *tag(struct cluster_net *cn)
+{
+	snprintf(cn->tag, sizeof(cn->tag), "cluster%s%s", cn->cfg->name_in_logs ? " " : "",
+		 cn->cfg->name_in_logs ? cn->cfg->name : "");
+	return cn->tag;
 }
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
@@ -198,8 +210,8 @@ static bool send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
 	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len)
 		return true;
 	cn->stats.send_errors++;
-	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "cluster: cannot send heartbeat: %s",
-			strerror(errno));
+	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "%s: cannot send heartbeat: %s",
+			tag(cn), strerror(errno));
 	return false;
 }
 
@@ -363,6 +375,23 @@ void cluster_net_send_soon(struct cluster_net *cn)
 	cluster_net_send_now(cn);
 }
 
+void cluster_net_send_urgent(struct cluster_net *cn)
+{
+	if (!burst_take(&cn->urgent, mono_now_us(), CLUSTER_SEND_SOON_GAP_MS * 1000ull,
+			CLUSTER_URGENT_MAX)) {
+		cn->stats.urgent_deferred++;
+		cluster_net_send_soon(cn);
+		return;
+	}
+	cn->stats.urgent_tx++;
+	cluster_net_send_now(cn);
+}
+
+void cluster_net_reevaluate(struct cluster_net *cn)
+{
+	votes_changed_soon(cn);
+}
+
 /* Over when every live member answered (after one dead interval, by
  * which time every live member has been heard), or at the limit. */
 static void check_restore_done(struct cluster_net *cn, uint64_t now)
@@ -420,7 +449,7 @@ static void reevaluate(struct cluster_net *cn)
 
 	if (has != cn->has_quorum) {
 		cn->has_quorum = has;
-		log_notice("cluster: quorum %s (%u of %zu members alive, %u needed)",
+		log_notice("%s: quorum %s (%u of %zu members alive, %u needed)", tag(cn),
 			   has ? "gained" : "lost", quorum_alive(&cn->q, now), cn->q.n, cn->q.needed);
 		if (cn->hooks.quorum_changed)
 			cn->hooks.quorum_changed(cn->hooks.arg, has);
@@ -438,7 +467,7 @@ static void vote_timer_fired(void *arg)
 	struct cluster_net *cn = arg;
 
 	if (vote_plane_expire(&cn->votes, mono_now_us()) & VP_SEND_SOON)
-		cluster_net_send_soon(cn);
+		cluster_net_send_urgent(cn); /* a vote went to the candidate waiting */
 	arm_vote_timer(cn);
 	votes_changed_soon(cn);
 }
@@ -455,7 +484,7 @@ static void count_drop(struct cluster_net *cn, enum hb_drop why, const char *fro
 {
 	cn->stats.drops[why]++;
 	log_ratelimited(&cn->drop_log_last, 5000, LOG_WARNING,
-			"cluster: dropped heartbeat from %s: %s (%llu so far)", from,
+			"%s: dropped heartbeat from %s: %s (%llu so far)", tag(cn), from,
 			hb_drop_name(why), cn->stats.drops[why]);
 }
 
@@ -553,14 +582,14 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 	if (why != HB_OK)
 		return why;
 	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us()))
-		log_info("cluster: member %s (incarnation %llu) is alive", hb->node,
+		log_info("%s: member %s (incarnation %llu) is alive", tag(cn), hb->node,
 			 (unsigned long long)hb->incarnation);
 	cn->stats.rx++;
 	note_restore_request(cn, hb);
 	reevaluate(cn);
 	unsigned votes = vote_plane_heard(&cn->votes, &cn->q, (size_t)i, hb, mono_now_us());
 	if (votes & VP_SEND_SOON)
-		cluster_net_send_soon(cn);
+		cluster_net_send_urgent(cn); /* a vote changed hands: a handover waits on it */
 	arm_vote_timer(cn);
 	/* Every heartbeat may bring a rival's request or a vote. */
 	votes_changed_soon(cn);
@@ -681,7 +710,7 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	for (size_t i = 0; i < cfg->nmembers; i++)
 		names[i] = cfg->members[i].name;
 	if (cluster_read_secret(cfg->secret_file, cn->key, err, sizeof(err)) < 0) {
-		log_err("cluster: %s", err);
+		log_err("%s: %s", tag(cn), err);
 		goto fail;
 	}
 	/* New at every start of the plane: a member counts as alive only
@@ -689,7 +718,7 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	crypto_ready_random(&cn->nonce);
 	if (quorum_init(&cn->q, names, cfg->nmembers, node_name, cfg->quorum,
 			cfg->dead_interval_ms, cn->nonce) < 0) {
-		log_err("cluster: node name %s is not among the cluster members", node_name);
+		log_err("%s: node name %s is not among the cluster members", tag(cn), node_name);
 		goto fail;
 	}
 	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
@@ -706,16 +735,17 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
-		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
+		log_err("%s: cannot open UDP port %u: %s", tag(cn), cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
 	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	arm_expiry(cn, mono_now_us());
-	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
-		   "dead interval %u ms, %s%s", node_name, (unsigned long long)incarnation,
-		   cfg->nmembers, cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
+	log_notice("%s: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
+		   "dead interval %u ms, vote lease %u ms, %s%s", tag(cn), node_name,
+		   (unsigned long long)incarnation, cfg->nmembers, cn->q.needed,
+		   cfg->heartbeat_interval_ms, cfg->dead_interval_ms, vote_lease_ms(cfg),
 		   vote_plane_gated(&cn->votes) ? "mastership by votes" : "no split-brain protection",
 		   cn->has_quorum ? ", quorum kept" : "");
 	hb_timer_fired(cn);
@@ -856,8 +886,8 @@ const struct vote_plane *cluster_net_votes(const struct cluster_net *cn)
 	return &cn->votes;
 }
 
-const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
-			      uint8_t *priority)
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority)
 {
-	return vote_plane_rival(&cn->q, name, now, priority);
+	return vote_plane_rival_except(&cn->q, name, except, now, priority);
 }

@@ -42,6 +42,8 @@ struct cluster_stats {
 	unsigned long long tx, rx, send_errors;  /* heartbeats */
 	unsigned long long pieces_tx, pieces_rx; /* counters pieces */
 	unsigned long long stale_answers;        /* restore answers with another nonce */
+	unsigned long long urgent_tx;            /* heartbeats sent at once (send_urgent) */
+	unsigned long long urgent_deferred;      /* ... beyond the budget: sent as send_soon */
 	unsigned long long drops[HB_DROP__COUNT];
 };
 
@@ -94,9 +96,10 @@ bool cluster_net_votes_held(const struct cluster_net *cn, const char *name, uint
 struct vote_plane;
 const struct vote_plane *cluster_net_votes(const struct cluster_net *cn);
 /* The best-ranked other live member asking for the votes of `name`, and
- * its priority; NULL when none. */
-const char *cluster_net_rival(const struct cluster_net *cn, const char *name, uint64_t now,
-			      uint8_t *priority);
+ * its priority, leaving out member `except` (NULL: nobody); NULL when
+ * none. */
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority);
 
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */
@@ -114,6 +117,16 @@ void cluster_net_send_final(struct cluster_net *cn);
  * out within it. */
 #define CLUSTER_SEND_SOON_GAP_MS 50
 void cluster_net_send_soon(struct cluster_net *cn);
+/* A heartbeat that moves a handover or a vote that changed hands: sent at
+ * once, past the send-soon gap, since every message of a handover adds
+ * its wait to the time nobody holds the VIP; at most CLUSTER_URGENT_MAX per
+ * CLUSTER_SEND_SOON_GAP_MS (handover.h's burst), beyond that as
+ * cluster_net_send_soon, so no member can make us flood. */
+#define CLUSTER_URGENT_MAX 4
+void cluster_net_send_urgent(struct cluster_net *cn);
+/* Look at the votes again soon (the votes_changed hook, from a timer):
+ * for a change the plane cannot see, such as our priority. */
+void cluster_net_reevaluate(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If

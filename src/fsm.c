@@ -70,8 +70,12 @@ change_state(struct fsm *f, struct fsm_out *out, enum vrrp_state to, const char 
 	va_end(ap);
 	f->state = to;
 	f->lower_seen_at = 0;
-	if (to != STATE_BACKUP)
+	if (to != STATE_BACKUP) {
 		f->candidate = false;
+		f->taking_over = false;
+	}
+	if (to == STATE_MASTER)
+		f->yielded = false; /* master again: a later handover decides anew */
 }
 
 static void stop_timers(struct fsm *f)
@@ -142,7 +146,7 @@ static void start(struct fsm *f, uint64_t now, struct fsm_out *out, const char *
 {
 	f->master_adver_int_cs = f->p.adver_int_cs;
 	f->last_advert_at = 0;
-	if (f->p.priority == 255) {
+	if (f->p.priority == 255 && !f->drained) {
 		/* §6.4.1 (110): the address owner takes over at once. */
 		if (!gate_master(f, "%s, address owner (priority 255)", why)) {
 			change_state(f, out, STATE_BACKUP, "%s, address owner: asking for the votes", why);
@@ -183,7 +187,7 @@ void fsm_shutdown(struct fsm *f, uint64_t now, struct fsm_out *out)
  * off) for preempt_delay_ms after the first of its adverts we see. */
 static bool preempt_now(struct fsm *f, uint64_t now)
 {
-	if (!f->p.preempt)
+	if (!f->p.preempt || f->yielded)
 		return false;
 	if (f->p.preempt_delay_ms == 0)
 		return true;
@@ -209,6 +213,12 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 	if (lower && preempt_now(f, now)) {
 		/* (465-470): discard; our timer will take over. Remember who,
 		 * only to say so when it happens. */
+		remember_master(f, adv, src, now);
+		return;
+	}
+	if (f->taking_over) {
+		/* The master handing over to us advertises until it steps
+		 * down, which our request is about to make it do. */
 		remember_master(f, adv, src, now);
 		return;
 	}
@@ -302,6 +312,10 @@ static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out
 {
 	char why[120];
 
+	if (f->drained) {
+		arm_master_down(f, now); /* keep watching; never MASTER */
+		return;
+	}
 	master_down_why(f, now, why, sizeof(why));
 	if (!gate_master(f, "%s", why))
 		return;
@@ -401,7 +415,7 @@ void fsm_hold(struct fsm *f, uint64_t now)
 void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
 {
 	out_reset(out);
-	if (f->state != STATE_BACKUP || fsm_defers_to_master(f, now) || f->candidate)
+	if (f->state != STATE_BACKUP || fsm_defers_to_master(f, now) || f->candidate || f->drained)
 		return;
 	if (!gate_master(f, "%s", reason))
 		return;
@@ -438,5 +452,42 @@ void fsm_withdraw(struct fsm *f, uint64_t now)
 	if (!f->candidate || f->state != STATE_BACKUP)
 		return;
 	f->candidate = false;
+	f->taking_over = false;
 	arm_master_down(f, now);
+}
+
+void fsm_take_over(struct fsm *f, const char *why, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_BACKUP || f->drained)
+		return;
+	if (f->candidate) { /* asking already: now for the handover */
+		f->taking_over = true;
+		return;
+	}
+	if (!gate_master(f, "%s", why)) {
+		f->taking_over = true;
+		return;
+	}
+	become_master(f, now, out);
+	change_state(f, out, STATE_MASTER, "%s", why);
+}
+
+void fsm_hand_over(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	fsm_step_down(f, reason, now, out);
+	if (out->changed)
+		f->yielded = true;
+}
+
+void fsm_set_yielded(struct fsm *f, bool yielded)
+{
+	f->yielded = yielded;
+}
+
+void fsm_set_drained(struct fsm *f, bool drained, uint64_t now)
+{
+	f->drained = drained;
+	if (drained)
+		fsm_withdraw(f, now);
 }

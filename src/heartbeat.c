@@ -43,6 +43,15 @@
  *          remaining ms (4); the lengths add up to the TLV's exactly. At
  *          most CLUSTER_MAX_VOTES, no two for the same instance. Heartbeat
  *          only.
+ *   TLV 11 handover: instance name length (1), instance name (1..63),
+ *          successor length (1), successor (1..63; names as above); the
+ *          lengths add up to the TLV's exactly. The sender hands the
+ *          instance over to that member now: it is to ask for the votes at
+ *          once. At most CLUSTER_MAX_HANDOVERS, no two for the same
+ *          instance. Heartbeat only.
+ *   TLV 12 drained: an instance name (1..63, as above) the sender keeps
+ *          drained (it never becomes master there). At most
+ *          CLUSTER_MAX_DRAINED, no two alike. Heartbeat only.
  *   other  skipped, so a later version 3 sender may add information that
  *          older receivers ignore. Anything that older receivers must not
  *          ignore needs a new version.
@@ -71,10 +80,12 @@
 #define HB_REQUEST_FIXED 1 /* priority */
 #define HB_VOTE_TAIL (8 + 8 + 4) /* incarnation, seq, remaining ms */
 #define HB_VOTE_FIXED (1 + 1 + HB_VOTE_TAIL) /* two name lengths, the tail */
+#define HB_HANDOVER_FIXED 2 /* two name lengths */
 
-/* The largest heartbeat the limits allow: 64 instances, 64 requests and
- * 64 votes with 63-byte names, a restore request, the nonce and a full
- * echo, 18763 bytes; with a few instances it is 100 to 300 bytes.
+/* The largest heartbeat the limits allow: 64 instances, 64 requests, 64
+ * votes, 64 handovers and 64 drained instances with 63-byte names, a
+ * restore request, the nonce and a full echo, 31371 bytes; with a few
+ * instances it is 100 to 300 bytes.
  * Counters never ride in it. */
 #define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
 #define HB_HEARTBEAT_MAX                                                      \
@@ -83,7 +94,8 @@
 	 HB_TLV_HDR_LEN + HB_TLV_HDR_LEN + 8 + HB_TLV_HDR_LEN + 8 * CLUSTER_MAX_ECHO + \
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_REQUEST_FIXED) +       \
 	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX - 1 + HB_VOTE_FIXED) + \
-	 CLUSTER_MAC_LEN)
+	 CLUSTER_MAX_HANDOVERS * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX - 1 + HB_HANDOVER_FIXED) + \
+	 CLUSTER_MAX_DRAINED * HB_NAME_TLV_MAX + CLUSTER_MAC_LEN)
 /* The largest piece: 1200 bytes, below any IPv4 or IPv6 path MTU worth
  * the name, so counters are never IP-fragmented. */
 #define HB_PIECE_MSG_MAX                                                      \
@@ -103,6 +115,8 @@ enum hb_tlv {
 	HB_TLV_PIECE = 8,
 	HB_TLV_REQUEST = 9,
 	HB_TLV_VOTE = 10,
+	HB_TLV_HANDOVER = 11,
+	HB_TLV_DRAINED = 12,
 };
 
 static const char *const drop_names[HB_DROP__COUNT] = {
@@ -190,8 +204,7 @@ static void put_u64(struct writer *w, uint64_t v)
 	put(w, b, sizeof(b));
 }
 
-/* 1..63 bytes of graphic ASCII: what the decoder accepts. */
-static bool name_bytes_ok(const uint8_t *p, size_t n)
+bool hb_name_ok(const uint8_t *p, size_t n)
 {
 	if (n == 0 || n >= CLUSTD_NAME_MAX)
 		return false;
@@ -203,7 +216,7 @@ static bool name_bytes_ok(const uint8_t *p, size_t n)
 
 static bool name_ok(const char *s)
 {
-	return name_bytes_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
+	return hb_name_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
 }
 
 static bool piece_valid(const struct hb_piece *p)
@@ -253,6 +266,36 @@ static bool votes_valid(const struct heartbeat *hb)
 	return true;
 }
 
+static bool handover_among(const struct hb_handover *h, size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(h[i].instance, instance) == 0)
+			return true;
+	return false;
+}
+
+static bool drained_among(const char (*d)[CLUSTD_NAME_MAX], size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(d[i], instance) == 0)
+			return true;
+	return false;
+}
+
+static bool handovers_valid(const struct heartbeat *hb)
+{
+	if (hb->nhandovers > CLUSTER_MAX_HANDOVERS || hb->ndrained > CLUSTER_MAX_DRAINED)
+		return false;
+	for (size_t i = 0; i < hb->nhandovers; i++)
+		if (!name_ok(hb->handovers[i].instance) || !name_ok(hb->handovers[i].successor) ||
+		    handover_among(hb->handovers, i, hb->handovers[i].instance))
+			return false;
+	for (size_t i = 0; i < hb->ndrained; i++)
+		if (!name_ok(hb->drained[i]) || drained_among(hb->drained, i, hb->drained[i]))
+			return false;
+	return true;
+}
+
 /* Refuse to sign what no receiver would accept. */
 static bool hb_valid(const struct heartbeat *hb)
 {
@@ -266,7 +309,21 @@ static bool hb_valid(const struct heartbeat *hb)
 	for (size_t i = 0; i < hb->ninstances; i++)
 		if (!name_ok(hb->instances[i].name) || hb->instances[i].state >= STATE__COUNT)
 			return false;
-	return requests_valid(hb) && votes_valid(hb);
+	return requests_valid(hb) && votes_valid(hb) && handovers_valid(hb);
+}
+
+/* A TLV of two length-prefixed names and then `tail` bytes (which the
+ * caller puts). */
+static void put_two_names(struct writer *w, uint8_t type, const char *a, const char *b, size_t tail)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	put_u8(w, type);
+	put_u16(w, (uint16_t)(2 + na + nb + tail));
+	put_u8(w, (uint8_t)na);
+	put(w, a, na);
+	put_u8(w, (uint8_t)nb);
+	put(w, b, nb);
 }
 
 static void put_vote_tlvs(struct writer *w, const struct heartbeat *hb)
@@ -282,17 +339,25 @@ static void put_vote_tlvs(struct writer *w, const struct heartbeat *hb)
 	}
 	for (size_t i = 0; i < hb->nvotes; i++) {
 		const struct hb_vote *v = &hb->votes[i];
-		size_t ni = strlen(v->instance), ng = strlen(v->grantee);
 
-		put_u8(w, HB_TLV_VOTE);
-		put_u16(w, (uint16_t)(HB_VOTE_FIXED + ni + ng));
-		put_u8(w, (uint8_t)ni);
-		put(w, v->instance, ni);
-		put_u8(w, (uint8_t)ng);
-		put(w, v->grantee, ng);
+		put_two_names(w, HB_TLV_VOTE, v->instance, v->grantee, HB_VOTE_TAIL);
 		put_u64(w, v->incarnation);
 		put_u64(w, v->seq);
 		put_u32(w, v->remaining_ms);
+	}
+}
+
+static void put_handover_tlvs(struct writer *w, const struct heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nhandovers; i++)
+		put_two_names(w, HB_TLV_HANDOVER, hb->handovers[i].instance,
+			      hb->handovers[i].successor, 0);
+	for (size_t i = 0; i < hb->ndrained; i++) {
+		size_t n = strlen(hb->drained[i]);
+
+		put_u8(w, HB_TLV_DRAINED);
+		put_u16(w, (uint16_t)n);
+		put(w, hb->drained[i], n);
 	}
 }
 
@@ -323,6 +388,7 @@ static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
 			put_u64(w, hb->echo[i]);
 	}
 	put_vote_tlvs(w, hb);
+	put_handover_tlvs(w, hb);
 }
 
 static void put_piece_tlv(struct writer *w, const struct hb_piece *p)
@@ -405,7 +471,7 @@ static void copy_name(char dst[CLUSTD_NAME_MAX], const uint8_t *p, size_t n)
 
 static bool parse_node(struct heartbeat *out, const uint8_t *v, size_t n)
 {
-	if (out->node[0] != '\0' || !name_bytes_ok(v, n))
+	if (out->node[0] != '\0' || !hb_name_ok(v, n))
 		return false;
 	copy_name(out->node, v, n);
 	return true;
@@ -415,7 +481,7 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 {
 	if (out->ninstances >= CLUSTER_MAX_INSTANCES || n < HB_INSTANCE_FIXED)
 		return false;
-	if (v[1] >= STATE__COUNT || !name_bytes_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
+	if (v[1] >= STATE__COUNT || !hb_name_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
 		return false;
 
 	struct hb_instance *in = &out->instances[out->ninstances++];
@@ -430,7 +496,7 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 static bool parse_request(struct heartbeat *out, const uint8_t *v, size_t n)
 {
 	if (out->nrequests >= CLUSTER_MAX_INSTANCES || n < HB_REQUEST_FIXED ||
-	    !name_bytes_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
+	    !hb_name_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
 		return false;
 
 	struct hb_request *r = &out->requests[out->nrequests];
@@ -443,23 +509,30 @@ static bool parse_request(struct heartbeat *out, const uint8_t *v, size_t n)
 	return true;
 }
 
-/* Two length-prefixed names, then the fixed tail: each length is checked
- * against what is left before the byte after it is read, and the whole
- * must fill the TLV exactly. */
+/* Two length-prefixed names and then `tail` fixed bytes that fill the TLV
+ * exactly: each length is checked against what is left before the byte
+ * after it is read. */
+static bool two_names(const uint8_t *v, size_t n, size_t tail, const uint8_t **a, size_t *na,
+		      const uint8_t **b, size_t *nb)
+{
+	size_t fixed = 2 + tail;
+
+	if (n < fixed || v[0] > n - fixed)
+		return false;
+	*na = v[0];
+	*a = v + 1;
+	*nb = (*a)[*na];
+	*b = *a + *na + 1;
+	return n == fixed + *na + *nb && hb_name_ok(*a, *na) && hb_name_ok(*b, *nb);
+}
+
 static bool parse_vote(struct heartbeat *out, const uint8_t *v, size_t n)
 {
-	if (out->nvotes >= CLUSTER_MAX_VOTES || n < HB_VOTE_FIXED)
-		return false;
+	const uint8_t *inst, *grantee;
+	size_t ni, ng;
 
-	size_t ni = v[0];
-
-	if (ni > n - HB_VOTE_FIXED)
-		return false;
-
-	const uint8_t *inst = v + 1, *grantee = inst + ni + 1;
-	size_t ng = inst[ni];
-
-	if (n != HB_VOTE_FIXED + ni + ng || !name_bytes_ok(inst, ni) || !name_bytes_ok(grantee, ng))
+	if (out->nvotes >= CLUSTER_MAX_VOTES ||
+	    !two_names(v, n, HB_VOTE_TAIL, &inst, &ni, &grantee, &ng))
 		return false;
 
 	struct hb_vote *vote = &out->votes[out->nvotes];
@@ -473,6 +546,35 @@ static bool parse_vote(struct heartbeat *out, const uint8_t *v, size_t n)
 	vote->seq = get_u64(tail + 8);
 	vote->remaining_ms = get_u32(tail + 16);
 	out->nvotes++;
+	return true;
+}
+
+static bool parse_handover(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	const uint8_t *inst, *succ;
+	size_t ni, ns;
+
+	if (out->nhandovers >= CLUSTER_MAX_HANDOVERS || !two_names(v, n, 0, &inst, &ni, &succ, &ns))
+		return false;
+
+	struct hb_handover *h = &out->handovers[out->nhandovers];
+
+	copy_name(h->instance, inst, ni);
+	if (handover_among(out->handovers, out->nhandovers, h->instance))
+		return false;
+	copy_name(h->successor, succ, ns);
+	out->nhandovers++;
+	return true;
+}
+
+static bool parse_drained(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->ndrained >= CLUSTER_MAX_DRAINED || !hb_name_ok(v, n))
+		return false;
+	copy_name(out->drained[out->ndrained], v, n);
+	if (drained_among(out->drained, out->ndrained, out->drained[out->ndrained]))
+		return false;
+	out->ndrained++;
 	return true;
 }
 
@@ -514,7 +616,7 @@ static bool parse_piece(struct heartbeat *out, const uint8_t *v, size_t n, struc
 	size_t name_len = v[0];
 
 	if (seen->piece || n < HB_PIECE_FIXED || name_len > n - HB_PIECE_FIXED ||
-	    (name_len && !name_bytes_ok(v + 1, name_len)))
+	    (name_len && !hb_name_ok(v + 1, name_len)))
 		return false;
 	seen->piece = true;
 	copy_name(p->copy_for, v + 1, name_len);
@@ -537,7 +639,8 @@ static bool kind_complete(const struct heartbeat *out, const struct seen *seen)
 		return false;
 	if (out->kind == HB_KIND_PIECE)
 		return seen->piece && !seen->nonce && !seen->echo && !out->ninstances &&
-		       !out->restore_request && !out->nrequests && !out->nvotes;
+		       !out->restore_request && !out->nrequests && !out->nvotes &&
+		       !out->nhandovers && !out->ndrained;
 	return seen->nonce && !seen->piece;
 }
 
@@ -578,6 +681,10 @@ static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 			ok = parse_request(out, v, n);
 		else if (type == HB_TLV_VOTE)
 			ok = parse_vote(out, v, n);
+		else if (type == HB_TLV_HANDOVER)
+			ok = parse_handover(out, v, n);
+		else if (type == HB_TLV_DRAINED)
+			ok = parse_drained(out, v, n);
 		if (!ok)
 			return false;
 	}

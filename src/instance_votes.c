@@ -48,9 +48,11 @@ void instance_votes_note(struct instance *in)
 		log_notice("%s: %s: asking the members for their votes", in->conf->name,
 			   in->fsm.candidate_why);
 	}
-	/* A request, or the release of our votes, goes out at once. */
+	/* A request, or the release of our votes, goes out at once: in a
+	 * handover or a preemption, the time it waits is time nobody holds
+	 * the VIP (bounded: cluster_net_send_urgent). */
 	if (in->c->cluster)
-		cluster_net_send_soon(in->c->cluster);
+		cluster_net_send_urgent(in->c->cluster);
 }
 
 /* Say once per candidacy and member why a member's vote is not ours. */
@@ -68,18 +70,13 @@ static void log_refusals(struct instance *in, const struct ballot *b, unsigned c
 	}
 }
 
-static void apply(struct instance *in, struct fsm_out *o)
-{
-	instance_apply(in, o);
-}
-
 static void master_check(struct instance *in, bool held, uint64_t now)
 {
 	struct cluster_net *cn = in->c->cluster;
 	const struct vote_plane *vp = cluster_net_votes(cn);
 	const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
 	uint8_t rival_prio = 0;
-	const char *rival = cluster_net_rival(cn, in->conf->name, now, &rival_prio);
+	const char *rival = cluster_net_rival(cn, in->conf->name, NULL, now, &rival_prio);
 	struct fsm_out o;
 	char why[160];
 
@@ -87,16 +84,18 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 		snprintf(why, sizeof(why), "the votes ran out: %u of %u needed are renewed",
 			 b ? ballot_count(b, now) : 0, vp->needed);
 		fsm_votes_lost(&in->fsm, why, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 		return;
 	}
+	if (instance_handover_busy(in))
+		return; /* our handover steps down when its successor asks */
 	if (rival && rival_prio > in->fsm.p.priority) {
 		/* Preemption: the better candidate cannot take votes a live
 		 * master holds, so the master hands them over. */
 		snprintf(why, sizeof(why), "member %s (priority %u > %u) asks for the votes: "
 			 "handing over", rival, rival_prio, in->fsm.p.priority);
 		fsm_step_down(&in->fsm, why, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 	}
 }
 
@@ -106,7 +105,10 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 	const struct vote_plane *vp = cluster_net_votes(cn);
 	const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
 	uint8_t rival_prio = 0;
-	const char *rival = cluster_net_rival(cn, in->conf->name, now, &rival_prio);
+	/* The master handing over to us asks until our request makes it
+	 * step down: no rival. */
+	const char *except = in->fsm.taking_over ? in->ho.from : NULL;
+	const char *rival = cluster_net_rival(cn, in->conf->name, except, now, &rival_prio);
 	const char *self = in->c->cfg->node.name;
 	struct fsm_out o;
 	char votes[64];
@@ -115,8 +117,7 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 		log_notice("%s: member %s (priority %u) also asks for the votes and ranks higher: "
 			   "giving way", in->conf->name, rival, rival_prio);
 		fsm_withdraw(&in->fsm, now);
-		instance_votes_note(in);
-		instance_apply(in, &(struct fsm_out){0});
+		instance_apply(in, &(struct fsm_out){0}); /* re-arms the timer, says we stopped asking */
 		return;
 	}
 	if (!b)
@@ -126,7 +127,7 @@ static void candidate_check(struct instance *in, bool held, uint64_t now)
 		snprintf(votes, sizeof(votes), "%u of %zu votes, %u needed", count, b->nmembers,
 			 vp->needed);
 		fsm_votes_won(&in->fsm, votes, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 		return;
 	}
 	log_refusals(in, b, count);
@@ -140,7 +141,7 @@ void instance_votes_check(struct instance *in)
 
 	if (gate != in->fsm.vote_gate) {
 		fsm_set_vote_gate(&in->fsm, gate, now, &o);
-		apply(in, &o);
+		instance_apply(in, &o);
 	}
 	if (!gate)
 		return;

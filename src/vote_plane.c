@@ -41,6 +41,7 @@ void vote_plane_init(struct vote_plane *vp, const struct quorum *q, uint32_t lea
 	voter_init(&vp->voter, lease_ms, now, fresh_start);
 	vp->needed = q->needed;
 	vp->span_us = votes_grantee_span_us(lease_ms, slack_ms);
+	vp->slack_us = (uint64_t)slack_ms * 1000;
 	vp->hold_us = votes_grantor_hold_us(lease_ms);
 }
 
@@ -138,6 +139,19 @@ static bool votes_on(const struct heartbeat *hb, const char *instance)
 	return false;
 }
 
+/* How long after our request a member's grant may count. Our own lease
+ * gives L(1 - ρ) - S; but the member's lease may be shorter (a witness set
+ * up with other timers), so the grant also counts no longer than what the
+ * member says is left of its binding, shrunk the same way: it said so at
+ * the instant it sent its heartbeat, which is after our request left, so
+ * timing that remainder from the request errs on the short side. */
+static uint64_t grant_span(const struct vote_plane *vp, const struct hb_vote *v)
+{
+	uint64_t told = votes_grantee_span_us(v->remaining_ms, (uint32_t)(vp->slack_us / 1000));
+
+	return told < vp->span_us ? told : vp->span_us;
+}
+
 /* What member m says it did with its votes, for our ballots. */
 static unsigned read_votes(struct vote_plane *vp, const struct quorum *q, size_t m,
 			   const struct heartbeat *hb)
@@ -157,7 +171,7 @@ static unsigned read_votes(struct vote_plane *vp, const struct quorum *q, size_t
 		if (ours && !known)
 			vp->stale_votes++;
 		uint64_t before = b->until[m];
-		ballot_vote(b, m, v, self, t_sent, known, vp->span_us);
+		ballot_vote(b, m, v, self, t_sent, known, grant_span(vp, v));
 		if (b->until[m] != before)
 			flags |= VP_CHANGED;
 	}
@@ -216,11 +230,18 @@ bool vote_plane_held(const struct vote_plane *vp, const char *instance, uint64_t
 const char *vote_plane_rival(const struct quorum *q, const char *instance, uint64_t now,
 			     uint8_t *priority)
 {
+	return vote_plane_rival_except(q, instance, NULL, now, priority);
+}
+
+const char *vote_plane_rival_except(const struct quorum *q, const char *instance, const char *except,
+				    uint64_t now, uint8_t *priority)
+{
 	const char *best = NULL;
 
 	for (size_t i = 0; i < q->n; i++) {
 		const struct member *m = &q->members[i];
-		if (m->self || !quorum_member_alive(q, m, now))
+		if (m->self || !quorum_member_alive(q, m, now) ||
+		    (except && strcmp(m->name, except) == 0))
 			continue;
 		for (size_t k = 0; k < m->last.nrequests; k++) {
 			const struct hb_request *r = &m->last.requests[k];

@@ -23,6 +23,7 @@ struct vote_plane {
 	struct ballot ballots[CLUSTER_MAX_INSTANCES];
 	unsigned needed;         /* grants a candidate needs (self included) */
 	uint64_t span_us;        /* L(1 - ρ) - S */
+	uint64_t slack_us;       /* S */
 	uint64_t hold_us;        /* L(1 + ρ) */
 	uint64_t stale_votes;    /* votes for us answering no request we know */
 };
@@ -75,5 +76,9 @@ bool vote_plane_held(const struct vote_plane *vp, const char *instance, uint64_t
  * priority; NULL when none. */
 const char *vote_plane_rival(const struct quorum *q, const char *instance, uint64_t now,
 			     uint8_t *priority);
+/* The same, leaving out member `except` (the master handing over to us:
+ * it asks until it steps down, which our request makes it do). */
+const char *vote_plane_rival_except(const struct quorum *q, const char *instance, const char *except,
+				    uint64_t now, uint8_t *priority);
 
 #endif

@@ -30,16 +30,19 @@ uint64_t votes_grantee_span_us(uint32_t lease_ms, uint32_t slack_ms)
 const char *votes_timing_check(uint32_t lease_ms, uint32_t slack_ms, uint32_t heartbeat_ms,
 			       uint32_t min_advert_ms, uint32_t *bound_ms)
 {
-	uint64_t renew_us = 3ull * heartbeat_ms * US_PER_MS;
+	/* A renewal answer may wait up to one heartbeat at the voter (it goes
+	 * out with the voter's next regular heartbeat), so a grant counts up
+	 * to H less than L(1 - ρ) - S: 4H keeps one lost heartbeat harmless. */
+	uint64_t renew_us = 4ull * heartbeat_ms * US_PER_MS;
 	uint64_t failover_us = 2ull * min_advert_ms * US_PER_MS;
 
 	if (votes_grantee_span_us(lease_ms, slack_ms) < renew_us) {
-		/* The least lease with L(1 - ρ) - S >= 3H. */
+		/* The least lease with L(1 - ρ) - S >= 4H. */
 		uint64_t need = (renew_us + (uint64_t)slack_ms * US_PER_MS) * PPM /
 				(PPM - VOTES_RHO_PPM);
 		*bound_ms = (uint32_t)((need + US_PER_MS - 1) / US_PER_MS);
 		return "is too short to be renewed: vote_lease x (1 - 0.001) - slack must be at "
-		       "least 3 heartbeat intervals";
+		       "least 4 heartbeat intervals";
 	}
 	if (votes_grantor_hold_us(lease_ms) > failover_us) {
 		/* The greatest lease with L(1 + ρ) <= 2I. */

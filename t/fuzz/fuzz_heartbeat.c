@@ -8,7 +8,7 @@
  * almost never carry a valid MAC, so only the last two reach the TLV
  * parser. The fixed key is the SHA-256 of FUZZ_SECRET; the seeds in
  * t/fuzz/corpus/heartbeat/ are hb_encode() output under that key (and
- * unknown-tlv.bin, signed by hand).
+ * unknown-tlv.bin and handover-drained.bin, signed by hand).
  *
  * Aborts on any inconsistency: a result outside the enum; other_version
  * for anything but a clustd header of another version, or not for one; a
@@ -81,6 +81,14 @@ static void same(const struct heartbeat *a, const struct heartbeat *b)
 		CHECK(a->votes[i].seq == b->votes[i].seq);
 		CHECK(a->votes[i].remaining_ms == b->votes[i].remaining_ms);
 	}
+	CHECK(a->nhandovers == b->nhandovers);
+	for (size_t i = 0; i < a->nhandovers; i++) {
+		CHECK(strcmp(a->handovers[i].instance, b->handovers[i].instance) == 0);
+		CHECK(strcmp(a->handovers[i].successor, b->handovers[i].successor) == 0);
+	}
+	CHECK(a->ndrained == b->ndrained);
+	for (size_t i = 0; i < a->ndrained; i++)
+		CHECK(strcmp(a->drained[i], b->drained[i]) == 0);
 	CHECK(strcmp(a->piece.copy_for, b->piece.copy_for) == 0);
 	CHECK(a->piece.nonce == b->piece.nonce);
 	CHECK(a->piece.generation == b->piece.generation);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What an unauthenticated datagram costs (finding B6), unicast, 3 nodes.
 # A client that is no member sends datagrams with a valid header and no
-# valid MAC: oversize ones (20000 bytes) are dropped as `oversize`, small
+# valid MAC: oversize ones (40000 bytes, above the largest message the limits allow) are dropped as `oversize`, small
 # ones as `unknown_source`, both before the MAC is computed (bad_auth and
 # bad_magic do not move). The same from a member's (spoofed) address
 # still reaches the MAC check (bad_auth: positive control), unless its
@@ -51,7 +51,7 @@ flood() {
 		test "$moved" = " $kind" -a "$(cl_kv "$before" "$kind")" != none
 }
 
-flood oversize 5 "20000-byte datagrams from a non-member" pad --len 20000 --version "$VERSION"
+flood oversize 5 "40000-byte datagrams from a non-member" pad --len 40000 --version "$VERSION"
 flood unknown_source 5 "1000-byte datagrams from a non-member" pad --len 1000 --version "$VERSION"
 flood bad_auth 3 "control: from a member's address the MAC is checked" \
 	--spoof-src "$N3" pad --len 1000 --version "$VERSION"

@@ -1,47 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_fsm_votes.c - the state machine's vote gate (fsm.h): with the gate
  * on, no way into MASTER bypasses the votes. Injected clock, µs. */
-#include <string.h>
-
-#include "testutil.h"
-#include "fsm.h"
-
-#define MS(x) ((uint64_t)(x) * 1000ull)
-#define T0 1000000000ull
-
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	ck_assert(ip_addr_parse(s, &a));
-	return a;
-}
+#include "fsm_testutil.h"
 
 static struct fsm gated(uint8_t prio)
 {
-	struct fsm f;
-	struct fsm_params p = {.priority = prio, .version = 3, .adver_int_cs = 100, .preempt = true,
-			       .primary = ip("198.51.100.10")};
-	struct fsm_out o;
-
-	fsm_init(&f, &p);
-	f.vote_gate = true;
-	fsm_startup(&f, T0, &o);
-	return f;
-}
-
-static struct vrrp_advert advert(uint8_t prio)
-{
-	struct vrrp_advert a;
-
-	memset(&a, 0, sizeof(a));
-	a.version = 3;
-	a.type = VRRP_TYPE_ADVERT;
-	a.priority = prio;
-	a.interval_cs = 100;
-	a.naddr = 1;
-	a.addrs[0] = ip("198.51.100.100");
-	return a;
+	return started(prio, true);
 }
 
 /* Runs the Master_Down_Timer out: a candidate, still BACKUP, no timer. */

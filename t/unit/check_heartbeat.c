@@ -127,6 +127,14 @@ static void assert_same(const struct heartbeat *a, const struct heartbeat *b)
 		ck_assert_uint_eq(a->votes[i].seq, b->votes[i].seq);
 		ck_assert_uint_eq(a->votes[i].remaining_ms, b->votes[i].remaining_ms);
 	}
+	ck_assert_uint_eq(a->nhandovers, b->nhandovers);
+	for (size_t i = 0; i < a->nhandovers; i++) {
+		ck_assert_str_eq(a->handovers[i].instance, b->handovers[i].instance);
+		ck_assert_str_eq(a->handovers[i].successor, b->handovers[i].successor);
+	}
+	ck_assert_uint_eq(a->ndrained, b->ndrained);
+	for (size_t i = 0; i < a->ndrained; i++)
+		ck_assert_str_eq(a->drained[i], b->drained[i]);
 	ck_assert_str_eq(a->piece.copy_for, b->piece.copy_for);
 	ck_assert_uint_eq(a->piece.nonce, b->piece.nonce);
 	ck_assert_uint_eq(a->piece.generation, b->piece.generation);
@@ -240,28 +248,38 @@ static const uint8_t vote_tail[20] = {
 	0, 0, 0x02, 0x26,         /* 550 ms */
 };
 
-/* TLV 10 with the length bytes as given (they need not match the names),
- * and `extra` bytes added to (> 0) or cut from (< 0) the end. */
-static void raw_vote_lens(struct msg *m, uint8_t ilen, const char *inst, uint8_t glen,
-			  const char *grantee, int extra)
+/* A TLV of two length-prefixed names (10, 11) with the length bytes as
+ * given (they need not match the names), then `tail`, and `extra` bytes
+ * added to (> 0) or cut from (< 0) the end. */
+static void raw_two_names(struct msg *m, uint8_t type, uint8_t ilen, const char *inst, uint8_t glen,
+			  const char *grantee, const uint8_t *tail, size_t ntail, int extra)
 {
 	uint8_t v[2 + 2 * 256 + sizeof(vote_tail) + 16];
 	size_t n = 0;
 
 	ck_assert(strlen(inst) <= 256 && strlen(grantee) <= 256 && extra <= 16);
+	ck_assert(ntail <= sizeof(vote_tail));
 	v[n++] = ilen;
 	memcpy(v + n, inst, strlen(inst));
 	n += strlen(inst);
 	v[n++] = glen;
 	memcpy(v + n, grantee, strlen(grantee));
 	n += strlen(grantee);
-	memcpy(v + n, vote_tail, sizeof(vote_tail));
-	n += sizeof(vote_tail);
+	if (ntail)
+		memcpy(v + n, tail, ntail);
+	n += ntail;
 	if (extra > 0)
 		memset(v + n, 0x33, (size_t)extra);
 	ck_assert((int)n + extra >= 0);
 	n = (size_t)((int)n + extra);
-	raw_tlv(m, 10, (uint16_t)n, v, n);
+	raw_tlv(m, type, (uint16_t)n, v, n);
+}
+
+/* TLV 10 with the length bytes as given and `extra` bytes more or less. */
+static void raw_vote_lens(struct msg *m, uint8_t ilen, const char *inst, uint8_t glen,
+			  const char *grantee, int extra)
+{
+	raw_two_names(m, 10, ilen, inst, glen, grantee, vote_tail, sizeof(vote_tail), extra);
 }
 
 static void raw_vote(struct msg *m, const char *inst, const char *grantee)
@@ -695,7 +713,7 @@ START_TEST(test_unknown_tlv_skipped)
 	raw_name(&m, "node-b");
 	raw_tlv(&m, 0, 0, NULL, 0);
 	raw_instance(&m, 51, STATE_MASTER, 200, "vi_1");
-	raw_tlv(&m, 11, sizeof(blob), blob, sizeof(blob));
+	raw_tlv(&m, 13, sizeof(blob), blob, sizeof(blob));
 	raw_tlv(&m, 3, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's counters */
 	raw_tlv(&m, 5, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's copy */
 	raw_tlv(&m, 255, 0, NULL, 0);
@@ -1448,9 +1466,9 @@ static void long_name(char name[CLUSTD_NAME_MAX], char fill, size_t i)
 }
 
 /* B6: the heartbeat stays small and carries no counters; the largest
- * one the limits allow (64 instances, 64 requests and 64 votes, every
- * name 63 bytes, a full echo) is CLUSTER_MAX_MSG, the receive buffer and
- * the drop-before-the-MAC bound. */
+ * one the limits allow (64 instances, 64 requests, 64 votes, 64 handovers
+ * and 64 drained instances, every name 63 bytes, a full echo) is
+ * CLUSTER_MAX_MSG, the receive buffer and the drop-before-the-MAC bound. */
 START_TEST(test_worst_case_size)
 {
 	struct heartbeat *hb = make_hb_votes(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO,
@@ -1466,10 +1484,20 @@ START_TEST(test_worst_case_size)
 		long_name(hb->votes[i].instance, 'v', i);
 		long_name(hb->votes[i].grantee, 'g', i);
 	}
+	hb->nhandovers = CLUSTER_MAX_HANDOVERS;
+	for (size_t i = 0; i < hb->nhandovers; i++) {
+		long_name(hb->handovers[i].instance, 'h', i);
+		long_name(hb->handovers[i].successor, 's', i);
+	}
+	hb->ndrained = CLUSTER_MAX_DRAINED;
+	for (size_t i = 0; i < hb->ndrained; i++)
+		long_name(hb->drained[i], 'd', i);
 	size_t n = hb_encode(hb, key, buf, sizeof(buf));
 	size_t want = HDR_LEN + 3 + 63 + CLUSTER_MAX_INSTANCES * (3 + 3 + 63) + 3 + 3 + 8 + 3 +
 		      8 * CLUSTER_MAX_ECHO + CLUSTER_MAX_INSTANCES * (3 + 1 + 63) +
-		      CLUSTER_MAX_VOTES * (3 + 1 + 63 + 1 + 63 + 8 + 8 + 4) + CLUSTER_MAC_LEN;
+		      CLUSTER_MAX_VOTES * (3 + 1 + 63 + 1 + 63 + 8 + 8 + 4) +
+		      CLUSTER_MAX_HANDOVERS * (3 + 1 + 63 + 1 + 63) + CLUSTER_MAX_DRAINED * (3 + 63) +
+		      CLUSTER_MAC_LEN;
 
 	ck_assert_uint_eq(n, want);
 	ck_assert_uint_eq(n, CLUSTER_MAX_MSG);
@@ -1599,6 +1627,166 @@ START_TEST(test_drop_names)
 }
 END_TEST
 
+/* ---- TLV 11 (handover) and TLV 12 (drained) -------------------------- */
+
+/* TLV 11 with the length bytes as given and `extra` bytes more or less. */
+static void raw_handover_lens(struct msg *m, uint8_t ilen, const char *inst, uint8_t slen,
+			      const char *succ, int extra)
+{
+	raw_two_names(m, 11, ilen, inst, slen, succ, NULL, 0, extra);
+}
+
+static void raw_handover(struct msg *m, const char *inst, const char *succ)
+{
+	raw_handover_lens(m, (uint8_t)strlen(inst), inst, (uint8_t)strlen(succ), succ, 0);
+}
+
+static void raw_drained(struct msg *m, const char *inst)
+{
+	raw_tlv(m, 12, (uint16_t)strlen(inst), inst, strlen(inst));
+}
+
+static struct heartbeat *make_hb_handovers(size_t nho, size_t ndrained)
+{
+	struct heartbeat *hb = make_hb_votes(2, 1, 1, 1);
+
+	hb->nhandovers = nho;
+	for (size_t i = 0; i < nho; i++) {
+		snprintf(hb->handovers[i].instance, CLUSTD_NAME_MAX, "web-%zu", i);
+		snprintf(hb->handovers[i].successor, CLUSTD_NAME_MAX, "node-%zu", i % 3);
+	}
+	hb->ndrained = ndrained;
+	for (size_t i = 0; i < ndrained; i++)
+		snprintf(hb->drained[i], CLUSTD_NAME_MAX, "db-%zu", i);
+	return hb;
+}
+
+START_TEST(test_round_trip_handovers)
+{
+	round_trip_of(make_hb_handovers(1, 0));
+	round_trip_of(make_hb_handovers(0, 1));
+	round_trip_of(make_hb_handovers(3, 2));
+	round_trip_of(make_hb_handovers(CLUSTER_MAX_HANDOVERS, CLUSTER_MAX_DRAINED));
+}
+END_TEST
+
+static void ho_good(struct msg *m) { raw_handover(m, "web", "n2"); raw_drained(m, "db"); }
+static void ho_one_byte_more(struct msg *m) { raw_handover_lens(m, 3, "web", 2, "n2", 1); }
+static void ho_one_byte_less(struct msg *m) { raw_handover_lens(m, 3, "web", 2, "n2", -1); }
+static void ho_instance_len_off(struct msg *m) { raw_handover_lens(m, 4, "web", 2, "n2", 0); }
+static void ho_instance_len_past(struct msg *m) { raw_handover_lens(m, 200, "web", 2, "n2", 0); }
+static void ho_successor_len_past(struct msg *m) { raw_handover_lens(m, 3, "web", 9, "n2", 0); }
+static void ho_no_instance(struct msg *m) { raw_handover(m, "", "n2"); }
+static void ho_no_successor(struct msg *m) { raw_handover(m, "web", ""); }
+static void ho_empty(struct msg *m) { raw_tlv(m, 11, 0, NULL, 0); }
+static void ho_lengths_only(struct msg *m) { raw_tlv(m, 11, 2, "\0\0", 2); }
+static void ho_twice(struct msg *m) { raw_handover(m, "web", "n2"); raw_handover(m, "web", "n3"); }
+static void ho_bad_byte(struct msg *m) { raw_handover(m, "web", "n 2"); }
+static void dr_empty(struct msg *m) { raw_drained(m, ""); }
+static void dr_twice(struct msg *m) { raw_drained(m, "db"); raw_drained(m, "db"); }
+static void dr_bad_byte(struct msg *m) { raw_drained(m, "d\x7f"); }
+static void dr_too_long(struct msg *m) { raw_drained(m, NAME63 "x"); }
+
+/* Both parse strictly: a length that does not add up, an empty, doubled
+ * or non-graphic name is malformed, like a vote. */
+START_TEST(test_handover_rules)
+{
+	static void (*const malformed[])(struct msg *) = {
+		ho_one_byte_more, ho_one_byte_less, ho_instance_len_off, ho_instance_len_past,
+		ho_successor_len_past, ho_no_instance, ho_no_successor, ho_empty, ho_lengths_only,
+		ho_twice, ho_bad_byte, dr_empty, dr_twice, dr_bad_byte, dr_too_long,
+	};
+	static struct heartbeat got;
+
+	ck_assert_int_eq(votes_case(ho_good, &got), HB_OK);
+	ck_assert_uint_eq(got.nhandovers, 1);
+	ck_assert_str_eq(got.handovers[0].instance, "web");
+	ck_assert_str_eq(got.handovers[0].successor, "n2");
+	ck_assert_uint_eq(got.ndrained, 1);
+	ck_assert_str_eq(got.drained[0], "db");
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		ck_assert_msg(votes_case(malformed[i], &got) == HB_DROP_MALFORMED, "case %zu", i);
+		ck_assert_uint_eq(got.nhandovers, 0);
+		ck_assert_uint_eq(got.ndrained, 0);
+	}
+}
+END_TEST
+
+static void add_handover(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "h%d", i);
+	raw_handover(m, name, "n2");
+}
+
+static void add_drained(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "d%d", i);
+	raw_drained(m, name);
+}
+
+START_TEST(test_too_many_handovers)
+{
+	static struct heartbeat got;
+
+	assert_limit(add_handover, CLUSTER_MAX_HANDOVERS, &got);
+	ck_assert_uint_eq(got.nhandovers, CLUSTER_MAX_HANDOVERS);
+	assert_limit(add_drained, CLUSTER_MAX_DRAINED, &got);
+	ck_assert_uint_eq(got.ndrained, CLUSTER_MAX_DRAINED);
+	ck_assert_str_eq(got.drained[CLUSTER_MAX_DRAINED - 1], "d63");
+}
+END_TEST
+
+/* A piece carries neither. */
+START_TEST(test_handovers_not_in_piece)
+{
+	static struct heartbeat got;
+	struct msg m;
+
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 10);
+	raw_handover(&m, "web", "n2");
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	piece_header(&m);
+	raw_drained(&m, "web");
+	raw_piece(&m, 0, "", 10, 0, 10);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+}
+END_TEST
+
+/* What no receiver would accept is never signed. */
+START_TEST(test_encode_refuses_bad_handovers)
+{
+	struct heartbeat *hb = make_hb_handovers(2, 2);
+	static uint8_t buf[CLUSTER_MAX_MSG];
+
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].instance, CLUSTD_NAME_MAX, "%s", hb->handovers[0].instance);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].instance, CLUSTD_NAME_MAX, "web-x");
+	hb->handovers[1].successor[0] = '\0';
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].successor, CLUSTD_NAME_MAX, "n2");
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "%s", hb->drained[0]);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "a b");
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "db-x");
+	hb->ndrained = CLUSTER_MAX_DRAINED + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	hb->ndrained = 2;
+	hb->nhandovers = CLUSTER_MAX_HANDOVERS + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	free(hb);
+}
+END_TEST
+
 static Suite *heartbeat_suite(void)
 {
 	Suite *s = suite_create("heartbeat");
@@ -1655,6 +1843,11 @@ static Suite *heartbeat_suite(void)
 	tcase_add_test(parse, test_votes_not_in_piece);
 	tcase_add_test(parse, test_piece_rules);
 	tcase_add_test(parse, test_restore_nonce_echo_rules);
+	tcase_add_test(parse, test_round_trip_handovers);
+	tcase_add_test(parse, test_handover_rules);
+	tcase_add_test(parse, test_too_many_handovers);
+	tcase_add_test(parse, test_handovers_not_in_piece);
+	tcase_add_test(parse, test_encode_refuses_bad_handovers);
 	suite_add_tcase(s, parse);
 	return s;
 }

@@ -34,6 +34,8 @@ static size_t nn;
 static bool cut[MAXN][MAXN]; /* cut[a][b]: a's heartbeats do not reach b */
 static const char *const names[MAXN] = {"n1", "n2", "n3", "n4"};
 
+static uint32_t lease_of[MAXN]; /* 0: LEASE_MS */
+
 static void setup_nodes(size_t n, bool fresh)
 {
 	memset(cut, 0, sizeof(cut));
@@ -46,7 +48,8 @@ static void setup_nodes(size_t n, bool fresh)
 		x->nonce = 0x1000 + i;
 		x->prio = (uint8_t)(200 - 50 * i);
 		ck_assert_int_eq(quorum_init(&x->q, names, n, names[i], 0, DEAD_MS, x->nonce), 0);
-		vote_plane_init(&x->vp, &x->q, LEASE_MS, SLACK_MS, T0, fresh);
+		vote_plane_init(&x->vp, &x->q, lease_of[i] ? lease_of[i] : LEASE_MS, SLACK_MS, T0,
+				fresh);
 	}
 }
 
@@ -254,6 +257,31 @@ START_TEST(test_random_cuts_never_two_holders)
 }
 END_TEST
 
+/* A voter with a shorter lease than the candidate's (a witness set up
+ * with other timers): the candidate never counts its grant past the
+ * voter's binding. Same clock for all here, so the comparison is exact. */
+START_TEST(test_shorter_voter_lease_is_respected)
+{
+	lease_of[2] = 300;
+	setup_nodes(3, false);
+	lease_of[2] = 0;
+	run(T0, 500);
+	nodes[0].asks = true;
+	for (uint64_t t = T0 + MS(500); t < T0 + MS(2500); t += MS(10)) {
+		run(t, 10);
+		const struct ballot *b = vote_plane_ballot(&nodes[0].vp, "web");
+		const struct vote_slot *s = voter_slot(&nodes[2].vp.voter, "web", t + MS(10));
+		if (b && b->until[2])
+			ck_assert_msg(s && b->until[2] + MS(SLACK_MS) <= s->until,
+				      "n1 counts n3's grant to %llu, n3 is bound to %llu",
+				      (unsigned long long)b->until[2],
+				      (unsigned long long)(s ? s->until : 0));
+	}
+	ck_assert(holds(0, T0 + MS(2500)));
+	free_nodes();
+}
+END_TEST
+
 START_TEST(test_carry_keeps_votes_and_grants)
 {
 	struct quorum q2;
@@ -304,6 +332,7 @@ static Suite *vote_plane_suite(void)
 	tcase_add_test(tc, test_fresh_start_grants_nothing);
 	tcase_add_test(tc, test_rival_is_the_best_asking);
 	tcase_add_test(tc, test_random_cuts_never_two_holders);
+	tcase_add_test(tc, test_shorter_voter_lease_is_respected);
 	tcase_add_test(tc, test_carry_keeps_votes_and_grants);
 	tcase_add_test(tc, test_quorum_one_is_not_gated);
 	suite_add_tcase(s, tc);

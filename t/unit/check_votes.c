@@ -120,18 +120,18 @@ START_TEST(test_hold_and_span_values)
 }
 END_TEST
 
-/* Renewal rule L(1 - ρ) - S >= 3H, H = 100, S = 50: least lease 351 ms. */
+/* Renewal rule L(1 - ρ) - S >= 4H, H = 100, S = 50: least lease 451 ms. */
 START_TEST(test_timing_check_renewal_bound)
 {
 	uint32_t bound = 0;
 
-	ck_assert_ptr_null(votes_timing_check(351, 50, 100, 1000, &bound));
+	ck_assert_ptr_null(votes_timing_check(451, 50, 100, 1000, &bound));
 	ck_assert_uint_eq(bound, 0); /* untouched when the lease is fine */
-	const char *why = votes_timing_check(350, 50, 100, 1000, &bound);
+	const char *why = votes_timing_check(450, 50, 100, 1000, &bound);
 
 	ck_assert_ptr_nonnull(why);
 	ck_assert_ptr_nonnull(strstr(why, "too short"));
-	ck_assert_uint_eq(bound, 351);
+	ck_assert_uint_eq(bound, 451);
 }
 END_TEST
 
