@@ -114,6 +114,7 @@ bench: deps
 	scripts/bench-persist.sh build/clustd
 	scripts/bench-rest.sh build/clustd
 	scripts/bench-scale.sh build/clustd
+	scripts/bench-flood.sh build/clustd
 	LS_STORM="cpu mem" LS_HOGS=16 scripts/bench-loadstorm.sh build/clustd
 	LS_STORM="cpu mem disk" LS_HOGS=2 LS_SECONDS=120 scripts/bench-loadstorm.sh build/clustd
 	scripts/bench-votes.sh build/clustd

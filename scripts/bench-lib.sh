@@ -196,6 +196,19 @@ bench_stop_pair() {
 
 # ---------------------------------------------------------- measurement
 
+# bench_cpu_ns <node>: on-CPU ns of the node's daemon, every thread of it
+# and of its children (keepalived's VRRP process), from schedstat.
+bench_cpu_ns() {
+	local main p t sum=0
+	main=$(cat "$T/$1.pid" 2>/dev/null) || { echo 0; return; }
+	for p in $main $(pgrep -P "$main" 2>/dev/null); do
+		for t in /proc/"$p"/task/*/schedstat; do
+			[ -r "$t" ] && sum=$((sum + $(cut -d' ' -f1 "$t")))
+		done
+	done
+	echo "$sum"
+}
+
 # bench_adverts <capture> <out>: every VRRP advert of the capture as
 # "<epoch seconds> <source> <priority>", in capture order.
 bench_adverts() {

@@ -55,16 +55,6 @@ net_bridge
 net_host n1 198.51.100.11/24
 net_host n2 198.51.100.12/24
 
-cpu_ns() {
-	local main p t sum=0
-	main=$(cat "$T/$1.pid" 2>/dev/null) || { echo 0; return; }
-	for p in $main $(pgrep -P "$main" 2>/dev/null); do
-		for t in /proc/"$p"/task/*/schedstat; do
-			[ -r "$t" ] && sum=$((sum + $(cut -d' ' -f1 "$t")))
-		done
-	done
-	echo "$sum"
-}
 
 # storm_start: the hogs and churners, each bounded by timeout.
 STORM=""
@@ -140,10 +130,10 @@ run() {
 	sleep 3
 	mark=$(log_lines n2)
 	capture_start "ls-$label" "ip proto 112 and src host 198.51.100.11"
-	c1a=$(cpu_ns n1); c2a=$(cpu_ns n2); ta=$(now_ms); sa=$(steal_ms)
+	c1a=$(bench_cpu_ns n1); c2a=$(bench_cpu_ns n2); ta=$(now_ms); sa=$(steal_ms)
 	storm_start
 	sleep "$secs"
-	c1b=$(cpu_ns n1); c2b=$(cpu_ns n2); tb=$(now_ms); sb=$(steal_ms)
+	c1b=$(bench_cpu_ns n1); c2b=$(bench_cpu_ns n2); tb=$(now_ms); sb=$(steal_ms)
 	storm_stop
 	capture_stop "ls-$label"
 	take=$(log_count n2 "$(impl_master_re "${impl%-*}")" "$mark")

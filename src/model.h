@@ -148,6 +148,9 @@ struct node_conf {
 	uint8_t realtime_policy;   /* NODE_RT_RR (default) or NODE_RT_FIFO */
 	uint8_t realtime_priority; /* 1..99; default NODE_RT_DEFAULT_PRIORITY */
 	bool lock_memory;          /* mlockall; default true */
+	/* A kernel filter on the VRRP sockets cuts what no instance needs
+	 * (rx_filter.h); default true. */
+	bool rx_filter;
 	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
 	 * 0660, group driver_group (NULL = root's group only); a required
 	 * driver that never connected is not missed for driver_grace_ms after

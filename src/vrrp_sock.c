@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "log.h"
+#include "rx_filter.h"
 #include "xalloc.h"
 
 /* Bounds the work per wakeup so a flood cannot starve the other sockets. */
@@ -46,6 +47,10 @@ struct vrrp_sock {
 	bool tx_only;     /* vrrp_sock_open_tx: not on the loop */
 	bool in_dispatch; /* on_rx may close the socket: free after the reads */
 	bool closed;
+	bool filtered;    /* an rx_filter program is attached */
+	struct rx_filter_set filter; /* ...built from this set */
+	uint64_t cut;     /* datagrams the filter cut (rx_filter.h) */
+	uint32_t overflows; /* the kernel's count of datagrams the full queue lost */
 	unsigned long long last_err_ms;
 	unsigned long long last_bad_ms;
 	unsigned long long last_tx_err_ms;
@@ -55,7 +60,7 @@ struct vrrp_sock {
 union rx_control {
 	struct cmsghdr align;
 	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
-		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+		    CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(uint32_t))];
 };
 static struct {
 	uint8_t buf[RX_BATCH][RX_BUF_LEN];
@@ -91,6 +96,11 @@ static int setup_common(struct vrrp_sock *s)
 	int rcvbuf = RCVBUF_BYTES;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		log_warn("vrrp: SO_RCVBUF on %s: %s", s->ifname, strerror(errno));
+	/* Each datagram tells how many the full queue lost so far: a flood
+	 * that outruns us is counted too (vrrp_sock_overflows). */
+	int on = 1;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0)
+		log_warn("vrrp: SO_RXQ_OVFL on %s: %s", s->ifname, strerror(errno));
 	return 0;
 }
 
@@ -168,7 +178,9 @@ static int setup_v6(struct vrrp_sock *s)
 /* ---- receive ------------------------------------------------------- */
 
 /* Validate the IPv4 header the kernel hands a raw socket and point rx at
- * the payload. Returns false for anything malformed. */
+ * the payload. Returns false for anything malformed. cut: the datagram
+ * may be shorter than its header says (our buffer's end, or the socket
+ * filter's cut). */
 static bool parse_v4(const uint8_t *buf, size_t n, bool cut, struct vrrp_rx *rx)
 {
 	struct iphdr ip;
@@ -189,6 +201,15 @@ static bool parse_v4(const uint8_t *buf, size_t n, bool cut, struct vrrp_rx *rx)
 	rx->data = buf + hlen;
 	rx->len = total - hlen;
 	return true;
+}
+
+/* The kernel's running count of datagrams lost to a full queue. */
+static void cmsg_overflow(struct vrrp_sock *s, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
+			memcpy(&s->overflows, CMSG_DATA(c), sizeof(s->overflows));
+	}
 }
 
 static void cmsgs_v4(struct msghdr *msg, struct vrrp_rx *rx)
@@ -229,18 +250,20 @@ static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, const uint8_
 	rx->family = s->family;
 	rx->ttl = -1; /* stays -1 if no hop limit arrives: vrrp_decode drops it */
 	if (s->family == AF_INET) {
-		if (!parse_v4(buf, n, (msg->msg_flags & MSG_TRUNC) != 0, rx))
+		if (!parse_v4(buf, n, s->filtered || (msg->msg_flags & MSG_TRUNC) != 0, rx))
 			return false;
 		cmsgs_v4(msg, rx);
-		return true;
+	} else {
+		const struct sockaddr_in6 *sin6 = msg->msg_name;
+		if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
+			return false;
+		ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
+		rx->data = buf;
+		rx->len = n;
+		cmsgs_v6(msg, rx);
 	}
-	const struct sockaddr_in6 *sin6 = msg->msg_name;
-	if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
-		return false;
-	ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
-	rx->data = buf;
-	rx->len = n;
-	cmsgs_v6(msg, rx);
+	/* With the filter on, a 3-byte message is only ever its cut. */
+	rx->cut = s->filtered && rx->len == RX_FILTER_CUT_LEN;
 	return true;
 }
 
@@ -268,11 +291,13 @@ static void handle_one(struct vrrp_sock *s, int i)
 	size_t n = rxb.msgs[i].msg_len;
 	struct vrrp_rx rx;
 
+	cmsg_overflow(s, m);
 	if (!datagram_to_rx(s, m, rxb.iov[i].iov_base, n, &rx)) {
 		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
 				"vrrp: malformed %zu-byte datagram on %s ignored", n, s->ifname);
 		return;
 	}
+	s->cut += rx.cut;
 	s->on_rx(s->arg, &rx);
 }
 
@@ -368,6 +393,56 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		return NULL;
 	}
 	return s;
+}
+
+int vrrp_sock_set_filter(struct vrrp_sock *s, const struct rx_filter_set *set)
+{
+	struct sock_filter prog[RX_FILTER_MAX_INSNS];
+	int err;
+
+	if (!set) {
+		if (!s->filtered)
+			return 0;
+		int zero = 0;
+		if ((err = sockopt(s, SOL_SOCKET, SO_DETACH_FILTER, "SO_DETACH_FILTER", &zero,
+				   sizeof(zero))))
+			return err;
+		s->filtered = false;
+		return 0;
+	}
+	if (s->filtered && rx_filter_set_equal(set, &s->filter))
+		return 0;
+	size_t n = rx_filter_build(s->family, set, prog, RX_FILTER_MAX_INSNS);
+	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
+
+	if (n == 0)
+		return -EINVAL;
+	/* Replaces the previous program at once: no packet goes unfiltered. */
+	if ((err = sockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, "SO_ATTACH_FILTER", &fp, sizeof(fp))))
+		return err;
+	s->filter = *set;
+	s->filtered = true;
+	return 0;
+}
+
+const struct rx_filter_set *vrrp_sock_filter(const struct vrrp_sock *s)
+{
+	return s->filtered ? &s->filter : NULL;
+}
+
+uint64_t vrrp_sock_cut_count(const struct vrrp_sock *s)
+{
+	return s->cut;
+}
+
+uint64_t vrrp_sock_overflows(const struct vrrp_sock *s)
+{
+	return s->overflows;
+}
+
+const char *vrrp_sock_ifname(const struct vrrp_sock *s)
+{
+	return s->ifname;
 }
 
 /* A raw socket gets a copy of every protocol 112 packet the device
