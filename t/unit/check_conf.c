@@ -1975,6 +1975,7 @@ START_TEST(test_realtime_defaults)
 	ck_assert_uint_eq(l.cfg->node.realtime_policy, NODE_RT_RR);
 	ck_assert_uint_eq(l.cfg->node.realtime_priority, NODE_RT_DEFAULT_PRIORITY);
 	ck_assert(l.cfg->node.lock_memory);
+	ck_assert(l.cfg->node.rx_filter);
 	loaded_free(&l);
 }
 END_TEST
@@ -1984,9 +1985,10 @@ START_TEST(test_realtime_accepted)
 	struct loaded l;
 
 	expect_ok(&l, conf_text("51", VIP4, "",
-				"node = { realtime = false; lock_memory = false; };"));
+				"node = { realtime = false; lock_memory = false; rx_filter = false; };"));
 	ck_assert(!l.cfg->node.realtime);
 	ck_assert(!l.cfg->node.lock_memory);
+	ck_assert(!l.cfg->node.rx_filter);
 	loaded_free(&l);
 	expect_ok(&l, conf_text("51", VIP4, "",
 				"node = { realtime_policy = \"fifo\"; realtime_priority = 99; };"));
@@ -2016,6 +2018,8 @@ START_TEST(test_realtime_rejects)
 		     "node.realtime: expected true or false, got an integer");
 	expect_error(conf_text("51", VIP4, "", "node = { lock_memory = \"yes\"; };"), 9,
 		     "node.lock_memory: expected true or false, got a string");
+	expect_error(conf_text("51", VIP4, "", "node = { rx_filter = 0; };"), 9,
+		     "node.rx_filter: expected true or false, got an integer");
 }
 END_TEST
 
