@@ -18,12 +18,25 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "clock.h"
 #include "log.h"
 #include "rx_filter.h"
 #include "xalloc.h"
 
-/* Bounds the work per wakeup so a flood cannot starve the other sockets. */
-#define RX_MAX_PER_WAKEUP 64
+/* Bounds the work per wakeup so a flood cannot starve the other sockets
+ * (with the pause below, the rate a socket can take: 256 per ms). */
+#define RX_MAX_PER_WAKEUP 256
+/* Flood damping: a socket that becomes readable again less than
+ * RX_PAUSE_US after a wakeup that emptied its queue is left alone until
+ * RX_PAUSE_US have passed. Under a flood the loop then wakes about once
+ * per RX_PAUSE_US and reads what queued meanwhile in full batches, instead
+ * of waking for every few datagrams (a wakeup costs more than reading a
+ * datagram). Normal VRRP traffic wakes the loop once per advert (or per
+ * burst of them) and never waits; a pause delays the reading of an advert
+ * by less than RX_PAUSE_US, a tenth of the shortest interval (10 ms). The
+ * queue holds hundreds of datagrams, so nothing is lost meanwhile at the
+ * rates a host can send. */
+#define RX_PAUSE_US 1000
 /* One recvmmsg takes up to RX_BATCH datagrams: one system call per wakeup
  * (no second read that only says EAGAIN). A buffer holds any valid VRRP
  * message (IPv6, 255 addresses: 4088 bytes; IPv4 with its header: at most
@@ -47,6 +60,10 @@ struct vrrp_sock {
 	bool tx_only;     /* vrrp_sock_open_tx: not on the loop */
 	bool in_dispatch; /* on_rx may close the socket: free after the reads */
 	bool closed;
+	bool paused;      /* off the loop until resume fires (RX_PAUSE_US) */
+	bool drained;     /* the last wakeup emptied the queue */
+	uint64_t last_wake_us;
+	struct loop_timer resume;
 	bool filtered;    /* an rx_filter program is attached */
 	struct rx_filter_set filter; /* ...built from this set */
 	uint64_t cut;     /* datagrams the filter cut (rx_filter.h) */
@@ -328,18 +345,49 @@ static void vrrp_sock_free(struct vrrp_sock *s)
 	free(s);
 }
 
-static void vrrp_sock_readable(void *arg, uint32_t events)
+static void vrrp_sock_readable(void *arg, uint32_t events);
+
+static void resume_fired(void *arg)
 {
 	struct vrrp_sock *s = arg;
 
+	s->paused = false;
+	if (loop_add_fd(s->loop, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0)
+		log_ratelimited(&s->last_err_ms, 10000, LOG_ERR,
+				"vrrp: cannot watch the %s socket again: %s", s->ifname, strerror(errno));
+}
+
+/* Too soon after the last wakeup (RX_PAUSE_US): off the loop until then. */
+static bool pause_if_flooded(struct vrrp_sock *s, uint64_t now)
+{
+	if (!s->drained || now - s->last_wake_us >= RX_PAUSE_US)
+		return false;
+	loop_del_fd(s->loop, s->fd);
+	s->paused = true;
+	loop_timer_arm(s->loop, &s->resume, s->last_wake_us + RX_PAUSE_US);
+	return true;
+}
+
+static void vrrp_sock_readable(void *arg, uint32_t events)
+{
+	struct vrrp_sock *s = arg;
+	uint64_t now = mono_now_us();
+	int got = 0;
+
 	(void)events;
+	if (pause_if_flooded(s, now))
+		return;
+	s->last_wake_us = now;
+	s->drained = false;
 	s->in_dispatch = true;
 	/* A short batch means the queue is empty: no read just for EAGAIN. */
-	for (int got = 0; got < RX_MAX_PER_WAKEUP && !s->closed;) {
+	while (got < RX_MAX_PER_WAKEUP && !s->closed) {
 		int n = receive_batch(s);
 
-		if (n < RX_BATCH)
+		if (n < RX_BATCH) {
+			s->drained = true;
 			break;
+		}
 		got += n;
 	}
 	s->in_dispatch = false;
@@ -386,6 +434,7 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		vrrp_sock_free(s);
 		return NULL;
 	}
+	s->resume = (struct loop_timer){ .fn = resume_fired, .arg = s };
 	if (loop_add_fd(l, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0) {
 		log_err("vrrp: cannot register the %s socket with the loop: %s", ifname,
 			strerror(errno));
@@ -485,7 +534,10 @@ void vrrp_sock_close(struct vrrp_sock *s)
 		vrrp_sock_free(s);
 		return;
 	}
-	loop_del_fd(s->loop, s->fd);
+	if (s->paused)
+		loop_timer_cancel(s->loop, &s->resume);
+	else
+		loop_del_fd(s->loop, s->fd);
 	s->closed = true;
 	if (!s->in_dispatch)
 		vrrp_sock_free(s);
