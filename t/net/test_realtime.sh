@@ -3,7 +3,8 @@
 # Real-time loop, locked memory, scripts at normal priority (realtime.h,
 # spawner.h): by default the loop thread runs SCHED_RR (priority 10, reset
 # on fork) under an RLIMIT_RTTIME bound and the daemon's memory is locked;
-# every other thread runs SCHED_OTHER; notify and track scripts run
+# every other thread runs SCHED_OTHER; notify and track scripts (and
+# `clustd watch --exec` PROGs, even of a real-time watch) run
 # SCHED_OTHER with nothing locked, and are created by a thread other than
 # the loop's; the counters file is written and synced by a thread other
 # than the loop's (the loop commits into a memory-mapped crash copy). `realtime = false; lock_memory = false;` turns both off, and
@@ -90,6 +91,16 @@ check "the notify script ran SCHED_OTHER, nice 0, nothing locked" \
 	eval '[ "$(grep "^notify_n1 " "$T/n1.probe" | sort -u)" = "notify_n1 policy=0 prio=120 lck=0" ]'
 check "the track script ran SCHED_OTHER, nice 0, nothing locked" \
 	eval '[ "$(grep "^track_n1 " "$T/n1.probe" | sort -u)" = "track_n1 policy=0 prio=120 lck=0" ]'
+
+# `clustd watch --exec` started real-time itself (as a unit with
+# CPUSchedulingPolicy=rr would): its PROG still runs SCHED_OTHER.
+probe_script watch_n1 n1
+ip netns exec "${P}n1" chrt -r 10 "$CLUSTD" -f "$T/n1.conf" watch --id rtprobe \
+	--exec "$T/watch_n1.sh" >"$T/watch.out" 2>"$T/watch.err" &
+NET_BG_PIDS="$NET_BG_PIDS $!"
+check "watch --exec, itself started SCHED_RR, ran PROG SCHED_OTHER, nice 0" \
+	eval 'wait_until 10 grep -q "^watch_n1 " "$T/n1.probe" &&
+		[ "$(grep "^watch_n1 " "$T/n1.probe" | sort -u | cut -d" " -f1-3)" = "watch_n1 policy=0 prio=120" ]'
 
 # Who creates the script processes: never the loop thread (tid = pid).
 if command -v strace >/dev/null 2>&1; then
