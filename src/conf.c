@@ -341,16 +341,23 @@ static void opt_u32(struct ctx *c, const config_setting_t *g, const char *prefix
 		*dst = (uint32_t)v;
 }
 
-static void opt_bool(struct ctx *c, const config_setting_t *g, const char *key, bool *dst)
+/* Optional boolean member; prefix names its group in the error. */
+static void opt_bool_in(struct ctx *c, const config_setting_t *g, const char *prefix,
+			const char *key, bool *dst)
 {
 	const config_setting_t *s = config_setting_get_member(g, key);
 
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		type_error(c, s, "", "true or false");
+		type_error(c, s, prefix, "true or false");
 	else
 		*dst = config_setting_get_bool(s);
+}
+
+static void opt_bool(struct ctx *c, const config_setting_t *g, const char *key, bool *dst)
+{
+	opt_bool_in(c, g, "", key, dst);
 }
 
 static const char *get_string(struct ctx *c, const config_setting_t *s, const char *prefix)
@@ -472,7 +479,8 @@ static const char *const notify_keys[] = { "master", "backup", "fault", "stop", 
 static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease",
 					 "persist_counters", "counters_sync_interval",
 					 "metrics_file", "driver_group", "driver_grace",
-					 "driver_queue", NULL };
+					 "driver_queue", "realtime", "realtime_policy",
+					 "realtime_priority", "lock_memory", "rx_filter", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
@@ -1409,8 +1417,36 @@ static void parse_counters_keys(struct ctx *c, const config_setting_t *g, struct
 		take_path(c, s, "node.", &nc->metrics_file);
 }
 
+/* The loop's scheduling and memory locking (realtime.h). */
+static void parse_realtime_keys(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s;
+	const char *v;
+	long long n;
+
+	opt_bool_in(c, g, "node.", "realtime", &nc->realtime);
+	opt_bool_in(c, g, "node.", "lock_memory", &nc->lock_memory);
+	opt_bool_in(c, g, "node.", "rx_filter", &nc->rx_filter);
+	if ((s = config_setting_get_member(g, "realtime_policy")) && (v = get_string(c, s, "node."))) {
+		if (strcmp(v, "rr") == 0)
+			nc->realtime_policy = NODE_RT_RR;
+		else if (strcmp(v, "fifo") == 0)
+			nc->realtime_policy = NODE_RT_FIFO;
+		else
+			err_at(c, s, "node.realtime_policy: \"%s\": use \"rr\" or \"fifo\"", v);
+	}
+	if ((s = config_setting_get_member(g, "realtime_priority")) &&
+	    get_int_range(c, s, "node.", 1, 99, &n))
+		nc->realtime_priority = (uint8_t)n;
+}
+
 static void parse_node(struct ctx *c, const config_setting_t *root, struct node_conf *nc)
 {
+	nc->realtime = true;
+	nc->realtime_policy = NODE_RT_RR;
+	nc->realtime_priority = NODE_RT_DEFAULT_PRIORITY;
+	nc->lock_memory = true;
+	nc->rx_filter = true;
 	nc->vip_lease_ms = 5000;
 	nc->persist_counters = true;
 	nc->counters_sync_ms = 1000;
@@ -1433,6 +1469,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 		parse_vip_lease(c, g, nc);
 		parse_counters_keys(c, g, nc);
 		parse_driver_keys(c, g, nc);
+		parse_realtime_keys(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);

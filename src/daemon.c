@@ -400,6 +400,7 @@ void clustd_start(struct clustd *c)
 	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
 	loop_timer_arm(c->loop, &c->tick_timer, mono_now_us() + TICK_US);
 	loop_set_idle(c->loop, loop_idle, c);
+	instance_socks_refilter(c);
 	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
@@ -609,6 +610,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		append_instance(c, in);
 		instance_start(in);
 	}
+	instance_socks_refilter(c);
 }
 
 

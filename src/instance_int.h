@@ -22,6 +22,10 @@ void instance_apply(struct instance *in, const struct fsm_out *o);
 void instance_count_state_time(struct instance *in, uint64_t now);
 /* The instance's raw socket is the one of its current interface. */
 bool instance_ensure_socket(struct instance *in);
+/* Rebuild the sockets' kernel filters (rx_filter.h) from the instances
+ * on them (after the start and every reload); unchanged ones are left
+ * alone. */
+void instance_socks_refilter(struct clustd *c);
 void instance_start_tracker(struct instance *in);
 struct instance *instance_new(struct clustd *c, const struct instance_conf *ic);
 void instance_start(struct instance *in);

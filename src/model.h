@@ -169,6 +169,14 @@ struct node_conf {
 	bool persist_counters;     /* keep counters in state_dir; default true */
 	uint32_t counters_sync_ms; /* fdatasync period; 0 = never; default 1000 */
 	char *metrics_file;        /* Prometheus textfile, kept current; NULL = none */
+	/* Keeping the loop on time on a busy machine (realtime.h). */
+	bool realtime;             /* loop thread under a real-time policy; default true */
+	uint8_t realtime_policy;   /* NODE_RT_RR (default) or NODE_RT_FIFO */
+	uint8_t realtime_priority; /* 1..99; default NODE_RT_DEFAULT_PRIORITY */
+	bool lock_memory;          /* mlockall; default true */
+	/* A kernel filter on the VRRP sockets cuts what no instance needs
+	 * (rx_filter.h); default true. */
+	bool rx_filter;
 	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
 	 * 0660, group driver_group (NULL = root's group only); a required
 	 * driver that never connected is not missed for driver_grace_ms after
@@ -177,6 +185,11 @@ struct node_conf {
 	uint32_t driver_grace_ms;  /* default 10000 */
 	uint32_t driver_queue_bytes; /* 4096..16 MiB; default 256 KiB */
 };
+
+enum { NODE_RT_RR, NODE_RT_FIFO };
+/* Above every normal task, below the kernel's threaded interrupt handlers
+ * (50), which deliver the packets we wait for. */
+#define NODE_RT_DEFAULT_PRIORITY 10
 
 #define CLUSTD_CLUSTER_PORT 5798
 
