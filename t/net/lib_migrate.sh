@@ -292,7 +292,7 @@ mg_sampler_start() {
 # mg_window_of <ms>: "kind desc from to" of the event window holding ms.
 mg_windows() {
 	awk '{ t[NR] = $1; k[NR] = $2; d = $0; sub(/^[^ ]+ [^ ]+ /, "", d); a[NR] = d; n = NR }
-	     END { for (i = 1; i <= n; i++) printf "%s|%s|%s|%s\n", t[i], (i < n ? t[i + 1] : 9999999999999), k[i], a[i] }' \
+	     END { for (i = 1; i <= n; i++) printf "%s|%s|%s|%s\n", t[i], (i < n ? t[i + 1] : "9999999999999"), k[i], a[i] }' \
 		"$T/mg.events"
 }
 
