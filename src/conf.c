@@ -1235,10 +1235,8 @@ static const config_setting_t *instance_list(struct ctx *c, const config_setting
 		type_error(c, s, "", "a list of instances ( { ... }, ... )");
 		return NULL;
 	}
-	if (config_setting_length(s) == 0) {
-		err_at(c, s, "instances: the list is empty (nothing to do without an instance)");
-		return NULL;
-	}
+	/* An empty list is valid: the node runs no instance (the packaged
+	 * sample ships so, and the daemon idles until the file is edited). */
 	return s;
 }
 

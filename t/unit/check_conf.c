@@ -731,8 +731,19 @@ END_TEST
 START_TEST(test_missing_instances)
 {
 	expect_error("node = { name = \"n1\"; };\n", 1, "missing required key \"instances\" (nothing to do without one)");
-	expect_error("\n\ninstances = ( );\n", 3, "instances: the list is empty (nothing to do without an instance)");
 	expect_error("instances = ( 5 );\n", 1, "instances: element 1: expected a group { ... }, got an integer");
+}
+END_TEST
+
+/* An empty list is a valid config that runs no instance: the packaged
+ * /etc/clustd.conf ships so, and the service idles until it is edited. */
+START_TEST(test_empty_instance_list_runs_nothing)
+{
+	struct loaded l;
+
+	expect_ok(&l, "node = { name = \"n1\"; };\ninstances = ( );\n");
+	ck_assert_uint_eq(l.cfg->ninstances, 0);
+	loaded_free(&l);
 }
 END_TEST
 
@@ -1783,6 +1794,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_full_config);
 	tcase_add_test(ok, test_defaults);
 	tcase_add_test(ok, test_empty_groups_keep_defaults);
+	tcase_add_test(ok, test_empty_instance_list_runs_nothing);
 	tcase_add_test(ok, test_sample_config_loads);
 	tcase_add_test(ok, test_range_edges_accepted);
 	tcase_add_test(ok, test_same_vrid_other_interface_ok);
