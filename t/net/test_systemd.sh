@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What systemd and the package rely on, without booting a systemd:
+#  - the unit: `systemd-analyze verify` is clean; `systemd-analyze security`
+#    rates it <= 4.0 ("OK"), also with the real-time scheduling lines added
+#    (CAP_SYS_NICE, CAP_IPC_LOCK, LimitRTPRIO, LimitMEMLOCK), and it has a
+#    watchdog and no RestrictRealtime=yes;
+#  - the shipped /etc/clustd.conf: `clustd -t` accepts it, and a daemon on
+#    it runs no instance and says so in STATUS=;
+#  - the watchdog: with a fake NOTIFY_SOCKET (a listener the test reads)
+#    and WATCHDOG_USEC set, the loop sends WATCHDOG=1 every second; SIGSTOP
+#    stops the pings (as systemd would see it), SIGCONT resumes them;
+#  - STATUS= is kept current: "web MASTER prio 150, quorum 2/2", then
+#    "NO QUORUM 1/2" once the other member stops;
+#  - monitoring: `promtool check rules` and `promtool test rules` pass, and
+#    every metric, label and test series the rules, their tests and the
+#    Grafana dashboard use exists in the running daemon's `clustd metrics`.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_cluster.sh"
+net_init systemd
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOLS=$ROOT/t/tools
+MON=$ROOT/doc/monitoring
+LISTENERS=""
+
+# ------------------------------------------------------------- the unit
+sed "s|/usr/local/sbin/clustd|$CLUSTD|g" "$ROOT/systemd/clustd.service" >"$T/clustd.service"
+verify_out=$(systemd-analyze verify --man=no "$T/clustd.service" 2>&1)
+check "systemd-analyze verify: clean (${verify_out:-no output})" test -z "$verify_out"
+
+# exposure <unit file>: the number of "Overall exposure level ...: N.N OK".
+exposure() {
+	systemd-analyze security --offline=true "$1" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p'
+}
+le4() { awk -v v="$1" 'BEGIN { exit !(v != "" && v <= 4.0) }'; }
+score=$(exposure "$T/clustd.service")
+check "systemd-analyze security: exposure ${score:-?} <= 4.0" le4 "$score"
+sed 's/^CapabilityBoundingSet=.*/&\nCapabilityBoundingSet=CAP_SYS_NICE CAP_IPC_LOCK\nLimitRTPRIO=99\nLimitMEMLOCK=infinity/' \
+	"$T/clustd.service" >"$T/rt.service"
+rt_score=$(exposure "$T/rt.service")
+check "with the real-time lines: exposure ${rt_score:-?} <= 4.0" le4 "$rt_score"
+check "the unit has a watchdog" grep -q '^WatchdogSec=[1-9]' "$ROOT/systemd/clustd.service"
+check "the unit leaves real-time scheduling allowed" \
+	eval '! grep -q "^RestrictRealtime=yes" "$ROOT/systemd/clustd.service"'
+
+# --------------------------------------------------------- monitoring
+PROMTOOL=$("$ROOT/scripts/promtool.sh") || PROMTOOL=""
+if [ -n "$PROMTOOL" ]; then
+	check "promtool check rules" "$PROMTOOL" check rules "$MON/clustd-alerts.yml"
+	check "promtool test rules" eval '(cd "$MON" && "$PROMTOOL" test rules clustd-alerts.test.yml) >"$T/promtool.out" 2>&1'
+	[ -s "$T/promtool.out" ] && grep -v SUCCESS "$T/promtool.out" | head -20 | sed 's/^/# /'
+else
+	skip "promtool check/test rules: no promtool (scripts/promtool.sh could not fetch one)"
+fi
+
+# ---------------------------------------------- the shipped conffile
+sed -e "s|\"/var/lib/clustd\"|\"$T/n3/state\"|" -e "s|\"/run/clustd\"|\"$T/n3/run\"|" \
+	"$ROOT/etc/clustd.conf" >"$T/n3.conf"
+check "the sample moved to test dirs still differs only in them" \
+	test "$(diff "$ROOT/etc/clustd.conf" "$T/n3.conf" | grep -c '^>')" = 2
+tout=$("$CLUSTD" -t -f "$ROOT/etc/clustd.conf" 2>&1)
+check "clustd -t accepts the shipped /etc/clustd.conf, 0 instances ($tout)" \
+	test "$tout" = "$ROOT/etc/clustd.conf: configuration OK (0 instance(s))"
+for ex in "$ROOT"/etc/clustd/*.example; do
+	check "$(basename "$ex"): not executable, valid sh" eval '[ ! -x "$ex" ] && sh -n "$ex"'
+done
+
+# ----------------------------------------------------------- daemons
+# listen <name> <seconds>: a fake NOTIFY_SOCKET at $T/<name>.sock.
+listen() {
+	/usr/bin/python3 "$TOOLS/notify_listener.py" "$T/$1.sock" "$T/$1.notify" "$2" &
+	LISTENERS="$LISTENERS $!"
+	wait_until 5 test -S "$T/$1.sock"
+}
+# last_status <name>: the latest STATUS= line.
+last_status() {
+	sed -n 's/^[0-9]* STATUS=//p' "$T/$1.notify" 2>/dev/null | tail -n 1
+}
+status_is() { [ "$(last_status "$1")" = "$2" ]; }
+# pings <name> <from_ms> <to_ms>: WATCHDOG=1 messages in [from, to).
+pings() {
+	awk -v a="$2" -v b="$3" '$2 == "WATCHDOG=1" && $1 >= a && $1 < b' "$T/$1.notify" | wc -l
+}
+# max_ping_gap <name> <from_ms> <to_ms>: the longest wait between pings.
+max_ping_gap() {
+	awk -v a="$2" -v b="$3" '$2 == "WATCHDOG=1" && $1 >= a && $1 < b {
+		if (p) { g = $1 - p; if (g > m) m = g } p = $1 } END { print m + 0 }' "$T/$1.notify"
+}
+# start_notified <node> <listener>: the node's daemon under the listener.
+start_notified() {
+	NOTIFY_SOCKET=$T/$2.sock WATCHDOG_USEC=3000000 clustd_start "$1"
+}
+
+CL_ADVERT=1000
+CL_DEAD=1500
+cl_setup 2
+net_host n3 198.51.100.13/24
+listen n1 90
+listen n3 30
+cl_conf n1 150
+cl_conf n2 100
+start_notified n1 n1
+clustd_start n2
+start_notified n3 n3
+
+check "no instance: READY=1 and STATUS='no instance configured'" \
+	wait_until 10 eval 'grep -q " READY=1$" "$T/n3.notify" && status_is n3 "no instance configured"'
+check "STATUS 'web MASTER prio 150, quorum 2/2'" \
+	wait_until 20 status_is n1 "web MASTER prio 150, quorum 2/2"
+diag "n1 statuses: $(sed -n 's/^[0-9]* STATUS=//p' "$T/n1.notify" | paste -sd '|')"
+
+t0=$(now_ms)
+sleep 3.2
+t1=$(now_ms)
+n=$(pings n1 "$t0" "$t1")
+gap=$(max_ping_gap n1 "$t0" "$t1")
+check "watchdog: $n pings in 3.2 s (>= 2), longest gap $gap ms (< 1600)" \
+	test "$n" -ge 2 -a "$gap" -lt 1600
+
+metrics_out=$(nsx n1 "$CLUSTD" -f "$T/n1.conf" metrics)
+printf '%s\n' "$metrics_out" >"$T/metrics.txt"
+check "monitoring pieces use only what clustd metrics exports ($(/usr/bin/python3 "$TOOLS/monitoring_check.py" \
+	"$MON/clustd-alerts.yml" "$MON/clustd-alerts.test.yml" "$MON/clustd-dashboard.json" "$T/metrics.txt" | tail -n 1))" \
+	/usr/bin/python3 "$TOOLS/monitoring_check.py" "$MON/clustd-alerts.yml" \
+	"$MON/clustd-alerts.test.yml" "$MON/clustd-dashboard.json" "$T/metrics.txt"
+
+# A stalled loop: SIGSTOP the daemon. systemd (WatchdogSec=3s here) would
+# kill it; the pings must stop for as long as the loop is stopped.
+pid=$(clustd_pid n1)
+kill -STOP "$pid"
+stop_at=$(now_ms)
+sleep 3.5
+cont_at=$(now_ms)
+kill -CONT "$pid"
+n=$(pings n1 $((stop_at + 100)) "$cont_at")
+check "watchdog: no ping while the loop is stopped 3.5 s (got $n)" test "$n" = 0
+check "watchdog: pings resume within 2 s of SIGCONT" \
+	wait_until 2 eval '[ "$(pings n1 "$cont_at" 99999999999999)" -ge 1 ]'
+
+check "n1 back to MASTER with quorum after the stall" \
+	wait_until 20 status_is n1 "web MASTER prio 150, quorum 2/2"
+clustd_signal n2 TERM
+check "n2 exits on SIGTERM" clustd_wait_exit n2 10
+check "STATUS follows the lost quorum: 'web FAULT prio 150 (...), NO QUORUM 1/2'" \
+	wait_until 10 eval '[[ "$(last_status n1)" == "web FAULT prio 150 ("*"), NO QUORUM 1/2" ]]'
+diag "n1 status now: $(last_status n1)"
+check "n3 (no instance) is still running" clustd_alive n3
+
+for l in $LISTENERS; do
+	kill "$l" 2>/dev/null
+	wait "$l" 2>/dev/null
+done
+done_testing
