@@ -12,7 +12,11 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Isrc
+# `make VERSION=1.2-3` stamps the binary (clustd -V); the package does.
+ifdef VERSION
+ALL_CFLAGS += -DCLUSTD_VERSION='"$(VERSION)"'
+endif
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Isrc
 
@@ -26,7 +30,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all lint check check-unit check-fuzz check-net demo bench fuzz install clean deps
+.PHONY: all lint check check-unit check-fuzz check-net demo bench fuzz install clean deps deb deb-test
 
 all: build/clustd
 
@@ -35,7 +39,7 @@ build/%.o: src/%.c $(HDRS) | build
 build/libclustd.a: $(OBJ)
 	ar rcs $@ $^
 build/clustd: build/main.o build/libclustd.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The test build: every object again under ASan + UBSan.
 build/san/%.o: src/%.c $(HDRS) | build/san
@@ -110,6 +114,16 @@ install: build/clustd
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd.service > $(DESTDIR)$(UNITDIR)/clustd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd.conf || \
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
+
+# The Debian package in build/deb/, checked by lintian (scripts/deb.sh);
+# as root it installs the build dependencies first.
+deb:
+	scripts/deb.sh
+
+# The package in a fresh Debian 12 root: install, failover, upgrade, purge
+# (scripts/deb-test.sh; root, a few minutes; .ci/run runs it after check).
+deb-test: deb
+	scripts/deb-test.sh build/deb
 
 clean:
 	rm -rf build
