@@ -6,9 +6,10 @@
 # Build-Depends of debian/control). The tree is copied to build/deb/src
 # so that dpkg-buildpackage writes nothing outside build/.
 #   DEB_VERSION_SUFFIX=+t1  builds a higher version (the upgrade test)
+#   DEB_OUT=DIR             builds into DIR instead of build/deb
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/deb
+out=${DEB_OUT:-$top/build/deb}
 cd "$top"
 
 if [ "$(id -u)" -eq 0 ]; then

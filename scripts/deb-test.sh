@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# deb-test.sh DEB_DIR - the package in a fresh Debian 12 root (root only).
+#
+# A minimal Debian 12 tree is made with debootstrap (from the mirror the
+# host's apt uses; kept in build/deb-test/base.tar for the next run) and
+# unpacked afresh. In it, inside a private mount namespace (nothing is
+# mounted or installed on the host): `apt-get install ./clustd_*.deb`
+# from nothing, `clustd -t` on the shipped config, `man clustd`, a real
+# failover between two network namespaces (clt-dt-*, 198.51.100.0/24)
+# running the installed binary on the installed config layout, an upgrade
+# to a rebuilt package (a higher version) that keeps the edited
+# /etc/clustd.conf, and `apt-get purge`, after which the tree holds nothing
+# of clustd's (compared file by file with the tree before the install).
+# Prints TAP-like lines and "deb-test: N passed, M failed"; exits 1 on any
+# failure. No systemd runs in the tree: the unit is tested by
+# t/net/test_systemd.sh (verify, security, watchdog via NOTIFY_SOCKET).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+debs=$(cd "${1:-$top/build/deb}" && pwd)
+work=$top/build/deb-test
+root=$work/root
+NS_A=clt-dt-a-$$
+NS_B=clt-dt-b-$$
+pass=0
+failed=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+fail() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+finish() {
+	echo "deb-test: $pass passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deb-test: needs root (debootstrap, chroot, network namespaces)" >&2
+	exit 2
+fi
+# Everything below runs in a mount namespace of its own: the chroot's
+# /proc and /dev mounts vanish with it, whatever happens.
+if [ -z "${DEB_TEST_UNSHARED:-}" ]; then
+	DEB_TEST_UNSHARED=1 exec unshare --mount --propagation private "$0" "$debs"
+fi
+
+# --------------------------------------------------------- the tree
+mirror() {
+	sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -v security | head -n 1
+	awk '$1 == "deb" && $2 !~ /^\[/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null
+}
+base_tree() {
+	local m
+	[ -s "$work/base.tar" ] && return 0
+	command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap </dev/null >/dev/null
+	m=$(mirror | head -n 1)
+	[ -n "$m" ] || { echo "deb-test: no Debian mirror in the host's apt sources" >&2; return 1; }
+	rm -rf "$work/base"
+	debootstrap --variant=minbase bookworm "$work/base" "$m" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$work/debootstrap.log" >&2; return 1; }
+	tar -C "$work/base" -cf "$work/base.tar.tmp" . && mv "$work/base.tar.tmp" "$work/base.tar"
+	rm -rf "$work/base"
+}
+mkdir -p "$work"
+check "a Debian 12 tree (debootstrap, cached in build/deb-test/base.tar)" base_tree || finish
+rm -rf "$root"
+mkdir -p "$root"
+tar -C "$root" -xf "$work/base.tar"
+mount -t proc proc "$root/proc"
+mount --rbind /dev "$root/dev"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+	DEBIAN_FRONTEND=noninteractive "$@"; }
+# No daemon starts in the tree on its own (there is no systemd either).
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+check "apt-get update and man-db in the tree" \
+	eval 'in_root apt-get update -qq >/dev/null 2>&1 && in_root apt-get install -y -qq man-db </dev/null >"$work/man-db.log" 2>&1'
+
+# every file and link of the tree but apt's, dpkg's and the logs: what
+# purge must bring back.
+tree_list() {
+	(cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./run \
+		-o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/cache -o -path ./var/log \) \
+		-prune -o -print | sort)
+}
+tree_list >"$work/before.list"
+
+# ----------------------------------------------------------- install
+deb1=$(ls "$debs"/clustd_*.deb | head -n 1)
+cp "$deb1" "$root/tmp/"
+check "apt-get install ./$(basename "$deb1") from nothing (dependencies resolved)" \
+	eval 'in_root apt-get install -y -qq "/tmp/$(basename "$deb1")" </dev/null >"$work/install.log" 2>&1'
+check "/usr/sbin/clustd and the unit installed" test -x "$root/usr/sbin/clustd" -a -f "$root/lib/systemd/system/clustd.service"
+out=$(in_root clustd -t 2>&1)
+check "clustd -t on the shipped /etc/clustd.conf: '$out'" test "$out" = "/etc/clustd.conf: configuration OK (0 instance(s))"
+check "man clustd" eval 'in_root man -P cat clustd 2>/dev/null | grep -q "VRRP"'
+check "man clustd.conf" eval 'in_root man -P cat 5 clustd.conf 2>/dev/null | grep -q "instances"'
+check "example scripts in /etc/clustd, not executable" \
+	eval '[ -f "$root/etc/clustd/notify.sh.example" ] && [ ! -x "$root/etc/clustd/notify.sh.example" ]'
+check "monitoring in /usr/share/clustd" test -s "$root/usr/share/clustd/prometheus/clustd-alerts.yml"
+
+# A broken config: FILE:LINE and the reason, exit 1.
+cp "$root/etc/clustd.conf" "$work/shipped.conf"
+printf 'node = { name = "x"; };\ninstances = ( { name = "web"; } );\n' >"$root/etc/clustd.conf"
+out=$(in_root clustd -t 2>&1)
+check "clustd -t on a broken file: '/etc/clustd.conf:2: ...' and exit 1" \
+	eval 'in_root clustd -t >/dev/null 2>&1; [ $? = 1 ] && printf "%s\n" "$out" | grep -q "^/etc/clustd.conf:2: "'
+cp "$work/shipped.conf" "$root/etc/clustd.conf"
+
+# ---------------------------------------------- a failover, installed
+# Node A: the shipped file with its example enabled the way the file says,
+# on the test's addresses. Node B: the same at a lower priority, its own
+# run and state dirs (under /var/lib/clustd, so purge covers them).
+in_root sed -i -e '/^instances = ( );$/d' -e 's/^#| \{0,1\}//' /etc/clustd.conf
+sed -i -e 's/^\t# name = "web1";/\tname = "a";/' -e 's/advert_interval = 1000;/advert_interval = 200;/' \
+	"$root/etc/clustd.conf"
+sed -e 's/name = "a";/name = "b";/' -e 's/priority = 150;/priority = 100;/g' \
+	-e 's|"/var/lib/clustd"|"/var/lib/clustd/b"|' -e 's|"/run/clustd"|"/run/clustd-b"|' \
+	"$root/etc/clustd.conf" >"$root/etc/clustd-b.conf"
+check "the enabled example passes clustd -t" eval 'in_root clustd -t >/dev/null && in_root clustd -t -f /etc/clustd-b.conf >/dev/null'
+cp "$root/etc/clustd.conf" "$work/edited.conf"
+
+cleanup_net() {
+	[ -n "${PID_A:-}" ] && kill "$PID_A" 2>/dev/null
+	[ -n "${PID_B:-}" ] && kill "$PID_B" 2>/dev/null
+	sleep 0.5
+	[ -n "${PID_A:-}" ] && kill -9 "$PID_A" 2>/dev/null
+	[ -n "${PID_B:-}" ] && kill -9 "$PID_B" 2>/dev/null
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap cleanup_net EXIT
+ip netns add "$NS_A"
+ip netns add "$NS_B"
+ip link add dt-a-$$ netns "$NS_A" type veth peer name dt-b-$$ netns "$NS_B"
+ip -n "$NS_A" link set dt-a-$$ name eth0
+ip -n "$NS_B" link set dt-b-$$ name eth0
+ip -n "$NS_A" addr add 198.51.100.11/24 dev eth0
+ip -n "$NS_B" addr add 198.51.100.12/24 dev eth0
+for ns in "$NS_A" "$NS_B"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+done
+has_vip() { ip -n "$1" -4 addr show dev eth0 2>/dev/null | grep -q ' 198\.51\.100\.100/'; }
+wait_for() { # wait_for <seconds> <cmd...>
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+ip netns exec "$NS_A" chroot "$root" /usr/sbin/clustd -n -f /etc/clustd.conf >"$work/a.log" 2>&1 &
+PID_A=$!
+ip netns exec "$NS_B" chroot "$root" /usr/sbin/clustd -n -f /etc/clustd-b.conf >"$work/b.log" 2>&1 &
+PID_B=$!
+check "A (priority 150) takes the VIP" wait_for 15 has_vip "$NS_A"
+check "B (priority 100) stays backup" eval '! has_vip "$NS_B"'
+kill -TERM "$PID_A"
+check "A stopped: B takes the VIP" wait_for 10 has_vip "$NS_B"
+check "A released it" eval 'wait_for 5 eval "! has_vip $NS_A"'
+wait "$PID_A" 2>/dev/null
+PID_A=""
+check "the installed daemon kept its state in /var/lib/clustd" test -s "$root/var/lib/clustd/incarnation"
+cleanup_net
+PID_B=""
+trap - EXIT
+
+# ------------------------------------------------------------ upgrade
+rm -rf "$work/deb2"
+DEB_VERSION_SUFFIX=+t1 DEB_OUT="$work/deb2" "$top/scripts/deb.sh" >"$work/deb2.log" 2>&1
+deb2=$(ls "$work"/deb2/clustd_*+t1_*.deb 2>/dev/null | head -n 1)
+check "a rebuilt package with a higher version" test -n "$deb2"
+if [ -n "$deb2" ]; then
+	cp "$deb2" "$root/tmp/"
+	check "apt-get install of the upgrade" \
+		eval 'in_root apt-get install -y -qq "/tmp/$(basename "$deb2")" </dev/null >"$work/upgrade.log" 2>&1'
+	check "the upgraded binary runs: $(in_root clustd -V)" eval 'in_root clustd -V | grep -q "+t1"'
+	check "the edited /etc/clustd.conf is kept" cmp -s "$work/edited.conf" "$root/etc/clustd.conf"
+fi
+
+# -------------------------------------------------------------- purge
+check "apt-get purge clustd" eval 'in_root apt-get purge -y -qq clustd </dev/null >"$work/purge.log" 2>&1'
+check "purge removed /var/lib/clustd" test ! -e "$root/var/lib/clustd"
+check "purge removed /etc/clustd.conf, /etc/clustd, /etc/default/clustd" \
+	test ! -e "$root/etc/clustd.conf" -a ! -e "$root/etc/clustd" -a ! -e "$root/etc/default/clustd"
+# The test's own file and the dependencies apt installed may stay.
+in_root apt-get autoremove --purge -y -qq </dev/null >/dev/null 2>&1
+rm -f "$root/etc/clustd-b.conf"
+tree_list >"$work/after.list"
+left=$(diff "$work/before.list" "$work/after.list" | grep '^[<>]')
+check "nothing of clustd left in the tree${left:+: $(echo "$left" | head -n 5 | tr '\n' ' ')}" test -z "$left"
+finish
