@@ -5,6 +5,7 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+DRIVERDIR ?= $(PREFIX)/share/clustd/drivers
 
 CC       ?= cc
 PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libconfig libsystemd libsodium json-c
@@ -48,7 +49,7 @@ build/san/libclustd.a: $(SAN_OBJ)
 	ar rcs $@ $^
 build/san/clustd: build/san/main.o build/san/libclustd.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
-build/san/t/%: t/unit/%.c t/unit/testutil.h build/san/libclustd.a | build/san/t
+build/san/t/%: t/unit/%.c $(wildcard t/unit/*.h) build/san/libclustd.a | build/san/t
 	$(CC) $(SAN_CFLAGS) -It/unit -o $@ $< build/san/libclustd.a $(PKG_LIBS) $$(pkg-config --libs check)
 
 build build/san build/san/t:
@@ -98,6 +99,9 @@ bench: deps
 	scripts/bench-cluster.sh build/clustd
 	scripts/bench-track.sh build/clustd
 	scripts/bench-persist.sh build/clustd
+	scripts/bench-votes.sh build/clustd
+	scripts/bench-drivers.sh build/clustd
+	scripts/bench-handover.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
@@ -110,10 +114,20 @@ install: build/clustd
 	install -D -m 0755 build/clustd $(DESTDIR)$(SBINDIR)/clustd
 	install -D -m 0644 doc/clustd.8 $(DESTDIR)$(MANDIR)/man8/clustd.8
 	install -D -m 0644 doc/clustd.conf.5 $(DESTDIR)$(MANDIR)/man5/clustd.conf.5
+	install -D -m 0644 doc/clustd-drivers.7 $(DESTDIR)$(MANDIR)/man7/clustd-drivers.7
+	install -d $(DESTDIR)$(DRIVERDIR)
+	install -m 0755 scripts/drivers/singleton-unit.sh scripts/drivers/webhook.sh \
+		scripts/drivers/clustd_driver.py $(DESTDIR)$(DRIVERDIR)/
 	mkdir -p $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd.service > $(DESTDIR)$(UNITDIR)/clustd.service
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/clustd-witness.service > \
+		$(DESTDIR)$(UNITDIR)/clustd-witness.service
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/share/clustd/drivers/|$(DRIVERDIR)/|g' \
+		systemd/clustd-watch@.service > $(DESTDIR)$(UNITDIR)/clustd-watch@.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd.conf || \
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf || \
+		install -D -m 0644 etc/clustd-witness.conf $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf
 
 # The Debian package in build/deb/, checked by lintian (scripts/deb.sh);
 # as root it installs the build dependencies first.

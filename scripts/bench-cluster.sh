@@ -89,10 +89,6 @@ export CLUSTD
 # shellcheck source=bench-lib.sh
 . "$here/bench-lib.sh"
 
-OLD=n3 OLD_IP=198.51.100.13
-NEW=n2 NEW_IP=198.51.100.12
-NEW_PRIO=150
-NODES="n1:100 n2:150 n3:200"
 CL_NODES="n1 n2 n3"	# lib_cluster's cl_members and cl_q work on these
 CLK_TCK=$(getconf CLK_TCK)
 failures=0
@@ -159,73 +155,30 @@ all_start() {
 	done
 }
 
-# all_stop: SIGTERM every node, bounded; SIGKILL what is left.
+# all_stop: every node stopped, bounded.
 all_stop() {
-	local n pid
-	for n in $CL_NODES; do
-		pid=$(clustd_pid "$n")
-		net_pid_alive "$pid" || continue
-		kill -TERM "$pid" 2>/dev/null
-		clustd_wait_exit "$n" 10 || { kill -KILL "$pid"; clustd_wait_exit "$n" 5; }
-	done
+	# shellcheck disable=SC2086 # one word per node
+	bench_stop $CL_NODES
 }
 
 # ------------------------------------------------------------ failover
 
-# one_run <mode> <kill|term> <i>: bench.sh's run: stop n3, see n2 take
-# over, bring n3 back and see it preempt; measure on the wire.
+# one_run <mode> <kill|term> <i>: bench.sh's run (bench-lib's bench_run):
+# stop n3, see n2 take over, bring n3 back and see it preempt; measure on
+# the wire, with n2's gratuitous ARP.
 one_run() {
-	local mode=$1 sc=$2 i=$3 sig tev tend res=""
-	local takeover_s=$((2 * $(bench_mdi_ms 1 "$IVL") / 1000 + 2))
-	[ "$sc" = kill ] && sig=KILL || sig=TERM
-	# Let the master settle, then hit it anywhere in its advert cycle.
-	bench_sleep_ms $((2 * IVL + RANDOM % IVL))
-	tev=$(now_ms)
-	impl_signal clustd "$OLD" "$sig"
-	if ! wait_until "$takeover_s" has_vip "$NEW" "$BENCH_VIP"; then
-		res="FAIL $NEW did not take the VIP within $takeover_s s"
-	fi
-	impl_wait_exit "$OLD" 10 || impl_signal clustd "$OLD" KILL
-	impl_wait_exit "$OLD" 5
-	impl_start clustd "$OLD"
-	if ! wait_until "$takeover_s" only_holder "$OLD" "$BENCH_VIP"; then
-		res="${res:-FAIL} ($OLD did not preempt back within $takeover_s s)"
-	fi
-	tend=$(now_ms)
-	local fo s2n garp=-
-	if [ -z "$res" ]; then
-		bench_adverts vrrp "$T/adverts.txt"
-		res=$(bench_failover "$T/adverts.txt" "$sc" "$OLD_IP" "$NEW_IP" \
-			"$tev" "$tend" "$IVL")
-	fi
-	case $res in
-	FAIL*) ;;
-	*)
-		read -r fo s2n <<<"$res"
-		garp=$(garp_delay "$tev" "$tend" "$s2n")
-		[ "$garp" = - ] && res="FAIL no gratuitous ARP for $BENCH_VIP from $NEW"
-		;;
-	esac
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$IVL" "$sc" "$i" "$res" "$tev" "$tend" \
-		"$garp" >>"$RUNS"
-	case $res in
+	local mode=$1 sc=$2 i=$3 fo s2n
+	bench_run clustd "$IVL" "$sc" "$NEW_MAC"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$IVL" "$sc" "$i" "$BR_RES" "$BR_TEV" \
+		"$BR_TEND" "$BR_GARP" >>"$RUNS"
+	case $BR_RES in
 	FAIL*)
-		say "quorum $mode $sc #$i: $res"
+		say "quorum $mode $sc #$i: $BR_RES"
 		return 1
 		;;
 	esac
-	say "quorum $mode $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$IVL")), signal to takeover $s2n ms, VIP announced $garp ms after the advert"
-}
-
-# garp_delay <t_event_ms> <t_end_ms> <event_to_advert_ms>: ms from NEW's
-# first advert to its first gratuitous ARP for the VIP, "-" if none.
-garp_delay() {
-	pcap_fields vrrp "arp && arp.src.proto_ipv4 == $BENCH_VIP && eth.src == $NEW_MAC" \
-		frame.time_epoch |
-		awk -v tev="$1" -v tend="$2" -v s2n="$3" '
-		{ t = $1 * 1000 }
-		t >= tev && t <= tend { printf "%.1f\n", t - (tev + s2n); found = 1; exit }
-		END { if (!found) print "-" }'
+	read -r fo s2n <<<"$BR_RES"
+	say "quorum $mode $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$IVL")), signal to takeover $s2n ms, VIP announced $BR_GARP ms after the advert"
 }
 
 # failover_series <off|on>
@@ -243,9 +196,7 @@ failover_series() {
 		for i in $(seq 1 "$RUNS_EACH"); do
 			one_run "$mode" "$sc" "$i" && continue
 			failures=$((failures + 1))
-			clustd_alive "$OLD" || impl_start clustd "$OLD"
-			if ! wait_until $((2 * $(bench_mdi_ms 1 "$IVL") / 1000 + 5)) \
-				only_holder "$OLD" "$BENCH_VIP"; then
+			if ! bench_recover clustd "$IVL"; then
 				say "quorum $mode: cannot get back to n3 as master; series aborted"
 				all_stop
 				return
@@ -285,17 +236,9 @@ failover_table() {
 
 # ---------------------------------------------------------------- cost
 
-# cpu_sample <node>: "<utime+stime ms> <on-CPU ns> <stime ms>" of the
-# node's daemon.
+# cpu_sample <node>: bench_cpu_sample of the node's daemon.
 cpu_sample() {
-	local pid all sys
-	pid=$(clustd_pid "$1")
-	net_pid_alive "$pid" || return 1
-	# Fields after the ")" of comm: state is 3, utime 14, stime 15.
-	read -r all sys < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
-		awk '{ print $12 + $13, $13 }')
-	[ -n "${sys:-}" ] || return 1
-	echo "$((all * 1000 / CLK_TCK)) $(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0) $((sys * 1000 / CLK_TCK))"
+	bench_cpu_sample "$(clustd_pid "$1")"
 }
 
 # hb_counters <node>: "<heartbeats_sent> <heartbeats_received> <now_ms>".
@@ -467,16 +410,7 @@ done
 	echo
 	cost_table
 } | tee "$T/results.txt"
-if [ -n "${BENCH_OUT:-}" ]; then
-	{
-		cat "$T/results.txt"
-		echo
-		echo "# raw failover runs"
-		cat "$RUNS"
-		echo "# raw cost rows"
-		cat "$COST"
-	} >"$BENCH_OUT"
-fi
+bench_out "$T/results.txt" "raw failover runs" "$RUNS" "raw cost rows" "$COST"
 if [ "$failures" -gt 0 ]; then
 	echo "bench-cluster: $failures measurement(s) missing; KEEP=1 keeps the logs and captures" >&2
 	exit 1

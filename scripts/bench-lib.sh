@@ -11,6 +11,13 @@
 
 BENCH_VIP=198.51.100.100
 BENCH_VRID=51
+# The failover topology of bench.sh, bench-cluster.sh and bench-votes.sh:
+# n3 is the master, n2 takes over when it goes (bench_run), n1 stays a
+# backup; the addresses are 198.51.100.1<K>.
+OLD=n3 OLD_IP=198.51.100.13
+NEW=n2 NEW_IP=198.51.100.12
+# shellcheck disable=SC2034 # for the scripts that source this file
+NEW_PRIO=150 NODES="n1:100 n2:150 n3:200"
 
 # ------------------------------------------------------------ RFC timing
 
@@ -67,16 +74,18 @@ ka_conf() {
 	EOF
 }
 
-# ka_start <node>: keepalived (VRRP subsystem only) in the node's namespace,
-# in the foreground, logging to $T/<node>.log. -R: a killed VRRP child is
+# ka_start <node> [args...]: keepalived (VRRP subsystem only) in the node's
+# namespace, in the foreground, logging to $T/<node>.log, with the extra
+# arguments (e.g. -i <config id>). -R: a killed VRRP child is
 # not respawned, so SIGKILL means a dead node as for clustd. Every pid file
 # is under $T so several instances run side by side.
 ka_start() {
 	local node=$1 pid
+	shift
 	rm -f "$T/$node.ka.pid" "$T/$node.vrrp.pid" "$T/$node.rc" "$T/$node.stopped"
 	echo "=== $(date +%T.%3N) ka_start $node" >>"$T/$node.log"
 	ip netns exec "${P}$node" keepalived -n -l -D -G -P -R \
-		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" \
+		-f "$T/$node.ka.conf" -p "$T/$node.ka.pid" -r "$T/$node.vrrp.pid" "$@" \
 		>>"$T/$node.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/$node.pid"
@@ -229,6 +238,117 @@ bench_failover() {
 		}
 		printf "%.1f %.1f\n", newt - ref, newt - tev
 	}' "$1"
+}
+
+# bench_garp_delay <capture> <mac> <t_event_ms> <t_end_ms> <event_to_advert_ms>:
+# ms from the new master's first advert to its first gratuitous ARP for
+# BENCH_VIP (sent from <mac>) in the capture, "-" if none in the window.
+bench_garp_delay() {
+	pcap_fields "$1" "arp && arp.src.proto_ipv4 == $BENCH_VIP && eth.src == $2" \
+		frame.time_epoch |
+		awk -v tev="$3" -v tend="$4" -v s2n="$5" '
+		{ t = $1 * 1000 }
+		t >= tev && t <= tend { printf "%.1f\n", t - (tev + s2n); found = 1; exit }
+		END { if (!found) print "-" }'
+}
+
+# bench_run <impl> <interval_ms> <kill|term> [<new_mac>]: one failover of
+# the caller's topology. OLD (the master, address OLD_IP) is stopped by
+# SIGKILL or SIGTERM at a random point of its advert cycle, NEW (NEW_IP)
+# must take BENCH_VIP, then OLD is started again and must preempt back.
+# Measured on the running capture "vrrp" (bench_adverts, bench_failover).
+# With <new_mac>, that capture holds ARP too, and the run also needs NEW's
+# gratuitous ARP for the VIP (bench_garp_delay).
+# Sets BR_RES ("<failover_ms> <signal_to_new_ms>" or "FAIL <why>"), BR_TEV
+# and BR_TEND (the window, wall-clock ms) and BR_GARP (ms, or "-"); returns
+# 1 on FAIL. Globals rather than output: the daemon it starts again must
+# stay a child of the calling shell, not of a command substitution.
+bench_run() {
+	local impl=$1 ivl=$2 sc=$3 mac=${4:-} sig s2n
+	local takeover_s=$((2 * $(bench_mdi_ms 1 "$ivl") / 1000 + 2))
+	BR_RES="" BR_GARP=-
+	[ "$sc" = kill ] && sig=KILL || sig=TERM
+	# Let the master settle, then hit it anywhere in its advert cycle.
+	bench_sleep_ms $((2 * ivl + RANDOM % ivl))
+	BR_TEV=$(now_ms)
+	impl_signal "$impl" "$OLD" "$sig"
+	if ! wait_until "$takeover_s" has_vip "$NEW" "$BENCH_VIP"; then
+		BR_RES="FAIL $NEW did not take the VIP within $takeover_s s"
+	fi
+	impl_wait_exit "$OLD" 10 || impl_signal "$impl" "$OLD" KILL
+	impl_wait_exit "$OLD" 5
+	impl_start "$impl" "$OLD"
+	if ! wait_until "$takeover_s" only_holder "$OLD" "$BENCH_VIP"; then
+		BR_RES="${BR_RES:-FAIL} ($OLD did not preempt back within $takeover_s s)"
+	fi
+	# The window ends once OLD is back: NEW's first advert is in it for
+	# sure (the VIP may be up a moment before that advert is sent).
+	BR_TEND=$(now_ms)
+	if [ -z "$BR_RES" ]; then
+		bench_adverts vrrp "$T/adverts.txt"
+		BR_RES=$(bench_failover "$T/adverts.txt" "$sc" "$OLD_IP" "$NEW_IP" \
+			"$BR_TEV" "$BR_TEND" "$ivl")
+	fi
+	case $BR_RES in
+	FAIL*) return 1 ;;
+	esac
+	[ -n "$mac" ] || return 0
+	read -r _ s2n <<<"$BR_RES"
+	BR_GARP=$(bench_garp_delay vrrp "$mac" "$BR_TEV" "$BR_TEND" "$s2n")
+	if [ "$BR_GARP" = - ]; then
+		BR_RES="FAIL no gratuitous ARP for $BENCH_VIP from $NEW"
+		return 1
+	fi
+}
+
+# bench_recover <impl> <interval_ms>: after a failed run, which may leave
+# the nodes in any state, OLD running again and the only VIP holder; 1 if
+# it does not get there in time (the caller then gives the series up).
+bench_recover() {
+	clustd_alive "$OLD" || impl_start "$1" "$OLD"
+	wait_until $((2 * $(bench_mdi_ms 1 "$2") / 1000 + 5)) only_holder "$OLD" "$BENCH_VIP"
+}
+
+# bench_stop <node...>: SIGTERM each running daemon, bounded; SIGKILL what
+# is left.
+bench_stop() {
+	local n pid
+	for n in "$@"; do
+		pid=$(clustd_pid "$n")
+		net_pid_alive "$pid" || continue
+		kill -TERM "$pid" 2>/dev/null
+		clustd_wait_exit "$n" 10 || { kill -KILL "$pid"; clustd_wait_exit "$n" 5; }
+	done
+}
+
+# bench_cpu_sample <pid>: "<utime+stime ms> <on-CPU ns> <stime ms>" of the
+# process (/proc/<pid>/stat in clock ticks, /proc/<pid>/schedstat in ns);
+# 1 if it is gone.
+bench_cpu_sample() {
+	local pid=$1 all sys tck
+	net_pid_alive "$pid" || return 1
+	tck=$(getconf CLK_TCK)
+	# Fields after the ")" of comm: state is 3, utime 14, stime 15.
+	read -r all sys < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null |
+		awk '{ print $12 + $13, $13 }')
+	[ -n "${sys:-}" ] || return 1
+	echo "$((all * 1000 / tck)) $(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0) $((sys * 1000 / tck))"
+}
+
+# bench_out <results> [<title> <file>]...: with BENCH_OUT set, write the
+# results file there, then each raw data file under "# <title>".
+bench_out() {
+	[ -n "${BENCH_OUT:-}" ] || return 0
+	{
+		cat "$1"
+		echo
+		shift
+		while [ $# -ge 2 ]; do
+			echo "# $1"
+			cat "$2"
+			shift 2
+		done
+	} >"$BENCH_OUT"
 }
 
 # bench_stats <file of numbers>: "<n> <min> <median> <max>" (ms, 0.1).

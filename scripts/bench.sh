@@ -74,10 +74,6 @@ done
 # shellcheck source=bench-lib.sh
 . "$here/bench-lib.sh"
 
-OLD=n3 OLD_IP=198.51.100.13
-NEW=n2 NEW_IP=198.51.100.12
-NEW_PRIO=150
-NODES="n1:100 n2:150 n3:200"
 failures=0
 
 net_init bench
@@ -103,54 +99,24 @@ series_start() {
 	wait_until $((2 * $(bench_mdi_ms 1 "$ivl") / 1000 + 5)) only_holder "$OLD" "$BENCH_VIP"
 }
 
-# series_stop: SIGTERM every node, bounded; SIGKILL what is left.
+# series_stop: every node stopped, bounded.
 series_stop() {
-	local n pid
-	for n in $NODES; do
-		n=${n%:*}
-		pid=$(clustd_pid "$n")
-		net_pid_alive "$pid" || continue
-		kill -TERM "$pid" 2>/dev/null
-		clustd_wait_exit "$n" 10 || { kill -KILL "$pid"; clustd_wait_exit "$n" 5; }
-	done
+	bench_stop n1 n2 n3
 }
 
 # one_run <impl> <ivl> <kill|term> <i>: stop the master, see n2 take over,
-# bring n3 back and see it preempt. Prints the run's figures.
+# bring n3 back and see it preempt (bench_run). Prints the run's figures.
 one_run() {
-	local impl=$1 ivl=$2 sc=$3 i=$4 sig tev tend res
-	local takeover_s=$((2 * $(bench_mdi_ms 1 "$ivl") / 1000 + 2))
-	[ "$sc" = kill ] && sig=KILL || sig=TERM
-	# Let the master settle, then hit it anywhere in its advert cycle.
-	bench_sleep_ms $((2 * ivl + RANDOM % ivl))
-	tev=$(now_ms)
-	impl_signal "$impl" "$OLD" "$sig"
-	if ! wait_until "$takeover_s" has_vip "$NEW" "$BENCH_VIP"; then
-		res="FAIL $NEW did not take the VIP within $takeover_s s"
-	fi
-	impl_wait_exit "$OLD" 10 || impl_signal "$impl" "$OLD" KILL
-	impl_wait_exit "$OLD" 5
-	impl_start "$impl" "$OLD"
-	if ! wait_until "$takeover_s" only_holder "$OLD" "$BENCH_VIP"; then
-		res="${res:-FAIL} ($OLD did not preempt back within $takeover_s s)"
-	fi
-	# The window ends once n3 is back: n2's first advert is in it for sure
-	# (the VIP may be up a moment before that advert is sent).
-	tend=$(now_ms)
-	if [ -z "${res:-}" ]; then
-		bench_adverts vrrp "$T/adverts.txt"
-		res=$(bench_failover "$T/adverts.txt" "$sc" "$OLD_IP" "$NEW_IP" \
-			"$tev" "$tend" "$ivl")
-	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$ivl" "$sc" "$i" "$res" "$tev" "$tend" >>"$RUNS"
-	case $res in
+	local impl=$1 ivl=$2 sc=$3 i=$4 fo s2n
+	bench_run "$impl" "$ivl" "$sc"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$ivl" "$sc" "$i" "$BR_RES" "$BR_TEV" "$BR_TEND" >>"$RUNS"
+	case $BR_RES in
 	FAIL*)
-		say "$impl ${ivl}ms $sc #$i: $res"
+		say "$impl ${ivl}ms $sc #$i: $BR_RES"
 		return 1
 		;;
 	esac
-	local fo s2n
-	read -r fo s2n <<<"$res"
+	read -r fo s2n <<<"$BR_RES"
 	say "$impl ${ivl}ms $sc #$i: failover $fo ms (bound $(bench_bound_ms "$sc" "$NEW_PRIO" "$ivl")), signal to takeover $s2n ms"
 }
 
@@ -167,11 +133,7 @@ run_series() {
 		for i in $(seq 1 "$runs"); do
 			one_run "$impl" "$ivl" "$sc" "$i" && continue
 			failures=$((failures + 1))
-			# A failed run may leave the cluster in any state: put
-			# n3 back as the master or give the series up.
-			clustd_alive "$OLD" || impl_start "$impl" "$OLD"
-			if ! wait_until $((2 * $(bench_mdi_ms 1 "$ivl") / 1000 + 5)) \
-				only_holder "$OLD" "$BENCH_VIP"; then
+			if ! bench_recover "$impl" "$ivl"; then
 				say "$impl ${ivl}ms: cannot get back to n3 as master; series aborted"
 				series_stop
 				return
@@ -258,9 +220,7 @@ capture_stop vrrp
 	table | tee "$T/table.txt"
 	verdict
 } | tee "$T/bench-results.txt"
-if [ -n "${BENCH_OUT:-}" ]; then
-	{ cat "$T/bench-results.txt"; echo; echo "# raw runs"; cat "$RUNS"; } >"$BENCH_OUT"
-fi
+bench_out "$T/bench-results.txt" "raw runs" "$RUNS"
 if [ "$failures" -gt 0 ]; then
 	echo "bench: $failures run(s) failed; KEEP=1 keeps the logs and the capture" >&2
 	exit 1

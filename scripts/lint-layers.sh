@@ -33,7 +33,7 @@ ALLOWED_SYS_HEADERS="sys/types.h sys/socket.h"
 
 # Functions a core file may not call: file and socket I/O, processes,
 # environment, the clock (time is an argument in the core).
-FORBIDDEN_CALLS="open|openat|close|read|write|pread|pwrite|fopen|fdopen|fclose|fread|fwrite|fgets|fputs|fprintf|printf|puts|perror|socket|bind|connect|listen|accept|accept4|send|sendto|sendmsg|recv|recvfrom|recvmsg|setsockopt|getsockopt|ioctl|time|clock_gettime|gettimeofday|mono_now_us|mono_now_ms|getenv|system|fork|execv|execve|execvp|waitpid|kill|syslog|sleep|usleep|nanosleep|getpid"
+FORBIDDEN_CALLS="open|openat|close|read|write|pread|pwrite|fopen|fdopen|fclose|fread|fwrite|fgets|fputs|fprintf|printf|puts|perror|socket|bind|connect|listen|accept|accept4|send|sendto|sendmsg|recv|recvfrom|recvmsg|setsockopt|getsockopt|ioctl|time|clock_gettime|gettimeofday|mono_now_us|mono_now_ms|wall_now_us|getenv|system|fork|execv|execve|execvp|waitpid|kill|syslog|sleep|usleep|nanosleep|getpid"
 
 if [ ! -r "$core_list" ]; then
 	echo "lint-layers: cannot read $core_list" >&2

@@ -13,4 +13,9 @@ uint64_t mono_now_us(void);
 /* Milliseconds on CLOCK_MONOTONIC (mono_now_us() / 1000). */
 uint64_t mono_now_ms(void);
 
+/* Microseconds since the epoch (CLOCK_REALTIME): for what people and
+ * other programs read (the time of an event told to the drivers), never
+ * for a timer. */
+uint64_t wall_now_us(void);
+
 #endif

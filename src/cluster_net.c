@@ -15,10 +15,11 @@
 
 #include <sodium.h>
 
-#include "holdback.h"
 #include "clock.h"
 #include "fsm.h"
+#include "handover.h"
 #include "log.h"
+#include "vote_plane.h"
 #include "xalloc.h"
 
 #define RX_MAX_PER_WAKEUP 64
@@ -65,7 +66,26 @@ struct cluster_net {
 	size_t sent_len;
 	uint64_t sent_at;
 	uint64_t soon_sent_at;           /* last heartbeat of send_soon (µs) */
+	struct burst urgent;             /* send_urgent's budget */
+	struct vote_plane votes;         /* our voter and our ballots */
+	struct loop_timer vote_timer;    /* a vote or a lease of ours runs out */
+	struct loop_timer eval_timer;    /* tell the daemon, outside any send */
+	char tag[CLUSTD_NAME_MAX + 8];   /* log prefix (tag()) */
 };
+
+static uint32_t vote_lease_ms(const struct cluster_conf *cfg)
+{
+	return cfg->vote_lease_ms ? cfg->vote_lease_ms : cfg->dead_interval_ms;
+}
+
+/* The prefix of this plane's log lines: "cluster", or "cluster NAME" on
+ * a witness serving several clusters. */
+static const char *tag(struct cluster_net *cn)
+{
+	snprintf(cn->tag, sizeof(cn->tag), "cluster%s%s", cn->cfg->name_in_logs ? " " : "",
+		 cn->cfg->name_in_logs ? cn->cfg->name : "");
+	return cn->tag;
+}
 
 int cluster_read_secret(const char *path, uint8_t key[CLUSTER_KEY_LEN], char *err, size_t errlen)
 {
@@ -190,8 +210,8 @@ static bool send_to(struct cluster_net *cn, const struct ip_addr *dst, const uin
 	if (sendto(cn->fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len)
 		return true;
 	cn->stats.send_errors++;
-	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "cluster: cannot send heartbeat: %s",
-			strerror(errno));
+	log_ratelimited(&cn->send_log_last, 5000, LOG_WARNING, "%s: cannot send heartbeat: %s",
+			tag(cn), strerror(errno));
 	return false;
 }
 
@@ -290,6 +310,23 @@ static void send_answer(struct cluster_net *cn)
 	}
 }
 
+/* The daemon hears of vote changes from a timer armed for now, never from
+ * inside a send: what it does (a state change) may send a heartbeat. */
+static void votes_changed_soon(struct cluster_net *cn)
+{
+	loop_timer_arm(cn->loop, &cn->eval_timer, mono_now_us());
+}
+
+static void arm_vote_timer(struct cluster_net *cn)
+{
+	uint64_t next = vote_plane_next_event(&cn->votes, mono_now_us());
+
+	if (next)
+		loop_timer_arm(cn->loop, &cn->vote_timer, next);
+	else
+		loop_timer_cancel(cn->loop, &cn->vote_timer);
+}
+
 static void send_heartbeat(struct cluster_net *cn, bool final)
 {
 	static struct heartbeat hb;
@@ -305,7 +342,10 @@ static void send_heartbeat(struct cluster_net *cn, bool final)
 	hb.restore_request = cn->restoring;
 	if (cn->hooks.fill)
 		cn->hooks.fill(cn->hooks.arg, &hb);
+	if (vote_plane_sending(&cn->votes, &cn->q, &hb, mono_now_us()))
+		votes_changed_soon(cn);
 	cn->stats.tx += send_msg(cn, &hb, -1);
+	arm_vote_timer(cn);
 	send_counters(cn, final);
 	send_answer(cn);
 }
@@ -333,6 +373,23 @@ void cluster_net_send_soon(struct cluster_net *cn)
 	}
 	cn->soon_sent_at = now;
 	cluster_net_send_now(cn);
+}
+
+void cluster_net_send_urgent(struct cluster_net *cn)
+{
+	if (!burst_take(&cn->urgent, mono_now_us(), CLUSTER_SEND_SOON_GAP_MS * 1000ull,
+			CLUSTER_URGENT_MAX)) {
+		cn->stats.urgent_deferred++;
+		cluster_net_send_soon(cn);
+		return;
+	}
+	cn->stats.urgent_tx++;
+	cluster_net_send_now(cn);
+}
+
+void cluster_net_reevaluate(struct cluster_net *cn)
+{
+	votes_changed_soon(cn);
 }
 
 /* Over when every live member answered (after one dead interval, by
@@ -392,7 +449,7 @@ static void reevaluate(struct cluster_net *cn)
 
 	if (has != cn->has_quorum) {
 		cn->has_quorum = has;
-		log_notice("cluster: quorum %s (%u of %zu members alive, %u needed)",
+		log_notice("%s: quorum %s (%u of %zu members alive, %u needed)", tag(cn),
 			   has ? "gained" : "lost", quorum_alive(&cn->q, now), cn->q.n, cn->q.needed);
 		if (cn->hooks.quorum_changed)
 			cn->hooks.quorum_changed(cn->hooks.arg, has);
@@ -405,11 +462,29 @@ static void expiry_timer_fired(void *arg)
 	reevaluate(arg);
 }
 
+static void vote_timer_fired(void *arg)
+{
+	struct cluster_net *cn = arg;
+
+	if (vote_plane_expire(&cn->votes, mono_now_us()) & VP_SEND_SOON)
+		cluster_net_send_urgent(cn); /* a vote went to the candidate waiting */
+	arm_vote_timer(cn);
+	votes_changed_soon(cn);
+}
+
+static void eval_timer_fired(void *arg)
+{
+	struct cluster_net *cn = arg;
+
+	if (cn->hooks.votes_changed)
+		cn->hooks.votes_changed(cn->hooks.arg);
+}
+
 static void count_drop(struct cluster_net *cn, enum hb_drop why, const char *from)
 {
 	cn->stats.drops[why]++;
 	log_ratelimited(&cn->drop_log_last, 5000, LOG_WARNING,
-			"cluster: dropped heartbeat from %s: %s (%llu so far)", from,
+			"%s: dropped heartbeat from %s: %s (%llu so far)", tag(cn), from,
 			hb_drop_name(why), cn->stats.drops[why]);
 }
 
@@ -507,13 +582,17 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 	if (why != HB_OK)
 		return why;
 	if (i >= 0 && !was_alive && quorum_member_alive(&cn->q, &cn->q.members[i], mono_now_us()))
-		log_info("cluster: member %s (incarnation %llu) is alive", hb->node,
+		log_info("%s: member %s (incarnation %llu) is alive", tag(cn), hb->node,
 			 (unsigned long long)hb->incarnation);
 	cn->stats.rx++;
 	note_restore_request(cn, hb);
 	reevaluate(cn);
-	if (cn->hooks.heard)
-		cn->hooks.heard(cn->hooks.arg);
+	unsigned votes = vote_plane_heard(&cn->votes, &cn->q, (size_t)i, hb, mono_now_us());
+	if (votes & VP_SEND_SOON)
+		cluster_net_send_urgent(cn); /* a vote changed hands: a handover waits on it */
+	arm_vote_timer(cn);
+	/* Every heartbeat may bring a rival's request or a vote. */
+	votes_changed_soon(cn);
 	return HB_OK;
 }
 
@@ -595,6 +674,7 @@ static void release_conf(struct cluster_conf *c)
 static void carry_over(struct cluster_net *cn, const struct cluster_net *prev)
 {
 	quorum_carry(&cn->q, &prev->q);
+	vote_plane_carry(&cn->votes, &cn->q, cn->incarnation, &prev->votes, &prev->q);
 	for (size_t i = 0; i < cn->q.n; i++) {
 		long j = member_index(prev, cn->q.members[i].name);
 
@@ -625,10 +705,12 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	snprintf(cn->node, sizeof(cn->node), "%s", node_name);
 	cn->hb_timer = (struct loop_timer){.fn = hb_timer_fired, .arg = cn};
 	cn->expiry_timer = (struct loop_timer){.fn = expiry_timer_fired, .arg = cn};
+	cn->vote_timer = (struct loop_timer){.fn = vote_timer_fired, .arg = cn};
+	cn->eval_timer = (struct loop_timer){.fn = eval_timer_fired, .arg = cn};
 	for (size_t i = 0; i < cfg->nmembers; i++)
 		names[i] = cfg->members[i].name;
 	if (cluster_read_secret(cfg->secret_file, cn->key, err, sizeof(err)) < 0) {
-		log_err("cluster: %s", err);
+		log_err("%s: %s", tag(cn), err);
 		goto fail;
 	}
 	/* New at every start of the plane: a member counts as alive only
@@ -636,12 +718,16 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	crypto_ready_random(&cn->nonce);
 	if (quorum_init(&cn->q, names, cfg->nmembers, node_name, cfg->quorum,
 			cfg->dead_interval_ms, cn->nonce) < 0) {
-		log_err("cluster: node name %s is not among the cluster members", node_name);
+		log_err("%s: node name %s is not among the cluster members", tag(cn), node_name);
 		goto fail;
 	}
 	for (size_t i = 0; i < cfg->nmembers && cfg->group.family == AF_UNSPEC; i++)
 		quorum_bind_address(&cn->q, i, &cfg->members[i].addr);
 	cn->held = xcalloc(cn->q.n, sizeof(*cn->held));
+	/* A start of the daemon may have forgotten what it granted: its voter
+	 * waits out a lease; a plane restarted in the run carries it over. */
+	vote_plane_init(&cn->votes, &cn->q, vote_lease_ms(cfg), cfg->slack_ms, mono_now_us(),
+			prev == NULL);
 	if (prev)
 		carry_over(cn, prev);
 	cluster_net_close(prev);
@@ -649,16 +735,18 @@ static struct cluster_net *plane_open(struct loop *l, const struct cluster_conf 
 	cn->restoring = restore;
 	cn->restore_started = mono_now_us();
 	if (open_socket(cn) < 0) {
-		log_err("cluster: cannot open UDP port %u: %s", cfg->port, strerror(errno));
+		log_err("%s: cannot open UDP port %u: %s", tag(cn), cfg->port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(l, cn->fd, EPOLLIN, rx_ready, cn) < 0)
 		goto fail;
 	cn->has_quorum = quorum_has(&cn->q, mono_now_us());
 	arm_expiry(cn, mono_now_us());
-	log_notice("cluster: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
-		   "dead interval %u ms%s", node_name, (unsigned long long)incarnation, cfg->nmembers,
-		   cn->q.needed, cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
+	log_notice("%s: node %s incarnation %llu, %zu members, quorum %u, heartbeat %u ms, "
+		   "dead interval %u ms, vote lease %u ms, %s%s", tag(cn), node_name,
+		   (unsigned long long)incarnation, cfg->nmembers, cn->q.needed,
+		   cfg->heartbeat_interval_ms, cfg->dead_interval_ms, vote_lease_ms(cfg),
+		   vote_plane_gated(&cn->votes) ? "mastership by votes" : "no split-brain protection",
 		   cn->has_quorum ? ", quorum kept" : "");
 	hb_timer_fired(cn);
 	return cn;
@@ -691,6 +779,8 @@ void cluster_net_close(struct cluster_net *cn)
 		return;
 	loop_timer_cancel(cn->loop, &cn->hb_timer);
 	loop_timer_cancel(cn->loop, &cn->expiry_timer);
+	loop_timer_cancel(cn->loop, &cn->vote_timer);
+	loop_timer_cancel(cn->loop, &cn->eval_timer);
 	if (cn->fd >= 0) {
 		loop_del_fd(cn->loop, cn->fd);
 		close(cn->fd);
@@ -726,6 +816,13 @@ void cluster_net_set_incarnation(struct cluster_net *cn, uint64_t incarnation)
 {
 	cn->incarnation = incarnation;
 	cn->seq = 0;
+	/* Ballots go on with the new incarnation's requests; the grants they
+	 * count keep their (earlier) ends. */
+	memset(&cn->votes.sent, 0, sizeof(cn->votes.sent));
+	for (size_t i = 0; i < cn->votes.nballots; i++) {
+		cn->votes.ballots[i].incarnation = incarnation;
+		cn->votes.ballots[i].first_seq = 0;
+	}
 }
 
 bool cluster_net_restoring(const struct cluster_net *cn)
@@ -757,6 +854,7 @@ bool cluster_net_same_conf(const struct cluster_net *cn, const struct cluster_co
 	    a->port != b->port || !ip_addr_equal(&a->group, &b->group) ||
 	    a->heartbeat_interval_ms != b->heartbeat_interval_ms ||
 	    a->dead_interval_ms != b->dead_interval_ms || a->quorum != b->quorum ||
+	    a->vote_lease_ms != b->vote_lease_ms || a->slack_ms != b->slack_ms ||
 	    a->nmembers != b->nmembers)
 		return false;
 	for (size_t i = 0; i < a->nmembers; i++)
@@ -772,12 +870,24 @@ void cluster_net_adopt_conf(struct cluster_net *cn, const struct cluster_conf *n
 	own_conf(&cn->conf, new_cfg);
 }
 
-bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
-			    uint64_t *recheck_at, const char **holder)
+bool cluster_net_votes_gated(const struct cluster_net *cn)
 {
-	const struct cluster_conf *cfg = cn->cfg;
-	uint64_t release_us = holdback_release_us(cfg->heartbeat_interval_ms, cfg->dead_interval_ms,
-						  cfg->slack_ms);
+	return vote_plane_gated(&cn->votes);
+}
 
-	return holdback_clear(&cn->q, name, release_us, now, recheck_at, holder);
+bool cluster_net_votes_held(const struct cluster_net *cn, const char *name, uint64_t now,
+			    uint64_t *lease_end)
+{
+	return vote_plane_held(&cn->votes, name, now, lease_end);
+}
+
+const struct vote_plane *cluster_net_votes(const struct cluster_net *cn)
+{
+	return &cn->votes;
+}
+
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority)
+{
+	return vote_plane_rival_except(&cn->q, name, except, now, priority);
 }

@@ -23,8 +23,10 @@ struct cluster_hooks {
 	void (*fill)(void *arg, struct heartbeat *hb);
 	/* Quorum gained or lost. */
 	void (*quorum_changed)(void *arg, bool has_quorum);
-	/* A valid heartbeat was accepted (membership view changed). */
-	void (*heard)(void *arg);
+	/* A heartbeat was accepted, or a vote or a lease of ours changed:
+	 * look at the votes again (cluster_net_votes_held, _rival). Called
+	 * from a timer, never from inside a send. */
+	void (*votes_changed)(void *arg);
 	/* Encode our counters into buf for replication; the length, or 0
 	 * for none. Optional. */
 	size_t (*counters)(void *arg, uint8_t *buf, size_t cap);
@@ -40,6 +42,8 @@ struct cluster_stats {
 	unsigned long long tx, rx, send_errors;  /* heartbeats */
 	unsigned long long pieces_tx, pieces_rx; /* counters pieces */
 	unsigned long long stale_answers;        /* restore answers with another nonce */
+	unsigned long long urgent_tx;            /* heartbeats sent at once (send_urgent) */
+	unsigned long long urgent_deferred;      /* ... beyond the budget: sent as send_soon */
 	unsigned long long drops[HB_DROP__COUNT];
 };
 
@@ -80,14 +84,22 @@ const uint8_t *cluster_net_held_copy(const struct cluster_net *cn, size_t i, siz
 /* How long a restore waits at most, and at least (to hear who is alive). */
 #define CLUSTER_RESTORE_MAX_MS 5000
 
-/* May this node add the VIPs of instance `name` now? Not while another
- * member that may still hold them (heard within heartbeat_interval +
- * dead_interval + slack) last reported that instance MASTER: the rule is
- * holdback_clear() (holdback.h), over this node's membership and config.
- * Returns true, or false and sets *recheck_at (µs) to when the answer may
- * change by itself, and *holder to the member's name. */
-bool cluster_net_vips_clear(const struct cluster_net *cn, const char *name, uint64_t now,
-			    uint64_t *recheck_at, const char **holder);
+/* Mastership by votes (votes.h, vote_plane.h). Are votes needed at all
+ * (not with quorum 1)? */
+bool cluster_net_votes_gated(const struct cluster_net *cn);
+/* Does our candidacy for instance `name` hold the votes at now? When it
+ * does, *lease_end says until when (µs). We are a candidate for an
+ * instance while the fill hook lists it among the requests. */
+bool cluster_net_votes_held(const struct cluster_net *cn, const char *name, uint64_t now,
+			    uint64_t *lease_end);
+/* The votes of this plane, for the status view. */
+struct vote_plane;
+const struct vote_plane *cluster_net_votes(const struct cluster_net *cn);
+/* The best-ranked other live member asking for the votes of `name`, and
+ * its priority, leaving out member `except` (NULL: nobody); NULL when
+ * none. */
+const char *cluster_net_rival(const struct cluster_net *cn, const char *name, const char *except,
+			      uint64_t now, uint8_t *priority);
 
 /* Send a heartbeat now (after a local state change, so peers see it at
  * once rather than up to one interval later). */
@@ -105,6 +117,16 @@ void cluster_net_send_final(struct cluster_net *cn);
  * out within it. */
 #define CLUSTER_SEND_SOON_GAP_MS 50
 void cluster_net_send_soon(struct cluster_net *cn);
+/* A heartbeat that moves a handover or a vote that changed hands: sent at
+ * once, past the send-soon gap, since every message of a handover adds
+ * its wait to the time nobody holds the VIP; at most CLUSTER_URGENT_MAX per
+ * CLUSTER_SEND_SOON_GAP_MS (handover.h's burst), beyond that as
+ * cluster_net_send_soon, so no member can make us flood. */
+#define CLUSTER_URGENT_MAX 4
+void cluster_net_send_urgent(struct cluster_net *cn);
+/* Look at the votes again soon (the votes_changed hook, from a timer):
+ * for a change the plane cannot see, such as our priority. */
+void cluster_net_reevaluate(struct cluster_net *cn);
 
 /* Reload support: does new_cfg leave the plane as it is (same members,
  * addresses, port, group, interface, timers, quorum and secret file)? If

@@ -7,13 +7,17 @@
  * "FILE:LINE: reason". Nothing half-built ever leaves conf_load(). */
 #include "atomic_file.h"
 #include "conf.h"
+#include "driver_rule.h"
 #include "heartbeat.h"
+#include "names.h"
 #include "quorum.h"
 #include "vmac.h"
+#include "votes.h"
 #include "xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -174,6 +178,7 @@ static const struct {
 	{ "garp_master_repeat", "did you mean \"garp = { repeat = ...; }\"?" },
 	{ "garp_master_refresh", "did you mean \"garp = { refresh = ...; }\" (in milliseconds)?" },
 	{ "state", "clustd has no initial state: every instance starts as backup" },
+	{ "authentication", "did you mean \"auth_pass\" (keepalived's auth_type PASS)?" },
 };
 
 /* Levenshtein distance, capped: only small distances matter for hints. */
@@ -373,34 +378,6 @@ static bool ascii_alnum(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-/* Instance and node names: 1..63 of [A-Za-z0-9_.-] (safe in file names,
- * environment variables and JSON without quoting surprises). */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CLUSTD_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!ascii_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
-			return false;
-	return true;
-}
-
-/* What the kernel accepts as a device name (dev_valid_name): 1..15 bytes,
- * not "." or "..", no '/', ':', white space or control characters. */
-static bool valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool valid_abs_path(const char *s)
 {
 	return s[0] == '/' && strlen(s) < PATH_MAX;
@@ -424,7 +401,7 @@ static void take_name(struct ctx *c, const config_setting_t *s, const char *pref
 
 	if (!v)
 		return;
-	if (!valid_name(v))
+	if (!name_valid(v))
 		err_at(c, s, "%s%s: \"%s\" is not a valid name (1..63 characters of A-Z a-z 0-9 _ . -)",
 		       prefix, config_setting_name(s), v);
 	else
@@ -486,16 +463,19 @@ struct inst_parse {
 static const char *const instance_keys[] = {
 	"name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
 	"preempt_delay", "vips", "checksum_pseudo_header", "unicast_source", "unicast_peers",
-	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface", NULL
+	"garp", "notify", "track", "accept", "accept_filter_fail", "use_vmac", "vmac_interface",
+	"auth_pass", "drivers", NULL
 };
 static const char *const garp_keys[] = { "repeat", "interval", "master_delay", "refresh", NULL };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
 static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease",
 					 "persist_counters", "counters_sync_interval",
-					 "metrics_file", NULL };
+					 "metrics_file", "driver_group", "driver_grace",
+					 "driver_queue", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
-	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", NULL };
+	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
+	NULL };
 static const char *const member_keys[] = { "name", "address", NULL };
 static const char *const track_keys[] = { "scripts", "interfaces", "files", NULL };
 static const char *const track_script_keys[] = { "name", "command", "args", "interval", "timeout",
@@ -503,6 +483,7 @@ static const char *const track_script_keys[] = { "name", "command", "args", "int
 static const char *const track_iface_keys[] = { "name", "weight", NULL };
 static const char *const track_file_keys[] = { "path", "weight", NULL };
 static const char *const group_keys[] = { "name", "instances", "notify", NULL };
+static const char *const driver_need_keys[] = { "id", "required", "weight", NULL };
 
 static void instance_defaults(struct instance_conf *ic)
 {
@@ -540,7 +521,7 @@ static void parse_interface(struct ctx *c, const config_setting_t *s, struct ins
 
 	if (!v)
 		return;
-	if (!valid_ifname(v))
+	if (!ifname_valid(v))
 		err_at(c, s, "interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 	else
@@ -761,7 +742,7 @@ static void parse_vmac(struct ctx *c, const config_setting_t *g, struct instance
 	}
 	if (!ic->use_vmac)
 		return;
-	if (v && !valid_ifname(v)) {
+	if (v && !ifname_valid(v)) {
 		err_at(c, name, "vmac_interface: \"%s\" is not a valid interface name "
 		       "(1..15 characters, no '/', ':' or white space)", v);
 		return;
@@ -948,7 +929,7 @@ static void parse_track_iface(struct ctx *c, const config_setting_t *g, struct t
 	ti->weight = TRACK_NO_WEIGHT;
 	check_keys(c, g, "in track.interfaces", track_iface_keys);
 	if ((s = require_key(c, g, "name", "track.interfaces")) && (v = get_string(c, s, "track.interfaces."))) {
-		if (!valid_ifname(v))
+		if (!ifname_valid(v))
 			err_at(c, s, "track.interfaces.name: \"%s\" is not a valid interface name", v);
 		else
 			copy_string(v, &ti->name);
@@ -998,6 +979,72 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 	}
 }
 
+/* ---- drivers an instance names (clustd-drivers(7)) ---------------------- */
+
+static void parse_driver_need(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			      struct driver_need_conf *dn)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	dn->line = setting_line(g);
+	dn->required = true;
+	dn->weight = TRACK_NO_WEIGHT;
+	check_keys(c, g, "in drivers", driver_need_keys);
+	if ((s = require_key(c, g, "id", "drivers")) && (v = get_string(c, s, "drivers."))) {
+		if (!driver_id_valid(v))
+			err_at(c, s, "drivers.id: \"%s\" is not a driver id (1 to %d characters of "
+			       "A-Z a-z 0-9 . _ @ : -)", v, CLUSTD_DRIVER_ID_MAX);
+		else
+			copy_string(v, &dn->id);
+	}
+	opt_bool(c, g, "required", &dn->required);
+	parse_weight(c, g, "drivers.", &dn->weight);
+	if (!dn->required && dn->weight != TRACK_NO_WEIGHT)
+		err_at(c, config_setting_get_member(g, "weight"),
+		       "drivers.weight: only a required driver moves the priority");
+	for (size_t i = 0; dn->id && i < (size_t)(dn - ic->drivers); i++)
+		if (ic->drivers[i].id && strcmp(ic->drivers[i].id, dn->id) == 0)
+			err_at(c, g, "drivers: \"%s\" is named twice in instance \"%s\"", dn->id,
+			       ic->name ? ic->name : "?");
+}
+
+static void parse_drivers(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
+{
+	const config_setting_t *l = config_setting_get_member(g, "drivers");
+
+	if (!l)
+		return;
+	if (config_setting_type(l) != CONFIG_TYPE_LIST ||
+	    config_setting_length(l) > CLUSTD_MAX_DRIVERS) {
+		err_at(c, l, "drivers: expected a list of at most %d groups ( { ... }, ... )",
+		       CLUSTD_MAX_DRIVERS);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(l); i++) {
+		const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+		if (list_group(c, e, "drivers"))
+			parse_driver_need(c, e, ic, &ic->drivers[ic->ndrivers++]);
+	}
+}
+
+/* node.driver_*: the driver socket's group, the grace time of required
+ * drivers at start, the bytes one driver may have waiting. */
+static void parse_driver_keys(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s;
+	const char *v;
+
+	if ((s = config_setting_get_member(g, "driver_group")) && (v = get_string(c, s, "node."))) {
+		if (!v[0])
+			err_at(c, s, "node.driver_group: empty; leave it out for root only");
+		else
+			copy_string(v, &nc->driver_group);
+	}
+	opt_u32(c, g, "node.", "driver_grace", 0, 3600000, &nc->driver_grace_ms);
+	opt_u32(c, g, "node.", "driver_queue", 4096, 16u << 20, &nc->driver_queue_bytes);
+}
+
 /* accept_filter_fail = "open" | "closed": what accept = false does when the
  * nftables filter cannot be installed (nft.h nft_filter_fails_closed()). */
 static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
@@ -1014,6 +1061,30 @@ static void parse_accept_filter_fail(struct ctx *c, const config_setting_t *g,
 		err_at(c, s, "accept_filter_fail: only with accept = false (this instance accepts)");
 	else
 		ic->accept_filter_closed = strcmp(v, "closed") == 0;
+}
+
+/* auth_pass: keepalived's auth_type PASS, VRRPv2 only, 1..8 bytes. */
+static void parse_auth_pass(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
+			    const struct inst_parse *ip)
+{
+	const config_setting_t *s = config_setting_get_member(g, "auth_pass");
+	const char *v;
+	size_t n;
+
+	if (!s || !(v = get_string(c, s, "")) || !ip->version_ok)
+		return;
+	n = strlen(v);
+	if (ic->version != 2)
+		err_at(c, s, "auth_pass: VRRPv3 has no authentication (RFC 5798); only version = 2 "
+		       "carries it");
+	else if (n == 0 || n > CLUSTD_AUTH_PASS_LEN)
+		err_at(c, s, "auth_pass: %zu characters, expected 1..%d (keepalived uses only the "
+		       "first %d: give those)", n, CLUSTD_AUTH_PASS_LEN, CLUSTD_AUTH_PASS_LEN);
+	else {
+		memset(ic->auth_pass, 0, sizeof(ic->auth_pass));
+		memcpy(ic->auth_pass, v, n);
+		ic->auth_pass_set = true;
+	}
 }
 
 static void parse_instance(struct ctx *c, const config_setting_t *g, struct instance_conf *ic,
@@ -1047,9 +1118,11 @@ static void parse_instance(struct ctx *c, const config_setting_t *g, struct inst
 	parse_pseudo_header(c, g, ic, ip);
 	parse_unicast(c, g, ic);
 	parse_vmac(c, g, ic, ip);
+	parse_auth_pass(c, g, ic, ip);
 	parse_garp(c, g, ic);
 	parse_notify(c, g, ic);
 	parse_track(c, g, ic);
+	parse_drivers(c, g, ic);
 }
 
 /* ---- cross-instance rules -------------------------------------------- */
@@ -1140,7 +1213,7 @@ static void default_node_name(struct ctx *c, const config_setting_t *node, struc
 {
 	char host[256] = "";
 
-	if (gethostname(host, sizeof(host) - 1) < 0 || !valid_name(host)) {
+	if (gethostname(host, sizeof(host) - 1) < 0 || !name_valid(host)) {
 		err_line(c, node ? setting_file(c, node) : c->path, node ? setting_line(node) : 1,
 			 "node.name: the host name \"%s\" is not a valid node name; set node.name", host);
 		return;
@@ -1200,6 +1273,8 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	nc->vip_lease_ms = 5000;
 	nc->persist_counters = true;
 	nc->counters_sync_ms = 1000;
+	nc->driver_grace_ms = 10000;
+	nc->driver_queue_bytes = 256u << 10;
 	const config_setting_t *g = config_setting_get_member(root, "node"), *s;
 
 	if (g && config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -1216,6 +1291,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 			take_path(c, s, "node.", &nc->run_dir);
 		parse_vip_lease(c, g, nc);
 		parse_counters_keys(c, g, nc);
+		parse_driver_keys(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
@@ -1223,20 +1299,26 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	default_string(&nc->run_dir, CLUSTD_DEFAULT_RUN_DIR);
 }
 
-static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root)
+/* No instance (the key missing or an empty list) is a witness when there
+ * is a cluster group; without one a missing key is an error. */
+static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root,
+					     bool has_cluster)
 {
 	const config_setting_t *s = config_setting_get_member(root, "instances");
 
 	if (!s) {
-		err_line(c, c->path, 1, "missing required key \"instances\" (nothing to do without one)");
+		if (!has_cluster)
+			err_line(c, c->path, 1, "missing required key \"instances\" (nothing to do "
+				 "without one, or without a cluster group to serve as a witness)");
 		return NULL;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
 		type_error(c, s, "", "a list of instances ( { ... }, ... )");
 		return NULL;
 	}
-	/* An empty list is valid: the node runs no instance (the packaged
-	 * sample ships so, and the daemon idles until the file is edited). */
+	/* An empty list is valid: with a cluster group the node is a witness,
+	 * without one it runs no instance (the packaged sample ships so, and
+	 * the daemon idles until the file is edited). */
 	return s;
 }
 
@@ -1300,7 +1382,7 @@ static bool parse_member(struct ctx *c, const config_setting_t *g, struct cluste
 }
 
 static void parse_members(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
-			  const char *self)
+			  const char *self, bool in_list)
 {
 	const config_setting_t *list = require_key(c, g, "members", "cluster");
 	sa_family_t family = cc->group.family;
@@ -1320,7 +1402,10 @@ static void parse_members(struct ctx *c, const config_setting_t *g, struct clust
 	}
 	for (size_t i = 0; i < cc->nmembers; i++)
 		found_self |= self && strcmp(cc->members[i].name, self) == 0;
-	if (self && cc->nmembers && !found_self)
+	if (self && cc->nmembers && !found_self && in_list)
+		err_at(c, list, "cluster.members: this node (%s) is not a member of cluster \"%s\"",
+		       self, cc->name);
+	else if (self && cc->nmembers && !found_self)
 		err_at(c, list, "cluster.members: this node (%s) is not a member", self);
 }
 
@@ -1339,6 +1424,11 @@ static void parse_group_addr(struct ctx *c, const config_setting_t *g, struct cl
 	}
 }
 
+/* The smallest advert_interval bounds dead_interval and vote_lease (the
+ * failover rules); a witness has none: NO_ADVERT_BOUND leaves only the
+ * rules of the heartbeats. */
+#define NO_ADVERT_BOUND UINT32_MAX
+
 static uint32_t min_advert_interval(const struct clustd_config *cfg)
 {
 	uint32_t min = UINT32_MAX;
@@ -1346,13 +1436,15 @@ static uint32_t min_advert_interval(const struct clustd_config *cfg)
 	for (size_t i = 0; i < cfg->ninstances; i++)
 		if (cfg->instances[i].advert_interval_ms && cfg->instances[i].advert_interval_ms < min)
 			min = cfg->instances[i].advert_interval_ms;
+	if (cfg->witness)
+		return NO_ADVERT_BOUND;
 	return min == UINT32_MAX ? 1000 : min;
 }
 
 /* The safety bound of doc/quorum.md (quorum_bound_ok()): an isolated
  * master gives up within dead_interval + slack; a backup takes over no
- * sooner than 2 x interval. */
-static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+ * sooner than 2 x interval. False when no valid dead_interval results. */
+static bool parse_dead_interval(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
 				uint32_t min_adv)
 {
 	const config_setting_t *s = config_setting_get_member(g, "dead_interval");
@@ -1362,14 +1454,15 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 	if (!s) {
 		uint32_t d = quorum_dead_max_ms(cc->slack_ms, min_adv);
 		cc->dead_interval_ms = d < 10 * hb ? d : 10 * hb;
-		if (cc->dead_interval_ms < 3 * hb)
-			err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
-			       "(%u ms) and at most 2 x advert_interval - slack (%u ms); lower "
-			       "heartbeat_interval or raise advert_interval", 3 * hb, d);
-		return;
+		if (cc->dead_interval_ms >= 3 * hb)
+			return true;
+		err_at(c, g, "cluster: no dead_interval fits: it must be at least 3 heartbeats "
+		       "(%u ms) and at most 2 x advert_interval - slack (%u ms); lower "
+		       "heartbeat_interval or raise advert_interval", 3 * hb, d);
+		return false;
 	}
 	if (!get_int_range(c, s, "cluster.", 30, 600000, &v))
-		return;
+		return false;
 	cc->dead_interval_ms = (uint32_t)v;
 	if (cc->dead_interval_ms < 3 * hb)
 		err_at(c, s, "cluster.dead_interval: %u ms is less than 3 heartbeats (%u ms): one lost "
@@ -1378,25 +1471,100 @@ static void parse_dead_interval(struct ctx *c, const config_setting_t *g, struct
 		err_at(c, s, "cluster.dead_interval: %u ms + slack %u ms exceeds 2 x the smallest "
 		       "advert_interval (%u ms): an isolated master could still hold its VIPs when a "
 		       "backup takes over (see doc/quorum.md)", cc->dead_interval_ms, cc->slack_ms, limit);
+	else
+		return true;
+	return false;
 }
 
-static void parse_cluster(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+static const char *lease_rule_failed(const struct cluster_conf *cc, uint32_t lease_ms,
+				     uint32_t min_adv, uint32_t *bound_ms)
 {
-	const config_setting_t *g = sub_group(c, root, "cluster"), *s;
-	struct cluster_conf *cc = &cfg->cluster;
+	return votes_timing_check(lease_ms, cc->slack_ms, cc->heartbeat_interval_ms, min_adv,
+				  bound_ms);
+}
 
-	if (!g)
+/* The votes' timing rules (votes_timing_check(), doc/quorum.md): an
+ * explicit vote_lease must pass them; the default is dead_interval, or
+ * else the least lease the renewal rule allows, when that passes. */
+static void parse_vote_lease(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc,
+			     uint32_t min_adv, bool dead_ok)
+{
+	const config_setting_t *s = config_setting_get_member(g, "vote_lease");
+	uint32_t bound = 0, least = 0;
+	const char *why;
+	long long v;
+
+	if (s) {
+		if (!get_int_range(c, s, "cluster.", 1, 600000, &v))
+			return;
+		cc->vote_lease_ms = (uint32_t)v;
+		if ((why = lease_rule_failed(cc, cc->vote_lease_ms, min_adv, &bound)))
+			err_at(c, s, "cluster.vote_lease: %u ms %s (%s %u ms; see doc/quorum.md)",
+			       cc->vote_lease_ms, why, bound > cc->vote_lease_ms ? "at least" : "at most",
+			       bound);
 		return;
+	}
+	if (!dead_ok)
+		return;
+	cc->vote_lease_ms = cc->dead_interval_ms;
+	if (!lease_rule_failed(cc, cc->vote_lease_ms, min_adv, &bound))
+		return;
+	lease_rule_failed(cc, 0, min_adv, &least); /* 0 fails the renewal rule: its bound */
+	cc->vote_lease_ms = least;
+	if (!lease_rule_failed(cc, least, min_adv, &bound) || quorum_needed(cc->nmembers, cc->quorum) <= 1)
+		return; /* (without votes the lease is never used) */
+	err_at(c, g, "cluster: no vote_lease fits: it must be at least %u ms (renewal: 4 heartbeats "
+	       "+ slack) and at most %u ms (failover: 2 x the smallest advert_interval); lower "
+	       "heartbeat_interval or slack, or raise advert_interval", least, bound);
+}
+
+/* Printable ASCII without space: it shows in logs, status and labels. */
+static bool valid_cluster_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CLUSTD_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return false;
+	return true;
+}
+
+static void parse_cluster_name(struct ctx *c, const config_setting_t *g, struct cluster_conf *cc)
+{
+	const config_setting_t *s = config_setting_get_member(g, "name");
+	const char *v;
+
+	snprintf(cc->name, sizeof(cc->name), "%s", CLUSTD_DEFAULT_CLUSTER_NAME);
+	if (!s || !(v = get_string(c, s, "cluster.")))
+		return;
+	if (!valid_cluster_name(v))
+		err_at(c, s, "cluster.name: \"%s\" is not a valid cluster name (1..63 printable "
+		       "ASCII characters, no space)", v);
+	else
+		snprintf(cc->name, sizeof(cc->name), "%s", v);
+}
+
+/* One cluster group: the `cluster` group, or an element of a witness's
+ * list of them (in_list). */
+static void parse_one_cluster(struct ctx *c, const config_setting_t *g, struct clustd_config *cfg,
+			      struct cluster_conf *cc, bool in_list)
+{
+	const config_setting_t *s;
+	uint32_t min_adv = min_advert_interval(cfg);
+
 	cc->enabled = true;
 	cc->port = CLUSTD_CLUSTER_PORT;
 	cc->heartbeat_interval_ms = 100;
 	cc->slack_ms = 50;
 	check_keys(c, g, "in cluster", cluster_keys);
+	parse_cluster_name(c, g, cc);
 	if ((s = require_key(c, g, "secret_file", "cluster")))
 		take_path(c, s, "cluster.", &cc->secret_file);
 	if ((s = config_setting_get_member(g, "interface"))) {
 		const char *v = get_string(c, s, "cluster.");
-		if (v && !valid_ifname(v))
+		if (v && !ifname_valid(v))
 			err_at(c, s, "cluster.interface: \"%s\" is not a valid interface name", v);
 		else if (v)
 			copy_string(v, &cc->interface);
@@ -1407,8 +1575,8 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 	parse_group_addr(c, g, cc);
 	opt_u32(c, g, "cluster.", "heartbeat_interval", 10, 10000, &cc->heartbeat_interval_ms);
 	opt_u32(c, g, "cluster.", "slack", 0, 10000, &cc->slack_ms);
-	parse_members(c, g, cc, cfg->node.name);
-	parse_dead_interval(c, g, cc, min_advert_interval(cfg));
+	parse_members(c, g, cc, cfg->node.name, in_list);
+	bool dead_ok = parse_dead_interval(c, g, cc, min_adv);
 	if ((s = config_setting_get_member(g, "quorum"))) {
 		uint32_t q = 0;
 		opt_u32(c, g, "cluster.", "quorum", 0, CLUSTD_MAX_PEERS, &q);
@@ -1416,6 +1584,98 @@ static void parse_cluster(struct ctx *c, const config_setting_t *root, struct cl
 			err_at(c, s, "cluster.quorum: %u is more than the %zu members", q, cc->nmembers);
 		cc->quorum = q;
 	}
+	parse_vote_lease(c, g, cc, min_adv, dead_ok);
+}
+
+static struct cluster_conf *cluster_at(struct clustd_config *cfg, size_t i)
+{
+	return i == 0 ? &cfg->cluster : &cfg->more_clusters[i - 1];
+}
+
+static sa_family_t cluster_family(const struct cluster_conf *cc)
+{
+	if (cc->group.family != AF_UNSPEC)
+		return cc->group.family;
+	return cc->nmembers ? cc->members[0].addr.family : AF_UNSPEC;
+}
+
+/* The clusters of one witness share its process: each needs its own name
+ * (status, metrics, reload) and its own UDP port, or two sockets would
+ * share the heartbeats of both (SO_REUSEADDR). at[i] is cluster i's group. */
+static void check_clusters_apart(struct ctx *c, const struct clustd_config *cfg,
+				 const config_setting_t *const *at)
+{
+	for (size_t i = 1; i < cfg->nclusters; i++) {
+		const struct cluster_conf *b = conf_cluster(cfg, i);
+
+		for (size_t k = 0; k < i; k++) {
+			const struct cluster_conf *a = conf_cluster(cfg, k);
+
+			if (strcmp(a->name, b->name) == 0) {
+				err_at(c, at[i], "cluster: the name \"%s\" is used twice (also at line %d): "
+				       "each cluster of a witness needs its own name", b->name,
+				       setting_line(at[k]));
+				break;
+			}
+			if (a->port == b->port && cluster_family(a) == cluster_family(b)) {
+				err_at(c, at[i], "cluster \"%s\": port %u is already used by cluster "
+				       "\"%s\" (line %d): each cluster of a witness needs its own port",
+				       b->name, b->port, a->name, setting_line(at[k]));
+				break;
+			}
+		}
+	}
+}
+
+/* `cluster`: one group, or (a witness) a list of groups, one per cluster
+ * served. A node with instances serves one cluster: a list of one is
+ * taken as that group. */
+static void parse_clusters(struct ctx *c, const config_setting_t *root, struct clustd_config *cfg)
+{
+	const config_setting_t *s = config_setting_get_member(root, "cluster");
+	const config_setting_t **at;
+	int n;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		parse_one_cluster(c, s, cfg, &cfg->cluster, false);
+		cfg->nclusters = 1;
+		return;
+	}
+	n = config_setting_type(s) == CONFIG_TYPE_LIST ? config_setting_length(s) : 0;
+	if (n == 0) {
+		err_at(c, s, "cluster: expected a group { ... } or, on a witness, a list of 1..%d groups "
+		       "( { ... }, ... ), got %s", CLUSTD_MAX_CLUSTERS,
+		       config_setting_type(s) == CONFIG_TYPE_LIST ? "an empty list" :
+		       type_name(config_setting_type(s)));
+		return;
+	}
+	if (n > 1 && !cfg->witness) {
+		err_at(c, s, "cluster: a node with instances serves one cluster (this list has %d); "
+		       "only a witness (no instances) serves several", n);
+		return;
+	}
+	if (n > CLUSTD_MAX_CLUSTERS) {
+		err_at(c, s, "cluster: a witness serves at most %d clusters (this list has %d)",
+		       CLUSTD_MAX_CLUSTERS, n);
+		return;
+	}
+	at = xcalloc((size_t)n, sizeof(*at));
+	cfg->more_clusters = xcalloc((size_t)n, sizeof(*cfg->more_clusters));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+
+		if (!list_group(c, g, "cluster"))
+			continue;
+		at[cfg->nclusters] = g;
+		parse_one_cluster(c, g, cfg, cluster_at(cfg, cfg->nclusters), true);
+		cfg->nclusters++;
+	}
+	check_clusters_apart(c, cfg, at);
+	for (size_t i = 0; i < cfg->nclusters; i++)
+		cluster_at(cfg, i)->name_in_logs = cfg->nclusters > 1;
+	free(at);
 }
 
 /* ---- sync groups ----------------------------------------------------- */
@@ -1501,13 +1761,16 @@ static struct clustd_config *build_model(struct ctx *c, const config_setting_t *
 	struct clustd_config *cfg = xcalloc(1, sizeof(*cfg));
 	const config_setting_t *list;
 
+	bool has_cluster = config_setting_get_member(root, "cluster") != NULL;
+
 	cfg->path = xstrdup(c->path);
 	check_keys(c, root, "at top level", top_keys);
 	parse_node(c, root, &cfg->node);
-	list = instance_list(c, root);
+	list = instance_list(c, root, has_cluster);
 	if (list)
 		parse_instances(c, list, cfg);
-	parse_cluster(c, root, cfg);
+	cfg->witness = has_cluster && cfg->ninstances == 0;
+	parse_clusters(c, root, cfg);
 	check_heartbeat_room(c, list, cfg);
 	parse_sync_groups(c, root, cfg);
 	return cfg;
@@ -1806,8 +2069,8 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
 	config_init(&lc);
 	if (read_config(&c, &lc))
 		cfg = build_model(&c, config_root_setting(&lc));
-	if (cfg && !c.failed)
-		digest_secret(&cfg->cluster);
+	for (size_t i = 0; cfg && !c.failed && i < cfg->nclusters; i++)
+		digest_secret(cluster_at(cfg, i));
 	sort_errors(&c); /* while libconfig still owns the file names */
 	config_destroy(&lc);
 	ctx_release(&c);
@@ -1850,6 +2113,8 @@ static void instance_free(struct instance_conf *ic)
 {
 	track_free(&ic->track);
 	notify_free(&ic->notify);
+	for (size_t i = 0; i < ic->ndrivers; i++)
+		free(ic->drivers[i].id);
 	free(ic->name);
 	free(ic->interface);
 	free(ic->vmac_interface);
@@ -1866,6 +2131,7 @@ void conf_free(struct clustd_config *cfg)
 	free(cfg->node.state_dir);
 	free(cfg->node.run_dir);
 	free(cfg->node.metrics_file);
+	free(cfg->node.driver_group);
 	for (size_t i = 0; i < cfg->nsync_groups; i++) {
 		free(cfg->sync_groups[i].name);
 		for (size_t k = 0; k < cfg->sync_groups[i].ninstances; k++)
@@ -1873,10 +2139,15 @@ void conf_free(struct clustd_config *cfg)
 		notify_free(&cfg->sync_groups[i].notify);
 	}
 	free(cfg->sync_groups);
-	free(cfg->cluster.secret_file);
-	free(cfg->cluster.interface);
-	for (size_t i = 0; i < cfg->cluster.nmembers; i++)
-		free(cfg->cluster.members[i].name);
+	for (size_t k = 0; k < cfg->nclusters; k++) {
+		const struct cluster_conf *cc = conf_cluster(cfg, k);
+
+		free(cc->secret_file);
+		free(cc->interface);
+		for (size_t i = 0; i < cc->nmembers; i++)
+			free(cc->members[i].name);
+	}
+	free(cfg->more_clusters);
 	free(cfg->path);
 	free(cfg);
 }
@@ -2087,14 +2358,15 @@ static int check_group_scripts(struct script_check *sc)
 	return problems;
 }
 
-static int check_secret_file(const struct clustd_config *cfg, struct conf_errors *errs)
+static int check_secret_file(const struct clustd_config *cfg, const struct cluster_conf *cc,
+			     struct conf_errors *errs)
 {
-	const char *path = cfg->cluster.secret_file;
+	const char *path = cc->secret_file;
 	const char *why = NULL;
 	struct stat st;
 	char *msg;
 
-	if (!cfg->cluster.enabled || !path)
+	if (!cc->enabled || !path)
 		return 0;
 
 	/* Worded as the daemon says it when it reads the file. */
@@ -2118,20 +2390,12 @@ static int check_secret_file(const struct clustd_config *cfg, struct conf_errors
 	return 1;
 }
 
-/* state_dir and run_dir (B1): root writes there (incarnation, counters,
- * pid file, control socket), so nobody else may write there: a planted
- * link would make root write, truncate or chmod another file. A missing
- * directory is fine (the daemon creates it, 0755). Reported at the line
- * of the setting (or of the node group, or 1 for a default). */
-static int check_private_dir(struct script_check *sc, const char *key, const char *dir)
+/* Where node.<key> is set (or the node group, or line 1 for a default). */
+static int node_key_line(struct script_check *sc, const char *key, const char **file)
 {
 	const config_setting_t *s = NULL;
-	const char *file = sc->cfg->path;
-	char why[PATH_MAX + 128];
-	int line = 1;
 
-	if (!dir || atomic_dir_check(dir, why, sizeof(why)) >= 0)
-		return 0;
+	*file = sc->cfg->path;
 	if (sc->loaded == 0) {
 		config_init(&sc->lc);
 		sc->loaded = config_read_file(&sc->lc, sc->cfg->path) ? 1 : -1;
@@ -2142,12 +2406,59 @@ static int check_private_dir(struct script_check *sc, const char *key, const cha
 		s = node && config_setting_is_group(node) ? config_setting_get_member(node, key) : NULL;
 		s = s ? s : node;
 	}
-	if (s) {
-		line = setting_line(s);
-		file = config_setting_source_file(s) ? config_setting_source_file(s) : file;
-	}
+	if (!s)
+		return 1;
+	*file = config_setting_source_file(s) ? config_setting_source_file(s) : *file;
+	return setting_line(s);
+}
+
+/* state_dir and run_dir (B1): root writes there (incarnation, counters,
+ * pid file, control socket), so nobody else may write there: a planted
+ * link would make root write, truncate or chmod another file. A missing
+ * directory is fine (the daemon creates it, 0755). Reported at the line
+ * of the setting (or of the node group, or 1 for a default). */
+static int check_private_dir(struct script_check *sc, const char *key, const char *dir)
+{
+	char why[PATH_MAX + 128];
+	const char *file;
+	int line;
+
+	if (!dir || atomic_dir_check(dir, why, sizeof(why)) >= 0)
+		return 0;
+	line = node_key_line(sc, key, &file);
 	errs_push(sc->errs, xasprintf("%s:%d: node.%s: %s", file, line, key, why));
 	return 1;
+}
+
+/* The driver socket's group must exist: the socket is made for it. */
+static int check_driver_group(struct script_check *sc)
+{
+	const char *group = sc->cfg->node.driver_group, *file;
+	int line;
+
+	if (!group || getgrnam(group))
+		return 0;
+	line = node_key_line(sc, "driver_group", &file);
+	errs_push(sc->errs, xasprintf("%s:%d: node.driver_group: no group \"%s\" on this system",
+				      file, line, group));
+	return 1;
+}
+
+bool conf_script_usable(const char *path, char **why)
+{
+	struct clustd_config cfg = { .path = (char *)"" };
+	struct conf_errors errs = {0};
+	struct script_check sc = { .cfg = &cfg, .errs = &errs };
+	int problems = check_labelled(&sc, NULL, 0, path, "script");
+
+	*why = NULL;
+	if (problems && errs.n) {
+		/* "<file>:0: script: <path> <reason>": the reason alone */
+		const char *r = strstr(errs.msgs[0], path);
+		*why = xstrdup(r ? r + strlen(path) + (r[strlen(path)] == ' ') : errs.msgs[0]);
+	}
+	conf_errors_free(&errs);
+	return problems == 0;
 }
 
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs)
@@ -2173,9 +2484,11 @@ int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs
 		problems += check_track_scripts(&sc, ic);
 	}
 	problems += check_group_scripts(&sc);
-	problems += check_secret_file(cfg, errs);
+	for (size_t i = 0; i < cfg->nclusters; i++)
+		problems += check_secret_file(cfg, conf_cluster(cfg, i), errs);
 	problems += check_private_dir(&sc, "state_dir", cfg->node.state_dir);
 	problems += check_private_dir(&sc, "run_dir", cfg->node.run_dir);
+	problems += check_driver_group(&sc);
 	if (sc.loaded)
 		config_destroy(&sc.lc);
 	return problems;

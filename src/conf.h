@@ -30,6 +30,11 @@ int conf_load(const char *path, struct clustd_config **out, struct conf_errors *
  * Appends to errs; returns the number of problems found. */
 int conf_check_scripts(const struct clustd_config *cfg, struct conf_errors *errs);
 
+/* The check conf_check_scripts makes of each script, for one file: true
+ * when clustd -t would accept path as a script; else false and *why (heap)
+ * says what is wrong. (clustd import-keepalived leaves such scripts out.) */
+bool conf_script_usable(const char *path, char **why);
+
 void conf_free(struct clustd_config *cfg);
 
 void conf_errors_free(struct conf_errors *errs);

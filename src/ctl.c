@@ -35,6 +35,9 @@ struct ctl_client {
 	struct ctl_server *srv;
 	int fd;
 	bool writing;           /* request handled, reply being sent */
+	bool deferred;          /* the reply comes later (ctl_defer) */
+	void (*on_gone)(void *arg);
+	void *gone_arg;
 	bool want_out;          /* registered for EPOLLOUT */
 	struct loop_timer deadline;
 	size_t rlen;
@@ -58,6 +61,7 @@ struct ctl_server {
 	struct loop_timer accept_retry;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
 	unsigned nclients;
+	struct ctl_client *answering; /* the client whose request fn handles now */
 };
 
 /* ---- server: one client ---- */
@@ -66,6 +70,8 @@ static void client_close(struct ctl_client *c)
 {
 	struct ctl_server *s = c->srv;
 
+	if (c->deferred && c->on_gone)
+		c->on_gone(c->gone_arg); /* its reply will never be asked for */
 	loop_timer_cancel(s->loop, &c->deadline);
 	loop_del_fd(s->loop, c->fd);
 	close(c->fd);
@@ -157,7 +163,13 @@ static void client_answer(struct ctl_client *c, size_t len)
 	}
 	c->rbuf[len] = '\0';
 	c->writing = true;
+	s->answering = c;
 	c->reply = s->fn(s->arg, c->rbuf);
+	s->answering = NULL;
+	if (!c->reply && c->deferred) {
+		loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_DEFER_TIMEOUT_MS * MS);
+		return;
+	}
 	if (!c->reply) {
 		log_warn("ctl: no reply to \"%s\"", c->rbuf);
 		client_close(c);
@@ -197,10 +209,33 @@ static void client_read(struct ctl_client *c)
 	client_close(c);
 }
 
+/* A client waiting for a deferred reply sends nothing more: what it sends
+ * is dropped; its leaving ends the wait. */
+static void client_wait(struct ctl_client *c)
+{
+	char junk[512];
+
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		log_debug("ctl: client left before its deferred reply");
+		client_close(c);
+		return;
+	}
+}
+
 static void on_client_io(void *arg, uint32_t events)
 {
 	struct ctl_client *c = arg;
 
+	if (c->deferred) {
+		client_wait(c);
+		return;
+	}
 	if (!c->writing) {
 		/* Read even on EPOLLHUP: the line may have come with the hang-up. */
 		client_read(c);
@@ -249,6 +284,29 @@ static void client_new(struct ctl_server *s, int fd)
 	s->clients[s->nclients++] = c;
 	client_log_peer(fd);
 	loop_timer_arm(s->loop, &c->deadline, mono_now_us() + CTL_READ_TIMEOUT_MS * MS);
+}
+
+struct ctl_pending *ctl_defer(struct ctl_server *s, void (*on_gone)(void *arg), void *arg)
+{
+	struct ctl_client *c = s->answering;
+
+	if (!c)
+		return NULL;
+	c->deferred = true;
+	c->on_gone = on_gone;
+	c->gone_arg = arg;
+	return (struct ctl_pending *)c;
+}
+
+void ctl_pending_reply(struct ctl_pending *p, char *reply)
+{
+	struct ctl_client *c = (struct ctl_client *)p;
+
+	c->deferred = false;
+	c->reply = reply;
+	c->reply_len = strlen(reply);
+	loop_timer_arm(c->srv->loop, &c->deadline, mono_now_us() + CTL_WRITE_TIMEOUT_MS * MS);
+	client_flush(c);
 }
 
 /* ---- server: listening ---- */
@@ -333,51 +391,62 @@ static int remove_stale(const char *path)
 	return 0;
 }
 
-static int server_listen(struct ctl_server *s)
+void ctl_unix_unlink(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	if (!ino)
+		return;
+	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		unlink(path);
+}
+
+int ctl_unix_listen(const char *path, mode_t mode, dev_t *dev, ino_t *ino)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int rc = fill_addr(&sun, s->path);
+	int fd, rc = fill_addr(&sun, path);
 
 	if (rc < 0)
 		return rc;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = remove_stale(path);
+	if (rc == 0) {
+		/* The mode comes from the umask: no chmod of the path
+		 * afterwards, which would follow a link planted there meanwhile. */
+		mode_t umask_was = umask(~mode & 0777);
+
+		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+		umask(umask_was);
+	}
+	if (rc == 0 && lstat(path, &st) < 0)
+		rc = -errno;
+	if (rc == 0 && listen(fd, SOMAXCONN) < 0) {
+		rc = -errno;
+		ctl_unix_unlink(path, st.st_dev, st.st_ino);
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return fd;
+}
+
+static int server_listen(struct ctl_server *s)
+{
+	s->fd = ctl_unix_listen(s->path, 0600, &s->dev, &s->ino);
 	if (s->fd < 0)
-		return -errno;
-	rc = remove_stale(s->path);
-	if (rc < 0)
-		return rc;
-	/* The socket is created 0600 by the umask: no chmod of the path
-	 * afterwards, which would follow a link planted there meanwhile. */
-	mode_t umask_was = umask(0177);
-
-	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
-	umask(umask_was);
-	if (rc < 0)
-		return rc;
-	if (lstat(s->path, &st) < 0)
-		return -errno;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	if (listen(s->fd, SOMAXCONN) < 0)
-		return -errno;
+		return s->fd;
 	if (loop_add_fd(s->loop, s->fd, EPOLLIN, on_listen, s) < 0)
 		return -errno;
 	s->listening = true;
 	return 0;
 }
 
-/* Unlink path only while it is still the socket we bound: a newer daemon
- * may have replaced it. */
-static void server_unlink(struct ctl_server *s)
-{
-	struct stat st;
-
-	if (!s->ino)
-		return;
-	if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
-		unlink(s->path);
-}
 
 struct ctl_server *ctl_server_open(struct loop *l, const char *path, ctl_handler_fn fn, void *arg)
 {
@@ -417,7 +486,7 @@ void ctl_server_close(struct ctl_server *s)
 		loop_del_fd(s->loop, s->fd);
 	if (s->fd >= 0)
 		close(s->fd);
-	server_unlink(s);
+	ctl_unix_unlink(s->path, s->dev, s->ino);
 	free(s->path);
 	free(s);
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "incarnation.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -66,15 +67,21 @@ static void cluster_fill(void *arg, struct heartbeat *hb)
 		hi->vrid = in->conf->vrid;
 		hi->state = (uint8_t)in->fsm.state;
 		hi->priority = in->fsm.p.priority;
+		instance_votes_fill(in, hb);
+		instance_handover_fill(in, hb);
 	}
 }
 
-static void cluster_heard(void *arg)
+static void cluster_votes_changed(void *arg)
 {
 	struct clustd *c = arg;
 
-	for (struct instance *in = c->instances; in; in = in->next)
-		vip_retry_pending(in);
+	if (c->shut_down)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next) {
+		instance_handover_check(in);
+		instance_votes_check(in);
+	}
 }
 
 static void quorum_changed(void *arg, bool has_quorum)
@@ -84,8 +91,10 @@ static void quorum_changed(void *arg, bool has_quorum)
 	(void)has_quorum;
 	if (c->shut_down)
 		return;
-	for (struct instance *in = c->instances; in; in = in->next)
+	for (struct instance *in = c->instances; in; in = in->next) {
 		instance_refresh_faults(in);
+		instance_votes_check(in);
+	}
 }
 
 static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
@@ -98,15 +107,16 @@ static size_t cluster_counters(void *arg, uint8_t *buf, size_t cap)
 }
 
 /* A peer's copy of our counters: keep the higher values, and stay above
- * the incarnation it saw, or peers would take our heartbeats for replays. */
-static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
+ * the incarnation it saw, or peers would take our heartbeats for replays.
+ * cn: the plane it came by (the one that restores). */
+static void restored_on(struct clustd *c, struct cluster_net *cn, const char *from,
+			const uint8_t *copy, size_t len)
 {
-	struct clustd *c = arg;
 	uint64_t seen = ledger_restore_from(c->ledger, from, copy, len,
-					    cluster_net_incarnation_limit(c->cluster));
+					    cluster_net_incarnation_limit(cn));
 	char err[256] = "";
 
-	if (seen < cluster_net_incarnation(c->cluster))
+	if (seen < cluster_net_incarnation(cn))
 		return;
 	uint64_t inc = seen + 1;
 	/* On the loop: not durable (incarnation_store says why that is safe). */
@@ -114,8 +124,15 @@ static void cluster_restored(void *arg, const char *from, const uint8_t *copy, s
 		log_err("state: incarnation %llu could not be stored: %s", (unsigned long long)inc, err);
 	log_notice("cluster: member %s knew incarnation %llu: now %llu", from,
 		   (unsigned long long)seen, (unsigned long long)inc);
-	cluster_net_set_incarnation(c->cluster, inc);
+	cluster_net_set_incarnation(cn, inc);
 	ledger_counters(c->ledger)->incarnation = inc;
+}
+
+static void cluster_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
+{
+	struct clustd *c = arg;
+
+	restored_on(c, c->cluster, from, copy, len);
 }
 
 static void cluster_restore_done(void *arg, unsigned answers, unsigned copies)
@@ -151,7 +168,7 @@ static int cluster_start(struct clustd *c)
 {
 	const struct clustd_config *cfg = c->cfg;
 	struct cluster_hooks hooks = {.arg = c, .fill = cluster_fill, .quorum_changed = quorum_changed,
-				      .heard = cluster_heard, .counters = cluster_counters,
+				      .votes_changed = cluster_votes_changed, .counters = cluster_counters,
 				      .restored = cluster_restored,
 				      .restore_done = cluster_restore_done};
 	/* Only the first plane of this run restores; a restarted one (reload)
@@ -166,6 +183,82 @@ static int cluster_start(struct clustd *c)
 	if (restore && c->cluster)
 		log_notice("counters: asking the cluster members for their copy of ours");
 	return c->cluster ? 0 : -1;
+}
+
+/* ---- witness ---------------------------------------------------------- */
+
+/* A witness's planes: no instance to report or gate; they carry the
+ * node's counters (and the first one restores them) like a router's. */
+static size_t witness_counters(void *arg, uint8_t *buf, size_t cap)
+{
+	struct witness_plane *p = arg;
+
+	return cluster_counters(p->c, buf, cap);
+}
+
+static void witness_restored(void *arg, const char *from, const uint8_t *copy, size_t len)
+{
+	struct witness_plane *p = arg;
+
+	restored_on(p->c, p->net, from, copy, len);
+}
+
+static void witness_restore_done(void *arg, unsigned answers, unsigned copies)
+{
+	struct witness_plane *p = arg;
+
+	cluster_restore_done(p->c, answers, copies);
+}
+
+/* cfg: the config the plane's settings come from (a reload's new one). */
+static struct cluster_net *witness_open(struct witness_plane *p, const struct clustd_config *cfg,
+					const struct cluster_conf *cc, bool restore)
+{
+	struct cluster_hooks hooks = {.arg = p, .counters = witness_counters,
+				      .restored = witness_restored,
+				      .restore_done = witness_restore_done};
+
+	return cluster_net_open(p->c->loop, cc, cfg->node.name,
+				ledger_counters(p->c->ledger)->incarnation, restore, &hooks);
+}
+
+/* Every cluster's plane, all under this run's incarnation (each cluster
+ * has its own members, secret and sequence: they never mix). Only the
+ * first one asks for our counters back. */
+static int witness_start(struct clustd *c)
+{
+	const struct clustd_config *cfg = c->cfg;
+	bool restore = ledger_wants_restore(c->ledger);
+
+	c->restore_asked = true;
+	c->planes = xcalloc(cfg->nclusters, sizeof(*c->planes));
+	c->nplanes = cfg->nclusters;
+	for (size_t i = 0; i < cfg->nclusters; i++) {
+		struct witness_plane *p = xcalloc(1, sizeof(*p));
+
+		p->c = c;
+		c->planes[i] = p;
+		p->net = witness_open(p, cfg, conf_cluster(cfg, i), restore && i == 0);
+		if (!p->net)
+			return -1;
+	}
+	if (restore)
+		log_notice("counters: asking the members of cluster %s for their copy of ours",
+			   cfg->cluster.name);
+	return 0;
+}
+
+static void witness_free_planes(struct clustd *c)
+{
+	for (size_t i = 0; i < c->nplanes; i++) {
+		if (!c->planes[i])
+			continue;
+		cluster_net_close(c->planes[i]->net);
+		free(c->planes[i]);
+	}
+	free(c->planes);
+	c->planes = NULL;
+	c->nplanes = 0;
 }
 
 /* ---- ticking and committing ------------------------------------------ */
@@ -203,6 +296,7 @@ static void loop_idle(void *arg)
 {
 	struct clustd *c = arg;
 
+	driver_server_flush(c->drivers); /* the batch's transitions, to the drivers */
 	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
@@ -211,7 +305,10 @@ static void loop_idle(void *arg)
 static char *ctl_handle(void *arg, const char *request)
 {
 	struct clustd *c = arg;
+	char *reply;
 
+	if (handover_ctl(c, request, &reply))
+		return reply;
 	ledger_commit_seen(c->ledger, mono_now_us());
 	if (strcmp(request, "metrics") == 0)
 		return metrics_render(c);
@@ -242,17 +339,25 @@ static void append_instance(struct clustd *c, struct instance *in)
 	*pp = in;
 }
 
+/* Netlink and the packet socket: instances need them, a witness does not
+ * (it runs without CAP_NET_RAW and CAP_NET_ADMIN). */
+static bool open_kernel_edges(struct clustd *c)
+{
+	c->nl = nlk_open();
+	c->ann = announcer_open();
+	c->watch = c->nl ? nlk_watch_open(c->loop, instance_link_changed, instance_addr_changed, c)
+			 : NULL;
+	return c->nl && c->ann && c->watch;
+}
+
 struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 {
 	struct clustd *c = xcalloc(1, sizeof(*c));
 
 	c->loop = l;
 	c->cfg = cfg;
-	c->nl = nlk_open();
-	c->ann = announcer_open();
 	c->scripts = script_runner_new(l);
-	c->watch = c->nl ? nlk_watch_open(l, instance_link_changed, instance_addr_changed, c) : NULL;
-	if (!c->nl || !c->ann || !c->scripts || !c->watch) {
+	if (!c->scripts || (!cfg->witness && !open_kernel_edges(c))) {
 		log_err("cannot open the kernel interfaces (netlink, packet socket): are we root?");
 		clustd_free(c);
 		return NULL;
@@ -265,7 +370,9 @@ struct clustd *clustd_new(struct loop *l, struct clustd_config *cfg)
 	}
 	ledger_on_prepare(c->ledger, prepare_counters, c);
 	ledger_counters(c->ledger)->incarnation = next_incarnation(c, 0);
-	if (cluster_start(c) < 0) {
+	if (!cfg->witness)
+		handover_load_drain(c); /* before any instance: a drained one never starts as master */
+	if ((cfg->witness ? witness_start(c) : cluster_start(c)) < 0) {
 		clustd_free(c);
 		return NULL;
 	}
@@ -280,8 +387,11 @@ void clustd_start(struct clustd *c)
 {
 	char *path;
 
-	/* Before any instance can become master. */
-	nft_filter_sync(&c->accept_filter, c->cfg);
+	/* Before any instance can become master. A witness has none, and no
+	 * right to touch nftables. */
+	if (!c->cfg->witness)
+		nft_filter_sync(&c->accept_filter, c->cfg);
+	drivers_open(c); /* the first transitions are told too */
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
 	path = xasprintf("%s/clustd.sock", c->cfg->node.run_dir);
@@ -375,8 +485,82 @@ static void reload_cluster(struct clustd *c, enum reload_cluster step)
 	quorum_changed(c, c->cluster && cluster_net_has_quorum(c->cluster));
 }
 
+/* The plane of old cluster `name`, taken out of c->planes (NULL if none).
+ * c->cfg is still the old config. */
+static struct witness_plane *take_plane(struct clustd *c, const char *name)
+{
+	for (size_t i = 0; i < c->nplanes; i++) {
+		struct witness_plane *p = c->planes[i];
+
+		if (p && strcmp(conf_cluster(c->cfg, i)->name, name) == 0) {
+			c->planes[i] = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* One cluster of the new config, given its old plane (NULL: a new
+ * cluster): the same settings are adopted; changed ones restart the plane
+ * under a new incarnation, keeping what it knew of the members; a new one
+ * opens under a new incarnation too (planes ran before in this run). */
+static struct witness_plane *witness_reload_one(struct clustd *c, const struct clustd_config *cfg,
+						const struct cluster_conf *cc,
+						struct witness_plane *p, bool *renewed)
+{
+	if (p && p->net && cluster_net_same_conf(p->net, cc)) {
+		cluster_net_adopt_conf(p->net, cc);
+		return p;
+	}
+	if (!*renewed)
+		renew_incarnation(c);
+	*renewed = true;
+	if (p && p->net) {
+		log_notice("reload: cluster %s: settings changed: restarting its plane", cc->name);
+		p->net = cluster_net_reopen(p->net, cc, ledger_counters(c->ledger)->incarnation);
+	} else {
+		if (!p) {
+			p = xcalloc(1, sizeof(*p));
+			p->c = c;
+		}
+		log_notice("reload: cluster %s: starting its plane", cc->name);
+		p->net = witness_open(p, cfg, cc, false);
+	}
+	if (!p->net)
+		log_err("reload: cluster %s: plane not running", cc->name);
+	return p;
+}
+
+/* A witness's reload, before the config swap: planes are matched by
+ * cluster name; those of clusters gone from the config close first (their
+ * ports may be taken by others). */
+static void witness_reload(struct clustd *c, const struct clustd_config *cfg)
+{
+	struct witness_plane **next = xcalloc(cfg->nclusters, sizeof(*next));
+	bool renewed = false;
+
+	for (size_t j = 0; j < cfg->nclusters; j++)
+		next[j] = take_plane(c, conf_cluster(cfg, j)->name);
+	for (size_t i = 0; i < c->nplanes; i++)
+		if (c->planes[i])
+			log_notice("reload: cluster %s: removed from the config: closing its plane",
+				   conf_cluster(c->cfg, i)->name);
+	witness_free_planes(c);
+	for (size_t j = 0; j < cfg->nclusters; j++)
+		next[j] = witness_reload_one(c, cfg, conf_cluster(cfg, j), next[j], &renewed);
+	c->planes = next;
+	c->nplanes = cfg->nclusters;
+}
+
+/* A witness stays a witness, a router a router (main.c refuses a reload
+ * that would change the role: the kernel edges are opened at start). */
 void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 {
+	if (c->cfg->witness) {
+		witness_reload(c, cfg);
+		clustd_config_swap(c, cfg);
+		return;
+	}
 	enum reload_cluster cluster_step = plan_cluster(c, cfg);
 	struct instance *old = c->instances;
 	struct instance *started = NULL;
@@ -410,6 +594,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		instance_free(in);
 	}
 	clustd_config_swap(c, cfg);
+	drivers_reload(c);
 	nft_filter_sync(&c->accept_filter, c->cfg);
 	groups_build(c);
 	/* The filter may have come or gone: accept_filter_fail = "closed". */
@@ -465,6 +650,9 @@ static void counters_final(struct clustd *c)
 	ledger_close(c->ledger, mono_now_us());
 	if (c->cluster)
 		cluster_net_send_final(c->cluster);
+	for (size_t i = 0; i < c->nplanes; i++)
+		if (c->planes[i] && c->planes[i]->net)
+			cluster_net_send_final(c->planes[i]->net);
 	write_metrics_file(c);
 }
 
@@ -488,7 +676,9 @@ void clustd_free(struct clustd *c)
 		script_queue_free(c->retired[i]);
 	free(c->retired);
 	ctl_server_close(c->ctl);
+	drivers_close(c);
 	cluster_net_close(c->cluster);
+	witness_free_planes(c);
 	script_runner_free(c->scripts);
 	nlk_watch_close(c->watch);
 	announcer_close(c->ann);

@@ -8,8 +8,11 @@
 #include "announce.h"
 #include "cluster_net.h"
 #include "ctl.h"
+#include "drain.h"
+#include "driver.h"
 #include "fault.h"
 #include "fsm.h"
+#include "handover.h"
 #include "ledger.h"
 #include "loop.h"
 #include "model.h"
@@ -40,6 +43,20 @@ struct sock_ref {
 	struct sock_ref *next;
 };
 
+/* An instance's planned handovers (instance_handover.c, handover.h). */
+struct ho_command;
+struct instance_ho {
+	struct handover h;                /* ours, as master; HO_IDLE when none */
+	struct ho_command *cmd;           /* the command waiting for its outcome, or NULL */
+	struct loop_timer timer;          /* the bound of the step under way */
+	char from[CLUSTD_NAME_MAX];       /* the member handing over to us, "" none */
+	uint64_t fallback_at;             /* our priority-0 fallback advert (µs), 0 none */
+	uint64_t auto_at;                 /* an automatic handover last began (µs) */
+	char last[200];                   /* the last outcome, for status */
+	uint64_t last_at;
+	unsigned long long results[HO_RESULT__COUNT]; /* since this start */
+};
+
 struct instance {
 	struct clustd *c;
 	const struct instance_conf *conf; /* points into c->cfg */
@@ -68,8 +85,9 @@ struct instance {
 	struct loop_timer garp_timer;
 	struct loop_timer lease_timer;    /* renews VIP lifetimes while MASTER */
 	struct loop_timer retry_timer;    /* re-probes an interface without an address */
-	struct loop_timer pending_timer;  /* re-checks VIPs another member may still hold */
-	bool vips_pending;                /* MASTER, VIPs held back (cluster plane) */
+	bool candidate_sent;              /* our heartbeats ask for the votes (fsm.candidate) */
+	uint32_t refusals_logged;         /* members whose refusal this candidacy logged */
+	unsigned votes_logged;            /* grants counted when last logged */
 	uint64_t owned;                   /* VIPs that are the owner's own addresses (owner.h) */
 	uint64_t state_since;             /* when the current state began (µs) */
 	uint32_t garp_left;               /* announcements left in this burst */
@@ -86,7 +104,19 @@ struct instance {
 	struct vmac_dev vmac;
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
+	struct instance_ho ho;            /* planned handovers */
+	/* Its last transition as the drivers were told (instance_drivers.c). */
+	uint64_t event_seq;
+	char event_reason[160];
 	struct instance *next;
+};
+
+/* A witness's plane for one cluster it serves: the hooks' argument, so a
+ * plane's callbacks know which one they come from (stable across a
+ * reload that keeps or restarts the plane). */
+struct witness_plane {
+	struct clustd *c;
+	struct cluster_net *net;          /* NULL while it cannot run (logged) */
 };
 
 struct clustd {
@@ -96,8 +126,14 @@ struct clustd {
 	struct nlk_watch *watch;
 	struct announcer *ann;
 	struct script_runner *scripts;
-	struct cluster_net *cluster;      /* NULL without a cluster plane */
+	struct cluster_net *cluster;      /* a router's plane; NULL without one, and on a witness */
+	/* A witness (cfg->witness): planes[i] serves conf_cluster(cfg, i),
+	 * nplanes = cfg->nclusters; no instance and no kernel edge (nl, ann,
+	 * watch stay NULL). */
+	struct witness_plane **planes;
+	size_t nplanes;
 	struct ctl_server *ctl;
+	struct driver_server *drivers;    /* the driver socket; NULL on a witness */
 	uint64_t started_at;
 	struct instance *instances;
 	struct group_rt *groups;
@@ -112,6 +148,8 @@ struct clustd {
 	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
 	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
+	struct drain_set drained;         /* what `clustd drain` keeps drained (state_dir) */
+	char drain_problem[200];          /* the drain file could not be read or written, "" */
 	bool shut_down;
 };
 

@@ -84,7 +84,9 @@ void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_
 		snprintf(buf, len, "no quorum");
 	else if ((faults & FAULT_TRACK) && n->track_why)
 		snprintf(buf, len, "%s", n->track_why);
-	else /* FAULT_GROUP, or a track fault the tracker no longer names */
+	else if ((faults & FAULT_DRIVER) && n->driver_why)
+		snprintf(buf, len, "%s", n->driver_why);
+	else /* FAULT_GROUP, or a track or driver fault no longer named */
 		snprintf(buf, len, "sync group %s: a member is in FAULT", n->group ? n->group : "?");
 }
 
@@ -98,6 +100,8 @@ const char *fault_cure_text(unsigned faults_before)
 		return "quorum regained";
 	if (faults_before & FAULT_TRACK)
 		return "tracked checks recovered";
+	if (faults_before & FAULT_DRIVER)
+		return "required drivers connected and ready";
 	if (faults_before & FAULT_GROUP)
 		return "sync group recovered";
 	if ((faults_before & FAULT_ACCEPT_FILTER) &&

@@ -22,6 +22,7 @@ enum fault_bits {
 	FAULT_ACCEPT_FILTER = 1u << 6, /* accept = false, fail closed, nftables refused the filter */
 	FAULT_SEND = 1u << 7,     /* adverts cannot be sent (held until a retry) */
 	FAULT_VIP = 1u << 8,      /* a VIP cannot be added (held until a retry) */
+	FAULT_DRIVER = 1u << 9,   /* a required driver without a weight is missing or not ready */
 };
 
 /* Faults found by doing, not by probing: they stay until a retry. */
@@ -39,6 +40,7 @@ struct fault_names {
 	const char *accept_filter_why; /* the kernel's error, for FAULT_ACCEPT_FILTER */
 	const char *send_why;  /* FAULT_SEND: "cannot send adverts: ..." */
 	const char *vip_why;   /* FAULT_VIP: "cannot add VIP ...: ..." */
+	const char *driver_why; /* FAULT_DRIVER: "required driver webapp is not connected" */
 };
 
 /* Failures of one kind in a row: adverts that could not be sent, a VIP
@@ -106,7 +108,7 @@ bool fault_needs_reprobe(unsigned faults);
 
 /* The reason the instance enters FAULT with. One fault wins, in this
  * order: link, address, virtual MAC, accept filter, sending, VIPs, quorum,
- * tracking, sync group. */
+ * tracking, required drivers, sync group. */
 void fault_reason(unsigned faults, const struct fault_names *n, char *buf, size_t len);
 
 /* The reason it leaves FAULT with, named after the faults it had. */

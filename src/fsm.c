@@ -70,6 +70,12 @@ change_state(struct fsm *f, struct fsm_out *out, enum vrrp_state to, const char 
 	va_end(ap);
 	f->state = to;
 	f->lower_seen_at = 0;
+	if (to != STATE_BACKUP) {
+		f->candidate = false;
+		f->taking_over = false;
+	}
+	if (to == STATE_MASTER)
+		f->yielded = false; /* master again: a later handover decides anew */
 }
 
 static void stop_timers(struct fsm *f)
@@ -91,6 +97,26 @@ static void arm_master_down(struct fsm *f, uint64_t now)
 {
 	f->adver_at = 0;
 	f->down_at = now + master_down_us(f);
+}
+
+/* Where the RFC enters MASTER: with the vote gate on, become a candidate
+ * (stay BACKUP, no timer) and let the caller gather the votes; `why` is
+ * kept for the transition when they are won. Returns true when the caller
+ * must enter MASTER itself (gate off). */
+static bool __attribute__((format(printf, 2, 3)))
+gate_master(struct fsm *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f->vote_gate)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(f->candidate_why, sizeof(f->candidate_why), fmt, ap);
+	va_end(ap);
+	f->candidate = true;
+	f->down_at = 0;
+	f->adver_at = 0;
+	return false;
 }
 
 /* v3 learns the master's interval; v2 keeps its own (RFC 3768 §6.1). */
@@ -120,8 +146,12 @@ static void start(struct fsm *f, uint64_t now, struct fsm_out *out, const char *
 {
 	f->master_adver_int_cs = f->p.adver_int_cs;
 	f->last_advert_at = 0;
-	if (f->p.priority == 255) {
+	if (f->p.priority == 255 && !f->drained) {
 		/* §6.4.1 (110): the address owner takes over at once. */
+		if (!gate_master(f, "%s, address owner (priority 255)", why)) {
+			change_state(f, out, STATE_BACKUP, "%s, address owner: asking for the votes", why);
+			return;
+		}
 		become_master(f, now, out);
 		change_state(f, out, STATE_MASTER, "%s, address owner (priority 255)", why);
 		return;
@@ -157,7 +187,7 @@ void fsm_shutdown(struct fsm *f, uint64_t now, struct fsm_out *out)
  * off) for preempt_delay_ms after the first of its adverts we see. */
 static bool preempt_now(struct fsm *f, uint64_t now)
 {
-	if (!f->p.preempt)
+	if (!f->p.preempt || f->yielded)
 		return false;
 	if (f->p.preempt_delay_ms == 0)
 		return true;
@@ -170,9 +200,11 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 			  const struct ip_addr *src, uint64_t now)
 {
 	if (adv->priority == 0) {
-		/* (425-430): the master is leaving; take over after Skew_Time. */
+		/* (425-430): the master is leaving; take over after Skew_Time.
+		 * A candidate already asks for the votes. */
 		remember_master(f, adv, src, now);
-		f->down_at = now + skew_us(f);
+		if (!f->candidate)
+			f->down_at = now + skew_us(f);
 		return;
 	}
 	bool lower = adv->priority < f->p.priority;
@@ -184,7 +216,15 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 		remember_master(f, adv, src, now);
 		return;
 	}
-	/* (445-460) */
+	if (f->taking_over) {
+		/* The master handing over to us advertises until it steps
+		 * down, which our request is about to make it do. */
+		remember_master(f, adv, src, now);
+		return;
+	}
+	/* (445-460); a candidate hearing a master it would not preempt
+	 * gives up its candidacy. */
+	f->candidate = false;
 	remember_master(f, adv, src, now);
 	learn_interval(f, adv);
 	arm_master_down(f, now);
@@ -248,27 +288,39 @@ void fsm_advert(struct fsm *f, const struct vrrp_advert *adv,
 	/* INIT and FAULT ignore adverts. */
 }
 
-static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out)
+static void master_down_why(const struct fsm *f, uint64_t now, char *buf, size_t len)
 {
 	char who[IP_ADDR_STRLEN];
 
-	become_master(f, now, out);
 	if (f->last_advert_at == 0) {
-		change_state(f, out, STATE_MASTER, "master down timer expired, no advert heard");
+		snprintf(buf, len, "master down timer expired, no advert heard");
 		return;
 	}
 	unsigned long long ago_ms = (now - f->last_advert_at) / US_PER_MS;
 	ip_addr_str(&f->master_addr, who);
 	if (f->master_priority == 0)
-		change_state(f, out, STATE_MASTER,
-			     "master %s stopped (priority 0 advert %llu ms ago)", who, ago_ms);
+		snprintf(buf, len, "master %s stopped (priority 0 advert %llu ms ago)", who, ago_ms);
 	else if (f->master_priority < f->p.priority)
-		change_state(f, out, STATE_MASTER,
-			     "preempting lower priority master %s (priority %u < %u)", who,
-			     f->master_priority, f->p.priority);
+		snprintf(buf, len, "preempting lower priority master %s (priority %u < %u)", who,
+			 f->master_priority, f->p.priority);
 	else
-		change_state(f, out, STATE_MASTER,
-			     "master down timer expired, last advert from %s %llu ms ago", who, ago_ms);
+		snprintf(buf, len, "master down timer expired, last advert from %s %llu ms ago", who,
+			 ago_ms);
+}
+
+static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	char why[120];
+
+	if (f->drained) {
+		arm_master_down(f, now); /* keep watching; never MASTER */
+		return;
+	}
+	master_down_why(f, now, why, sizeof(why));
+	if (!gate_master(f, "%s", why))
+		return;
+	become_master(f, now, out);
+	change_state(f, out, STATE_MASTER, "%s", why);
 }
 
 void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out)
@@ -363,8 +415,79 @@ void fsm_hold(struct fsm *f, uint64_t now)
 void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
 {
 	out_reset(out);
-	if (f->state != STATE_BACKUP || fsm_defers_to_master(f, now))
+	if (f->state != STATE_BACKUP || fsm_defers_to_master(f, now) || f->candidate || f->drained)
+		return;
+	if (!gate_master(f, "%s", reason))
 		return;
 	become_master(f, now, out);
 	change_state(f, out, STATE_MASTER, "%s", reason);
+}
+
+void fsm_set_vote_gate(struct fsm *f, bool gate, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	f->vote_gate = gate;
+	if (!gate && f->candidate && f->state == STATE_BACKUP) {
+		become_master(f, now, out);
+		change_state(f, out, STATE_MASTER, "%s", f->candidate_why);
+	}
+}
+
+void fsm_votes_won(struct fsm *f, const char *votes, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (!f->candidate || f->state != STATE_BACKUP)
+		return;
+	become_master(f, now, out);
+	change_state(f, out, STATE_MASTER, "%s (%s)", f->candidate_why, votes);
+}
+
+void fsm_votes_lost(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	fsm_step_down(f, reason, now, out);
+}
+
+void fsm_withdraw(struct fsm *f, uint64_t now)
+{
+	if (!f->candidate || f->state != STATE_BACKUP)
+		return;
+	f->candidate = false;
+	f->taking_over = false;
+	arm_master_down(f, now);
+}
+
+void fsm_take_over(struct fsm *f, const char *why, uint64_t now, struct fsm_out *out)
+{
+	out_reset(out);
+	if (f->state != STATE_BACKUP || f->drained)
+		return;
+	if (f->candidate) { /* asking already: now for the handover */
+		f->taking_over = true;
+		return;
+	}
+	if (!gate_master(f, "%s", why)) {
+		f->taking_over = true;
+		return;
+	}
+	become_master(f, now, out);
+	change_state(f, out, STATE_MASTER, "%s", why);
+}
+
+void fsm_hand_over(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out)
+{
+	fsm_step_down(f, reason, now, out);
+	if (out->changed)
+		f->yielded = true;
+}
+
+void fsm_set_yielded(struct fsm *f, bool yielded)
+{
+	f->yielded = yielded;
+}
+
+void fsm_set_drained(struct fsm *f, bool drained, uint64_t now)
+{
+	f->drained = drained;
+	if (drained)
+		fsm_withdraw(f, now);
 }

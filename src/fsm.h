@@ -61,6 +61,22 @@ struct fsm {
 	struct ip_addr master_addr;
 	uint8_t master_priority;
 	uint64_t last_advert_at; /* when that advert arrived (us), 0 = never */
+	/* Mastership by votes (votes.h): with the gate on, the state machine
+	 * does not enter MASTER by itself; it becomes a CANDIDATE (stays
+	 * BACKUP, no Master_Down_Timer) until the caller reports the votes
+	 * won (fsm_votes_won). */
+	bool vote_gate;
+	bool candidate;
+	char candidate_why[120]; /* why it wants MASTER, for the transition */
+	/* Planned handover (handover.h). taking_over: a candidate because the
+	 * master hands over to us (fsm_take_over): the master's own adverts,
+	 * which go on until it steps down, do not end the candidacy. yielded:
+	 * we handed the instance over: no preempting back until we are master
+	 * again or the operator clears it. drained: never MASTER (clustd
+	 * drain): every way in keeps it BACKUP, watching. */
+	bool taking_over;
+	bool yielded;
+	bool drained;
 };
 
 /* RFC 5798 §6.1, in centiseconds, integer math: Skew_Time = ((256 -
@@ -118,6 +134,37 @@ void fsm_hold(struct fsm *f, uint64_t now);
 /* A sibling became MASTER: a BACKUP that does not defer to a live master
  * joins it at once (BACKUP -> MASTER, as on timer expiry). */
 void fsm_join_master(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+
+/* Mastership by votes. The gate on: every way into MASTER (Master_Down
+ * expiry, the owner's start, a sync group's join) makes a BACKUP candidate
+ * instead. The gate off while a candidate: MASTER at once. */
+void fsm_set_vote_gate(struct fsm *f, bool gate, uint64_t now, struct fsm_out *out);
+/* The candidate holds the votes: BACKUP -> MASTER (advert, VIPs). `votes`
+ * is appended to the reason ("2 of 3 votes"). No-op unless a candidate. */
+void fsm_votes_won(struct fsm *f, const char *votes, uint64_t now, struct fsm_out *out);
+/* A MASTER's votes ran out: release (VIPs, priority-0 advert), BACKUP with
+ * the Master_Down_Timer armed. No-op unless MASTER. */
+void fsm_votes_lost(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+/* A candidate gives way (a better-ranked candidate asks for the same
+ * votes): plain BACKUP again, Master_Down_Timer armed. */
+void fsm_withdraw(struct fsm *f, uint64_t now);
+
+/* Planned handover. The master hands over to us: a BACKUP becomes MASTER
+ * now, whatever its priority, preempt setting or Master_Down_Timer: with
+ * the vote gate a candidate (taking_over; a candidate already just becomes
+ * taking_over), without it MASTER at once. No-op unless BACKUP and not
+ * drained. */
+void fsm_take_over(struct fsm *f, const char *why, uint64_t now, struct fsm_out *out);
+/* We hand over: as fsm_step_down (VIPs, priority-0 advert, BACKUP), and
+ * yielded: no preempting back (a lower-priority master's adverts keep
+ * restarting our Master_Down_Timer, as with preempt off). */
+void fsm_hand_over(struct fsm *f, const char *reason, uint64_t now, struct fsm_out *out);
+/* Clear (or set) yielded: preemption works as configured again. */
+void fsm_set_yielded(struct fsm *f, bool yielded);
+/* Drained: never MASTER. A candidate gives up at once; a MASTER stays
+ * (the caller hands over first). Undrained: the next Master_Down expiry
+ * may make it MASTER again (and preempt). */
+void fsm_set_drained(struct fsm *f, bool drained, uint64_t now);
 
 /* Earliest armed deadline in us, or 0 when no timer is armed. */
 uint64_t fsm_next_deadline(const struct fsm *f);

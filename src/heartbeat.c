@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* heartbeat.c - the cluster plane's heartbeat: codec and HMAC-SHA256.
  *
- * Wire format, version 2 (doc/quorum.md). All integers in network byte
+ * Wire format, version 3 (doc/quorum.md). All integers in network byte
  * order.
  *
  *   offset size
  *        0    4  magic "CLHB"
- *        4    1  version = 2
+ *        4    1  version = 3 (CLUSTER_VERSION)
  *        5    1  flags: bit 0 = has_quorum; other bits sent as 0, ignored
  *        6    1  kind: 1 heartbeat, 2 counters piece
  *        7    1  reserved: sent as 0, ignored
@@ -33,14 +33,34 @@
  *          (<= CLUSTER_PIECE_MAX bytes, offset + length <= total, empty
  *          only when total is 0). Exactly once in a piece, never in a
  *          heartbeat.
- *   other  skipped, so a later version 2 sender may add information that
+ *   TLV 9  vote request: priority (1), then the instance's name (1..63
+ *          bytes, as above). The sender is a candidate for that instance.
+ *          At most CLUSTER_MAX_INSTANCES, no two with the same name.
+ *          Heartbeat only.
+ *   TLV 10 vote granted: instance name length (1), instance name (1..63),
+ *          grantee length (1), grantee (1..63; names as above),
+ *          incarnation (8), seq (8) (the grantee's request it answers),
+ *          remaining ms (4); the lengths add up to the TLV's exactly. At
+ *          most CLUSTER_MAX_VOTES, no two for the same instance. Heartbeat
+ *          only.
+ *   TLV 11 handover: instance name length (1), instance name (1..63),
+ *          successor length (1), successor (1..63; names as above); the
+ *          lengths add up to the TLV's exactly. The sender hands the
+ *          instance over to that member now: it is to ask for the votes at
+ *          once. At most CLUSTER_MAX_HANDOVERS, no two for the same
+ *          instance. Heartbeat only.
+ *   TLV 12 drained: an instance name (1..63, as above) the sender keeps
+ *          drained (it never becomes master there). At most
+ *          CLUSTER_MAX_DRAINED, no two alike. Heartbeat only.
+ *   other  skipped, so a later version 3 sender may add information that
  *          older receivers ignore. Anything that older receivers must not
  *          ignore needs a new version.
  *
- * The receiver checks, in this order: length (SHORT), magic, version and
- * kind (MAGIC), the MAC in constant time (AUTH), then the TLVs strictly
- * (MALFORMED). Nothing is parsed before it is authenticated, so a peer
- * without the secret can reach only the first three checks.
+ * The receiver checks, in this order: length (SHORT), magic (MAGIC),
+ * version (VERSION: versions 1 and 2 are other_version), kind (MAGIC), the
+ * MAC in constant time (AUTH), then the TLVs strictly (MALFORMED). Nothing
+ * is parsed before it is authenticated, so a peer without the secret can
+ * reach only the checks before the MAC.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,24 +72,30 @@
 
 #define HB_MAGIC "CLHB"
 #define HB_MAGIC_LEN 4
-#define HB_VERSION 2
 #define HB_HDR_LEN 24
 #define HB_FLAG_QUORUM 0x01
 #define HB_TLV_HDR_LEN 3
 #define HB_INSTANCE_FIXED 3 /* vrid, state, priority */
 #define HB_PIECE_FIXED (1 + 8 + 8 + 2 + 2) /* name length, nonce, generation, total, offset */
+#define HB_REQUEST_FIXED 1 /* priority */
+#define HB_VOTE_TAIL (8 + 8 + 4) /* incarnation, seq, remaining ms */
+#define HB_VOTE_FIXED (1 + 1 + HB_VOTE_TAIL) /* two name lengths, the tail */
+#define HB_HANDOVER_FIXED 2 /* two name lengths */
 
-/* The largest heartbeat the limits allow: 64 instances with 63-byte
- * names, a restore request, the nonce and a full echo, 4811 bytes; with
- * a few instances it is 100 to 300 bytes. Counters never ride in it. */
+/* The largest heartbeat the limits allow: 64 instances, 64 requests, 64
+ * votes, 64 handovers and 64 drained instances with 63-byte names, a
+ * restore request, the nonce and a full echo, 31371 bytes; with a few
+ * instances it is 100 to 300 bytes.
+ * Counters never ride in it. */
 #define HB_NAME_TLV_MAX (HB_TLV_HDR_LEN + CLUSTD_NAME_MAX - 1)
 #define HB_HEARTBEAT_MAX                                                      \
 	(HB_HDR_LEN + HB_NAME_TLV_MAX +                                       \
 	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_INSTANCE_FIXED) +      \
 	 HB_TLV_HDR_LEN + HB_TLV_HDR_LEN + 8 + HB_TLV_HDR_LEN + 8 * CLUSTER_MAX_ECHO + \
-	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + 1) +                      \
-	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + 1 + CLUSTD_NAME_MAX + 8 + 8 + 4) + \
-	 CLUSTER_MAC_LEN)
+	 CLUSTER_MAX_INSTANCES * (HB_NAME_TLV_MAX + HB_REQUEST_FIXED) +       \
+	 CLUSTER_MAX_VOTES * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX - 1 + HB_VOTE_FIXED) + \
+	 CLUSTER_MAX_HANDOVERS * (HB_NAME_TLV_MAX + CLUSTD_NAME_MAX - 1 + HB_HANDOVER_FIXED) + \
+	 CLUSTER_MAX_DRAINED * HB_NAME_TLV_MAX + CLUSTER_MAC_LEN)
 /* The largest piece: 1200 bytes, below any IPv4 or IPv6 path MTU worth
  * the name, so counters are never IP-fragmented. */
 #define HB_PIECE_MSG_MAX                                                      \
@@ -87,6 +113,10 @@ enum hb_tlv {
 	HB_TLV_NONCE = 6,
 	HB_TLV_ECHO = 7,
 	HB_TLV_PIECE = 8,
+	HB_TLV_REQUEST = 9,
+	HB_TLV_VOTE = 10,
+	HB_TLV_HANDOVER = 11,
+	HB_TLV_DRAINED = 12,
 };
 
 static const char *const drop_names[HB_DROP__COUNT] = {
@@ -102,6 +132,7 @@ static const char *const drop_names[HB_DROP__COUNT] = {
 	[HB_DROP_FUTURE] = "future_incarnation",
 	[HB_DROP_OVERSIZE] = "oversize",
 	[HB_DROP_STRANGER] = "unknown_source",
+	[HB_DROP_VERSION] = "other_version",
 };
 
 const char *hb_drop_name(enum hb_drop d)
@@ -157,6 +188,13 @@ static void put_u16(struct writer *w, uint16_t v)
 	put(w, b, sizeof(b));
 }
 
+static void put_u32(struct writer *w, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+	put(w, b, sizeof(b));
+}
+
 static void put_u64(struct writer *w, uint64_t v)
 {
 	uint8_t b[8];
@@ -166,8 +204,7 @@ static void put_u64(struct writer *w, uint64_t v)
 	put(w, b, sizeof(b));
 }
 
-/* 1..63 bytes of graphic ASCII: what the decoder accepts. */
-static bool name_bytes_ok(const uint8_t *p, size_t n)
+bool hb_name_ok(const uint8_t *p, size_t n)
 {
 	if (n == 0 || n >= CLUSTD_NAME_MAX)
 		return false;
@@ -179,7 +216,7 @@ static bool name_bytes_ok(const uint8_t *p, size_t n)
 
 static bool name_ok(const char *s)
 {
-	return name_bytes_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
+	return hb_name_ok((const uint8_t *)s, strnlen(s, CLUSTD_NAME_MAX));
 }
 
 static bool piece_valid(const struct hb_piece *p)
@@ -187,6 +224,76 @@ static bool piece_valid(const struct hb_piece *p)
 	return (!p->copy_for[0] || name_ok(p->copy_for)) && p->total <= CLUSTER_COUNTERS_MAX &&
 	       p->len <= CLUSTER_PIECE_MAX && (p->len > 0 || p->total == 0) &&
 	       (size_t)p->offset + p->len <= p->total;
+}
+
+/* Is there a request for `name` among the first n? (One per instance.) */
+static bool request_among(const struct hb_request *r, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Is there a vote for `instance` among the first n? (One per instance.) */
+static bool vote_among(const struct hb_vote *v, size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].instance, instance) == 0)
+			return true;
+	return false;
+}
+
+static bool requests_valid(const struct heartbeat *hb)
+{
+	if (hb->nrequests > CLUSTER_MAX_INSTANCES)
+		return false;
+	for (size_t i = 0; i < hb->nrequests; i++)
+		if (!name_ok(hb->requests[i].name) ||
+		    request_among(hb->requests, i, hb->requests[i].name))
+			return false;
+	return true;
+}
+
+static bool votes_valid(const struct heartbeat *hb)
+{
+	if (hb->nvotes > CLUSTER_MAX_VOTES)
+		return false;
+	for (size_t i = 0; i < hb->nvotes; i++)
+		if (!name_ok(hb->votes[i].instance) || !name_ok(hb->votes[i].grantee) ||
+		    vote_among(hb->votes, i, hb->votes[i].instance))
+			return false;
+	return true;
+}
+
+static bool handover_among(const struct hb_handover *h, size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(h[i].instance, instance) == 0)
+			return true;
+	return false;
+}
+
+static bool drained_among(const char (*d)[CLUSTD_NAME_MAX], size_t n, const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(d[i], instance) == 0)
+			return true;
+	return false;
+}
+
+static bool handovers_valid(const struct heartbeat *hb)
+{
+	if (hb->nhandovers > CLUSTER_MAX_HANDOVERS || hb->ndrained > CLUSTER_MAX_DRAINED)
+		return false;
+	for (size_t i = 0; i < hb->nhandovers; i++)
+		if (!name_ok(hb->handovers[i].instance) || !name_ok(hb->handovers[i].successor) ||
+		    handover_among(hb->handovers, i, hb->handovers[i].instance))
+			return false;
+	for (size_t i = 0; i < hb->ndrained; i++)
+		if (!name_ok(hb->drained[i]) || drained_among(hb->drained, i, hb->drained[i]))
+			return false;
+	return true;
 }
 
 /* Refuse to sign what no receiver would accept. */
@@ -202,7 +309,56 @@ static bool hb_valid(const struct heartbeat *hb)
 	for (size_t i = 0; i < hb->ninstances; i++)
 		if (!name_ok(hb->instances[i].name) || hb->instances[i].state >= STATE__COUNT)
 			return false;
-	return true;
+	return requests_valid(hb) && votes_valid(hb) && handovers_valid(hb);
+}
+
+/* A TLV of two length-prefixed names and then `tail` bytes (which the
+ * caller puts). */
+static void put_two_names(struct writer *w, uint8_t type, const char *a, const char *b, size_t tail)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	put_u8(w, type);
+	put_u16(w, (uint16_t)(2 + na + nb + tail));
+	put_u8(w, (uint8_t)na);
+	put(w, a, na);
+	put_u8(w, (uint8_t)nb);
+	put(w, b, nb);
+}
+
+static void put_vote_tlvs(struct writer *w, const struct heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nrequests; i++) {
+		const struct hb_request *r = &hb->requests[i];
+		size_t n = strlen(r->name);
+
+		put_u8(w, HB_TLV_REQUEST);
+		put_u16(w, (uint16_t)(HB_REQUEST_FIXED + n));
+		put_u8(w, r->priority);
+		put(w, r->name, n);
+	}
+	for (size_t i = 0; i < hb->nvotes; i++) {
+		const struct hb_vote *v = &hb->votes[i];
+
+		put_two_names(w, HB_TLV_VOTE, v->instance, v->grantee, HB_VOTE_TAIL);
+		put_u64(w, v->incarnation);
+		put_u64(w, v->seq);
+		put_u32(w, v->remaining_ms);
+	}
+}
+
+static void put_handover_tlvs(struct writer *w, const struct heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nhandovers; i++)
+		put_two_names(w, HB_TLV_HANDOVER, hb->handovers[i].instance,
+			      hb->handovers[i].successor, 0);
+	for (size_t i = 0; i < hb->ndrained; i++) {
+		size_t n = strlen(hb->drained[i]);
+
+		put_u8(w, HB_TLV_DRAINED);
+		put_u16(w, (uint16_t)n);
+		put(w, hb->drained[i], n);
+	}
 }
 
 static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
@@ -231,6 +387,8 @@ static void put_heartbeat_tlvs(struct writer *w, const struct heartbeat *hb)
 		for (size_t i = 0; i < hb->necho; i++)
 			put_u64(w, hb->echo[i]);
 	}
+	put_vote_tlvs(w, hb);
+	put_handover_tlvs(w, hb);
 }
 
 static void put_piece_tlv(struct writer *w, const struct hb_piece *p)
@@ -253,7 +411,7 @@ static void put_body(struct writer *w, const struct heartbeat *hb)
 	size_t n = strlen(hb->node);
 
 	put(w, HB_MAGIC, HB_MAGIC_LEN);
-	put_u8(w, HB_VERSION);
+	put_u8(w, CLUSTER_VERSION);
 	put_u8(w, hb->has_quorum ? HB_FLAG_QUORUM : 0);
 	put_u8(w, hb->kind);
 	put_u8(w, 0);
@@ -291,6 +449,11 @@ static uint16_t get_u16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint64_t get_u64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -308,7 +471,7 @@ static void copy_name(char dst[CLUSTD_NAME_MAX], const uint8_t *p, size_t n)
 
 static bool parse_node(struct heartbeat *out, const uint8_t *v, size_t n)
 {
-	if (out->node[0] != '\0' || !name_bytes_ok(v, n))
+	if (out->node[0] != '\0' || !hb_name_ok(v, n))
 		return false;
 	copy_name(out->node, v, n);
 	return true;
@@ -318,7 +481,7 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 {
 	if (out->ninstances >= CLUSTER_MAX_INSTANCES || n < HB_INSTANCE_FIXED)
 		return false;
-	if (v[1] >= STATE__COUNT || !name_bytes_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
+	if (v[1] >= STATE__COUNT || !hb_name_ok(v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED))
 		return false;
 
 	struct hb_instance *in = &out->instances[out->ninstances++];
@@ -327,6 +490,91 @@ static bool parse_instance(struct heartbeat *out, const uint8_t *v, size_t n)
 	in->state = v[1];
 	in->priority = v[2];
 	copy_name(in->name, v + HB_INSTANCE_FIXED, n - HB_INSTANCE_FIXED);
+	return true;
+}
+
+static bool parse_request(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->nrequests >= CLUSTER_MAX_INSTANCES || n < HB_REQUEST_FIXED ||
+	    !hb_name_ok(v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED))
+		return false;
+
+	struct hb_request *r = &out->requests[out->nrequests];
+
+	copy_name(r->name, v + HB_REQUEST_FIXED, n - HB_REQUEST_FIXED);
+	if (request_among(out->requests, out->nrequests, r->name))
+		return false;
+	r->priority = v[0];
+	out->nrequests++;
+	return true;
+}
+
+/* Two length-prefixed names and then `tail` fixed bytes that fill the TLV
+ * exactly: each length is checked against what is left before the byte
+ * after it is read. */
+static bool two_names(const uint8_t *v, size_t n, size_t tail, const uint8_t **a, size_t *na,
+		      const uint8_t **b, size_t *nb)
+{
+	size_t fixed = 2 + tail;
+
+	if (n < fixed || v[0] > n - fixed)
+		return false;
+	*na = v[0];
+	*a = v + 1;
+	*nb = (*a)[*na];
+	*b = *a + *na + 1;
+	return n == fixed + *na + *nb && hb_name_ok(*a, *na) && hb_name_ok(*b, *nb);
+}
+
+static bool parse_vote(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	const uint8_t *inst, *grantee;
+	size_t ni, ng;
+
+	if (out->nvotes >= CLUSTER_MAX_VOTES ||
+	    !two_names(v, n, HB_VOTE_TAIL, &inst, &ni, &grantee, &ng))
+		return false;
+
+	struct hb_vote *vote = &out->votes[out->nvotes];
+	const uint8_t *tail = grantee + ng;
+
+	copy_name(vote->instance, inst, ni);
+	if (vote_among(out->votes, out->nvotes, vote->instance))
+		return false;
+	copy_name(vote->grantee, grantee, ng);
+	vote->incarnation = get_u64(tail);
+	vote->seq = get_u64(tail + 8);
+	vote->remaining_ms = get_u32(tail + 16);
+	out->nvotes++;
+	return true;
+}
+
+static bool parse_handover(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	const uint8_t *inst, *succ;
+	size_t ni, ns;
+
+	if (out->nhandovers >= CLUSTER_MAX_HANDOVERS || !two_names(v, n, 0, &inst, &ni, &succ, &ns))
+		return false;
+
+	struct hb_handover *h = &out->handovers[out->nhandovers];
+
+	copy_name(h->instance, inst, ni);
+	if (handover_among(out->handovers, out->nhandovers, h->instance))
+		return false;
+	copy_name(h->successor, succ, ns);
+	out->nhandovers++;
+	return true;
+}
+
+static bool parse_drained(struct heartbeat *out, const uint8_t *v, size_t n)
+{
+	if (out->ndrained >= CLUSTER_MAX_DRAINED || !hb_name_ok(v, n))
+		return false;
+	copy_name(out->drained[out->ndrained], v, n);
+	if (drained_among(out->drained, out->ndrained, out->drained[out->ndrained]))
+		return false;
+	out->ndrained++;
 	return true;
 }
 
@@ -368,7 +616,7 @@ static bool parse_piece(struct heartbeat *out, const uint8_t *v, size_t n, struc
 	size_t name_len = v[0];
 
 	if (seen->piece || n < HB_PIECE_FIXED || name_len > n - HB_PIECE_FIXED ||
-	    (name_len && !name_bytes_ok(v + 1, name_len)))
+	    (name_len && !hb_name_ok(v + 1, name_len)))
 		return false;
 	seen->piece = true;
 	copy_name(p->copy_for, v + 1, name_len);
@@ -391,7 +639,8 @@ static bool kind_complete(const struct heartbeat *out, const struct seen *seen)
 		return false;
 	if (out->kind == HB_KIND_PIECE)
 		return seen->piece && !seen->nonce && !seen->echo && !out->ninstances &&
-		       !out->restore_request;
+		       !out->restore_request && !out->nrequests && !out->nvotes &&
+		       !out->nhandovers && !out->ndrained;
 	return seen->nonce && !seen->piece;
 }
 
@@ -428,6 +677,14 @@ static bool parse_tlvs(struct heartbeat *out, const uint8_t *p, size_t len)
 			ok = parse_echo(out, v, n, &seen);
 		else if (type == HB_TLV_PIECE)
 			ok = parse_piece(out, v, n, &seen);
+		else if (type == HB_TLV_REQUEST)
+			ok = parse_request(out, v, n);
+		else if (type == HB_TLV_VOTE)
+			ok = parse_vote(out, v, n);
+		else if (type == HB_TLV_HANDOVER)
+			ok = parse_handover(out, v, n);
+		else if (type == HB_TLV_DRAINED)
+			ok = parse_drained(out, v, n);
 		if (!ok)
 			return false;
 	}
@@ -440,8 +697,12 @@ enum hb_drop hb_decode(const uint8_t *buf, size_t len, const uint8_t key[CLUSTER
 	memset(out, 0, sizeof(*out));
 	if (len < HB_HDR_LEN + CLUSTER_MAC_LEN)
 		return HB_DROP_SHORT;
-	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0 || buf[4] != HB_VERSION ||
-	    (buf[6] != HB_KIND_HEARTBEAT && buf[6] != HB_KIND_PIECE))
+	if (memcmp(buf, HB_MAGIC, HB_MAGIC_LEN) != 0)
+		return HB_DROP_MAGIC;
+	/* Another version may lay out anything after this byte differently. */
+	if (buf[4] != CLUSTER_VERSION)
+		return HB_DROP_VERSION;
+	if (buf[6] != HB_KIND_HEARTBEAT && buf[6] != HB_KIND_PIECE)
 		return HB_DROP_MAGIC;
 
 	size_t body = len - CLUSTER_MAC_LEN;

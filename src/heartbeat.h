@@ -20,7 +20,9 @@
 #define CLUSTER_PIECE_MAX 960       /* counters bytes per piece: a piece fits 1200 bytes */
 #define CLUSTER_PIECE_DATAGRAM 1200 /* the largest piece message (checked in heartbeat.c) */
 #define CLUSTER_MAX_VOTES 64        /* vote TLVs in one heartbeat (a voter's slots) */
-#define CLUSTER_MAX_MSG 18763       /* the largest message the limits allow (heartbeat.c) */
+#define CLUSTER_MAX_HANDOVERS 64    /* handover TLVs in one heartbeat (one per instance) */
+#define CLUSTER_MAX_DRAINED 64      /* drained-instance TLVs in one heartbeat */
+#define CLUSTER_MAX_MSG 31371       /* the largest message the limits allow (heartbeat.c) */
 #define CLUSTER_VERSION 3           /* 3: votes; 2 and 1 are dropped as other_version */
 
 /* What a message is (header byte 6). */
@@ -54,6 +56,13 @@ struct hb_vote {
 	uint32_t remaining_ms;
 };
 
+/* A handover the sender announces (clustd handover, a drain, a fallen
+ * priority): `successor` is to ask for the votes of `instance` now. */
+struct hb_handover {
+	char instance[CLUSTD_NAME_MAX];
+	char successor[CLUSTD_NAME_MAX];
+};
+
 /* A piece of a counters record (counters.h encoding, opaque here): the
  * sender's own counters, or the copy it holds for a restoring member.
  * A record is cut into pieces sent in order; all pieces of one record
@@ -85,6 +94,10 @@ struct heartbeat {
 	struct hb_request requests[CLUSTER_MAX_INSTANCES];
 	size_t nvotes;          /* votes the sender has granted */
 	struct hb_vote votes[CLUSTER_MAX_VOTES];
+	size_t nhandovers;      /* instances the sender hands over now */
+	struct hb_handover handovers[CLUSTER_MAX_HANDOVERS];
+	size_t ndrained;        /* the sender's drained instances: never master there */
+	char drained[CLUSTER_MAX_DRAINED][CLUSTD_NAME_MAX];
 	/* HB_KIND_PIECE */
 	struct hb_piece piece;
 };
@@ -109,6 +122,10 @@ enum hb_drop {
 /* "short", "bad_magic", "bad_auth", "malformed", "replay", "unknown_member", "own",
  * "wrong_source", "future_incarnation", "oversize", "unknown_source", "other_version" */
 const char *hb_drop_name(enum hb_drop d);
+
+/* Is p[0..n) a name every receiver accepts: 1..63 bytes of graphic ASCII
+ * (0x21..0x7e)? */
+bool hb_name_ok(const uint8_t *p, size_t n);
 
 /* Derive the HMAC key from the secret file's bytes (BLAKE2b/SHA-256 of the
  * content, so any length of secret works). */

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "fsm.h"
 #include "incarnation.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "log.h"
 #include "netlink.h"
@@ -29,9 +30,10 @@
 
 /* ---- parameters ------------------------------------------------------ */
 
+/* Tracking, and the weights of required drivers (clustd-drivers(7)). */
 static int track_delta(const struct instance *in)
 {
-	return in->tracker ? tracker_delta(in->tracker) : 0;
+	return (in->tracker ? tracker_delta(in->tracker) : 0) + instance_drivers_delta(in);
 }
 
 /* Members of a sync group share their tracking, so that every member has
@@ -84,6 +86,10 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 	adv->naddr = (uint8_t)ic->nvips;
 	for (size_t i = 0; i < ic->nvips; i++)
 		adv->addrs[i] = ic->vips[i].addr;
+	if (ic->auth_pass_set) {
+		adv->auth_type = VRRP_AUTH_PASS;
+		memcpy(adv->auth_data, ic->auth_pass, sizeof(adv->auth_data));
+	}
 }
 
 /* ---- counting --------------------------------------------------------- */
@@ -263,6 +269,10 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	}
 	if (in->fsm.state != STATE_MASTER)
 		vmac_set(in, false); /* after the priority-0 advert */
+	instance_handover_note(in, o);
+	/* A request or a release goes out before the logs and scripts: in a
+	 * handover nobody holds the VIP meanwhile. */
+	instance_votes_note(in);
 	if (o->changed) {
 		log_notice("%s: %s -> %s: %s", in->conf->name, vrrp_state_name(o->from),
 			   vrrp_state_name(o->to), o->reason);
@@ -273,6 +283,7 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		ledger_touch_now(in->c->ledger); /* a transition is saved at once */
 		in->state_since = mono_now_us();
 		run_notify(in, o);
+		instance_drivers_transition(in, o);
 		if (in->c->cluster) /* peers' status views follow at once */
 			cluster_net_send_soon(in->c->cluster);
 	}
@@ -330,6 +341,8 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 			.interval_cs = (uint16_t)(in->conf->advert_interval_ms / 10),
 			.naddr = (uint8_t)in->conf->nvips,
 			.addrs = addrs,
+			.auth_type = in->conf->auth_pass_set ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
+			.auth_data = in->conf->auth_pass,
 		};
 		bool mismatch = false;
 		why = vrrp_check(&adv, &exp, &mismatch);
@@ -461,8 +474,6 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	in->lease_timer.arg = in;
 	in->retry_timer.fn = instance_retry_timer_fired;
 	in->retry_timer.arg = in;
-	in->pending_timer.fn = vip_pending_timer_fired;
-	in->pending_timer.arg = in;
 	in->hold_timer.fn = instance_hold_timer_fired;
 	in->hold_timer.arg = in;
 	/* Until a probe succeeds nothing is known: a first query that fails
@@ -484,6 +495,7 @@ struct instance *instance_new(struct clustd *c, const struct instance_conf *ic)
 	instance_start_tracker(in);
 	struct fsm_params p = instance_fsm_params(in);
 	fsm_init(&in->fsm, &p);
+	in->fsm.drained = drain_covers(&c->drained, ic->name);
 	return in;
 }
 
@@ -492,6 +504,8 @@ void instance_start(struct instance *in)
 	in->ifindex = nlk_ifindex(in->c->nl, in->conf->interface);
 	vip_detect_owned(in, NULL); /* before the cleanup: an owner's address is not stale */
 	vip_remove_stale(in);
+	/* Before the first step: even the owner waits for the votes. */
+	in->fsm.vote_gate = in->c->cluster && cluster_net_votes_gated(in->c->cluster);
 	instance_refresh_faults(in); /* startup, or FAULT with the reason */
 }
 
@@ -505,6 +519,7 @@ void instance_stop(struct instance *in)
 
 void instance_free(struct instance *in)
 {
+	instance_handover_stop(in);
 	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
 	ledger_touch_now(in->c->ledger);
@@ -512,7 +527,6 @@ void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
 	loop_timer_cancel(in->c->loop, &in->retry_timer);
-	loop_timer_cancel(in->c->loop, &in->pending_timer);
 	loop_timer_cancel(in->c->loop, &in->hold_timer);
 	tracker_free(in->tracker);
 	vmac_release(in);
@@ -545,7 +559,7 @@ void instance_adopt_conf(struct instance *in, const struct instance_conf *ic,
 		in->tracker = NULL;
 		instance_start_tracker(in);
 	}
-	if (master && !in->vips_pending)
+	if (master)
 		for (size_t i = 0; i < plan->nadd; i++)
 			vip_add(in, plan->add[i]);
 	if (ic->unicast_source.family != AF_UNSPEC)

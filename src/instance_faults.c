@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "fault.h"
+#include "instance_drivers.h"
 #include "log.h"
 #include "netlink.h"
 #include "owner.h"
@@ -56,7 +57,8 @@ static unsigned probe_interface(struct instance *in)
 	return found;
 }
 
-/* What this instance's own edges say: link, address, quorum, tracking. */
+/* What this instance's own edges say: link, address, quorum, tracking,
+ * required drivers. */
 static unsigned probe_own_faults(struct instance *in)
 {
 	unsigned probed = probe_interface(in);
@@ -74,7 +76,8 @@ static unsigned probe_own_faults(struct instance *in)
 	bool no_quorum = fault_quorum_missing(in->c->cfg->cluster.enabled, running,
 					      running && cluster_net_has_quorum(in->c->cluster));
 	bool track_failed = in->tracker && tracker_fault(in->tracker, unused, sizeof(unused));
-	unsigned faults = fault_own(probed | in->held_faults, no_quorum, track_failed);
+	unsigned faults = fault_own(probed | in->held_faults, no_quorum, track_failed) |
+			  (instance_drivers_fault(in, NULL, 0) ? FAULT_DRIVER : 0);
 
 	if (fault_needs_reprobe(faults))
 		loop_timer_arm(in->c->loop, &in->retry_timer, mono_now_us() + ADDR_RETRY_US);
@@ -83,7 +86,7 @@ static unsigned probe_own_faults(struct instance *in)
 
 static void name_faults(const struct instance *in, unsigned faults, char *buf, size_t len)
 {
-	char track_why[160];
+	char track_why[160], driver_why[160];
 	struct fault_names names = {
 		.interface = in->conf->interface,
 		.send_why = in->send_why,
@@ -97,6 +100,8 @@ static void name_faults(const struct instance *in, unsigned faults, char *buf, s
 	if ((faults & FAULT_TRACK) && in->tracker &&
 	    tracker_fault(in->tracker, track_why, sizeof(track_why)))
 		names.track_why = track_why;
+	if ((faults & FAULT_DRIVER) && instance_drivers_fault(in, driver_why, sizeof(driver_why)))
+		names.driver_why = driver_why;
 	fault_reason(faults, &names, buf, len);
 }
 
@@ -113,6 +118,8 @@ static void apply_faults(struct instance *in)
 		log_notice("%s: effective priority %u -> %u", in->conf->name, old_prio, p.priority);
 	fsm_set_params(&in->fsm, &p, mono_now_us(), &o);
 	instance_apply(in, &o);
+	if (p.priority != old_prio && in->c->cluster) /* a master that fell hands over */
+		cluster_net_reevaluate(in->c->cluster);
 	in->faults_before = in->faults;
 	in->faults = faults;
 	switch (fault_step_for(faults, in->fsm.state)) {

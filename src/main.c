@@ -15,9 +15,12 @@
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
+#include "handover.h"
 #include "instance.h"
+#include "kaimport_cli.h"
 #include "log.h"
 #include "loop.h"
+#include "watch.h"
 #include "xalloc.h"
 
 #ifndef CLUSTD_VERSION
@@ -33,7 +36,11 @@ struct options {
 	bool foreground;
 	bool check_only;
 	bool json;
-	const char *command;   /* NULL = run the daemon; "status" or "metrics" */
+	const char *command;   /* NULL = run the daemon; "status", "metrics", "handover"... */
+	const char *to;        /* handover --to */
+	bool force;            /* drain --force */
+	char **names;          /* handover, drain, undrain: the instances */
+	size_t nnames;
 	int log_level;
 };
 
@@ -55,6 +62,10 @@ static void usage(FILE *to)
 		"Usage: clustd [-f FILE] [-n] [-t] [-p PIDFILE] [-l LEVEL] [-V]\n"
 		"       clustd [-f FILE] status [--json]\n"
 		"       clustd [-f FILE] metrics\n"
+		"       clustd import-keepalived [-i CONFIG_ID] [-q] [FILE]\n"
+		"       clustd [-f FILE] handover [--to NODE] [INSTANCE...]\n"
+		"       clustd [-f FILE] drain [--force] [INSTANCE...] | undrain [INSTANCE...]\n"
+		"       clustd [-f FILE] watch [--json] [--instance NAME]... [--id ID] [--exec PROG [ARG...]]\n"
 		"  -f, --config FILE     configuration file (default " CLUSTD_DEFAULT_CONFIG ")\n"
 		"  -n, --foreground      do not daemonize; log to stderr\n"
 		"  -t, --check-config    validate the configuration and exit (0 = valid)\n"
@@ -63,6 +74,13 @@ static void usage(FILE *to)
 		"  -V, --version         print the version and exit\n"
 		"  status [--json]       ask the running daemon for its view of the cluster\n"
 		"  metrics               its counters in the Prometheus text format\n"
+		"  import-keepalived     print keepalived's FILE as clustd.conf (see clustd(8))\n"
+		"  handover              hand the instances this node is master of (or those\n"
+		"                        named) to NODE, or to the best live member, now\n"
+		"  drain, undrain        keep instances (all: the node) from being master, and\n"
+		"                        hand them over; kept across restarts until undrained\n"
+		"  watch ...             follow every transition on the driver socket\n"
+		"                        (clustd watch --help, clustd-drivers(7))\n"
 		"  -h, --help            this text\n");
 }
 
@@ -76,6 +94,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"log-level", required_argument, NULL, 'l'},
 		{"version", no_argument, NULL, 'V'},
 		{"json", no_argument, NULL, 'j'},
+		{"to", required_argument, NULL, 'T'},
+		{"force", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -97,6 +117,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'V': printf("clustd " CLUSTD_VERSION "\n"); return 0;
 		case 'j': o->json = true; break;
+		case 'T': o->to = optarg; break;
+		case 'F': o->force = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -104,6 +126,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (optind < argc && (strcmp(argv[optind], "status") == 0 ||
 			      strcmp(argv[optind], "metrics") == 0))
 		o->command = argv[optind++];
+	else if (optind < argc && (strcmp(argv[optind], "handover") == 0 ||
+				   strcmp(argv[optind], "drain") == 0 ||
+				   strcmp(argv[optind], "undrain") == 0)) {
+		o->command = argv[optind++];
+		o->names = argv + optind;
+		o->nnames = (size_t)(argc - optind);
+		optind = argc;
+	}
+	if ((o->to && (!o->command || strcmp(o->command, "handover") != 0)) ||
+	    (o->force && (!o->command || strcmp(o->command, "drain") != 0))) {
+		fprintf(stderr, "clustd: --to goes with handover, --force with drain\n");
+		return 2;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "clustd: unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -222,6 +257,12 @@ static void on_reload(void *arg, int signo)
 	sd_notify(0, "RELOADING=1");
 	log_notice("reload: reading %s", path);
 	struct clustd_config *cfg = load_config(path, "reload failed: ", true);
+	if (cfg && cfg->witness != clustd_config(d->c)->witness) {
+		log_err("reload failed: %s would make this %s a %s: restart clustd for that", path,
+			cfg->witness ? "router node" : "witness", cfg->witness ? "witness" : "router node");
+		conf_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg) {
 		clustd_reload(d->c, cfg);
 		log_notice("reload: config applied");
@@ -246,11 +287,42 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 		return 1;
 	clustd_start(d->c);
 	sd_notify(0, "READY=1");
-	log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
-		   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);
+	if (clustd_config(d->c)->witness)
+		log_notice("clustd " CLUSTD_VERSION " running as a witness of %zu cluster(s) from %s",
+			   clustd_config(d->c)->nclusters, clustd_config(d->c)->path);
+	else
+		log_notice("clustd " CLUSTD_VERSION " running with %zu instance(s) from %s",
+			   clustd_config(d->c)->ninstances, clustd_config(d->c)->path);
 	int rc = loop_run(d->loop) < 0 ? 1 : 0;
 	loop_timer_cancel(d->loop, &d->shutdown_timer);
 	log_notice("stopped");
+	return rc;
+}
+
+/* `clustd handover`, `drain`, `undrain`: the daemon answers once the
+ * outcome is known (its own bounds are far below this timeout); exit 1
+ * when a line of the answer is an error. */
+#define CTL_HANDOVER_TIMEOUT_MS 60000
+
+static int run_handover_client(const char *path, const struct options *o)
+{
+	char *req = ho_request_line(o->command, o->to, o->force, o->names, o->nnames);
+	char *reply = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&reply, &len);
+	int rc = f ? ctl_request(path, req, f, CTL_HANDOVER_TIMEOUT_MS) : -ENOMEM;
+
+	if (f)
+		fclose(f);
+	free(req);
+	if (rc < 0) {
+		fprintf(stderr, "clustd: cannot reach the daemon at %s: %s\n", path, strerror(-rc));
+		free(reply);
+		return 1;
+	}
+	fputs(reply, stdout);
+	rc = ho_reply_status(reply);
+	free(reply);
 	return rc;
 }
 
@@ -266,6 +338,11 @@ static int run_client(const struct options *o)
 		return 1;
 	path = xasprintf("%s/clustd.sock", cfg->node.run_dir);
 	conf_free(cfg);
+	if (o->names) {
+		int status = run_handover_client(path, o);
+		free(path);
+		return status;
+	}
 	const char *req = strcmp(o->command, "metrics") == 0 ? "metrics" :
 			  o->json ? "status json" : "status";
 	int rc = ctl_request(path, req, stdout, CTL_TIMEOUT_MS);
@@ -275,10 +352,35 @@ static int run_client(const struct options *o)
 	return rc < 0 ? 1 : 0;
 }
 
+/* Where `watch` stands among the arguments (it has options of its own,
+ * which the daemon's parser must not see), or argc. */
+static int watch_at(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "watch") == 0)
+			return i;
+		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)
+			return argc; /* another command */
+		if (strchr("fpl", argv[i][1]) && argv[i][1] && !argv[i][2])
+			i++; /* -f FILE, -p FILE, -l LEVEL */
+		else if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--pid-file") ||
+			 !strcmp(argv[i], "--log-level"))
+			i++;
+	}
+	return argc;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = {.pid_fd = -1};
-	int rc = parse_options(argc, argv, &d.opt);
+
+	if (argc > 1 && strcmp(argv[1], "import-keepalived") == 0)
+		return kaimport_cli(argc - 1, argv + 1);
+	int at = watch_at(argc, argv);
+	int rc = parse_options(at, argv, &d.opt);
+
+	if (rc < 0 && at < argc)
+		return watch_main(argc - at, argv + at, d.opt.config);
 
 	if (rc >= 0)
 		return rc;
@@ -291,7 +393,11 @@ int main(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	if (d.opt.check_only) {
-		printf("%s: configuration OK (%zu instance(s))\n", cfg->path, cfg->ninstances);
+		if (cfg->witness)
+			printf("%s: configuration OK (a witness of %zu cluster(s))\n", cfg->path,
+			       cfg->nclusters);
+		else
+			printf("%s: configuration OK (%zu instance(s))\n", cfg->path, cfg->ninstances);
 		conf_free(cfg);
 		return 0;
 	}

@@ -10,9 +10,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "clock.h"
+#include "cluster_net.h"
 #include "counters.h"
 #include "daemon.h"
+#include "handover_json.h"
+#include "instance_drivers.h"
+#include "vote_plane.h"
 #include "xalloc.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
@@ -163,7 +169,57 @@ static void instance_gauges(FILE *f, const struct clustd *c)
 		series(f, "instance_priority", in->conf->name, NULL, in->fsm.p.priority);
 }
 
-static void node_metrics(FILE *f, const struct clustd *c, const struct counter_set *s)
+/* Mastership by votes: what each instance holds, what our voter did. */
+/* One plane's voter: what it granted and refused (labelled by cluster on
+ * a witness, like plane_gauge). */
+static void cluster_label(FILE *f, const char *cluster, bool more)
+{
+	if (!cluster)
+		return;
+	fprintf(f, "cluster=\"");
+	label_value(f, cluster);
+	fprintf(f, "\"%s", more ? "," : "");
+}
+
+static void voter_counters(FILE *f, const struct cluster_net *cn, const char *cluster)
+{
+	const struct voter *v = &cluster_net_votes(cn)->voter;
+
+	fprintf(f, "clustd_votes_granted_total%s", cluster ? "{" : "");
+	cluster_label(f, cluster, false);
+	fprintf(f, "%s %llu\n", cluster ? "}" : "", v->granted);
+	for (int r = 0; r < VOTE_REFUSED__COUNT; r++) {
+		fprintf(f, "clustd_votes_refused_total{");
+		cluster_label(f, cluster, true);
+		fprintf(f, "reason=\"%s\"} %llu\n", vote_refusal_name(r), v->refused[r]);
+	}
+}
+
+static void vote_metrics(FILE *f, const struct clustd *c)
+{
+	uint64_t now = mono_now_us();
+
+	if (c->cluster) {
+		const struct vote_plane *vp = cluster_net_votes(c->cluster);
+		header(f, "votes_held", "gauge", "Votes this node holds for each instance it asks "
+		       "them for (0 when it does not ask).");
+		for (const struct instance *in = c->instances; in; in = in->next) {
+			const struct ballot *b = vote_plane_ballot(vp, in->conf->name);
+			series(f, "votes_held", in->conf->name, NULL, b ? ballot_count(b, now) : 0);
+		}
+		header(f, "votes_needed", "gauge", "Votes an instance needs to be master (1: no votes).");
+		fprintf(f, "clustd_votes_needed %u\n", vp->needed);
+	}
+	header(f, "votes_granted_total", "counter", "Votes this node granted to a new candidate.");
+	header(f, "votes_refused_total", "counter", "Vote requests this node refused, by reason.");
+	if (c->cluster)
+		voter_counters(f, c->cluster, NULL);
+	for (size_t i = 0; i < c->nplanes; i++)
+		if (c->planes[i]->net)
+			voter_counters(f, c->planes[i]->net, conf_cluster(c->cfg, i)->name);
+}
+
+static void node_metrics(FILE *f, const struct counter_set *s)
 {
 	static const struct { enum node_counter idx; const char *name, *help; } m[] = {
 		{NC_RESTARTS, "restarts_total", "Starts of the daemon, this one included."},
@@ -189,10 +245,51 @@ static void node_metrics(FILE *f, const struct clustd *c, const struct counter_s
 			vrrp_drop_name(d), (unsigned long long)s->node[NC_UNKNOWN_DROP(d)]);
 	header(f, "incarnation", "gauge", "This run's incarnation (grows with every start).");
 	fprintf(f, "clustd_incarnation %llu\n", (unsigned long long)s->incarnation);
-	if (c->cluster) {
-		header(f, "cluster_quorum", "gauge", "1 while this node sees a quorum.");
-		fprintf(f, "clustd_cluster_quorum %d\n", cluster_net_has_quorum(c->cluster));
+}
+
+/* One gauge of every running plane: unlabelled on a router, labelled
+ * cluster="NAME" on a witness (even one serving a single cluster, so a
+ * series keeps its name when a second cluster is added). */
+static void plane_gauge(FILE *f, const struct clustd *c, const char *name, const char *help,
+			unsigned (*value)(const struct cluster_net *cn))
+{
+	header(f, name, "gauge", help);
+	if (c->cluster)
+		fprintf(f, "clustd_%s %u\n", name, value(c->cluster));
+	for (size_t i = 0; i < c->nplanes; i++) {
+		if (!c->planes[i]->net)
+			continue;
+		fprintf(f, "clustd_%s{cluster=\"", name);
+		label_value(f, conf_cluster(c->cfg, i)->name);
+		fprintf(f, "\"} %u\n", value(c->planes[i]->net));
 	}
+}
+
+static unsigned plane_quorum(const struct cluster_net *cn)
+{
+	return cluster_net_has_quorum(cn);
+}
+
+static unsigned plane_alive(const struct cluster_net *cn)
+{
+	return quorum_alive(cluster_net_quorum(cn), mono_now_us());
+}
+
+static unsigned plane_needed(const struct cluster_net *cn)
+{
+	return cluster_net_quorum(cn)->needed;
+}
+
+static void cluster_metrics(FILE *f, const struct clustd *c)
+{
+	if (!c->cluster && !c->nplanes)
+		return;
+	plane_gauge(f, c, "cluster_quorum", "1 while this node sees a quorum.", plane_quorum);
+	plane_gauge(f, c, "cluster_members_alive", "Members alive (this node included).",
+		    plane_alive);
+	plane_gauge(f, c, "cluster_members_needed",
+		    "Members needed for quorum; 1 means no split-brain protection.", plane_needed);
+	vote_metrics(f, c);
 }
 
 static void persistence_metrics(FILE *f, struct ledger *lg)
@@ -231,8 +328,11 @@ char *metrics_render(const struct clustd *c)
 	instance_transitions(f, s);
 	instance_state_time(f, s);
 	instance_gauges(f, c);
-	node_metrics(f, c, s);
+	handover_metrics(f, c);
+	node_metrics(f, s);
+	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);
+	drivers_metrics(f, c);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -13,6 +13,7 @@
 #define CLUSTD_MAX_VIPS 64     /* fits one advert in a 1500-byte MTU for v6 */
 #define CLUSTD_MAX_PEERS 32
 #define CLUSTD_NAME_MAX 64
+#define CLUSTD_AUTH_PASS_LEN 8 /* VRRPv2's authentication data */
 
 #define CLUSTD_DEFAULT_CONFIG "/etc/clustd.conf"
 #define CLUSTD_DEFAULT_STATE_DIR "/var/lib/clustd"
@@ -63,6 +64,20 @@ struct track_conf {
 	struct track_file_conf files[CLUSTD_MAX_TRACK];
 };
 
+/* A driver (clustd-drivers(7)) an instance names: a program connected to
+ * the driver socket under this id. A required one that is not connected,
+ * or says it is not ready, fails like a tracked check: weight, or FAULT
+ * with TRACK_NO_WEIGHT. One not required is only shown in the status. */
+#define CLUSTD_MAX_DRIVERS 16
+#define CLUSTD_DRIVER_ID_MAX 63   /* bytes; [A-Za-z0-9._@:-] */
+
+struct driver_need_conf {
+	char *id;
+	int line;                 /* config line, for messages */
+	bool required;            /* default true */
+	int32_t weight;           /* -253..253, or TRACK_NO_WEIGHT (default: FAULT) */
+};
+
 struct instance_conf {
 	char *name;
 	char *interface;
@@ -99,6 +114,13 @@ struct instance_conf {
 	bool use_vmac;            /* default false */
 	char *vmac_interface;     /* its name when use_vmac (vmac_interface, or vrrp.<vrid> / vrrp6.<vrid>); else NULL */
 
+	/* VRRPv2 simple-text authentication, for keepalived clusters that use
+	 * auth_type PASS: auth_pass is sent in every advert and required of
+	 * every advert received (zero-padded, all 8 bytes compared). No
+	 * security: anyone on the link reads it. Unset (default): none. */
+	bool auth_pass_set;
+	uint8_t auth_pass[CLUSTD_AUTH_PASS_LEN];
+
 	uint32_t garp_repeat;     /* gratuitous ARPs / NAs per burst on becoming master; default 5 */
 	uint32_t garp_interval_ms;/* gap between them; default 10 */
 	uint32_t garp_master_delay_ms; /* second burst after this; 0 = none; default 5000 */
@@ -106,6 +128,8 @@ struct instance_conf {
 
 	struct notify_conf notify;
 	struct track_conf track;
+	size_t ndrivers;
+	struct driver_need_conf drivers[CLUSTD_MAX_DRIVERS];
 };
 
 struct node_conf {
@@ -119,6 +143,13 @@ struct node_conf {
 	bool persist_counters;     /* keep counters in state_dir; default true */
 	uint32_t counters_sync_ms; /* fdatasync period; 0 = never; default 1000 */
 	char *metrics_file;        /* Prometheus textfile, kept current; NULL = none */
+	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
+	 * 0660, group driver_group (NULL = root's group only); a required
+	 * driver that never connected is not missed for driver_grace_ms after
+	 * the start; each driver may have driver_queue_bytes waiting. */
+	char *driver_group;
+	uint32_t driver_grace_ms;  /* default 10000 */
+	uint32_t driver_queue_bytes; /* 4096..16 MiB; default 256 KiB */
 };
 
 #define CLUSTD_CLUSTER_PORT 5798
@@ -131,9 +162,17 @@ struct member_conf {
 
 /* The optional cluster plane: authenticated heartbeats and quorum. */
 #define CLUSTD_SECRET_DIGEST_LEN 32
+#define CLUSTD_DEFAULT_CLUSTER_NAME "cluster"
+#define CLUSTD_MAX_CLUSTERS 64    /* served by one witness */
 
 struct cluster_conf {
 	bool enabled;             /* a `cluster` group is present */
+	/* Unique among the clusters of a witness; graphic ASCII, 1..63;
+	 * default CLUSTD_DEFAULT_CLUSTER_NAME. Status, metrics and logs only. */
+	char name[CLUSTD_NAME_MAX];
+	/* A witness serving several clusters: its log lines say "cluster NAME:"
+	 * instead of "cluster:". */
+	bool name_in_logs;
 	char *secret_file;        /* required; mode must not give group/others access */
 	char *interface;          /* required for multicast; binds the socket */
 	uint16_t port;            /* UDP; default CLUSTD_CLUSTER_PORT */
@@ -142,6 +181,9 @@ struct cluster_conf {
 	uint32_t dead_interval_ms;/* default: the largest value the safety bound allows, capped at 10 heartbeats */
 	uint32_t slack_ms;        /* scheduling slack in the bound; default 50 */
 	unsigned quorum;          /* members needed; 0 = strict majority */
+	/* How long a vote binds (votes.h): default dead_interval when it passes
+	 * votes_timing_check(), else the least lease that does. */
+	uint32_t vote_lease_ms;
 	size_t nmembers;          /* 1..CLUSTD_MAX_PEERS, self included */
 	struct member_conf members[CLUSTD_MAX_PEERS];
 	/* BLAKE2b of the secret file's content when the config was loaded (all
@@ -163,11 +205,25 @@ struct sync_group_conf {
 struct clustd_config {
 	char *path;                   /* file it was read from */
 	struct node_conf node;
+	/* The cluster planes: `cluster` is the first (a router node's only
+	 * one); a witness's others follow in more_clusters[0..nclusters - 1).
+	 * conf_cluster() walks them all. */
 	struct cluster_conf cluster;
+	size_t nclusters;             /* 0 without a `cluster` group */
+	struct cluster_conf *more_clusters;
+	/* A `cluster` and no instance: heartbeats and votes only (no VRRP,
+	 * no raw socket, no address work). */
+	bool witness;
 	size_t nsync_groups;
 	struct sync_group_conf *sync_groups;
 	size_t ninstances;
 	struct instance_conf *instances;
 };
+
+/* Cluster i (0 <= i < nclusters) of the config, in config order. */
+static inline const struct cluster_conf *conf_cluster(const struct clustd_config *cfg, size_t i)
+{
+	return i == 0 ? &cfg->cluster : &cfg->more_clusters[i - 1];
+}
 
 #endif

@@ -34,7 +34,7 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_VRID] = { "unknown_vrid", "no instance with this VRID here" },
 	[VRRP_DROP_INTERVAL] = { "zero_interval", "advertisement interval is 0" },
 	[VRRP_DROP_NADDR] = { "zero_addresses", "address count is 0" },
-	[VRRP_DROP_AUTH] = { "bad_auth", "VRRPv2 authentication type is not 0" },
+	[VRRP_DROP_AUTH] = { "bad_auth", "VRRPv2 authentication type is not ours (0, or 1 with auth_pass)" },
 	[VRRP_DROP_INTERVAL_MISMATCH] = { "interval_mismatch",
 					  "VRRPv2 advertisement interval differs from ours" },
 	[VRRP_DROP_ADDR_MISMATCH] = { "address_mismatch",
@@ -45,6 +45,7 @@ static const struct drop_desc drop_table[VRRP_DROP__COUNT] = {
 	[VRRP_DROP_OWNER_CONFLICT] = { "owner_conflict",
 				       "two owners: the sender claims our addresses with priority 255 too" },
 	[VRRP_DROP_NOT_PEER] = { "not_a_peer", "source is not one of unicast_peers" },
+	[VRRP_DROP_AUTH_PASS] = { "bad_auth_pass", "VRRPv2 simple-text password is not our auth_pass" },
 };
 
 const char *vrrp_drop_name(enum vrrp_drop d)
@@ -134,7 +135,7 @@ static bool advert_ok(const struct vrrp_advert *adv, sa_family_t family)
 		return false;
 	if (adv->version != 2 && adv->version != 3)
 		return false;
-	if (adv->version == 2 && (family != AF_INET || adv->auth_type != 0))
+	if (adv->version == 2 && (family != AF_INET || adv->auth_type > VRRP_AUTH_PASS))
 		return false;
 	if (adv->type != VRRP_TYPE_ADVERT)
 		return false;
@@ -188,6 +189,9 @@ size_t vrrp_encode(const struct vrrp_advert *adv, sa_family_t family,
 	size_t asz = addr_size(family);
 	for (unsigned i = 0; i < adv->naddr; i++)
 		memcpy(buf + VRRP_HDR_LEN + i * asz, adv->addrs[i].u.bytes, asz);
+	/* keepalived's auth_type PASS: the password follows the addresses. */
+	if (adv->version == 2 && adv->auth_type == VRRP_AUTH_PASS)
+		memcpy(buf + VRRP_HDR_LEN + adv->naddr * asz, adv->auth_data, VRRP_V2_AUTH_LEN);
 
 	uint16_t ck = vrrp_checksum(family, src, dst, pseudo, buf, len);
 	buf[6] = (uint8_t)(ck >> 8);
@@ -264,6 +268,7 @@ static void fill_advert(const struct vrrp_rx *rx, struct vrrp_advert *out)
 	} else {
 		out->auth_type = p[4];
 		out->interval_cs = (uint16_t)(p[5] * 100u);
+		memcpy(out->auth_data, p + VRRP_HDR_LEN + out->naddr * asz, VRRP_V2_AUTH_LEN);
 	}
 	for (unsigned i = 0; i < out->naddr; i++) {
 		out->addrs[i].family = rx->family;
@@ -293,7 +298,7 @@ enum vrrp_drop vrrp_decode(const struct vrrp_rx *rx, bool pseudo_header,
 	 * zero can never match a local interval either. */
 	if (out->interval_cs == 0)
 		return VRRP_DROP_INTERVAL;
-	if (out->version == 2 && out->auth_type != 0)
+	if (out->version == 2 && out->auth_type > VRRP_AUTH_PASS)
 		return VRRP_DROP_AUTH;
 	return VRRP_OK;
 }
@@ -338,6 +343,13 @@ enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expec
 		*addr_mismatch = false;
 	if (adv->version != exp->version)
 		return VRRP_DROP_VERSION;
+	/* As keepalived: another auth type, or another password, is another
+	 * virtual router's advert (or a forgery): never acted on. */
+	if (adv->version == 2 && adv->auth_type != exp->auth_type)
+		return VRRP_DROP_AUTH;
+	if (adv->version == 2 && adv->auth_type == VRRP_AUTH_PASS &&
+	    (!exp->auth_data || memcmp(adv->auth_data, exp->auth_data, VRRP_V2_AUTH_LEN) != 0))
+		return VRRP_DROP_AUTH_PASS;
 	/* Two owners of one VRID is a misconfiguration that leaves two
 	 * masters: name it apart from the ordinary owner drop. */
 	if (exp->priority == 255)

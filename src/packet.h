@@ -16,6 +16,10 @@
 #define VRRP_TTL 255
 #define VRRP_MAX_ADDRS 255 /* all the 8-bit Count IPvX Addr field allows */
 #define VRRP_V2_AUTH_LEN 8
+/* VRRPv2 Auth Type (RFC 2338 §5.3.6): RFC 3768 keeps only 0; keepalived
+ * still sends 1, simple text, with auth_type PASS. */
+#define VRRP_AUTH_NONE 0
+#define VRRP_AUTH_PASS 1
 #define VRRP_HDR_LEN 8
 #define VRRP_MCAST4 "224.0.0.18"
 #define VRRP_MCAST6 "ff02::12"
@@ -34,7 +38,7 @@ enum vrrp_drop {
 	VRRP_DROP_VRID,         /* no instance with this VRID on the interface */
 	VRRP_DROP_INTERVAL,     /* v3 Max Adver Int 0 (RFC 9568) */
 	VRRP_DROP_NADDR,        /* address count 0 */
-	VRRP_DROP_AUTH,         /* v2 auth type != 0 */
+	VRRP_DROP_AUTH,         /* v2 auth type not 0 or 1, or not the instance's */
 	VRRP_DROP_INTERVAL_MISMATCH, /* v2 interval != local (RFC 3768 §7.1) */
 	VRRP_DROP_ADDR_MISMATCH,/* v2 address list != local from a non-owner */
 	VRRP_DROP_OWNER,        /* we are the address owner (prio 255) */
@@ -42,6 +46,7 @@ enum vrrp_drop {
 	VRRP_DROP_SELF,         /* our own advert looped back */
 	VRRP_DROP_OWNER_CONFLICT, /* we are the owner, and so says the sender */
 	VRRP_DROP_NOT_PEER,     /* unicast mode: source is not one of unicast_peers */
+	VRRP_DROP_AUTH_PASS,    /* v2 simple-text password is not the instance's auth_pass */
 	VRRP_DROP__COUNT
 };
 
@@ -70,8 +75,11 @@ struct vrrp_advert {
 	uint8_t vrid;
 	uint8_t priority;
 	uint16_t interval_cs; /* v3: 12 bits; v2: seconds * 100 */
-	uint8_t auth_type;    /* v2 only; 0 */
+	uint8_t auth_type;    /* v2 only: VRRP_AUTH_NONE or VRRP_AUTH_PASS */
 	uint8_t naddr;
+	/* v2 with VRRP_AUTH_PASS: the password, zero-padded, as sent after the
+	 * addresses. Ignored otherwise (sent as zeros). */
+	uint8_t auth_data[VRRP_V2_AUTH_LEN];
 	/* Set by vrrp_decode: the form the checksum had. Ignored by encode. */
 	enum vrrp_csum_form csum_form;
 	struct ip_addr addrs[VRRP_MAX_ADDRS];
@@ -102,7 +110,7 @@ size_t vrrp_encode(const struct vrrp_advert *adv, sa_family_t family,
 
 /* Decode and validate what can be checked without knowing the instance:
  * TTL, version (2/3), type, length vs count, checksum, zero interval, zero
- * count, v2 auth type, v2 over IPv6. Returns VRRP_OK and fills out, or the
+ * count, v2 auth type (0 or 1; the password is vrrp_check's), v2 over IPv6. Returns VRRP_OK and fills out, or the
  * first drop reason (out is then unspecified). For VRRPv3 over IPv4 a
  * checksum right in either form is accepted (pseudo_header says which one
  * is tried first) and out->csum_form says which one it was. */
@@ -116,9 +124,13 @@ struct vrrp_expect {
 	uint16_t interval_cs;     /* local Advertisement_Interval */
 	uint8_t naddr;
 	const struct ip_addr *addrs;
+	uint8_t auth_type;        /* v2: VRRP_AUTH_NONE, or VRRP_AUTH_PASS with... */
+	const uint8_t *auth_data; /* ...these VRRP_V2_AUTH_LEN bytes */
 };
 
-/* Per-instance receive rules (RFC 5798 §7.1, RFC 3768 §7.1). Returns the
+/* Per-instance receive rules (RFC 5798 §7.1, RFC 3768 §7.1; for VRRPv2
+ * also keepalived's: the auth type must be ours and a simple-text password
+ * equal in all 8 bytes). Returns the
  * drop reason or VRRP_OK; *addr_mismatch is set when the address list
  * differs but the packet is still accepted (v3 only logs it). */
 enum vrrp_drop vrrp_check(const struct vrrp_advert *adv, const struct vrrp_expect *exp,

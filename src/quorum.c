@@ -29,6 +29,11 @@ static bool names_ok(const char *const *names, size_t n)
 	return true;
 }
 
+unsigned quorum_needed(size_t n, unsigned setting)
+{
+	return setting ? setting : (unsigned)(n / 2 + 1);
+}
+
 int quorum_init(struct quorum *q, const char *const *names, size_t n, const char *self_name,
 		unsigned needed, uint32_t dead_interval_ms, uint64_t nonce)
 {
@@ -47,7 +52,7 @@ int quorum_init(struct quorum *q, const char *const *names, size_t n, const char
 		return -1;
 	}
 	self->self = true;
-	q->needed = needed ? needed : (unsigned)(n / 2 + 1);
+	q->needed = quorum_needed(n, needed);
 	q->dead_us = (uint64_t)dead_interval_ms * 1000;
 	q->nonce = nonce;
 	return 0;

@@ -41,6 +41,10 @@ struct quorum {
 	uint64_t nonce;          /* ours: random per start of the plane */
 };
 
+/* Members needed for quorum: the setting, or with 0 a strict majority of
+ * n (n/2 + 1). 1 means no split-brain protection (a node alone counts). */
+unsigned quorum_needed(size_t n, unsigned setting);
+
 /* names[0..n) are the configured members (self among them, by self_name).
  * needed = 0 means a strict majority: n/2 + 1. nonce: ours, which a
  * member must echo to count as alive. Returns 0, -1 if self_name is not

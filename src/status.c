@@ -10,8 +10,11 @@
 #include "clock.h"
 #include "counters.h"
 #include "daemon.h"
+#include "handover_json.h"
+#include "instance_drivers.h"
 #include "ledger.h"
 #include "quorum.h"
+#include "votes_json.h"
 #include "xalloc.h"
 
 static json_object *jstr(const char *s)
@@ -97,6 +100,14 @@ static const char *origin_name(enum ledger_origin o)
 	}
 }
 
+/* Is a plane (a router's, or a witness's first) asking for our counters? */
+static bool restoring(const struct clustd *c)
+{
+	const struct cluster_net *cn = c->cfg->witness && c->nplanes ? c->planes[0]->net : c->cluster;
+
+	return cn && cluster_net_restoring(cn);
+}
+
 static json_object *persistence_json(const struct clustd *c)
 {
 	struct ledger_stats st;
@@ -107,8 +118,7 @@ static json_object *persistence_json(const struct clustd *c)
 	json_object_object_add(o, "loaded_from", jstr(origin_name(ledger_origin(c->ledger))));
 	json_object_object_add(o, "load_problem", jstr(ledger_load_problem(c->ledger)));
 	json_object_object_add(o, "restore", jstr(ledger_restore_result(c->ledger)));
-	json_object_object_add(o, "restoring", json_object_new_boolean(
-				       c->cluster && cluster_net_restoring(c->cluster)));
+	json_object_object_add(o, "restoring", json_object_new_boolean(restoring(c)));
 	if (!st.enabled)
 		return o;
 	json_object_object_add(o, "ok", json_object_new_boolean(st.file.ok));
@@ -198,6 +208,8 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 		json_object_array_add(faults, jstr("send"));
 	if (in->faults & FAULT_VIP)
 		json_object_array_add(faults, jstr("vip"));
+	if (in->faults & FAULT_DRIVER)
+		json_object_array_add(faults, jstr("driver"));
 	json_object_object_add(o, "name", jstr(ic->name));
 	json_object_object_add(o, "interface", jstr(ic->interface));
 	json_object_object_add(o, "vrid", json_object_new_int(ic->vrid));
@@ -209,7 +221,6 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "master", in->fsm.state == STATE_BACKUP ?
 				jaddr(&in->fsm.master_addr) : NULL);
 	json_object_object_add(o, "vips", vips);
-	json_object_object_add(o, "vips_pending", json_object_new_boolean(in->vips_pending));
 	owner_json(o, in);
 	json_object_object_add(o, "vips_unsent", json_object_new_boolean(in->vips_unsent));
 	json_object_object_add(o, "send_failures_in_row", json_object_new_int((int)in->send_fails.count));
@@ -219,16 +230,21 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "faults", faults);
 	json_object_object_add(o, "fault_reason", in->faults ? jstr(in->fault_why) : NULL);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
+	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
+	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
+	handover_instance_json(o, in, now);
+	json_object_object_add(o, "drivers", instance_drivers_json(in));
 	return o;
 }
 
 /* The copy of a member's counters this node holds (for its restore). */
-static json_object *held_copy_json(const struct clustd *c, const struct member *m, uint64_t now)
+static json_object *held_copy_json(const struct cluster_net *cn, const struct member *m,
+				   uint64_t now)
 {
-	const struct quorum *q = cluster_net_quorum(c->cluster);
+	const struct quorum *q = cluster_net_quorum(cn);
 	size_t idx = (size_t)(m - q->members), len = 0;
 	uint64_t age = 0;
-	const uint8_t *copy = cluster_net_held_copy(c->cluster, idx, &len, now, &age);
+	const uint8_t *copy = cluster_net_held_copy(cn, idx, &len, now, &age);
 	struct counter_set *s;
 
 	if (!copy)
@@ -248,23 +264,26 @@ static json_object *held_copy_json(const struct clustd *c, const struct member *
 	return o;
 }
 
-static json_object *member_json(const struct clustd *c, const struct member *m, uint64_t now)
+/* One member of the plane cn, whose settings are cc. */
+static json_object *member_json(const struct clustd *c, const struct cluster_net *cn,
+				const struct cluster_conf *cc, const struct member *m, uint64_t now)
 {
-	const struct quorum *q = cluster_net_quorum(c->cluster);
+	const struct quorum *q = cluster_net_quorum(cn);
 	json_object *o = json_object_new_object();
 	json_object *insts = json_object_new_array();
 
 	json_object_object_add(o, "name", jstr(m->name));
-	for (size_t i = 0; i < c->cfg->cluster.nmembers; i++)
-		if (strcmp(c->cfg->cluster.members[i].name, m->name) == 0)
-			json_object_object_add(o, "address", jaddr(&c->cfg->cluster.members[i].addr));
+	for (size_t i = 0; i < cc->nmembers; i++)
+		if (strcmp(cc->members[i].name, m->name) == 0)
+			json_object_object_add(o, "address", jaddr(&cc->members[i].addr));
 	json_object_object_add(o, "self", json_object_new_boolean(m->self));
 	json_object_object_add(o, "alive", json_object_new_boolean(quorum_member_alive(q, m, now)));
 	if (m->self) {
 		json_object_object_add(o, "incarnation",
-				       json_object_new_uint64(cluster_net_incarnation(c->cluster)));
+				       json_object_new_uint64(cluster_net_incarnation(cn)));
 		json_object_object_add(o, "has_quorum",
-				       json_object_new_boolean(cluster_net_has_quorum(c->cluster)));
+				       json_object_new_boolean(cluster_net_has_quorum(cn)));
+		json_object_object_add(o, "drained", handover_member_drained(c, NULL));
 		for (const struct instance *in = c->instances; in; in = in->next) {
 			json_object *i = json_object_new_object();
 			json_object_object_add(i, "name", jstr(in->conf->name));
@@ -273,10 +292,11 @@ static json_object *member_json(const struct clustd *c, const struct member *m, 
 			json_object_array_add(insts, i);
 		}
 	} else if (m->heard) {
-		json_object_object_add(o, "counters_copy", held_copy_json(c, m, now));
+		json_object_object_add(o, "counters_copy", held_copy_json(cn, m, now));
 		json_object_object_add(o, "incarnation", json_object_new_uint64(m->incarnation));
 		json_object_object_add(o, "last_heard_ms", jms(m->last_heard, now));
 		json_object_object_add(o, "has_quorum", json_object_new_boolean(m->last.has_quorum));
+		json_object_object_add(o, "drained", handover_member_drained(c, &m->last));
 		for (size_t k = 0; k < m->last.ninstances; k++) {
 			const struct hb_instance *hi = &m->last.instances[k];
 			json_object *i = json_object_new_object();
@@ -290,29 +310,53 @@ static json_object *member_json(const struct clustd *c, const struct member *m, 
 	return o;
 }
 
-static json_object *cluster_json(const struct clustd *c, uint64_t now)
+/* One cluster plane: a router's "cluster", each of a witness's
+ * "clusters". cn NULL: not running (cc NULL: none configured). With one
+ * vote needed (quorum = 1, or a cluster of one) nothing stops two masters
+ * on a split: split_brain_protection is false. */
+static json_object *plane_json(const struct clustd *c, const struct cluster_net *cn,
+			       const struct cluster_conf *cc, uint64_t now)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "enabled", json_object_new_boolean(c->cluster != NULL));
-	if (!c->cluster)
+	if (cc && cc->enabled)
+		json_object_object_add(o, "name", jstr(cc->name));
+	json_object_object_add(o, "enabled", json_object_new_boolean(cn != NULL));
+	json_object_object_add(o, "split_brain_protection", json_object_new_boolean(
+				       cn && cluster_net_quorum(cn)->needed > 1));
+	if (!cn)
 		return o;
-	const struct quorum *q = cluster_net_quorum(c->cluster);
-	const struct cluster_stats *st = cluster_net_stats(c->cluster);
+	const struct quorum *q = cluster_net_quorum(cn);
+	const struct cluster_stats *st = cluster_net_stats(cn);
 	json_object *members = json_object_new_array();
 	json_object *drops = json_object_new_object();
 	for (size_t i = 0; i < q->n; i++)
-		json_object_array_add(members, member_json(c, &q->members[i], now));
+		json_object_array_add(members, member_json(c, cn, cc, &q->members[i], now));
 	for (int d = 1; d < HB_DROP__COUNT; d++)
 		json_object_object_add(drops, hb_drop_name(d), json_object_new_uint64(st->drops[d]));
-	json_object_object_add(o, "has_quorum", json_object_new_boolean(cluster_net_has_quorum(c->cluster)));
+	json_object_object_add(o, "port", json_object_new_int(cc->port));
+	json_object_object_add(o, "heartbeat_interval_ms", json_object_new_int64(cc->heartbeat_interval_ms));
+	json_object_object_add(o, "dead_interval_ms", json_object_new_int64(cc->dead_interval_ms));
+	json_object_object_add(o, "vote_lease_ms", json_object_new_int64(cc->vote_lease_ms));
+	json_object_object_add(o, "has_quorum", json_object_new_boolean(cluster_net_has_quorum(cn)));
 	json_object_object_add(o, "alive", json_object_new_int((int)quorum_alive(q, now)));
 	json_object_object_add(o, "needed", json_object_new_int((int)q->needed));
 	json_object_object_add(o, "heartbeats_sent", json_object_new_uint64(st->tx));
 	json_object_object_add(o, "heartbeats_received", json_object_new_uint64(st->rx));
 	json_object_object_add(o, "drops", drops);
 	json_object_object_add(o, "members", members);
+	json_object_object_add(o, "voter", votes_voter_json(cn, now));
 	return o;
+}
+
+/* A witness: one object per cluster it serves, in config order. */
+static json_object *clusters_json(const struct clustd *c, uint64_t now)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < c->nplanes; i++)
+		json_object_array_add(a, plane_json(c, c->planes[i]->net, conf_cluster(c->cfg, i), now));
+	return a;
 }
 
 static json_object *accept_filter_json(const struct clustd *c)
@@ -338,8 +382,13 @@ static json_object *status_json(const struct clustd *c)
 		json_object_array_add(insts, instance_json(in, now));
 	json_object_object_add(o, "node", jstr(c->cfg->node.name));
 	json_object_object_add(o, "uptime_ms", jms(c->started_at, now));
-	json_object_object_add(o, "cluster", cluster_json(c, now));
+	json_object_object_add(o, "witness", json_object_new_boolean(c->cfg->witness));
+	if (c->cfg->witness)
+		json_object_object_add(o, "clusters", clusters_json(c, now));
+	else
+		json_object_object_add(o, "cluster", plane_json(c, c->cluster, &c->cfg->cluster, now));
 	json_object_object_add(o, "accept_filter", accept_filter_json(c));
+	json_object_object_add(o, "drain", handover_drain_json(c));
 	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
@@ -348,6 +397,7 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "counters", node_counters_json(cs));
 	json_object_object_add(o, "persistence", persistence_json(c));
 	json_object_object_add(o, "instances", insts);
+	json_object_object_add(o, "drivers", drivers_json(c));
 	return o;
 }
 
@@ -381,6 +431,35 @@ static bool listed(json_object *a, const char *s)
 	return false;
 }
 
+/* "votes: 2 of 2 needed, lease 540 ms (n1, n3); n3's vote is with n1 for 180 ms" */
+static void text_votes(FILE *f, json_object *v)
+{
+	json_object *from = json_object_object_get(v, "from");
+	json_object *refused = json_object_object_get(v, "refused_by");
+	json_object *lease = json_object_object_get(v, "lease_ms");
+
+	if (!v || !json_object_get_boolean(json_object_object_get(v, "asking")))
+		return;
+	fprintf(f, "  votes: %d of %d needed", json_object_get_int(json_object_object_get(v, "held")),
+		json_object_get_int(json_object_object_get(v, "needed")));
+	if (lease)
+		fprintf(f, ", lease %lld ms", (long long)json_object_get_int64(lease));
+	for (size_t k = 0; k < json_object_array_length(from); k++)
+		fprintf(f, "%s%s", k ? ", " : " (from ",
+			json_object_get_string(json_object_object_get(json_object_array_get_idx(from, k),
+								      "member")));
+	if (json_object_array_length(from))
+		fputc(')', f);
+	for (size_t k = 0; k < json_object_array_length(refused); k++) {
+		json_object *r = json_object_array_get_idx(refused, k);
+		fprintf(f, "; %s's vote is with %s for %lld ms",
+			json_object_get_string(json_object_object_get(r, "member")),
+			json_object_get_string(json_object_object_get(r, "with")),
+			(long long)json_object_get_int64(json_object_object_get(r, "remaining_ms")));
+	}
+	fputc('\n', f);
+}
+
 static void text_instances(FILE *f, json_object *st)
 {
 	json_object *insts = json_object_object_get(st, "instances");
@@ -408,6 +487,8 @@ static void text_instances(FILE *f, json_object *st)
 		if (why)
 			fprintf(f, "  fault: %s\n", json_object_get_string(why));
 		text_vmac(f, json_object_object_get(in, "vmac"));
+		text_votes(f, json_object_object_get(in, "votes"));
+		handover_text_instance(f, in);
 	}
 }
 
@@ -443,19 +524,23 @@ static void text_accept(FILE *f, json_object *st)
 	}
 }
 
-static void text_cluster(FILE *f, json_object *cl)
+/* label: "cluster plane" on a router, "cluster NAME" on a witness. */
+static void text_cluster(FILE *f, json_object *cl, const char *label)
 {
 	json_object *members = json_object_object_get(cl, "members");
 
 	if (!json_object_get_boolean(json_object_object_get(cl, "enabled"))) {
-		fprintf(f, "cluster plane: off (no quorum gating)\n");
+		fprintf(f, "%s: %s\n", label, json_object_object_get(cl, "name") ?
+			"NOT RUNNING (see the log)" : "off (no quorum gating, no split-brain protection)");
 		return;
 	}
-	fprintf(f, "cluster plane: quorum %s (%d of %zu alive, %d needed)\n",
+	fprintf(f, "%s: quorum %s (%d of %zu alive, %d needed)\n", label,
 		json_object_get_boolean(json_object_object_get(cl, "has_quorum")) ? "HELD" : "LOST",
 		json_object_get_int(json_object_object_get(cl, "alive")),
 		json_object_array_length(members),
 		json_object_get_int(json_object_object_get(cl, "needed")));
+	if (!json_object_get_boolean(json_object_object_get(cl, "split_brain_protection")))
+		fprintf(f, "%s: no split-brain protection (quorum = 1: plain VRRP)\n", label);
 	fprintf(f, "%-12s %-16s %-6s %-12s %-10s %s\n", "MEMBER", "ADDRESS", "ALIVE", "INCARNATION",
 		"HEARD", "INSTANCES");
 	for (size_t i = 0; i < json_object_array_length(members); i++) {
@@ -516,11 +601,24 @@ static char *status_text(const struct clustd *c)
 
 	if (!f)
 		xalloc_fail("open_memstream");
-	fprintf(f, "node %s, up %lld s\n", c->cfg->node.name,
-		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000);
-	text_instances(f, st);
-	text_accept(f, st);
-	text_cluster(f, json_object_object_get(st, "cluster"));
+	fprintf(f, "node %s, up %lld s%s\n", c->cfg->node.name,
+		(long long)json_object_get_int64(json_object_object_get(st, "uptime_ms")) / 1000,
+		c->cfg->witness ? ", a witness (no instance: heartbeats and votes only)" : "");
+	if (c->cfg->witness) {
+		json_object *cls = json_object_object_get(st, "clusters");
+		for (size_t i = 0; i < json_object_array_length(cls); i++) {
+			json_object *cl = json_object_array_get_idx(cls, i);
+			char label[CLUSTD_NAME_MAX + 16];
+			snprintf(label, sizeof(label), "cluster %s", jget_str(cl, "name"));
+			text_cluster(f, cl, label);
+		}
+	} else {
+		text_instances(f, st);
+		handover_text_drain(f, json_object_object_get(st, "drain"));
+		text_accept(f, st);
+		text_cluster(f, json_object_object_get(st, "cluster"), "cluster plane");
+		drivers_text(f, st);
+	}
 	text_counters(f, st);
 	fclose(f);
 	json_object_put(st);

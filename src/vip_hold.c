@@ -152,40 +152,15 @@ void vip_lease_timer_fired(void *arg)
 {
 	struct instance *in = arg;
 
-	if (in->fsm.state != STATE_MASTER || in->vips_pending || in->vips_unsent)
+	if (in->fsm.state != STATE_MASTER || in->vips_unsent)
 		return;
 	vip_add_all(in);
 }
 
-/* With a cluster plane, a new master adds its VIPs only once no other
- * member may still hold them: a preempted master says so in its next
- * heartbeat (about one round trip), one cut off from us is sure to have
- * released them dead_interval + slack after we last heard it. */
-static bool vips_clear(struct instance *in)
-{
-	uint64_t recheck_at = 0;
-	const char *holder = "?";
-
-	if (!in->c->cluster ||
-	    cluster_net_vips_clear(in->c->cluster, in->conf->name, mono_now_us(), &recheck_at, &holder)) {
-		if (in->vips_pending)
-			log_notice("%s: no other member holds the VIPs any more: adding them", in->conf->name);
-		in->vips_pending = false;
-		loop_timer_cancel(in->c->loop, &in->pending_timer);
-		return true;
-	}
-	if (!in->vips_pending)
-		log_notice("%s: member %s still reports MASTER: holding the VIPs back until it releases "
-			   "them", in->conf->name, holder);
-	in->vips_pending = true;
-	loop_timer_arm(in->c->loop, &in->pending_timer, recheck_at);
-	return false;
-}
-
+/* With a cluster plane the instance is MASTER only while it holds the
+ * votes (instance_votes.c): no other member can hold the VIPs now. */
 void vip_take_all(struct instance *in)
 {
-	if (!vips_clear(in))
-		return;
 	vip_add_all(in);
 	in->garp_second_pending = in->conf->garp_master_delay_ms > 0;
 	start_burst(in, mono_now_us());
@@ -210,8 +185,6 @@ void vip_drop_all(struct instance *in)
 {
 	loop_timer_cancel(in->c->loop, &in->garp_timer);
 	loop_timer_cancel(in->c->loop, &in->lease_timer);
-	loop_timer_cancel(in->c->loop, &in->pending_timer);
-	in->vips_pending = false;
 	in->vips_unsent = false;
 	fail_run_reset(&in->vip_fails);
 	in->garp_left = 0;
@@ -306,7 +279,7 @@ unsigned vmac_probe(struct instance *in)
 	if (!created && in->vmac.up)
 		return 0;
 	vmac_set(in, true);
-	if (in->vips_pending || in->vips_unsent)
+	if (in->vips_unsent)
 		return 0;
 	vip_add_all(in);
 	start_burst(in, mono_now_us());
@@ -319,14 +292,3 @@ void vmac_release(struct instance *in)
 		vmac_dev_remove(&in->vmac, in->c->nl, &in->c->vmac_bases);
 }
 
-
-void vip_retry_pending(struct instance *in)
-{
-	if (in->vips_pending && in->fsm.state == STATE_MASTER)
-		vip_take_all(in);
-}
-
-void vip_pending_timer_fired(void *arg)
-{
-	vip_retry_pending(arg);
-}

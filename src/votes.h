@@ -47,7 +47,8 @@ uint64_t votes_grantor_hold_us(uint32_t lease_ms);
 uint64_t votes_grantee_span_us(uint32_t lease_ms, uint32_t slack_ms);
 
 /* The settings `clustd -t` checks (doc/quorum.md, "Votes: timing"):
- * - renewal: L(1 - ρ) - S >= 3H, so that one lost heartbeat, either way,
+ * - renewal: L(1 - ρ) - S >= 4H (an answer may wait one heartbeat at the
+ *   voter, vote_plane.c's grant_span), so that one lost heartbeat, either way,
  *   does not let a live master's lease lapse;
  * - failover: L(1 + ρ) <= 2I, so that a dead master's grants have run out
  *   by the time the first backup's Master_Down_Timer can fire (3I + skew

@@ -67,11 +67,33 @@ static void check_instance(const struct instance_conf *ic)
 	CHECK(!ic->notify.master || ic->notify.master[0] == '/');
 }
 
+/* A router has at most one cluster; a witness (no instance) one or more,
+ * all named apart, each with this node among its members. */
+static void check_clusters(const struct clustd_config *cfg)
+{
+	CHECK(cfg->witness == (cfg->ninstances == 0));
+	CHECK(cfg->witness ? cfg->nclusters >= 1 : cfg->nclusters <= 1);
+	CHECK(cfg->cluster.enabled == (cfg->nclusters >= 1));
+	for (size_t i = 0; i < cfg->nclusters; i++) {
+		const struct cluster_conf *cc = conf_cluster(cfg, i);
+		bool self = false;
+
+		CHECK(cc->enabled && cc->secret_file && cc->name[0]);
+		CHECK(cc->nmembers >= 1 && cc->nmembers <= CLUSTD_MAX_PEERS);
+		CHECK(cc->vote_lease_ms >= 1 && cc->dead_interval_ms >= 3 * cc->heartbeat_interval_ms);
+		for (size_t m = 0; m < cc->nmembers; m++)
+			self |= strcmp(cc->members[m].name, cfg->node.name) == 0;
+		CHECK(self);
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(conf_cluster(cfg, k)->name, cc->name) != 0);
+	}
+}
+
 static void check_model(const struct clustd_config *cfg, const char *path)
 {
 	CHECK(strcmp(cfg->path, path) == 0);
 	CHECK(cfg->node.name && cfg->node.state_dir && cfg->node.run_dir);
-	CHECK(cfg->ninstances >= 1);
+	check_clusters(cfg);
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		check_instance(&cfg->instances[i]);
 		CHECK(conf_find_instance(cfg, cfg->instances[i].name) == &cfg->instances[i]);

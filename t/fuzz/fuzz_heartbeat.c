@@ -3,16 +3,19 @@
  *
  * Every input is decoded three times with a fixed key: as it is; re-signed
  * (its last CLUSTER_MAC_LEN bytes replaced by the right MAC of the rest);
- * and re-signed with the magic, version and kind forced valid. Decoded
- * pieces also go through the reassembly. Random bytes
+ * and re-signed with the magic, version (CLUSTER_VERSION) and kind forced
+ * valid. Decoded pieces also go through the reassembly. Random bytes
  * almost never carry a valid MAC, so only the last two reach the TLV
  * parser. The fixed key is the SHA-256 of FUZZ_SECRET; the seeds in
- * t/fuzz/corpus/heartbeat/ are hb_encode() output under that key.
+ * t/fuzz/corpus/heartbeat/ are hb_encode() output under that key (and
+ * unknown-tlv.bin and handover-drained.bin, signed by hand).
  *
- * Aborts on any inconsistency: a result outside the enum; a re-signed
- * message with a good header that is dropped for anything but MALFORMED;
- * a decoded heartbeat that does not re-encode (to at most the input's
- * size, exactly filling that many bytes) and decode again to itself. */
+ * Aborts on any inconsistency: a result outside the enum; other_version
+ * for anything but a clustd header of another version, or not for one; a
+ * re-signed message with a good header that is dropped for anything but
+ * MALFORMED; a decoded heartbeat that does not re-encode (to at most the
+ * input's size, exactly filling that many bytes) and decode again to
+ * itself. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +68,27 @@ static void same(const struct heartbeat *a, const struct heartbeat *b)
 		CHECK(a->instances[i].priority == b->instances[i].priority);
 	}
 	CHECK(a->restore_request == b->restore_request);
+	CHECK(a->nrequests == b->nrequests);
+	for (size_t i = 0; i < a->nrequests; i++) {
+		CHECK(strcmp(a->requests[i].name, b->requests[i].name) == 0);
+		CHECK(a->requests[i].priority == b->requests[i].priority);
+	}
+	CHECK(a->nvotes == b->nvotes);
+	for (size_t i = 0; i < a->nvotes; i++) {
+		CHECK(strcmp(a->votes[i].instance, b->votes[i].instance) == 0);
+		CHECK(strcmp(a->votes[i].grantee, b->votes[i].grantee) == 0);
+		CHECK(a->votes[i].incarnation == b->votes[i].incarnation);
+		CHECK(a->votes[i].seq == b->votes[i].seq);
+		CHECK(a->votes[i].remaining_ms == b->votes[i].remaining_ms);
+	}
+	CHECK(a->nhandovers == b->nhandovers);
+	for (size_t i = 0; i < a->nhandovers; i++) {
+		CHECK(strcmp(a->handovers[i].instance, b->handovers[i].instance) == 0);
+		CHECK(strcmp(a->handovers[i].successor, b->handovers[i].successor) == 0);
+	}
+	CHECK(a->ndrained == b->ndrained);
+	for (size_t i = 0; i < a->ndrained; i++)
+		CHECK(strcmp(a->drained[i], b->drained[i]) == 0);
 	CHECK(strcmp(a->piece.copy_for, b->piece.copy_for) == 0);
 	CHECK(a->piece.nonce == b->piece.nonce);
 	CHECK(a->piece.generation == b->piece.generation);
@@ -106,8 +130,14 @@ static enum hb_drop one(const uint8_t *data, size_t size)
 	enum hb_drop d = hb_decode(data, size, fuzz_key(), &hb);
 
 	CHECK((unsigned)d < HB_DROP__COUNT);
-	CHECK(d <= HB_DROP_MALFORMED); /* replay etc. are quorum.c's verdicts */
+	/* replay etc. are quorum.c's verdicts, oversize cluster_net.c's */
+	CHECK(d <= HB_DROP_MALFORMED || d == HB_DROP_VERSION);
 	CHECK(strcmp(hb_drop_name(d), "invalid") != 0);
+	/* other_version exactly for a clustd header of another version. */
+	if (d != HB_DROP_SHORT && memcmp(data, "CLHB", 4) == 0)
+		CHECK((d == HB_DROP_VERSION) == (data[4] != CLUSTER_VERSION));
+	else
+		CHECK(d != HB_DROP_VERSION);
 	if (d == HB_OK)
 		round_trip(&hb, size);
 	if (d == HB_OK && hb.kind == HB_KIND_PIECE)
@@ -124,7 +154,7 @@ static void resigned(const uint8_t *data, size_t size, bool fix_header)
 	memcpy(copy, data, size);
 	if (fix_header) {
 		memcpy(copy, "CLHB", 4);
-		copy[4] = 2;
+		copy[4] = CLUSTER_VERSION;
 		copy[6] = (copy[6] & 1) ? HB_KIND_HEARTBEAT : HB_KIND_PIECE;
 	}
 	crypto_auth_hmacsha256(copy + size - CLUSTER_MAC_LEN, copy, size - CLUSTER_MAC_LEN,

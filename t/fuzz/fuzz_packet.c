@@ -67,6 +67,8 @@ static void same_advert(const struct vrrp_advert *a, const struct vrrp_advert *b
 	CHECK(a->priority == b->priority);
 	CHECK(a->interval_cs == b->interval_cs);
 	CHECK(a->auth_type == b->auth_type);
+	if (a->version == 2 && a->auth_type == VRRP_AUTH_PASS)
+		CHECK(memcmp(a->auth_data, b->auth_data, VRRP_V2_AUTH_LEN) == 0);
 	CHECK(a->naddr == b->naddr);
 	for (unsigned i = 0; i < a->naddr; i++)
 		CHECK(ip_addr_equal(&a->addrs[i], &b->addrs[i]));
@@ -78,7 +80,7 @@ static void normalise(uint8_t *buf, size_t len, sa_family_t family,
 {
 	if (buf[0] >> 4 == 3)
 		buf[4] &= 0x0f;
-	else
+	else if (buf[4] != VRRP_AUTH_PASS) /* a password is sent back as it came */
 		memset(buf + len - VRRP_V2_AUTH_LEN, 0, VRRP_V2_AUTH_LEN);
 	reseal(buf, len, family, e, pseudo);
 }
@@ -109,6 +111,7 @@ static void round_trip(const uint8_t *data, size_t len, sa_family_t family,
 	struct vrrp_expect exp = {
 		.version = adv->version, .priority = 100, .interval_cs = adv->interval_cs,
 		.naddr = adv->naddr, .addrs = adv->addrs,
+		.auth_type = adv->auth_type, .auth_data = adv->auth_data,
 	};
 	CHECK(vrrp_check(adv, &exp, &mismatch) == VRRP_OK);
 	CHECK(!mismatch);

@@ -21,9 +21,14 @@ CL_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
 CL_SAMPLER="$CL_TOOLS/vip_sampler.py"
 CL_INJECT="$CL_TOOLS/hb_inject.py"
 
-# cl_addr <nK>: the node's address.
+# cl_addr <nK|witness>: the node's address (a witness's: cl_witness_host).
 cl_addr() {
-	echo "198.51.100.$((10 + ${1#n}))"
+	local w="CL_WADDR_$1"
+	if [ -n "${!w:-}" ]; then
+		echo "${!w}"
+	else
+		echo "198.51.100.$((10 + ${1#n}))"
+	fi
 }
 
 # cl_secret <path>: 48 hex characters of secret, mode 600.
@@ -44,6 +49,100 @@ cl_setup() {
 	cl_secret "$T/secret"
 }
 
+# ---------------------------------------------------------- clustd -t
+# (test_quorum_config, test_witness_config)
+
+# run_t <file>: clustd -t -f $T/<file>: status in $rc, stderr in $err,
+# stdout in $T/<file>.out.
+run_t() {
+	err=$("$CLUSTD" -t -f "$T/$1" 2>&1 >"$T/$1.out")
+	rc=$?
+}
+
+# expect_ok <desc> <file>: exit 0, nothing on stderr.
+expect_ok() {
+	run_t "$2"
+	if [ "$rc" = 0 ] && [ -z "$err" ]; then
+		ok "$1: accepted (exit 0, nothing on stderr)"
+	else
+		fail "$1: accepted (got $rc: $err)"
+	fi
+}
+
+# expect_err <desc> <file> <line> <ERE>
+expect_err() {
+	run_t "$2"
+	if [ "$rc" = 1 ] && echo "$err" | grep -Eq "^$T/$2:$3: .*$4"; then
+		ok "$1: exit 1 with '$2:$3: ...$4...'"
+		diag "$(echo "$err" | head -1 | sed "s|$T/||")"
+	else
+		fail "$1: exit 1 with '$2:$3: ...$4...' (got $rc: $err)"
+	fi
+}
+
+# ------------------------------------------------------------ witness
+#
+# A witness lives in its own namespace, routed, not on the bridge (what
+# the witness is for: plain UDP from anywhere). cl_witness_host makes
+#   ${P}wr  an IP router: eth0 on br0 at CL_WITNESS_GW/24, forwarding on,
+#           203.0.113.1/32 on its side of each witness's veth (w-<name>);
+#   ${P}<name>  the witness: eth0 = <addr>/24 (default 203.0.113.9),
+#           default route via 203.0.113.1;
+# and a route to 203.0.113.0/24 via CL_WITNESS_GW in every node of
+# CL_NODES (so call it after cl_setup; cl_witness_route <node> for a node
+# made later). The witness joins CL_WITNESSES, which cl_members lists after
+# the nodes: every cl_conf written afterwards counts it as a member.
+# cl_witness_conf writes its config; clustd_start <name> runs it.
+
+CL_WITNESS_GW=198.51.100.254
+CL_WITNESSES=""
+
+# cl_witness_route <node>: the node reaches the witnesses' segment.
+cl_witness_route() {
+	ip -n "${P}$1" route add 203.0.113.0/24 via "$CL_WITNESS_GW" || { fail "route on $1"; return 1; }
+}
+
+# cl_witness_host <name> [<ipv4>]: see above. The name must be a shell word
+# of letters and digits (w, w1...).
+cl_witness_host() {
+	local name=$1 addr=${2:-203.0.113.9} n
+	if [ ! -e "/run/netns/${P}wr" ]; then
+		net_ns_add "${P}wr"
+		ip -n "${P}wr" link set lo up || exit 2
+		net_attach wr br0 eth0 "$CL_WITNESS_GW/24"
+		nsx wr sysctl -qw net.ipv4.ip_forward=1 >/dev/null || exit 2
+		for n in $CL_NODES; do
+			cl_witness_route "$n"
+		done
+	fi
+	net_ns_add "${P}$name"
+	ip -n "${P}$name" link set lo up || exit 2
+	ip -n "${P}wr" link add "w-$name" type veth peer name eth0 netns "${P}$name" || exit 2
+	ip -n "${P}wr" addr add 203.0.113.1/32 dev "w-$name" || exit 2
+	ip -n "${P}wr" link set "w-$name" up || exit 2
+	ip -n "${P}wr" route add "$addr/32" dev "w-$name" || exit 2
+	ip -n "${P}$name" addr add "$addr/24" dev eth0 || exit 2
+	ip -n "${P}$name" link set eth0 up || exit 2
+	ip -n "${P}$name" route add default via 203.0.113.1 || exit 2
+	printf -v "CL_WADDR_$name" %s "$addr"
+	CL_WITNESSES="${CL_WITNESSES:+$CL_WITNESSES }$name"
+}
+
+# cl_witness_conf <name> [<extra cluster settings>]: the witness's config:
+# one cluster of CL_NODES and CL_WITNESSES with the nodes' timers
+# (heartbeat CL_HB, dead_interval CL_DEAD, so vote_lease too), secret
+# $T/secret, no instances.
+cl_witness_conf() {
+	local name=$1 cextra=${2:-}
+	mkdir -p "$T/$name/state" "$T/$name/run"
+	cat >"$T/$name.conf" <<-EOF
+	node = { name = "$name"; state_dir = "$T/$name/state"; run_dir = "$T/$name/run"; };
+	cluster = { secret_file = "${CL_SECRET:-$T/secret}"; heartbeat_interval = $CL_HB;
+	  dead_interval = $CL_DEAD; $cextra
+	  members = ( $(cl_members) ); };
+	EOF
+}
+
 # cl_three_up: nodes n1..n3 with priorities 200, 150, 100 and a client cl
 # (198.51.100.200, no member, no secret); all started, n1 the only master
 # and seeing all three alive. Ends the test when n1 does not become master.
@@ -61,10 +160,11 @@ cl_three_up() {
 	check "n1 sees 3 alive" wait_until 5 eval '[ "$(cl_view n1)" = "n1=true n2=true n3=true" ]'
 }
 
-# cl_members: the members list of every node in CL_NODES.
+# cl_members: the members list of every node in CL_NODES, then of every
+# witness in CL_WITNESSES.
 cl_members() {
 	local n sep=""
-	for n in $CL_NODES; do
+	for n in $CL_NODES $CL_WITNESSES; do
 		printf '%s\n    { name = "%s"; address = "%s"; }' "$sep" "$n" "$(cl_addr "$n")"
 		sep=","
 	done

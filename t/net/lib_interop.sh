@@ -29,15 +29,18 @@ IX_VIP=""
 IX_PLEN=24
 IX_IVL=100		# advert interval, ms
 IX_UNICAST=0
+IX_AUTH=""		# VRRPv2 auth_pass (keepalived's auth_type PASS), or none
 
-# ix_mode <v3-ipv4|v3-ipv6|v2-ipv4|v3-unicast>: choose the wire variant.
+# ix_mode <v3-ipv4|v3-ipv6|v2-ipv4|v2-pass|v3-unicast>: choose the wire variant.
 ix_mode() {
 	IX_MODE=$1
 	IX_UNICAST=0
+	IX_AUTH=""
 	case $1 in
 	v3-ipv4) IX_VER=3 IX_FAM=4 IX_VIP=198.51.100.100 IX_PLEN=24 IX_IVL=100 ;;
 	v3-ipv6) IX_VER=3 IX_FAM=6 IX_VIP=2001:db8::100 IX_PLEN=64 IX_IVL=100 ;;
 	v2-ipv4) IX_VER=2 IX_FAM=4 IX_VIP=198.51.100.100 IX_PLEN=24 IX_IVL=1000 ;;
+	v2-pass) IX_VER=2 IX_FAM=4 IX_VIP=198.51.100.100 IX_PLEN=24 IX_IVL=1000 IX_AUTH=pa55word ;;
 	v3-unicast) IX_VER=3 IX_FAM=4 IX_VIP=198.51.100.100 IX_PLEN=24 IX_IVL=100 IX_UNICAST=1 ;;
 	*) echo "ix_mode: unknown mode $1" >&2; exit 2 ;;
 	esac
@@ -88,6 +91,7 @@ ix_clustd_conf() {
 	local node=$1 prio=$2 peer extra=""
 	peer=$(ix_peer "$node")
 	[ "$IX_FAM" = 4 ] && extra="version = $IX_VER;"
+	[ -n "$IX_AUTH" ] && extra="$extra auth_pass = \"$IX_AUTH\";"
 	if [ "$IX_UNICAST" = 1 ]; then
 		extra="$extra unicast_source = \"$(ix_addr "$node")\";"
 		extra="$extra unicast_peers = [ \"$(ix_addr "$peer")\" ];"
@@ -106,8 +110,14 @@ ix_clustd_conf() {
 # ix_ka_conf <node> <prio>: the same virtual router for keepalived, in
 # $T/<node>.ka.conf (the file bench-lib's ka_start reads).
 ix_ka_conf() {
-	local node=$1 prio=$2 peer ivl uni=""
+	local node=$1 prio=$2 peer ivl uni="" auth=""
 	peer=$(ix_peer "$node")
+	if [ -n "$IX_AUTH" ]; then
+		auth="authentication {
+			auth_type PASS
+			auth_pass $IX_AUTH
+		}"
+	fi
 	if [ "$IX_VER" = 2 ]; then
 		ivl=$((IX_IVL / 1000))
 	else
@@ -131,6 +141,7 @@ ix_ka_conf() {
 		priority $prio
 		advert_int $ivl
 		$uni
+		$auth
 		virtual_ipaddress {
 			$IX_VIP/$IX_PLEN
 		}

@@ -67,15 +67,17 @@ EOF
 
 # ---------------------------------------------------------- client
 
-# tr_client_start <name> <client node> <url> [<max_s>]: fetch the URL every
-# 50 ms (a new connection each time, 0.3 s timeout, no proxy) for at most
-# max_s (default 60) seconds. One line per request into $T/<name>.client:
+# tr_client_start <name> <client node> <url> [<max_s> [<period_ms> [<timeout_s>]]]:
+# fetch the URL every period (default 50 ms; a new connection each time,
+# timeout default 0.3 s, no proxy) for at most max_s (default 60) seconds.
+# One line per request into $T/<name>.client:
 #	<start ms> <end ms> <body, i.e. the node's name | FAIL:<error>>
 tr_client_start() {
-	local name=$1 node=$2 url=$3 max_s=${4:-60} pid
+	local name=$1 node=$2 url=$3 max_s=${4:-60} period=${5:-50} tmo=${6:-0.3} pid
 	cat >"$T/client.py" <<'EOF'
 import sys, time, urllib.request
 url, out, max_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+period, tmo = float(sys.argv[4]) / 1000, float(sys.argv[5])
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 end = time.time() + max_s
 due = time.time()
@@ -83,13 +85,13 @@ with open(out, "a", buffering=1) as f:
     while time.time() < end:
         t0 = time.time()
         try:
-            with opener.open(url, timeout=0.3) as r:
+            with opener.open(url, timeout=tmo) as r:
                 res = r.read(64).decode(errors="replace").split()[0]
         except Exception as e:  # any failure is an outage sample
             res = "FAIL:" + type(e).__name__
         t1 = time.time()
         f.write("%d %d %s\n" % (t0 * 1000, t1 * 1000, res))
-        due += 0.05
+        due += period
         delay = due - time.time()
         if delay > 0:
             time.sleep(delay)
@@ -98,7 +100,7 @@ with open(out, "a", buffering=1) as f:
 EOF
 	: >"$T/$name.client"
 	ip netns exec "${P}$node" "$TR_PY" "$T/client.py" "$url" "$T/$name.client" "$max_s" \
-		2>>"$T/$name.client.err" &
+		"$period" "$tmo" 2>>"$T/$name.client.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.client.pid"
 	NET_BG_PIDS="$NET_BG_PIDS $pid"

@@ -11,9 +11,12 @@
 # short, bad_auth, replay, unknown_source) by the number of datagrams
 # sent, nothing else, and the membership (alive, incarnations) does not
 # change. A replay of a stopped member's heartbeat does not bring it back
-# to life. Positive control: the injector's own encoder, with the right
-# key and an unknown node name, lands in unknown_member (so the bad_auth
-# case failed on the key alone).
+# to life. With the right key: a version-2 heartbeat is other_version and
+# one with a vote request twice for one instance malformed. Positive
+# control: the injector's own encoder, with the right key, a vote request
+# and a vote, and an unknown node name, lands in unknown_member (so the
+# bad_auth case failed on the key alone, and version 3 with TLVs 9 and 10
+# parses).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_cluster.sh"
 net_init quorum_auth
@@ -22,13 +25,13 @@ cl_three_up
 N1=$(cl_addr n1)
 N2=$(cl_addr n2)
 N3=$(cl_addr n3)
-KINDS="short bad_magic bad_auth malformed replay unknown_member own wrong_source future_incarnation oversize unknown_source"
+KINDS="short bad_magic bad_auth malformed replay unknown_member own wrong_source future_incarnation oversize unknown_source other_version"
 
 # A genuine heartbeat from n2 to n1, straight off n2's bridge port.
 cl_capture_hb hb n2 n1 || fail "capture of n2's heartbeats started"
 sleep 0.5
 capture_stop hb
-HB=$(cl_hb_payloads hb | grep -E '^434c484202..01' | tail -1)	# a heartbeat (kind 1)
+HB=$(cl_hb_payloads hb | grep -E '^434c484203..01' | tail -1)	# a heartbeat (version 3, kind 1)
 diag "captured $(cl_hb_payloads hb | grep -c .) heartbeats n2 -> n1; replaying one of ${#HB} hex digits"
 check "captured a genuine heartbeat (starts with the magic CLHB)" eval '[ "${HB:0:8}" = 434c4842 ]'
 
@@ -88,8 +91,16 @@ inject replay 2 "replayed genuine heartbeat of n2 (source spoofed as n2)" --spoo
 capture_stop spoof
 check "the spoofed replays left the client with n2's source address" \
 	test "$(pcap_count spoof "ip.src == $N2 && eth.src == $(host_mac cl)")" -eq 2
+INC3=$(cl_inc_of n1 n3)
+inject other_version 3 "version-2 heartbeat as n3, right key" --spoof-src "$N3" \
+	sign --secret-file "$T/secret" --node n3 --inc $((INC3 + 1000)) --seq 1 --version 2
+inject malformed 2 "vote request twice for one instance, right key" --spoof-src "$N3" \
+	sign --secret-file "$T/secret" --node n3 --inc $((INC3 + 1000)) --seq 1 \
+	--request web:100 --request web:90
+check "n3's incarnation in n1's view is still $INC3" test "$(cl_inc_of n1 n3)" = "$INC3"
 inject unknown_member 1 "control: right key, unknown node name" --spoof-src "$N3" \
-	sign --secret-file "$T/secret" --node intruder --inc 1 --seq 1
+	sign --secret-file "$T/secret" --node intruder --inc 1 --seq 1 \
+	--request web:100 --vote web:n1:7:8:500
 check "n1 logged a rate-limited drop warning" log_has n1 'cluster: dropped heartbeat from 198.51.100.200' "$m1"
 check "n1 still MASTER with quorum after the attacks" \
 	eval 'cl_state_is n1 MASTER && cl_quorum_is n1 true && only_holder n1 $CL_VIP'

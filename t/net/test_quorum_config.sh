@@ -35,31 +35,6 @@ cfg() {
 	EOF
 }
 
-run_t() {
-	err=$("$CLUSTD" -t -f "$T/$1" 2>&1 >"$T/$1.out")
-	rc=$?
-}
-
-expect_ok() {
-	run_t "$2"
-	if [ "$rc" = 0 ] && [ -z "$err" ]; then
-		ok "$1: accepted (exit 0, nothing on stderr)"
-	else
-		fail "$1: accepted (got $rc: $err)"
-	fi
-}
-
-# expect_err <desc> <file> <line> <ERE>
-expect_err() {
-	run_t "$2"
-	if [ "$rc" = 1 ] && echo "$err" | grep -Eq "^$T/$2:$3: .*$4"; then
-		ok "$1: exit 1 with '$2:$3: ...$4...'"
-		diag "$(echo "$err" | head -1 | sed "s|$T/||")"
-	else
-		fail "$1: exit 1 with '$2:$3: ...$4...' (got $rc: $err)"
-	fi
-}
-
 cfg valid.conf $'heartbeat_interval = 100;\ndead_interval = 600;'
 expect_ok "heartbeat 100, dead 600, advert 500" valid.conf
 check "-t reports the config OK on stdout" grep -q 'configuration OK' "$T/valid.conf.out"

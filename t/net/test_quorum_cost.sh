@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What an unauthenticated datagram costs (finding B6), unicast, 3 nodes.
 # A client that is no member sends datagrams with a valid header and no
-# valid MAC: oversize ones (20000 bytes) are dropped as `oversize`, small
+# valid MAC: oversize ones (40000 bytes, above the largest message the limits allow) are dropped as `oversize`, small
 # ones as `unknown_source`, both before the MAC is computed (bad_auth and
 # bad_magic do not move). The same from a member's (spoofed) address
-# still reaches the MAC check (bad_auth: positive control). On the wire,
+# still reaches the MAC check (bad_auth: positive control), unless its
+# header says version 2 (other_version, before the MAC). On the wire,
 # a member's heartbeats carry no counters; the counters travel in pieces
 # (kind 2) of at most 1200 bytes, no datagram is IP-fragmented, and n1
 # holds n2's counters from them.
@@ -19,8 +20,8 @@ cl_three_up
 N1=$(cl_addr n1)
 CAP_SNAPLEN=65535	# whole datagrams
 N3=$(cl_addr n3)
-VERSION=${CL_HB_VERSION:-2}
-KINDS="short bad_magic bad_auth malformed replay unknown_member own oversize unknown_source"
+VERSION=${CL_HB_VERSION:-3}
+KINDS="short bad_magic bad_auth malformed replay unknown_member own oversize unknown_source other_version"
 
 drops() {
 	local k v out=""
@@ -50,10 +51,14 @@ flood() {
 		test "$moved" = " $kind" -a "$(cl_kv "$before" "$kind")" != none
 }
 
-flood oversize 5 "20000-byte datagrams from a non-member" pad --len 20000 --version "$VERSION"
+flood oversize 5 "40000-byte datagrams from a non-member" pad --len 40000 --version "$VERSION"
 flood unknown_source 5 "1000-byte datagrams from a non-member" pad --len 1000 --version "$VERSION"
 flood bad_auth 3 "control: from a member's address the MAC is checked" \
 	--spoof-src "$N3" pad --len 1000 --version "$VERSION"
+if [ "$VERSION" = 3 ]; then	# a daemon that knows other_version
+	flood other_version 3 "a version-2 header from a member's address: before the MAC" \
+		--spoof-src "$N3" pad --len 1000 --version 2
+fi
 
 # The wire: n2 -> n1 for 2 s (counters go out at least once a second).
 cl_capture_hb wire n2 n1 || fail "capture n2 -> n1 started"

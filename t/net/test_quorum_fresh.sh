@@ -19,8 +19,8 @@ N2=$(cl_addr n2)
 cl_capture_hb rec n2 n1 || fail "capture of n2's heartbeats started"
 sleep 1.5
 capture_stop rec
-# Heartbeats only (version 2 kind 1, or any version 1 message), in order.
-cl_hb_payloads rec | grep -E '^434c4842(01|02..01)' | head -12 >"$T/rec.hex"
+# Heartbeats only (version 3, kind 1), in order.
+cl_hb_payloads rec | grep -E '^434c484203..01' | head -12 >"$T/rec.hex"
 diag "recorded $(grep -c . "$T/rec.hex") heartbeats n2 -> n1"
 check "recorded at least 10 heartbeats" test "$(grep -c . "$T/rec.hex")" -ge 10
 

@@ -47,7 +47,10 @@ wait_until 5 eval '! has_vip n1 $CL_VIP'
 wait_until $(((MDI2 + 3000) / 1000 + 1)) cl_one_holder_in "n2 n3"
 sleep 1
 check "n1 says 'quorum lost'" log_has n1 'cluster: quorum lost \(1 of 3' "$m1"
-check "n1 logged 'web: MASTER -> FAULT: no quorum'" log_has n1 'web: MASTER -> FAULT: no quorum' "$m1"
+# Its votes run out (L(1-rho)-S after its last answered request) a little
+# before its quorum does (D after the last heartbeat heard): either ends it.
+check "n1 left MASTER: its votes ran out or it lost quorum" \
+	log_has n1 'web: MASTER -> (FAULT: no quorum|BACKUP: the votes ran out)' "$m1"
 check "n1's status: no quorum, 1 alive, web FAULT with fault 'quorum'" eval \
 	'[ "$(cl_q n1 "[.cluster.has_quorum, .cluster.alive, .instances[0].state, (.instances[0].faults | join(\",\"))] | join(\" \")")" = "false 1 FAULT quorum" ]'
 check "n2's status: quorum with 2 alive, n1 dead" eval \
@@ -105,10 +108,15 @@ ov=$(cl_kv "$a" overlap_ms)
 diag "(a) measured overlap on heal: ${ov} ms ($(cl_kv "$a" overlap_run) samples)"
 check "(a) heal overlap below 2 sampling periods + 200 ms (${ov} ms < $HEAL_OVERLAP_MAX ms)" \
 	test "${ov:-999999}" -lt "$HEAL_OVERLAP_MAX"
-check "(a) no sample without a holder on heal" test "$(cl_kv "$a" none)" = 0
+# With votes the preemption on heal is exclusive: n2 deletes the VIP and
+# releases its vote, n1 adds the VIP on the grant, one message later. A
+# sample may fall in that gap: bound it like the overlap it replaced.
+check "(a) heal gap below 2 sampling periods + 200 ms ($(cl_kv "$a" none_ms) ms < $HEAL_OVERLAP_MAX ms)" \
+	test "$(cl_kv "$a" none_ms)" -lt "$HEAL_OVERLAP_MAX"
 check "n1 logged 'FAULT -> BACKUP: quorum regained'" log_has n1 'web: FAULT -> BACKUP: quorum regained' "$m1"
 check "n1 then preempted n2" log_has n1 'web: BACKUP -> MASTER: preempting lower priority master' "$m1"
-check "n2 stepped down on n1's advert" log_has n2 'web: MASTER -> BACKUP: higher priority advert' "$m2"
+check "n2 stepped down for n1 (its advert, or its request for the votes)" \
+	log_has n2 'web: MASTER -> BACKUP: (higher priority advert|member n1 \(priority 200 > 150\) asks for the votes)' "$m2"
 check "after the heal every node sees 3 alive" wait_until 3 eval \
 	'[ "$(cl_q n1 .cluster.alive)$(cl_q n2 .cluster.alive)$(cl_q n3 .cluster.alive)" = 333 ]'
 

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """hb_inject.py - send hostile or odd datagrams to a clustd cluster port.
 
-An independent encoder of the heartbeat wire format (version 2, see the
-comment at the top of src/heartbeat.c): "CLHB", version 2, flags, kind
+An independent encoder of the heartbeat wire format (version 3, see the
+comment at the top of src/heartbeat.c): "CLHB", version 3, flags, kind
 (1 heartbeat), a reserved byte, incarnation and seq (u64, network order),
 TLVs (1 = node name, 2 = instance: vrid, state, priority, name, 6 = nonce,
-7 = echo), then HMAC-SHA256 over all of it with key = SHA-256(secret file
-bytes).
+7 = echo, 9 = vote request: priority, name, 10 = vote: instance length,
+instance, grantee length, grantee, incarnation, seq, remaining ms), then
+HMAC-SHA256 over all of it with key = SHA-256(secret file bytes).
 
     hb_inject.py --to ADDR [--port 5798] [--count N] [--spoof-src ADDR] MODE ...
 
@@ -18,9 +19,13 @@ modes:
                                N bytes: a valid header, then zeros (no MAC
                                can match): what it costs to look at
     sign --secret-file F | --secret TEXT  --node NAME --inc N --seq N
-         [--echo NONCE ...]    a well-formed heartbeat signed with that
+         [--echo NONCE ...] [--request INSTANCE:PRIO ...]
+         [--vote INSTANCE:GRANTEE:INC:SEQ:MS ...] [--version V]
+                               a well-formed heartbeat signed with that
                                secret (a wrong one: bad_auth; the right one
-                               with an unknown name: unknown_member)
+                               with an unknown name: unknown_member; a
+                               request or vote twice for one instance:
+                               malformed; --version 2: other_version)
     raw --hex HEX              the bytes as given (a captured heartbeat)
 
 --spoof-src sends through a raw IPv4 socket with that source address (the
@@ -36,7 +41,7 @@ import struct
 import sys
 
 MAGIC = b"CLHB"
-VERSION = 2
+VERSION = 3
 KIND_HEARTBEAT = 1
 KIND_PIECE = 2
 FLAG_QUORUM = 0x01
@@ -46,6 +51,8 @@ TLV_RESTORE = 4
 TLV_NONCE = 6
 TLV_ECHO = 7
 TLV_PIECE = 8
+TLV_REQUEST = 9
+TLV_VOTE = 10
 STATE_BACKUP = 1  # enum vrrp_state (src/fsm.h): INIT 0, BACKUP 1, MASTER 2, FAULT 3
 MAX_COUNT = 1000
 
@@ -54,13 +61,21 @@ def tlv(t, value):
     return struct.pack("!BH", t, len(value)) + value
 
 
-def header(kind, inc, seq):
-    return MAGIC + struct.pack("!BBBBQQ", VERSION, FLAG_QUORUM, kind, 0, inc, seq)
+def header(kind, inc, seq, version=VERSION):
+    return MAGIC + struct.pack("!BBBBQQ", version, FLAG_QUORUM, kind, 0, inc, seq)
+
+
+def short_name(name):
+    """A name with its length byte, as TLV 10 carries it."""
+    return struct.pack("!B", len(name)) + name.encode()
 
 
 def heartbeat(key, node, inc, seq, instances=(("web", 51, STATE_BACKUP, 100),),
-              nonce=0x1234, echo=(), restore=False):
-    body = header(KIND_HEARTBEAT, inc, seq) + tlv(TLV_NODE, node.encode())
+              nonce=0x1234, echo=(), restore=False, requests=(), votes=(), version=VERSION):
+    """requests: (instance, priority) pairs; votes: (instance, grantee,
+    incarnation, seq, remaining ms) tuples; sent in the order given, with
+    no check (a test may send what a receiver must drop)."""
+    body = header(KIND_HEARTBEAT, inc, seq, version) + tlv(TLV_NODE, node.encode())
     for name, vrid, state, prio in instances:
         body += tlv(TLV_INSTANCE, struct.pack("!BBB", vrid, state, prio) + name.encode())
     if restore:
@@ -68,6 +83,11 @@ def heartbeat(key, node, inc, seq, instances=(("web", 51, STATE_BACKUP, 100),),
     body += tlv(TLV_NONCE, struct.pack("!Q", nonce))
     if echo:
         body += tlv(TLV_ECHO, b"".join(struct.pack("!Q", e) for e in echo))
+    for name, prio in requests:
+        body += tlv(TLV_REQUEST, struct.pack("!B", prio) + name.encode())
+    for instance, grantee, v_inc, v_seq, remaining_ms in votes:
+        body += tlv(TLV_VOTE, short_name(instance) + short_name(grantee) +
+                    struct.pack("!QQI", v_inc, v_seq, remaining_ms))
     return body + hmac.new(key, body, hashlib.sha256).digest()
 
 
@@ -79,6 +99,18 @@ def piece(key, node, inc, seq, data, copy_for="", nonce=0, generation=None, tota
                          len(data) if total is None else total, offset) + data
     body = header(KIND_PIECE, inc, seq) + tlv(TLV_NODE, node.encode()) + tlv(TLV_PIECE, value)
     return body + hmac.new(key, body, hashlib.sha256).digest()
+
+
+def request_arg(text):
+    """INSTANCE:PRIO"""
+    name, prio = text.rsplit(":", 1)
+    return name, int(prio, 0)
+
+
+def vote_arg(text):
+    """INSTANCE:GRANTEE:INC:SEQ:MS"""
+    instance, grantee, inc, seq, ms = text.split(":")
+    return instance, grantee, int(inc, 0), int(seq, 0), int(ms, 0)
 
 
 def key_of(a):
@@ -126,7 +158,8 @@ def payload_of(a):
         head = MAGIC + struct.pack("!BBBBQQ", a.version, 0, KIND_HEARTBEAT, 0, 1, 1)
         return (head + b"\0" * a.len)[:a.len]
     if a.mode == "sign":
-        return heartbeat(key_of(a), a.node, a.inc, a.seq, echo=[int(e, 0) for e in a.echo])
+        return heartbeat(key_of(a), a.node, a.inc, a.seq, echo=[int(e, 0) for e in a.echo],
+                         requests=a.request, votes=a.vote, version=a.version)
     return bytes.fromhex(a.hex.replace(":", "").strip())
 
 
@@ -152,6 +185,11 @@ def main():
     sg.add_argument("--inc", type=int, required=True)
     sg.add_argument("--seq", type=int, required=True)
     sg.add_argument("--echo", nargs="*", default=[])
+    sg.add_argument("--request", type=request_arg, action="append", default=[],
+                    metavar="INSTANCE:PRIO")
+    sg.add_argument("--vote", type=vote_arg, action="append", default=[],
+                    metavar="INSTANCE:GRANTEE:INC:SEQ:MS")
+    sg.add_argument("--version", type=int, default=VERSION)
     r = sub.add_parser("raw")
     r.add_argument("--hex", required=True)
     a = p.parse_args()

@@ -14,6 +14,7 @@
 #include "reload_plan.h"
 #include "quorum.h"
 #include "testutil.h"
+#include "votes.h"
 
 #define VIP4 "[ \"198.51.100.100/24\" ]"
 #define VIP6 "[ \"2001:db8::100/64\" ]"
@@ -351,6 +352,30 @@ START_TEST(test_sample_config_loads)
 	ck_assert_uint_eq(conf_find_instance(l.cfg, "web")->notify.timeout_ms, 10000);
 	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
 	loaded_free(&l);
+}
+END_TEST
+
+/* The witness sample serves two clusters (its secrets are checked by
+ * t/net/test_witness_config.sh, which gives it some). */
+START_TEST(test_witness_sample_loads)
+{
+	struct clustd_config *cfg = NULL;
+	struct conf_errors errs = { 0 };
+	int rc = conf_load("etc/clustd-witness.conf", &cfg, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  sample: %s\n", errs.msgs[i]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(cfg->witness);
+	ck_assert_uint_eq(cfg->ninstances, 0);
+	ck_assert_uint_eq(cfg->nclusters, 2);
+	ck_assert_str_eq(conf_cluster(cfg, 0)->name, "web");
+	ck_assert_str_eq(conf_cluster(cfg, 1)->name, "db");
+	/* The routers' defaults at advert_interval 1000, as it says. */
+	ck_assert_uint_eq(conf_cluster(cfg, 0)->dead_interval_ms, 1000);
+	ck_assert_uint_eq(conf_cluster(cfg, 0)->vote_lease_ms, 1000);
+	conf_free(cfg);
+	conf_errors_free(&errs);
 }
 END_TEST
 
@@ -724,6 +749,37 @@ START_TEST(test_pseudo_header_with_v2)
 }
 END_TEST
 
+/* keepalived's auth_type PASS: VRRPv2 only, 1..8 characters, zero-padded. */
+START_TEST(test_auth_pass)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST("version = 2; advert_interval = 1000; auth_pass = \"abc\";"));
+	ck_assert(l.cfg->instances[0].auth_pass_set);
+	ck_assert_mem_eq(l.cfg->instances[0].auth_pass, "abc\0\0\0\0\0", CLUSTD_AUTH_PASS_LEN);
+	loaded_free(&l);
+	expect_ok(&l, INST("version = 2; auth_pass = \"12345678\";"));
+	ck_assert_mem_eq(l.cfg->instances[0].auth_pass, "12345678", CLUSTD_AUTH_PASS_LEN);
+	loaded_free(&l);
+	expect_ok(&l, INST("version = 2;"));
+	ck_assert(!l.cfg->instances[0].auth_pass_set);
+	loaded_free(&l);
+	expect_error(INST("auth_pass = \"abc\";"), 7,
+		     "auth_pass: VRRPv3 has no authentication (RFC 5798); only version = 2 carries it");
+	expect_error(INST("version = 2; auth_pass = \"123456789\";"), 7,
+		     "auth_pass: 9 characters, expected 1..8 (keepalived uses only the first 8: give "
+		     "those)");
+	expect_error(INST("version = 2; auth_pass = \"\";"), 7,
+		     "auth_pass: 0 characters, expected 1..8 (keepalived uses only the first 8: give "
+		     "those)");
+	expect_error(INST("version = 2; auth_pass = 1234;"), 7,
+		     "auth_pass: expected a string, got an integer");
+	expect_error(INST("version = 2; authentication = { auth_type = \"PASS\"; };"), 7,
+		     "unknown key \"authentication\" in instance (did you mean \"auth_pass\" "
+		     "(keepalived's auth_type PASS)?)");
+}
+END_TEST
+
 START_TEST(test_duplicate_vrid_one_interface)
 {
 	expect_error(INST("},{ name = \"b\"; interface = \"eth0\";\n"
@@ -763,7 +819,8 @@ END_TEST
 
 START_TEST(test_missing_instances)
 {
-	expect_error("node = { name = \"n1\"; };\n", 1, "missing required key \"instances\" (nothing to do without one)");
+	expect_error("node = { name = \"n1\"; };\n", 1, "missing required key \"instances\" (nothing to do "
+		     "without one, or without a cluster group to serve as a witness)");
 	expect_error("instances = ( 5 );\n", 1, "instances: element 1: expected a group { ... }, got an integer");
 }
 END_TEST
@@ -1516,6 +1573,296 @@ START_TEST(test_cluster_rejects)
 }
 END_TEST
 
+/* ---- vote_lease ------------------------------------------------------- */
+
+/* cluster_text with heartbeat 100, slack 50 (defaults) and advert 1000:
+ * the renewal rule wants L x 0.999 - 50 >= 400, so L >= 451 ms; the
+ * failover rule wants L x 1.001 <= 2000, so L <= 1998 ms. */
+START_TEST(test_vote_lease_bounds)
+{
+	struct loaded l;
+
+	expect_ok(&l, cluster_text("vote_lease = 451;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 451);
+	loaded_free(&l);
+	expect_ok(&l, cluster_text("vote_lease = 1998;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1998);
+	loaded_free(&l);
+	expect_error(cluster_text("vote_lease = 450;", "", ""), 5,
+		     "cluster.vote_lease: 450 ms is too short to be renewed: vote_lease x (1 - 0.001) - "
+		     "slack must be at least 4 heartbeat intervals (at least 451 ms; see doc/quorum.md)");
+	expect_error(cluster_text("vote_lease = 1999;", "", ""), 5,
+		     "cluster.vote_lease: 1999 ms outlasts the failover: vote_lease x (1 + 0.001) must be "
+		     "at most 2 x the smallest advert_interval (at most 1998 ms; see doc/quorum.md)");
+	/* The smallest advert_interval counts: 500 -> at most 999. */
+	expect_error(cluster_text("vote_lease = 1000;", "advert_interval = 500;", ""), 5,
+		     "cluster.vote_lease: 1000 ms outlasts the failover: vote_lease x (1 + 0.001) must be "
+		     "at most 2 x the smallest advert_interval (at most 999 ms; see doc/quorum.md)");
+	expect_error(cluster_text("vote_lease = 0;", "", ""), 5,
+		     "cluster.vote_lease: 0 is out of range 1..600000");
+}
+END_TEST
+
+/* The rule conf applies is votes_timing_check() itself, around both
+ * bounds, for several timers. */
+START_TEST(test_vote_lease_is_votes_timing_check)
+{
+	static const uint32_t adverts[] = { 300, 1000 }, slacks[] = { 0, 50 }, hbs[] = { 20, 100 };
+
+	for (size_t a = 0; a < 2; a++) {
+		for (size_t s = 0; s < 2; s++) {
+			for (size_t h = 0; h < 2; h++) {
+				uint32_t least = 0, most = 0;
+				ck_assert_ptr_nonnull(votes_timing_check(0, slacks[s], hbs[h], adverts[a], &least));
+				ck_assert_ptr_nonnull(votes_timing_check(UINT32_MAX / 2000, slacks[s], hbs[h],
+									 adverts[a], &most));
+				uint32_t probe[] = { least - 1, least, most, most + 1 };
+				for (size_t k = 0; k < 4; k++) {
+					char cluster[160], inst[64];
+					uint32_t bound;
+					struct loaded l;
+
+					snprintf(inst, sizeof(inst), "advert_interval = %u;", adverts[a]);
+					snprintf(cluster, sizeof(cluster), "heartbeat_interval = %u; slack = %u; "
+						 "dead_interval = %u; vote_lease = %u;", hbs[h], slacks[s],
+						 3 * hbs[h], probe[k]);
+					load_text(&l, cluster_text(cluster, inst, ""));
+					bool want = !votes_timing_check(probe[k], slacks[s], hbs[h], adverts[a],
+									&bound);
+					ck_assert_msg((l.rc == 0) == want, "advert %u slack %u hb %u lease %u: rc %d",
+						      adverts[a], slacks[s], hbs[h], probe[k], l.rc);
+					loaded_free(&l);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_vote_lease_default)
+{
+	struct loaded l;
+
+	/* dead_interval when it passes: min(2 x 1000 - 50, 10 heartbeats). */
+	expect_ok(&l, cluster_text("", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1000);
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, l.cfg->cluster.dead_interval_ms);
+	loaded_free(&l);
+	expect_ok(&l, cluster_text("dead_interval = 1950;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1950);
+	loaded_free(&l);
+	/* dead_interval 300 cannot be renewed (300 x 0.999 - 50 < 400): the
+	 * least lease that can. */
+	expect_ok(&l, cluster_text("dead_interval = 300;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 451);
+	loaded_free(&l);
+	/* dead_interval 2000 (slack 0) outlasts the failover: the least lease. */
+	expect_ok(&l, cluster_text("slack = 0; dead_interval = 2000;", "", ""));
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 401);
+	loaded_free(&l);
+	/* Nothing fits: 4 x 100 + 60 needs 461 ms, 2 x 180 allows 359. */
+	expect_error(cluster_text("slack = 60;", "advert_interval = 180;", ""), 2,
+		     "cluster: no vote_lease fits: it must be at least 461 ms (renewal: 4 heartbeats + "
+		     "slack) and at most 359 ms (failover: 2 x the smallest advert_interval); lower "
+		     "heartbeat_interval or slack, or raise advert_interval");
+	/* ... unless there are no votes (quorum = 1: plain VRRP). */
+	expect_ok(&l, cluster_text("slack = 60; quorum = 1;", "advert_interval = 180;", ""));
+	loaded_free(&l);
+}
+END_TEST
+
+/* ---- cluster.name and the witness ------------------------------------ */
+
+START_TEST(test_cluster_name)
+{
+	struct loaded l;
+
+	expect_ok(&l, cluster_text("", "", ""));
+	ck_assert_str_eq(l.cfg->cluster.name, "cluster");
+	ck_assert(!l.cfg->cluster.name_in_logs);
+	ck_assert(!l.cfg->witness);
+	ck_assert_uint_eq(l.cfg->nclusters, 1);
+	loaded_free(&l);
+	expect_ok(&l, cluster_text("name = \"edge/fra-1:web\";", "", ""));
+	ck_assert_str_eq(l.cfg->cluster.name, "edge/fra-1:web");
+	loaded_free(&l);
+	static const char *const bad[] = {
+		"two words", "", "tab\there", "caf\xc3\xa9",
+		"0123456789012345678901234567890123456789012345678901234567890123", /* 64 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char setting[128], reason[256];
+		snprintf(setting, sizeof(setting), "name = \"%s\";", bad[i]);
+		snprintf(reason, sizeof(reason), "cluster.name: \"%s\" is not a valid cluster name "
+			 "(1..63 printable ASCII characters, no space)", bad[i]);
+		expect_error(cluster_text(setting, "", ""), 5, reason);
+	}
+	expect_error(cluster_text("name = 7;", "", ""), 5, "cluster.name: expected a string, got an integer");
+	/* No instances and no cluster group: nothing to do. */
+	expect_error("node = { name = \"w\"; };\n", 1, "missing required key \"instances\" (nothing to do "
+		     "without one, or without a cluster group to serve as a witness)");
+}
+END_TEST
+
+#define W_MEMBERS(a, b) "members = ( { name = \"" a "\"; address = \"198.51.100.1\"; }, " \
+	"{ name = \"" b "\"; address = \"198.51.100.2\"; }, { name = \"w\"; address = \"203.0.113.9\"; } ); "
+
+/* A witness of one cluster: a cluster group and no instances (the key
+ * missing, or an empty list). Nothing bounds it by an advert_interval:
+ * dead_interval defaults to 10 heartbeats and vote_lease to it, and only
+ * the renewal rule applies to vote_lease. */
+START_TEST(test_witness_one_cluster)
+{
+	struct loaded l;
+
+	expect_ok(&l, "node = { name = \"w\"; };\ncluster = { secret_file = \"/s\"; " W_MEMBERS("r1", "r2") "};\n");
+	ck_assert(l.cfg->witness);
+	ck_assert_uint_eq(l.cfg->ninstances, 0);
+	ck_assert_uint_eq(l.cfg->nclusters, 1);
+	ck_assert_str_eq(conf_cluster(l.cfg, 0)->name, "cluster");
+	ck_assert_uint_eq(l.cfg->cluster.dead_interval_ms, 1000);
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 1000);
+	loaded_free(&l);
+	expect_ok(&l, "node = { name = \"w\"; };\ninstances = ( );\n"
+		      "cluster = { secret_file = \"/s\"; dead_interval = 5000; vote_lease = 600000; "
+		      W_MEMBERS("r1", "r2") "};\n");
+	ck_assert(l.cfg->witness);
+	ck_assert_uint_eq(l.cfg->cluster.dead_interval_ms, 5000);
+	ck_assert_uint_eq(l.cfg->cluster.vote_lease_ms, 600000);
+	loaded_free(&l);
+	expect_error("node = { name = \"w\"; };\n"
+		     "cluster = { secret_file = \"/s\"; vote_lease = 350; " W_MEMBERS("r1", "r2") "};\n", 2,
+		     "cluster.vote_lease: 350 ms is too short to be renewed: vote_lease x (1 - 0.001) - "
+		     "slack must be at least 4 heartbeat intervals (at least 451 ms; see doc/quorum.md)");
+}
+END_TEST
+
+/* Lines: 1 node, 2 "cluster = (", 3 cluster a, 4 cluster b (with
+ * b_extra), 5 ");". */
+static const char *witness_text(const char *b_name, const char *b_extra)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "node = { name = \"w\"; };\n"
+		 "cluster = (\n"
+		 "  { name = \"a\"; secret_file = \"/s1\"; " W_MEMBERS("r1", "r2") "},\n"
+		 "  { name = \"%s\"; secret_file = \"/s2\"; %s members = ( { name = \"r3\"; address = "
+		 "\"2001:db8::3\"; }, { name = \"w\"; address = \"2001:db8::9\"; } ); }\n"
+		 ");\n", b_name, b_extra);
+	return buf;
+}
+
+START_TEST(test_witness_two_clusters)
+{
+	struct loaded l;
+	const struct cluster_conf *a, *b;
+
+	/* Same port, other family: two sockets that do not meet. */
+	expect_ok(&l, witness_text("b", "quorum = 1; vote_lease = 2000;"));
+	ck_assert(l.cfg->witness);
+	ck_assert_uint_eq(l.cfg->nclusters, 2);
+	a = conf_cluster(l.cfg, 0);
+	b = conf_cluster(l.cfg, 1);
+	ck_assert_ptr_eq(a, &l.cfg->cluster);
+	ck_assert_str_eq(a->name, "a");
+	ck_assert_str_eq(b->name, "b");
+	ck_assert(a->enabled && b->enabled);
+	ck_assert(a->name_in_logs && b->name_in_logs);
+	ck_assert_str_eq(a->secret_file, "/s1");
+	ck_assert_str_eq(b->secret_file, "/s2");
+	ck_assert_uint_eq(a->nmembers, 3);
+	ck_assert_uint_eq(b->nmembers, 2);
+	ck_assert_uint_eq(a->port, b->port);
+	ck_assert_uint_eq(b->quorum, 1);
+	ck_assert_uint_eq(a->vote_lease_ms, 1000);
+	ck_assert_uint_eq(b->vote_lease_ms, 2000);
+	assert_ip(&b->members[1].addr, "2001:db8::9");
+	loaded_free(&l);
+	expect_ok(&l, witness_text("b", "port = 6000;"));
+	ck_assert_uint_eq(conf_cluster(l.cfg, 1)->port, 6000);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_witness_rejects)
+{
+	/* Two clusters of one name. */
+	expect_error(witness_text("a", ""), 4, "cluster: the name \"a\" is used twice (also at line 3): "
+		     "each cluster of a witness needs its own name");
+	/* Two IPv4 clusters on one port. */
+	expect_error("node = { name = \"w\"; };\ncluster = (\n"
+		     "  { name = \"a\"; secret_file = \"/s1\"; " W_MEMBERS("r1", "r2") "},\n"
+		     "  { name = \"b\"; secret_file = \"/s2\"; " W_MEMBERS("r3", "r4") "}\n);\n", 4,
+		     "cluster \"b\": port 5798 is already used by cluster \"a\" (line 3): each cluster of "
+		     "a witness needs its own port");
+	/* The witness is not a member of one of them. */
+	expect_error("node = { name = \"w\"; };\ncluster = (\n"
+		     "  { name = \"a\"; secret_file = \"/s1\"; " W_MEMBERS("r1", "r2") "},\n"
+		     "  { name = \"b\"; secret_file = \"/s2\"; port = 6000;\n"
+		     "    members = ( { name = \"r3\"; address = \"198.51.100.3\"; } ); }\n);\n", 5,
+		     "cluster.members: this node (w) is not a member of cluster \"b\"");
+	/* A node with instances serves one cluster. */
+	expect_error("node = { name = \"r1\"; };\ncluster = (\n"
+		     "  { name = \"a\"; secret_file = \"/s1\"; " W_MEMBERS("r1", "r2") "},\n"
+		     "  { name = \"b\"; secret_file = \"/s2\"; port = 6000; " W_MEMBERS("r1", "r3") "}\n);\n"
+		     "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n", 2,
+		     "cluster: a node with instances serves one cluster (this list has 2); only a witness "
+		     "(no instances) serves several");
+	expect_error("node = { name = \"w\"; };\ncluster = ( );\n", 2,
+		     "cluster: expected a group { ... } or, on a witness, a list of 1..64 groups "
+		     "( { ... }, ... ), got an empty list");
+	expect_error("node = { name = \"w\"; };\ncluster = 5;\n", 2,
+		     "cluster: expected a group { ... } or, on a witness, a list of 1..64 groups "
+		     "( { ... }, ... ), got an integer");
+	expect_error("node = { name = \"w\"; };\ncluster = (\n 5 );\n", 3,
+		     "cluster: expected a group { ... }, got an integer");
+}
+END_TEST
+
+/* A list of one is that one cluster, with instances too. */
+START_TEST(test_cluster_list_of_one)
+{
+	struct loaded l;
+
+	expect_ok(&l, "node = { name = \"r1\"; };\n"
+		      "cluster = ( { name = \"a\"; secret_file = \"/s1\"; " W_MEMBERS("r1", "r2") "} );\n"
+		      "instances = ( { name = \"web\"; interface = \"eth0\"; vrid = 51; vips = " VIP4 "; } );\n");
+	ck_assert(!l.cfg->witness);
+	ck_assert_uint_eq(l.cfg->nclusters, 1);
+	ck_assert_str_eq(l.cfg->cluster.name, "a");
+	ck_assert(!l.cfg->cluster.name_in_logs);
+	loaded_free(&l);
+}
+END_TEST
+
+/* -t checks every cluster's secret file. */
+START_TEST(test_witness_secret_files)
+{
+	char dir[64], secret[128], text[1024], reason[512];
+	struct loaded l;
+
+	make_temp_dir(dir, sizeof(dir));
+	write_in(secret, sizeof(secret), dir, "secret", "0123456789abcdef0123\n");
+	ck_assert_int_eq(chmod(secret, 0600), 0);
+	snprintf(text, sizeof(text), "node = { name = \"w\"; };\ncluster = (\n"
+		 "  { name = \"a\"; secret_file = \"%s\"; " W_MEMBERS("r1", "r2") "},\n"
+		 "  { name = \"b\"; secret_file = \"%s.missing\"; port = 6000; " W_MEMBERS("r3", "r4") "}\n);\n",
+		 secret, secret);
+	expect_ok(&l, text);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 1);
+	snprintf(reason, sizeof(reason), "cluster.secret_file: cannot open secret file %s.missing: "
+		 "No such file or directory", secret);
+	assert_msg_is(&l, 0, 1, reason);
+	/* The digest is taken per cluster: a's is set, b's (unreadable) zero. */
+	static const uint8_t zero[CLUSTD_SECRET_DIGEST_LEN];
+	ck_assert(!digest_is_zero(l.cfg));
+	ck_assert_mem_eq(conf_cluster(l.cfg, 1)->secret_digest, zero, sizeof(zero));
+	loaded_free(&l);
+	tu_remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_vip_lease)
 {
 	struct loaded l;
@@ -1829,6 +2176,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_empty_groups_keep_defaults);
 	tcase_add_test(ok, test_empty_instance_list_runs_nothing);
 	tcase_add_test(ok, test_sample_config_loads);
+	tcase_add_test(ok, test_witness_sample_loads);
 	tcase_add_test(ok, test_range_edges_accepted);
 	tcase_add_test(ok, test_same_vrid_other_interface_ok);
 	tcase_add_test(ok, test_same_vrid_v4_v6_one_interface_ok);
@@ -1869,6 +2217,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(bad, test_vips_empty_and_too_many);
 	tcase_add_test(bad, test_v2_ipv6);
 	tcase_add_test(bad, test_pseudo_header_with_v2);
+	tcase_add_test(bad, test_auth_pass);
 	tcase_add_test(bad, test_duplicate_vrid_one_interface);
 	tcase_add_test(bad, test_duplicate_instance_name);
 	tcase_add_test(bad, test_bad_instance_name);
@@ -1911,6 +2260,15 @@ static Suite *conf_suite(void)
 	tcase_add_test(plane, test_cluster_instance_limit_fits);
 	tcase_add_test(plane, test_cluster_bound_is_quorum_bound);
 	tcase_add_test(plane, test_cluster_rejects);
+	tcase_add_test(plane, test_vote_lease_bounds);
+	tcase_add_test(plane, test_vote_lease_is_votes_timing_check);
+	tcase_add_test(plane, test_vote_lease_default);
+	tcase_add_test(plane, test_cluster_name);
+	tcase_add_test(plane, test_witness_one_cluster);
+	tcase_add_test(plane, test_witness_two_clusters);
+	tcase_add_test(plane, test_witness_rejects);
+	tcase_add_test(plane, test_cluster_list_of_one);
+	tcase_add_test(scripts, test_witness_secret_files);
 	tcase_add_test(plane, test_vip_lease);
 	tcase_add_test(plane, test_track_full_and_defaults);
 	tcase_add_test(plane, test_track_rejects);

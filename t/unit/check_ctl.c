@@ -53,6 +53,10 @@ struct fixture {
 	char last[2048];
 	size_t reply_size;      /* 0: "reply to <request>\n" */
 	bool null_reply;
+	bool defer;             /* ctl_defer, answered by later_timer */
+	struct ctl_pending *pending;
+	struct loop_timer later_timer;
+	int gone;               /* on_gone calls */
 	/* conversations */
 	struct sink sinks[MAX_SINKS];
 	int nsinks;
@@ -69,6 +73,26 @@ static char pattern_byte(size_t i)
 	return (char)('a' + i % 23);
 }
 
+static void on_gone(void *arg)
+{
+	struct fixture *f = arg;
+
+	f->gone++;
+	f->pending = NULL;
+	loop_timer_cancel(f->l, &f->later_timer);
+}
+
+static void on_later(void *arg)
+{
+	struct fixture *f = arg;
+	char *reply;
+
+	ck_assert_ptr_nonnull(f->pending);
+	ck_assert_int_gt(asprintf(&reply, "later to %s\n", f->last), 0);
+	ctl_pending_reply(f->pending, reply);
+	f->pending = NULL;
+}
+
 static char *handler(void *arg, const char *request)
 {
 	struct fixture *f = arg;
@@ -78,6 +102,12 @@ static char *handler(void *arg, const char *request)
 	snprintf(f->last, sizeof(f->last), "%s", request);
 	if (f->null_reply)
 		return NULL;
+	if (f->defer) {
+		f->pending = ctl_defer(f->s, on_gone, f);
+		ck_assert_ptr_nonnull(f->pending);
+		loop_timer_arm(f->l, &f->later_timer, mono_now_us() + 50 * MS);
+		return NULL;
+	}
 	if (f->reply_size) {
 		reply = malloc(f->reply_size + 1);
 		ck_assert_ptr_nonnull(reply);
@@ -117,6 +147,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(fx.l);
 	fx.s = ctl_server_open(fx.l, fx.path, handler, &fx);
 	ck_assert_ptr_nonnull(fx.s);
+	fx.later_timer = (struct loop_timer){ .fn = on_later, .arg = &fx };
 }
 
 static void sink_close(struct sink *k)
@@ -141,6 +172,7 @@ static void teardown(void)
 		free(k->buf);
 	}
 	ctl_server_close(fx.s);
+	loop_timer_cancel(fx.l, &fx.later_timer);
 	loop_free(fx.l);
 	/* Whatever a test left in its directory (extra sockets, files). */
 	DIR *d = opendir(fx.dir);
@@ -777,6 +809,61 @@ START_TEST(test_close_keeps_successor_socket)
 }
 END_TEST
 
+/* A deferred request: the reply comes when the daemon gives it, and the
+ * waiting client holds no slot of the loop busy meanwhile. */
+START_TEST(test_deferred_reply)
+{
+	struct sink *k;
+
+	fx.defer = true;
+	k = child_request(fx.path, "handover web", 3000);
+	ck_assert(run_for(3000));
+	ck_assert_int_eq(child_result(k), 0);
+	ck_assert(sink_is(k, "later to handover web\n"));
+	ck_assert_uint_ge(sink_ms(k), 50);
+	ck_assert_int_eq(fx.gone, 0);
+	/* Not deferred again: an ordinary request still works. */
+	fx.defer = false;
+	k = child_request(fx.path, "status", 3000);
+	ck_assert(run_for(3000));
+	ck_assert(sink_is(k, "reply to status\n"));
+}
+END_TEST
+
+/* The client leaves before the reply: the owner hears of it (on_gone)
+ * and never touches the handle again. */
+START_TEST(test_deferred_client_leaves)
+{
+	int fd;
+
+	fx.defer = true;
+	fd = raw_connect("handover web\n", 13);
+	run_exactly(20);
+	ck_assert_int_eq(fx.calls, 1);
+	ck_assert_ptr_nonnull(fx.pending);
+	close(fd);
+	run_exactly(100);
+	ck_assert_int_eq(fx.gone, 1);
+	ck_assert_ptr_null(fx.pending);
+}
+END_TEST
+
+/* Closing the server with a deferred client tells its owner. */
+START_TEST(test_deferred_server_closes)
+{
+	int fd;
+
+	fx.defer = true;
+	fd = raw_connect("drain\n", 6);
+	run_exactly(20);
+	ck_assert_ptr_nonnull(fx.pending);
+	ctl_server_close(fx.s);
+	fx.s = NULL;
+	ck_assert_int_eq(fx.gone, 1);
+	close(fd);
+}
+END_TEST
+
 static Suite *ctl_suite(void)
 {
 	Suite *s = suite_create("ctl");
@@ -807,6 +894,9 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_stale_socket_replaced);
 	tcase_add_test(tc, test_regular_file_not_replaced);
 	tcase_add_test(tc, test_close_keeps_successor_socket);
+	tcase_add_test(tc, test_deferred_reply);
+	tcase_add_test(tc, test_deferred_client_leaves);
+	tcase_add_test(tc, test_deferred_server_closes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,7 +26,7 @@ static const char *reason(unsigned faults, const struct fault_names *n)
 
 static const unsigned all_bits[] = { FAULT_NO_LINK, FAULT_NO_ADDR, FAULT_NO_QUORUM,
 				     FAULT_TRACK, FAULT_GROUP, FAULT_VMAC, FAULT_ACCEPT_FILTER, FAULT_SEND,
-				     FAULT_VIP };
+				     FAULT_VIP, FAULT_DRIVER };
 #define NBITS (sizeof(all_bits) / sizeof(all_bits[0]))
 #define ALL_FAULTS (FAULT_NO_LINK | FAULT_NO_ADDR | FAULT_NO_QUORUM | FAULT_TRACK | FAULT_GROUP | \
 		    FAULT_VMAC | FAULT_ACCEPT_FILTER)
@@ -378,6 +378,28 @@ START_TEST(test_step)
 }
 END_TEST
 
+/* A required driver's fault (driver_rule.c names it) comes after tracking
+ * and before the group, says its own sentence, and has its own cure. */
+START_TEST(test_driver_fault)
+{
+	struct fault_names n = names;
+
+	n.driver_why = "required driver webapp is not connected";
+	ck_assert_str_eq(reason(FAULT_DRIVER, &n), "required driver webapp is not connected");
+	ck_assert_str_eq(reason(FAULT_DRIVER | FAULT_GROUP, &n),
+			 "required driver webapp is not connected");
+	ck_assert_str_eq(reason(FAULT_DRIVER | FAULT_TRACK, &n), "track script chk_nginx failed");
+	ck_assert_str_eq(reason(FAULT_DRIVER | FAULT_NO_QUORUM, &n), "no quorum");
+	/* A driver fault nobody names any more falls through to the group. */
+	ck_assert_str_eq(reason(FAULT_DRIVER, &names), "sync group web: a member is in FAULT");
+	ck_assert_str_eq(fault_cure_text(FAULT_DRIVER), "required drivers connected and ready");
+	ck_assert_str_eq(fault_cure_text(FAULT_DRIVER | FAULT_GROUP),
+			 "required drivers connected and ready");
+	ck_assert_str_eq(fault_cure_text(FAULT_DRIVER | FAULT_TRACK), "tracked checks recovered");
+	ck_assert(!fault_needs_reprobe(FAULT_DRIVER));
+}
+END_TEST
+
 static Suite *fault_suite(void)
 {
 	Suite *s = suite_create("fault");
@@ -406,6 +428,7 @@ static Suite *fault_suite(void)
 	tcase_add_test(text, test_cure_each);
 	tcase_add_test(text, test_accept_filter_fault);
 	tcase_add_test(text, test_cure_order);
+	tcase_add_test(text, test_driver_fault);
 	suite_add_tcase(s, text);
 
 	tcase_add_test(step, test_step);

@@ -52,6 +52,30 @@ static struct heartbeat *make_hb(size_t ninst, size_t necho)
 	return hb;
 }
 
+/* make_hb() with nreq vote requests and nvotes granted votes, every field
+ * depending on its position (names distinct, as the wire demands). */
+static struct heartbeat *make_hb_votes(size_t ninst, size_t necho, size_t nreq, size_t nvotes)
+{
+	struct heartbeat *hb = make_hb(ninst, necho);
+
+	hb->nrequests = nreq;
+	for (size_t i = 0; i < nreq; i++) {
+		snprintf(hb->requests[i].name, CLUSTD_NAME_MAX, "vi_%zu", i);
+		hb->requests[i].priority = (uint8_t)(1 + 3 * i);
+	}
+	hb->nvotes = nvotes;
+	for (size_t i = 0; i < nvotes; i++) {
+		struct hb_vote *v = &hb->votes[i];
+
+		snprintf(v->instance, CLUSTD_NAME_MAX, "web-%zu", i);
+		snprintf(v->grantee, CLUSTD_NAME_MAX, "node-%zu", i % 5);
+		v->incarnation = 0x5152535455565758ULL + i;
+		v->seq = 0x6162636465666768ULL + i;
+		v->remaining_ms = 0x71727374u + (uint32_t)i;
+	}
+	return hb;
+}
+
 /* A piece of len bytes at offset of a total-byte record, for copy_for
  * ("" = the sender's own). */
 static struct heartbeat *make_piece(const char *copy_for, size_t offset, size_t len, size_t total)
@@ -90,6 +114,27 @@ static void assert_same(const struct heartbeat *a, const struct heartbeat *b)
 		ck_assert_uint_eq(a->instances[i].priority, b->instances[i].priority);
 	}
 	ck_assert_int_eq(a->restore_request, b->restore_request);
+	ck_assert_uint_eq(a->nrequests, b->nrequests);
+	for (size_t i = 0; i < a->nrequests; i++) {
+		ck_assert_str_eq(a->requests[i].name, b->requests[i].name);
+		ck_assert_uint_eq(a->requests[i].priority, b->requests[i].priority);
+	}
+	ck_assert_uint_eq(a->nvotes, b->nvotes);
+	for (size_t i = 0; i < a->nvotes; i++) {
+		ck_assert_str_eq(a->votes[i].instance, b->votes[i].instance);
+		ck_assert_str_eq(a->votes[i].grantee, b->votes[i].grantee);
+		ck_assert_uint_eq(a->votes[i].incarnation, b->votes[i].incarnation);
+		ck_assert_uint_eq(a->votes[i].seq, b->votes[i].seq);
+		ck_assert_uint_eq(a->votes[i].remaining_ms, b->votes[i].remaining_ms);
+	}
+	ck_assert_uint_eq(a->nhandovers, b->nhandovers);
+	for (size_t i = 0; i < a->nhandovers; i++) {
+		ck_assert_str_eq(a->handovers[i].instance, b->handovers[i].instance);
+		ck_assert_str_eq(a->handovers[i].successor, b->handovers[i].successor);
+	}
+	ck_assert_uint_eq(a->ndrained, b->ndrained);
+	for (size_t i = 0; i < a->ndrained; i++)
+		ck_assert_str_eq(a->drained[i], b->drained[i]);
 	ck_assert_str_eq(a->piece.copy_for, b->piece.copy_for);
 	ck_assert_uint_eq(a->piece.nonce, b->piece.nonce);
 	ck_assert_uint_eq(a->piece.generation, b->piece.generation);
@@ -140,7 +185,7 @@ static void raw_u8(struct msg *m, uint8_t v)
 static void raw_header(struct msg *m)
 {
 	static const uint8_t hdr[HDR_LEN] = {
-		'C', 'L', 'H', 'B', 2, 0, 1, 0, /* version 2, heartbeat */
+		'C', 'L', 'H', 'B', 3, 0, 1, 0, /* version 3, heartbeat */
 		0, 0, 0, 0, 0, 0, 0, 9,   /* incarnation 9 */
 		0, 0, 0, 0, 0, 0, 0, 42,  /* seq 42 */
 	};
@@ -182,6 +227,64 @@ static void raw_nonce(struct msg *m)
 	static const uint8_t nonce[8] = { 0, 0, 0, 0, 0, 0, 0, 0x77 };
 
 	raw_tlv(m, 6, 8, nonce, 8);
+}
+
+/* TLV 9: priority, name. */
+static void raw_request(struct msg *m, uint8_t prio, const char *name)
+{
+	uint8_t v[1 + 256];
+	size_t n = strlen(name);
+
+	ck_assert_uint_le(n, 256);
+	v[0] = prio;
+	memcpy(v + 1, name, n);
+	raw_tlv(m, 9, (uint16_t)(1 + n), v, 1 + n);
+}
+
+/* The fixed tail of every hand-built vote: incarnation, seq, remaining ms. */
+static const uint8_t vote_tail[20] = {
+	0, 0, 0, 0, 0, 0, 0, 7,   /* incarnation 7 */
+	0, 0, 0, 0, 0, 0, 1, 2,   /* seq 258 */
+	0, 0, 0x02, 0x26,         /* 550 ms */
+};
+
+/* A TLV of two length-prefixed names (10, 11) with the length bytes as
+ * given (they need not match the names), then `tail`, and `extra` bytes
+ * added to (> 0) or cut from (< 0) the end. */
+static void raw_two_names(struct msg *m, uint8_t type, uint8_t ilen, const char *inst, uint8_t glen,
+			  const char *grantee, const uint8_t *tail, size_t ntail, int extra)
+{
+	uint8_t v[2 + 2 * 256 + sizeof(vote_tail) + 16];
+	size_t n = 0;
+
+	ck_assert(strlen(inst) <= 256 && strlen(grantee) <= 256 && extra <= 16);
+	ck_assert(ntail <= sizeof(vote_tail));
+	v[n++] = ilen;
+	memcpy(v + n, inst, strlen(inst));
+	n += strlen(inst);
+	v[n++] = glen;
+	memcpy(v + n, grantee, strlen(grantee));
+	n += strlen(grantee);
+	if (ntail)
+		memcpy(v + n, tail, ntail);
+	n += ntail;
+	if (extra > 0)
+		memset(v + n, 0x33, (size_t)extra);
+	ck_assert((int)n + extra >= 0);
+	n = (size_t)((int)n + extra);
+	raw_tlv(m, type, (uint16_t)n, v, n);
+}
+
+/* TLV 10 with the length bytes as given and `extra` bytes more or less. */
+static void raw_vote_lens(struct msg *m, uint8_t ilen, const char *inst, uint8_t glen,
+			  const char *grantee, int extra)
+{
+	raw_two_names(m, 10, ilen, inst, glen, grantee, vote_tail, sizeof(vote_tail), extra);
+}
+
+static void raw_vote(struct msg *m, const char *inst, const char *grantee)
+{
+	raw_vote_lens(m, (uint8_t)strlen(inst), inst, (uint8_t)strlen(grantee), grantee, 0);
 }
 
 /* Appends the nonce a heartbeat must carry (unless bare, or a piece) and
@@ -243,6 +346,21 @@ START_TEST(test_round_trip_full)
 }
 END_TEST
 
+/* Requests and votes: none, one, and as many as the limits allow, with
+ * and without the rest of a heartbeat. */
+START_TEST(test_round_trip_votes)
+{
+	round_trip_of(make_hb_votes(0, 0, 0, 0));
+	round_trip_of(make_hb_votes(0, 0, 1, 0));
+	round_trip_of(make_hb_votes(0, 0, 0, 1));
+	round_trip_of(make_hb_votes(1, 1, 1, 1));
+	round_trip_of(make_hb_votes(3, 2, CLUSTER_MAX_INSTANCES, 0));
+	round_trip_of(make_hb_votes(3, 2, 0, CLUSTER_MAX_VOTES));
+	round_trip_of(make_hb_votes(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO, CLUSTER_MAX_INSTANCES,
+				    CLUSTER_MAX_VOTES));
+}
+END_TEST
+
 START_TEST(test_round_trip_pieces)
 {
 	char longest[CLUSTD_NAME_MAX];
@@ -283,7 +401,7 @@ START_TEST(test_wire_header)
 	struct heartbeat *hb = make_hb(0, 0);
 	uint8_t buf[256];
 	static const uint8_t want[] = {
-		'C', 'L', 'H', 'B', 2, 1, 1, 0,
+		'C', 'L', 'H', 'B', 3, 1, 1, 0,
 		1, 2, 3, 4, 5, 6, 7, 8,
 		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
 		1, 0, 14, 'n', 'o', 'd', 'e', '-', 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
@@ -297,6 +415,38 @@ START_TEST(test_wire_header)
 	ck_assert_mem_eq(buf, want, sizeof(want));
 	crypto_auth_hmacsha256(mac, want, sizeof(want), key);
 	ck_assert_mem_eq(buf + sizeof(want), mac, sizeof(mac));
+	free(hb);
+}
+END_TEST
+
+/* TLV 9 and 10 are exactly as documented, after the nonce. */
+START_TEST(test_wire_request_vote)
+{
+	struct heartbeat *hb = make_hb(0, 0);
+	uint8_t buf[256];
+	static const uint8_t want[] = {
+		6, 0, 8, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+		9, 0, 4, 150, 'w', 'e', 'b',
+		10, 0, 27, 2, 'd', 'b', 3, 'n', '-', '2',
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+		0x0a, 0x0b, 0x0c, 0x0d,
+	};
+	const size_t tlvs = HDR_LEN + 3 + strlen(hb->node);
+
+	hb->nrequests = 1;
+	snprintf(hb->requests[0].name, CLUSTD_NAME_MAX, "web");
+	hb->requests[0].priority = 150;
+	hb->nvotes = 1;
+	snprintf(hb->votes[0].instance, CLUSTD_NAME_MAX, "db");
+	snprintf(hb->votes[0].grantee, CLUSTD_NAME_MAX, "n-2");
+	hb->votes[0].incarnation = 0x0102030405060708ULL;
+	hb->votes[0].seq = 0x1112131415161718ULL;
+	hb->votes[0].remaining_ms = 0x0a0b0c0d;
+	size_t n = hb_encode(hb, key, buf, sizeof(buf));
+
+	ck_assert_uint_eq(n, tlvs + sizeof(want) + CLUSTER_MAC_LEN);
+	ck_assert_mem_eq(buf + tlvs, want, sizeof(want));
 	free(hb);
 }
 END_TEST
@@ -328,6 +478,21 @@ START_TEST(test_wrong_key)
 }
 END_TEST
 
+/* What one flipped bit gives: the magic (bytes 0..3) and the kind (byte
+ * 6: a flip never turns 1 or 2 into the other) are bad_magic, the version
+ * (byte 4) other_version, anything else (flags, reserved, numbers, TLVs,
+ * the MAC itself) bad_auth. */
+static enum hb_drop flip_verdict(size_t bit)
+{
+	size_t byte = bit / 8;
+
+	if (byte < 4 || byte == 6)
+		return HB_DROP_MAGIC;
+	if (byte == 4)
+		return HB_DROP_VERSION;
+	return HB_DROP_AUTH;
+}
+
 /* Every single-bit flip anywhere (header, TLVs, MAC) is caught. */
 static void all_bit_flips_of(struct heartbeat *hb)
 {
@@ -342,8 +507,8 @@ static void all_bit_flips_of(struct heartbeat *hb)
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		enum hb_drop d = decode_exact(buf, n, key, got);
 
-		ck_assert_msg(d == HB_DROP_AUTH || (bit < 56 && d == HB_DROP_MAGIC),
-			      "bit %zu of %zu: %s", bit, n * 8, hb_drop_name(d));
+		ck_assert_msg(d == flip_verdict(bit), "bit %zu of %zu: %s", bit, n * 8,
+			      hb_drop_name(d));
 		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
 	ck_assert_int_eq(decode_exact(buf, n, key, got), HB_OK);
@@ -359,6 +524,35 @@ static void all_bit_flips(size_t ninst, size_t necho)
 START_TEST(test_bit_flips_small)
 {
 	all_bit_flips(3, 2);
+}
+END_TEST
+
+START_TEST(test_bit_flips_votes)
+{
+	all_bit_flips_of(make_hb_votes(2, 1, 2, 3));
+}
+END_TEST
+
+/* One flipped bit in a vote's remaining time (a voter stretching its
+ * grant in transit) fails the MAC. */
+START_TEST(test_flipped_vote_is_bad_auth)
+{
+	struct heartbeat *hb = make_hb_votes(0, 0, 0, 1), *got = calloc(1, sizeof(*got));
+	uint8_t buf[512];
+
+	ck_assert_ptr_nonnull(got);
+	size_t n = hb_encode(hb, key, buf, sizeof(buf));
+
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(decode_exact(buf, n, key, got), HB_OK);
+	ck_assert_uint_eq(got->votes[0].remaining_ms, 0x71727374u);
+	/* The vote is the last TLV: its last byte is remaining_ms's lowest. */
+	ck_assert_uint_eq(buf[n - CLUSTER_MAC_LEN - 1], 0x74);
+	buf[n - CLUSTER_MAC_LEN - 4] ^= 0x40;
+	ck_assert_int_eq(decode_exact(buf, n, key, got), HB_DROP_AUTH);
+	ck_assert_uint_eq(got->nvotes, 0);
+	free(hb);
+	free(got);
 }
 END_TEST
 
@@ -407,8 +601,14 @@ START_TEST(test_short_beats_magic)
 }
 END_TEST
 
-START_TEST(test_magic_and_version)
+/* Not the magic, or a kind other than heartbeat and piece: bad_magic. A
+ * clustd heartbeat of another version, even correctly signed, is
+ * other_version: 1 (counters rode in the heartbeat), 2 (no votes), and
+ * any later one. Decided before the MAC (a wrong one does not change the
+ * verdict) and before the kind (another version may have other kinds). */
+START_TEST(test_magic_version_kind)
 {
+	static const uint8_t versions[] = { 0, 1, 2, 4, 255 };
 	struct msg m;
 	struct heartbeat got;
 
@@ -417,22 +617,9 @@ START_TEST(test_magic_and_version)
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
 	ck_assert_uint_eq(got.kind, HB_KIND_HEARTBEAT);
-
 	m.b[0] = 'X';
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MAGIC);
 
-	/* Version 1 (the counters rode in the heartbeat) and 3, even
-	 * correctly signed, are not understood. */
-	for (uint8_t v = 0; v <= 3; v += 1) {
-		if (v == 2)
-			continue;
-		raw_header(&m);
-		m.b[4] = v;
-		raw_name(&m, "b");
-		sign(&m);
-		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MAGIC, "version %u", v);
-	}
-	/* Nor a kind other than heartbeat and piece. */
 	for (uint8_t k = 0; k < 5; k += 3) {
 		raw_header(&m);
 		m.b[6] = k;
@@ -440,6 +627,59 @@ START_TEST(test_magic_and_version)
 		sign(&m);
 		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MAGIC, "kind %u", k);
 	}
+	for (size_t i = 0; i < sizeof(versions); i++) {
+		uint8_t v = versions[i];
+
+		raw_header(&m);
+		m.b[4] = v;
+		raw_name(&m, "b");
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_VERSION, "version %u", v);
+		m.b[m.len - 1] ^= 1; /* a MAC that does not verify */
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_VERSION, "version %u, bad MAC", v);
+		m.b[6] = 7; /* and no kind we know */
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_VERSION, "version %u, kind 7", v);
+	}
+	/* The magic is checked first: no magic, whatever the version. */
+	raw_header(&m);
+	m.b[3] = 'X';
+	m.b[4] = 2;
+	raw_name(&m, "b");
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MAGIC);
+}
+END_TEST
+
+/* A version-2 node's heartbeat as it sends it (hb_encode's bytes, signed
+ * with the right key, but version 2), and a version-1 node's (its
+ * counters in TLV 3): both other_version. */
+START_TEST(test_old_nodes_other_version)
+{
+	static const uint8_t cnt[16] = { 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 1, 0 };
+	struct heartbeat *hb = make_hb(2, 1), got;
+	struct msg m;
+	size_t n;
+
+	n = hb_encode(hb, key, m.b, sizeof(m.b));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_eq(m.b[4], CLUSTER_VERSION);
+	m.len = n - CLUSTER_MAC_LEN;
+	m.b[4] = 2;
+	m.bare = true;
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_VERSION);
+	m.b[4] = CLUSTER_VERSION; /* the same bytes as version 3: only the MAC fails */
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_AUTH);
+
+	raw_header(&m);
+	m.b[4] = 1;
+	m.bare = true;
+	raw_name(&m, "node-b");
+	raw_instance(&m, 51, STATE_MASTER, 200, "vi_1");
+	raw_tlv(&m, 3, sizeof(cnt), cnt, sizeof(cnt));
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_VERSION);
+	free(hb);
 }
 END_TEST
 
@@ -473,7 +713,7 @@ START_TEST(test_unknown_tlv_skipped)
 	raw_name(&m, "node-b");
 	raw_tlv(&m, 0, 0, NULL, 0);
 	raw_instance(&m, 51, STATE_MASTER, 200, "vi_1");
-	raw_tlv(&m, 9, sizeof(blob), blob, sizeof(blob));
+	raw_tlv(&m, 13, sizeof(blob), blob, sizeof(blob));
 	raw_tlv(&m, 3, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's counters */
 	raw_tlv(&m, 5, sizeof(cnt), cnt, sizeof(cnt)); /* version 1's copy */
 	raw_tlv(&m, 255, 0, NULL, 0);
@@ -630,24 +870,290 @@ START_TEST(test_instance_rules)
 }
 END_TEST
 
-START_TEST(test_too_many_instances)
+/* `limit` TLVs added by add(m, 0 .. limit - 1) decode into *got; one
+ * more, add(m, limit), is malformed. */
+static void assert_limit(void (*add)(struct msg *m, int i), int limit, struct heartbeat *got)
 {
+	static struct heartbeat over;
 	struct msg m;
-	struct heartbeat got;
 
 	raw_header(&m);
 	raw_name(&m, "node-b");
-	for (int i = 0; i < CLUSTER_MAX_INSTANCES; i++)
-		raw_instance(&m, (uint8_t)(i + 1), STATE_BACKUP, 100, "v");
+	for (int i = 0; i < limit; i++)
+		add(&m, i);
 	struct msg full = m;
 
 	sign(&full);
-	ck_assert_int_eq(decode_msg(&full, &got), HB_OK);
-	ck_assert_uint_eq(got.ninstances, CLUSTER_MAX_INSTANCES);
+	ck_assert_int_eq(decode_msg(&full, got), HB_OK);
+	add(&m, limit);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &over), HB_DROP_MALFORMED);
+}
 
-	raw_instance(&m, 200, STATE_BACKUP, 100, "v");
+static void add_instance(struct msg *m, int i)
+{
+	raw_instance(m, (uint8_t)(i + 1), STATE_BACKUP, 100, "v");
+}
+
+START_TEST(test_too_many_instances)
+{
+	struct heartbeat got;
+
+	assert_limit(add_instance, CLUSTER_MAX_INSTANCES, &got);
+	ck_assert_uint_eq(got.ninstances, CLUSTER_MAX_INSTANCES);
+}
+END_TEST
+
+/* A heartbeat of node-b with nothing but what add() puts in: decoded. */
+static enum hb_drop votes_case(void (*add)(struct msg *m), struct heartbeat *got)
+{
+	struct msg m;
+
+	raw_header(&m);
+	raw_name(&m, "node-b");
+	add(&m);
+	sign(&m);
+	return decode_msg(&m, got);
+}
+
+static void two_requests(struct msg *m)
+{
+	raw_request(m, 200, "web");
+	raw_request(m, 100, "web2"); /* a prefix is another name */
+}
+
+static void longest_request(struct msg *m)
+{
+	raw_request(m, 0, "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr");
+}
+
+static void request_too_long(struct msg *m)
+{
+	raw_request(m, 1, "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr");
+}
+
+static void request_empty_value(struct msg *m)
+{
+	raw_tlv(m, 9, 0, NULL, 0);
+}
+
+static void request_no_name(struct msg *m)
+{
+	raw_request(m, 100, "");
+}
+
+static void request_twice(struct msg *m)
+{
+	raw_request(m, 200, "web");
+	raw_request(m, 100, "db");
+	raw_request(m, 100, "web");
+}
+
+/* TLV 9: priority, then a name of 1..63 graphic bytes; one per instance. */
+START_TEST(test_request_rules)
+{
+	static const char *const bad[] = { "a b", "a\tb", "a\x7f", "\x80x", "\xffx" };
+	struct heartbeat got;
+	struct msg m;
+
+	ck_assert_int_eq(votes_case(two_requests, &got), HB_OK);
+	ck_assert_uint_eq(got.nrequests, 2);
+	ck_assert_str_eq(got.requests[0].name, "web");
+	ck_assert_uint_eq(got.requests[0].priority, 200);
+	ck_assert_str_eq(got.requests[1].name, "web2");
+	ck_assert_uint_eq(got.requests[1].priority, 100);
+	ck_assert_int_eq(votes_case(longest_request, &got), HB_OK);
+	ck_assert_uint_eq(strlen(got.requests[0].name), CLUSTD_NAME_MAX - 1);
+
+	ck_assert_int_eq(votes_case(request_too_long, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(votes_case(request_empty_value, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(votes_case(request_no_name, &got), HB_DROP_MALFORMED);
+	ck_assert_int_eq(votes_case(request_twice, &got), HB_DROP_MALFORMED);
+	ck_assert_uint_eq(got.nrequests, 0); /* nothing half-parsed is left */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		raw_header(&m);
+		raw_name(&m, "node-b");
+		raw_request(&m, 100, bad[i]);
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MALFORMED, "name %zu", i);
+	}
+	raw_header(&m); /* an embedded NUL would cut the name short */
+	raw_name(&m, "node-b");
+	raw_tlv(&m, 9, 4, "\x64" "a\0b", 4);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+}
+END_TEST
+
+static void add_request(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "r%d", i);
+	raw_request(m, (uint8_t)i, name);
+}
+
+#define NAME63 "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+#define NAME64 NAME63 "n"
+
+static void two_votes(struct msg *m)
+{
+	raw_vote(m, "web", "n1");
+	raw_vote(m, "db", "n1"); /* one grantee, two instances */
+}
+
+static void longest_vote(struct msg *m)
+{
+	raw_vote(m, NAME63, NAME63);
+}
+
+static void vote_instance_too_long(struct msg *m)
+{
+	raw_vote(m, NAME64, "n1");
+}
+
+static void vote_grantee_too_long(struct msg *m)
+{
+	raw_vote(m, "web", NAME64);
+}
+
+static void vote_no_instance(struct msg *m)
+{
+	raw_vote(m, "", "n1");
+}
+
+static void vote_no_grantee(struct msg *m)
+{
+	raw_vote(m, "web", "");
+}
+
+static void vote_one_byte_more(struct msg *m)
+{
+	raw_vote_lens(m, 3, "web", 2, "n1", 1);
+}
+
+static void vote_one_byte_less(struct msg *m)
+{
+	raw_vote_lens(m, 3, "web", 2, "n1", -1);
+}
+
+/* The instance length claims the grantee's length byte and more. */
+static void vote_instance_length_off(struct msg *m)
+{
+	raw_vote_lens(m, 6, "web", 2, "n1", 0);
+}
+
+static void vote_instance_length_past_end(struct msg *m)
+{
+	raw_vote_lens(m, 255, "web", 2, "n1", 0);
+}
+
+static void vote_grantee_length_past_end(struct msg *m)
+{
+	raw_vote_lens(m, 3, "web", 255, "n1", 0);
+}
+
+static void vote_fixed_part_only(struct msg *m)
+{
+	static const uint8_t zero[22];
+
+	raw_tlv(m, 10, sizeof(zero), zero, sizeof(zero));
+}
+
+static void vote_empty_value(struct msg *m)
+{
+	raw_tlv(m, 10, 0, NULL, 0);
+}
+
+static void vote_twice(struct msg *m)
+{
+	raw_vote(m, "web", "n1");
+	raw_vote(m, "db", "n1");
+	raw_vote(m, "web", "n3");
+}
+
+/* TLV 10: instance length, instance, grantee length, grantee,
+ * incarnation, seq, remaining ms; lengths add up exactly; one per
+ * instance. */
+START_TEST(test_vote_rules)
+{
+	static const char *const bad[] = { "a b", "a\tb", "a\x7f", "\x80x", "\xffx" };
+	static void (*const malformed[])(struct msg *) = {
+		vote_instance_too_long, vote_grantee_too_long, vote_no_instance, vote_no_grantee,
+		vote_one_byte_more, vote_one_byte_less, vote_instance_length_off,
+		vote_instance_length_past_end, vote_grantee_length_past_end,
+		vote_fixed_part_only, vote_empty_value, vote_twice,
+	};
+	struct heartbeat got;
+	struct msg m;
+
+	ck_assert_int_eq(votes_case(two_votes, &got), HB_OK);
+	ck_assert_uint_eq(got.nvotes, 2);
+	ck_assert_str_eq(got.votes[0].instance, "web");
+	ck_assert_str_eq(got.votes[0].grantee, "n1");
+	ck_assert_uint_eq(got.votes[0].incarnation, 7);
+	ck_assert_uint_eq(got.votes[0].seq, 258);
+	ck_assert_uint_eq(got.votes[0].remaining_ms, 550);
+	ck_assert_str_eq(got.votes[1].instance, "db");
+	ck_assert_int_eq(votes_case(longest_vote, &got), HB_OK);
+	ck_assert_str_eq(got.votes[0].instance, NAME63);
+	ck_assert_str_eq(got.votes[0].grantee, NAME63);
+	ck_assert_uint_eq(got.votes[0].remaining_ms, 550);
+
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		ck_assert_msg(votes_case(malformed[i], &got) == HB_DROP_MALFORMED, "case %zu", i);
+		ck_assert_uint_eq(got.nvotes, 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		raw_header(&m);
+		raw_name(&m, "node-b");
+		raw_vote(&m, bad[i], "n1");
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MALFORMED, "instance %zu", i);
+		raw_header(&m);
+		raw_name(&m, "node-b");
+		raw_vote(&m, "web", bad[i]);
+		sign(&m);
+		ck_assert_msg(decode_msg(&m, &got) == HB_DROP_MALFORMED, "grantee %zu", i);
+	}
+	/* An embedded NUL in the grantee would cut it short. */
+	uint8_t v[8 + sizeof(vote_tail)] = { 3, 'w', 'e', 'b', 3, 'n', '\0', '1' };
+
+	memcpy(v + 8, vote_tail, sizeof(vote_tail));
+	raw_header(&m);
+	raw_name(&m, "node-b");
+	raw_tlv(&m, 10, sizeof(v), v, sizeof(v));
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	v[6] = '0'; /* positive control: "n01" */
+	raw_header(&m);
+	raw_name(&m, "node-b");
+	raw_tlv(&m, 10, sizeof(v), v, sizeof(v));
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
+	ck_assert_str_eq(got.votes[0].grantee, "n01");
+}
+END_TEST
+
+static void add_vote(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "v%d", i);
+	raw_vote(m, name, "n1");
+}
+
+/* At most one request per instance (64) and CLUSTER_MAX_VOTES votes. */
+START_TEST(test_too_many_requests_votes)
+{
+	struct heartbeat got;
+
+	assert_limit(add_request, CLUSTER_MAX_INSTANCES, &got);
+	ck_assert_uint_eq(got.nrequests, CLUSTER_MAX_INSTANCES);
+	ck_assert_str_eq(got.requests[CLUSTER_MAX_INSTANCES - 1].name, "r63");
+	assert_limit(add_vote, CLUSTER_MAX_VOTES, &got);
+	ck_assert_uint_eq(got.nvotes, CLUSTER_MAX_VOTES);
+	ck_assert_str_eq(got.votes[CLUSTER_MAX_VOTES - 1].instance, "v63");
 }
 END_TEST
 
@@ -739,6 +1245,31 @@ START_TEST(test_piece_rules)
 	piece_header(&m);
 	raw_piece(&m, 0, "", 10, 0, 10);
 	raw_nonce(&m);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+}
+END_TEST
+
+/* Requests and votes belong to the heartbeat: in a piece, malformed. */
+START_TEST(test_votes_not_in_piece)
+{
+	static struct heartbeat got;
+	struct msg m;
+
+	piece_header(&m); /* control: the same piece without them */
+	raw_piece(&m, 0, "", 10, 0, 10);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_OK);
+
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 10);
+	raw_request(&m, 100, "web");
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+
+	piece_header(&m);
+	raw_vote(&m, "web", "n1");
+	raw_piece(&m, 0, "", 10, 0, 10);
 	sign(&m);
 	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
 }
@@ -870,6 +1401,43 @@ START_TEST(test_encode_refuses_invalid)
 }
 END_TEST
 
+/* Nor requests or votes a receiver would drop. */
+START_TEST(test_encode_refuses_invalid_votes)
+{
+	struct heartbeat *hb = make_hb_votes(1, 0, 3, 3);
+	uint8_t buf[2048];
+
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	hb->requests[1].name[0] = '\0';
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->requests[1].name, CLUSTD_NAME_MAX, "a b");
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->requests[1].name, CLUSTD_NAME_MAX, "%s", hb->requests[2].name);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0); /* twice */
+	snprintf(hb->requests[1].name, CLUSTD_NAME_MAX, "vi_1");
+	hb->nrequests = CLUSTER_MAX_INSTANCES + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	hb->nrequests = 3;
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+
+	hb->votes[2].instance[0] = '\0';
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->votes[2].instance, CLUSTD_NAME_MAX, "%s", hb->votes[0].instance);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0); /* twice */
+	snprintf(hb->votes[2].instance, CLUSTD_NAME_MAX, "web-2");
+	hb->votes[2].grantee[0] = '\0';
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->votes[2].grantee, CLUSTD_NAME_MAX, "n\x7f");
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->votes[2].grantee, CLUSTD_NAME_MAX, "n2");
+	hb->nvotes = CLUSTER_MAX_VOTES + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	hb->nvotes = 3;
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	free(hb);
+}
+END_TEST
+
 START_TEST(test_encode_small_buffer)
 {
 	struct heartbeat *hb = make_hb(2, 2);
@@ -888,20 +1456,48 @@ START_TEST(test_encode_small_buffer)
 }
 END_TEST
 
+/* A distinct 63-byte name: `fill` bytes ending in i as two hex digits. */
+static void long_name(char name[CLUSTD_NAME_MAX], char fill, size_t i)
+{
+	memset(name, fill, CLUSTD_NAME_MAX - 1);
+	name[CLUSTD_NAME_MAX - 1] = '\0';
+	name[CLUSTD_NAME_MAX - 3] = "0123456789abcdef"[(i >> 4) & 15];
+	name[CLUSTD_NAME_MAX - 2] = "0123456789abcdef"[i & 15];
+}
+
 /* B6: the heartbeat stays small and carries no counters; the largest
- * one the limits allow (64 instances with 63-byte names, a full echo) is
+ * one the limits allow (64 instances, 64 requests, 64 votes, 64 handovers
+ * and 64 drained instances, every name 63 bytes, a full echo) is
  * CLUSTER_MAX_MSG, the receive buffer and the drop-before-the-MAC bound. */
 START_TEST(test_worst_case_size)
 {
-	struct heartbeat *hb = make_hb(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO);
+	struct heartbeat *hb = make_hb_votes(CLUSTER_MAX_INSTANCES, CLUSTER_MAX_ECHO,
+					     CLUSTER_MAX_INSTANCES, CLUSTER_MAX_VOTES);
 	static uint8_t buf[CLUSTER_MAX_MSG + 1024];
 
 	memset(hb->node, 'n', CLUSTD_NAME_MAX - 1);
 	for (size_t i = 0; i < hb->ninstances; i++)
 		memset(hb->instances[i].name, 'i', CLUSTD_NAME_MAX - 1);
+	for (size_t i = 0; i < hb->nrequests; i++)
+		long_name(hb->requests[i].name, 'r', i);
+	for (size_t i = 0; i < hb->nvotes; i++) {
+		long_name(hb->votes[i].instance, 'v', i);
+		long_name(hb->votes[i].grantee, 'g', i);
+	}
+	hb->nhandovers = CLUSTER_MAX_HANDOVERS;
+	for (size_t i = 0; i < hb->nhandovers; i++) {
+		long_name(hb->handovers[i].instance, 'h', i);
+		long_name(hb->handovers[i].successor, 's', i);
+	}
+	hb->ndrained = CLUSTER_MAX_DRAINED;
+	for (size_t i = 0; i < hb->ndrained; i++)
+		long_name(hb->drained[i], 'd', i);
 	size_t n = hb_encode(hb, key, buf, sizeof(buf));
 	size_t want = HDR_LEN + 3 + 63 + CLUSTER_MAX_INSTANCES * (3 + 3 + 63) + 3 + 3 + 8 + 3 +
-		      8 * CLUSTER_MAX_ECHO + CLUSTER_MAC_LEN;
+		      8 * CLUSTER_MAX_ECHO + CLUSTER_MAX_INSTANCES * (3 + 1 + 63) +
+		      CLUSTER_MAX_VOTES * (3 + 1 + 63 + 1 + 63 + 8 + 8 + 4) +
+		      CLUSTER_MAX_HANDOVERS * (3 + 1 + 63 + 1 + 63) + CLUSTER_MAX_DRAINED * (3 + 63) +
+		      CLUSTER_MAC_LEN;
 
 	ck_assert_uint_eq(n, want);
 	ck_assert_uint_eq(n, CLUSTER_MAX_MSG);
@@ -1022,12 +1618,172 @@ START_TEST(test_drop_names)
 	static const char *const want[HB_DROP__COUNT] = {
 		"ok", "short", "bad_magic", "bad_auth", "malformed", "replay",
 		"unknown_member", "own", "wrong_source", "future_incarnation", "oversize",
-		"unknown_source",
+		"unknown_source", "other_version",
 	};
 
 	for (int d = 0; d < HB_DROP__COUNT; d++)
 		ck_assert_str_eq(hb_drop_name((enum hb_drop)d), want[d]);
 	ck_assert_str_eq(hb_drop_name(HB_DROP__COUNT), "invalid");
+}
+END_TEST
+
+/* ---- TLV 11 (handover) and TLV 12 (drained) -------------------------- */
+
+/* TLV 11 with the length bytes as given and `extra` bytes more or less. */
+static void raw_handover_lens(struct msg *m, uint8_t ilen, const char *inst, uint8_t slen,
+			      const char *succ, int extra)
+{
+	raw_two_names(m, 11, ilen, inst, slen, succ, NULL, 0, extra);
+}
+
+static void raw_handover(struct msg *m, const char *inst, const char *succ)
+{
+	raw_handover_lens(m, (uint8_t)strlen(inst), inst, (uint8_t)strlen(succ), succ, 0);
+}
+
+static void raw_drained(struct msg *m, const char *inst)
+{
+	raw_tlv(m, 12, (uint16_t)strlen(inst), inst, strlen(inst));
+}
+
+static struct heartbeat *make_hb_handovers(size_t nho, size_t ndrained)
+{
+	struct heartbeat *hb = make_hb_votes(2, 1, 1, 1);
+
+	hb->nhandovers = nho;
+	for (size_t i = 0; i < nho; i++) {
+		snprintf(hb->handovers[i].instance, CLUSTD_NAME_MAX, "web-%zu", i);
+		snprintf(hb->handovers[i].successor, CLUSTD_NAME_MAX, "node-%zu", i % 3);
+	}
+	hb->ndrained = ndrained;
+	for (size_t i = 0; i < ndrained; i++)
+		snprintf(hb->drained[i], CLUSTD_NAME_MAX, "db-%zu", i);
+	return hb;
+}
+
+START_TEST(test_round_trip_handovers)
+{
+	round_trip_of(make_hb_handovers(1, 0));
+	round_trip_of(make_hb_handovers(0, 1));
+	round_trip_of(make_hb_handovers(3, 2));
+	round_trip_of(make_hb_handovers(CLUSTER_MAX_HANDOVERS, CLUSTER_MAX_DRAINED));
+}
+END_TEST
+
+static void ho_good(struct msg *m) { raw_handover(m, "web", "n2"); raw_drained(m, "db"); }
+static void ho_one_byte_more(struct msg *m) { raw_handover_lens(m, 3, "web", 2, "n2", 1); }
+static void ho_one_byte_less(struct msg *m) { raw_handover_lens(m, 3, "web", 2, "n2", -1); }
+static void ho_instance_len_off(struct msg *m) { raw_handover_lens(m, 4, "web", 2, "n2", 0); }
+static void ho_instance_len_past(struct msg *m) { raw_handover_lens(m, 200, "web", 2, "n2", 0); }
+static void ho_successor_len_past(struct msg *m) { raw_handover_lens(m, 3, "web", 9, "n2", 0); }
+static void ho_no_instance(struct msg *m) { raw_handover(m, "", "n2"); }
+static void ho_no_successor(struct msg *m) { raw_handover(m, "web", ""); }
+static void ho_empty(struct msg *m) { raw_tlv(m, 11, 0, NULL, 0); }
+static void ho_lengths_only(struct msg *m) { raw_tlv(m, 11, 2, "\0\0", 2); }
+static void ho_twice(struct msg *m) { raw_handover(m, "web", "n2"); raw_handover(m, "web", "n3"); }
+static void ho_bad_byte(struct msg *m) { raw_handover(m, "web", "n 2"); }
+static void dr_empty(struct msg *m) { raw_drained(m, ""); }
+static void dr_twice(struct msg *m) { raw_drained(m, "db"); raw_drained(m, "db"); }
+static void dr_bad_byte(struct msg *m) { raw_drained(m, "d\x7f"); }
+static void dr_too_long(struct msg *m) { raw_drained(m, NAME63 "x"); }
+
+/* Both parse strictly: a length that does not add up, an empty, doubled
+ * or non-graphic name is malformed, like a vote. */
+START_TEST(test_handover_rules)
+{
+	static void (*const malformed[])(struct msg *) = {
+		ho_one_byte_more, ho_one_byte_less, ho_instance_len_off, ho_instance_len_past,
+		ho_successor_len_past, ho_no_instance, ho_no_successor, ho_empty, ho_lengths_only,
+		ho_twice, ho_bad_byte, dr_empty, dr_twice, dr_bad_byte, dr_too_long,
+	};
+	static struct heartbeat got;
+
+	ck_assert_int_eq(votes_case(ho_good, &got), HB_OK);
+	ck_assert_uint_eq(got.nhandovers, 1);
+	ck_assert_str_eq(got.handovers[0].instance, "web");
+	ck_assert_str_eq(got.handovers[0].successor, "n2");
+	ck_assert_uint_eq(got.ndrained, 1);
+	ck_assert_str_eq(got.drained[0], "db");
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		ck_assert_msg(votes_case(malformed[i], &got) == HB_DROP_MALFORMED, "case %zu", i);
+		ck_assert_uint_eq(got.nhandovers, 0);
+		ck_assert_uint_eq(got.ndrained, 0);
+	}
+}
+END_TEST
+
+static void add_handover(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "h%d", i);
+	raw_handover(m, name, "n2");
+}
+
+static void add_drained(struct msg *m, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "d%d", i);
+	raw_drained(m, name);
+}
+
+START_TEST(test_too_many_handovers)
+{
+	static struct heartbeat got;
+
+	assert_limit(add_handover, CLUSTER_MAX_HANDOVERS, &got);
+	ck_assert_uint_eq(got.nhandovers, CLUSTER_MAX_HANDOVERS);
+	assert_limit(add_drained, CLUSTER_MAX_DRAINED, &got);
+	ck_assert_uint_eq(got.ndrained, CLUSTER_MAX_DRAINED);
+	ck_assert_str_eq(got.drained[CLUSTER_MAX_DRAINED - 1], "d63");
+}
+END_TEST
+
+/* A piece carries neither. */
+START_TEST(test_handovers_not_in_piece)
+{
+	static struct heartbeat got;
+	struct msg m;
+
+	piece_header(&m);
+	raw_piece(&m, 0, "", 10, 0, 10);
+	raw_handover(&m, "web", "n2");
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+	piece_header(&m);
+	raw_drained(&m, "web");
+	raw_piece(&m, 0, "", 10, 0, 10);
+	sign(&m);
+	ck_assert_int_eq(decode_msg(&m, &got), HB_DROP_MALFORMED);
+}
+END_TEST
+
+/* What no receiver would accept is never signed. */
+START_TEST(test_encode_refuses_bad_handovers)
+{
+	struct heartbeat *hb = make_hb_handovers(2, 2);
+	static uint8_t buf[CLUSTER_MAX_MSG];
+
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].instance, CLUSTD_NAME_MAX, "%s", hb->handovers[0].instance);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].instance, CLUSTD_NAME_MAX, "web-x");
+	hb->handovers[1].successor[0] = '\0';
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->handovers[1].successor, CLUSTD_NAME_MAX, "n2");
+	ck_assert_uint_gt(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "%s", hb->drained[0]);
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "a b");
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	snprintf(hb->drained[1], CLUSTD_NAME_MAX, "db-x");
+	hb->ndrained = CLUSTER_MAX_DRAINED + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	hb->ndrained = 2;
+	hb->nhandovers = CLUSTER_MAX_HANDOVERS + 1;
+	ck_assert_uint_eq(hb_encode(hb, key, buf, sizeof(buf)), 0);
+	free(hb);
 }
 END_TEST
 
@@ -1042,11 +1798,14 @@ static Suite *heartbeat_suite(void)
 	tcase_add_test(codec, test_round_trip_empty);
 	tcase_add_test(codec, test_round_trip_one);
 	tcase_add_test(codec, test_round_trip_full);
+	tcase_add_test(codec, test_round_trip_votes);
 	tcase_add_test(codec, test_round_trip_pieces);
 	tcase_add_test(codec, test_round_trip_quorum_flag);
 	tcase_add_test(codec, test_wire_header);
+	tcase_add_test(codec, test_wire_request_vote);
 	tcase_add_test(codec, test_key_derive_is_sha256);
 	tcase_add_test(codec, test_encode_refuses_invalid);
+	tcase_add_test(codec, test_encode_refuses_invalid_votes);
 	tcase_add_test(codec, test_encode_small_buffer);
 	tcase_add_test(codec, test_worst_case_size);
 	tcase_add_test(codec, test_heartbeat_small);
@@ -1061,12 +1820,15 @@ static Suite *heartbeat_suite(void)
 	tcase_add_test(attack, test_bit_flips_small);
 	tcase_add_test(attack, test_bit_flips_full);
 	tcase_add_test(attack, test_bit_flips_piece);
+	tcase_add_test(attack, test_bit_flips_votes);
+	tcase_add_test(attack, test_flipped_vote_is_bad_auth);
 	tcase_add_test(attack, test_truncated);
 	tcase_add_test(attack, test_short_beats_magic);
 	suite_add_tcase(s, attack);
 
 	tcase_add_checked_fixture(parse, setup, NULL);
-	tcase_add_test(parse, test_magic_and_version);
+	tcase_add_test(parse, test_magic_version_kind);
+	tcase_add_test(parse, test_old_nodes_other_version);
 	tcase_add_test(parse, test_reserved_ignored);
 	tcase_add_test(parse, test_unknown_tlv_skipped);
 	tcase_add_test(parse, test_overrun_tlv);
@@ -1075,8 +1837,17 @@ static Suite *heartbeat_suite(void)
 	tcase_add_test(parse, test_name_bytes);
 	tcase_add_test(parse, test_instance_rules);
 	tcase_add_test(parse, test_too_many_instances);
+	tcase_add_test(parse, test_request_rules);
+	tcase_add_test(parse, test_vote_rules);
+	tcase_add_test(parse, test_too_many_requests_votes);
+	tcase_add_test(parse, test_votes_not_in_piece);
 	tcase_add_test(parse, test_piece_rules);
 	tcase_add_test(parse, test_restore_nonce_echo_rules);
+	tcase_add_test(parse, test_round_trip_handovers);
+	tcase_add_test(parse, test_handover_rules);
+	tcase_add_test(parse, test_too_many_handovers);
+	tcase_add_test(parse, test_handovers_not_in_piece);
+	tcase_add_test(parse, test_encode_refuses_bad_handovers);
 	suite_add_tcase(s, parse);
 	return s;
 }

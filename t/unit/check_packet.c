@@ -50,6 +50,16 @@ static const uint8_t v2_ipv4[] = {
 	0x00, 0x00, 0x00, 0x00,
 };
 
+/* Frame 5, captured from keepalived 2.2.7 (Debian 12) with auth_type PASS
+ * and auth_pass abc: v2, 198.51.100.10 -> 224.0.0.18, VRID 1, prio 255,
+ * 2 s, 198.51.100.1, auth type 1, "abc" zero-padded to 8 bytes. tshark:
+ * 0xf062 correct, "Authentication String: abc". */
+static const uint8_t v2_pass_keepalived[] = {
+	0x21, 0x01, 0xff, 0x01, 0x01, 0x02, 0xf0, 0x62,
+	0xc6, 0x33, 0x64, 0x01, 0x61, 0x62, 0x63, 0x00,
+	0x00, 0x00, 0x00, 0x00,
+};
+
 static struct ip_addr ip(const char *s)
 {
 	struct ip_addr a;
@@ -350,7 +360,7 @@ START_TEST(test_encode_v2_rejects_invalid)
 	/* v2 is IPv4 only. */
 	ck_assert_uint_eq(vrrp_encode(&adv, AF_INET6, &src, &dst, true, buf, sizeof(buf)), 0);
 	adv = advert(2, 7, 150, 100, "203.0.113.5", NULL);
-	adv.auth_type = 1;
+	adv.auth_type = 2; /* IPsec AH: not clustd's (PASS is 1) */
 	ck_assert_uint_eq(encode4(&adv, false, buf, sizeof(buf)), 0);
 	adv.auth_type = 0;
 	adv.interval_cs = 25600; /* 256 s does not fit the 8-bit field */
@@ -548,12 +558,22 @@ START_TEST(test_decode_v2_auth)
 	uint8_t buf[sizeof(v2_ipv4)];
 	struct vrrp_advert out;
 
-	for (uint8_t auth = 1; auth <= 3; auth++) {
+	/* 2 (IPsec AH) and beyond are never ours. */
+	for (uint8_t auth = 2; auth <= 3; auth++) {
 		memcpy(buf, v2_ipv4, sizeof(buf));
 		buf[4] = auth;
 		reseal(buf, sizeof(buf), AF_INET, false);
 		ck_assert_int_eq(decode4(buf, sizeof(buf), false, &out), VRRP_DROP_AUTH);
 	}
+	/* 1 (simple text) decodes: whether it is right is the instance's
+	 * question (vrrp_check). */
+	memcpy(buf, v2_ipv4, sizeof(buf));
+	buf[4] = 1;
+	memcpy(buf + 12, "secret12", 8);
+	reseal(buf, sizeof(buf), AF_INET, false);
+	ck_assert_int_eq(decode4(buf, sizeof(buf), false, &out), VRRP_OK);
+	ck_assert_uint_eq(out.auth_type, VRRP_AUTH_PASS);
+	ck_assert_mem_eq(out.auth_data, "secret12", 8);
 	/* Non-zero auth data is ignored on receipt (RFC 3768 §5.3.10). */
 	memcpy(buf, v2_ipv4, sizeof(buf));
 	memset(buf + 12, 0xa5, 8);
@@ -759,6 +779,72 @@ START_TEST(test_check_v2)
 }
 END_TEST
 
+/* ---- VRRPv2 simple-text authentication (keepalived's auth_type PASS) ---- */
+
+static struct vrrp_advert pass_advert(const char *pass)
+{
+	struct vrrp_advert adv = advert(2, 1, 255, 200, "198.51.100.1", NULL);
+
+	adv.auth_type = VRRP_AUTH_PASS;
+	strncpy((char *)adv.auth_data, pass, sizeof(adv.auth_data));
+	return adv;
+}
+
+/* Byte for byte what keepalived sends with auth_pass abc. */
+START_TEST(test_golden_v2_pass_keepalived)
+{
+	struct vrrp_advert adv = pass_advert("abc"), out;
+	struct ip_addr src = ip("198.51.100.10"), dst = ip("224.0.0.18");
+	uint8_t buf[VRRP_MAX_PKT];
+	size_t n = vrrp_encode(&adv, AF_INET, &src, &dst, false, buf, sizeof(buf));
+
+	assert_bytes(buf, n, v2_pass_keepalived, sizeof(v2_pass_keepalived));
+	struct vrrp_rx rx = rx_of("198.51.100.10", "224.0.0.18", 255, v2_pass_keepalived,
+				  sizeof(v2_pass_keepalived));
+	ck_assert_int_eq(vrrp_decode(&rx, false, &out), VRRP_OK);
+	ck_assert_uint_eq(out.auth_type, VRRP_AUTH_PASS);
+	ck_assert_mem_eq(out.auth_data, "abc\0\0\0\0\0", 8);
+	ck_assert_uint_eq(out.interval_cs, 200);
+}
+END_TEST
+
+/* keepalived's receive rule: the auth type must be the instance's, and
+ * with PASS all 8 bytes must be equal. */
+START_TEST(test_check_v2_pass)
+{
+	struct vrrp_advert local = pass_advert("abc"), adv = local, none;
+	struct vrrp_expect exp = expect_of(&local, 100);
+	uint8_t pass8[8] = "abcdefgh";
+
+	exp.auth_type = VRRP_AUTH_PASS;
+	exp.auth_data = local.auth_data;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_OK);
+	/* Another password: dropped with its own reason. */
+	memcpy(adv.auth_data, "abd\0\0\0\0\0", 8);
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_DROP_AUTH_PASS);
+	/* The padding counts: "abc" and "abc\0\0\0\0x" differ. */
+	memcpy(adv.auth_data, "abc\0\0\0\0x", 8);
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_DROP_AUTH_PASS);
+	/* Eight characters, the last one compared too. */
+	exp.auth_data = pass8;
+	memcpy(adv.auth_data, "abcdefgh", 8);
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_OK);
+	adv.auth_data[7] = 'i';
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_DROP_AUTH_PASS);
+	/* No authentication from the peer while we expect it: dropped. */
+	none = local;
+	none.auth_type = VRRP_AUTH_NONE;
+	memset(none.auth_data, 0, sizeof(none.auth_data));
+	ck_assert_int_eq(vrrp_check(&none, &exp, NULL), VRRP_DROP_AUTH);
+	/* A password while we expect none: dropped (keepalived does too). */
+	exp.auth_type = VRRP_AUTH_NONE;
+	exp.auth_data = NULL;
+	adv = local;
+	ck_assert_int_eq(vrrp_check(&adv, &exp, NULL), VRRP_DROP_AUTH);
+	ck_assert_int_eq(vrrp_check(&none, &exp, NULL), VRRP_OK);
+}
+END_TEST
+
 /* ---- A3: either checksum form for VRRPv3 over IPv4 ---- */
 
 START_TEST(test_decode_v3_ipv4_either_checksum_form)
@@ -934,6 +1020,7 @@ START_TEST(test_drop_names)
 		[VRRP_DROP_OWNER] = "we_are_owner", [VRRP_DROP_FAMILY] = "bad_family",
 		[VRRP_DROP_SELF] = "own_advert", [VRRP_DROP_OWNER_CONFLICT] = "owner_conflict",
 		[VRRP_DROP_NOT_PEER] = "not_a_peer",
+		[VRRP_DROP_AUTH_PASS] = "bad_auth_pass",
 	};
 
 	for (int d = 1; d < VRRP_DROP__COUNT; d++) {
@@ -959,6 +1046,7 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_golden_v3_ipv4_nopseudo);
 	tcase_add_test(tc, test_golden_v3_ipv6);
 	tcase_add_test(tc, test_golden_v2_ipv4);
+	tcase_add_test(tc, test_golden_v2_pass_keepalived);
 	tcase_add_test(tc, test_checksum_rfc1071_example);
 	suite_add_tcase(s, tc);
 
@@ -992,6 +1080,7 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_check_version_and_owner);
 	tcase_add_test(tc, test_check_two_owners);
 	tcase_add_test(tc, test_check_v2);
+	tcase_add_test(tc, test_check_v2_pass);
 	tcase_add_test(tc, test_drop_names);
 	tcase_add_test(tc, test_check_source);
 	suite_add_tcase(s, tc);

@@ -155,6 +155,7 @@ START_TEST(test_majority_defaults)
 		ck_assert_int_eq(quorum_init(&q, names7, n, "n1", 0, DEAD_MS, NONCE), 0);
 		ck_assert_uint_eq(q.n, n);
 		ck_assert_msg(q.needed == want[n], "n=%zu: needed %u", n, q.needed);
+		ck_assert_uint_eq(quorum_needed(n, 0), want[n]); /* what conf.c asks */
 		ck_assert_uint_eq(q.dead_us, DEAD_US);
 		/* Alone: quorum only in a cluster of one. */
 		ck_assert_int_eq(quorum_has(&q, T0), n == 1);
@@ -170,6 +171,7 @@ START_TEST(test_explicit_needed)
 
 	ck_assert_int_eq(quorum_init(&q, names7, 3, "n2", 1, DEAD_MS, NONCE), 0);
 	ck_assert_uint_eq(q.needed, 1);
+	ck_assert_uint_eq(quorum_needed(3, 1), 1);
 	ck_assert(quorum_has(&q, T0));
 	quorum_free(&q);
 
