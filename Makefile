@@ -114,7 +114,9 @@ install: build/clustd
 	install -D -m 0755 build/clustd $(DESTDIR)$(SBINDIR)/clustd
 	install -D -m 0644 doc/clustd.8 $(DESTDIR)$(MANDIR)/man8/clustd.8
 	install -D -m 0644 doc/clustd.conf.5 $(DESTDIR)$(MANDIR)/man5/clustd.conf.5
-	install -D -m 0644 doc/clustd-drivers.7 $(DESTDIR)$(MANDIR)/man7/clustd-drivers.7
+	mkdir -p $(DESTDIR)$(MANDIR)/man7
+	sed -e 's|/usr/local/share/clustd/drivers/|$(DRIVERDIR)/|g' doc/clustd-drivers.7 > \
+		$(DESTDIR)$(MANDIR)/man7/clustd-drivers.7
 	install -d $(DESTDIR)$(DRIVERDIR)
 	install -m 0755 scripts/drivers/singleton-unit.sh scripts/drivers/webhook.sh \
 		scripts/drivers/clustd_driver.py $(DESTDIR)$(DRIVERDIR)/
