@@ -54,14 +54,15 @@ static void status_now(const struct clustd *c, char *buf, size_t cap)
 	for (const struct instance *in = c->instances; in; in = in->next, i++)
 		v[i] = (struct status_line_instance){.name = in->conf->name, .state = in->fsm.state,
 						     .priority = in->fsm.p.priority,
-						     .fault_why = in->fault_why};
+						     .fault_why = in->fault_why,
+						     .drained = in->fsm.drained};
 	if (c->cluster) {
 		const struct quorum *qr = cluster_net_quorum(c->cluster);
 		q.held = cluster_net_has_quorum(c->cluster);
 		q.alive = quorum_alive(qr, mono_now_us());
 		q.members = (unsigned)qr->n;
 	}
-	status_line_format(v, n, &q, buf, cap);
+	status_line_format(v, n, c->drained.node, &q, buf, cap);
 	free(v);
 }
 

@@ -31,10 +31,13 @@ static void append_named(const struct status_line_instance *v, size_t n, char *b
 		       vrrp_state_name(v[i].state), (unsigned)v[i].priority);
 		if (v[i].state == STATE_FAULT && v[i].fault_why && v[i].fault_why[0])
 			append(buf, cap, len, " (%.*s)", STATUS_LINE_REASON_MAX, v[i].fault_why);
+		if (v[i].drained)
+			append(buf, cap, len, " drained");
 	}
 }
 
-/* "12 instances: 5 MASTER, 7 BACKUP": only the states someone is in. */
+/* "12 instances: 5 MASTER, 7 BACKUP, 2 drained": only the states someone
+ * is in. */
 static void append_counted(const struct status_line_instance *v, size_t n, char *buf,
 			   size_t cap, size_t *len)
 {
@@ -53,14 +56,21 @@ static void append_counted(const struct status_line_instance *v, size_t n, char 
 		append(buf, cap, len, "%s%zu %s", sep, count, vrrp_state_name(order[k]));
 		sep = ", ";
 	}
+	size_t drained = 0;
+	for (size_t i = 0; i < n; i++)
+		drained += v[i].drained;
+	if (drained)
+		append(buf, cap, len, ", %zu drained", drained);
 }
 
-char *status_line_format(const struct status_line_instance *v, size_t n,
+char *status_line_format(const struct status_line_instance *v, size_t n, bool node_drained,
 			 const struct status_line_quorum *q, char *buf, size_t cap)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
+	if (node_drained)
+		append(buf, cap, &len, "node drained, ");
 	if (n == 0)
 		append(buf, cap, &len, "no instance configured");
 	else if (n <= STATUS_LINE_NAMED_MAX)

@@ -22,6 +22,7 @@ struct status_line_instance {
 	enum vrrp_state state;
 	uint8_t priority;        /* effective */
 	const char *fault_why;   /* shown while FAULT; NULL or "" = none */
+	bool drained;            /* `clustd drain`: never master (also by the node's) */
 };
 
 struct status_line_quorum {
@@ -32,8 +33,10 @@ struct status_line_quorum {
 };
 
 /* Writes the line into buf[0..cap) (cap > 0; always terminated, cut when
- * too long) and returns buf. q may be NULL (no cluster plane). */
-char *status_line_format(const struct status_line_instance *v, size_t n,
+ * too long) and returns buf. node_drained: `clustd drain` of the whole
+ * node (every instance, also those added later). q may be NULL (no
+ * cluster plane). */
+char *status_line_format(const struct status_line_instance *v, size_t n, bool node_drained,
 			 const struct status_line_quorum *q, char *buf, size_t cap);
 
 #endif
