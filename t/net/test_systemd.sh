@@ -10,8 +10,10 @@
 #  - the watchdog: with a fake NOTIFY_SOCKET (a listener the test reads)
 #    and WATCHDOG_USEC set, the loop sends WATCHDOG=1 every second; SIGSTOP
 #    stops the pings (as systemd would see it), SIGCONT resumes them;
-#  - STATUS= is kept current: "web MASTER prio 150, quorum 2/2", then
-#    "NO QUORUM 1/2" once the other member stops;
+#  - STATUS= is kept current: "web MASTER prio 150, quorum 2/2"; after
+#    `clustd drain web` "web BACKUP prio 150 drained, quorum 2/2", after
+#    `clustd drain` "node drained, ..." too, after `undrain` MASTER again;
+#    then "NO QUORUM 1/2" once the other member stops;
 #  - monitoring: `promtool check rules` and `promtool test rules` pass, and
 #    every metric, label and test series the rules, their tests and the
 #    Grafana dashboard use exists in the running daemon's `clustd metrics`.
@@ -139,6 +141,18 @@ check "watchdog: pings resume within 2 s of SIGCONT" \
 	wait_until 2 eval '[ "$(pings n1 "$cont_at" 99999999999999)" -ge 1 ]'
 
 check "n1 back to MASTER with quorum after the stall" \
+	wait_until 20 status_is n1 "web MASTER prio 150, quorum 2/2"
+
+# Drained: the instance, then the whole node, then neither.
+drain_cmd() { nsx n1 timeout 70 "$CLUSTD" -f "$T/n1.conf" "$@" >"$T/drain.out" 2>&1; }
+check "clustd drain web: exit 0" drain_cmd drain web
+check "STATUS 'web BACKUP prio 150 drained, quorum 2/2'" \
+	wait_until 10 status_is n1 "web BACKUP prio 150 drained, quorum 2/2"
+check "clustd drain (the node): exit 0" drain_cmd drain
+check "STATUS 'node drained, web BACKUP prio 150 drained, quorum 2/2'" \
+	wait_until 10 status_is n1 "node drained, web BACKUP prio 150 drained, quorum 2/2"
+check "clustd undrain: exit 0" drain_cmd undrain
+check "STATUS after undrain: 'web MASTER prio 150, quorum 2/2' (preempts back)" \
 	wait_until 20 status_is n1 "web MASTER prio 150, quorum 2/2"
 clustd_signal n2 TERM
 check "n2 exits on SIGTERM" clustd_wait_exit n2 10
