@@ -120,12 +120,20 @@ gap=$(max_ping_gap n1 "$t0" "$t1")
 check "watchdog: $n pings in 3.2 s (>= 2), longest gap $gap ms (< 1600)" \
 	test "$n" -ge 2 -a "$gap" -lt 1600
 
+# A driver connected, so that the per-driver series exist in the output.
+nsx n1 "$CLUSTD" -f "$T/n1.conf" watch --id mon >"$T/watch.out" 2>&1 &
+WATCH_PID=$!
+check "a driver (clustd watch --id mon) is connected" \
+	wait_until 10 eval 'nsx n1 "$CLUSTD" -f "$T/n1.conf" metrics | grep -q "^clustd_driver_queue_bytes{driver=\"mon\"}"'
 metrics_out=$(nsx n1 "$CLUSTD" -f "$T/n1.conf" metrics)
 printf '%s\n' "$metrics_out" >"$T/metrics.txt"
 check "monitoring pieces use only what clustd metrics exports ($(/usr/bin/python3 "$TOOLS/monitoring_check.py" \
 	"$MON/clustd-alerts.yml" "$MON/clustd-alerts.test.yml" "$MON/clustd-dashboard.json" "$T/metrics.txt" | tail -n 1))" \
 	/usr/bin/python3 "$TOOLS/monitoring_check.py" "$MON/clustd-alerts.yml" \
 	"$MON/clustd-alerts.test.yml" "$MON/clustd-dashboard.json" "$T/metrics.txt"
+
+kill "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID" 2>/dev/null
 
 # A stalled loop: SIGSTOP the daemon. systemd (WatchdogSec=3s here) would
 # kill it; the pings must stop for as long as the loop is stopped.
