@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -390,8 +391,11 @@ int main(int argc, char **argv)
 	/* Until we daemonize, problems belong on the terminal that started us. */
 	log_init("clustd", true, d.opt.log_level);
 	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "", true);
+	/* A daemon refused for its config exits EX_CONFIG, which the unit does
+	 * not restart (RestartPreventExitStatus=): restarts in a loop would end
+	 * in a start-limit invocation whose `systemctl status` lacks FILE:LINE. */
 	if (!cfg)
-		return 1;
+		return d.opt.check_only ? 1 : EX_CONFIG;
 	if (d.opt.check_only) {
 		if (cfg->witness)
 			printf("%s: configuration OK (a witness of %zu cluster(s))\n", cfg->path,

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What systemd and the package rely on, without booting a systemd:
-#  - the unit: `systemd-analyze verify` is clean; `systemd-analyze security`
+#  - the unit: `systemd-analyze verify` is clean; a broken config is not
+#    restarted in a loop (the daemon exits EX_CONFIG, 78, which the unit's
+#    RestartPreventExitStatus= names; `clustd -t` exits 1); `systemd-analyze security`
 #    rates it <= 4.0 ("OK"), also with the real-time scheduling lines added
 #    (CAP_SYS_NICE, CAP_IPC_LOCK, LimitRTPRIO, LimitMEMLOCK), and it has a
 #    watchdog and no RestrictRealtime=yes;
@@ -43,6 +45,22 @@ sed 's/^CapabilityBoundingSet=.*/&\nCapabilityBoundingSet=CAP_SYS_NICE CAP_IPC_L
 rt_score=$(exposure "$T/rt.service")
 check "with the real-time lines: exposure ${rt_score:-?} <= 4.0" le4 "$rt_score"
 check "the unit has a watchdog" grep -q '^WatchdogSec=[1-9]' "$ROOT/systemd/clustd.service"
+# A bad config is not retried: five quick restarts would end in "start
+# request repeated too quickly", a new invocation that `systemctl status`
+# shows without the FILE:LINE of the failed ones. The daemon refuses it
+# with EX_CONFIG (78), which the unit does not restart; `clustd -t` keeps 1.
+check "the unit does not restart on EX_CONFIG (RestartPreventExitStatus=78)" \
+	grep -q '^RestartPreventExitStatus=78$' "$ROOT/systemd/clustd.service"
+check "the unit has no ExecStartPre= (a failed one would be restarted in a loop)" \
+	eval '! grep -q "^ExecStartPre=" "$ROOT/systemd/clustd.service"'
+printf 'instances = ( { name = "web"; } );\n' >"$T/bad.conf"
+timeout 10 "$CLUSTD" -n -f "$T/bad.conf" >"$T/bad.out" 2>&1
+rc=$?
+check "a daemon started on a broken file exits 78 with FILE:LINE (got $rc)" \
+	eval '[ "$rc" = 78 ] && grep -q "error: $T/bad.conf:1: " "$T/bad.out"'
+timeout 10 "$CLUSTD" -t -f "$T/bad.conf" >/dev/null 2>&1
+rc=$?
+check "clustd -t on it still exits 1 (got $rc)" test "$rc" = 1
 check "the unit leaves real-time scheduling allowed" \
 	eval '! grep -q "^RestrictRealtime=yes" "$ROOT/systemd/clustd.service"'
 
