@@ -16,6 +16,8 @@
 #    `clustd drain web` "web BACKUP prio 150 drained, quorum 2/2", after
 #    `clustd drain` "node drained, ..." too, after `undrain` MASTER again;
 #    then "NO QUORUM 1/2" once the other member stops;
+#  - a daemon without CAP_NET_ADMIN says at start that VIP changes will
+#    fail (EPERM) and how a container grants it;
 #  - monitoring: `promtool check rules` and `promtool test rules` pass, and
 #    every metric, label and test series the rules, their tests and the
 #    Grafana dashboard use exists in the running daemon's `clustd metrics`.
@@ -186,6 +188,28 @@ check "STATUS follows the lost quorum: 'web FAULT prio 150 (...), NO QUORUM 1/2'
 	wait_until 10 eval '[[ "$(last_status n1)" == "web FAULT prio 150 ("*"), NO QUORUM 1/2" ]]'
 diag "n1 status now: $(last_status n1)"
 check "n3 (no instance) is still running" clustd_alive n3
+
+# Without CAP_NET_ADMIN (a container that withholds it, as systemd-nspawn
+# does with --network-namespace-path) every VIP change fails with EPERM:
+# the daemon says so once at start, naming the capability.
+net_host n4 198.51.100.14/24
+mkdir -p "$T/n4/state" "$T/n4/run"
+cat >"$T/n4.conf" <<EOF
+node = { name = "n4"; state_dir = "$T/n4/state"; run_dir = "$T/n4/run"; };
+instances = ( { name = "lone"; interface = "eth0"; vrid = 52; priority = 100;
+  advert_interval = 100; vips = [ "198.51.100.150/24" ]; } );
+EOF
+printf '#!/bin/sh\nexec setpriv --bounding-set=-net_admin --inh-caps=-net_admin "%s" "$@"\n' "$CLUSTD" >"$T/nocap.sh"
+chmod 755 "$T/nocap.sh"
+CLUSTD_REAL=$CLUSTD
+CLUSTD=$T/nocap.sh clustd_start n4
+CLUSTD=$CLUSTD_REAL
+check "without CAP_NET_ADMIN: the start says VIP changes will fail and why" \
+	wait_until 10 log_has n4 "warning: no CAP_NET_ADMIN: "
+diag "n4: $(grep -m1 "no CAP_NET_ADMIN" "$T/n4.log")"
+check "... and the VIP add fails with EPERM" \
+	wait_until 10 log_has n4 "cannot add VIP 198.51.100.150/24 to eth0: Operation not permitted"
+check "the daemons with CAP_NET_ADMIN do not say so" eval '! log_has n1 "no CAP_NET_ADMIN"'
 
 for l in $LISTENERS; do
 	kill "$l" 2>/dev/null
