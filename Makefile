@@ -136,8 +136,10 @@ install: build/clustd
 deb:
 	scripts/deb.sh
 
-# The package in a fresh Debian 12 root: install, failover, upgrade, purge
-# (scripts/deb-test.sh; root, a few minutes; .ci/run runs it after check).
+# The package in a fresh Debian 12 root: install, failover, upgrade, the
+# unit under systemd-nspawn, purge (scripts/deb-test.sh; root, about 2
+# minutes; exit 77 when no Debian tree can be made; .ci/run runs it after
+# check).
 deb-test: deb
 	scripts/deb-test.sh build/deb
 

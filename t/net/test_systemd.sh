@@ -51,10 +51,12 @@ check "the unit has a watchdog" grep -q '^WatchdogSec=[1-9]' "$ROOT/systemd/clus
 # request repeated too quickly", a new invocation that `systemctl status`
 # shows without the FILE:LINE of the failed ones. The daemon refuses it
 # with EX_CONFIG (78), which the unit does not restart; `clustd -t` keeps 1.
-check "the unit does not restart on EX_CONFIG (RestartPreventExitStatus=78)" \
-	grep -q '^RestartPreventExitStatus=78$' "$ROOT/systemd/clustd.service"
-check "the unit has no ExecStartPre= (a failed one would be restarted in a loop)" \
-	eval '! grep -q "^ExecStartPre=" "$ROOT/systemd/clustd.service"'
+for unit in clustd.service clustd-witness.service; do
+	check "$unit does not restart on EX_CONFIG (RestartPreventExitStatus=78)" \
+		grep -q '^RestartPreventExitStatus=78$' "$ROOT/systemd/$unit"
+	check "$unit has no ExecStartPre= (a failed one would be restarted in a loop)" \
+		eval '! grep -q "^ExecStartPre=" "$ROOT/systemd/$unit"'
+done
 printf 'instances = ( { name = "web"; } );\n' >"$T/bad.conf"
 timeout 10 "$CLUSTD" -n -f "$T/bad.conf" >"$T/bad.out" 2>&1
 rc=$?
