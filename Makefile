@@ -8,7 +8,7 @@ UNITDIR  ?= /lib/systemd/system
 DRIVERDIR ?= $(PREFIX)/share/clustd/drivers
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libconfig libsystemd libsodium json-c
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libconfig libsodium json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
@@ -39,8 +39,21 @@ build/%.o: src/%.c $(HDRS) | build
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 build/libclustd.a: $(OBJ)
 	ar rcs $@ $^
+# The release binary links the libraries it can statically: only what it
+# uses of them is then mapped, and all of that is locked in RAM at start
+# (resident size: doc/bench.md). libc and libmnl (Debian ships no archive
+# of it) stay shared. STATIC_LIBS=0, or a missing archive: all shared.
+STATIC_LIBS ?= 1
+STATIC_NAMES := nl-route-3 nl-3 nftnl config sodium json-c
+STATIC_FOUND := $(shell for l in $(STATIC_NAMES); do \
+	[ -f "$$($(CC) -print-file-name=lib$$l.a)" ] || exit 0; done; echo yes)
+ifeq ($(STATIC_LIBS)$(STATIC_FOUND),1yes)
+REL_LIBS := -Wl,-Bstatic $(addprefix -l,$(STATIC_NAMES)) -Wl,-Bdynamic -lmnl -lm
+else
+REL_LIBS := $(PKG_LIBS)
+endif
 build/clustd: build/main.o build/libclustd.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(REL_LIBS)
 
 # The test build: every object again under ASan + UBSan.
 build/san/%.o: src/%.c $(HDRS) | build/san
@@ -51,6 +64,10 @@ build/san/clustd: build/san/main.o build/san/libclustd.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 build/san/t/%: t/unit/%.c $(wildcard t/unit/*.h) build/san/libclustd.a | build/san/t
 	$(CC) $(SAN_CFLAGS) -It/unit -o $@ $< build/san/libclustd.a $(PKG_LIBS) $$(pkg-config --libs check)
+
+# The cost floor of an advert, for scripts/bench-rest.sh.
+build/advert_floor: t/tools/advert_floor.c build/libclustd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libclustd.a $(PKG_LIBS)
 
 build build/san build/san/t:
 	mkdir -p $@
@@ -94,14 +111,20 @@ demo: deps
 	scripts/demo.sh build/clustd
 
 bench: deps
-	$(MAKE) build/clustd
+	$(MAKE) build/clustd build/advert_floor
 	scripts/bench.sh build/clustd
 	scripts/bench-cluster.sh build/clustd
 	scripts/bench-track.sh build/clustd
 	scripts/bench-persist.sh build/clustd
+	scripts/bench-rest.sh build/clustd
+	scripts/bench-scale.sh build/clustd
+	scripts/bench-flood.sh build/clustd
+	LS_STORM="cpu mem" LS_HOGS=16 scripts/bench-loadstorm.sh build/clustd
+	LS_STORM="cpu mem disk" LS_HOGS=2 LS_SECONDS=120 scripts/bench-loadstorm.sh build/clustd
 	scripts/bench-votes.sh build/clustd
 	scripts/bench-drivers.sh build/clustd
 	scripts/bench-handover.sh build/clustd
+	scripts/bench-web.sh build/clustd
 
 # libFuzzer targets (clang). `make fuzz FUZZ_SECONDS=600` runs longer.
 build/fuzz/%: t/fuzz/%.c $(LIB_SRC) $(HDRS)
@@ -130,6 +153,13 @@ install: build/clustd
 		install -D -m 0644 etc/clustd.conf $(DESTDIR)$(SYSCONFDIR)/clustd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf || \
 		install -D -m 0644 etc/clustd-witness.conf $(DESTDIR)$(SYSCONFDIR)/clustd-witness.conf
+	# Example notify scripts: not executable, not named by any config
+	# (doc/web-services.md says how to enable one); never overwritten.
+	install -d $(DESTDIR)$(SYSCONFDIR)/clustd
+	for f in etc/clustd/*.sh; do \
+		test -e $(DESTDIR)$(SYSCONFDIR)/clustd/$${f##*/} || \
+			install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/clustd/; \
+	done
 
 # The Debian package in build/deb/, checked by lintian (scripts/deb.sh);
 # as root it installs the build dependencies first.

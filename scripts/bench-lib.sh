@@ -182,7 +182,32 @@ impl_master_re() {
 	esac
 }
 
+# bench_stop_pair: stop n1 and n2 (whatever runs there: clustd, keepalived,
+# a tool), forget their pids and their state directories.
+bench_stop_pair() {
+	local node p
+	for node in n1 n2; do
+		p=$(cat "$T/$node.pid" 2>/dev/null)
+		[ -n "$p" ] && net_stop_pid "$p" 5000
+		rm -f "$T/$node.pid"
+	done
+	rm -rf "$T/n1/state" "$T/n2/state"
+}
+
 # ---------------------------------------------------------- measurement
+
+# bench_cpu_ns <node>: on-CPU ns of the node's daemon, every thread of it
+# and of its children (keepalived's VRRP process), from schedstat.
+bench_cpu_ns() {
+	local main p t sum=0
+	main=$(cat "$T/$1.pid" 2>/dev/null) || { echo 0; return; }
+	for p in $main $(pgrep -P "$main" 2>/dev/null); do
+		for t in /proc/"$p"/task/*/schedstat; do
+			[ -r "$t" ] && sum=$((sum + $(cut -d' ' -f1 "$t")))
+		done
+	done
+	echo "$sum"
+}
 
 # bench_adverts <capture> <out>: every VRRP advert of the capture as
 # "<epoch seconds> <source> <priority>", in capture order.

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev nftables
 libconfig-dev check libsystemd-dev libsodium-dev libjson-c-dev iproute2 iputils-ping arping tshark tcpdump jq
-keepalived python3 python3-scapy python3-prometheus-client python3-yaml systemd valgrind clang libclang-rt-14-dev procps"
+keepalived python3 python3-scapy python3-prometheus-client python3-yaml systemd valgrind clang libclang-rt-14-dev procps nginx curl"
 
 missing=""
 for p in $PKGS; do
@@ -27,7 +27,10 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing </dev/null
-# keepalived is only an interop peer for the tests: never let it run as a service.
+# keepalived is only an interop peer for the tests, nginx only a web server
+# inside their namespaces: never let either run as a service.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	systemctl disable --now keepalived >/dev/null 2>&1 || true
+	systemctl disable --now keepalived nginx >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/nginx ]; then
+	/etc/init.d/nginx stop >/dev/null 2>&1 || true
 fi

@@ -14,6 +14,8 @@
 #   - byte-order and address headers: netinet/*.h, arpa/inet.h, and
 #     sys/socket.h for sa_family_t and AF_* (socket calls are caught by the
 #     call rule), sys/types.h;
+#   - linux/filter.h: the classic BPF instruction format (rx_filter builds
+#     programs; attaching one is a setsockopt, caught by the call rule);
 #   - libsodium (hashing, MAC: pure computation);
 #   - the headers of other core modules and those in CORE_MAY_INCLUDE.
 # Everything else below is refused.
@@ -29,7 +31,7 @@ CORE_MAY_INCLUDE="xalloc.h"
 FORBIDDEN_HEADERS="unistd.h fcntl.h poll.h signal.h pthread.h time.h dirent.h
 pwd.h grp.h spawn.h syslog.h netdb.h ifaddrs.h net/* linux/* netlink/*
 libmnl/* libnftnl/* libconfig.h systemd/* json-c/* sys/*"
-ALLOWED_SYS_HEADERS="sys/types.h sys/socket.h"
+ALLOWED_SYS_HEADERS="sys/types.h sys/socket.h linux/filter.h"
 
 # Functions a core file may not call: file and socket I/O, processes,
 # environment, the clock (time is an argument in the core).

@@ -8,6 +8,7 @@
 #include "atomic_file.h"
 #include "conf.h"
 #include "driver_rule.h"
+#include "health_check.h"
 #include "heartbeat.h"
 #include "names.h"
 #include "quorum.h"
@@ -340,16 +341,23 @@ static void opt_u32(struct ctx *c, const config_setting_t *g, const char *prefix
 		*dst = (uint32_t)v;
 }
 
-static void opt_bool(struct ctx *c, const config_setting_t *g, const char *key, bool *dst)
+/* Optional boolean member; prefix names its group in the error. */
+static void opt_bool_in(struct ctx *c, const config_setting_t *g, const char *prefix,
+			const char *key, bool *dst)
 {
 	const config_setting_t *s = config_setting_get_member(g, key);
 
 	if (!s)
 		return;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		type_error(c, s, "", "true or false");
+		type_error(c, s, prefix, "true or false");
 	else
 		*dst = config_setting_get_bool(s);
+}
+
+static void opt_bool(struct ctx *c, const config_setting_t *g, const char *key, bool *dst)
+{
+	opt_bool_in(c, g, "", key, dst);
 }
 
 static const char *get_string(struct ctx *c, const config_setting_t *s, const char *prefix)
@@ -471,13 +479,18 @@ static const char *const notify_keys[] = { "master", "backup", "fault", "stop", 
 static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_lease",
 					 "persist_counters", "counters_sync_interval",
 					 "metrics_file", "driver_group", "driver_grace",
-					 "driver_queue", NULL };
+					 "driver_queue", "realtime", "realtime_policy",
+					 "realtime_priority", "lock_memory", "rx_filter", NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
 	NULL };
 static const char *const member_keys[] = { "name", "address", NULL };
-static const char *const track_keys[] = { "scripts", "interfaces", "files", NULL };
+static const char *const track_keys[] = { "scripts", "interfaces", "files", "http", "tcp", NULL };
+static const char *const track_http_keys[] = { "name", "url", "host", "method", "status", "body",
+	"interval", "timeout", "rise", "fall", "weight", "init", NULL };
+static const char *const track_tcp_keys[] = { "name", "address", "port", "interval", "timeout",
+	"rise", "fall", "weight", "init", NULL };
 static const char *const track_script_keys[] = { "name", "command", "args", "interval", "timeout",
 	"weight", "rise", "fall", "user", "init", NULL };
 static const char *const track_iface_keys[] = { "name", "weight", NULL };
@@ -948,6 +961,141 @@ static void parse_track_file(struct ctx *c, const config_setting_t *g, struct tr
 	parse_weight(c, g, "track.files.", &tf->weight);
 }
 
+/* ---- in-daemon checks (health_check.h): track.http and track.tcp ---- */
+
+/* name, interval, timeout, rise, fall, weight, init: as for scripts. */
+static void parse_check_common(struct ctx *c, const config_setting_t *g, const char *scope,
+			       struct track_check_conf *tc)
+{
+	const config_setting_t *s;
+	const char *v;
+	char prefix[32];
+
+	snprintf(prefix, sizeof(prefix), "%s.", scope);
+	tc->line = setting_line(g);
+	tc->interval_ms = 1000;
+	tc->weight = TRACK_NO_WEIGHT;
+	tc->rise = tc->fall = 1;
+	if ((s = require_key(c, g, "name", scope)))
+		take_name(c, s, prefix, &tc->name);
+	opt_u32(c, g, prefix, "interval", 10, 3600000, &tc->interval_ms);
+	tc->timeout_ms = tc->interval_ms;
+	if ((s = config_setting_get_member(g, "timeout"))) {
+		opt_u32(c, g, prefix, "timeout", 5, 3600000, &tc->timeout_ms);
+		if (tc->timeout_ms > tc->interval_ms)
+			err_at(c, s, "%stimeout: %u ms is longer than the interval (%u ms): a run ends "
+			       "before the next one starts", prefix, tc->timeout_ms, tc->interval_ms);
+	}
+	parse_weight(c, g, prefix, &tc->weight);
+	opt_u32(c, g, prefix, "rise", 1, 100, &tc->rise);
+	opt_u32(c, g, prefix, "fall", 1, 100, &tc->fall);
+	if ((s = config_setting_get_member(g, "init")) && (v = get_string(c, s, prefix))) {
+		if (strcmp(v, "ok") == 0)
+			tc->init_ok = true;
+		else if (strcmp(v, "failed") != 0)
+			err_at(c, s, "%sinit: \"%s\" is neither \"ok\" nor \"failed\"", prefix, v);
+	}
+}
+
+static void parse_check_http(struct ctx *c, const config_setting_t *g, struct track_check_conf *tc)
+{
+	const config_setting_t *s;
+	const char *v, *why = "";
+	struct hc_url url;
+
+	tc->kind = TRACK_CHECK_HTTP;
+	hc_status_set_default(tc->status_ok);
+	check_keys(c, g, "in track.http", track_http_keys);
+	parse_check_common(c, g, "track.http", tc);
+	if ((s = require_key(c, g, "url", "track.http")) && (v = get_string(c, s, "track.http."))) {
+		if (!hc_parse_url(v, &url, &why)) {
+			err_at(c, s, "track.http.url: \"%s\": %s", v, why);
+		} else {
+			tc->addr = url.addr;
+			tc->port = url.port;
+			copy_string(v, &tc->url);
+			copy_string(url.path, &tc->path);
+			copy_string(url.authority, &tc->host);
+		}
+	}
+	if ((s = config_setting_get_member(g, "host")) && (v = get_string(c, s, "track.http."))) {
+		if (!hc_header_value_ok(v, false) || strlen(v) > 255)
+			err_at(c, s, "track.http.host: \"%s\" is not a Host header value", v);
+		else
+			copy_string(v, &tc->host);
+	}
+	if ((s = config_setting_get_member(g, "method")) && (v = get_string(c, s, "track.http."))) {
+		if (strcmp(v, "HEAD") == 0)
+			tc->head = true;
+		else if (strcmp(v, "GET") != 0)
+			err_at(c, s, "track.http.method: \"%s\" is neither \"GET\" nor \"HEAD\"", v);
+	}
+	if ((s = config_setting_get_member(g, "status")) && (v = get_string(c, s, "track.http.")) &&
+	    !hc_parse_status_set(v, tc->status_ok))
+		err_at(c, s, "track.http.status: \"%s\" is not a list of codes and ranges "
+		       "(\"200-399\", \"200,204\")", v);
+	if ((s = config_setting_get_member(g, "body")) && (v = get_string(c, s, "track.http."))) {
+		if (!*v || strlen(v) > HTTP_NEEDLE_MAX)
+			err_at(c, s, "track.http.body: must be 1..%u bytes", HTTP_NEEDLE_MAX);
+		else if (tc->head)
+			err_at(c, s, "track.http.body: a HEAD request gets no body to look in");
+		else
+			copy_string(v, &tc->body);
+	}
+}
+
+static void parse_check_tcp(struct ctx *c, const config_setting_t *g, struct track_check_conf *tc)
+{
+	const config_setting_t *s;
+	const char *v;
+	long long port;
+
+	tc->kind = TRACK_CHECK_TCP;
+	check_keys(c, g, "in track.tcp", track_tcp_keys);
+	parse_check_common(c, g, "track.tcp", tc);
+	if ((s = require_key(c, g, "address", "track.tcp")) && (v = get_string(c, s, "track.tcp.")) &&
+	    !ip_addr_parse(v, &tc->addr))
+		err_at(c, s, "track.tcp.address: \"%s\" is not a numeric IPv4 or IPv6 address "
+		       "(no name lookups)", v);
+	if ((s = require_key(c, g, "port", "track.tcp")) &&
+	    get_int_range(c, s, "track.tcp.", 1, 65535, &port))
+		tc->port = (uint16_t)port;
+}
+
+static void parse_checks(struct ctx *c, const config_setting_t *t, struct track_conf *tc)
+{
+	static const char *const kinds[] = { "http", "tcp" };
+	const config_setting_t *l;
+
+	for (size_t k = 0; k < 2; k++) {
+		char what[16];
+
+		snprintf(what, sizeof(what), "track.%s", kinds[k]);
+		if (!(l = track_list(c, t, kinds[k], what)))
+			continue;
+		for (int i = 0; i < config_setting_length(l); i++) {
+			const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+
+			if (!list_group(c, e, what))
+				continue;
+			if (tc->nchecks == CLUSTD_MAX_TRACK) {
+				err_at(c, e, "%s: more than %d http and tcp checks in one instance",
+				       what, CLUSTD_MAX_TRACK);
+				return;
+			}
+			if (k == 0)
+				parse_check_http(c, e, &tc->checks[tc->nchecks++]);
+			else
+				parse_check_tcp(c, e, &tc->checks[tc->nchecks++]);
+			for (size_t j = 0; j + 1 < tc->nchecks; j++)
+				if (tc->checks[j].name && tc->checks[tc->nchecks - 1].name &&
+				    !strcmp(tc->checks[j].name, tc->checks[tc->nchecks - 1].name))
+					err_at(c, e, "%s: a check named \"%s\" is already defined at "
+					       "line %d", what, tc->checks[j].name, tc->checks[j].line);
+		}
+	}
+}
+
 static void parse_track(struct ctx *c, const config_setting_t *g, struct instance_conf *ic)
 {
 	const config_setting_t *t = sub_group(c, g, "track"), *l;
@@ -977,6 +1125,7 @@ static void parse_track(struct ctx *c, const config_setting_t *g, struct instanc
 				parse_track_file(c, e, &tc->files[tc->nfiles++]);
 		}
 	}
+	parse_checks(c, t, tc);
 }
 
 /* ---- drivers an instance names (clustd-drivers(7)) ---------------------- */
@@ -1268,8 +1417,36 @@ static void parse_counters_keys(struct ctx *c, const config_setting_t *g, struct
 		take_path(c, s, "node.", &nc->metrics_file);
 }
 
+/* The loop's scheduling and memory locking (realtime.h). */
+static void parse_realtime_keys(struct ctx *c, const config_setting_t *g, struct node_conf *nc)
+{
+	const config_setting_t *s;
+	const char *v;
+	long long n;
+
+	opt_bool_in(c, g, "node.", "realtime", &nc->realtime);
+	opt_bool_in(c, g, "node.", "lock_memory", &nc->lock_memory);
+	opt_bool_in(c, g, "node.", "rx_filter", &nc->rx_filter);
+	if ((s = config_setting_get_member(g, "realtime_policy")) && (v = get_string(c, s, "node."))) {
+		if (strcmp(v, "rr") == 0)
+			nc->realtime_policy = NODE_RT_RR;
+		else if (strcmp(v, "fifo") == 0)
+			nc->realtime_policy = NODE_RT_FIFO;
+		else
+			err_at(c, s, "node.realtime_policy: \"%s\": use \"rr\" or \"fifo\"", v);
+	}
+	if ((s = config_setting_get_member(g, "realtime_priority")) &&
+	    get_int_range(c, s, "node.", 1, 99, &n))
+		nc->realtime_priority = (uint8_t)n;
+}
+
 static void parse_node(struct ctx *c, const config_setting_t *root, struct node_conf *nc)
 {
+	nc->realtime = true;
+	nc->realtime_policy = NODE_RT_RR;
+	nc->realtime_priority = NODE_RT_DEFAULT_PRIORITY;
+	nc->lock_memory = true;
+	nc->rx_filter = true;
 	nc->vip_lease_ms = 5000;
 	nc->persist_counters = true;
 	nc->counters_sync_ms = 1000;
@@ -1292,6 +1469,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 		parse_vip_lease(c, g, nc);
 		parse_counters_keys(c, g, nc);
 		parse_driver_keys(c, g, nc);
+		parse_realtime_keys(c, g, nc);
 	}
 	if (!nc->name && !(g && config_setting_get_member(g, "name")))
 		default_node_name(c, g, nc);
@@ -2107,6 +2285,13 @@ static void track_free(struct track_conf *t)
 		free(t->interfaces[i].name);
 	for (size_t i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
+	for (size_t i = 0; i < t->nchecks; i++) {
+		free(t->checks[i].name);
+		free(t->checks[i].url);
+		free(t->checks[i].host);
+		free(t->checks[i].path);
+		free(t->checks[i].body);
+	}
 }
 
 static void instance_free(struct instance_conf *ic)

@@ -389,8 +389,10 @@ void clustd_start(struct clustd *c)
 
 	/* Before any instance can become master. A witness has none, and no
 	 * right to touch nftables. */
-	if (!c->cfg->witness)
+	if (!c->cfg->witness) {
 		nft_filter_sync(&c->accept_filter, c->cfg);
+		settle_fence_make(c);
+	}
 	drivers_open(c); /* the first transitions are told too */
 	for (struct instance *in = c->instances; in; in = in->next)
 		instance_start(in);
@@ -400,6 +402,7 @@ void clustd_start(struct clustd *c)
 	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
 	loop_timer_arm(c->loop, &c->tick_timer, mono_now_us() + TICK_US);
 	loop_set_idle(c->loop, loop_idle, c);
+	instance_socks_refilter(c);
 	ledger_commit(c->ledger, mono_now_us(), false);
 }
 
@@ -412,6 +415,7 @@ void clustd_shutdown(struct clustd *c)
 		instance_stop(in);
 	/* The VIPs are gone now, so dropping the filter opens nothing. */
 	nft_filter_remove(&c->accept_filter);
+	settle_fence_remove(c);
 }
 
 /* ---- reload ---------------------------------------------------------- */
@@ -608,6 +612,7 @@ void clustd_reload(struct clustd *c, struct clustd_config *cfg)
 		append_instance(c, in);
 		instance_start(in);
 	}
+	instance_socks_refilter(c);
 }
 
 

@@ -20,6 +20,7 @@
 #include "nft.h"
 #include "packet.h"
 #include "script.h"
+#include "settle.h"
 #include "track.h"
 #include "vmac_dev.h"
 #include "vrrp_sock.h"
@@ -105,6 +106,9 @@ struct instance {
 	char vmac_why[160];               /* why it cannot be made (FAULT_VMAC) */
 	unsigned long long vmac_log_last;
 	struct instance_ho ho;            /* planned handovers */
+	struct settle settle;             /* a planned release waiting for its connections (settle.h) */
+	struct loop_timer settle_timer;
+	bool settle_fenced;               /* its fence for new connections is up (nft.h) */
 	/* Its last transition as the drivers were told (instance_drivers.c). */
 	uint64_t event_seq;
 	char event_reason[160];
@@ -148,6 +152,7 @@ struct clustd {
 	unsigned long long metrics_log_last;
 	unsigned long long unknown_log_last;
 	struct nft_filter accept_filter;  /* Accept_Mode = false, via nftables */
+	bool fence_made;                  /* inet clustd_fence is there (instance_settle.c) */
 	struct drain_set drained;         /* what `clustd drain` keeps drained (state_dir) */
 	char drain_problem[200];          /* the drain file could not be read or written, "" */
 	bool shut_down;

@@ -33,6 +33,13 @@ static bool named(const struct drain_set *d, const char *instance)
 	return false;
 }
 
+enum drain_how drain_how(const struct drain_set *d, const char *instance)
+{
+	if (d->node)
+		return DRAIN_BY_NODE;
+	return named(d, instance) ? DRAIN_BY_INSTANCE : DRAIN_NOT;
+}
+
 bool drain_add(struct drain_set *d, const char *instance)
 {
 	if (!instance) {

@@ -35,6 +35,11 @@ struct drain_set {
 
 /* Is `instance` drained (named, or the whole node)? */
 bool drain_covers(const struct drain_set *d, const char *instance);
+
+/* How `instance` is drained: not, by its name, or as part of the whole node
+ * (which wins when it is both). */
+enum drain_how { DRAIN_NOT, DRAIN_BY_INSTANCE, DRAIN_BY_NODE };
+enum drain_how drain_how(const struct drain_set *d, const char *instance);
 /* Drain `instance`, or with NULL the whole node. false when no room is
  * left (nothing changed). */
 bool drain_add(struct drain_set *d, const char *instance);

@@ -689,7 +689,10 @@ uint64_t driver_server_next_seq(struct driver_server *s)
 	return ++s->seq;
 }
 
-void driver_server_event(struct driver_server *s, const struct drv_event *e)
+/* A numbered line about e->now.name (an event or a drain) for every driver
+ * that wants that instance. */
+static void broadcast(struct driver_server *s, const struct drv_event *e,
+		      char *(*encode)(const struct drv_event *, size_t *))
 {
 	uint64_t t0 = mono_now_us(), spent;
 	struct drv_conn *next;
@@ -701,7 +704,7 @@ void driver_server_event(struct driver_server *s, const struct drv_event *e)
 		if (!c->session.hello_done || !wants(c, e->now.name))
 			continue;
 		if (!line)
-			line = drv_encode_event(e, &n);
+			line = encode(e, &n);
 		if (!conn_queue(c, line, n, false)) {
 			char detail[96];
 			snprintf(detail, sizeof(detail), "%zu bytes waiting, event %llu would pass %zu",
@@ -723,6 +726,16 @@ void driver_server_event(struct driver_server *s, const struct drv_event *e)
 		loop_timer_arm(s->loop, &s->flush_timer, 0);
 	spent = mono_now_us() - t0;
 	s->event_us_max = spent > s->event_us_max ? spent : s->event_us_max;
+}
+
+void driver_server_event(struct driver_server *s, const struct drv_event *e)
+{
+	broadcast(s, e, drv_encode_event);
+}
+
+void driver_server_drain(struct driver_server *s, const struct drv_event *e)
+{
+	broadcast(s, e, drv_encode_drain);
 }
 
 static bool was_seen(const struct driver_server *s, const char *id)

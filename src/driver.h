@@ -65,6 +65,10 @@ uint64_t driver_server_next_seq(struct driver_server *s);
  * that wants e->now.name; the queues are flushed from the loop: by
  * driver_server_flush() from the loop's idle hook, or else by a timer. */
 void driver_server_event(struct driver_server *s, const struct drv_event *e);
+/* The same for a drain or an undrain of e->now.name (drv_encode_drain): it
+ * takes a number from the same sequence, so that a driver sees the
+ * events and drains it wants contiguous. */
+void driver_server_drain(struct driver_server *s, const struct drv_event *e);
 /* Send what waits, as far as the sockets take it (never waits). For the
  * loop's idle hook: after the batch of events that made them, before the
  * loop sleeps, without a turn of the loop in between. NULL-safe. */

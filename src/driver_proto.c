@@ -70,7 +70,22 @@ char *drv_encode_hello(const struct drv_hello_info *h, size_t *len)
 	return line_of(o, len);
 }
 
-/* What a snapshot and an event both say about the instance. */
+static const char *const drained_by_names[] = {
+	[DRV_UNDRAINED] = NULL,
+	[DRV_DRAINED_INSTANCE] = "instance",
+	[DRV_DRAINED_NODE] = "node",
+};
+
+/* "drained": true|false, and "drained_by": "instance"|"node" (null when
+ * not drained). Both added after protocol 1 was out: optional fields an
+ * older driver ignores. */
+static void add_drained(json_object *o, enum drv_drained d)
+{
+	json_object_object_add(o, "drained", json_object_new_boolean(d != DRV_UNDRAINED));
+	json_object_object_add(o, "drained_by", drained_by_names[d] ? jstr(drained_by_names[d]) : NULL);
+}
+
+/* What a snapshot, an event and a drain all say about the instance. */
 static void add_view(json_object *o, const struct drv_instance_view *v)
 {
 	json_object_object_add(o, "instance", jstr(v->name));
@@ -79,6 +94,7 @@ static void add_view(json_object *o, const struct drv_instance_view *v)
 	json_object_object_add(o, "vips", vips_json(v->vips, v->nvips));
 	json_object_object_add(o, "quorum", quorum_json(v->quorum));
 	json_object_object_add(o, "reason", jstr(v->reason));
+	add_drained(o, v->drained);
 }
 
 char *drv_encode_snapshot(const struct drv_instance_view *v, size_t *len)
@@ -122,6 +138,18 @@ char *drv_encode_event(const struct drv_event *e, size_t *len)
 	add_view(o, &e->now);
 	json_object_object_add(o, "from", jstr(vrrp_state_name(e->from)));
 	json_object_object_add(o, "to", jstr(vrrp_state_name(e->now.state)));
+	json_object_object_add(o, "time", jstr(drv_time_str(e->wall_us, when)));
+	return line_of(o, len);
+}
+
+char *drv_encode_drain(const struct drv_event *e, size_t *len)
+{
+	json_object *o = typed("drain");
+	char when[DRV_TIME_STRLEN];
+
+	json_object_object_add(o, "seq", json_object_new_uint64(e->seq));
+	add_view(o, &e->now);
+	json_object_object_add(o, "state", jstr(vrrp_state_name(e->now.state)));
 	json_object_object_add(o, "time", jstr(drv_time_str(e->wall_us, when)));
 	return line_of(o, len);
 }
@@ -379,12 +407,25 @@ static void vips_words(json_object *o, char *buf, size_t cap)
 
 static enum drv_daemon_type daemon_type(const char *type)
 {
-	static const char *const names[] = {"hello", "snapshot", "synced", "event", "error"};
+	static const char *const names[] = {"hello", "snapshot", "synced", "event", "error", "drain"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(type, names[i]) == 0)
 			return (enum drv_daemon_type)i;
 	return DRV_D_UNKNOWN;
+}
+
+/* "drained" and "drained_by"; absent (an older daemon) or false: undrained.
+ * Drained by something this client does not know: by the instance. */
+static enum drv_drained drained_fields(json_object *o)
+{
+	bool drained = false;
+	char by[16] = "";
+
+	if (get_bool(o, "drained", &drained) != 1 || !drained)
+		return DRV_UNDRAINED;
+	get_str(o, "drained_by", by, sizeof(by), true);
+	return strcmp(by, "node") == 0 ? DRV_DRAINED_NODE : DRV_DRAINED_INSTANCE;
 }
 
 /* The fields of a state change or a state: absent or unknown ones stay 0. */
@@ -393,6 +434,7 @@ static void state_fields(json_object *o, struct drv_daemon_msg *m)
 	char word[16];
 	uint64_t prio = 0;
 
+	m->drained = drained_fields(o);
 	if (get_str(o, m->type == DRV_D_EVENT ? "to" : "state", word, sizeof(word), true) == 1)
 		drv_state_parse(word, &m->state);
 	if (get_str(o, "from", word, sizeof(word), true) == 1)
@@ -426,7 +468,7 @@ bool drv_decode_daemon(const char *line, size_t len, struct drv_daemon_msg *m)
 	get_str(o, "time", m->time, sizeof(m->time), true);
 	get_str(o, "error", m->error, sizeof(m->error), true);
 	get_str(o, "message", m->message, sizeof(m->message), true);
-	if (m->type == DRV_D_SNAPSHOT || m->type == DRV_D_EVENT)
+	if (m->type == DRV_D_SNAPSHOT || m->type == DRV_D_EVENT || m->type == DRV_D_DRAIN)
 		state_fields(o, m);
 	json_object_put(o);
 	return true;

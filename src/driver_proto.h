@@ -30,6 +30,10 @@ struct drv_hello_info {
 /* Quorum as a driver sees it: no cluster plane, held, lost. */
 enum drv_quorum { DRV_QUORUM_NONE, DRV_QUORUM_HELD, DRV_QUORUM_LOST };
 
+/* Is the instance drained (`clustd drain`), and how: by its own name or
+ * as part of the whole node. */
+enum drv_drained { DRV_UNDRAINED, DRV_DRAINED_INSTANCE, DRV_DRAINED_NODE };
+
 /* One instance now (snapshot) or at a transition (event). */
 struct drv_instance_view {
 	const char *name;
@@ -42,6 +46,7 @@ struct drv_instance_view {
 	const char *reason;       /* of the last transition, or of the fault */
 	uint64_t seq;             /* of its last transition (0: none yet) */
 	bool required;            /* does it require the driver it is sent to */
+	enum drv_drained drained;
 };
 
 struct drv_event {
@@ -56,6 +61,10 @@ char *drv_encode_snapshot(const struct drv_instance_view *v, size_t *len);
 /* The snapshot is complete: events from seq + 1 on follow. */
 char *drv_encode_synced(uint64_t seq, size_t ninstances, size_t *len);
 char *drv_encode_event(const struct drv_event *e, size_t *len);
+/* A drain or an undrain of e->now.name (not a transition: e->from is not
+ * said, e->now.state is the state it is in): {"type":"drain", "seq", the
+ * view, "state", "time"}. Numbered from the same sequence as events. */
+char *drv_encode_drain(const struct drv_event *e, size_t *len);
 /* {"type":"error","error":"<name>","message":"<text>[: detail]"} */
 char *drv_encode_error(enum drv_error e, const char *detail, size_t *len);
 
@@ -78,7 +87,8 @@ char *drv_encode_ready(bool ready, const char *message, size_t *len);
 /* ---- what the daemon says, as the client reads it ---- */
 
 enum drv_daemon_type {
-	DRV_D_HELLO, DRV_D_SNAPSHOT, DRV_D_SYNCED, DRV_D_EVENT, DRV_D_ERROR, DRV_D_UNKNOWN
+	DRV_D_HELLO, DRV_D_SNAPSHOT, DRV_D_SYNCED, DRV_D_EVENT, DRV_D_ERROR, DRV_D_DRAIN,
+	DRV_D_UNKNOWN
 };
 
 struct drv_daemon_msg {
@@ -93,6 +103,7 @@ struct drv_daemon_msg {
 	unsigned priority;
 	char vips[CLUSTD_MAX_VIPS * VIP_STRLEN]; /* space-separated, like CLUSTD_VIPS */
 	char reason[256];
+	enum drv_drained drained;      /* snapshot, event, drain (absent: undrained) */
 	char time[DRV_TIME_STRLEN];
 	char error[32];
 	char message[512];

@@ -16,6 +16,7 @@
 
 #include "atomic_file.h"
 #include "clock.h"
+#include "instance_drivers.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -368,9 +369,11 @@ static char *cmd_drain(struct clustd *c, const struct ho_request *r, struct ho_c
 		say(cmd, true, "nothing changed");
 		return command_take(cmd);
 	}
+	struct drain_set before = c->drained;
 	c->drained = next;
 	c->drain_problem[0] = '\0';
 	log_notice("drain: %s drained (by clustd drain)", r->n ? "instance(s)" : "the whole node");
+	drivers_drain_told(c, &before, "clustd drain");
 	for (size_t i = 0; i < n; i++) {
 		if (ins[i]->fsm.drained && ins[i]->fsm.state != STATE_MASTER) {
 			say(cmd, false, "%s: drained already", ins[i]->conf->name);
@@ -404,8 +407,10 @@ static char *cmd_undrain(struct clustd *c, const struct ho_request *r, struct ho
 		say(cmd, true, "nothing changed");
 		return command_take(cmd);
 	}
+	struct drain_set before = c->drained;
 	c->drained = next;
 	c->drain_problem[0] = '\0';
+	drivers_drain_told(c, &before, "clustd undrain");
 	for (struct instance *in = c->instances; in; in = in->next) {
 		bool named = r->n == 0;
 

@@ -23,6 +23,7 @@
 #include "netlink.h"
 #include "notify.h"
 #include "packet.h"
+#include "rx_filter.h"
 #include "script.h"
 #include "status.h"
 #include "vrrp_sock.h"
@@ -136,6 +137,9 @@ static void track_stats_changed(void *arg)
 	in->cnt->v[IC_TRACK_RUNS] += st->script_runs - in->track_seen.script_runs;
 	in->cnt->v[IC_TRACK_FAILURES] += st->script_failures - in->track_seen.script_failures;
 	in->cnt->v[IC_TRACK_TIMEOUTS] += st->script_timeouts - in->track_seen.script_timeouts;
+	in->cnt->v[IC_TRACK_RUNS] += st->check_runs - in->track_seen.check_runs;
+	in->cnt->v[IC_TRACK_FAILURES] += st->check_failures - in->track_seen.check_failures;
+	in->cnt->v[IC_TRACK_TIMEOUTS] += st->check_timeouts - in->track_seen.check_timeouts;
 	in->track_seen = *st;
 	ledger_touch_now(in->c->ledger);
 }
@@ -324,8 +328,13 @@ static void count_drop(struct instance *in, enum vrrp_drop why, const struct ip_
 static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 {
 	struct vrrp_advert adv;
-	enum vrrp_drop why = vrrp_decode(rx, uses_pseudo_header(in->conf), &adv);
 	char who[IP_ADDR_STRLEN];
+
+	if (rx->cut) {
+		count_drop(in, rx_filter_cut_reason(rx, in->conf->version), &rx->src);
+		return;
+	}
+	enum vrrp_drop why = vrrp_decode(rx, uses_pseudo_header(in->conf), &adv);
 
 	if (why == VRRP_OK && ip_addr_equal(&rx->src, &in->primary))
 		why = VRRP_DROP_SELF;
@@ -366,7 +375,7 @@ static void instance_rx(struct instance *in, const struct vrrp_rx *rx)
 static void unknown_rx(struct clustd *c, const struct vrrp_rx *rx)
 {
 	struct vrrp_advert adv;
-	enum vrrp_drop why = vrrp_decode(rx, true, &adv);
+	enum vrrp_drop why = rx->cut ? rx_filter_cut_reason(rx, 0) : vrrp_decode(rx, true, &adv);
 	char who[IP_ADDR_STRLEN];
 
 	if (why == VRRP_OK || why == VRRP_DROP_CHECKSUM)
@@ -374,6 +383,44 @@ static void unknown_rx(struct clustd *c, const struct vrrp_rx *rx)
 	count_node(c, NC_UNKNOWN_DROP(why));
 	log_ratelimited(&c->unknown_log_last, 5000, LOG_INFO,
 			"dropped advert from %s: %s", ip_addr_str(&rx->src, who), vrrp_drop_text(why));
+}
+
+/* The kernel filter of every socket, from the instances on it now. */
+void instance_socks_refilter(struct clustd *c)
+{
+	for (struct sock_ref *sr = c->socks; sr; sr = sr->next) {
+		struct rx_filter_set set;
+
+		memset(&set, 0, sizeof(set));
+		if (!c->cfg->node.rx_filter) {
+			vrrp_sock_set_filter(sr->sock, NULL);
+			continue;
+		}
+		for (struct instance *in = c->instances; in; in = in->next)
+			if (in->sref == sr)
+				rx_filter_set_add(&set, in->conf->version, in->conf->vrid);
+		vrrp_sock_set_filter(sr->sock, &set);
+	}
+}
+
+/* An instance joins its socket (at start, in a reload, or when its
+ * interface comes): its VRID is added to the filter at once. Only added:
+ * the list of instances may be half-built now, and a VRID left in after
+ * its instance went only costs a decode (instance_socks_refilter, after
+ * the start or reload, makes the set exact). */
+static void sock_filter_add(const struct instance *in)
+{
+	const struct rx_filter_set *now = vrrp_sock_filter(in->sref->sock);
+	struct rx_filter_set set;
+
+	if (!in->c->cfg->node.rx_filter)
+		return;
+	if (now)
+		set = *now;
+	else
+		memset(&set, 0, sizeof(set));
+	rx_filter_set_add(&set, in->conf->version, in->conf->vrid);
+	vrrp_sock_set_filter(in->sref->sock, &set);
 }
 
 static void sock_rx(void *arg, const struct vrrp_rx *rx)
@@ -434,10 +481,14 @@ static void sock_put(struct clustd *c, struct sock_ref *sr)
 
 bool instance_ensure_socket(struct instance *in)
 {
-	if (in->sref && in->sref->ifindex == in->ifindex)
+	if (in->sref && in->sref->ifindex == in->ifindex) {
+		sock_filter_add(in); /* a reload may have changed the version */
 		return true;
+	}
 	sock_put(in->c, in->sref);
 	in->sref = sock_get(in->c, in->conf->interface, in->ifindex, in->conf->family);
+	if (in->sref)
+		sock_filter_add(in);
 	return in->sref != NULL;
 }
 
@@ -446,7 +497,7 @@ bool instance_ensure_socket(struct instance *in)
 
 static bool has_tracking(const struct track_conf *t)
 {
-	return t->nscripts || t->ninterfaces || t->nfiles;
+	return t->nscripts || t->ninterfaces || t->nfiles || t->nchecks;
 }
 
 void instance_start_tracker(struct instance *in)

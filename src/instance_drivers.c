@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "drain.h"
 #include "driver_rule.h"
 #include "xalloc.h"
 
@@ -34,6 +35,12 @@ static enum drv_quorum quorum_of(const struct clustd *c)
 	return cluster_net_has_quorum(c->cluster) ? DRV_QUORUM_HELD : DRV_QUORUM_LOST;
 }
 
+static enum drv_drained drained_of(enum drain_how how)
+{
+	return how == DRAIN_BY_NODE ? DRV_DRAINED_NODE :
+	       how == DRAIN_BY_INSTANCE ? DRV_DRAINED_INSTANCE : DRV_UNDRAINED;
+}
+
 static void view_of(const struct instance *in, const char *id, struct drv_instance_view *v)
 {
 	const struct instance_conf *ic = in->conf;
@@ -49,6 +56,7 @@ static void view_of(const struct instance *in, const char *id, struct drv_instan
 		.reason = in->fsm.state == STATE_FAULT && in->faults ? in->fault_why : in->event_reason,
 		.seq = in->event_seq,
 		.required = requires(ic, id),
+		.drained = drained_of(drain_how(&in->c->drained, ic->name)),
 	};
 }
 
@@ -79,6 +87,22 @@ void instance_drivers_transition(struct instance *in, const struct fsm_out *o)
 	e.now.state = o->to;
 	e.now.reason = in->event_reason;
 	driver_server_event(s, &e);
+}
+
+void drivers_drain_told(struct clustd *c, const struct drain_set *before, const char *reason)
+{
+	struct drv_event e = {.wall_us = wall_now_us()};
+
+	if (!c->drivers)
+		return;
+	for (struct instance *in = c->instances; in; in = in->next) {
+		if (drain_how(before, in->conf->name) == drain_how(&c->drained, in->conf->name))
+			continue;
+		e.seq = driver_server_next_seq(c->drivers);
+		view_of(in, NULL, &e.now);
+		e.now.reason = reason;
+		driver_server_drain(c->drivers, &e);
+	}
 }
 
 /* ---- the required rule ---- */

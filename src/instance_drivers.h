@@ -15,6 +15,7 @@
 #include "fsm.h"
 
 struct clustd;
+struct drain_set;
 struct instance;
 
 /* Before the instances start, so that their first transitions are told. */
@@ -25,6 +26,11 @@ void drivers_reload(struct clustd *c);
 
 /* From instance_apply(), for every transition. */
 void instance_drivers_transition(struct instance *in, const struct fsm_out *o);
+/* After c->drained changed from *before (clustd drain / undrain): a "drain"
+ * line, numbered like the events, for every instance whose drain changed
+ * (drained, undrained, or now by the node rather than by name). Before
+ * the transitions the drain causes, so that drivers see the cause first. */
+void drivers_drain_told(struct clustd *c, const struct drain_set *before, const char *reason);
 
 /* The weights in force of the instance's required drivers. */
 int instance_drivers_delta(const struct instance *in);

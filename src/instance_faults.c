@@ -238,16 +238,27 @@ static bool is_own_vip(const struct instance *in, const struct ip_addr *addr)
 	return false;
 }
 
+/* Is addr a VIP that some instance of ours adds and removes? */
+static bool is_daemon_vip(const struct clustd *c, const struct ip_addr *addr)
+{
+	for (const struct instance *in = c->instances; in; in = in->next)
+		if (is_own_vip(in, addr))
+			return true;
+	return false;
+}
+
 /* An address came or went with the link up: the source of our adverts may
- * be gone or a new one usable. Our own VIPs coming and going (lease
- * renewals among them) say nothing about it. */
+ * be gone or a new one usable. The VIPs of any of our instances coming and
+ * going (lease renewals among them) say nothing about it: with N
+ * instances on a link, each renewal would otherwise make the N - 1 others
+ * dump the link's addresses (N squared dumps per lease). */
 void instance_addr_changed(void *arg, int ifindex, const struct ip_addr *addr)
 {
 	struct clustd *c = arg;
 
-	if (c->shut_down)
+	if (c->shut_down || is_daemon_vip(c, addr))
 		return;
 	for (struct instance *in = c->instances; in; in = in->next)
-		if ((in->ifindex == 0 || in->ifindex == ifindex) && !is_own_vip(in, addr))
+		if (in->ifindex == 0 || in->ifindex == ifindex)
 			instance_refresh_faults(in);
 }

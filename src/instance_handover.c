@@ -68,6 +68,7 @@ finish(struct instance *in, enum ho_result result, bool error, const char *fmt, 
 	in->ho.last_at = mono_now_us();
 	in->ho.results[result]++;
 	in->ho.fallback_at = 0;
+	instance_release_unsettle(in);
 	/* An automatic handover that did not go through waits before the next
 	 * try; one that did leaves the next one free at once. */
 	in->ho.auto_at = result == HO_RESULT_DONE ? 0 : in->ho.last_at;
@@ -167,6 +168,13 @@ static void step(struct instance *in, uint64_t now)
 	struct fsm_out o;
 
 	snprintf(to, sizeof(to), "%s", h->to);
+	/* The successor asks: release, once no client waits on our VIPs. */
+	if (h->phase == HO_ANNOUNCED && v.master && v.successor_asks) {
+		if (!instance_release_settled(in, h->bound_us, timer_fired))
+			return;
+	} else {
+		instance_release_unsettle(in); /* it stopped asking: no fence meanwhile */
+	}
 	switch (handover_step(h, &v, now)) {
 	case HO_WAIT:
 		arm(in, h->deadline);
@@ -290,6 +298,8 @@ void instance_handover_note(struct instance *in, const struct fsm_out *o)
 	const char *to = NULL;
 	uint8_t their = 0;
 
+	if (o->changed && o->from == STATE_MASTER) /* released: nothing waits any more */
+		instance_release_unsettle(in);
 	if (in->ho.fallback_at && !o->changed)
 		fallback_check(in, mono_now_us()); /* an advert: the new master's? */
 	if (!o->changed || o->from != STATE_MASTER || o->to != STATE_FAULT || !q || !instance_handover_votes(in) ||
@@ -322,6 +332,7 @@ void instance_handover_stop(struct instance *in)
 		       "shutdown)", in->conf->name);
 	}
 	loop_timer_cancel(in->c->loop, &in->ho.timer);
+	instance_release_unsettle(in);
 }
 
 bool instance_handover_busy(const struct instance *in)

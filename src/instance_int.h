@@ -22,6 +22,10 @@ void instance_apply(struct instance *in, const struct fsm_out *o);
 void instance_count_state_time(struct instance *in, uint64_t now);
 /* The instance's raw socket is the one of its current interface. */
 bool instance_ensure_socket(struct instance *in);
+/* Rebuild the sockets' kernel filters (rx_filter.h) from the instances
+ * on them (after the start and every reload); unchanged ones are left
+ * alone. */
+void instance_socks_refilter(struct clustd *c);
 void instance_start_tracker(struct instance *in);
 struct instance *instance_new(struct clustd *c, const struct instance_conf *ic);
 void instance_start(struct instance *in);
@@ -72,6 +76,19 @@ void instance_votes_fill(const struct instance *in, struct heartbeat *hb);
 void instance_votes_note(struct instance *in);
 
 /* ---- handover_ctl.c ---- */
+/* A planned release of in's VIPs (a handover, stepping down for a
+ * preempting member) is due now: true when it may happen at once; false
+ * while TCP connections to the VIPs still wait for an answer of ours and
+ * the bound (a quarter of step_bound_us, at most 50 ms) is not over:
+ * again(in) runs at the next look (instance_settle.c, settle.h). */
+bool instance_release_settled(struct instance *in, uint64_t step_bound_us, void (*again)(void *));
+/* That release is no longer due (or is done): the fence comes down. */
+void instance_release_unsettle(struct instance *in);
+/* The node's fence (nft.h), made open at start (replacing one a killed
+ * predecessor left), removed at a clean stop. */
+void settle_fence_make(struct clustd *c);
+void settle_fence_remove(struct clustd *c);
+
 /* Read state_dir/drained (before the instances are made). */
 void handover_load_drain(struct clustd *c);
 /* The control requests "handover ...", "drain ...", "undrain ...": true

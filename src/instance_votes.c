@@ -70,6 +70,12 @@ static void log_refusals(struct instance *in, const struct ballot *b, unsigned c
 	}
 }
 
+/* A release waiting for its connections looks again (settle.h). */
+static void check_again(void *arg)
+{
+	instance_votes_check(arg);
+}
+
 static void master_check(struct instance *in, bool held, uint64_t now)
 {
 	struct cluster_net *cn = in->c->cluster;
@@ -89,9 +95,15 @@ static void master_check(struct instance *in, bool held, uint64_t now)
 	}
 	if (instance_handover_busy(in))
 		return; /* our handover steps down when its successor asks */
-	if (rival && rival_prio > in->fsm.p.priority) {
-		/* Preemption: the better candidate cannot take votes a live
-		 * master holds, so the master hands them over. */
+	if (!rival || rival_prio <= in->fsm.p.priority) {
+		instance_release_unsettle(in);
+		return;
+	}
+	/* Preemption: the better candidate cannot take votes a live master
+	 * holds, so the master hands them over, once no client waits on our
+	 * VIPs (within a quarter of a handover's bound). */
+	if (instance_release_settled(in, handover_bound_us(in->c->cfg->cluster.heartbeat_interval_ms),
+				     check_again)) {
 		snprintf(why, sizeof(why), "member %s (priority %u > %u) asks for the votes: "
 			 "handing over", rival, rival_prio, in->fsm.p.priority);
 		fsm_step_down(&in->fsm, why, now, &o);

@@ -2,6 +2,7 @@
 /* ledger.c - the daemon's counters at run time (ledger.h). */
 #include "ledger.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct ledger {
 	unsigned long long commits;
 	uint64_t commit_max_us, commit_last_us;
 	unsigned long long fail_log_last, big_log_last;
+	unsigned long long write_errors_seen;
 	uint8_t buf[PERSIST_MAX_PAYLOAD];
 };
 
@@ -80,6 +82,14 @@ struct ledger *ledger_open(const struct node_conf *node)
 			free(lg);
 			return NULL;
 		}
+		/* Commits on the loop then never touch the disk (persist.h). */
+		int rc = node->run_dir ? persist_use_live(lg->file, node->run_dir) : -ENOENT;
+		if (rc < 0 && node->run_dir)
+			log_warn("counters: no crash copy in %s (%s): the loop writes %s/%s itself",
+				 node->run_dir, strerror(-rc), node->state_dir, PERSIST_FILE);
+		else if (rc == 0 && !persist_live_in_memory(lg->file))
+			log_notice("counters: %s is not on tmpfs: a commit may now and then wait for "
+				   "its file system (run_dir belongs on tmpfs, as /run is)", node->run_dir);
 		load(lg, node);
 	}
 	/* What the file said, before this start adds to it: the base a
@@ -146,6 +156,19 @@ static void prepare(struct ledger *lg)
 		lg->prepare(lg->prepare_arg);
 }
 
+/* With a crash copy the file is written apart from the commits (by the
+ * writer thread, and at start-up): its failures are told here. */
+static void report_file_errors(struct ledger *lg)
+{
+	struct persist_stats st;
+
+	persist_get_stats(lg->file, &st);
+	if (st.write_errors > lg->write_errors_seen)
+		log_ratelimited(&lg->fail_log_last, 60000, LOG_ERR,
+				"counters: cannot save (%s); still counting, retrying", st.error);
+	lg->write_errors_seen = st.write_errors;
+}
+
 static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 {
 	uint64_t t0 = mono_now_us();
@@ -163,6 +186,7 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 	if (rc == 0) {
 		lg->dirty = false;
 		lg->urgent = false;
+		report_file_errors(lg);
 		return;
 	}
 	/* Stay dirty: the next batch (or the tick) tries again. */
@@ -188,8 +212,10 @@ void ledger_commit_seen(struct ledger *lg, uint64_t now_us)
 
 void ledger_tick(struct ledger *lg, uint64_t now_us)
 {
-	if (lg->file)
-		persist_tick(lg->file, now_us);
+	if (!lg->file)
+		return;
+	persist_tick(lg->file, now_us);
+	report_file_errors(lg);
 }
 
 void ledger_close(struct ledger *lg, uint64_t now_us)

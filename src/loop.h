@@ -43,6 +43,13 @@ int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
  * place to commit what the batch changed, once. One hook; NULL removes. */
 void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg);
 
+/* Timers by epoll_pwait2's timeout instead of the timerfd: two system
+ * calls fewer per timer, and none when a deadline moves. Meant for a
+ * real-time thread, for which the kernel adds no slack to the timeout
+ * (others may get 0.1 % of it). Falls back to the timerfd by itself on a
+ * kernel without epoll_pwait2. Off by default. */
+void loop_set_precise_timers(struct loop *l, bool on);
+
 /* Run until loop_stop(). Returns 0, or -1 on an epoll failure. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

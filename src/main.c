@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sysexits.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -23,6 +22,8 @@
 #include "kaimport_cli.h"
 #include "log.h"
 #include "loop.h"
+#include "realtime.h"
+#include "svc_notify.h"
 #include "watch.h"
 #include "xalloc.h"
 
@@ -55,6 +56,7 @@ struct daemon {
 	struct clustd *c;
 	struct loop_timer shutdown_timer;
 	uint64_t shutdown_deadline;
+	struct realtime_result rt;
 	char *pidfile;
 	int pid_fd;
 };
@@ -240,7 +242,7 @@ static void on_terminate(void *arg, int signo)
 	if (d->shutdown_deadline)
 		return;
 	log_notice("%s received: shutting down", strsignal(signo));
-	sd_notify(0, "STOPPING=1");
+	svc_notify("STOPPING=1");
 	clustd_shutdown(d->c);
 	d->shutdown_deadline = mono_now_us() +
 		(clustd_max_notify_timeout(d->c) + SHUTDOWN_GRACE_MS) * 1000ull;
@@ -257,7 +259,7 @@ static void on_reload(void *arg, int signo)
 	(void)signo;
 	if (d->shutdown_deadline)
 		return;
-	sd_notify(0, "RELOADING=1");
+	svc_notify("RELOADING=1");
 	log_notice("reload: reading %s", path);
 	struct clustd_config *cfg = load_config(path, "reload failed: ", true);
 	if (cfg && cfg->witness != clustd_config(d->c)->witness) {
@@ -268,11 +270,15 @@ static void on_reload(void *arg, int signo)
 	}
 	if (cfg) {
 		clustd_reload(d->c, cfg);
+		if (!realtime_same(&clustd_config(d->c)->node)) {
+			realtime_apply(&clustd_config(d->c)->node, &d->rt);
+			loop_set_precise_timers(d->loop, d->rt.scheduled);
+		}
 		log_notice("reload: config applied");
 	} else {
 		log_err("reload failed: keeping the running config");
 	}
-	sd_notify(0, "READY=1");
+	svc_notify("READY=1");
 }
 
 static int run(struct daemon *d, struct clustd_config *cfg)
@@ -289,7 +295,11 @@ static int run(struct daemon *d, struct clustd_config *cfg)
 	if (!d->c)
 		return 1;
 	clustd_start(d->c);
-	sd_notify(0, "READY=1");
+	/* After start-up, whose work (netlink dumps, the first counters
+	 * write) need not be real-time; before the first advert is due. */
+	realtime_apply(&clustd_config(d->c)->node, &d->rt);
+	loop_set_precise_timers(d->loop, d->rt.scheduled);
+	svc_notify("READY=1");
 	if (clustd_config(d->c)->witness)
 		log_notice("clustd " CLUSTD_VERSION " running as a witness of %zu cluster(s) from %s",
 			   clustd_config(d->c)->nclusters, clustd_config(d->c)->path);
@@ -408,6 +418,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (d.opt.command)
 		return run_client(&d.opt);
+	realtime_prepare_process();
 	/* Until we daemonize, problems belong on the terminal that started us. */
 	log_init("clustd", true, d.opt.log_level);
 	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "", true);

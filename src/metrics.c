@@ -17,8 +17,10 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_checks.h"
 #include "instance_drivers.h"
 #include "vote_plane.h"
+#include "vrrp_sock.h"
 #include "xalloc.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
@@ -62,9 +64,10 @@ static const struct inst_metric inst_metrics[] = {
 	{IC_NOTIFY_FAILURES, "notify_failures_total",
 	 "Notify script runs that failed (exit status, signal, could not start, timeout)."},
 	{IC_NOTIFY_TIMEOUTS, "notify_timeouts_total", "Notify script runs killed at their timeout."},
-	{IC_TRACK_RUNS, "track_runs_total", "Track script runs."},
-	{IC_TRACK_FAILURES, "track_failures_total", "Track script runs that failed."},
-	{IC_TRACK_TIMEOUTS, "track_timeouts_total", "Track script runs killed at their timeout."},
+	{IC_TRACK_RUNS, "track_runs_total", "Track script and check (tcp, http) runs."},
+	{IC_TRACK_FAILURES, "track_failures_total", "Track script and check runs that failed."},
+	{IC_TRACK_TIMEOUTS, "track_timeouts_total",
+	 "Track script runs killed at their timeout, and checks that timed out."},
 	{IC_NOTIFY_SKIPPED, "notify_skipped_total",
 	 "Notify scripts skipped: superseded by a newer transition before they ran."},
 };
@@ -313,6 +316,44 @@ static void persistence_metrics(FILE *f, struct ledger *lg)
 	fprintf(f, "clustd_counters_commit_max_seconds %.6f\n", (double)st.commit_max_us / 1e6);
 }
 
+static uint64_t filter_active(const struct vrrp_sock *s)
+{
+	return vrrp_sock_filter(s) != NULL;
+}
+
+/* One series per VRRP socket, labelled by interface and family. */
+static void socket_series(FILE *f, const struct clustd *c, const char *name, const char *type,
+			  const char *help, uint64_t (*value)(const struct vrrp_sock *s))
+{
+	header(f, name, type, help);
+	for (const struct sock_ref *sr = c->socks; sr; sr = sr->next) {
+		fprintf(f, "clustd_%s{interface=\"", name);
+		label_value(f, vrrp_sock_ifname(sr->sock));
+		fprintf(f, "\",family=\"%s\"} %llu\n", sr->family == AF_INET ? "ipv4" : "ipv6",
+			(unsigned long long)value(sr->sock));
+	}
+}
+
+/* The sockets' kernel filters (rx_filter.h): on or off, and what they cut
+ * (each cut datagram is also counted by reason in the drop counters);
+ * what a full queue lost. */
+static void socket_metrics(FILE *f, const struct clustd *c)
+{
+	if (!c->socks)
+		return;
+	socket_series(f, c, "rx_filter_active", "gauge",
+		      "1 when the kernel filter of this VRRP socket is attached (node rx_filter).",
+		      filter_active);
+	socket_series(f, c, "adverts_cut_by_filter_total", "counter",
+		      "Datagrams the kernel filter of this VRRP socket cut to a few bytes since it "
+		      "opened; each is also in a drop counter, by reason.",
+		      vrrp_sock_cut_count);
+	socket_series(f, c, "rx_queue_overflows_total", "counter",
+		      "Datagrams the kernel dropped because this VRRP socket's receive queue was full "
+		      "(as of the last datagram read).",
+		      vrrp_sock_overflows);
+}
+
 char *metrics_render(const struct clustd *c)
 {
 	const struct counter_set *s = ledger_counters(c->ledger);
@@ -330,9 +371,11 @@ char *metrics_render(const struct clustd *c)
 	instance_gauges(f, c);
 	handover_metrics(f, c);
 	node_metrics(f, s);
+	socket_metrics(f, c);
 	cluster_metrics(f, c);
 	persistence_metrics(f, c->ledger);
 	drivers_metrics(f, c);
+	instance_checks_metrics(f, c);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -57,11 +57,37 @@ struct track_file_conf {
 	int32_t weight;           /* the file's integer times this; default 1 */
 };
 
+/* In-daemon checks (track_checks.c, health_check.c): a TCP connect, or an
+ * HTTP/1.1 request whose answer must have a status in status_ok and, when
+ * body is set, contain it. No fork, no DNS: the address is numeric. */
+enum track_check_kind { TRACK_CHECK_TCP, TRACK_CHECK_HTTP };
+#define TRACK_CHECK_STATUS_WORDS 16 /* bitmap of status codes 0..1023 */
+
+struct track_check_conf {
+	char *name;
+	int line;                 /* config line, for messages */
+	enum track_check_kind kind;
+	struct ip_addr addr;
+	uint16_t port;
+	char *url;                /* http: as configured, for messages */
+	char *host;               /* http: the Host header (default: the URL's host[:port]) */
+	char *path;               /* http: the request target, default "/" */
+	bool head;                /* http: method HEAD (else GET) */
+	uint64_t status_ok[TRACK_CHECK_STATUS_WORDS]; /* http: default 200..399 */
+	char *body;               /* http: the body must contain this; NULL = any */
+	uint32_t interval_ms;     /* default 1000 */
+	uint32_t timeout_ms;      /* default = interval; never above it */
+	int32_t weight;           /* -253..253, or TRACK_NO_WEIGHT (default) */
+	uint32_t rise, fall;      /* default 1 */
+	bool init_ok;
+};
+
 struct track_conf {
-	size_t nscripts, ninterfaces, nfiles;
+	size_t nscripts, ninterfaces, nfiles, nchecks;
 	struct track_script_conf scripts[CLUSTD_MAX_TRACK];
 	struct track_iface_conf interfaces[CLUSTD_MAX_TRACK];
 	struct track_file_conf files[CLUSTD_MAX_TRACK];
+	struct track_check_conf checks[CLUSTD_MAX_TRACK]; /* tcp and http, in config order */
 };
 
 /* A driver (clustd-drivers(7)) an instance names: a program connected to
@@ -143,6 +169,14 @@ struct node_conf {
 	bool persist_counters;     /* keep counters in state_dir; default true */
 	uint32_t counters_sync_ms; /* fdatasync period; 0 = never; default 1000 */
 	char *metrics_file;        /* Prometheus textfile, kept current; NULL = none */
+	/* Keeping the loop on time on a busy machine (realtime.h). */
+	bool realtime;             /* loop thread under a real-time policy; default true */
+	uint8_t realtime_policy;   /* NODE_RT_RR (default) or NODE_RT_FIFO */
+	uint8_t realtime_priority; /* 1..99; default NODE_RT_DEFAULT_PRIORITY */
+	bool lock_memory;          /* mlockall; default true */
+	/* A kernel filter on the VRRP sockets cuts what no instance needs
+	 * (rx_filter.h); default true. */
+	bool rx_filter;
 	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
 	 * 0660, group driver_group (NULL = root's group only); a required
 	 * driver that never connected is not missed for driver_grace_ms after
@@ -151,6 +185,11 @@ struct node_conf {
 	uint32_t driver_grace_ms;  /* default 10000 */
 	uint32_t driver_queue_bytes; /* 4096..16 MiB; default 256 KiB */
 };
+
+enum { NODE_RT_RR, NODE_RT_FIFO };
+/* Above every normal task, below the kernel's threaded interrupt handlers
+ * (50), which deliver the packets we wait for. */
+#define NODE_RT_DEFAULT_PRIORITY 10
 
 #define CLUSTD_CLUSTER_PORT 5798
 

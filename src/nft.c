@@ -33,6 +33,8 @@
 #define NFT_TYPE_IP6ADDR 8
 #define SET4_ID 1u
 #define SET6_ID 2u
+#define FENCE_SET4 "fence4"
+#define FENCE_SET6 "fence6"
 
 /* Elements per NEWSETELEM message: the element list is one netlink
  * attribute, whose length field is 16 bits (≤ 40 bytes per element). */
@@ -42,6 +44,11 @@
  * only matters when something is lost, and it is taken on the event loop,
  * so it is kept far below an advert interval. */
 #define ACK_TIMEOUT_MS 100
+
+/* TCP: the flags byte, and its SYN and ACK bits. */
+#define TCP_FLAGS_OFFSET 13
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
 
 #define ICMPV6_NS 135
 #define ICMPV6_NA 136
@@ -121,6 +128,7 @@ struct builder {
 	struct nft_batch *b;
 	size_t cap;
 	uint32_t seq;
+	const char *table;  /* NFT_TABLE, or a fence's (nft_batch_fence) */
 };
 
 /* Room for the next message: the caller bounds each message well below
@@ -159,7 +167,7 @@ static int put_table(struct builder *w, uint16_t type, uint16_t flags)
 	struct nlmsghdr *nlh = t ? begin_msg(w, type, flags) : NULL;
 
 	if (nlh) {
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, w->table);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		end_msg(w, nlh);
 	}
@@ -167,24 +175,25 @@ static int put_table(struct builder *w, uint16_t type, uint16_t flags)
 	return nlh ? 0 : -ENOMEM;
 }
 
-static struct nftnl_set *new_set(const char *name, uint32_t id)
+static struct nftnl_set *new_set(const struct builder *w, const char *name, uint32_t id)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	if (!s)
 		return NULL;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, w->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	return s;
 }
 
-/* One NEWSETELEM message with list[from, to). */
+/* One NEWSETELEM message with list[from, to), each element lasting
+ * timeout_ms (0: for good; the set must have NFT_SET_TIMEOUT otherwise). */
 static int put_elems(struct builder *w, const char *name, uint32_t id, const struct ip_addr *list,
-		     size_t from, size_t to)
+		     size_t from, size_t to, uint64_t timeout_ms)
 {
-	struct nftnl_set *s = new_set(name, id);
+	struct nftnl_set *s = new_set(w, name, id);
 	struct nlmsghdr *nlh = NULL;
 
 	for (size_t i = from; s && i < to; i++) {
@@ -192,6 +201,8 @@ static int put_elems(struct builder *w, const char *name, uint32_t id, const str
 		if (!e)
 			goto out;
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, list[i].u.bytes, (uint32_t)ip_addr_len(&list[i]));
+		if (timeout_ms)
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
 		nftnl_set_elem_add(s, e);
 	}
 	if (s && (nlh = begin_msg(w, NFT_MSG_NEWSETELEM, NLM_F_CREATE))) {
@@ -204,12 +215,14 @@ out:
 }
 
 static int put_set(struct builder *w, const char *name, uint32_t id, bool v4,
-		   const struct ip_addr *list, size_t n)
+		   const struct ip_addr *list, size_t n, uint32_t flags)
 {
-	struct nftnl_set *s = new_set(name, id);
+	struct nftnl_set *s = new_set(w, name, id);
 	struct nlmsghdr *nlh = s ? begin_msg(w, NFT_MSG_NEWSET, NLM_F_CREATE) : NULL;
 
 	if (nlh) {
+		if (flags)
+			nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -220,7 +233,7 @@ static int put_set(struct builder *w, const char *name, uint32_t id, bool v4,
 		return -ENOMEM;
 	for (size_t from = 0; from < n; from += ELEMS_PER_MSG) {
 		size_t to = n - from > ELEMS_PER_MSG ? from + ELEMS_PER_MSG : n;
-		if (put_elems(w, name, id, list, from, to) < 0)
+		if (put_elems(w, name, id, list, from, to, 0) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -232,7 +245,7 @@ static int put_chain(struct builder *w)
 	struct nlmsghdr *nlh = c ? begin_msg(w, NFT_MSG_NEWCHAIN, NLM_F_CREATE) : NULL;
 
 	if (nlh) {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, w->table);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_IN);
@@ -354,7 +367,7 @@ static int put_rule(struct builder *w, enum rule_kind kind)
 
 	if (!r)
 		return -ENOMEM;
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, w->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	switch (kind) {
@@ -371,12 +384,60 @@ static int put_rule(struct builder *w, enum rule_kind kind)
 	return nlh ? 0 : -ENOMEM;
 }
 
-static int batch_open(struct builder *w, struct nft_batch *b, uint32_t seq)
+/* "meta iiftype != loopback meta nfproto F <daddr> @fenceF meta l4proto
+ * tcp tcp flags & (syn | ack) == syn counter drop": a new connection to
+ * an address of the fence's set (nft.h). */
+static bool add_syn_drop(struct nftnl_rule *r, bool v4)
+{
+	uint16_t loopback = ARPHRD_LOOPBACK;
+	uint8_t nfproto = v4 ? NFPROTO_IPV4 : NFPROTO_IPV6, tcp = IPPROTO_TCP;
+	uint8_t mask = TCP_FLAG_SYN | TCP_FLAG_ACK, zero = 0, syn = TCP_FLAG_SYN;
+	struct nftnl_expr *bits = nftnl_expr_alloc("bitwise");
+
+	if (bits) {
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(bits, NFTNL_EXPR_BITWISE_LEN, 1);
+		nftnl_expr_set(bits, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+		nftnl_expr_set(bits, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	}
+	if (!(add_meta(r, NFT_META_IIFTYPE) && add_cmp(r, NFT_CMP_NEQ, &loopback, sizeof(loopback)) &&
+	      add_meta(r, NFT_META_NFPROTO) && add_cmp(r, NFT_CMP_EQ, &nfproto, 1) &&
+	      add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, v4 ? 4 : 16) &&
+	      add_lookup(r, v4 ? FENCE_SET4 : FENCE_SET6, v4 ? SET4_ID : SET6_ID) &&
+	      add_meta(r, NFT_META_L4PROTO) &&
+	      add_cmp(r, NFT_CMP_EQ, &tcp, 1) &&
+	      add_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, TCP_FLAGS_OFFSET, 1))) {
+		nftnl_expr_free(bits);
+		return false;
+	}
+	return add(r, bits) && add_cmp(r, NFT_CMP_EQ, &syn, 1) && add_verdict(r, NF_DROP, true);
+}
+
+static int put_fence_rule(struct builder *w, bool v4)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh = NULL;
+
+	if (!r)
+		return -ENOMEM;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, w->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	if (add_syn_drop(r, v4) && (nlh = begin_msg(w, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND))) {
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		end_msg(w, nlh);
+	}
+	nftnl_rule_free(r);
+	return nlh ? 0 : -ENOMEM;
+}
+
+static int batch_open(struct builder *w, struct nft_batch *b, uint32_t seq, const char *table)
 {
 	char *at;
 
 	memset(b, 0, sizeof(*b));
-	*w = (struct builder){.b = b, .seq = seq};
+	*w = (struct builder){.b = b, .seq = seq, .table = table};
 	if (!(at = next_msg(w)))
 		return -ENOMEM;
 	end_msg(w, nftnl_batch_begin(at, w->seq++));
@@ -409,10 +470,10 @@ int nft_batch_replace(const struct nft_vips *v, uint32_t seq, struct nft_batch *
 	static const enum rule_kind rules[] = { DROP4, ND_NS, ND_NA, DROP6 };
 	struct builder w;
 
-	if (batch_open(&w, b, seq) < 0 ||
+	if (batch_open(&w, b, seq, NFT_TABLE) < 0 ||
 	    put_table(&w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0 ||
-	    put_set(&w, NFT_SET4, SET4_ID, true, v->v4, v->n4) < 0 ||
-	    put_set(&w, NFT_SET6, SET6_ID, false, v->v6, v->n6) < 0 ||
+	    put_set(&w, NFT_SET4, SET4_ID, true, v->v4, v->n4, 0) < 0 ||
+	    put_set(&w, NFT_SET6, SET6_ID, false, v->v6, v->n6, 0) < 0 ||
 	    put_chain(&w) < 0)
 		return batch_fail(b);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -425,7 +486,54 @@ int nft_batch_remove(uint32_t seq, struct nft_batch *b)
 {
 	struct builder w;
 
-	if (batch_open(&w, b, seq) < 0 || batch_close(&w) < 0)
+	if (batch_open(&w, b, seq, NFT_TABLE) < 0 || batch_close(&w) < 0)
+		return batch_fail(b);
+	return 0;
+}
+
+int nft_batch_fence(const char *table, uint32_t seq, struct nft_batch *b)
+{
+	struct builder w;
+
+	if (batch_open(&w, b, seq, table) < 0 ||
+	    put_table(&w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0 ||
+	    put_set(&w, FENCE_SET4, SET4_ID, true, NULL, 0, NFT_SET_TIMEOUT) < 0 ||
+	    put_set(&w, FENCE_SET6, SET6_ID, false, NULL, 0, NFT_SET_TIMEOUT) < 0 || put_chain(&w) < 0 ||
+	    put_fence_rule(&w, true) < 0 || put_fence_rule(&w, false) < 0)
+		return batch_fail(b);
+	return batch_close(&w) < 0 ? batch_fail(b) : 0;
+}
+
+int nft_batch_fence_close(const char *table, const struct ip_addr *addrs, size_t n,
+			  uint64_t timeout_ms, uint32_t seq, struct nft_batch *b)
+{
+	struct ip_addr v4[CLUSTD_MAX_VIPS], v6[CLUSTD_MAX_VIPS];
+	size_t n4 = 0, n6 = 0;
+	struct builder w;
+	char *at;
+
+	for (size_t i = 0; i < n; i++) {
+		if (addrs[i].family == AF_INET && n4 < CLUSTD_MAX_VIPS)
+			v4[n4++] = addrs[i];
+		else if (addrs[i].family == AF_INET6 && n6 < CLUSTD_MAX_VIPS)
+			v6[n6++] = addrs[i];
+	}
+	memset(b, 0, sizeof(*b));
+	w = (struct builder){.b = b, .seq = seq, .table = table};
+	if (!(at = next_msg(&w)))
+		return batch_fail(b);
+	end_msg(&w, nftnl_batch_begin(at, w.seq++));
+	if ((n4 && put_elems(&w, FENCE_SET4, SET4_ID, v4, 0, n4, timeout_ms) < 0) ||
+	    (n6 && put_elems(&w, FENCE_SET6, SET6_ID, v6, 0, n6, timeout_ms) < 0))
+		return batch_fail(b);
+	return batch_close(&w) < 0 ? batch_fail(b) : 0;
+}
+
+int nft_batch_unfence(const char *table, uint32_t seq, struct nft_batch *b)
+{
+	struct builder w;
+
+	if (batch_open(&w, b, seq, table) < 0 || batch_close(&w) < 0)
 		return batch_fail(b);
 	return 0;
 }
@@ -598,6 +706,37 @@ void nft_filter_remove(struct nft_filter *f)
 			 strerror(-rc));
 	else if (rc == 0)
 		log_info("accept mode: nftables table inet " NFT_TABLE " removed");
+}
+
+/* Build with make(), send, free: 0 or -errno. */
+static int send_built(int rc, struct nft_batch *b)
+{
+	if (rc == 0) {
+		rc = nft_send(b);
+		nft_batch_free(b);
+	}
+	return rc;
+}
+
+int nft_fence_make(const char *table)
+{
+	struct nft_batch b;
+
+	return send_built(nft_batch_fence(table, next_seq(), &b), &b);
+}
+
+int nft_fence_close(const char *table, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms)
+{
+	struct nft_batch b;
+
+	return send_built(nft_batch_fence_close(table, addrs, n, timeout_ms, next_seq(), &b), &b);
+}
+
+int nft_fence_remove(const char *table)
+{
+	struct nft_batch b;
+
+	return send_built(nft_batch_unfence(table, next_seq(), &b), &b);
 }
 
 enum nft_state nft_filter_for(const struct nft_filter *f, const struct instance_conf *ic)

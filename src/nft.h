@@ -14,6 +14,12 @@
  * which also replaces a table left by a predecessor that was killed, and
  * removed at a clean stop.
  *
+ * The node also has a fence, table "inet clustd_fence", made open at
+ * start and removed at a clean stop; a planned release of VIPs (settle.h)
+ * closes it for them for its last moments (it opens by itself 100 ms
+ * after the settle's bound): new TCP connections to them are dropped
+ * (nft_batch_fence).
+ *
  * The batch builders are pure (they only fill memory) and unit-tested;
  * nft_send() and the nft_filter_* calls talk to the kernel over netlink
  * (libnftnl + libmnl); nothing spawns nft(8). */
@@ -67,6 +73,28 @@ void nft_batch_free(struct nft_batch *b);
 /* Send a batch to the kernel and wait for its acks (bounded).
  * 0, or -errno of the first message the kernel refused. */
 int nft_send(const struct nft_batch *b);
+
+/* A fence: table `table` (family inet) whose input chain drops the first
+ * packet of every new TCP connection (SYN without ACK) to the addresses
+ * in its sets fence4 and fence6, from anywhere but loopback; open
+ * connections pass. Made with empty sets when an instance starts (a fence
+ * of that name is replaced). Closed for the last moments before a planned
+ * release of the VIPs (settle.h) by adding them to the sets with a
+ * timeout: it opens by itself when they expire. (Adding elements takes
+ * the kernel well under a millisecond; deleting them, emptying a set, or
+ * making or removing a table with a hooked chain takes it 10 to 25 ms,
+ * which the loop must not wait for at that moment.) A client then tries
+ * again (its SYN retransmission, a second later) and reaches the next
+ * master, rather than being accepted here just before the address goes. */
+int nft_batch_fence(const char *table, uint32_t seq, struct nft_batch *b);
+int nft_batch_fence_close(const char *table, const struct ip_addr *addrs, size_t n,
+			  uint64_t timeout_ms, uint32_t seq, struct nft_batch *b);
+/* Remove table `table` if there is one. */
+int nft_batch_unfence(const char *table, uint32_t seq, struct nft_batch *b);
+/* Each of those, sent: 0 or -errno. */
+int nft_fence_make(const char *table);
+int nft_fence_close(const char *table, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms);
+int nft_fence_remove(const char *table);
 
 /* ---- the daemon's view ------------------------------------------------ */
 

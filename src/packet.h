@@ -93,6 +93,9 @@ struct vrrp_rx {
 	int ttl;                /* IPv4 TTL or IPv6 hop limit; -1 = missing (dropped) */
 	const uint8_t *data;    /* the VRRP message, IP header stripped */
 	size_t len;
+	/* The socket's kernel filter refused it and kept only the first
+	 * RX_FILTER_CUT_LEN bytes (rx_filter.h): counted, never decoded. */
+	bool cut;
 };
 
 /* Internet checksum (RFC 1071) over an optional pseudo-header and data. */

@@ -21,11 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "clock.h"
+#include "log.h"
+#include "realtime.h"
 #include "xalloc.h"
 
 #define MAGIC "CLUSTDCT"
@@ -48,6 +53,17 @@ struct persist {
 	bool written_since_sync;
 	uint8_t slot[PERSIST_SLOT_SIZE];
 	bool unread;              /* the file could not be read and is still there */
+
+	/* The crash copy (persist_use_live): two slots in run_dir, mapped. */
+	char *live_path;
+	uint8_t *live;            /* NULL: none, records go to the file on the loop */
+	int live_next;            /* the slot the next record goes to */
+	uint64_t live_latest;     /* atomic: generation << 1 | slot of the newest, 0 none */
+	/* The writer thread's own (live mode): the file's side. */
+	int disk_last_slot;       /* slot of its last write to the file, -1 none */
+	uint64_t disk_gen;        /* generation it last wrote there */
+	bool first_written;       /* the run's first record went to the file */
+	bool live_in_memory;      /* the crash copy is on tmpfs (or ramfs) */
 	int inject_read_err;      /* tests: reads fail with this... */
 	unsigned inject_skip;     /* ...after this many more succeeded */
 
@@ -56,6 +72,7 @@ struct persist {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool thread_started, sync_wanted, stopping;
+	bool always_sync;         /* this round fdatasyncs even with interval 0 (clean stop) */
 	struct persist_stats st;
 	char write_err[120], sync_err[120]; /* "" when the last one worked */
 };
@@ -248,6 +265,7 @@ static enum persist_load choose(struct persist *p, const struct slot_view v[2], 
 		return PERSIST_BAD;
 	}
 	int other = 1 - best;
+	p->disk_last_slot = best;
 	*len = v[best].len;
 	*clean = v[best].clean;
 	p->next_gen = v[best].generation + 1;
@@ -270,8 +288,140 @@ static enum persist_load choose(struct persist *p, const struct slot_view v[2], 
 	return PERSIST_OK;
 }
 
-enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, size_t *len,
-			       bool *clean, char *why, size_t whylen)
+/* ---- the crash copy -------------------------------------------------- */
+
+static int disk_pass(struct persist *p, bool sync);
+static void writer_start(struct persist *p);
+
+/* The newest valid slot of the crash copy, or -1. */
+static int live_best(const struct persist *p, struct slot_view v[2])
+{
+	int best = -1;
+
+	for (int i = 0; i < 2; i++) {
+		check_slot(p, p->live + (size_t)i * PERSIST_SLOT_SIZE, PERSIST_SLOT_SIZE, &v[i]);
+		if (v[i].valid && (best < 0 || v[i].generation > v[best].generation))
+			best = i;
+	}
+	return best;
+}
+
+/* After a crash the copy in run_dir may be newer than the file: then it
+ * is the record. It counts only on top of a good file of the same node
+ * (a missing or unusable file means a new disk, where the peers' copies
+ * decide), and a copy not taken is wiped, so it can never come back
+ * later from under newer records. */
+static enum persist_load live_consider(struct persist *p, enum persist_load r, uint8_t *payload,
+				       size_t cap, size_t *len, bool *clean, char *why,
+				       size_t whylen)
+{
+	struct slot_view v[2];
+	int best = live_best(p, v);
+	bool take = (r == PERSIST_OK || r == PERSIST_FALLBACK) && best >= 0 &&
+		    v[best].generation >= p->next_gen && v[best].len <= cap;
+
+	if (!take) {
+		memset(p->live, 0, PERSIST_HDR_SIZE);
+		memset(p->live + PERSIST_SLOT_SIZE, 0, PERSIST_HDR_SIZE);
+		p->live_next = 0;
+		return r;
+	}
+	memcpy(payload, p->live + (size_t)best * PERSIST_SLOT_SIZE + PERSIST_HDR_SIZE,
+	       v[best].len);
+	*len = v[best].len;
+	*clean = v[best].clean;
+	log_info("counters: %s (generation %llu) is newer than %s: a crash left it; using it",
+		 p->live_path, (unsigned long long)v[best].generation, p->path);
+	p->next_gen = v[best].generation + 1;
+	p->live_next = 1 - best;
+	why[0] = '\0';
+	(void)whylen;
+	return PERSIST_OK;
+}
+
+int persist_use_live(struct persist *p, const char *run_dir)
+{
+	char *path = xasprintf("%s/%s", run_dir, PERSIST_LIVE_FILE);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc = 0;
+	void *m = MAP_FAILED;
+
+	/* Allocated whole: a store into the mapping can never meet a full
+	 * file system (that would be a SIGBUS). */
+	if (fd < 0 || (rc = posix_fallocate(fd, 0, 2 * PERSIST_SLOT_SIZE)) != 0 ||
+	    (m = mmap(NULL, 2 * PERSIST_SLOT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+		    MAP_FAILED) {
+		rc = rc ? rc : errno;
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -rc;
+	}
+	struct statfs fs;
+	p->live_in_memory = fstatfs(fd, &fs) == 0 &&
+			    (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC);
+	close(fd);
+	p->live = m;
+	p->live_path = path;
+	/* Now, at start-up, rather than later from the real-time loop. */
+	writer_start(p);
+	return 0;
+}
+
+
+bool persist_live_in_memory(const struct persist *p)
+{
+	return p->live && p->live_in_memory;
+}
+
+/* The loop's write: a few stores into the mapped page cache. */
+static void live_write(struct persist *p, const uint8_t *payload, size_t len, bool clean)
+{
+	uint8_t *slot = p->live + (size_t)p->live_next * PERSIST_SLOT_SIZE;
+
+	persist_slot_build(slot, p->node, p->next_gen, clean, payload, len);
+	__atomic_store_n(&p->live_latest, p->next_gen << 1 | (uint64_t)p->live_next,
+			 __ATOMIC_RELEASE);
+	p->live_next = 1 - p->live_next;
+	pthread_mutex_lock(&p->lock);
+	p->st.generation = p->next_gen++;
+	pthread_mutex_unlock(&p->lock);
+	p->written_since_sync = true;
+	/* The first record of a run also goes to the file at once, from
+	 * start-up (before the loop runs): a new or repaired file is there
+	 * from the start, as without a crash copy. */
+	if (!p->first_written) {
+		p->first_written = true;
+		disk_pass(p, false);
+	}
+}
+
+/* The writer's copy of the newest record (into p->slot), checked: the
+ * loop rewrites a slot only two records later, and a copy it tore fails
+ * its checksum. The record's length, 0 when there is none, or -1. */
+static ssize_t live_copy(struct persist *p, uint64_t *gen)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t latest = __atomic_load_n(&p->live_latest, __ATOMIC_ACQUIRE);
+		struct slot_view v;
+
+		if (!latest)
+			return 0;
+		memcpy(p->slot, p->live + (size_t)(latest & 1) * PERSIST_SLOT_SIZE,
+		       PERSIST_SLOT_SIZE);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((__atomic_load_n(&p->live_latest, __ATOMIC_ACQUIRE) >> 1) >= (latest >> 1) + 2)
+			continue;
+		check_slot(p, p->slot, PERSIST_SLOT_SIZE, &v);
+		if (v.valid && v.generation == latest >> 1) {
+			*gen = v.generation;
+			return (ssize_t)(PERSIST_HDR_SIZE + v.len);
+		}
+	}
+	return -1;
+}
+
+static enum persist_load load_file(struct persist *p, uint8_t *payload, size_t cap, size_t *len,
+				   bool *clean, char *why, size_t whylen)
 {
 	struct slot_view v[2];
 	int err = 0;
@@ -308,50 +458,23 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
 		p->unread = !set_aside_unreadable(p, why, whylen);
 	if (r == PERSIST_MISSING || r == PERSIST_BAD)
 		p->next_gen = 1;
+	return r;
+}
+
+enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, size_t *len,
+			       bool *clean, char *why, size_t whylen)
+{
+	enum persist_load r = load_file(p, payload, cap, len, clean, why, whylen);
+
+	if (p->live)
+		r = live_consider(p, r, payload, cap, len, clean, why, whylen);
 	pthread_mutex_lock(&p->lock);
 	p->st.generation = p->next_gen - 1;
 	pthread_mutex_unlock(&p->lock);
 	return r;
 }
 
-/* ---- the sync thread ------------------------------------------------- */
-
-static void *sync_main(void *arg)
-{
-	struct persist *p = arg;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (!p->sync_wanted && !p->stopping)
-			pthread_cond_wait(&p->wake, &p->lock);
-		if (p->stopping)
-			break;
-		p->sync_wanted = false;
-		int fd = p->fd;
-		pthread_mutex_unlock(&p->lock);
-
-		uint64_t t0 = mono_now_us();
-		int rc = fdatasync(fd);
-		int err = errno;
-		uint64_t took = mono_now_us() - t0;
-
-		pthread_mutex_lock(&p->lock);
-		p->st.syncs++;
-		p->st.sync_last_us = took;
-		if (took > p->st.sync_max_us)
-			p->st.sync_max_us = took;
-		if (rc < 0) {
-			p->st.sync_errors++;
-			snprintf(p->sync_err, sizeof(p->sync_err), "fdatasync: %s", strerror(err));
-		} else {
-			p->sync_err[0] = '\0';
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-/* ---- writing --------------------------------------------------------- */
+/* ---- writing the file ------------------------------------------------- */
 
 static void set_write_error(struct persist *p, const char *what, int err)
 {
@@ -376,10 +499,31 @@ static int open_for_writing(struct persist *p)
 	}
 	pthread_mutex_lock(&p->lock);
 	p->fd = fd;
-	if (!p->thread_started && p->sync_interval_us)
-		p->thread_started = pthread_create(&p->thread, NULL, sync_main, p) == 0;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
+}
+
+/* Open the file if it is not, at most every RETRY_US after a failure;
+ * a file that could not be read is set aside first, never written over. */
+static int ensure_open(struct persist *p, uint64_t now_us)
+{
+	if (p->fd >= 0)
+		return 0;
+	if (now_us < p->retry_at)
+		return -EAGAIN;
+	char why[200] = "";
+	if (p->unread && !set_aside_unreadable(p, why, sizeof(why))) {
+		p->retry_at = now_us + RETRY_US;
+		set_write_error(p, "counters file unreadable and not set aside, not written", EIO);
+		return -EIO;
+	}
+	p->unread = false;
+	int rc = open_for_writing(p);
+	if (rc < 0) {
+		p->retry_at = now_us + RETRY_US;
+		set_write_error(p, "cannot open", -rc);
+	}
+	return rc;
 }
 
 static int pwrite_all(int fd, const uint8_t *buf, size_t n, off_t off)
@@ -397,12 +541,11 @@ static int pwrite_all(int fd, const uint8_t *buf, size_t n, off_t off)
 	return 0;
 }
 
-static int write_record(struct persist *p, const uint8_t *payload, size_t len, bool clean)
+/* One slot image (n bytes in p->slot) into the file at slot. */
+static int write_slot(struct persist *p, size_t n, int slot)
 {
-	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
-	off_t off = (off_t)(p->next_gen % 2) * PERSIST_SLOT_SIZE;
 	uint64_t t0 = mono_now_us();
-	int rc = pwrite_all(p->fd, p->slot, n, off);
+	int rc = pwrite_all(p->fd, p->slot, n, (off_t)slot * PERSIST_SLOT_SIZE);
 	uint64_t took = mono_now_us() - t0;
 
 	pthread_mutex_lock(&p->lock);
@@ -410,12 +553,119 @@ static int write_record(struct persist *p, const uint8_t *payload, size_t len, b
 		p->st.write_max_us = took;
 	if (rc == 0) {
 		p->st.writes++;
-		p->st.generation = p->next_gen++;
 		p->write_err[0] = '\0';
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (rc < 0)
 		set_write_error(p, "cannot write", -rc);
+	return rc;
+}
+
+static int sync_file(struct persist *p)
+{
+	uint64_t t0 = mono_now_us();
+	int rc = fdatasync(p->fd) < 0 ? -errno : 0;
+	uint64_t took = mono_now_us() - t0;
+
+	pthread_mutex_lock(&p->lock);
+	p->st.syncs++;
+	p->st.sync_last_us = took;
+	if (took > p->st.sync_max_us)
+		p->st.sync_max_us = took;
+	if (rc < 0) {
+		p->st.sync_errors++;
+		snprintf(p->sync_err, sizeof(p->sync_err), "fdatasync: %s", strerror(-rc));
+	} else {
+		p->sync_err[0] = '\0';
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/* With a crash copy: bring the file up to its newest record, into the
+ * slot the previous write did not use, and make it durable. Runs on the
+ * writer thread (or on the loop at a clean stop, the thread gone). */
+static int disk_pass(struct persist *p, bool sync)
+{
+	uint64_t gen = 0;
+	ssize_t n;
+	int rc = ensure_open(p, mono_now_us());
+
+	if (rc < 0)
+		return rc;
+	n = live_copy(p, &gen);
+	if (n < 0) {
+		set_write_error(p, "the crash copy keeps changing", EAGAIN);
+		return -EAGAIN;
+	}
+	if (n > 0 && gen != p->disk_gen) {
+		int slot = p->disk_last_slot < 0 ? (int)(gen % 2) : 1 - p->disk_last_slot;
+
+		if ((rc = write_slot(p, (size_t)n, slot)) < 0)
+			return rc;
+		p->disk_last_slot = slot;
+		p->disk_gen = gen;
+	}
+	return sync ? sync_file(p) : 0;
+}
+
+/* ---- the writer thread ------------------------------------------------ */
+
+/* Without a crash copy the loop writes the file and this thread only
+ * fdatasyncs it; with one, this thread does both (disk_pass). */
+static void *writer_main(void *arg)
+{
+	struct persist *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->sync_wanted && !p->stopping)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (p->stopping)
+			break;
+		p->sync_wanted = false;
+		pthread_mutex_unlock(&p->lock);
+
+		if (p->live)
+			disk_pass(p, p->sync_interval_us != 0);
+		else
+			sync_file(p);
+
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void writer_start(struct persist *p)
+{
+	if (!p->thread_started)
+		p->thread_started = realtime_thread_start(&p->thread, writer_main, p) == 0;
+}
+
+static void writer_stop(struct persist *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	if (p->thread_started)
+		pthread_join(p->thread, NULL);
+	p->thread_started = false;
+}
+
+/* ---- the loop's side -------------------------------------------------- */
+
+static int write_record(struct persist *p, const uint8_t *payload, size_t len, bool clean)
+{
+	size_t n = persist_slot_build(p->slot, p->node, p->next_gen, clean, payload, len);
+	int rc = write_slot(p, n, (int)(p->next_gen % 2));
+
+	if (rc == 0) {
+		pthread_mutex_lock(&p->lock);
+		p->st.generation = p->next_gen++;
+		pthread_mutex_unlock(&p->lock);
+	}
 	return rc;
 }
 
@@ -426,36 +676,32 @@ int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool cl
 		set_write_error(p, "record too large", EFBIG);
 		return -EFBIG;
 	}
-	if (p->fd < 0) {
-		if (now_us < p->retry_at)
-			return -EAGAIN;
-		char why[200] = "";
-		if (p->unread && !set_aside_unreadable(p, why, sizeof(why))) {
-			p->retry_at = now_us + RETRY_US;
-			set_write_error(p, "counters file unreadable and not set aside, not written",
-					EIO);
-			return -EIO;
-		}
-		p->unread = false;
-		int rc = open_for_writing(p);
-		if (rc < 0) {
-			p->retry_at = now_us + RETRY_US;
-			set_write_error(p, "cannot open", -rc);
-			return rc;
-		}
+	if (p->live) {
+		live_write(p, payload, len, clean);
+		return 0;
 	}
-	int rc = write_record(p, payload, len, clean);
+	int rc = ensure_open(p, now_us);
+	if (rc < 0)
+		return rc;
+	if (p->sync_interval_us)
+		writer_start(p);
+	rc = write_record(p, payload, len, clean);
 	if (rc == 0)
 		p->written_since_sync = true;
 	return rc;
 }
 
+/* The file's pace: every sync interval, or every second without syncs
+ * when there is a crash copy (the file must follow it all the same). */
 void persist_tick(struct persist *p, uint64_t now_us)
 {
-	if (!p->sync_interval_us || p->fd < 0 || !p->written_since_sync || now_us < p->next_sync_at)
+	uint64_t every = p->sync_interval_us ? p->sync_interval_us : p->live ? 1000000u : 0;
+
+	if (!every || !p->written_since_sync || now_us < p->next_sync_at ||
+	    (!p->live && p->fd < 0))
 		return;
 	p->written_since_sync = false;
-	p->next_sync_at = now_us + p->sync_interval_us;
+	p->next_sync_at = now_us + every;
 	pthread_mutex_lock(&p->lock);
 	p->sync_wanted = true;
 	pthread_cond_signal(&p->wake);
@@ -464,17 +710,18 @@ void persist_tick(struct persist *p, uint64_t now_us)
 
 int persist_sync_now(struct persist *p)
 {
+	if (p->live) {
+		/* Clean stop: the thread gone, the last record goes to the file
+		 * here and now; the crash copy is then of no more use. */
+		writer_stop(p);
+		int rc = disk_pass(p, true);
+		if (rc == 0)
+			unlink(p->live_path);
+		return rc;
+	}
 	if (p->fd < 0)
 		return -EBADF;
-	if (fdatasync(p->fd) < 0) {
-		int err = errno;
-		pthread_mutex_lock(&p->lock);
-		p->st.sync_errors++;
-		snprintf(p->sync_err, sizeof(p->sync_err), "fdatasync: %s", strerror(err));
-		pthread_mutex_unlock(&p->lock);
-		return -err;
-	}
-	return 0;
+	return sync_file(p);
 }
 
 void persist_inject_read_error(struct persist *p, int err, unsigned skip)
@@ -500,9 +747,10 @@ struct persist *persist_new(const char *dir, const char *node, uint32_t sync_int
 
 	p->fd = -1;
 	p->next_gen = 1;
+	p->disk_last_slot = -1;
 	p->sync_interval_us = (uint64_t)sync_interval_ms * 1000;
 	snprintf(p->node, sizeof(p->node), "%s", node);
-	pthread_mutex_init(&p->lock, NULL);
+	realtime_mutex_init(&p->lock);
 	pthread_cond_init(&p->wake, NULL);
 	p->path = xasprintf("%s/%s", dir, PERSIST_FILE);
 	if (sodium_init() < 0) {
@@ -516,16 +764,14 @@ void persist_free(struct persist *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
-	pthread_cond_signal(&p->wake);
-	pthread_mutex_unlock(&p->lock);
-	if (p->thread_started)
-		pthread_join(p->thread, NULL);
+	writer_stop(p);
 	if (p->fd >= 0)
 		close(p->fd);
+	if (p->live)
+		munmap(p->live, 2 * PERSIST_SLOT_SIZE);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
+	free(p->live_path);
 	free(p->path);
 	free(p);
 }

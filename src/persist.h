@@ -9,11 +9,20 @@
  * reader takes the valid slot with the highest generation and never a
  * torn, foreign or garbled one.
  *
- * Writes go to the page cache with one pwrite (microseconds) on the event
- * loop: a process crash cannot lose them, the kernel has them. A
- * background thread fdatasync()s the file at most once per sync interval
- * when something was written, so a power loss loses at most that interval
- * plus one sync's duration; the loop never waits for the disk. */
+ * With a crash copy (persist_use_live, what the daemon does): every
+ * record goes first into a file in run_dir (tmpfs on a normal system)
+ * that is mapped into memory, in the same two-slot format: a few stores
+ * on the event loop, no system call, nothing that waits for a disk, and
+ * a process crash cannot lose it: the kernel has it. A writer thread
+ * copies the newest record into the file in state_dir and fdatasync()s it
+ * at most once per sync interval (every second with interval 0, without
+ * the sync), so a power loss loses at most that interval plus one write;
+ * at a clean stop the file gets the last record, synced, and the crash
+ * copy is removed. At start the crash copy wins when it is newer than a
+ * good file of the same node (the daemon crashed).
+ *
+ * Without one (tests, or a run_dir that cannot be mapped), records go to
+ * the file with one pwrite on the loop and the thread only syncs. */
 #ifndef CLUSTD_PERSIST_H
 #define CLUSTD_PERSIST_H
 
@@ -25,6 +34,7 @@
 #define PERSIST_HDR_SIZE 128
 #define PERSIST_MAX_PAYLOAD (PERSIST_SLOT_SIZE - PERSIST_HDR_SIZE)
 #define PERSIST_FILE "counters"
+#define PERSIST_LIVE_FILE "counters.live"
 
 enum persist_load {
 	PERSIST_OK,         /* the newest record is good */
@@ -50,6 +60,13 @@ struct persist *persist_new(const char *dir, const char *node, uint32_t sync_int
  * durable last record). */
 void persist_free(struct persist *p);
 
+/* Keep a crash copy in run_dir/counters.live (before persist_load).
+ * 0, or -errno: then the file is written on the loop, as without. */
+int persist_use_live(struct persist *p, const char *run_dir);
+/* Is the crash copy on tmpfs? On a disk file system a store into it may
+ * now and then wait for the file system's journal (after a write-back). */
+bool persist_live_in_memory(const struct persist *p);
+
 /* Read the newest good record into payload (cap >= PERSIST_MAX_PAYLOAD).
  * *clean tells whether it was written by a clean stop. why explains every
  * outcome but OK (to be logged). */
@@ -61,10 +78,12 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
  * the reason in the stats. now_us paces the retries and the syncs. */
 int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
 		  uint64_t now_us);
-/* Called from the loop about every second: hands an fdatasync to the
- * background thread if due and something was written since the last. */
+/* Called from the loop about every second: hands the file's update
+ * (with a crash copy) and its fdatasync to the writer thread, if due and
+ * something was written since the last. */
 void persist_tick(struct persist *p, uint64_t now_us);
-/* Blocking fdatasync (at clean stop). */
+/* At a clean stop: the newest record into the file and fdatasync,
+ * blocking; the crash copy is removed once the file has it. */
 int persist_sync_now(struct persist *p);
 
 void persist_get_stats(struct persist *p, struct persist_stats *out);

@@ -21,10 +21,24 @@ static bool args_eq(char **a, char **b)
 	return (!a || !a[i]) && (!b || !b[i]);
 }
 
+static bool same_check(const struct track_check_conf *x, const struct track_check_conf *y)
+{
+	return str_eq(x->name, y->name) && x->kind == y->kind && ip_addr_equal(&x->addr, &y->addr) &&
+	       x->port == y->port && str_eq(x->host, y->host) && str_eq(x->path, y->path) &&
+	       x->head == y->head && memcmp(x->status_ok, y->status_ok, sizeof(x->status_ok)) == 0 &&
+	       str_eq(x->body, y->body) && x->interval_ms == y->interval_ms &&
+	       x->timeout_ms == y->timeout_ms && x->weight == y->weight && x->rise == y->rise &&
+	       x->fall == y->fall && x->init_ok == y->init_ok && str_eq(x->url, y->url);
+}
+
 bool reload_same_track(const struct track_conf *a, const struct track_conf *b)
 {
-	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles)
+	if (a->nscripts != b->nscripts || a->ninterfaces != b->ninterfaces || a->nfiles != b->nfiles ||
+	    a->nchecks != b->nchecks)
 		return false;
+	for (size_t i = 0; i < a->nchecks; i++)
+		if (!same_check(&a->checks[i], &b->checks[i]))
+			return false;
 	for (size_t i = 0; i < a->nscripts; i++) {
 		const struct track_script_conf *x = &a->scripts[i], *y = &b->scripts[i];
 		if (!str_eq(x->name, y->name) || !str_eq(x->command, y->command) ||

@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* script.c - serial queues of scripts, forked into their own process
- * group without waiting for the exec, reaped through the loop's SIGCHLD,
- * killed (whole group) at their timeout. */
+/* script.c - serial queues of scripts, started by the spawner thread
+ * (spawner.c: never on the loop, never waiting for the exec there),
+ * reaped through the loop's SIGCHLD, killed (whole group) at their
+ * timeout. */
 #include "script.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "spawner.h"
 #include "xalloc.h"
 
 /* Scripts get this PATH whatever the daemon's is. */
@@ -47,8 +46,9 @@ struct script_job {
 	bool quiet;               /* outcome logged at debug level only */
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;                /* > 0 while the process exists */
-	int report_fd;            /* the child's exec report, -1 once read */
+	pid_t pid;                /* > 0 while the process exists (and we know it) */
+	bool spawning;            /* handed to the spawner, not back yet */
+	struct spawn_req req;     /* what the spawner reads and fills */
 	int spawn_errno;          /* != 0 when it could not be started */
 	bool timed_out;
 	bool skipped;             /* superseded: ends without running */
@@ -77,6 +77,7 @@ struct script_queue {
 
 struct script_runner {
 	struct loop *l;
+	struct spawner *spawner;
 	struct script_queue *queues;
 	struct script_job *running; /* every started job, orphans included */
 	struct script_identity self; /* the daemon's own user */
@@ -229,125 +230,69 @@ static void identity_lookup(struct script_identity *id, uid_t uid)
 
 /* ---- spawning ---- */
 
-/* The child: its own process group (so a timeout can kill all it
- * started), stdin from /dev/null, an empty signal mask and default
- * dispositions (we block signals for signalfd), none of our descriptors
- * beyond stdout/stderr, and for a queue with a user that identity.
- * Only async-signal-safe calls from here on. On any failure the errno
- * goes up errfd (close-on-exec, so a successful exec closes it silently). */
-static __attribute__((noreturn)) void child_exec(const struct script_job *j, int errfd)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int fd, err;
+static void finish(struct script_job *j, int status);
 
-	setpgid(0, 0);
-	/* Keep errfd clear of stdin, which is about to be replaced. */
-	if (errfd <= STDERR_FILENO) {
-		errfd = fcntl(errfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-		if (errfd < 0)
-			_exit(127);
-	}
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL); /* fails harmlessly for KILL/STOP */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-		goto fail;
-	if (errfd > STDERR_FILENO + 1)
-		close_range(STDERR_FILENO + 1, (unsigned)errfd - 1, 0);
-	close_range((unsigned)errfd + 1, ~0u, 0);
-	/* Supplementary groups first: they can only be dropped as root. */
-	if (j->as_user && geteuid() == 0 && setgroups(0, NULL) < 0)
-		goto fail;
-	if (j->as_user && (setgid(j->gid) < 0 || setuid(j->uid) < 0))
-		goto fail;
-	execve(j->path, j->argv, j->env);
-fail:
-	err = errno;
-	/* If even this write fails, exit status 127 still tells the story. */
-	if (write(errfd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-/* Stop watching the child's report pipe. */
-static void exec_report_close(struct script_job *j)
-{
-	if (j->report_fd < 0)
-		return;
-	loop_del_fd(j->r->l, j->report_fd);
-	close(j->report_fd);
-	j->report_fd = -1;
-}
-
-/* Never blocks: the pipe is non-blocking. An errno means exec failed
- * (the child then exits 127); end of file means it exec'd (or died). */
-static void exec_report_read(struct script_job *j)
-{
-	int child_err = 0;
-	ssize_t n;
-
-	do
-		n = read(j->report_fd, &child_err, sizeof(child_err));
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EAGAIN)
-		return; /* still exec'ing: wait for the next wakeup */
-	if (n == (ssize_t)sizeof(child_err) && child_err)
-		j->spawn_errno = child_err;
-	exec_report_close(j);
-}
-
-static void on_exec_report(void *arg, uint32_t events)
-{
-	(void)events;
-	exec_report_read(arg);
-}
-
-/* Fork, and return at once: the loop never waits for the exec (which can
- * hang on a dead network mount, or on a leased file). posix_spawn would
- * wait (vfork semantics), and so would reading the report pipe at once;
- * here the child's report (an errno, or end of file on exec) is read
- * from the loop. The parent sets
- * the process group too, so a timeout's kill(-pid) can never miss it. */
+/* Hand the job to the spawner thread; its outcome comes back to
+ * on_spawned. 0 or an errno. */
 static int spawn(struct script_job *j)
 {
-	int fds[2], err;
-	pid_t pid;
+	j->req = (struct spawn_req){ .path = j->path, .argv = j->argv, .env = j->env,
+				     .as_user = j->as_user, .uid = j->uid, .gid = j->gid };
+	int rc = spawner_submit(j->r->spawner, &j->req);
 
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return errno;
-	pid = fork();
-	if (pid == 0)
-		child_exec(j, fds[1]);
-	err = errno;
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return err;
-	}
-	setpgid(pid, pid); /* may fail once it has exec'd: it did it itself */
-	j->pid = pid;
-	j->report_fd = fds[0];
-	if (loop_add_fd(j->r->l, j->report_fd, EPOLLIN, on_exec_report, j) < 0) {
-		/* Unwatched, it is still read (without waiting) when the child ends. */
-		log_warn("%s: cannot watch the start of %s: %s", j->label, j->path,
-			 strerror(errno));
-	}
-	return 0;
+	j->spawning = rc == 0;
+	return rc;
 }
 
-static void finish(struct script_job *j, int status);
+/* Reap j if it is done; true when it was (and j is gone). */
+static bool reap(struct script_job *j)
+{
+	int status;
+
+	if (j->pid <= 0 || waitpid(j->pid, &status, WNOHANG) != j->pid)
+		return false;
+	finish(j, status);
+	return true;
+}
+
+/* The spawner is back with j: started (it may even have ended already),
+ * or not (exec failed: the child exits 127; or no child at all). */
+static void on_spawned(void *arg, struct spawn_req *req)
+{
+	struct script_job *j = (struct script_job *)((char *)req - offsetof(struct script_job, req));
+
+	(void)arg;
+	j->spawning = false;
+	j->spawn_errno = req->err;
+	if (req->pid <= 0) {
+		finish(j, 0);
+		return;
+	}
+	j->pid = req->pid;
+	if (j->timed_out)
+		kill(-j->pid, SIGKILL); /* its timeout came while it was starting */
+	reap(j); /* its SIGCHLD may have come before we knew its pid */
+}
+
 
 static void on_timeout(void *arg)
 {
 	struct script_job *j = arg;
 
-	if (j->pid <= 0)
+	if (j->pid <= 0 && !j->spawning)
 		return;
 	j->timed_out = true;
-	kill(-j->pid, SIGKILL);
+	if (j->pid > 0) {
+		kill(-j->pid, SIGKILL);
+		return;
+	}
+	/* Still starting (an exec that hangs): kill what exists; the rest
+	 * happens when the spawner is back. */
+	pid_t early = spawn_req_child(&j->req);
+	if (early > 0) {
+		kill(-early, SIGKILL);
+		kill(early, SIGKILL);
+	}
 }
 
 /* A spawn failure or a skip: reported from the loop, never from inside
@@ -448,9 +393,6 @@ static void finish(struct script_job *j, int status)
 	struct script_result res;
 
 	loop_timer_cancel(j->r->l, &j->timer);
-	if (j->report_fd >= 0)
-		exec_report_read(j); /* it has ended: the report is there */
-	exec_report_close(j);
 	running_unlink(j->r, j);
 	result_fill(&res, j, status);
 	result_log(j, &res);
@@ -465,29 +407,24 @@ static void finish(struct script_job *j, int status)
 	job_free(j);
 }
 
-static struct script_job *running_find(struct script_runner *r, pid_t pid)
-{
-	for (struct script_job *j = r->running; j; j = j->next)
-		if (j->pid == pid)
-			return j;
-	return NULL;
-}
-
+/* SIGCHLD coalesces: reap every child of ours that is done. Only our
+ * jobs' pids are waited for, so a child whose pid the spawner has not
+ * reported yet stays a zombie until on_spawned reaps it. finish() changes
+ * the list, so the walk starts over after each. */
 static void on_sigchld(void *arg, int signo)
 {
 	struct script_runner *r = arg;
-	int status;
-	pid_t pid;
+	bool again = true;
 
 	(void)signo;
-	/* SIGCHLD coalesces: reap every child that is done. */
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct script_job *j = running_find(r, pid);
-
-		if (j)
-			finish(j, status);
-		else
-			log_debug("reaped unknown child %ld", (long)pid);
+	while (again) {
+		again = false;
+		for (struct script_job *j = r->running; j; j = j->next) {
+			if (reap(j)) {
+				again = true;
+				break;
+			}
+		}
 	}
 }
 
@@ -509,8 +446,10 @@ struct script_runner *script_runner_new(struct loop *l)
 
 	r->l = l;
 	identity_lookup(&r->self, geteuid());
-	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
+	r->spawner = spawner_new(l, on_spawned, r);
+	if (!r->spawner || loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
 		log_err("script: cannot route SIGCHLD through the loop: %s", strerror(errno));
+		spawner_free(r->spawner);
 		identity_clear(&r->self);
 		free(r);
 		return NULL;
@@ -556,12 +495,17 @@ void script_runner_free(struct script_runner *r)
 {
 	if (!r)
 		return;
+	/* After this no job is in the spawner's hands; one it was starting
+	 * has its pid in req (never reported: kill it with the others). */
+	spawner_free(r->spawner);
+	for (struct script_job *j = r->running; j; j = j->next)
+		if (j->spawning && j->req.pid > 0)
+			j->pid = j->req.pid;
 	runner_kill_all(r);
 	while (r->running) {
 		struct script_job *j = r->running;
 
 		r->running = j->next;
-		exec_report_close(j);
 		job_free(j);
 	}
 	while (r->queues) {
@@ -704,7 +648,6 @@ void script_queue_push(struct script_queue *q, const char *path, char *const arg
 
 	j->r = q->r;
 	j->q = q;
-	j->report_fd = -1;
 	j->timeout_ms = timeout_ms;
 	j->as_user = q->as_user;
 	j->quiet = q->quiet;

@@ -3,17 +3,19 @@
  * (sd_notify_status.h). */
 #include "sd_notify_status.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "quorum.h"
 #include "status_line.h"
+#include "svc_notify.h"
 #include "xalloc.h"
 
 #define STATUS_CAP 512
@@ -25,6 +27,31 @@ static struct {
 	char sent[STATUS_CAP];   /* the last STATUS= line sent */
 } sdn;
 
+/* The watchdog timeout systemd asks for: WATCHDOG_USEC, for this process
+ * when WATCHDOG_PID names one (as sd_watchdog_enabled() reads them; the
+ * daemon does without libsystemd, see svc_notify.h). */
+static bool watchdog_usec(uint64_t *usec)
+{
+	const char *us = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!us || !*us)
+		return false;
+	errno = 0;
+	v = strtoull(us, &end, 10);
+	if (errno || *end || v == 0)
+		return false;
+	if (pid && *pid) {
+		long p = strtol(pid, &end, 10);
+
+		if (*end || p != (long)getpid())
+			return false;
+	}
+	*usec = v;
+	return true;
+}
+
 /* systemd kills the service when no ping came within WatchdogSec; pinging
  * once per tick needs it to be at least two ticks to survive one late one. */
 static void read_watchdog(uint64_t tick_us)
@@ -32,7 +59,7 @@ static void read_watchdog(uint64_t tick_us)
 	uint64_t usec = 0;
 
 	sdn.asked = true;
-	sdn.watchdog = sd_watchdog_enabled(0, &usec) > 0;
+	sdn.watchdog = watchdog_usec(&usec);
 	if (sdn.watchdog && usec < 2 * tick_us)
 		log_warn("watchdog: WatchdogSec=%.1fs is below two ticks (%.1fs): a healthy "
 			 "daemon may be killed; use at least %.0fs", (double)usec / 1e6,
@@ -81,6 +108,6 @@ void sd_notify_tick(const struct clustd *c, uint64_t tick_us)
 	snprintf(msg, sizeof(msg), "%s%s%s", sdn.watchdog ? "WATCHDOG=1\n" : "",
 		 changed ? "STATUS=" : "", changed ? status : "");
 	/* < 0: the socket is gone (systemd restarting?): try again next tick. */
-	if (sd_notify(0, msg) >= 0 && changed)
+	if (svc_notify(msg) >= 0 && changed)
 		memcpy(sdn.sent, status, sizeof(sdn.sent));
 }

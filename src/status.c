@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "daemon.h"
 #include "handover_json.h"
+#include "instance_checks.h"
 #include "instance_drivers.h"
 #include "ledger.h"
 #include "quorum.h"
@@ -234,6 +235,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	handover_instance_json(o, in, now);
 	json_object_object_add(o, "drivers", instance_drivers_json(in));
+	json_object_object_add(o, "checks", instance_checks_json(in));
 	return o;
 }
 
@@ -389,6 +391,7 @@ static json_object *status_json(const struct clustd *c)
 		json_object_object_add(o, "cluster", plane_json(c, c->cluster, &c->cfg->cluster, now));
 	json_object_object_add(o, "accept_filter", accept_filter_json(c));
 	json_object_object_add(o, "drain", handover_drain_json(c));
+	json_object_object_add(o, "nonlocal_bind", nonlocal_bind_json());
 	const struct counter_set *cs = ledger_counters(c->ledger);
 	json_object *unknown = json_object_new_object();
 	for (int d = 1; d < VRRP_DROP__COUNT; d++)
@@ -489,6 +492,7 @@ static void text_instances(FILE *f, json_object *st)
 		text_vmac(f, json_object_object_get(in, "vmac"));
 		text_votes(f, json_object_object_get(in, "votes"));
 		handover_text_instance(f, in);
+		instance_checks_text(f, in);
 	}
 }
 
@@ -616,6 +620,7 @@ static char *status_text(const struct clustd *c)
 		text_instances(f, st);
 		handover_text_drain(f, json_object_object_get(st, "drain"));
 		text_accept(f, st);
+		nonlocal_bind_text(f, c, st);
 		text_cluster(f, json_object_object_get(st, "cluster"), "cluster plane");
 		drivers_text(f, st);
 	}

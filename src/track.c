@@ -39,6 +39,8 @@
  * that does not exist at tracker_new() (or is deleted later) is not
  * watched, which is logged.
  *
+ * Checks (tcp, http) are track_checks.c's: they come last in the verdict.
+ *
  * hooks->changed fires only when tracker_delta() or tracker_fault()
  * actually changes, with the sentence that explains it. It must not free
  * the tracker. tracker_free() must run before script_runner_free(). */
@@ -116,14 +118,15 @@ struct tracker {
 	struct tiface ifaces[CLUSTD_MAX_TRACK];
 	struct tfile files[CLUSTD_MAX_TRACK];
 	int inotify_fd;            /* -1 when not watching */
+	struct track_checks *checks; /* tcp and http; NULL when none */
 	struct track_verdict verdict; /* last reported (or initial) */
 };
 
 /* ---- the verdict ---- */
 
-/* Every tracked thing as the rule sees it: scripts, interfaces, files (in
- * this order, which is the order a fault is looked for in). */
-#define MAX_ITEMS (3 * CLUSTD_MAX_TRACK)
+/* Every tracked thing as the rule sees it: scripts, interfaces, files,
+ * checks (in this order, which is the order a fault is looked for in). */
+#define MAX_ITEMS (4 * CLUSTD_MAX_TRACK)
 
 static size_t gather(const struct tracker *t, struct track_item *items)
 {
@@ -141,7 +144,7 @@ static size_t gather(const struct tracker *t, struct track_item *items)
 		items[n++] = (struct track_item){ .kind = TRACK_KIND_FILE,
 			.name = t->files[i].path, .weight = t->files[i].weight,
 			.value = t->files[i].value };
-	return n;
+	return n + track_checks_items(t->checks, items + n);
 }
 
 /* Something changed: tell the owner if the verdict did. */
@@ -559,6 +562,22 @@ static int files_init(struct tracker *t, const struct track_conf *conf)
 	return 0;
 }
 
+/* ---- checks ---- */
+
+static void on_check_changed(void *arg, const char *cause)
+{
+	reevaluate(arg, cause);
+}
+
+static void on_check_stats(void *arg)
+{
+	struct tracker *t = arg;
+
+	track_checks_totals(t->checks, &t->stats.check_runs, &t->stats.check_failures,
+			    &t->stats.check_timeouts);
+	stats_moved(t);
+}
+
 /* ---- life cycle ---- */
 
 static int items_init(struct tracker *t, const struct track_conf *conf)
@@ -579,6 +598,10 @@ static int items_init(struct tracker *t, const struct track_conf *conf)
 		if (!f->up)
 			log_info("%s: tracked interface %s is down", t->owner, f->name);
 	}
+	struct track_checks_hooks hooks = { .arg = t, .changed = on_check_changed,
+					    .stats_changed = on_check_stats };
+
+	t->checks = track_checks_new(t->l, conf, t->owner, &hooks);
 	return files_init(t, conf);
 }
 
@@ -622,6 +645,7 @@ void tracker_free(struct tracker *t)
 		free(t->ifaces[i].name);
 	for (size_t i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
+	track_checks_free(t->checks);
 	if (t->inotify_fd >= 0) {
 		loop_del_fd(t->l, t->inotify_fd);
 		close(t->inotify_fd); /* drops every watch with it */
@@ -652,4 +676,9 @@ bool tracker_fault(const struct tracker *t, char *reason, size_t len)
 const struct track_stats *tracker_stats(const struct tracker *t)
 {
 	return &t->stats;
+}
+
+const struct track_checks *tracker_checks(const struct tracker *t)
+{
+	return t ? t->checks : NULL;
 }

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "netlink.h"
 #include "script.h"
+#include "track_checks.h"
 #include "track_rule.h" /* the rule, and track_effective_priority() */
 
 struct tracker;
@@ -30,6 +31,7 @@ struct track_hooks {
 
 struct track_stats {
 	unsigned long long script_runs, script_failures, script_timeouts, script_skipped;
+	unsigned long long check_runs, check_failures, check_timeouts; /* tcp and http checks */
 };
 
 /* owner names log lines ("web: track script nginx ..."). */
@@ -47,5 +49,7 @@ bool tracker_fault(const struct tracker *t, char *reason, size_t len);
 void tracker_link_event(struct tracker *t, int ifindex, bool up);
 
 const struct track_stats *tracker_stats(const struct tracker *t);
+/* The tcp and http checks (track_checks.h); NULL when there are none. */
+const struct track_checks *tracker_checks(const struct tracker *t);
 
 #endif

@@ -79,7 +79,7 @@ int track_items_delta(const struct track_item *items, size_t n)
 {
 	long long sum = 0;
 
-	/* At most 3 x CLUSTD_MAX_TRACK items of at most 1e6 each: no overflow. */
+	/* At most 4 x CLUSTD_MAX_TRACK items of at most 1e6 each: no overflow. */
 	for (size_t i = 0; i < n; i++)
 		sum += item_delta(&items[i]);
 	return (int)clamp_ll(sum, INT_MIN, INT_MAX);
@@ -102,6 +102,8 @@ void track_fault_reason(const struct track_item *it, char *buf, size_t len)
 		buf[0] = '\0';
 	else if (it->kind == TRACK_KIND_SCRIPT)
 		snprintf(buf, len, "track script %s failed", it->name);
+	else if (it->kind == TRACK_KIND_CHECK)
+		snprintf(buf, len, "check %s failed", it->name);
 	else
 		snprintf(buf, len, "interface %s down", it->name);
 }

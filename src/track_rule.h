@@ -47,7 +47,8 @@ bool track_run_succeeded(bool exec_failed, bool timed_out, int term_signal, int 
 
 /* ---- the verdict over every tracked thing of an instance ---- */
 
-enum track_kind { TRACK_KIND_SCRIPT, TRACK_KIND_INTERFACE, TRACK_KIND_FILE };
+/* TRACK_KIND_CHECK: an in-daemon tcp or http check; weighs like a script. */
+enum track_kind { TRACK_KIND_SCRIPT, TRACK_KIND_INTERFACE, TRACK_KIND_FILE, TRACK_KIND_CHECK };
 
 struct track_item {
 	enum track_kind kind;
@@ -77,7 +78,8 @@ int track_items_delta(const struct track_item *items, size_t n);
 /* The first weightless script or interface that is not healthy, in the
  * order given; NULL when none (no fault). Files never fault. */
 const struct track_item *track_fault_item(const struct track_item *items, size_t n);
-/* "track script NAME failed", "interface NAME down"; "" for NULL. */
+/* "track script NAME failed", "interface NAME down", "check NAME failed";
+ * "" for NULL. */
 void track_fault_reason(const struct track_item *it, char *buf, size_t len);
 struct track_verdict track_verdict_of(const struct track_item *items, size_t n);
 /* Replace *last by the verdict of items; true when delta or fault changed

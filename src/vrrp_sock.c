@@ -18,13 +18,34 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "clock.h"
 #include "log.h"
+#include "rx_filter.h"
 #include "xalloc.h"
 
-/* Bounds the work per wakeup so a flood cannot starve the other sockets. */
-#define RX_MAX_PER_WAKEUP 64
-/* Any IP datagram fits: nothing reaches the decoder truncated. */
-#define RX_BUF_LEN 65536
+/* Bounds the work per wakeup so a flood cannot starve the other sockets
+ * (with the pause below, the rate a socket can take: 256 per ms). */
+#define RX_MAX_PER_WAKEUP 256
+/* Flood damping: a socket that becomes readable again less than
+ * RX_PAUSE_US after a wakeup that emptied its queue is left alone until
+ * RX_PAUSE_US have passed. Under a flood the loop then wakes about once
+ * per RX_PAUSE_US and reads what queued meanwhile in full batches, instead
+ * of waking for every few datagrams (a wakeup costs more than reading a
+ * datagram). Normal VRRP traffic wakes the loop once per advert (or per
+ * burst of them) and never waits; a pause delays the reading of an advert
+ * by less than RX_PAUSE_US, a tenth of the shortest interval (10 ms). The
+ * queue holds hundreds of datagrams, so nothing is lost meanwhile at the
+ * rates a host can send. */
+#define RX_PAUSE_US 1000
+/* One recvmmsg takes up to RX_BATCH datagrams: one system call per wakeup
+ * (no second read that only says EAGAIN). A buffer holds any valid VRRP
+ * message (IPv6, 255 addresses: 4088 bytes; IPv4 with its header: at most
+ * 1088); a longer datagram is cut there and then fails the length check
+ * (and is counted) as it would whole. The buffers are shared by every
+ * socket: they are all read on the loop thread, and each datagram is
+ * handled before the next read. */
+#define RX_BATCH 8
+#define RX_BUF_LEN 4160
 #define RCVBUF_BYTES (256 * 1024)
 #define VRRP_DSCP_CS6 0xc0 /* TOS / traffic class byte */
 
@@ -39,11 +60,32 @@ struct vrrp_sock {
 	bool tx_only;     /* vrrp_sock_open_tx: not on the loop */
 	bool in_dispatch; /* on_rx may close the socket: free after the reads */
 	bool closed;
+	bool paused;      /* off the loop until resume fires (RX_PAUSE_US) */
+	bool drained;     /* the last wakeup emptied the queue */
+	uint64_t last_wake_us;
+	struct loop_timer resume;
+	bool filtered;    /* an rx_filter program is attached */
+	struct rx_filter_set filter; /* ...built from this set */
+	uint64_t cut;     /* datagrams the filter cut (rx_filter.h) */
+	uint32_t overflows; /* the kernel's count of datagrams the full queue lost */
 	unsigned long long last_err_ms;
 	unsigned long long last_bad_ms;
 	unsigned long long last_tx_err_ms;
-	uint8_t buf[RX_BUF_LEN];
 };
+
+/* The receive batch (see RX_BATCH). */
+union rx_control {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(uint32_t))];
+};
+static struct {
+	uint8_t buf[RX_BATCH][RX_BUF_LEN];
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	struct sockaddr_storage from[RX_BATCH];
+	union rx_control control[RX_BATCH];
+} rxb;
 
 /* setsockopt that logs; returns 0 or -errno. */
 static int sockopt(struct vrrp_sock *s, int level, int name, const char *what,
@@ -71,6 +113,11 @@ static int setup_common(struct vrrp_sock *s)
 	int rcvbuf = RCVBUF_BYTES;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		log_warn("vrrp: SO_RCVBUF on %s: %s", s->ifname, strerror(errno));
+	/* Each datagram tells how many the full queue lost so far: a flood
+	 * that outruns us is counted too (vrrp_sock_overflows). */
+	int on = 1;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0)
+		log_warn("vrrp: SO_RXQ_OVFL on %s: %s", s->ifname, strerror(errno));
 	return 0;
 }
 
@@ -148,8 +195,10 @@ static int setup_v6(struct vrrp_sock *s)
 /* ---- receive ------------------------------------------------------- */
 
 /* Validate the IPv4 header the kernel hands a raw socket and point rx at
- * the payload. Returns false for anything malformed. */
-static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
+ * the payload. Returns false for anything malformed. cut: the datagram
+ * may be shorter than its header says (our buffer's end, or the socket
+ * filter's cut). */
+static bool parse_v4(const uint8_t *buf, size_t n, bool cut, struct vrrp_rx *rx)
 {
 	struct iphdr ip;
 
@@ -158,6 +207,8 @@ static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
 	memcpy(&ip, buf, sizeof(ip)); /* buf may be unaligned for iphdr */
 	size_t hlen = (size_t)ip.ihl * 4;
 	size_t total = ntohs(ip.tot_len); /* Linux leaves it in network order */
+	if (cut && total > n)
+		total = n; /* what arrived of a datagram cut at the buffer's end */
 	if (ip.version != 4 || hlen < sizeof(ip) || total < hlen || total > n ||
 	    ip.protocol != VRRP_PROTO)
 		return false;
@@ -167,6 +218,15 @@ static bool parse_v4(const uint8_t *buf, size_t n, struct vrrp_rx *rx)
 	rx->data = buf + hlen;
 	rx->len = total - hlen;
 	return true;
+}
+
+/* The kernel's running count of datagrams lost to a full queue. */
+static void cmsg_overflow(struct vrrp_sock *s, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
+			memcpy(&s->overflows, CMSG_DATA(c), sizeof(s->overflows));
+	}
 }
 
 static void cmsgs_v4(struct msghdr *msg, struct vrrp_rx *rx)
@@ -198,48 +258,73 @@ static void cmsgs_v6(struct msghdr *msg, struct vrrp_rx *rx)
 	}
 }
 
-/* Turn one received datagram into rx; false if it is to be ignored. */
-static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, size_t n,
-			   const struct sockaddr_storage *from, struct vrrp_rx *rx)
+/* Turn one received datagram (n bytes of buf) into rx; false if it is to
+ * be ignored. */
+static bool datagram_to_rx(struct vrrp_sock *s, struct msghdr *msg, const uint8_t *buf,
+			   size_t n, struct vrrp_rx *rx)
 {
 	memset(rx, 0, sizeof(*rx));
 	rx->family = s->family;
 	rx->ttl = -1; /* stays -1 if no hop limit arrives: vrrp_decode drops it */
-	if (msg->msg_flags & MSG_TRUNC)
-		return false; /* cannot happen with RX_BUF_LEN; be safe */
 	if (s->family == AF_INET) {
-		if (!parse_v4(s->buf, n, rx))
+		if (!parse_v4(buf, n, s->filtered || (msg->msg_flags & MSG_TRUNC) != 0, rx))
 			return false;
 		cmsgs_v4(msg, rx);
-		return true;
+	} else {
+		const struct sockaddr_in6 *sin6 = msg->msg_name;
+		if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
+			return false;
+		ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
+		rx->data = buf;
+		rx->len = n;
+		cmsgs_v6(msg, rx);
 	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
-	if (msg->msg_namelen < sizeof(*sin6) || sin6->sin6_family != AF_INET6)
-		return false;
-	ip_addr_from_in6(&rx->src, &sin6->sin6_addr);
-	rx->data = s->buf;
-	rx->len = n;
-	cmsgs_v6(msg, rx);
+	/* With the filter on, a 3-byte message is only ever its cut. */
+	rx->cut = s->filtered && rx->len == RX_FILTER_CUT_LEN;
 	return true;
 }
 
-/* Read one datagram: 1 handled, 0 nothing left, -1 error. */
-static int receive_one(struct vrrp_sock *s)
+/* Set up the batch's headers for one recvmmsg. */
+static void rx_batch_prepare(void)
 {
-	struct sockaddr_storage from;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} control;
-	struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof(s->buf) };
-	struct msghdr msg = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
+	for (int i = 0; i < RX_BATCH; i++) {
+		struct msghdr *m = &rxb.msgs[i].msg_hdr;
 
-	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+		rxb.iov[i].iov_base = rxb.buf[i];
+		rxb.iov[i].iov_len = sizeof(rxb.buf[i]);
+		*m = (struct msghdr){ .msg_name = &rxb.from[i], .msg_namelen = sizeof(rxb.from[i]),
+				      .msg_iov = &rxb.iov[i], .msg_iovlen = 1,
+				      .msg_control = rxb.control[i].buf,
+				      .msg_controllen = sizeof(rxb.control[i].buf) };
+	}
+}
+
+/* A cut datagram is handed on as far as it came, so it fails the length
+ * check and is counted as any bad datagram is; it cannot be a valid
+ * advert. */
+static void handle_one(struct vrrp_sock *s, int i)
+{
+	struct msghdr *m = &rxb.msgs[i].msg_hdr;
+	size_t n = rxb.msgs[i].msg_len;
+	struct vrrp_rx rx;
+
+	cmsg_overflow(s, m);
+	if (!datagram_to_rx(s, m, rxb.iov[i].iov_base, n, &rx)) {
+		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
+				"vrrp: malformed %zu-byte datagram on %s ignored", n, s->ifname);
+		return;
+	}
+	s->cut += rx.cut;
+	s->on_rx(s->arg, &rx);
+}
+
+/* Read and handle one batch: how many datagrams, 0 nothing left, -1 error. */
+static int receive_batch(struct vrrp_sock *s)
+{
+	int n;
+
+	rx_batch_prepare();
+	n = recvmmsg(s->fd, rxb.msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -249,14 +334,9 @@ static int receive_one(struct vrrp_sock *s)
 				s->ifname, strerror(errno));
 		return -1;
 	}
-	struct vrrp_rx rx;
-	if (!datagram_to_rx(s, &msg, (size_t)n, &from, &rx)) {
-		log_ratelimited(&s->last_bad_ms, 10000, LOG_DEBUG,
-				"vrrp: malformed %zd-byte datagram on %s ignored", n, s->ifname);
-		return 1;
-	}
-	s->on_rx(s->arg, &rx);
-	return 1;
+	for (int i = 0; i < n && !s->closed; i++)
+		handle_one(s, i);
+	return n;
 }
 
 static void vrrp_sock_free(struct vrrp_sock *s)
@@ -265,15 +345,51 @@ static void vrrp_sock_free(struct vrrp_sock *s)
 	free(s);
 }
 
-static void vrrp_sock_readable(void *arg, uint32_t events)
+static void vrrp_sock_readable(void *arg, uint32_t events);
+
+static void resume_fired(void *arg)
 {
 	struct vrrp_sock *s = arg;
 
+	s->paused = false;
+	if (loop_add_fd(s->loop, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0)
+		log_ratelimited(&s->last_err_ms, 10000, LOG_ERR,
+				"vrrp: cannot watch the %s socket again: %s", s->ifname, strerror(errno));
+}
+
+/* Too soon after the last wakeup (RX_PAUSE_US): off the loop until then. */
+static bool pause_if_flooded(struct vrrp_sock *s, uint64_t now)
+{
+	if (!s->drained || now - s->last_wake_us >= RX_PAUSE_US)
+		return false;
+	loop_del_fd(s->loop, s->fd);
+	s->paused = true;
+	loop_timer_arm(s->loop, &s->resume, s->last_wake_us + RX_PAUSE_US);
+	return true;
+}
+
+static void vrrp_sock_readable(void *arg, uint32_t events)
+{
+	struct vrrp_sock *s = arg;
+	uint64_t now = mono_now_us();
+	int got = 0;
+
 	(void)events;
+	if (pause_if_flooded(s, now))
+		return;
+	s->last_wake_us = now;
+	s->drained = false;
 	s->in_dispatch = true;
-	for (int i = 0; i < RX_MAX_PER_WAKEUP && !s->closed; i++)
-		if (receive_one(s) <= 0)
+	/* A short batch means the queue is empty: no read just for EAGAIN. */
+	while (got < RX_MAX_PER_WAKEUP && !s->closed) {
+		int n = receive_batch(s);
+
+		if (n < RX_BATCH) {
+			s->drained = true;
 			break;
+		}
+		got += n;
+	}
 	s->in_dispatch = false;
 	if (s->closed)
 		vrrp_sock_free(s);
@@ -318,6 +434,7 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		vrrp_sock_free(s);
 		return NULL;
 	}
+	s->resume = (struct loop_timer){ .fn = resume_fired, .arg = s };
 	if (loop_add_fd(l, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0) {
 		log_err("vrrp: cannot register the %s socket with the loop: %s", ifname,
 			strerror(errno));
@@ -325,6 +442,56 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		return NULL;
 	}
 	return s;
+}
+
+int vrrp_sock_set_filter(struct vrrp_sock *s, const struct rx_filter_set *set)
+{
+	struct sock_filter prog[RX_FILTER_MAX_INSNS];
+	int err;
+
+	if (!set) {
+		if (!s->filtered)
+			return 0;
+		int zero = 0;
+		if ((err = sockopt(s, SOL_SOCKET, SO_DETACH_FILTER, "SO_DETACH_FILTER", &zero,
+				   sizeof(zero))))
+			return err;
+		s->filtered = false;
+		return 0;
+	}
+	if (s->filtered && rx_filter_set_equal(set, &s->filter))
+		return 0;
+	size_t n = rx_filter_build(s->family, set, prog, RX_FILTER_MAX_INSNS);
+	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
+
+	if (n == 0)
+		return -EINVAL;
+	/* Replaces the previous program at once: no packet goes unfiltered. */
+	if ((err = sockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, "SO_ATTACH_FILTER", &fp, sizeof(fp))))
+		return err;
+	s->filter = *set;
+	s->filtered = true;
+	return 0;
+}
+
+const struct rx_filter_set *vrrp_sock_filter(const struct vrrp_sock *s)
+{
+	return s->filtered ? &s->filter : NULL;
+}
+
+uint64_t vrrp_sock_cut_count(const struct vrrp_sock *s)
+{
+	return s->cut;
+}
+
+uint64_t vrrp_sock_overflows(const struct vrrp_sock *s)
+{
+	return s->overflows;
+}
+
+const char *vrrp_sock_ifname(const struct vrrp_sock *s)
+{
+	return s->ifname;
 }
 
 /* A raw socket gets a copy of every protocol 112 packet the device
@@ -367,7 +534,10 @@ void vrrp_sock_close(struct vrrp_sock *s)
 		vrrp_sock_free(s);
 		return;
 	}
-	loop_del_fd(s->loop, s->fd);
+	if (s->paused)
+		loop_timer_cancel(s->loop, &s->resume);
+	else
+		loop_del_fd(s->loop, s->fd);
 	s->closed = true;
 	if (!s->in_dispatch)
 		vrrp_sock_free(s);

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "loop.h"
 #include "packet.h"
+#include "rx_filter.h"
 
 struct vrrp_sock;
 
@@ -30,6 +31,19 @@ void vrrp_sock_close(struct vrrp_sock *s);
  * link-local. Closed with vrrp_sock_close. NULL (logged) on failure. */
 struct vrrp_sock *vrrp_sock_open_tx(const char *ifname, int ifindex, sa_family_t family);
 
+
+/* Attach the kernel filter built from set (rx_filter.h), replacing the
+ * one attached; set NULL detaches it. Unchanged sets cost nothing.
+ * 0 or -errno (logged); on failure the socket keeps what it had. */
+int vrrp_sock_set_filter(struct vrrp_sock *s, const struct rx_filter_set *set);
+/* The set of the attached filter; NULL when none is. */
+const struct rx_filter_set *vrrp_sock_filter(const struct vrrp_sock *s);
+/* Datagrams the filter cut since the socket opened. */
+uint64_t vrrp_sock_cut_count(const struct vrrp_sock *s);
+/* Datagrams the kernel dropped because the receive queue was full, as of
+ * the last one read (SO_RXQ_OVFL). */
+uint64_t vrrp_sock_overflows(const struct vrrp_sock *s);
+const char *vrrp_sock_ifname(const struct vrrp_sock *s);
 
 /* Send one VRRP message (no IP header) from src to dst (the group or a
  * unicast peer). src must be an address of the interface (for IPv6 the

@@ -278,16 +278,59 @@ static struct job job_of(const struct watch *w, const struct drv_daemon_msg *m)
 
 /* ---- what the daemon says ---- */
 
+/* "DRAINED by node", "DRAINED by name" (`clustd drain NAME`), "UNDRAINED". */
+static const char *drain_words(enum drv_drained d)
+{
+	return d == DRV_DRAINED_NODE ? "DRAINED by node" :
+	       d == DRV_DRAINED_INSTANCE ? "DRAINED by name" : "UNDRAINED";
+}
+
+bool watch_text_line(const struct drv_daemon_msg *m, char *buf, size_t cap)
+{
+	unsigned long long seq = (unsigned long long)m->seq;
+	int n = -1;
+
+	if (m->type == DRV_D_SNAPSHOT) /* drained or not: said only when it is */
+		n = snprintf(buf, cap, "%s: %s%s%s, priority %u, VIPs %s (seq %llu): %s\n",
+			     m->instance, vrrp_state_name(m->state), m->drained ? ", " : "",
+			     m->drained ? drain_words(m->drained) : "", m->priority, m->vips, seq,
+			     m->reason);
+	else if (m->type == DRV_D_EVENT)
+		n = snprintf(buf, cap, "%s %s: %s -> %s, priority %u (seq %llu): %s\n", m->time,
+			     m->instance, vrrp_state_name(m->from), vrrp_state_name(m->state),
+			     m->priority, seq, m->reason);
+	else if (m->type == DRV_D_DRAIN)
+		n = snprintf(buf, cap, "%s %s: %s, %s, priority %u (seq %llu): %s\n", m->time,
+			     m->instance, drain_words(m->drained), vrrp_state_name(m->state),
+			     m->priority, seq, m->reason);
+	if (n < 0 && cap)
+		buf[0] = '\0';
+	return n >= 0;
+}
+
+static void print_text(const struct watch *w, const struct drv_daemon_msg *m)
+{
+	char line[sizeof(m->instance) + sizeof(m->vips) + sizeof(m->reason) + sizeof(m->time) + 128];
+
+	if (!w->o.json && watch_text_line(m, line, sizeof(line)))
+		fputs(line, stdout);
+}
+
+/* A drain is not a transition: PROG (which acts on states) is not run for
+ * it, and it is not answered. */
+static void on_drain(struct watch *w, const struct drv_daemon_msg *m)
+{
+	if (!w->o.prog)
+		print_text(w, m);
+}
+
 static void on_snapshot(struct watch *w, const struct drv_daemon_msg *m)
 {
 	struct watch_inst *in = inst_get(w, m->instance);
 	struct job j;
 
 	if (!w->o.prog) {
-		if (!w->o.json)
-			printf("%s: %s, priority %u, VIPs %s (seq %llu): %s\n", m->instance,
-			       vrrp_state_name(m->state), m->priority, m->vips,
-			       (unsigned long long)m->seq, m->reason);
+		print_text(w, m);
 		return;
 	}
 	/* A transition happened while we were away (or this is the start). */
@@ -303,10 +346,7 @@ static void on_event(struct watch *w, const struct drv_daemon_msg *m)
 	struct job j;
 
 	if (!w->o.prog) {
-		if (!w->o.json)
-			printf("%s %s: %s -> %s, priority %u (seq %llu): %s\n", m->time, m->instance,
-			       vrrp_state_name(m->from), vrrp_state_name(m->state), m->priority,
-			       (unsigned long long)m->seq, m->reason);
+		print_text(w, m);
 		return;
 	}
 	j = job_of(w, m);
@@ -361,6 +401,7 @@ static void on_line(struct watch *w, const char *line, size_t len)
 	case DRV_D_HELLO: on_hello(w, &m); break;
 	case DRV_D_SNAPSHOT: on_snapshot(w, &m); break;
 	case DRV_D_EVENT: on_event(w, &m); break;
+	case DRV_D_DRAIN: on_drain(w, &m); break;
 	case DRV_D_ERROR: on_error(w, &m); break;
 	case DRV_D_SYNCED:
 		w->synced = true;

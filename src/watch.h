@@ -7,6 +7,16 @@
 #ifndef CLUSTD_WATCH_H
 #define CLUSTD_WATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+struct drv_daemon_msg;
+
+/* The line `clustd watch` prints for m without --json or --exec (ending
+ * in "\n") into buf: for a snapshot, an event and a drain; false (buf
+ * empty) for what it does not print. */
+bool watch_text_line(const struct drv_daemon_msg *m, char *buf, size_t cap);
+
 /* argv[0] is "watch"; config: the daemon's configuration file (its
  * run_dir names the socket unless --socket does). Runs until SIGTERM or
  * SIGINT; returns the exit status (0, 1 on an error, 2 on usage). */

@@ -24,7 +24,7 @@ inst_field() {
 }
 
 tables() {
-	nsx "$1" nft list tables 2>/dev/null | grep -c 'table inet clustd'
+	nsx "$1" nft list tables 2>/dev/null | grep -cx 'table inet clustd'
 }
 
 {

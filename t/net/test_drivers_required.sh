@@ -11,7 +11,9 @@
 #     within the priority-0 takeover (timed);
 #   - with weight = -100 instead (a reload), the driver's death makes n1's
 #     priority 50 at once and n2 preempts, without a FAULT;
-# and the VIP never has two holders.
+# and the VIP has two holders only for the moment of a preemption (RFC 5798
+# 6.4.3: the preempted master leaves when it hears the new one, one packet
+# later): never in two samples in a row of the 20 ms sampler.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_drivers.sh"
 net_init drivers_required
@@ -113,7 +115,9 @@ check "n1: status: priority 50, driver missing, no fault" \
 
 vip_sampler_stop all >"$T/holders"
 diag "holders: $(tr '\n' ';' <"$T/holders")"
-check "the VIP never had two holders" eval '[ -s "$T/holders" ] && ! awk "NF > 2" "$T/holders" | grep -q .'
+run2=$(awk 'NF > 2 { run++; if (run > max) max = run; next } { run = 0 } END { print max + 0 }' "$T/all.samples")
+check "two holders only for a moment (longest run: $run2 sample(s) of 20 ms)" \
+	eval '[ -s "$T/holders" ] && [ "$run2" -le 1 ]'
 vip_sampler_period_check all
 
 done_testing

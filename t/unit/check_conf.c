@@ -2007,6 +2007,65 @@ START_TEST(test_scripts_track_and_group)
 }
 END_TEST
 
+/* ---- node: real-time keys --------------------------------------------- */
+
+START_TEST(test_realtime_defaults)
+{
+	struct loaded l;
+
+	expect_ok(&l, INST(""));
+	ck_assert(l.cfg->node.realtime);
+	ck_assert_uint_eq(l.cfg->node.realtime_policy, NODE_RT_RR);
+	ck_assert_uint_eq(l.cfg->node.realtime_priority, NODE_RT_DEFAULT_PRIORITY);
+	ck_assert(l.cfg->node.lock_memory);
+	ck_assert(l.cfg->node.rx_filter);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_realtime_accepted)
+{
+	struct loaded l;
+
+	expect_ok(&l, conf_text("51", VIP4, "",
+				"node = { realtime = false; lock_memory = false; rx_filter = false; };"));
+	ck_assert(!l.cfg->node.realtime);
+	ck_assert(!l.cfg->node.lock_memory);
+	ck_assert(!l.cfg->node.rx_filter);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "",
+				"node = { realtime_policy = \"fifo\"; realtime_priority = 99; };"));
+	ck_assert(l.cfg->node.realtime);
+	ck_assert_uint_eq(l.cfg->node.realtime_policy, NODE_RT_FIFO);
+	ck_assert_uint_eq(l.cfg->node.realtime_priority, 99);
+	loaded_free(&l);
+	expect_ok(&l, conf_text("51", VIP4, "",
+				"node = { realtime_policy = \"rr\"; realtime_priority = 1; };"));
+	ck_assert_uint_eq(l.cfg->node.realtime_policy, NODE_RT_RR);
+	ck_assert_uint_eq(l.cfg->node.realtime_priority, 1);
+	loaded_free(&l);
+}
+END_TEST
+
+START_TEST(test_realtime_rejects)
+{
+	expect_error(conf_text("51", VIP4, "", "node = { realtime_priority = 0; };"), 9,
+		     "node.realtime_priority: 0 is out of range 1..99");
+	expect_error(conf_text("51", VIP4, "", "node = { realtime_priority = 100; };"), 9,
+		     "node.realtime_priority: 100 is out of range 1..99");
+	expect_error(conf_text("51", VIP4, "", "node = { realtime_policy = \"idle\"; };"), 9,
+		     "node.realtime_policy: \"idle\": use \"rr\" or \"fifo\"");
+	expect_error(conf_text("51", VIP4, "", "node = { realtime_policy = 1; };"), 9,
+		     "node.realtime_policy: expected a string, got an integer");
+	expect_error(conf_text("51", VIP4, "", "node = { realtime = 1; };"), 9,
+		     "node.realtime: expected true or false, got an integer");
+	expect_error(conf_text("51", VIP4, "", "node = { lock_memory = \"yes\"; };"), 9,
+		     "node.lock_memory: expected true or false, got a string");
+	expect_error(conf_text("51", VIP4, "", "node = { rx_filter = 0; };"), 9,
+		     "node.rx_filter: expected true or false, got an integer");
+}
+END_TEST
+
 /* ---- node: counters keys ---------------------------------------------- */
 
 START_TEST(test_counters_defaults)
@@ -2276,6 +2335,9 @@ static Suite *conf_suite(void)
 	suite_add_tcase(s, plane);
 
 	TCase *counters = tcase_create("counters");
+	tcase_add_test(counters, test_realtime_defaults);
+	tcase_add_test(counters, test_realtime_accepted);
+	tcase_add_test(counters, test_realtime_rejects);
 	tcase_add_test(counters, test_counters_defaults);
 	tcase_add_test(counters, test_counters_accepted);
 	tcase_add_test(counters, test_counters_sync_interval_rejects);

@@ -8,10 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf_testutil.h"
 #include "testutil.h"
-
-static pid_t runner_pid;
 
 /* Line 1 node, 2 instances = ( {, 3 the drivers line, 4 } ); */
 static const char *config(const char *node, const char *drivers)
@@ -24,49 +22,6 @@ static const char *config(const char *node, const char *drivers)
 		 "%s\n"
 		 "} );\n", node, drivers);
 	return text;
-}
-
-struct result {
-	char path[64];
-	struct clustd_config *cfg;
-	struct conf_errors errs;
-};
-
-static void load(struct result *r, const char *text)
-{
-	int fd;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->path, sizeof(r->path), "/tmp/check_conf_drivers.%d.XXXXXX", (int)runner_pid);
-	fd = mkstemp(r->path);
-	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	ck_assert_int_eq(conf_load(r->path, &r->cfg, &r->errs), r->cfg ? 0 : -1);
-}
-
-static void done(struct result *r)
-{
-	unlink(r->path);
-	conf_free(r->cfg);
-	conf_errors_free(&r->errs);
-}
-
-/* Exactly one error, "PATH:line: reason". */
-static void refused(const char *text, int line, const char *reason)
-{
-	struct result r;
-	char want[512];
-
-	load(&r, text);
-	snprintf(want, sizeof(want), "%s:%d: %s", r.path, line, reason);
-	for (size_t i = 0; i < r.errs.n; i++)
-		if (strcmp(r.errs.msgs[i], want) != 0)
-			fprintf(stderr, "  got: %s\n  want: %s\n", r.errs.msgs[i], want);
-	ck_assert_ptr_null(r.cfg);
-	ck_assert_uint_eq(r.errs.n, 1);
-	ck_assert_str_eq(r.errs.msgs[0], want);
-	done(&r);
 }
 
 START_TEST(test_defaults)
@@ -188,7 +143,8 @@ static Suite *conf_drivers_suite(void)
 	Suite *s = suite_create("conf_drivers");
 	TCase *tc = tcase_create("drivers");
 
-	runner_pid = getpid();
+	conf_test_tag = "check_conf_drivers";
+	conf_test_pid = getpid();
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_bad_drivers);

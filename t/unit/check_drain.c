@@ -36,6 +36,25 @@ START_TEST(test_covers_add_remove)
 }
 END_TEST
 
+START_TEST(test_how)
+{
+	struct drain_set d = {0};
+
+	ck_assert_int_eq(drain_how(&d, "web"), DRAIN_NOT);
+	ck_assert(drain_add(&d, "web"));
+	ck_assert_int_eq(drain_how(&d, "web"), DRAIN_BY_INSTANCE);
+	ck_assert_int_eq(drain_how(&d, "db"), DRAIN_NOT);
+	ck_assert(drain_add(&d, NULL));
+	/* Named and part of the drained node: the node is what says. */
+	ck_assert_int_eq(drain_how(&d, "web"), DRAIN_BY_NODE);
+	ck_assert_int_eq(drain_how(&d, "db"), DRAIN_BY_NODE);
+	d.node = false;
+	ck_assert_int_eq(drain_how(&d, "web"), DRAIN_BY_INSTANCE);
+	ck_assert(drain_remove(&d, "web"));
+	ck_assert_int_eq(drain_how(&d, "web"), DRAIN_NOT);
+}
+END_TEST
+
 START_TEST(test_full)
 {
 	struct drain_set d = {0};
@@ -156,6 +175,7 @@ static Suite *drain_suite(void)
 	TCase *tc = tcase_create("drain");
 
 	tcase_add_test(tc, test_covers_add_remove);
+	tcase_add_test(tc, test_how);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_bad_files);

@@ -122,6 +122,126 @@ START_TEST(test_event_reads_back)
 }
 END_TEST
 
+/* "drained" and "drained_by" of a line, as JSON. */
+static void assert_drained_json(json_object *o, bool drained, const char *by)
+{
+	json_object *b;
+
+	ck_assert(json_object_is_type(json_object_object_get(o, "drained"), json_type_boolean));
+	ck_assert_int_eq(json_object_get_boolean(json_object_object_get(o, "drained")), drained);
+	ck_assert(json_object_object_get_ex(o, "drained_by", &b));
+	if (by)
+		ck_assert_str_eq(json_object_get_string(b), by);
+	else
+		ck_assert_ptr_null(b);
+}
+
+START_TEST(test_drained_in_snapshot_and_event)
+{
+	static const struct {
+		enum drv_drained d;
+		bool drained;
+		const char *by;
+	} cases[] = {
+		{DRV_UNDRAINED, false, NULL},
+		{DRV_DRAINED_INSTANCE, true, "instance"},
+		{DRV_DRAINED_NODE, true, "node"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct drv_event e = {.seq = 9, .from = STATE_MASTER, .wall_us = 1,
+				      .now = {.name = "web", .state = STATE_BACKUP, .reason = "r",
+					      .drained = cases[i].d}};
+		struct drv_daemon_msg m;
+		size_t len;
+		char *line = drv_encode_snapshot(&e.now, &len);
+		json_object *o = object_of(line, len);
+
+		assert_drained_json(o, cases[i].drained, cases[i].by);
+		ck_assert(drv_decode_daemon(line, len, &m));
+		ck_assert_int_eq(m.drained, cases[i].d);
+		json_object_put(o);
+		free(line);
+
+		line = drv_encode_event(&e, &len);
+		o = object_of(line, len);
+		assert_drained_json(o, cases[i].drained, cases[i].by);
+		ck_assert(drv_decode_daemon(line, len, &m));
+		ck_assert_int_eq(m.type, DRV_D_EVENT);
+		ck_assert_int_eq(m.drained, cases[i].d);
+		json_object_put(o);
+		free(line);
+	}
+}
+END_TEST
+
+START_TEST(test_drain_reads_back)
+{
+	struct vip vips[1] = {vip_of("198.51.100.100/24")};
+	struct drv_event e = {.seq = 12, .from = STATE_BACKUP, .wall_us = 1764547200000001ull,
+			      .now = {.name = "web", .state = STATE_MASTER, .priority = 200,
+				      .base_priority = 200, .vips = vips, .nvips = 1,
+				      .quorum = DRV_QUORUM_HELD, .reason = "clustd drain",
+				      .drained = DRV_DRAINED_NODE}};
+	struct drv_daemon_msg m;
+	size_t len;
+	char *line = drv_encode_drain(&e, &len);
+	json_object *o = object_of(line, len);
+
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "type")), "drain");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "state")), "MASTER");
+	/* Not a transition: neither from nor to. */
+	ck_assert(!json_object_object_get_ex(o, "from", NULL));
+	ck_assert(!json_object_object_get_ex(o, "to", NULL));
+	assert_drained_json(o, true, "node");
+	ck_assert(drv_decode_daemon(line, len, &m));
+	ck_assert_int_eq(m.type, DRV_D_DRAIN);
+	ck_assert_uint_eq(m.seq, 12);
+	ck_assert_str_eq(m.instance, "web");
+	ck_assert_int_eq(m.state, STATE_MASTER);
+	ck_assert_uint_eq(m.priority, 200);
+	ck_assert_int_eq(m.drained, DRV_DRAINED_NODE);
+	ck_assert_str_eq(m.reason, "clustd drain");
+	ck_assert_str_eq(m.vips, "198.51.100.100/24");
+	ck_assert_str_eq(m.time, "2025-12-01T00:00:00.000001Z");
+	json_object_put(o);
+	free(line);
+
+	e.now.drained = DRV_UNDRAINED;
+	e.now.reason = "clustd undrain";
+	line = drv_encode_drain(&e, &len);
+	o = object_of(line, len);
+	assert_drained_json(o, false, NULL);
+	ck_assert(drv_decode_daemon(line, len, &m));
+	ck_assert_int_eq(m.type, DRV_D_DRAIN);
+	ck_assert_int_eq(m.drained, DRV_UNDRAINED);
+	json_object_put(o);
+	free(line);
+}
+END_TEST
+
+/* Lines of a daemon from before the drain fields, and of a newer one that
+ * drains by something this client does not know. */
+START_TEST(test_drained_absent_or_unknown)
+{
+	static const char old[] = "{\"type\":\"snapshot\",\"instance\":\"web\",\"state\":\"BACKUP\","
+				  "\"seq\":3}";
+	static const char newer[] = "{\"type\":\"drain\",\"instance\":\"web\",\"state\":\"BACKUP\","
+				    "\"seq\":4,\"drained\":true,\"drained_by\":\"rack\"}";
+	static const char wrong[] = "{\"type\":\"event\",\"instance\":\"web\",\"to\":\"BACKUP\","
+				    "\"seq\":5,\"drained\":\"yes\",\"drained_by\":\"node\"}";
+	struct drv_daemon_msg m;
+
+	ck_assert(drv_decode_daemon(old, strlen(old), &m));
+	ck_assert_int_eq(m.drained, DRV_UNDRAINED);
+	ck_assert(drv_decode_daemon(newer, strlen(newer), &m));
+	ck_assert_int_eq(m.type, DRV_D_DRAIN);
+	ck_assert_int_eq(m.drained, DRV_DRAINED_INSTANCE);
+	ck_assert(drv_decode_daemon(wrong, strlen(wrong), &m));
+	ck_assert_int_eq(m.drained, DRV_UNDRAINED); /* not a boolean: not taken as drained */
+}
+END_TEST
+
 START_TEST(test_time_format)
 {
 	char buf[DRV_TIME_STRLEN];
@@ -358,6 +478,9 @@ static Suite *driver_proto_suite(void)
 	tcase_add_test(daemon, test_hello_reads_back);
 	tcase_add_test(daemon, test_snapshot_reads_back);
 	tcase_add_test(daemon, test_event_reads_back);
+	tcase_add_test(daemon, test_drained_in_snapshot_and_event);
+	tcase_add_test(daemon, test_drain_reads_back);
+	tcase_add_test(daemon, test_drained_absent_or_unknown);
 	tcase_add_test(daemon, test_time_format);
 	tcase_add_test(daemon, test_synced_and_error);
 	suite_add_tcase(s, daemon);

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +16,29 @@
 #include "testutil.h"
 
 #define MS 1000u
+
+/* Every test runs twice: with the timerfd, and with epoll_pwait2's
+ * timeouts (loop_set_precise_timers). */
+static bool precise;
+
+static struct loop *new_loop(void)
+{
+	struct loop *l = loop_new();
+
+	if (l)
+		loop_set_precise_timers(l, precise);
+	return l;
+}
+
+static void mode_timerfd(void)
+{
+	precise = false;
+}
+
+static void mode_precise(void)
+{
+	precise = true;
+}
 
 /* A stop-the-loop guard so no test can hang. */
 struct guard {
@@ -81,7 +106,7 @@ END_TEST
 
 START_TEST(test_timers_fire_in_deadline_order)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct probe p[4];
 	int order[4], n = 0;
 	struct guard g;
@@ -115,7 +140,7 @@ END_TEST
 
 START_TEST(test_rearm_moves_deadline)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct probe early, late;
 	struct guard g;
 	uint64_t now = mono_now_us();
@@ -143,7 +168,7 @@ END_TEST
 
 START_TEST(test_cancel)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct probe gone, stays;
 	struct guard g;
 	uint64_t now = mono_now_us();
@@ -187,7 +212,7 @@ static void on_periodic(void *arg)
 
 START_TEST(test_rearm_self_in_callback)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct periodic p = { .t = { .fn = on_periodic, .arg = &p }, .l = l, .limit = 5,
 			      .period = 4 * MS };
 	struct guard g;
@@ -233,7 +258,7 @@ static void on_readable_count(void *arg, uint32_t ev)
 
 START_TEST(test_past_deadline_fires_next_iteration)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	int io_seen = 0, fds[2];
 	struct past_rearm p = { .t = { .fn = on_past_rearm, .arg = &p }, .l = l,
 				.io_seen = &io_seen };
@@ -277,7 +302,7 @@ static void on_chain_first(void *arg)
 
 START_TEST(test_timer_arms_another)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct chain c = { .first = { .fn = on_chain_first, .arg = &c },
 			   .second = { .fn = on_chain_second, .arg = &c }, .l = l };
 	struct guard g;
@@ -312,7 +337,7 @@ static void on_killer(void *arg)
 
 START_TEST(test_callback_cancels_and_frees_due_timer)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct probe *victim = malloc(sizeof(*victim));
 	struct killer k = { .t = { .fn = on_killer, .arg = &k }, .l = l, .victim = victim };
 	struct probe last;
@@ -333,7 +358,7 @@ END_TEST
 
 START_TEST(test_precision_20ms)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct guard g;
 
 	uint64_t best_late = UINT64_MAX;
@@ -380,7 +405,7 @@ static void on_readable(void *arg, uint32_t events)
 
 START_TEST(test_fd_readiness)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	int fds[2];
 	struct reader r = { .l = l };
 	struct guard g;
@@ -435,7 +460,7 @@ static void on_pair(void *arg, uint32_t events)
 
 START_TEST(test_del_fd_drops_pending_event)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	int a[2], b[2], calls = 0;
 	struct pair_side sa = { .l = l, .calls = &calls }, sb = { .l = l, .calls = &calls };
 	struct guard g;
@@ -480,7 +505,7 @@ static void on_signal(void *arg, int signo)
 
 START_TEST(test_signal_delivery)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct sigrec s = { .l = l, .stop_after = 2 };
 	struct guard g;
 
@@ -503,7 +528,7 @@ END_TEST
 
 START_TEST(test_stop_and_run_again)
 {
-	struct loop *l = loop_new();
+	struct loop *l = new_loop();
 	struct probe p;
 	struct guard g;
 
@@ -539,7 +564,7 @@ START_TEST(test_fds_cloexec_nonblock_and_closed)
 	int added = 0;
 
 	fd_snapshot(before, 256);
-	l = loop_new();
+	l = new_loop();
 	ck_assert_ptr_nonnull(l);
 	ck_assert_int_eq(loop_add_signal(l, SIGUSR1, NULL, NULL), 0);
 	fd_snapshot(after, 256);
@@ -560,11 +585,44 @@ START_TEST(test_fds_cloexec_nonblock_and_closed)
 }
 END_TEST
 
-static Suite *loop_suite(void)
+/* Precise mode leaves the timerfd alone: timers fire all the same, and
+ * the timerfd stays disarmed (no timerfd_settime per deadline). */
+START_TEST(test_precise_no_timerfd)
 {
-	Suite *s = suite_create("loop");
-	TCase *tc = tcase_create("core");
+	struct loop *l = new_loop();
+	struct probe a = { .t = { .fn = on_probe, .arg = &a }, .l = l, .stop = true };
+	struct guard g;
+	char path[64], line[128];
+	int tfd = -1;
+	FILE *f;
 
+	ck_assert_ptr_nonnull(l);
+	guard_arm(&g, l, 2000);
+	loop_timer_arm(l, &a.t, mono_now_us() + 30 * MS);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(a.fires, 1);
+	/* The loop's timerfd is the one fd whose fdinfo has "it_value". */
+	for (int fd = 3; fd < 64 && tfd < 0; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		if (!(f = fopen(path, "r")))
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "it_value:", 9) == 0) {
+				tfd = fd;
+				/* Disarmed: it_value: (0, 0). */
+				ck_assert_msg(strstr(line, "(0, 0)") != NULL, "timerfd armed: %s", line);
+			}
+		fclose(f);
+	}
+	ck_assert_int_ge(tfd, 0);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+static void add_all(TCase *tc)
+{
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_now_is_monotonic_us);
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
@@ -580,7 +638,21 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, test_signal_delivery);
 	tcase_add_test(tc, test_stop_and_run_again);
 	tcase_add_test(tc, test_fds_cloexec_nonblock_and_closed);
+}
+
+static Suite *loop_suite(void)
+{
+	Suite *s = suite_create("loop");
+	TCase *tc = tcase_create("timerfd");
+	TCase *pr = tcase_create("precise");
+
+	tcase_add_checked_fixture(tc, mode_timerfd, NULL);
+	add_all(tc);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(pr, mode_precise, NULL);
+	add_all(pr);
+	tcase_add_test(pr, test_precise_no_timerfd);
+	suite_add_tcase(s, pr);
 	return s;
 }
 

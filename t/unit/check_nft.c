@@ -11,6 +11,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <endian.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -400,6 +401,124 @@ START_TEST(test_remove_batch)
 }
 END_TEST
 
+/* A fence before a planned release (settle.h): its own table, the same
+ * input chain, one rule per address dropping new TCP connections only. */
+static const char *rule_text(const struct nlmsghdr *h, char *buf, size_t len)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(h, r), 0);
+	ck_assert_int_lt(nftnl_rule_snprintf(buf, len, r, NFTNL_OUTPUT_DEFAULT, 0), (int)len);
+	nftnl_rule_free(r);
+	return buf;
+}
+
+#define SYN_DROP(fam, nfproto, hdr)                                     \
+	"inet clustd_fence input\n"                                     \
+	"  [ meta load iiftype => reg 1 ]\n"                            \
+	"  [ cmp neq reg 1 0x00000304 ]\n"                              \
+	"  [ meta load nfproto => reg 1 ]\n"                            \
+	"  [ cmp eq reg 1 " nfproto " ]\n"                              \
+	"  [ payload load " hdr " => reg 1 ]\n"                         \
+	"  [ lookup reg 1 set fence" fam " ]\n"                         \
+	"  [ meta load l4proto => reg 1 ]\n"                            \
+	"  [ cmp eq reg 1 0x00000006 ]\n"                               \
+	"  [ payload load 1b @ transport header + 13 => reg 1 ]\n"      \
+	"  [ bitwise reg 1 = ( reg 1 & 0x00000012 ) ^ 0x00000000 ]\n"  \
+	"  [ cmp eq reg 1 0x00000002 ]\n"                               \
+	"  [ counter pkts 0 bytes 0 ]\n"                                \
+	"  [ immediate reg 0 drop ]\n"
+
+static const char *table_of(const struct nlmsghdr *h, char *buf, size_t len)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	ck_assert_int_eq(nftnl_table_nlmsg_parse(h, t), 0);
+	snprintf(buf, len, "%s", nftnl_table_get_str(t, NFTNL_TABLE_NAME));
+	nftnl_table_free(t);
+	return buf;
+}
+
+/* The fence (nft.h): its own table, two sets with timeouts, the input
+ * chain, one rule per family dropping new TCP connections only. */
+START_TEST(test_fence_batch)
+{
+	static const uint16_t types[] = {
+		NFNL_MSG_BATCH_BEGIN, NFT(NFT_MSG_NEWTABLE), NFT(NFT_MSG_DELTABLE), NFT(NFT_MSG_NEWTABLE),
+		NFT(NFT_MSG_NEWSET), NFT(NFT_MSG_NEWSET), NFT(NFT_MSG_NEWCHAIN), NFT(NFT_MSG_NEWRULE),
+		NFT(NFT_MSG_NEWRULE), NFNL_MSG_BATCH_END,
+	};
+	struct nft_batch b;
+	struct msgs m;
+	struct nftnl_set *set = nftnl_set_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	char buf[4096];
+
+	ck_assert_int_eq(nft_batch_fence("clustd_fence", 50, &b), 0);
+	split(&b, &m);
+	check_frame(&b, &m, types, sizeof(types) / sizeof(types[0]), 50);
+	ck_assert_str_eq(table_of(m.m[3], buf, sizeof(buf)), "clustd_fence");
+	ck_assert(m.m[3]->nlmsg_flags & NLM_F_EXCL);
+	ck_assert_int_eq(nftnl_set_nlmsg_parse(m.m[4], set), 0);
+	ck_assert_str_eq(nftnl_set_get_str(set, NFTNL_SET_NAME), "fence4");
+	ck_assert_uint_eq(nftnl_set_get_u32(set, NFTNL_SET_FLAGS), NFT_SET_TIMEOUT);
+	ck_assert_int_eq(nftnl_chain_nlmsg_parse(m.m[6], c), 0);
+	ck_assert_str_eq(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), "clustd_fence");
+	ck_assert_uint_eq(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), NF_INET_LOCAL_IN);
+	ck_assert_str_eq(rule_text(m.m[7], buf, sizeof(buf)),
+			 SYN_DROP("4", "0x00000002", "4b @ network header + 16"));
+	ck_assert_str_eq(rule_text(m.m[8], buf, sizeof(buf)),
+			 SYN_DROP("6", "0x0000000a", "16b @ network header + 24"));
+	nftnl_set_free(set);
+	nftnl_chain_free(c);
+	nft_batch_free(&b);
+
+	ck_assert_int_eq(nft_batch_unfence("clustd_fence", 9, &b), 0);
+	split(&b, &m);
+	check_frame(&b, &m, (const uint16_t[]){NFNL_MSG_BATCH_BEGIN, NFT(NFT_MSG_NEWTABLE),
+			 NFT(NFT_MSG_DELTABLE), NFNL_MSG_BATCH_END}, 4, 9);
+	ck_assert_str_eq(table_of(m.m[2], buf, sizeof(buf)), "clustd_fence");
+	nft_batch_free(&b);
+}
+END_TEST
+
+/* Closing it: the addresses into their family's set, with the timeout
+ * after which it opens by itself; only the families there are. */
+START_TEST(test_fence_close_batch)
+{
+	struct ip_addr a[3];
+	struct nft_batch b;
+	struct msgs m;
+	char elems[256];
+	size_t n;
+
+	ck_assert(ip_addr_parse("198.51.100.100", &a[0]));
+	ck_assert(ip_addr_parse("2001:db8::100", &a[1]));
+	ck_assert(ip_addr_parse("203.0.113.7", &a[2]));
+	ck_assert_int_eq(nft_batch_fence_close("clustd_fence", a, 3, 150, 70, &b), 0);
+	split(&b, &m);
+	check_frame(&b, &m, (const uint16_t[]){NFNL_MSG_BATCH_BEGIN, NFT(NFT_MSG_NEWSETELEM),
+			 NFT(NFT_MSG_NEWSETELEM), NFNL_MSG_BATCH_END}, 4, 70);
+	elems_of(m.m[1], "fence4", elems, sizeof(elems), &n);
+	ck_assert_str_eq(elems, "198.51.100.100 203.0.113.7");
+	elems_of(m.m[2], "fence6", elems, sizeof(elems), &n);
+	ck_assert_str_eq(elems, "2001:db8::100");
+	/* every element carries its timeout (NFTA_SET_ELEM_TIMEOUT, ms, big-endian) */
+	const struct nlattr *list = top_attr(m.m[1], NFTA_SET_ELEM_LIST_ELEMENTS), *e;
+	mnl_attr_for_each_nested(e, list) {
+		const struct nlattr *t = nested(e, NFTA_SET_ELEM_TIMEOUT);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_uint_eq(be64toh(mnl_attr_get_u64(t)), 150);
+	}
+	nft_batch_free(&b);
+
+	ck_assert_int_eq(nft_batch_fence_close("clustd_fence", a, 1, 150, 1, &b), 0);
+	split(&b, &m);
+	ck_assert_uint_eq(m.n, 3); /* no IPv6 address: no message for fence6 */
+	nft_batch_free(&b);
+}
+END_TEST
+
 /* What status reports per instance (its "accept_filter"). */
 START_TEST(test_filter_for)
 {
@@ -459,6 +578,8 @@ static Suite *nft_suite(void)
 	tcase_add_test(batch, test_replace_batch_v4_only);
 	tcase_add_test(batch, test_replace_batch_many);
 	tcase_add_test(batch, test_remove_batch);
+	tcase_add_test(batch, test_fence_batch);
+	tcase_add_test(batch, test_fence_close_batch);
 	suite_add_tcase(s, batch);
 	return s;
 }

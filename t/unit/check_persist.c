@@ -837,18 +837,25 @@ END_TEST
 
 /* ---- the sync thread ------------------------------------------------- */
 
-static unsigned long long wait_syncs(struct persist *p, unsigned long long want)
+/* Waits (2 s at most) until the writer thread did want syncs (or, with
+ * writes, file writes); returns how many it did. */
+static unsigned long long wait_stat(struct persist *p, bool writes, unsigned long long want)
 {
 	struct persist_stats st;
 	struct timespec ms = { 0, 10 * 1000 * 1000 };
 
-	for (int i = 0; i < 200; i++) { /* 2 s at most */
+	for (int i = 0; i < 200; i++) {
 		persist_get_stats(p, &st);
-		if (st.syncs >= want)
+		if ((writes ? st.writes : st.syncs) >= want)
 			break;
 		nanosleep(&ms, NULL);
 	}
-	return st.syncs;
+	return writes ? st.writes : st.syncs;
+}
+
+static unsigned long long wait_syncs(struct persist *p, unsigned long long want)
+{
+	return wait_stat(p, false, want);
 }
 
 START_TEST(test_tick_syncs_in_thread)
@@ -899,6 +906,160 @@ START_TEST(test_free_joins)
 }
 END_TEST
 
+/* ---- the crash copy (persist_use_live) -------------------------------- */
+
+/* A persist with its crash copy in t->dir/run (state in t->dir), loaded. */
+static struct persist *live_open(struct tdir *t, unsigned sync_ms, struct loaded *l)
+{
+	char run[160];
+	struct persist *p = persist_new(t->dir, NODE, sync_ms);
+
+	snprintf(run, sizeof(run), "%s/run", t->dir);
+	mkdir(run, 0700);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(persist_use_live(p, run), 0);
+	l->r = persist_load(p, l->payload, sizeof(l->payload), &l->len, &l->clean, l->why,
+			    sizeof(l->why));
+	return p;
+}
+
+static void live_path(const struct tdir *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/run/%s", t->dir, PERSIST_LIVE_FILE);
+}
+
+static unsigned long long wait_writes(struct persist *p, unsigned long long want)
+{
+	return wait_stat(p, true, want);
+}
+
+/* The run's first record goes to the file at once (start-up); after
+ * that the loop's writes go to the crash copy only, and the writer
+ * thread brings the file up to date on the tick. */
+START_TEST(test_live_write_leaves_file_to_thread)
+{
+	struct tdir t;
+	struct loaded l;
+	struct persist_stats st;
+	struct persist *p;
+	char live[200];
+
+	tdir_new(&t);
+	p = live_open(&t, 0, &l);
+	ck_assert_int_eq(l.r, PERSIST_MISSING);
+	write_ok(p, 1, 100, false, T0);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.writes, 1);
+	write_ok(p, 2, 100, false, T0);
+	write_ok(p, 3, 100, false, T0);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.writes, 1);
+	ck_assert_uint_eq(st.generation, 3);
+	ck_assert_uint_eq(slot_gen(t.file, 0) + slot_gen(t.file, 1), 1);
+	live_path(&t, live, sizeof(live));
+	ck_assert(exists(live));
+	/* Interval 0: the file follows every second, without fdatasync. */
+	persist_tick(p, T0 + SEC);
+	ck_assert_uint_eq(wait_writes(p, 2), 2);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.syncs, 0);
+	ck_assert(st.ok);
+	persist_free(p);
+	load_fresh(t.dir, NODE, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 3, 100);
+	tdir_free(&t);
+}
+END_TEST
+
+/* A crash after records the file does not have yet: the next start takes
+ * the newer crash copy, and goes on from its generation. */
+START_TEST(test_live_newer_after_crash)
+{
+	struct tdir t;
+	struct loaded l;
+	struct persist_stats st;
+	struct persist *p;
+
+	tdir_new(&t);
+	p = live_open(&t, 100, &l);
+	write_ok(p, 1, 50, false, T0);
+	ck_assert_uint_eq(wait_writes(p, 1), 1);
+	write_ok(p, 2, 50, false, T0 + 1);
+	write_ok(p, 3, 60, false, T0 + 2);
+	persist_free(p); /* no clean stop: a SIGKILL */
+	load_fresh(t.dir, NODE, &l); /* the file alone: generation 1 */
+	assert_payload(&l, 1, 50);
+	p = live_open(&t, 100, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 3, 60);
+	ck_assert(!l.clean);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.generation, 3);
+	write_ok(p, 4, 10, false, T0 + 3);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.generation, 4);
+	persist_free(p);
+	tdir_free(&t);
+}
+END_TEST
+
+/* A clean stop puts the last record into the file, synced, and removes
+ * the crash copy: the file alone is the record (its damage is seen). */
+START_TEST(test_live_clean_stop)
+{
+	struct tdir t;
+	struct loaded l;
+	struct persist_stats st;
+	struct persist *p;
+	char live[200];
+
+	tdir_new(&t);
+	p = live_open(&t, 0, &l);
+	write_ok(p, 1, 10, false, T0);
+	write_ok(p, 2, 20, true, T0);
+	ck_assert_int_eq(persist_sync_now(p), 0);
+	persist_get_stats(p, &st);
+	ck_assert_uint_eq(st.syncs, 1);
+	ck_assert_uint_eq(st.writes, 2); /* the first record, and the last */
+	persist_free(p);
+	live_path(&t, live, sizeof(live));
+	ck_assert(!exists(live));
+	load_fresh(t.dir, NODE, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	ck_assert(l.clean);
+	assert_payload(&l, 2, 20);
+	tdir_free(&t);
+}
+END_TEST
+
+/* Without a good file (a new disk) the crash copy does not count, and it
+ * is wiped: it cannot come back from under later records. */
+START_TEST(test_live_ignored_without_file)
+{
+	struct tdir t;
+	struct loaded l;
+	struct persist *p;
+
+	tdir_new(&t);
+	p = live_open(&t, 0, &l);
+	for (unsigned i = 1; i <= 5; i++)
+		write_ok(p, i, 30, false, T0);
+	persist_free(p); /* crash, and a new disk */
+	ck_assert_int_eq(unlink(t.file), 0);
+	p = live_open(&t, 0, &l);
+	ck_assert_int_eq(l.r, PERSIST_MISSING);
+	ck_assert_uint_eq(l.len, 0);
+	write_ok(p, 9, 30, false, T0); /* generation 1 of the new lineage, in the file */
+	persist_free(p); /* crash again */
+	p = live_open(&t, 0, &l);
+	ck_assert_int_eq(l.r, PERSIST_OK);
+	assert_payload(&l, 9, 30); /* not tag 5 of the wiped generations */
+	persist_free(p);
+	tdir_free(&t);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -934,6 +1095,13 @@ static Suite *persist_suite(void)
 	tcase_add_test(sync, test_tick_syncs_in_thread);
 	tcase_add_test(sync, test_free_joins);
 	suite_add_tcase(s, sync);
+
+	TCase *live = tcase_create("live");
+	tcase_add_test(live, test_live_write_leaves_file_to_thread);
+	tcase_add_test(live, test_live_newer_after_crash);
+	tcase_add_test(live, test_live_clean_stop);
+	tcase_add_test(live, test_live_ignored_without_file);
+	suite_add_tcase(s, live);
 	return s;
 }
 

@@ -3,11 +3,14 @@
  * and short real timeouts. Scripts are written into a temp dir. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -669,6 +672,46 @@ START_TEST(test_blocked_exec_as_user_keeps_loop)
 }
 END_TEST
 
+/* The runner started from a real-time thread whose memory is locked, as
+ * the daemon's loop is: the script still runs under SCHED_OTHER (the
+ * spawner resets it, and here nothing else would: the test thread's
+ * policy has no SCHED_RESET_ON_FORK), with no memory locked. */
+START_TEST(test_script_runs_normal_priority_unlocked)
+{
+	struct sched_param rr = { .sched_priority = 5 }, normal = { .sched_priority = 0 };
+	struct ctx c;
+	struct script_queue *q;
+	const char *path;
+	char *out;
+
+	if (sched_setscheduler(0, SCHED_RR, &rr) < 0)
+		TU_SKIP("cannot use SCHED_RR here (%s)", strerror(errno));
+	/* ONFAULT: under ASan only what is touched may be locked. */
+	ck_assert_int_eq(syscall(SYS_mlockall, MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT), 0);
+	ctx_init(&c);
+	path = write_script("sched.sh",
+			    "awk '/^policy/ { print \"policy\", $3 } /^prio / { print \"prio\", $3 }' "
+			    "/proc/$$/sched > \"$(dirname \"$0\")/sched.out\"\n"
+			    "grep VmLck /proc/$$/status >> \"$(dirname \"$0\")/sched.out\"", 0700);
+	q = script_queue_new(c.r, "sched");
+	script_queue_on_done(q, on_done_a, &c);
+	script_queue_push(q, path, NULL, NULL, 2000);
+	ctx_run(&c, 1, 3000);
+	ck_assert(!c.guard_fired);
+	ck_assert_int_eq(c.res[0].exit_code, 0);
+	out = slurp("sched.out");
+	ck_assert_ptr_nonnull(out);
+	/* The test thread really is real-time (so the check below means something). */
+	ck_assert_int_eq(sched_getscheduler(0), SCHED_RR);
+	ck_assert_msg(strstr(out, "policy 0\n") != NULL, "script ran with: %s", out);
+	ck_assert_msg(strstr(out, "prio 120\n") != NULL, "script ran with: %s", out);
+	ck_assert_msg(strstr(out, "VmLck:\t       0 kB") != NULL, "script ran with: %s", out);
+	ctx_free(&c);
+	syscall(SYS_munlockall);
+	sched_setscheduler(0, SCHED_OTHER, &normal);
+}
+END_TEST
+
 /* One transition's scripts onto a coalescing queue: the state script,
  * then the "any" script, as the notify code pushes them. */
 static void push_transition(struct script_queue *q, const char *path, const char *to,
@@ -895,6 +938,7 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, test_idle_and_queue_free);
 	tcase_add_test(tc, test_runner_free_kills_running);
 	tcase_add_test(tc, test_push_from_done_callback);
+	tcase_add_test(tc, test_script_runs_normal_priority_unlocked);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -275,6 +275,25 @@ START_TEST(test_fault_reason_bounds)
 }
 END_TEST
 
+/* An in-daemon check weighs like a script and names itself in a fault. */
+START_TEST(test_check_items)
+{
+	struct track_item items[] = {
+		{ .kind = TRACK_KIND_CHECK, .name = "nginx", .weight = -100, .healthy = false },
+		{ .kind = TRACK_KIND_CHECK, .name = "tls", .weight = TRACK_NO_WEIGHT, .healthy = false },
+	};
+	char reason[64];
+
+	ck_assert_int_eq(track_items_delta(items, 1), -100);
+	ck_assert_ptr_eq(track_fault_item(items, N(items)), &items[1]);
+	track_fault_reason(&items[1], reason, sizeof(reason));
+	ck_assert_str_eq(reason, "check tls failed");
+	items[0].healthy = items[1].healthy = true;
+	ck_assert_int_eq(track_items_delta(items, N(items)), 0);
+	ck_assert_ptr_null(track_fault_item(items, N(items)));
+}
+END_TEST
+
 /* Reported only when delta or fault changes, and *last always follows. */
 START_TEST(test_verdict_update)
 {
@@ -350,6 +369,7 @@ static Suite *track_rule_suite(void)
 	tcase_add_test(tc, test_delta_clamps_to_int);
 	tcase_add_test(tc, test_fault_of_weightless);
 	tcase_add_test(tc, test_fault_reason_bounds);
+	tcase_add_test(tc, test_check_items);
 	tcase_add_test(tc, test_verdict_update);
 	tcase_add_test(tc, test_effective_priority);
 	suite_add_tcase(s, tc);
