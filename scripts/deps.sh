@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev nftables
 libconfig-dev check libsystemd-dev libsodium-dev libjson-c-dev iproute2 iputils-ping arping tshark tcpdump jq
-keepalived python3 python3-scapy python3-prometheus-client valgrind clang libclang-rt-14-dev procps nginx curl"
+keepalived python3 python3-scapy python3-prometheus-client python3-yaml systemd valgrind clang libclang-rt-14-dev procps nginx curl"
 
 missing=""
 for p in $PKGS; do

@@ -1478,7 +1478,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 }
 
 /* No instance (the key missing or an empty list) is a witness when there
- * is a cluster group, else an error. */
+ * is a cluster group; without one a missing key is an error. */
 static const config_setting_t *instance_list(struct ctx *c, const config_setting_t *root,
 					     bool has_cluster)
 {
@@ -1494,12 +1494,9 @@ static const config_setting_t *instance_list(struct ctx *c, const config_setting
 		type_error(c, s, "", "a list of instances ( { ... }, ... )");
 		return NULL;
 	}
-	if (config_setting_length(s) == 0) {
-		if (!has_cluster)
-			err_at(c, s, "instances: the list is empty (nothing to do without an instance, "
-			       "or without a cluster group to serve as a witness)");
-		return NULL;
-	}
+	/* An empty list is valid: with a cluster group the node is a witness,
+	 * without one it runs no instance (the packaged sample ships so, and
+	 * the daemon idles until the file is edited). */
 	return s;
 }
 

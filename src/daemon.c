@@ -23,6 +23,7 @@
 #include "netlink.h"
 #include "quorum.h"
 #include "script.h"
+#include "sd_notify_status.h"
 #include "status.h"
 #include "xalloc.h"
 
@@ -285,6 +286,7 @@ static void tick_fired(void *arg)
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
+	sd_notify_tick(c, TICK_US); /* from the tick: a stalled loop stops the pings */
 	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
 }
 

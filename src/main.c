@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -336,6 +339,24 @@ static int run_handover_client(const char *path, const struct options *o)
 	return rc;
 }
 
+/* Without CAP_NET_ADMIN every VIP, VMAC and nftables change fails with
+ * EPERM. A container may withhold it (systemd-nspawn does, unless it made
+ * the network itself): said once at start, so that the errors that follow
+ * have their reason. A node without instances changes nothing. */
+static void warn_without_net_admin(const struct clustd_config *cfg)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+
+	memset(caps, 0, sizeof(caps));
+	if (cfg->ninstances == 0 || syscall(SYS_capget, &hdr, caps) < 0)
+		return;
+	if (caps[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN))
+		return;
+	log_warn("no CAP_NET_ADMIN: adding and removing VIPs (and VMAC links, nftables rules) will "
+		 "fail with EPERM; in a container, grant it (systemd-nspawn --capability=CAP_NET_ADMIN)");
+}
+
 /* `clustd status`: the config tells where the daemon's socket is. */
 static int run_client(const struct options *o)
 {
@@ -401,8 +422,11 @@ int main(int argc, char **argv)
 	/* Until we daemonize, problems belong on the terminal that started us. */
 	log_init("clustd", true, d.opt.log_level);
 	struct clustd_config *cfg = load_config(d.opt.config, d.opt.check_only ? NULL : "", true);
+	/* A daemon refused for its config exits EX_CONFIG, which the unit does
+	 * not restart (RestartPreventExitStatus=): restarts in a loop would end
+	 * in a start-limit invocation whose `systemctl status` lacks FILE:LINE. */
 	if (!cfg)
-		return 1;
+		return d.opt.check_only ? 1 : EX_CONFIG;
 	if (d.opt.check_only) {
 		if (cfg->witness)
 			printf("%s: configuration OK (a witness of %zu cluster(s))\n", cfg->path,
@@ -418,6 +442,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init("clustd", d.opt.foreground, d.opt.log_level);
+	warn_without_net_admin(cfg);
 	if (d.opt.pidfile)
 		d.pidfile = xstrdup(d.opt.pidfile);
 	else

@@ -301,24 +301,57 @@ START_TEST(test_empty_groups_keep_defaults)
 }
 END_TEST
 
+/* The sample as a user enables its example instance, the way its own
+ * comment says: the empty list goes, "#| " comes off every line. */
+static char *sample_enabled(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strcmp(line, "instances = ( );\n") == 0)
+			continue;
+		if (strncmp(line, "#|", 2) == 0)
+			fputs(line + (line[2] == ' ' ? 3 : 2), o);
+		else
+			fputs(line, o);
+	}
+	fclose(f);
+	fclose(o);
+	return out;
+}
+
+/* As shipped (the package's /etc/clustd.conf) it is valid and runs
+ * nothing; with its example enabled it runs the example. */
 START_TEST(test_sample_config_loads)
 {
 	struct clustd_config *cfg = NULL;
 	struct conf_errors errs = { 0 };
 	int rc = conf_load("etc/clustd.conf", &cfg, &errs);
+	struct loaded l;
+	char *enabled;
 
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "  sample: %s\n", errs.msgs[i]);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_uint_eq(errs.n, 0);
-	ck_assert_uint_ge(cfg->ninstances, 1);
-	ck_assert_ptr_nonnull(conf_find_instance(cfg, "web"));
-	/* The sample documents the defaults: loading it must give them. */
-	ck_assert_uint_eq(conf_find_instance(cfg, "web")->garp_repeat, 5);
-	ck_assert_uint_eq(conf_find_instance(cfg, "web")->notify.timeout_ms, 10000);
-	ck_assert_int_eq(conf_check_scripts(cfg, &errs), 0);
+	ck_assert_uint_eq(cfg->ninstances, 0);
 	conf_free(cfg);
-	conf_errors_free(&errs);
+
+	enabled = sample_enabled("etc/clustd.conf");
+	expect_ok(&l, enabled);
+	free(enabled);
+	ck_assert_uint_eq(l.cfg->ninstances, 2);
+	ck_assert_ptr_nonnull(conf_find_instance(l.cfg, "web"));
+	/* The sample documents the defaults: loading it must give them. */
+	ck_assert_uint_eq(conf_find_instance(l.cfg, "web")->garp_repeat, 5);
+	ck_assert_uint_eq(conf_find_instance(l.cfg, "web")->notify.timeout_ms, 10000);
+	ck_assert_int_eq(conf_check_scripts(l.cfg, &l.errs), 0);
+	loaded_free(&l);
 }
 END_TEST
 
@@ -788,9 +821,19 @@ START_TEST(test_missing_instances)
 {
 	expect_error("node = { name = \"n1\"; };\n", 1, "missing required key \"instances\" (nothing to do "
 		     "without one, or without a cluster group to serve as a witness)");
-	expect_error("\n\ninstances = ( );\n", 3, "instances: the list is empty (nothing to do without an "
-		     "instance, or without a cluster group to serve as a witness)");
 	expect_error("instances = ( 5 );\n", 1, "instances: element 1: expected a group { ... }, got an integer");
+}
+END_TEST
+
+/* An empty list is a valid config that runs no instance: the packaged
+ * /etc/clustd.conf ships so, and the service idles until it is edited. */
+START_TEST(test_empty_instance_list_runs_nothing)
+{
+	struct loaded l;
+
+	expect_ok(&l, "node = { name = \"n1\"; };\ninstances = ( );\n");
+	ck_assert_uint_eq(l.cfg->ninstances, 0);
+	loaded_free(&l);
 }
 END_TEST
 
@@ -2190,6 +2233,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(ok, test_full_config);
 	tcase_add_test(ok, test_defaults);
 	tcase_add_test(ok, test_empty_groups_keep_defaults);
+	tcase_add_test(ok, test_empty_instance_list_runs_nothing);
 	tcase_add_test(ok, test_sample_config_loads);
 	tcase_add_test(ok, test_witness_sample_loads);
 	tcase_add_test(ok, test_range_edges_accepted);
