@@ -32,11 +32,16 @@ ho_says() {
 }
 
 # ho_monitor_start <nodes...>: `ip -ts -o monitor address` in each node,
-# into $T/<node>.mon, until ho_monitor_stop (or the test ends).
+# into $T/<node>.mon, until ho_monitor_stop (or the test ends). The
+# monitors run real-time above the daemons' loops (SCHED_FIFO 20 against
+# clustd's SCHED_RR 10), so that the instrument wakes for an event before
+# what it measures runs on: otherwise a daemon busy after its delete (the
+# release, the announcements) delays its own node's timestamp.
 ho_monitor_start() {
-	local n pid
+	local n pid rt=()
+	chrt -f 20 true 2>/dev/null && rt=(chrt -f 20)
 	for n in "$@"; do
-		ip -n "${P}$n" -ts -o monitor address >"$T/$n.mon" 2>&1 &
+		"${rt[@]}" ip -n "${P}$n" -ts -o monitor address >"$T/$n.mon" 2>&1 &
 		pid=$!
 		echo "$pid" >"$T/$n.mon.pid"
 		NET_BG_PIDS="$NET_BG_PIDS $pid"
