@@ -266,9 +266,13 @@ mg_successor() {
 
 # ------------------------------------------------------------ checks
 
+# A request fails after 250 ms: far under any move at these adverts, and
+# over what a Python client and server on a loaded 2-core CI host stall for
+# now and then (at 100 ms, CI saw 4 requests of a steady master fail in a
+# row once).
 mg_probe_start() {
 	nsx client python3 "$MG_PROBE" probe --url "http://$MG_VIP:8080/" --out "$T/probe.out" \
-		--period-ms 10 --timeout-ms 100 --max-s 280 --stop "$T/probe.stop" 2>"$T/probe.err" &
+		--period-ms 10 --timeout-ms 250 --max-s 280 --stop "$T/probe.stop" 2>"$T/probe.err" &
 	MG_PROBE_PID=$!
 	NET_BG_PIDS="$NET_BG_PIDS $MG_PROBE_PID"
 	wait_until 5 test -s "$T/probe.out" || fail "client probe started ($(head -c 200 "$T/probe.err"))"
@@ -324,14 +328,14 @@ mg_check_samples() {
 # mg_check_client <bound_ms per kind as "move=N preempt=M">: every outage
 # of the client lies in an intended move and lasts at most its bound.
 mg_check_client() {
-	local first after nfail before next kind desc from to bound dur total=0 n=0
+	local first after nfail before next why kind desc from to bound dur total=0 n=0
 	python3 "$MG_PROBE" summary "$T/probe.out" | sed 's/^/# client: /'
 	read -r reqs okc < <(python3 "$MG_PROBE" summary "$T/probe.out" |
 		sed 's/requests=\([0-9]*\) ok=\([0-9]*\).*/\1 \2/')
 	check "client: its requests were answered (${okc:-0} of ${reqs:-0})" test "${okc:-0}" -ge 100
 	check "client: it kept its 10 ms pace" awk -v f="$(python3 "$MG_PROBE" summary "$T/probe.out")" \
 		'BEGIN { match(f, /mean_period_ms=[0-9.]+/); m = substr(f, RSTART + 15, RLENGTH - 15) + 0; exit !(m >= 5 && m <= 20) }'
-	while read -r first after nfail before next; do
+	while read -r first after nfail before next why; do
 		n=$((n + 1))
 		kind=none desc="no intended move"
 		while IFS='|' read -r from to k d; do
@@ -350,7 +354,7 @@ mg_check_client() {
 			dur=$((after - first))
 		fi
 		total=$((total + nfail))
-		diag "client outage: $nfail failed request(s) over $dur ms ($before -> $next) during '$desc'"
+		diag "client outage: $nfail failed request(s) ($why) over $dur ms ($before -> $next) during '$desc'"
 		check "client: outage during an intended move ($kind: $desc), $dur ms <= $bound ms" \
 			test "$kind" != steady -a "$kind" != none -a "$dur" -le "$bound"
 	done < <(python3 "$MG_PROBE" outages "$T/probe.out")

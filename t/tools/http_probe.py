@@ -138,12 +138,14 @@ def outages(args):
             continue
         first = rows[i][0]
         n = 0
+        why = set()
         while i < len(rows) and rows[i][2] != "ok":
+            why.add(rows[i][3])
             n += 1
             i += 1
         after = rows[i][0] if i < len(rows) else -1
         nxt = rows[i][3] if i < len(rows) else "-"
-        print("%d %d %d %s %s" % (first, after, n, last_node, nxt))
+        print("%d %d %d %s %s %s" % (first, after, n, last_node, nxt, ",".join(sorted(why))))
 
 
 def summary(args):
