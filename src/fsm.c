@@ -330,9 +330,15 @@ void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out)
 		master_down_expired(f, now, out); /* §6.4.2 (400-420) */
 		return;
 	}
-	if (f->state == STATE_MASTER && f->adver_at && now >= f->adver_at) {
-		/* (640-650). Keep the cadence exact; after a stall, restart it. */
+	if (f->state == STATE_MASTER && f->adver_at && now + fsm_advert_early_us(f) >= f->adver_at) {
+		/* (640-650). Keep the cadence exact; after a stall, restart it.
+		 * Sent early (with another instance's, fsm_advert_early_us):
+		 * the next one is an interval after this one. */
 		out->actions |= FSM_SEND_ADVERT;
+		if (now < f->adver_at) {
+			f->adver_at = now + adver_us(f);
+			return;
+		}
 		f->adver_at += adver_us(f);
 		if (f->adver_at <= now)
 			f->adver_at = now + adver_us(f);
@@ -376,6 +382,15 @@ void fsm_set_params(struct fsm *f, const struct fsm_params *p, uint64_t now,
 		out->actions |= FSM_SEND_ADVERT;
 		f->adver_at = now + adver_us(f);
 	}
+}
+
+uint64_t fsm_advert_early_us(const struct fsm *f)
+{
+	if (f->state != STATE_MASTER)
+		return 0;
+	uint64_t window = adver_us(f) / 100;
+
+	return window < FSM_ADVERT_EARLY_MAX_US ? window : FSM_ADVERT_EARLY_MAX_US;
 }
 
 uint64_t fsm_next_deadline(const struct fsm *f)

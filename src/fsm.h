@@ -101,7 +101,8 @@ void fsm_shutdown(struct fsm *f, uint64_t now, struct fsm_out *out);
 void fsm_advert(struct fsm *f, const struct vrrp_advert *adv,
 		const struct ip_addr *src, uint64_t now, struct fsm_out *out);
 
-/* Call when now >= fsm_next_deadline(): fires whichever timer expired. */
+/* Call when now >= fsm_next_deadline() - fsm_advert_early_us(): fires
+ * whichever timer expired. */
 void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out);
 
 /* Something outside VRRP forbids service (link down, no quorum...): a
@@ -168,5 +169,13 @@ void fsm_set_drained(struct fsm *f, bool drained, uint64_t now);
 
 /* Earliest armed deadline in us, or 0 when no timer is armed. */
 uint64_t fsm_next_deadline(const struct fsm *f);
+
+/* How early a master may send its next advert, when the loop is awake to
+ * send another instance's anyway: 1 % of the interval, at most 1 ms, so
+ * that the adverts of many instances leave in one wakeup. Early is safe
+ * (a backup only restarts its Master_Down_Timer sooner), late never is;
+ * a backup's timer is never early (0). fsm_timer sends within it. */
+#define FSM_ADVERT_EARLY_MAX_US 1000u
+uint64_t fsm_advert_early_us(const struct fsm *f);
 
 #endif

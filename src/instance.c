@@ -241,6 +241,7 @@ static void rearm(struct instance *in)
 {
 	uint64_t at = fsm_next_deadline(&in->fsm);
 
+	in->fsm_timer.early_us = fsm_advert_early_us(&in->fsm);
 	if (at)
 		loop_timer_arm(in->c->loop, &in->fsm_timer, at);
 	else

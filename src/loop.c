@@ -53,6 +53,7 @@ struct loop {
 	struct epoll_event *batch;
 	int batch_len;
 	bool stop;
+	struct loop_stats stats;
 	loop_timer_fn idle_fn;
 	void *idle_arg;
 };
@@ -220,21 +221,38 @@ static void timerfd_sync(struct loop *l)
 	l->tfd_deadline = deadline;
 }
 
-/* Fire every timer due now. The due ones move to l->expired first, so a
- * timer armed by a callback (even in the past) waits for the next pass,
- * and a callback may cancel or re-arm any timer, including pending ones. */
+bool loop_timer_due(uint64_t deadline, uint64_t early_us, uint64_t now)
+{
+	if (early_us > LOOP_EARLY_MAX_US)
+		early_us = LOOP_EARLY_MAX_US;
+	return deadline <= now + early_us;
+}
+
+/* Fire every timer due now, and with them those that may fire early (a
+ * master's adverts: the loop wakes once for several instances instead of
+ * once for each). The due ones move to l->expired first, in deadline
+ * order, so a timer armed by a callback (even in the past) waits for the
+ * next pass, and a callback may cancel or re-arm any timer, including
+ * pending ones. */
 static void timers_run(struct loop *l)
 {
 	uint64_t now = mono_now_us();
 	struct loop_timer **tail = &l->expired;
+	struct loop_timer **pp = &l->timers;
 
-	while (l->timers && l->timers->deadline <= now) {
-		struct loop_timer *t = l->timers;
+	while (*pp && (*pp)->deadline <= now + LOOP_EARLY_MAX_US) {
+		struct loop_timer *t = *pp;
 
-		l->timers = t->next;
+		if (!loop_timer_due(t->deadline, t->early_us, now)) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
 		t->next = NULL;
 		*tail = t;
 		tail = &t->next;
+		if (t->deadline > now)
+			l->stats.timers_early++;
 	}
 	while (l->expired) {
 		struct loop_timer *t = l->expired;
@@ -242,6 +260,7 @@ static void timers_run(struct loop *l)
 		l->expired = t->next;
 		t->next = NULL;
 		t->armed = false;
+		l->stats.timers_fired++;
 		t->fn(t->arg);
 	}
 }
@@ -366,6 +385,7 @@ int loop_run(struct loop *l)
 			rc = -1;
 			break;
 		}
+		l->stats.wakeups++;
 		dispatch(l, events, n);
 		if (l->precise)
 			timers_run(l);
@@ -385,6 +405,11 @@ void loop_set_precise_timers(struct loop *l, bool on)
 		timerfd_settime(l->tfd, 0, &off, NULL);
 		l->tfd_armed = false;
 	}
+}
+
+void loop_get_stats(const struct loop *l, struct loop_stats *out)
+{
+	*out = l->stats;
 }
 
 void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg)

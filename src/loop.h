@@ -20,8 +20,25 @@ struct loop_timer {
 	loop_timer_fn fn;
 	void *arg;
 	uint64_t deadline;       /* us on CLOCK_MONOTONIC; meaningful when armed */
+	uint64_t early_us;       /* may fire this much before deadline (at most
+				  * LOOP_EARLY_MAX_US) when the loop is awake for
+				  * another timer anyway; 0 = never early */
 	bool armed;
 	struct loop_timer *next; /* loop's list, private */
+};
+
+/* The widest early window honoured: how far past the due timers the loop
+ * looks for others that may come along. */
+#define LOOP_EARLY_MAX_US 1000u
+
+/* Whether a timer with this deadline and early window fires at now. Pure. */
+bool loop_timer_due(uint64_t deadline, uint64_t early_us, uint64_t now);
+
+/* What the loop did since it was made (for status). */
+struct loop_stats {
+	uint64_t wakeups;      /* returns from epoll: events, timers, or both */
+	uint64_t timers_fired; /* timer callbacks run */
+	uint64_t timers_early; /* of those, fired before their deadline */
 };
 
 struct loop *loop_new(void);
@@ -49,6 +66,8 @@ void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg);
  * (others may get 0.1 % of it). Falls back to the timerfd by itself on a
  * kernel without epoll_pwait2. Off by default. */
 void loop_set_precise_timers(struct loop *l, bool on);
+
+void loop_get_stats(const struct loop *l, struct loop_stats *out);
 
 /* Run until loop_stop(). Returns 0, or -1 on an epoll failure. */
 int loop_run(struct loop *l);

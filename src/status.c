@@ -14,6 +14,7 @@
 #include "instance_checks.h"
 #include "instance_drivers.h"
 #include "ledger.h"
+#include "loop.h"
 #include "quorum.h"
 #include "votes_json.h"
 #include "xalloc.h"
@@ -374,6 +375,20 @@ static json_object *accept_filter_json(const struct clustd *c)
 	return o;
 }
 
+/* How often the loop thread woke and ran timers: a master's adverts
+ * share wakeups (fsm_advert_early_us). */
+static json_object *loop_json(const struct clustd *c)
+{
+	struct loop_stats st;
+	json_object *o = json_object_new_object();
+
+	loop_get_stats(c->loop, &st);
+	json_object_object_add(o, "wakeups", ju64(st.wakeups));
+	json_object_object_add(o, "timers_fired", ju64(st.timers_fired));
+	json_object_object_add(o, "timers_early", ju64(st.timers_early));
+	return o;
+}
+
 static json_object *status_json(const struct clustd *c)
 {
 	uint64_t now = mono_now_us();
@@ -399,6 +414,7 @@ static json_object *status_json(const struct clustd *c)
 	json_object_object_add(o, "drops_no_instance", unknown);
 	json_object_object_add(o, "counters", node_counters_json(cs));
 	json_object_object_add(o, "persistence", persistence_json(c));
+	json_object_object_add(o, "loop", loop_json(c));
 	json_object_object_add(o, "instances", insts);
 	json_object_object_add(o, "drivers", drivers_json(c));
 	return o;

@@ -4,7 +4,8 @@
 # peer with the same, on one interface: both start, n1 (priority 200) is
 # master of all 255 and holds the 255 VIPs, n2 (100) backup of all and
 # holds none; status answers; a reload that changes one instance's
-# priority touches that one only; SIGKILL of n1 moves all 255 to n2.
+# priority touches that one only; SIGKILL of n1 moves all 255 to n2; at
+# rest n1's adverts share wakeups (the loop's counters in status --json).
 # The figures (CPU at rest, the spread of the takeovers, status time, 4
 # interfaces) are scripts/bench-scale.sh's.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +34,23 @@ sleep 2
 check "no takeover on n2 in the 2 s after it settled (status asked meanwhile)" \
 	eval '! log_has n2 "i[0-9]+: BACKUP -> MASTER" $mark2'
 check "n2 holds none of the VIPs still" test "$(sc_vips n2)" = 0
+
+# At rest the master's adverts share wakeups: each wakeup also sends those
+# due within the next 1 ms (1 % of the interval), so the loop wakes far
+# less often than the 2550 adverts a second it sends.
+loop_stats() {
+	nsx n1 "$CLUSTD" -f "$T/n1.conf" status --json | jq -r '.loop | "\(.wakeups) \(.timers_fired) \(.timers_early)"'
+}
+read -r w0 f0 e0 <<<"$(loop_stats)"
+t0=$(now_ms)
+sleep 2
+read -r w1 f1 e1 <<<"$(loop_stats)"
+t1=$(now_ms)
+ms=$((t1 - t0))
+wps=$(((w1 - w0) * 1000 / ms)) fps=$(((f1 - f0) * 1000 / ms)) eps=$(((e1 - e0) * 1000 / ms))
+diag "n1 at rest: $wps wakeups/s, $fps timers/s, $eps of them early/s"
+check "n1's timers fire early with others ($eps/s >= $((fps / 4))/s, a quarter)" test "$eps" -ge $((fps / 4))
+check "n1 wakes at most 1500 times a second for $fps timers/s ($wps)" test "$wps" -le 1500
 
 # A reload that changes one instance: only that one is touched.
 mark1=$(log_lines n1)

@@ -799,7 +799,7 @@ START_TEST(test_master_adver_timer)
 	for (unsigned k = 0; k < 3; k++) {
 		uint64_t due = f.adver_at;
 
-		TIMER(&f, due - 1, &o);
+		TIMER(&f, due - FSM_ADVERT_EARLY_MAX_US - 1, &o);
 		ASSERT_NOOP(o);
 		ck_assert_uint_eq(f.adver_at, due);
 
@@ -809,6 +809,45 @@ START_TEST(test_master_adver_timer)
 		ck_assert_int_eq(f.state, STATE_MASTER);
 		ck_assert_uint_eq(f.adver_at, due + CS(100));
 	}
+}
+END_TEST
+
+/* The early window: 1 % of the interval, at most 1 ms, for a master only. */
+START_TEST(test_master_advert_early_window)
+{
+	struct fsm f;
+	struct fsm_params p = params_v3(100);
+
+	make_master(&f, &p);
+	ck_assert_uint_eq(fsm_advert_early_us(&f), 1000); /* 1 s: capped */
+	p = params(100, 3, 10, true, "198.51.100.10");
+	make_master(&f, &p);
+	ck_assert_uint_eq(fsm_advert_early_us(&f), 1000); /* 100 ms */
+	p = params(100, 3, 1, true, "198.51.100.10");
+	make_master(&f, &p);
+	ck_assert_uint_eq(fsm_advert_early_us(&f), 100);  /* 10 ms */
+	fsm_init(&f, &p);
+	ck_assert_uint_eq(fsm_advert_early_us(&f), 0);
+}
+END_TEST
+
+/* Sent early, within the window: the next advert is an interval after
+ * this one (the phase moves to the wakeup it shared); before the window,
+ * nothing. */
+START_TEST(test_master_advert_sent_early)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params(100, 3, 1, true, "198.51.100.10"); /* 10 ms: a 100 us window */
+	uint64_t due = make_master(&f, &p) + CS(1);
+
+	ck_assert_uint_eq(f.adver_at, due);
+	TIMER(&f, due - 101, &o);
+	ASSERT_NOOP(o);
+	ck_assert_uint_eq(f.adver_at, due);
+	TIMER(&f, due - 100, &o);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT);
+	ck_assert_uint_eq(f.adver_at, due - 100 + CS(1));
 }
 END_TEST
 
@@ -1440,6 +1479,8 @@ static Suite *fsm_suite(void)
 
 	tc = tcase_create("master");
 	tcase_add_test(tc, test_master_adver_timer);
+	tcase_add_test(tc, test_master_advert_early_window);
+	tcase_add_test(tc, test_master_advert_sent_early);
 	tcase_add_test(tc, test_master_prio0_sends_at_once);
 	tcase_add_test(tc, test_master_higher_prio_to_backup);
 	tcase_add_test(tc, test_master_higher_prio_v2);

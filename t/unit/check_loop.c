@@ -621,6 +621,59 @@ START_TEST(test_precise_no_timerfd)
 }
 END_TEST
 
+/* The decision: due at the deadline, or within its early window (capped). */
+START_TEST(test_timer_due_decision)
+{
+	ck_assert(!loop_timer_due(1000, 0, 999));
+	ck_assert(loop_timer_due(1000, 0, 1000));
+	ck_assert(loop_timer_due(1000, 0, 5000));
+	ck_assert(loop_timer_due(1500, 1000, 500));
+	ck_assert(!loop_timer_due(1501, 1000, 500));
+	/* A wider window than LOOP_EARLY_MAX_US counts as that. */
+	ck_assert(loop_timer_due(LOOP_EARLY_MAX_US + 10, 1000000, 10));
+	ck_assert(!loop_timer_due(LOOP_EARLY_MAX_US + 11, 1000000, 10));
+}
+END_TEST
+
+/* A timer with an early window fires in the pass of one due just before
+ * it; one beyond its window waits for its own deadline. */
+START_TEST(test_early_timers_share_a_wakeup)
+{
+	struct loop *l = new_loop();
+	struct probe due, near, far;
+	int order[3], n = 0;
+	struct guard g;
+	struct loop_stats st;
+	uint64_t now = mono_now_us();
+
+	ck_assert_ptr_nonnull(l);
+	probe_init(&due, l, 0, order, &n);
+	probe_init(&near, l, 1, order, &n);
+	probe_init(&far, l, 2, order, &n);
+	near.t.early_us = far.t.early_us = 1000;
+	loop_timer_arm(l, &due.t, now + 20 * MS);
+	loop_timer_arm(l, &near.t, now + 20 * MS + 600);
+	loop_timer_arm(l, &far.t, now + 40 * MS);
+	far.stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(order[0], 0);
+	ck_assert_int_eq(order[1], 1);
+	ck_assert_uint_ge(due.fired_at, due.t.deadline);
+	/* near came along with due, before its own deadline. */
+	ck_assert_uint_lt(near.fired_at, near.t.deadline);
+	ck_assert_uint_ge(far.fired_at, far.t.deadline);
+	loop_get_stats(l, &st);
+	ck_assert_uint_eq(st.timers_early, 1);
+	ck_assert_uint_eq(st.timers_fired, 3);
+	ck_assert_uint_ge(st.wakeups, 2);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 static void add_all(TCase *tc)
 {
 	tcase_set_timeout(tc, 10);
@@ -638,6 +691,8 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_signal_delivery);
 	tcase_add_test(tc, test_stop_and_run_again);
 	tcase_add_test(tc, test_fds_cloexec_nonblock_and_closed);
+	tcase_add_test(tc, test_timer_due_decision);
+	tcase_add_test(tc, test_early_timers_share_a_wakeup);
 }
 
 static Suite *loop_suite(void)
