@@ -57,6 +57,7 @@ fi
 rcdir=$(mktemp -d /tmp/clt-run.XXXX) || exit 2
 declare -A running=()	# name -> pid of the timeout wrapper
 printed=()
+script_failures=()	# digest lines for scripts that died or timed out
 
 stop_all() {
 	local n
@@ -84,10 +85,14 @@ report() {
 	f=$(grep -Ec '^not ok [0-9]+' "$log")
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "$name: not ok - timed out after ${per_test_timeout}s"
+		script_failures+=("$name: timed out after ${per_test_timeout}s; last lines:"
+			"$(tail -n 5 "$log" | sed "s/^/$name:   /")")
 		f=$((f + 1))
 		bad_scripts=$((bad_scripts + 1))
 	elif [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
 		echo "$name: not ok - script exited $rc without a failing assertion"
+		script_failures+=("$name: exited $rc without a failing assertion; last lines:"
+			"$(tail -n 5 "$log" | sed "s/^/$name:   /")")
 		f=$((f + 1))
 		bad_scripts=$((bad_scripts + 1))
 	elif [ "$rc" != 0 ]; then
@@ -135,6 +140,20 @@ while [ "${#running[@]}" -gt 0 ]; do
 	[ "${#running[@]}" -gt 0 ] && sleep 0.1
 done
 rm -rf "$rcdir"
+
+# A digest of every failure, last, so that the tail of a CI log names the
+# failing test, its failing assertions and the lines around them.
+if [ "$total_fail" -gt 0 ] || [ "$bad_scripts" -gt 0 ]; then
+	echo "net: FAILURES (full logs: $results/net-NAME.log)"
+	for line in "${script_failures[@]}"; do
+		echo "$line"
+	done
+	for name in "${tests[@]}"; do
+		grep -qE '^not ok [0-9]+' "$results/net-$name.log" 2>/dev/null || continue
+		grep -E -B 4 -A 4 '^not ok [0-9]+' "$results/net-$name.log" |
+			head -n 40 | sed "s/^/$name: /"
+	done
+fi
 
 echo "net: $total_pass passed, $total_fail failed, $total_skip skipped"
 echo "$total_pass $total_fail $total_skip" >"$results/net.result"
