@@ -4,8 +4,8 @@
 # IPv6 one with 64 (one family per instance), n1 master, n2 backup. n1
 # gets SIGKILL; on the bridge, n2 as the new master must announce every
 # one of the 128 VIPs (a gratuitous ARP per IPv4 VIP, an unsolicited NA per
-# IPv6 VIP) within the first burst interval (garp.interval, 10 ms by
-# default) after its first advert, finish that first round before any
+# IPv6 VIP) in one burst after its first advert (the figure, within the
+# 10 ms garp.interval, is bench-scale's), finish that first round before any
 # repeat, and send garp.repeat (5) announcements per VIP in the burst.
 # scripts/bench-scale.sh measures the same over several takeovers.
 . "$(dirname "$0")/lib.sh"
@@ -14,9 +14,13 @@ net_init vips64
 
 GARP_INTERVAL_MS=10 # the default garp.interval: the first burst interval
 GARP_REPEAT=5       # the default garp.repeat
-# Timing class: the last VIP's first announcement this long after the
-# advert at most (the interval itself; the release build takes 1 to 2 ms).
-SPAN_MAX_MS=${VIPS64_SPAN_MAX_MS:-$GARP_INTERVAL_MS}
+# Timing class, not a speed figure: the first round is one burst, sent
+# before the burst's second round (garp.interval later) and long before a
+# second advert; this asserts it ends within 50 ms, half of the 100 ms
+# advert interval. The figure itself (the release build: 1 to 3 ms, under the
+# 10 ms garp.interval) is measured by scripts/bench-scale.sh; this test
+# runs the ASan build, 3 tests at a time, where a CI run measured 8 ms.
+SPAN_MAX_MS=${VIPS64_SPAN_MAX_MS:-50}
 
 net_bridge br0
 net_host n1 198.51.100.11/24 2001:db8::11/64
@@ -44,7 +48,7 @@ for fam in v4 v6; do
 	read -r k span n order <<<"$(sc_announce_span take "$M2" $vrid $fam)"
 	diag "$fam: $k VIPs announced, the last $span ms after n2's first advert, $n announcements, first round before any repeat: $order"
 	check "$fam: $what for each of the $SC_VIPS VIPs ($k)" test "${k:-0}" -eq $SC_VIPS
-	check "$fam: all $SC_VIPS within the first burst interval of the first advert ($span ms <= $SPAN_MAX_MS)" \
+	check "$fam: all $SC_VIPS in one burst after the first advert ($span ms <= $SPAN_MAX_MS)" \
 		eval '[ "${span:--1}" -ge 0 ] && [ "$span" -le $SPAN_MAX_MS ]'
 	check "$fam: every VIP announced once before any is announced again" test "${order:-0}" = 1
 	check "$fam: garp.repeat ($GARP_REPEAT) announcements per VIP in the burst ($n)" \
