@@ -9,10 +9,12 @@
 # sampler cannot resolve.
 
 HO_EVENTS="$CL_TOOLS/addr_events.py"
-# What the two monitors' timestamps may be off from each other: each is
-# taken when its `ip monitor` wakes up for the event, which on a loaded
-# machine can lag the kernel by a few hundred µs.
-: "${HO_JITTER_US:=1000}"
+# The overlap allowed between the old master's delete and the new one's
+# add: the issue's bound, two holders for 2 ms at most. The order is causal,
+# so what the monitors show as overlap is their own wake-up lag (each stamp
+# is taken when its `ip monitor` reads the event): a few hundred µs, once
+# 1.3 ms on a loaded 2-core CI machine running 3 tests at a time.
+: "${HO_JITTER_US:=2000}"
 
 # ho_run <node> <command args...>: `clustd -f <node>.conf <args>` inside
 # the node; its output in $HO_OUT, its exit status in $HO_RC (both also

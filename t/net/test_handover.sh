@@ -8,7 +8,7 @@
 #     and not before n1 deleted it. The order is causal (n2 can hold the
 #     votes only after n1's release, which n1 sends after the delete), so
 #     the only "overlap" the monitors can show is their own wake-up delay:
-#     allowed up to HO_JITTER_US. The 10 ms sampler sees no two holders;
+#     allowed up to HO_JITTER_US (2 ms). The 10 ms sampler sees no two holders;
 #     n1 does not preempt back.
 #  2. `--to n3` on n2: n3 master.
 #  3. Bad input, each a clear error, exit 1, nothing changes: not master,
