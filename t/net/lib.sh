@@ -22,6 +22,13 @@ NET_NAMESPACES=""	# every namespace we created (full names)
 NET_BG_PIDS=""		# background helpers (captures, clients)
 NET_DAEMONS=""		# node names started with clustd_start (dedup'd)
 NET_CLEANED=0
+# The prefix for a measuring instrument (a client that counts failed
+# requests, the web server it asks): real-time above the daemons' loops
+# (SCHED_FIFO 20 against clustd's SCHED_RR 10) where the machine allows it,
+# so that what it measures is the network and the daemons, not its own
+# starvation while other tests' real-time daemons keep both cores busy.
+NET_INSTRUMENT=()
+chrt -f 20 true 2>/dev/null && NET_INSTRUMENT=(chrt -f 20)
 TAP_N=0
 TAP_PASS=0
 TAP_FAIL=0

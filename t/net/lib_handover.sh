@@ -40,10 +40,9 @@ ho_says() {
 # what it measures runs on: otherwise a daemon busy after its delete (the
 # release, the announcements) delays its own node's timestamp.
 ho_monitor_start() {
-	local n pid rt=()
-	chrt -f 20 true 2>/dev/null && rt=(chrt -f 20)
+	local n pid
 	for n in "$@"; do
-		"${rt[@]}" ip -n "${P}$n" -ts -o monitor address >"$T/$n.mon" 2>&1 &
+		"${NET_INSTRUMENT[@]}" ip -n "${P}$n" -ts -o monitor address >"$T/$n.mon" 2>&1 &
 		pid=$!
 		echo "$pid" >"$T/$n.mon.pid"
 		NET_BG_PIDS="$NET_BG_PIDS $pid"

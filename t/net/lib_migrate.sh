@@ -123,7 +123,7 @@ mg_ka_conf() {
 mg_web_start() {
 	local n
 	for n in $MG_NODES; do
-		nsx "$n" python3 "$MG_PROBE" serve --name "$n" --port 8080 \
+		nsx "$n" "${NET_INSTRUMENT[@]}" python3 "$MG_PROBE" serve --name "$n" --port 8080 \
 			>>"$T/$n.web.log" 2>&1 &
 		NET_BG_PIDS="$NET_BG_PIDS $!"
 	done
@@ -271,7 +271,7 @@ mg_successor() {
 # now and then (at 100 ms, CI saw 4 requests of a steady master fail in a
 # row once).
 mg_probe_start() {
-	nsx client python3 "$MG_PROBE" probe --url "http://$MG_VIP:8080/" --out "$T/probe.out" \
+	nsx client "${NET_INSTRUMENT[@]}" python3 "$MG_PROBE" probe --url "http://$MG_VIP:8080/" --out "$T/probe.out" \
 		--period-ms 10 --timeout-ms 250 --max-s 280 --stop "$T/probe.stop" 2>"$T/probe.err" &
 	MG_PROBE_PID=$!
 	NET_BG_PIDS="$NET_BG_PIDS $MG_PROBE_PID"

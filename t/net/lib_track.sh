@@ -26,7 +26,7 @@ tr_web_start() {
 	mkdir -p "$dir"
 	echo "$node" >"$dir/index.html"
 	# ip netns exec execs the program: $! is the server itself.
-	ip netns exec "${P}$node" "$TR_PY" -m http.server 80 --bind 0.0.0.0 --directory "$dir" \
+	ip netns exec "${P}$node" "${NET_INSTRUMENT[@]}" "$TR_PY" -m http.server 80 --bind 0.0.0.0 --directory "$dir" \
 		>>"$T/$node-web.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$T/$node.web.pid"
@@ -99,7 +99,7 @@ with open(out, "a", buffering=1) as f:
             due = time.time()
 EOF
 	: >"$T/$name.client"
-	ip netns exec "${P}$node" "$TR_PY" "$T/client.py" "$url" "$T/$name.client" "$max_s" \
+	ip netns exec "${P}$node" "${NET_INSTRUMENT[@]}" "$TR_PY" "$T/client.py" "$url" "$T/$name.client" "$max_s" \
 		"$period" "$tmo" 2>>"$T/$name.client.err" &
 	pid=$!
 	echo "$pid" >"$T/$name.client.pid"
