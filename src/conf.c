@@ -480,7 +480,8 @@ static const char *const node_keys[] = { "name", "state_dir", "run_dir", "vip_le
 					 "persist_counters", "counters_sync_interval",
 					 "metrics_file", "driver_group", "driver_grace",
 					 "driver_queue", "realtime", "realtime_policy",
-					 "realtime_priority", "lock_memory", "rx_filter", NULL };
+					 "realtime_priority", "lock_memory", "rx_filter", "pause_grace",
+					 NULL };
 static const char *const top_keys[] = { "node", "instances", "cluster", "sync_groups", NULL };
 static const char *const cluster_keys[] = { "secret_file", "interface", "port", "group",
 	"heartbeat_interval", "dead_interval", "slack", "quorum", "members", "name", "vote_lease",
@@ -1427,6 +1428,7 @@ static void parse_realtime_keys(struct ctx *c, const config_setting_t *g, struct
 	opt_bool_in(c, g, "node.", "realtime", &nc->realtime);
 	opt_bool_in(c, g, "node.", "lock_memory", &nc->lock_memory);
 	opt_bool_in(c, g, "node.", "rx_filter", &nc->rx_filter);
+	opt_bool_in(c, g, "node.", "pause_grace", &nc->pause_grace);
 	if ((s = config_setting_get_member(g, "realtime_policy")) && (v = get_string(c, s, "node."))) {
 		if (strcmp(v, "rr") == 0)
 			nc->realtime_policy = NODE_RT_RR;
@@ -1447,6 +1449,7 @@ static void parse_node(struct ctx *c, const config_setting_t *root, struct node_
 	nc->realtime_priority = NODE_RT_DEFAULT_PRIORITY;
 	nc->lock_memory = true;
 	nc->rx_filter = true;
+	nc->pause_grace = true;
 	nc->vip_lease_ms = 5000;
 	nc->persist_counters = true;
 	nc->counters_sync_ms = 1000;

@@ -97,6 +97,7 @@ static void arm_master_down(struct fsm *f, uint64_t now)
 {
 	f->adver_at = 0;
 	f->down_at = now + master_down_us(f);
+	f->pause_deferred = false;
 }
 
 /* Where the RFC enters MASTER: with the vote gate on, become a candidate
@@ -203,8 +204,10 @@ static void backup_advert(struct fsm *f, const struct vrrp_advert *adv,
 		/* (425-430): the master is leaving; take over after Skew_Time.
 		 * A candidate already asks for the votes. */
 		remember_master(f, adv, src, now);
-		if (!f->candidate)
+		if (!f->candidate) {
 			f->down_at = now + skew_us(f);
+			f->pause_deferred = false;
+		}
 		return;
 	}
 	bool lower = adv->priority < f->p.priority;
@@ -323,10 +326,39 @@ static void master_down_expired(struct fsm *f, uint64_t now, struct fsm_out *out
 	change_state(f, out, STATE_MASTER, "%s", why);
 }
 
+/* The pause grace (fsm_params.pause_grace). A Master_Down_Timer that fires
+ * far later than it fell due means this node did not run meanwhile: a VM
+ * paused or starved by its host, a stop signal. Nothing reached it either,
+ * so the silence it measured is partly its own; and a master on the same
+ * host was likely stopped with it, and sends as soon as it runs again.
+ * Listen one more Master_Adver_Interval plus Skew_Time before taking over,
+ * once per expiry: a master that is really gone is taken over that much
+ * later, only after such a pause. Returns true when the timer was put off. */
+static bool pause_grace_defers(struct fsm *f, uint64_t now, struct fsm_out *out)
+{
+	uint64_t late = now - f->down_at;
+	uint64_t threshold = (uint64_t)f->master_adver_int_cs * US_PER_CS / 4;
+
+	if (!f->p.pause_grace || f->pause_deferred || f->drained || f->candidate)
+		return false;
+	if (threshold < 1000)
+		threshold = 1000;
+	if (late <= threshold)
+		return false;
+	f->pause_deferred = true;
+	f->pause_deferrals++;
+	out->late_us = late;
+	out->pause_us = (uint64_t)f->master_adver_int_cs * US_PER_CS + skew_us(f);
+	f->down_at = now + out->pause_us;
+	return true;
+}
+
 void fsm_timer(struct fsm *f, uint64_t now, struct fsm_out *out)
 {
 	out_reset(out);
 	if (f->state == STATE_BACKUP && f->down_at && now >= f->down_at) {
+		if (pause_grace_defers(f, now, out))
+			return;
 		master_down_expired(f, now, out); /* §6.4.2 (400-420) */
 		return;
 	}

@@ -30,6 +30,11 @@ struct fsm_params {
 	bool preempt;
 	uint32_t preempt_delay_ms;
 	struct ip_addr primary;  /* our primary address, for the tie-break */
+	/* A Master_Down_Timer found expired long after it fell due (more than
+	 * a quarter of the master's interval: this node did not run, and heard
+	 * nothing either) first listens one more Master_Adver_Interval plus
+	 * Skew_Time, once per expiry, so a master paused with it is heard. */
+	bool pause_grace;
 };
 
 /* Actions the caller must carry out, in this order. */
@@ -45,6 +50,9 @@ struct fsm_out {
 	bool changed;             /* state changed: from -> to */
 	enum vrrp_state from, to;
 	char reason[160];         /* why, for the log line and notify env */
+	/* The Master_Down_Timer fired this late (us) and was put off by
+	 * pause_us for the pause grace; 0 when not. For the log line. */
+	uint64_t late_us, pause_us;
 };
 
 struct fsm {
@@ -77,6 +85,10 @@ struct fsm {
 	bool taking_over;
 	bool yielded;
 	bool drained;
+	/* The pause grace (fsm_params.pause_grace): used for the current
+	 * Master_Down_Timer; how many times it was used since start. */
+	bool pause_deferred;
+	uint32_t pause_deferrals;
 };
 
 /* RFC 5798 §6.1, in centiseconds, integer math: Skew_Time = ((256 -

@@ -61,6 +61,7 @@ struct fsm_params instance_fsm_params(const struct instance *in)
 		.preempt = ic->preempt,
 		.preempt_delay_ms = ic->preempt_delay_ms,
 		.primary = in->primary,
+		.pause_grace = in->c->cfg->node.pause_grace,
 	};
 	return p;
 }
@@ -312,6 +313,10 @@ static void fsm_timer_fired(void *arg)
 		return;
 	}
 	fsm_timer(&in->fsm, now, &o);
+	if (o.pause_us)
+		log_notice("%s: Master_Down_Timer fired %llu ms late: this node did not run; "
+			   "listening %llu ms more before taking over", in->conf->name,
+			   (unsigned long long)(o.late_us / 1000), (unsigned long long)(o.pause_us / 1000));
 	instance_apply(in, &o);
 }
 

@@ -177,6 +177,10 @@ struct node_conf {
 	/* A kernel filter on the VRRP sockets cuts what no instance needs
 	 * (rx_filter.h); default true. */
 	bool rx_filter;
+	/* A backup whose Master_Down_Timer fires more than a quarter advert
+	 * interval late (the machine did not run it) listens one more
+	 * interval plus Skew_Time before taking over (fsm.h); default true. */
+	bool pause_grace;
 	/* The driver socket, run_dir/drivers.sock (clustd-drivers(7)): mode
 	 * 0660, group driver_group (NULL = root's group only); a required
 	 * driver that never connected is not missed for driver_grace_ms after

@@ -233,6 +233,7 @@ static json_object *instance_json(const struct instance *in, uint64_t now)
 	json_object_object_add(o, "fault_reason", in->faults ? jstr(in->fault_why) : NULL);
 	json_object_object_add(o, "counters", counters_json(in->cnt));
 	json_object_object_add(o, "candidate", json_object_new_boolean(in->fsm.candidate));
+	json_object_object_add(o, "pause_deferrals", json_object_new_int64(in->fsm.pause_deferrals));
 	json_object_object_add(o, "votes", votes_instance_json(in->c->cluster, ic->name, now));
 	handover_instance_json(o, in, now);
 	json_object_object_add(o, "drivers", instance_drivers_json(in));

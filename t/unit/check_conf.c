@@ -2019,6 +2019,7 @@ START_TEST(test_realtime_defaults)
 	ck_assert_uint_eq(l.cfg->node.realtime_priority, NODE_RT_DEFAULT_PRIORITY);
 	ck_assert(l.cfg->node.lock_memory);
 	ck_assert(l.cfg->node.rx_filter);
+	ck_assert(l.cfg->node.pause_grace);
 	loaded_free(&l);
 }
 END_TEST
@@ -2028,10 +2029,12 @@ START_TEST(test_realtime_accepted)
 	struct loaded l;
 
 	expect_ok(&l, conf_text("51", VIP4, "",
-				"node = { realtime = false; lock_memory = false; rx_filter = false; };"));
+				"node = { realtime = false; lock_memory = false; rx_filter = false; "
+				"pause_grace = false; };"));
 	ck_assert(!l.cfg->node.realtime);
 	ck_assert(!l.cfg->node.lock_memory);
 	ck_assert(!l.cfg->node.rx_filter);
+	ck_assert(!l.cfg->node.pause_grace);
 	loaded_free(&l);
 	expect_ok(&l, conf_text("51", VIP4, "",
 				"node = { realtime_policy = \"fifo\"; realtime_priority = 99; };"));
@@ -2063,6 +2066,8 @@ START_TEST(test_realtime_rejects)
 		     "node.lock_memory: expected true or false, got a string");
 	expect_error(conf_text("51", VIP4, "", "node = { rx_filter = 0; };"), 9,
 		     "node.rx_filter: expected true or false, got an integer");
+	expect_error(conf_text("51", VIP4, "", "node = { pause_grace = \"yes\"; };"), 9,
+		     "node.pause_grace: expected true or false, got a string");
 }
 END_TEST
 

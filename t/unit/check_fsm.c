@@ -1432,6 +1432,149 @@ START_TEST(test_join_master_unless_deferring)
 }
 END_TEST
 
+/* ====================================================================== */
+/* The pause grace: a Master_Down_Timer that fires long after it fell due  */
+
+static struct fsm_params params_grace(uint8_t prio)
+{
+	struct fsm_params p = params(prio, 3, 10, true, "198.51.100.10");
+
+	p.pause_grace = true;
+	return p;
+}
+
+/* Priority 100 at 10 cs: Skew_Time 60 ms, so the grace is 100 + 60 ms;
+ * a quarter interval (25 ms) late is still on time. */
+START_TEST(test_pause_grace_defers_a_late_expiry)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+
+	start_fsm(&f, &p, T0);
+	uint64_t now = f.down_at + MS(700);
+
+	TIMER(&f, now, &o);
+	ASSERT_NOOP(o);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	ck_assert_uint_eq(o.late_us, MS(700));
+	ck_assert_uint_eq(o.pause_us, MS(160));
+	ck_assert_uint_eq(f.down_at, now + MS(160));
+	ck_assert_uint_eq(f.pause_deferrals, 1);
+
+	/* The master is heard within the grace: an ordinary backup again. */
+	struct vrrp_advert a = advert(3, 200, 10);
+
+	ADVERT(&f, &a, "198.51.100.20", now + MS(50), &o);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	ck_assert_uint_eq(f.down_at, now + MS(50) + MS(360));
+	ck_assert(!f.pause_deferred);
+}
+END_TEST
+
+START_TEST(test_pause_grace_once_per_expiry)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+
+	start_fsm(&f, &p, T0);
+	uint64_t now = f.down_at + MS(300);
+
+	TIMER(&f, now, &o);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	/* Nothing heard; the put-off timer fires late again: take over now. */
+	now = f.down_at + MS(300);
+	TIMER(&f, now, &o);
+	ASSERT_MOVED(o, STATE_BACKUP, STATE_MASTER);
+	ck_assert_uint_eq(o.actions, FSM_SEND_ADVERT | FSM_TAKE_VIPS);
+	ck_assert_uint_eq(o.pause_us, 0);
+	ck_assert_uint_eq(f.pause_deferrals, 1);
+}
+END_TEST
+
+START_TEST(test_pause_grace_not_for_a_timer_on_time)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+
+	/* A quarter of the interval late: the loop's own lateness, on time. */
+	start_fsm(&f, &p, T0);
+	TIMER(&f, f.down_at + MS(25), &o);
+	ASSERT_MOVED(o, STATE_BACKUP, STATE_MASTER);
+	ck_assert_uint_eq(f.pause_deferrals, 0);
+
+	/* Just over it: put off. */
+	start_fsm(&f, &p, T0);
+	TIMER(&f, f.down_at + MS(25) + 1, &o);
+	ASSERT_NOOP(o);
+	ck_assert_uint_eq(f.pause_deferrals, 1);
+}
+END_TEST
+
+START_TEST(test_pause_grace_off_takes_over_at_once)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+
+	p.pause_grace = false;
+
+	start_fsm(&f, &p, T0);
+	TIMER(&f, f.down_at + MS(5000), &o);
+	ASSERT_MOVED(o, STATE_BACKUP, STATE_MASTER);
+	ck_assert_uint_eq(o.pause_us, 0);
+	ck_assert_uint_eq(f.pause_deferrals, 0);
+}
+END_TEST
+
+/* Every new silence gets its own grace: an accepted advert or a priority-0
+ * advert ends the one under way. */
+START_TEST(test_pause_grace_again_after_the_master_was_heard)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+	struct vrrp_advert a = advert(3, 200, 10), bye = advert(3, 0, 10);
+
+	start_fsm(&f, &p, T0);
+	uint64_t now = f.down_at + MS(200);
+
+	TIMER(&f, now, &o);
+	ADVERT(&f, &a, "198.51.100.20", now + MS(10), &o);
+	now = f.down_at + MS(200);
+	TIMER(&f, now, &o);
+	ASSERT_NOOP(o);
+	ck_assert_uint_eq(f.pause_deferrals, 2);
+
+	/* A priority-0 advert: Skew_Time, and a late expiry of it is put off. */
+	ADVERT(&f, &bye, "198.51.100.20", now + MS(10), &o);
+	ck_assert_uint_eq(f.down_at, now + MS(10) + MS(60));
+	now = f.down_at + MS(100);
+	TIMER(&f, now, &o);
+	ASSERT_NOOP(o);
+	ck_assert_uint_eq(f.pause_deferrals, 3);
+	TIMER(&f, f.down_at, &o);
+	ASSERT_MOVED(o, STATE_BACKUP, STATE_MASTER);
+}
+END_TEST
+
+START_TEST(test_pause_grace_drained_stays_backup)
+{
+	struct fsm f;
+	struct fsm_out o;
+	struct fsm_params p = params_grace(100);
+
+	start_fsm(&f, &p, T0);
+	f.drained = true;
+	TIMER(&f, f.down_at + MS(700), &o);
+	ASSERT_NOOP(o);
+	ck_assert_int_eq(f.state, STATE_BACKUP);
+	ck_assert_uint_eq(f.pause_deferrals, 0);
+}
+END_TEST
+
 static Suite *fsm_suite(void)
 {
 	Suite *s = suite_create("fsm");
@@ -1468,6 +1611,15 @@ static Suite *fsm_suite(void)
 	tcase_add_test(tc, test_backup_v2_prio0_skew_in_seconds);
 	tcase_add_test(tc, test_backup_takeover_uses_local_interval);
 	tcase_add_test(tc, test_backup_shutdown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pause_grace");
+	tcase_add_test(tc, test_pause_grace_defers_a_late_expiry);
+	tcase_add_test(tc, test_pause_grace_once_per_expiry);
+	tcase_add_test(tc, test_pause_grace_not_for_a_timer_on_time);
+	tcase_add_test(tc, test_pause_grace_off_takes_over_at_once);
+	tcase_add_test(tc, test_pause_grace_again_after_the_master_was_heard);
+	tcase_add_test(tc, test_pause_grace_drained_stays_backup);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("preempt_delay");
