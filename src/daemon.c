@@ -282,7 +282,7 @@ static void tick_fired(void *arg)
 	struct clustd *c = arg;
 	uint64_t now = mono_now_us();
 
-	ledger_touch_now(c->ledger); /* time in state moved; packet counts are due */
+	ledger_touch_clock(c->ledger); /* time in state moved; packet counts are due */
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
