@@ -714,10 +714,16 @@ int persist_write_routine(struct persist *p, const uint8_t *payload, size_t len,
 void persist_tick(struct persist *p, uint64_t now_us)
 {
 	uint64_t every = p->sync_interval_us ? p->sync_interval_us : p->live ? 1000000u : 0;
+	bool failing;
 
+	/* After a failed write or sync the file is behind: retries keep the
+	 * interval's pace, whatever changed. */
+	pthread_mutex_lock(&p->lock);
+	failing = p->write_err[0] || p->sync_err[0];
+	pthread_mutex_unlock(&p->lock);
 	if (!every || (!p->live && p->fd < 0) ||
-	    !counters_sync_due(p->written_since_sync, p->durable_since_sync, p->last_pass_at,
-			       now_us, every))
+	    !counters_sync_due(p->written_since_sync, p->durable_since_sync || failing,
+			       p->last_pass_at, now_us, every))
 		return;
 	p->written_since_sync = false;
 	p->durable_since_sync = false;
