@@ -61,7 +61,8 @@ void ledger_touch_now(struct ledger *lg);
 /* Only the clock moved (time in state, at the daemon's tick): the next
  * commit writes the crash copy, but the file may wait as for packet
  * counts (COUNTERS_ROUTINE_SYNC_US): at rest nothing else changes, and
- * syncing the file every second for it was most of an idle backup's cost. */
+ * syncing the file every second for it was a quarter of an idle backup's
+ * CPU. */
 void ledger_touch_clock(struct ledger *lg);
 /* Runs before every commit and replication encode (to bring running
  * totals such as time in state up to date). */
