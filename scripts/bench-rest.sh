@@ -21,8 +21,12 @@
 #               (4) s, a separate window: strace slows what it watches)
 #   RSS kB      VmRSS summed over the node's processes
 # and the resident memory of a master with etc/clustd.conf, by mapping.
-# Environment: BR_SECONDS, BR_IVL, BR_STRACE_S, BEFORE, BR_OUT=FILE (the
-# table is also written there), KEEP=1.
+# clustd's run_dir (its crash copy of the counters, a mapped file) is on
+# tmpfs (/dev/shm), as /run is on a real system; state_dir is on $T's disk.
+# With BR_RUNS=N (1) the implementations take turns N times and a last
+# table gives each row's median: single runs move by 20 % on a shared VM.
+# Environment: BR_SECONDS, BR_IVL, BR_STRACE_S, BR_RUNS, BEFORE,
+# BR_OUT=FILE (the tables are also written there), KEEP=1.
 # shellcheck source-path=SCRIPTDIR
 set -u
 
@@ -32,6 +36,7 @@ top=$(dirname "$here")
 secs=${BR_SECONDS:-10}
 ivl=${BR_IVL:-100}
 strace_s=${BR_STRACE_S:-4}
+runs=${BR_RUNS:-1}
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench-rest: needs root (network namespaces): sudo make bench" >&2
 	exit 2
@@ -46,6 +51,7 @@ FLOOR=$top/build/advert_floor
 . "$here/bench-lib.sh"
 
 net_init bench-rest
+shm=/dev/shm/$(basename "$T")
 net_bridge
 net_host n1 198.51.100.11/24
 net_host n2 198.51.100.12/24
@@ -98,13 +104,15 @@ start() {
 			ip netns exec "${P}n1" "$FLOOR" eth0 198.51.100.11 "$BENCH_VRID" "$prio" "$ivl" 3600 \
 				>>"$T/n1.log" 2>&1 &
 		else
-			ip netns exec "${P}n2" "$FLOOR" recv eth0 3600 >>"$T/n2.log" 2>&1 &
+			ip netns exec "${P}n2" "$FLOOR" recv eth0 "$ivl" 3600 >>"$T/n2.log" 2>&1 &
 		fi
 		echo $! >"$T/$node.pid"
 		NET_BG_PIDS="$NET_BG_PIDS $!"
 		;;
 	clustd | before)
 		impl_conf clustd "$node" "$prio" "$ivl"
+		mkdir -p "$shm/$node"
+		sed -i "s|run_dir = \"[^\"]*\"|run_dir = \"$shm/$node\"|" "$T/$node.conf"
 		if [ "$impl" = before ]; then
 			CLUSTD=$BEFORE impl_start clustd "$node"
 		else
@@ -168,19 +176,46 @@ sample_rss() {
 	bench_stop_pair
 }
 
+# medians <rows-file>: per implementation and role, the median of each
+# column over the runs, in the order the rows first came.
+medians() {
+	awk '{ k = $1 " " $2; if (!(k in n)) order[++nk] = k; n[k]++
+	       for (c = 3; c <= 7; c++) v[k, c, n[k]] = $c }
+	function median(k, c,   i, j, t, m, a) {
+		m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, c, i]
+		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+	END { for (i = 1; i <= nk; i++) { k = order[i]; split(k, f, " ")
+		printf "%-11s %-6s %9.1f %10.1f %8.1f %8.2f %8d\n", f[1], f[2], median(k, 3), \
+			median(k, 4), median(k, 5), median(k, 6), median(k, 7) } }' "$1"
+}
+
 impls="floor clustd"
 [ -n "${BEFORE:-}" ] && impls="$impls before"
 command -v keepalived >/dev/null 2>&1 && impls="$impls keepalived"
 out=${BR_OUT:-/dev/null}
+header() {
+	printf '%-11s %-6s %9s %10s %8s %8s %8s\n' impl role "adverts/s" "CPU us/s" "us/adv" "sys/adv" "RSS kB"
+}
 {
 	echo "At rest: one VRRPv3 instance, adverts every $ivl ms, n1 master, n2 backup, ${secs} s each."
 	echo "$("$CLUSTD" -V), $(keepalived -v 2>&1 | head -1), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at start, $(date -u +%Y-%m-%dT%H:%MZ)"
-	printf '%-11s %-6s %9s %10s %8s %8s %8s\n' impl role "adverts/s" "CPU us/s" "us/adv" "sys/adv" "RSS kB"
-	for impl in $impls; do
-		run "$impl"
+	header
+	for r in $(seq "$runs"); do
+		[ "$runs" -gt 1 ] && echo "run $r of $runs"
+		for impl in $impls; do
+			run "$impl" | tee -a "$T/rows"
+		done
 	done
+	if [ "$runs" -gt 1 ]; then
+		echo
+		echo "Medians over $runs runs:"
+		header
+		medians "$T/rows"
+	fi
 	echo
 	echo "Resident memory of a master with etc/clustd.conf (2 instances, adverts at 100 ms):"
 	sample_rss "$CLUSTD" clustd
 	[ -n "${BEFORE:-}" ] && sample_rss "$BEFORE" before
+	rm -rf "$shm"
 } | tee "$out"

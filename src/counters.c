@@ -396,3 +396,14 @@ bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64
 		return true;
 	return dirty && (now_us < last_write_us || now_us - last_write_us >= batch_us);
 }
+
+bool counters_sync_due(bool written, bool durable, uint64_t last_pass_us, uint64_t now_us,
+		       uint64_t every_us)
+{
+	uint64_t wait = durable || every_us > COUNTERS_ROUTINE_SYNC_US ? every_us
+									: COUNTERS_ROUTINE_SYNC_US;
+
+	if (!written)
+		return false;
+	return now_us < last_pass_us || now_us - last_pass_us >= wait;
+}

@@ -126,4 +126,19 @@ bool counters_copy_plausible(const struct counter_set *copy, uint64_t inc_limit)
 bool counters_commit_due(bool dirty, bool urgent, uint64_t last_write_us, uint64_t now_us,
 			 uint64_t batch_us);
 
+/* How long routine changes alone may wait for the disk (below). */
+#define COUNTERS_ROUTINE_SYNC_US 60000000ull
+
+/* Whether the writer should now bring the counters file up to the crash
+ * copy and sync it (persist.c), given what was committed since its last
+ * pass at last_pass_us. written: anything; durable: something beyond the
+ * routine (a transition, a script result, a restart, a restore). A
+ * durable change goes at most every_us after the last pass
+ * (counters_sync_interval); routine ones alone (packet counts and time in
+ * state, which move every second at rest) at most every
+ * COUNTERS_ROUTINE_SYNC_US (or every_us when longer): a power loss may
+ * take back that much of them, a process crash nothing (the crash copy). */
+bool counters_sync_due(bool written, bool durable, uint64_t last_pass_us, uint64_t now_us,
+		       uint64_t every_us);
+
 #endif

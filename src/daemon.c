@@ -264,6 +264,10 @@ static void witness_free_planes(struct clustd *c)
 /* ---- ticking and committing ------------------------------------------ */
 
 #define TICK_US 1000000ull
+/* The tick waits up to this long past its second for the loop to wake
+ * anyway (an advert sent or received), instead of waking it on its own:
+ * one wakeup fewer a second at rest with adverts every 250 ms or less. */
+#define TICK_LATE_US 250000ull
 
 static void write_metrics_file(struct clustd *c)
 {
@@ -282,11 +286,13 @@ static void tick_fired(void *arg)
 	struct clustd *c = arg;
 	uint64_t now = mono_now_us();
 
-	ledger_touch_now(c->ledger); /* time in state moved; packet counts are due */
+	ledger_touch_clock(c->ledger); /* time in state moved; packet counts are due */
 	ledger_commit(c->ledger, now, false);
 	ledger_tick(c->ledger, now);
 	write_metrics_file(c);
-	sd_notify_tick(c, TICK_US); /* from the tick: a stalled loop stops the pings */
+	/* From the tick: a stalled loop stops the pings (every second, at
+	 * most TICK_LATE_US late). */
+	sd_notify_tick(c, TICK_US + TICK_LATE_US);
 	loop_timer_arm(c->loop, &c->tick_timer, now + TICK_US);
 }
 
@@ -399,7 +405,7 @@ void clustd_start(struct clustd *c)
 	path = xasprintf("%s/clustd.sock", c->cfg->node.run_dir);
 	c->ctl = ctl_server_open(c->loop, path, ctl_handle, c);
 	free(path);
-	c->tick_timer = (struct loop_timer){.fn = tick_fired, .arg = c};
+	c->tick_timer = (struct loop_timer){ .fn = tick_fired, .arg = c, .late_us = TICK_LATE_US };
 	loop_timer_arm(c->loop, &c->tick_timer, mono_now_us() + TICK_US);
 	loop_set_idle(c->loop, loop_idle, c);
 	instance_socks_refilter(c);

@@ -20,6 +20,8 @@ struct ledger {
 	char restored[200];
 	bool dirty;                    /* changed since the last write */
 	bool urgent;                   /* ... by more than packet counts */
+	bool durable;                  /* ... by more than routine counts: the
+					* file gets it within the sync interval */
 	uint64_t last_write_us;
 	void (*prepare)(void *arg);
 	void *prepare_arg;
@@ -142,6 +144,13 @@ void ledger_touch_now(struct ledger *lg)
 {
 	lg->dirty = true;
 	lg->urgent = true;
+	lg->durable = true;
+}
+
+void ledger_touch_clock(struct ledger *lg)
+{
+	lg->dirty = true;
+	lg->urgent = true;
 }
 
 void ledger_on_prepare(struct ledger *lg, void (*fn)(void *arg), void *arg)
@@ -175,7 +184,11 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 
 	prepare(lg);
 	size_t len = counters_encode(&lg->set, lg->buf, sizeof(lg->buf));
-	int rc = len ? persist_write(lg->file, lg->buf, len, clean, now_us) : -1;
+	int rc = -1;
+
+	if (len)
+		rc = clean || lg->durable ? persist_write(lg->file, lg->buf, len, clean, now_us)
+					  : persist_write_routine(lg->file, lg->buf, len, now_us);
 	uint64_t took = mono_now_us() - t0;
 
 	lg->commits++;
@@ -186,6 +199,7 @@ static void write_now(struct ledger *lg, uint64_t now_us, bool clean)
 	if (rc == 0) {
 		lg->dirty = false;
 		lg->urgent = false;
+		lg->durable = false;
 		report_file_errors(lg);
 		return;
 	}

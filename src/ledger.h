@@ -11,7 +11,10 @@
  * Whoever reads the counters (status, metrics, a heartbeat carrying them)
  * commits first (ledger_commit_seen), so whatever anyone saw is already in
  * the kernel's page cache when a SIGKILL comes; a SIGKILL loses at most
- * the packet counts of the last LEDGER_BATCH_US that nobody saw. */
+ * the packet counts of the last LEDGER_BATCH_US that nobody saw. The file
+ * in state_dir follows within counters_sync_interval after a transition,
+ * script or restart; packet counts and time in state alone, within
+ * COUNTERS_ROUTINE_SYNC_US (what a power loss may take back). */
 #ifndef CLUSTD_LEDGER_H
 #define CLUSTD_LEDGER_H
 
@@ -53,8 +56,14 @@ bool ledger_wants_restore(const struct ledger *lg);
 #define LEDGER_BATCH_US 1000000ull
 void ledger_touch(struct ledger *lg);
 /* Something else changed (transition, script, track, restore): the next
- * commit writes. */
+ * commit writes, and the file has it within counters_sync_interval. */
 void ledger_touch_now(struct ledger *lg);
+/* Only the clock moved (time in state, at the daemon's tick): the next
+ * commit writes the crash copy, but the file may wait as for packet
+ * counts (COUNTERS_ROUTINE_SYNC_US): at rest nothing else changes, and
+ * syncing the file every second for it was a quarter of an idle backup's
+ * CPU. */
+void ledger_touch_clock(struct ledger *lg);
 /* Runs before every commit and replication encode (to bring running
  * totals such as time in state up to date). */
 void ledger_on_prepare(struct ledger *lg, void (*fn)(void *arg), void *arg);

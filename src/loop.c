@@ -196,7 +196,21 @@ void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline)
 	*pp = t;
 }
 
-/* Program the timerfd for the earliest deadline, if that changed. A past
+uint64_t loop_wake_at(const struct loop_timer *sorted)
+{
+	uint64_t at = UINT64_MAX;
+
+	/* Past a deadline at or after `at`, no timer can lower it. */
+	for (const struct loop_timer *t = sorted; t && t->deadline < at; t = t->next) {
+		uint64_t own = t->late_us > UINT64_MAX - t->deadline ? UINT64_MAX
+								    : t->deadline + t->late_us;
+		if (own < at)
+			at = own;
+	}
+	return at;
+}
+
+/* Program the timerfd for the earliest wake-up, if that changed. A past
  * deadline makes the timerfd expire at once. */
 static void timerfd_sync(struct loop *l)
 {
@@ -209,7 +223,7 @@ static void timerfd_sync(struct loop *l)
 		l->tfd_armed = false;
 		return;
 	}
-	deadline = l->timers->deadline;
+	deadline = loop_wake_at(l->timers);
 	if (l->tfd_armed && l->tfd_deadline == deadline)
 		return;
 	its.it_value.tv_sec = (time_t)(deadline / 1000000u);
@@ -347,13 +361,14 @@ static void dispatch(struct loop *l, struct epoll_event *events, int n)
 static int wait_precise(struct loop *l, struct epoll_event *events)
 {
 	struct timespec ts = { 0 };
-	uint64_t now;
+	uint64_t now, at;
 
 	if (!l->timers)
 		return epoll_pwait2(l->epfd, events, LOOP_MAX_EVENTS, NULL, NULL);
 	now = mono_now_us();
-	if (l->timers->deadline > now) {
-		uint64_t wait = l->timers->deadline - now;
+	at = loop_wake_at(l->timers);
+	if (at > now) {
+		uint64_t wait = at - now;
 
 		ts.tv_sec = (time_t)(wait / 1000000u);
 		ts.tv_nsec = (long)(wait % 1000000u) * 1000;

@@ -23,6 +23,11 @@ struct loop_timer {
 	uint64_t early_us;       /* may fire this much before deadline (at most
 				  * LOOP_EARLY_MAX_US) when the loop is awake for
 				  * another timer anyway; 0 = never early */
+	uint64_t late_us;        /* may fire this much after deadline: the loop
+				  * sleeps past the deadline up to this long and
+				  * fires it with whatever wakes it first
+				  * (housekeeping rides on the adverts'
+				  * wakeups); 0 = on time */
 	bool armed;
 	struct loop_timer *next; /* loop's list, private */
 };
@@ -33,6 +38,10 @@ struct loop_timer {
 
 /* Whether a timer with this deadline and early window fires at now. Pure. */
 bool loop_timer_due(uint64_t deadline, uint64_t early_us, uint64_t now);
+
+/* When the loop must wake for the timers of a list sorted by deadline:
+ * the earliest deadline + late_us; UINT64_MAX for none. Pure. */
+uint64_t loop_wake_at(const struct loop_timer *sorted);
 
 /* What the loop did since it was made (for status). */
 struct loop_stats {

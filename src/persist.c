@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "counters.h"
 #include "log.h"
 #include "realtime.h"
 #include "xalloc.h"
@@ -49,8 +50,9 @@ struct persist {
 	int fd;                   /* -1 until the first successful open */
 	uint64_t next_gen;
 	uint64_t retry_at;        /* no open attempt before this (µs) */
-	uint64_t next_sync_at;
+	uint64_t last_pass_at;    /* when the last file update was handed over */
 	bool written_since_sync;
+	bool durable_since_sync;  /* ... and not routine only (counters_sync_due) */
 	uint8_t slot[PERSIST_SLOT_SIZE];
 	bool unread;              /* the file could not be read and is still there */
 
@@ -669,8 +671,8 @@ static int write_record(struct persist *p, const uint8_t *payload, size_t len, b
 	return rc;
 }
 
-int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
-		  uint64_t now_us)
+static int write_any(struct persist *p, const uint8_t *payload, size_t len, bool clean,
+		     uint64_t now_us)
 {
 	if (len > PERSIST_MAX_PAYLOAD) {
 		set_write_error(p, "record too large", EFBIG);
@@ -691,17 +693,41 @@ int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool cl
 	return rc;
 }
 
+int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
+		  uint64_t now_us)
+{
+	int rc = write_any(p, payload, len, clean, now_us);
+
+	if (rc == 0)
+		p->durable_since_sync = true;
+	return rc;
+}
+
+int persist_write_routine(struct persist *p, const uint8_t *payload, size_t len, uint64_t now_us)
+{
+	return write_any(p, payload, len, false, now_us);
+}
+
 /* The file's pace: every sync interval, or every second without syncs
- * when there is a crash copy (the file must follow it all the same). */
+ * when there is a crash copy (the file must follow it all the same);
+ * routine records alone, much less often (counters_sync_due). */
 void persist_tick(struct persist *p, uint64_t now_us)
 {
 	uint64_t every = p->sync_interval_us ? p->sync_interval_us : p->live ? 1000000u : 0;
+	bool failing;
 
-	if (!every || !p->written_since_sync || now_us < p->next_sync_at ||
-	    (!p->live && p->fd < 0))
+	/* After a failed write or sync the file is behind: retries keep the
+	 * interval's pace, whatever changed. */
+	pthread_mutex_lock(&p->lock);
+	failing = p->write_err[0] || p->sync_err[0];
+	pthread_mutex_unlock(&p->lock);
+	if (!every || (!p->live && p->fd < 0) ||
+	    !counters_sync_due(p->written_since_sync, p->durable_since_sync || failing,
+			       p->last_pass_at, now_us, every))
 		return;
 	p->written_since_sync = false;
-	p->next_sync_at = now_us + every;
+	p->durable_since_sync = false;
+	p->last_pass_at = now_us;
 	pthread_mutex_lock(&p->lock);
 	p->sync_wanted = true;
 	pthread_cond_signal(&p->wake);

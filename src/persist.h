@@ -78,6 +78,10 @@ enum persist_load persist_load(struct persist *p, uint8_t *payload, size_t cap, 
  * the reason in the stats. now_us paces the retries and the syncs. */
 int persist_write(struct persist *p, const uint8_t *payload, size_t len, bool clean,
 		  uint64_t now_us);
+/* The same for a record that differs from the last one only by routine
+ * counts (packets, time in state): the file gets it with the next
+ * durable one, or COUNTERS_ROUTINE_SYNC_US later (counters_sync_due). */
+int persist_write_routine(struct persist *p, const uint8_t *payload, size_t len, uint64_t now_us);
 /* Called from the loop about every second: hands the file's update
  * (with a crash copy) and its fdatasync to the writer thread, if due and
  * something was written since the last. */

@@ -3,11 +3,12 @@
  * one sendmsg of the very advert clustd would send (vrrp_encode,
  * vrrp_sock_send: same socket, same options) per timer wakeup
  * (clock_nanosleep to an absolute deadline), and nothing else: two system
- * calls per advert; and of a backup: one blocking recv per advert on a raw
- * socket that joined the group, nothing else. Run inside a namespace:
+ * calls per advert; and of a backup: one wait (with the Master_Down
+ * timeout) and one recv per advert on a raw socket that joined the group,
+ * nothing else. Run inside a namespace:
  *
  *   advert_floor IF SRC VRID PRIO INTERVAL_MS SECONDS
- *   advert_floor recv IF SECONDS
+ *   advert_floor recv IF INTERVAL_MS SECONDS
  *
  * Prints "adverts N" (sent or received) at the end. */
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,26 +34,34 @@ static void nothing(void *arg, const struct vrrp_rx *rx)
 	(void)rx;
 }
 
-/* The receive floor: until SECONDS passed, one blocking recv per datagram
- * (SO_RCVTIMEO wakes it to look at the clock when nothing comes). */
-static int recv_floor(const char *ifname, long seconds)
+/* The receive floor: until SECONDS passed, per advert one wait that
+ * also times the Master_Down_Timer (epoll_pwait2 with its timeout, 3 x
+ * the interval) and one recv: two system calls, the least a backup can
+ * do. (A blocking recv alone, as before, is no backup: it cannot notice
+ * a dead master.) */
+static int recv_floor(const char *ifname, long interval_ms, long seconds)
 {
 	struct ip_mreqn mreq = { .imr_ifindex = (int)if_nametoindex(ifname) };
-	struct timeval tick = { .tv_sec = 1 };
+	struct timespec down = { .tv_sec = 3 * interval_ms / 1000,
+				 .tv_nsec = 3 * interval_ms % 1000 * 1000000L };
+	struct epoll_event ev = { .events = EPOLLIN };
 	uint8_t buf[4096];
 	long got = 0;
 	int fd = socket(AF_INET, SOCK_RAW, VRRP_PROTO);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	inet_pton(AF_INET, VRRP_MCAST4, &mreq.imr_multiaddr);
-	if (fd < 0 || !mreq.imr_ifindex ||
+	if (fd < 0 || ep < 0 || !mreq.imr_ifindex ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick)) < 0)
+	    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return 1;
 	time_t end = time(NULL) + seconds;
 	while (time(NULL) < end)
-		got += recv(fd, buf, sizeof(buf), 0) > 0;
+		if (epoll_pwait2(ep, &ev, 1, &down, NULL) > 0)
+			got += recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0;
 	printf("adverts %ld\n", got);
+	close(ep);
 	close(fd);
 	return 0;
 }
@@ -63,11 +73,11 @@ int main(int argc, char **argv)
 	uint8_t msg[VRRP_MAX_PKT];
 	struct timespec next;
 
-	if (argc == 4 && strcmp(argv[1], "recv") == 0)
-		return recv_floor(argv[2], atol(argv[3]));
+	if (argc == 5 && strcmp(argv[1], "recv") == 0)
+		return recv_floor(argv[2], atol(argv[3]), atol(argv[4]));
 	if (argc != 7) {
 		fprintf(stderr, "usage: advert_floor IF SRC VRID PRIO INTERVAL_MS SECONDS\n"
-				"       advert_floor recv IF SECONDS\n");
+				"       advert_floor recv IF INTERVAL_MS SECONDS\n");
 		return 2;
 	}
 	long interval_ms = atol(argv[5]), seconds = atol(argv[6]);

@@ -5,6 +5,7 @@
  * Each test works in /tmp/check_ledger.<runner pid>.XXXXXX; clocks are
  * injected (the ledger takes now_us from its caller). */
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ledger.h"
@@ -145,6 +146,89 @@ START_TEST(test_commit_due)
 }
 END_TEST
 
+START_TEST(test_sync_due)
+{
+	const uint64_t every = 1000 * MS, routine = COUNTERS_ROUTINE_SYNC_US;
+
+	/* Nothing committed since the last pass: never. */
+	ck_assert(!counters_sync_due(false, true, T0, T0 + 10 * routine, every));
+	/* A durable change: the sync interval after the last pass. */
+	ck_assert(!counters_sync_due(true, true, T0, T0 + every - 1, every));
+	ck_assert(counters_sync_due(true, true, T0, T0 + every, every));
+	/* Routine changes alone (packets, time in state): the longer bound. */
+	ck_assert(!counters_sync_due(true, false, T0, T0 + every, every));
+	ck_assert(!counters_sync_due(true, false, T0, T0 + routine - 1, every));
+	ck_assert(counters_sync_due(true, false, T0, T0 + routine, every));
+	/* A sync interval above that bound holds for routine ones too. */
+	ck_assert(!counters_sync_due(true, false, T0, T0 + routine, 2 * routine));
+	ck_assert(counters_sync_due(true, false, T0, T0 + 2 * routine, 2 * routine));
+	/* A clock before the last pass (never on CLOCK_MONOTONIC): go. */
+	ck_assert(counters_sync_due(true, false, T0, T0 - 1, every));
+}
+END_TEST
+
+static unsigned long long syncs_after(struct ledger *lg, unsigned wait_ms)
+{
+	struct ledger_stats st;
+	struct timespec ms = { 0, 1000 * 1000 };
+
+	for (unsigned i = 0; i < wait_ms; i++)
+		nanosleep(&ms, NULL);
+	ledger_get_stats(lg, &st);
+	return st.file.syncs;
+}
+
+/* Wait (2 s at most) until the writer thread synced `want` times. */
+static unsigned long long wait_syncs(struct ledger *lg, unsigned long long want)
+{
+	unsigned long long n = 0;
+
+	for (int i = 0; i < 200 && (n = syncs_after(lg, 10)) < want; i++)
+		;
+	return n;
+}
+
+/* At rest only the clock (time in state, the daemon's tick) and packet
+ * counts move: the file is then synced every COUNTERS_ROUTINE_SYNC_US,
+ * not every counters_sync_interval; a transition still goes within the
+ * interval. */
+START_TEST(test_routine_sync_waits)
+{
+	struct fixture f;
+	const uint64_t s = LEDGER_BATCH_US;
+
+	snprintf(f.dir, sizeof(f.dir), "/tmp/check_ledger.%d.XXXXXX", (int)runner_pid);
+	ck_assert_ptr_nonnull(mkdtemp(f.dir));
+	f.node = (struct node_conf){ .name = "n1", .state_dir = f.dir, .persist_counters = true,
+				     .counters_sync_ms = 100 };
+	f.lg = ledger_open(&f.node);
+	ck_assert_ptr_nonnull(f.lg);
+	struct inst_counters *ic = counters_instance(ledger_counters(f.lg), "web");
+	ledger_commit(f.lg, T0, false); /* the start: durable */
+	ledger_tick(f.lg, T0);
+	ck_assert_uint_eq(wait_syncs(f.lg, 1), 1);
+	/* Two ticks' worth of adverts and clock: committed, not synced. */
+	for (unsigned i = 1; i <= 2; i++) {
+		receive_advert(&f, ic, T0 + i * s);
+		ledger_touch_clock(f.lg);
+		ledger_commit(f.lg, T0 + i * s, false);
+		ledger_tick(f.lg, T0 + i * s);
+	}
+	ck_assert_uint_eq(commits(f.lg), 5); /* each advert's batch, each tick */
+	ck_assert_uint_eq(syncs_after(f.lg, 200), 1);
+	/* The routine bound after the last pass: synced. */
+	ledger_tick(f.lg, T0 + COUNTERS_ROUTINE_SYNC_US);
+	ck_assert_uint_eq(wait_syncs(f.lg, 2), 2);
+	/* A transition: synced at the next tick past the interval. */
+	ic->v[IC_TRANS(STATE_BACKUP, STATE_MASTER)]++;
+	ledger_touch_now(f.lg);
+	ledger_commit(f.lg, T0 + COUNTERS_ROUTINE_SYNC_US + s, false);
+	ledger_tick(f.lg, T0 + COUNTERS_ROUTINE_SYNC_US + s);
+	ck_assert_uint_eq(wait_syncs(f.lg, 3), 3);
+	fx_close(&f);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -156,6 +240,8 @@ static Suite *ledger_suite(void)
 	tcase_add_test(t, test_transition_written_at_once);
 	tcase_add_test(t, test_seen_is_saved);
 	tcase_add_test(t, test_commit_due);
+	tcase_add_test(t, test_sync_due);
+	tcase_add_test(t, test_routine_sync_waits);
 	suite_add_tcase(s, t);
 	return s;
 }

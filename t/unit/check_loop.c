@@ -61,6 +61,14 @@ static void guard_arm(struct guard *g, struct loop *l, unsigned ms)
 	loop_timer_arm(l, &g->t, mono_now_us() + ms * MS);
 }
 
+/* Run l with a 1 s guard; the guard must not be what stopped it. */
+static void run_guarded(struct loop *l, struct guard *g)
+{
+	guard_arm(g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g->fired);
+}
+
 /* A timer that records when and in which order it fired. */
 struct probe {
 	struct loop_timer t;
@@ -655,9 +663,7 @@ START_TEST(test_early_timers_share_a_wakeup)
 	loop_timer_arm(l, &near.t, now + 20 * MS + 600);
 	loop_timer_arm(l, &far.t, now + 40 * MS);
 	far.stop = true;
-	guard_arm(&g, l, 1000);
-	ck_assert_int_eq(loop_run(l), 0);
-	ck_assert(!g.fired);
+	run_guarded(l, &g);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(order[0], 0);
 	ck_assert_int_eq(order[1], 1);
@@ -669,6 +675,70 @@ START_TEST(test_early_timers_share_a_wakeup)
 	ck_assert_uint_eq(st.timers_early, 1);
 	ck_assert_uint_eq(st.timers_fired, 3);
 	ck_assert_uint_ge(st.wakeups, 2);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* When the loop must wake: the earliest deadline + late window over
+ * the armed timers (sorted by deadline). */
+START_TEST(test_wake_at_decision)
+{
+	struct loop_timer a = { .deadline = 1000 }, b = { .deadline = 1200 },
+			  c = { .deadline = 5000 };
+
+	ck_assert_uint_eq(loop_wake_at(NULL), UINT64_MAX);
+	a.next = &b;
+	ck_assert_uint_eq(loop_wake_at(&a), 1000);
+	a.late_us = 100;
+	ck_assert_uint_eq(loop_wake_at(&a), 1100);
+	/* A wide window: the next punctual timer's deadline. */
+	a.late_us = 500;
+	ck_assert_uint_eq(loop_wake_at(&a), 1200);
+	b.next = &c;
+	a.late_us = b.late_us = 10000;
+	ck_assert_uint_eq(loop_wake_at(&a), 5000);
+	/* Only late ones: the first to run out of patience. */
+	c.late_us = 10000;
+	b.late_us = 50;
+	ck_assert_uint_eq(loop_wake_at(&a), 1250);
+}
+END_TEST
+
+/* A timer with a late window fires with the next wakeup after its
+ * deadline (here another timer's), without a wakeup of its own; alone,
+ * at its deadline + window. */
+START_TEST(test_late_timer_rides_along)
+{
+	uint64_t now = mono_now_us();
+	struct loop *l = new_loop();
+	struct probe lazy, punctual;
+	int order[3], n = 0;
+	struct guard g;
+
+	ck_assert_ptr_nonnull(l);
+	probe_init(&lazy, l, 0, order, &n);
+	probe_init(&punctual, l, 1, order, &n);
+	lazy.t.late_us = 500 * MS;
+	loop_timer_arm(l, &lazy.t, now + 10 * MS);
+	loop_timer_arm(l, &punctual.t, now + 40 * MS);
+	punctual.stop = true;
+	run_guarded(l, &g);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(order[0], 0);
+	ck_assert_uint_ge(lazy.fired_at, punctual.t.deadline);
+	struct loop_stats st;
+	loop_get_stats(l, &st);
+	ck_assert_uint_eq(st.wakeups, 1);
+	/* Alone: waits out its window, no longer. */
+	lazy.stop = true;
+	now = mono_now_us();
+	lazy.t.late_us = 30 * MS;
+	loop_timer_arm(l, &lazy.t, now + 10 * MS);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_uint_ge(lazy.fired_at, now + 40 * MS);
+	ck_assert_uint_lt(lazy.fired_at, now + 800 * MS); /* its own wakeup, before the guard */
 	loop_timer_cancel(l, &g.t);
 	loop_free(l);
 }
@@ -693,6 +763,8 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_fds_cloexec_nonblock_and_closed);
 	tcase_add_test(tc, test_timer_due_decision);
 	tcase_add_test(tc, test_early_timers_share_a_wakeup);
+	tcase_add_test(tc, test_wake_at_decision);
+	tcase_add_test(tc, test_late_timer_rides_along);
 }
 
 static Suite *loop_suite(void)
