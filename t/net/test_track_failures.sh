@@ -89,8 +89,8 @@ weighted() {
 		wire_prio "$what"
 	fi
 	check "$what: n1 stays MASTER (120 > 100), no transition on either node" \
-		eval 'only_holder n1 $VIP && ! log_has n1 "web: [A-Z]+ -> [A-Z]+" $m1 &&
-		      ! log_has n2 "web: [A-Z]+ -> [A-Z]+" $m2'
+		eval 'only_holder n1 $VIP && ! log_has n1 "web: (BACKUP|MASTER|FAULT) -> [A-Z]+" $m1 &&
+		      ! log_has n2 "web: (BACKUP|MASTER|FAULT) -> [A-Z]+" $m2'
 	m1=$(log_lines n1)
 	eval "$fix"
 	check "$what: fixed -> 'track script slow OK'" wait_log 5 n1 'web: track script slow OK' "$m1"
