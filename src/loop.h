@@ -24,7 +24,8 @@ struct loop_timer {
 				  * LOOP_EARLY_MAX_US) when the loop is awake for
 				  * another timer anyway; 0 = never early */
 	bool armed;
-	struct loop_timer *next; /* loop's list, private */
+	bool expired;            /* private: popped, its callback not run yet */
+	struct loop_timer *prev, *next; /* loop's lists, private */
 };
 
 /* The widest early window honoured: how far past the due timers the loop

@@ -138,6 +138,55 @@ START_TEST(test_timers_fire_in_deadline_order)
 }
 END_TEST
 
+/* The armed timers are a sorted list searched from its tail: arms in
+ * any order, equal deadlines, re-arms and cancels at the head, the middle
+ * and the tail still fire in deadline order, equal ones in arming order. */
+START_TEST(test_many_timers_keep_order)
+{
+	enum { N = 40 };
+	struct loop *l = new_loop();
+	struct probe p[N];
+	int order[N], n = 0;
+	struct guard g;
+	uint64_t base = mono_now_us() + 5 * MS;
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < N; i++)
+		probe_init(&p[i], l, i, order, &n);
+	/* Deadline of i: base + (i / 4) ms, in groups of four; armed from
+	 * the last to the first, so each arm lands before the tail. */
+	for (int i = N - 1; i >= 0; i--)
+		loop_timer_arm(l, &p[i].t, base + (uint64_t)(i / 4) * MS);
+	/* p[3] (armed after p[4..], before p[0..2]) moves to the tail. */
+	loop_timer_arm(l, &p[3].t, base + (uint64_t)(N / 4) * MS);
+	loop_timer_cancel(l, &p[2].t);       /* the head (p[3] left it) */
+	loop_timer_cancel(l, &p[20].t);      /* the middle */
+	loop_timer_cancel(l, &p[3].t);       /* the tail */
+	loop_timer_arm(l, &p[3].t, base + (uint64_t)(N / 4) * MS);
+	p[3].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, N - 2);
+	/* Groups in deadline order; within a group, arming order (the
+	 * reverse of i), and p[3] last of all. */
+	int k = 0;
+	for (int grp = 0; grp < N / 4; grp++)
+		for (int i = grp * 4 + 3; i >= grp * 4; i--) {
+			if (i == 2 || i == 20 || i == 3)
+				continue;
+			ck_assert_int_eq(order[k], i);
+			k++;
+		}
+	ck_assert_int_eq(order[k], 3);
+	ck_assert_int_eq(p[2].fires, 0);
+	ck_assert_int_eq(p[20].fires, 0);
+	ck_assert(!p[2].t.armed && !p[20].t.armed);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -679,6 +728,7 @@ static void add_all(TCase *tc)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_now_is_monotonic_us);
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
+	tcase_add_test(tc, test_many_timers_keep_order);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_rearm_self_in_callback);
