@@ -428,14 +428,28 @@ static void sock_rx(void *arg, const struct vrrp_rx *rx)
 {
 	struct sock_ref *sr = arg;
 	uint8_t vrid = rx->len >= 2 ? rx->data[1] : 0;
+	struct instance *in = sr->by_vrid[vrid];
 
-	for (struct instance *in = sr->c->instances; in; in = in->next) {
-		if (in->sref == sr && in->conf->vrid == vrid) {
-			instance_rx(in, rx);
-			return;
-		}
+	/* The cached one may have moved to another socket or VRID (reload). */
+	if (!in || in->sref != sr || in->conf->vrid != vrid) {
+		for (in = sr->c->instances; in; in = in->next)
+			if (in->sref == sr && in->conf->vrid == vrid)
+				break;
+		sr->by_vrid[vrid] = in;
 	}
-	unknown_rx(sr->c, rx);
+	if (in)
+		instance_rx(in, rx);
+	else
+		unknown_rx(sr->c, rx);
+}
+
+/* No socket's cache may point to a freed instance. */
+static void sock_forget(struct clustd *c, const struct instance *in)
+{
+	for (struct sock_ref *sr = c->socks; sr; sr = sr->next)
+		for (size_t v = 0; v < sizeof(sr->by_vrid) / sizeof(sr->by_vrid[0]); v++)
+			if (sr->by_vrid[v] == in)
+				sr->by_vrid[v] = NULL;
 }
 
 /* ---- sockets --------------------------------------------------------- */
@@ -582,6 +596,7 @@ void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->hold_timer);
 	tracker_free(in->tracker);
 	vmac_release(in);
+	sock_forget(in->c, in);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);
