@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "lease.h"
 #include "log.h"
 #include "owner.h"
 
@@ -139,13 +140,14 @@ static void vip_add_all(struct instance *in)
 
 /* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
  * so they outlive a stall of up to two thirds of the lease but vanish
- * soon after the daemon dies. */
+ * soon after the daemon dies. The renewals of all instances fall on
+ * shared instants (lease.h): one wakeup of the loop renews many. */
 static void arm_lease(struct instance *in)
 {
 	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
 
 	if (lease_ms)
-		loop_timer_arm(in->c->loop, &in->lease_timer, mono_now_us() + lease_ms * 1000ull / 3);
+		loop_timer_arm(in->c->loop, &in->lease_timer, lease_renew_at(mono_now_us(), lease_ms));
 }
 
 void vip_lease_timer_fired(void *arg)
