@@ -154,9 +154,18 @@ static bool vmac_sends(const struct instance_conf *ic)
 	return ic->use_vmac && ic->npeers == 0;
 }
 
-/* Returns 0 or -errno. */
+static void advert_queued_sent(void *arg, int err);
+
+static void count_sent(struct instance *in, int err)
+{
+	count(in, err < 0 ? IC_SEND_ERRORS : IC_ADVERTS_TX);
+}
+
+/* Returns 0 or -errno. queued: hand the advert to the socket's queue
+ * (vrrp_sock_queue), which reports the result to advert_queued_sent; the
+ * return value is then only that of the encoding. */
 static int send_one(struct instance *in, const struct vrrp_advert *adv,
-		    const struct ip_addr *dst)
+		    const struct ip_addr *dst, bool queued)
 {
 	uint8_t buf[VRRP_MAX_PKT];
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
@@ -166,13 +175,13 @@ static int send_one(struct instance *in, const struct vrrp_advert *adv,
 		count(in, IC_SEND_ERRORS);
 		return len == 0 ? -EINVAL : -ENOTCONN;
 	}
-	int rc = vrrp_sock_send(tx, &in->primary, dst, buf, len);
-	if (rc < 0) {
-		count(in, IC_SEND_ERRORS);
-		return rc;
+	if (queued) {
+		vrrp_sock_queue(tx, &in->primary, dst, buf, len, advert_queued_sent, in);
+		return 0;
 	}
-	count(in, IC_ADVERTS_TX);
-	return 0;
+	int rc = vrrp_sock_send(tx, &in->primary, dst, buf, len);
+	count_sent(in, rc);
+	return rc;
 }
 
 /* Returns 0 when the advert left for at least one destination, else the
@@ -187,10 +196,10 @@ static int send_advert(struct instance *in, uint8_t priority)
 	if (ic->npeers == 0) {
 		struct ip_addr group;
 		ip_addr_parse(ic->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
-		return send_one(in, &adv, &group);
+		return send_one(in, &adv, &group, false);
 	}
 	for (size_t i = 0; i < ic->npeers; i++) {
-		int rc = send_one(in, &adv, &ic->peers[i]);
+		int rc = send_one(in, &adv, &ic->peers[i], false);
 		if (rc == 0)
 			return 0;
 		err = rc;
@@ -213,6 +222,37 @@ static void advert_result(struct instance *in, int err)
 		return;
 	snprintf(why, sizeof(why), "cannot send adverts: %s", strerror(-err));
 	instance_held_fault(in, FAULT_SEND, why);
+}
+
+static void advert_queued_sent(void *arg, int err)
+{
+	struct instance *in = arg;
+
+	count_sent(in, err);
+	if (in->fsm.state == STATE_MASTER)
+		advert_result(in, err);
+}
+
+/* A master's advert with nothing else to do (its Adver_Timer): queued, so
+ * that the adverts of every master due in this pass of the loop leave in
+ * one sendmmsg per socket. Multicast only: a unicast advert goes to the
+ * first peer that takes it, which needs each result at once. */
+static bool advert_may_queue(const struct instance *in, const struct fsm_out *o)
+{
+	return o->actions == FSM_SEND_ADVERT && !o->changed && in->fsm.state == STATE_MASTER &&
+	       !in->vips_unsent && in->conf->npeers == 0;
+}
+
+static void queue_advert(struct instance *in)
+{
+	struct vrrp_advert adv;
+	struct ip_addr group;
+
+	build_advert(in, in->fsm.p.priority, &adv);
+	ip_addr_parse(in->conf->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
+	int err = send_one(in, &adv, &group, true);
+	if (err) /* not even queued */
+		advert_result(in, err);
 }
 
 /* ---- notify ---------------------------------------------------------- */
@@ -248,7 +288,9 @@ static void rearm(struct instance *in)
 		loop_timer_cancel(in->c->loop, &in->fsm_timer);
 }
 
-void instance_apply(struct instance *in, const struct fsm_out *o)
+/* timer: called from the instance's own timer, in a pass of the loop's
+ * timers (whose end sends what vrrp_sock_queue holds). */
+static void apply(struct instance *in, const struct fsm_out *o, bool timer)
 {
 	if (in->fsm.state == STATE_MASTER)
 		vmac_set(in, true); /* adverts and announcements leave by it */
@@ -257,7 +299,9 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	if (o->actions & FSM_SEND_PRIO0)
 		send_advert(in, 0);
 	int send_err = 0;
-	if (o->actions & FSM_SEND_ADVERT) {
+	if (timer && advert_may_queue(in, o)) {
+		queue_advert(in);
+	} else if (o->actions & FSM_SEND_ADVERT) {
 		send_err = send_advert(in, in->fsm.p.priority);
 		if (in->fsm.state == STATE_MASTER)
 			advert_result(in, send_err);
@@ -297,6 +341,11 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		group_follow(in, o);
 }
 
+void instance_apply(struct instance *in, const struct fsm_out *o)
+{
+	apply(in, o, false);
+}
+
 static void fsm_timer_fired(void *arg)
 {
 	struct instance *in = arg;
@@ -312,7 +361,7 @@ static void fsm_timer_fired(void *arg)
 		return;
 	}
 	fsm_timer(&in->fsm, now, &o);
-	instance_apply(in, &o);
+	apply(in, &o, true);
 }
 
 static void count_drop(struct instance *in, enum vrrp_drop why, const struct ip_addr *src)
@@ -585,6 +634,7 @@ void instance_stop(struct instance *in)
 
 void instance_free(struct instance *in)
 {
+	vrrp_tx_flush(); /* no queued advert may outlive its instance */
 	instance_handover_stop(in);
 	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */

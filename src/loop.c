@@ -60,6 +60,8 @@ struct loop {
 	struct loop_stats stats;
 	loop_timer_fn idle_fn;
 	void *idle_arg;
+	loop_timer_fn after_timers_fn;
+	void *after_timers_arg;
 };
 
 static void on_timerfd(void *arg, uint32_t events);
@@ -285,6 +287,8 @@ static void timers_run(struct loop *l)
 		}
 		t = next;
 	}
+	bool fired = l->expired.head != NULL;
+
 	while ((t = l->expired.head)) {
 		timer_unlink(&l->expired, t);
 		t->expired = false;
@@ -292,6 +296,8 @@ static void timers_run(struct loop *l)
 		l->stats.timers_fired++;
 		t->fn(t->arg);
 	}
+	if (fired && l->after_timers_fn)
+		l->after_timers_fn(l->after_timers_arg);
 }
 
 static void on_timerfd(void *arg, uint32_t events)
@@ -445,6 +451,12 @@ void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg)
 {
 	l->idle_fn = fn;
 	l->idle_arg = arg;
+}
+
+void loop_set_after_timers(struct loop *l, loop_timer_fn fn, void *arg)
+{
+	l->after_timers_fn = fn;
+	l->after_timers_arg = arg;
 }
 
 void loop_stop(struct loop *l)

@@ -61,6 +61,11 @@ int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
  * place to commit what the batch changed, once. One hook; NULL removes. */
 void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg);
 
+/* Call fn at the end of every pass that fired timers, after the last
+ * callback: the place to finish what they began together (the adverts
+ * they queued, vrrp_sock.h). One hook; NULL removes. */
+void loop_set_after_timers(struct loop *l, loop_timer_fn fn, void *arg);
+
 /* Timers by epoll_pwait2's timeout instead of the timerfd: two system
  * calls fewer per timer, and none when a deadline moves. Meant for a
  * real-time thread, for which the kernel adds no slack to the timeout

@@ -187,6 +187,52 @@ START_TEST(test_many_timers_keep_order)
 }
 END_TEST
 
+/* The after-timers hook runs once per pass that fired timers, after the
+ * last callback of the pass (the adverts they queued leave together). */
+struct after_log {
+	int calls;
+	int fired_before[4]; /* probes fired when the hook ran */
+	int *n_fired;
+};
+
+static void on_after(void *arg)
+{
+	struct after_log *a = arg;
+
+	if (a->calls < 4)
+		a->fired_before[a->calls] = *a->n_fired;
+	a->calls++;
+}
+
+START_TEST(test_after_timers_hook)
+{
+	struct loop *l = new_loop();
+	struct probe p[3];
+	int order[3], n = 0;
+	struct guard g;
+	struct after_log a = { .n_fired = &n };
+	uint64_t now = mono_now_us();
+
+	ck_assert_ptr_nonnull(l);
+	loop_set_after_timers(l, on_after, &a);
+	for (int i = 0; i < 3; i++)
+		probe_init(&p[i], l, i, order, &n);
+	/* Two due at the same instant: one pass; the third alone, later. */
+	loop_timer_arm(l, &p[0].t, now + 10 * MS);
+	loop_timer_arm(l, &p[1].t, now + 10 * MS);
+	loop_timer_arm(l, &p[2].t, now + 60 * MS);
+	p[2].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(a.calls, 2);
+	ck_assert_int_eq(a.fired_before[0], 2);
+	ck_assert_int_eq(a.fired_before[1], 3);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -729,6 +775,7 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_now_is_monotonic_us);
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
 	tcase_add_test(tc, test_many_timers_keep_order);
+	tcase_add_test(tc, test_after_timers_hook);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_rearm_self_in_callback);
