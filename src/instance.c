@@ -7,6 +7,7 @@
 #include "instance_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 {
 	const struct instance_conf *ic = in->conf;
 
-	memset(adv, 0, sizeof(*adv));
+	/* Not the 255 addresses' room (5 KB): only the first naddr count. */
+	memset(adv, 0, offsetof(struct vrrp_advert, addrs));
 	adv->version = ic->version;
 	adv->type = VRRP_TYPE_ADVERT;
 	adv->vrid = ic->vrid;
