@@ -233,6 +233,35 @@ START_TEST(test_after_timers_hook)
 }
 END_TEST
 
+/* Arms that jump back and forth from the last one (the finger the search
+ * starts from): still deadline order, equal deadlines in arming order. */
+START_TEST(test_arms_back_and_forth_keep_order)
+{
+	static const int at_ms[] = { 50, 10, 10, 50, 30, 10, 30, 50, 5 };
+	static const int expect[] = { 8, 1, 2, 5, 4, 6, 0, 3, 7 };
+	enum { K = sizeof(at_ms) / sizeof(at_ms[0]) };
+	struct loop *l = new_loop();
+	struct probe p[K];
+	int order[K], n = 0;
+	struct guard g;
+	uint64_t base = mono_now_us() + 5 * MS;
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < K; i++) {
+		probe_init(&p[i], l, i, order, &n);
+		loop_timer_arm(l, &p[i].t, base + (uint64_t)at_ms[i] * MS);
+	}
+	p[7].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(n, K);
+	for (int i = 0; i < K; i++)
+		ck_assert_int_eq(order[i], expect[i]);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -775,6 +804,7 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_now_is_monotonic_us);
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
 	tcase_add_test(tc, test_many_timers_keep_order);
+	tcase_add_test(tc, test_arms_back_and_forth_keep_order);
 	tcase_add_test(tc, test_after_timers_hook);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
