@@ -168,8 +168,9 @@ void loop_del_fd(struct loop *l, int fd)
 /* ---- timers ---- */
 
 /* The armed timers and the expired ones are sorted, doubly linked lists:
- * a cancel unlinks in O(1), and an arm searches from a finger, the timer
- * armed last (else from the tail). Re-armed timers land next to each
+ * a cancel unlinks in O(1), and an arm goes to the tail when it is the
+ * latest, else searches from a finger, the timer armed last (or from the
+ * tail when there is none). Re-armed timers land next to each
  * other: a master's next adverts an interval after the ones it just sent,
  * a backup's Master_Down_Timers after the last advert heard. So with
  * hundreds of instances an arm costs a step or two instead of a walk of
@@ -189,12 +190,16 @@ static void timer_unlink(struct timer_list *list, struct loop_timer *t)
 
 /* After the last timer due at or before t's deadline: timers armed for the
  * same instant fire in the order they were armed. from: where to start
- * looking (a timer of the list), or NULL for the tail. */
+ * looking when t is not the latest (a timer of the list), or NULL for the
+ * tail. */
 static void timer_insert_sorted(struct timer_list *list, struct loop_timer *t,
 				struct loop_timer *from)
 {
-	struct loop_timer *after = from ? from : list->tail;
+	struct loop_timer *after = list->tail;
 
+	/* The latest of all (a backup's next Master_Down_Timer) needs no search. */
+	if (from && after && after->deadline > t->deadline)
+		after = from;
 	if (after && after->deadline <= t->deadline)
 		while (after->next && after->next->deadline <= t->deadline)
 			after = after->next;
