@@ -186,12 +186,13 @@ static int send_one(struct instance *in, const struct vrrp_advert *adv,
 	return rc;
 }
 
-/* Returns 0 when the advert left for at least one destination, else the
- * last -errno. */
+/* Sends to every destination (the group, or each unicast peer). Returns 0
+ * when the advert left for at least one, else the last -errno. */
 static int send_advert(struct instance *in, uint8_t priority)
 {
 	const struct instance_conf *ic = in->conf;
 	struct vrrp_advert adv;
+	bool left = false;
 	int err = 0;
 
 	build_advert(in, priority, &adv);
@@ -203,10 +204,11 @@ static int send_advert(struct instance *in, uint8_t priority)
 	for (size_t i = 0; i < ic->npeers; i++) {
 		int rc = send_one(in, &adv, &ic->peers[i], false);
 		if (rc == 0)
-			return 0;
-		err = rc;
+			left = true;
+		else
+			err = rc;
 	}
-	return err;
+	return left ? 0 : err;
 }
 
 /* A master's advert: failures in a row over an advert interval mean it
@@ -237,8 +239,8 @@ static void advert_queued_sent(void *arg, int err)
 
 /* A master's advert with nothing else to do (its Adver_Timer): queued, so
  * that the adverts of every master due in this pass of the loop leave in
- * one sendmmsg per socket. Multicast only: a unicast advert goes to the
- * first peer that takes it, which needs each result at once. */
+ * one sendmmsg per socket. Multicast only: a unicast advert's result is
+ * that of all its peers together. */
 static bool advert_may_queue(const struct instance *in, const struct fsm_out *o)
 {
 	return o->actions == FSM_SEND_ADVERT && !o->changed && in->fsm.state == STATE_MASTER &&
