@@ -41,6 +41,10 @@ struct sock_ref {
 	sa_family_t family;
 	int refs;
 	struct vrrp_sock *sock;
+	/* Who runs each VRID here (conf.c makes it one instance): a cache
+	 * that sock_rx checks before use, so a received advert finds its
+	 * instance without a walk of the list. */
+	struct instance *by_vrid[256];
 	struct sock_ref *next;
 };
 

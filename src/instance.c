@@ -7,6 +7,7 @@
 #include "instance_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,8 @@ static void build_advert(const struct instance *in, uint8_t priority, struct vrr
 {
 	const struct instance_conf *ic = in->conf;
 
-	memset(adv, 0, sizeof(*adv));
+	/* Not the 255 addresses' room (5 KB): only the first naddr count. */
+	memset(adv, 0, offsetof(struct vrrp_advert, addrs));
 	adv->version = ic->version;
 	adv->type = VRRP_TYPE_ADVERT;
 	adv->vrid = ic->vrid;
@@ -155,9 +157,18 @@ static bool vmac_sends(const struct instance_conf *ic)
 	return ic->use_vmac && ic->npeers == 0;
 }
 
-/* Returns 0 or -errno. */
+static void advert_queued_sent(void *arg, int err);
+
+static void count_sent(struct instance *in, int err)
+{
+	count(in, err < 0 ? IC_SEND_ERRORS : IC_ADVERTS_TX);
+}
+
+/* Returns 0 or -errno. queued: hand the advert to the socket's queue
+ * (vrrp_sock_queue), which reports the result to advert_queued_sent; the
+ * return value is then only that of the encoding. */
 static int send_one(struct instance *in, const struct vrrp_advert *adv,
-		    const struct ip_addr *dst)
+		    const struct ip_addr *dst, bool queued)
 {
 	uint8_t buf[VRRP_MAX_PKT];
 	size_t len = vrrp_encode(adv, in->conf->family, &in->primary, dst,
@@ -167,36 +178,38 @@ static int send_one(struct instance *in, const struct vrrp_advert *adv,
 		count(in, IC_SEND_ERRORS);
 		return len == 0 ? -EINVAL : -ENOTCONN;
 	}
-	int rc = vrrp_sock_send(tx, &in->primary, dst, buf, len);
-	if (rc < 0) {
-		count(in, IC_SEND_ERRORS);
-		return rc;
+	if (queued) {
+		vrrp_sock_queue(tx, &in->primary, dst, buf, len, advert_queued_sent, in);
+		return 0;
 	}
-	count(in, IC_ADVERTS_TX);
-	return 0;
+	int rc = vrrp_sock_send(tx, &in->primary, dst, buf, len);
+	count_sent(in, rc);
+	return rc;
 }
 
-/* Returns 0 when the advert left for at least one destination, else the
- * last -errno. */
+/* Sends to every destination (the group, or each unicast peer). Returns 0
+ * when the advert left for at least one, else the last -errno. */
 static int send_advert(struct instance *in, uint8_t priority)
 {
 	const struct instance_conf *ic = in->conf;
 	struct vrrp_advert adv;
+	bool left = false;
 	int err = 0;
 
 	build_advert(in, priority, &adv);
 	if (ic->npeers == 0) {
 		struct ip_addr group;
 		ip_addr_parse(ic->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
-		return send_one(in, &adv, &group);
+		return send_one(in, &adv, &group, false);
 	}
 	for (size_t i = 0; i < ic->npeers; i++) {
-		int rc = send_one(in, &adv, &ic->peers[i]);
+		int rc = send_one(in, &adv, &ic->peers[i], false);
 		if (rc == 0)
-			return 0;
-		err = rc;
+			left = true;
+		else
+			err = rc;
 	}
-	return err;
+	return left ? 0 : err;
 }
 
 /* A master's advert: failures in a row over an advert interval mean it
@@ -214,6 +227,37 @@ static void advert_result(struct instance *in, int err)
 		return;
 	snprintf(why, sizeof(why), "cannot send adverts: %s", strerror(-err));
 	instance_held_fault(in, FAULT_SEND, why);
+}
+
+static void advert_queued_sent(void *arg, int err)
+{
+	struct instance *in = arg;
+
+	count_sent(in, err);
+	if (in->fsm.state == STATE_MASTER)
+		advert_result(in, err);
+}
+
+/* A master's advert with nothing else to do (its Adver_Timer): queued, so
+ * that the adverts of every master due in this pass of the loop leave in
+ * one sendmmsg per socket. Multicast only: a unicast advert's result is
+ * that of all its peers together. */
+static bool advert_may_queue(const struct instance *in, const struct fsm_out *o)
+{
+	return o->actions == FSM_SEND_ADVERT && !o->changed && in->fsm.state == STATE_MASTER &&
+	       !in->vips_unsent && in->conf->npeers == 0;
+}
+
+static void queue_advert(struct instance *in)
+{
+	struct vrrp_advert adv;
+	struct ip_addr group;
+
+	build_advert(in, in->fsm.p.priority, &adv);
+	ip_addr_parse(in->conf->family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, &group);
+	int err = send_one(in, &adv, &group, true);
+	if (err) /* not even queued */
+		advert_result(in, err);
 }
 
 /* ---- notify ---------------------------------------------------------- */
@@ -249,7 +293,9 @@ static void rearm(struct instance *in)
 		loop_timer_cancel(in->c->loop, &in->fsm_timer);
 }
 
-void instance_apply(struct instance *in, const struct fsm_out *o)
+/* timer: called from the instance's own timer, in a pass of the loop's
+ * timers (whose end sends what vrrp_sock_queue holds). */
+static void apply(struct instance *in, const struct fsm_out *o, bool timer)
 {
 	if (in->fsm.state == STATE_MASTER)
 		vmac_set(in, true); /* adverts and announcements leave by it */
@@ -258,7 +304,9 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 	if (o->actions & FSM_SEND_PRIO0)
 		send_advert(in, 0);
 	int send_err = 0;
-	if (o->actions & FSM_SEND_ADVERT) {
+	if (timer && advert_may_queue(in, o)) {
+		queue_advert(in);
+	} else if (o->actions & FSM_SEND_ADVERT) {
 		send_err = send_advert(in, in->fsm.p.priority);
 		if (in->fsm.state == STATE_MASTER)
 			advert_result(in, send_err);
@@ -298,6 +346,11 @@ void instance_apply(struct instance *in, const struct fsm_out *o)
 		group_follow(in, o);
 }
 
+void instance_apply(struct instance *in, const struct fsm_out *o)
+{
+	apply(in, o, false);
+}
+
 static void fsm_timer_fired(void *arg)
 {
 	struct instance *in = arg;
@@ -317,7 +370,7 @@ static void fsm_timer_fired(void *arg)
 		log_notice("%s: Master_Down_Timer fired %llu ms late: this node did not run; "
 			   "listening %llu ms more before taking over", in->conf->name,
 			   (unsigned long long)(o.late_us / 1000), (unsigned long long)(o.pause_us / 1000));
-	instance_apply(in, &o);
+	apply(in, &o, true);
 }
 
 static void count_drop(struct instance *in, enum vrrp_drop why, const struct ip_addr *src)
@@ -433,14 +486,28 @@ static void sock_rx(void *arg, const struct vrrp_rx *rx)
 {
 	struct sock_ref *sr = arg;
 	uint8_t vrid = rx->len >= 2 ? rx->data[1] : 0;
+	struct instance *in = sr->by_vrid[vrid];
 
-	for (struct instance *in = sr->c->instances; in; in = in->next) {
-		if (in->sref == sr && in->conf->vrid == vrid) {
-			instance_rx(in, rx);
-			return;
-		}
+	/* The cached one may have moved to another socket or VRID (reload). */
+	if (!in || in->sref != sr || in->conf->vrid != vrid) {
+		for (in = sr->c->instances; in; in = in->next)
+			if (in->sref == sr && in->conf->vrid == vrid)
+				break;
+		sr->by_vrid[vrid] = in;
 	}
-	unknown_rx(sr->c, rx);
+	if (in)
+		instance_rx(in, rx);
+	else
+		unknown_rx(sr->c, rx);
+}
+
+/* No socket's cache may point to a freed instance. */
+static void sock_forget(struct clustd *c, const struct instance *in)
+{
+	for (struct sock_ref *sr = c->socks; sr; sr = sr->next)
+		for (size_t v = 0; v < sizeof(sr->by_vrid) / sizeof(sr->by_vrid[0]); v++)
+			if (sr->by_vrid[v] == in)
+				sr->by_vrid[v] = NULL;
 }
 
 /* ---- sockets --------------------------------------------------------- */
@@ -576,6 +643,7 @@ void instance_stop(struct instance *in)
 
 void instance_free(struct instance *in)
 {
+	vrrp_tx_flush(); /* no queued advert may outlive its instance */
 	instance_handover_stop(in);
 	instance_count_state_time(in, mono_now_us());
 	in->cnt->active = false; /* kept, in case it comes back */
@@ -587,6 +655,7 @@ void instance_free(struct instance *in)
 	loop_timer_cancel(in->c->loop, &in->hold_timer);
 	tracker_free(in->tracker);
 	vmac_release(in);
+	sock_forget(in->c, in);
 	sock_put(in->c, in->sref);
 	if (in->c->shut_down)
 		script_queue_free(in->notify_q);

@@ -32,6 +32,10 @@ struct loop_signal {
 	void *arg;
 };
 
+struct timer_list {
+	struct loop_timer *head, *tail;
+};
+
 struct loop {
 	int epfd;
 	int tfd;
@@ -40,8 +44,9 @@ struct loop {
 	struct loop_watch timer_watch;  /* tfd, internal */
 	struct loop_watch signal_watch; /* sfd, internal */
 
-	struct loop_timer *timers;      /* armed timers, sorted by deadline */
-	struct loop_timer *expired;     /* popped in this pass, not yet fired */
+	struct timer_list timers;       /* armed timers, sorted by deadline */
+	struct timer_list expired;      /* popped in this pass, not yet fired */
+	struct loop_timer *finger;      /* the timer armed last, while in timers */
 	bool tfd_armed;
 	uint64_t tfd_deadline;
 	bool precise;                   /* timeouts of epoll_pwait2, not the timerfd */
@@ -56,6 +61,8 @@ struct loop {
 	struct loop_stats stats;
 	loop_timer_fn idle_fn;
 	void *idle_arg;
+	loop_timer_fn after_timers_fn;
+	void *after_timers_arg;
 };
 
 static void on_timerfd(void *arg, uint32_t events);
@@ -160,40 +167,86 @@ void loop_del_fd(struct loop *l, int fd)
 
 /* ---- timers ---- */
 
-static bool timer_unlink(struct loop_timer **head, struct loop_timer *t)
+/* The armed timers and the expired ones are sorted, doubly linked lists:
+ * a cancel unlinks in O(1), and an arm goes to the tail when it is the
+ * latest, else searches from a finger, the timer armed last (or from the
+ * tail when there is none). Re-armed timers land next to each
+ * other: a master's next adverts an interval after the ones it just sent,
+ * a backup's Master_Down_Timers after the last advert heard. So with
+ * hundreds of instances an arm costs a step or two instead of a walk of
+ * the whole list (and of the later timers, VIP leases, behind them). */
+static void timer_unlink(struct timer_list *list, struct loop_timer *t)
 {
-	for (struct loop_timer **pp = head; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			t->next = NULL;
-			return true;
-		}
-	}
-	return false;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		list->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		list->tail = t->prev;
+	t->next = t->prev = NULL;
+}
+
+/* After the last timer due at or before t's deadline: timers armed for the
+ * same instant fire in the order they were armed. from: where to start
+ * looking when t is not the latest (a timer of the list), or NULL for the
+ * tail. */
+static void timer_insert_sorted(struct timer_list *list, struct loop_timer *t,
+				struct loop_timer *from)
+{
+	struct loop_timer *after = list->tail;
+
+	/* The latest of all (a backup's next Master_Down_Timer) needs no search. */
+	if (from && after && after->deadline > t->deadline)
+		after = from;
+	if (after && after->deadline <= t->deadline)
+		while (after->next && after->next->deadline <= t->deadline)
+			after = after->next;
+	else
+		while (after && after->deadline > t->deadline)
+			after = after->prev;
+	t->prev = after;
+	t->next = after ? after->next : list->head;
+	if (t->next)
+		t->next->prev = t;
+	else
+		list->tail = t;
+	if (after)
+		after->next = t;
+	else
+		list->head = t;
+}
+
+static void timer_append(struct timer_list *list, struct loop_timer *t)
+{
+	t->next = NULL;
+	t->prev = list->tail;
+	if (list->tail)
+		list->tail->next = t;
+	else
+		list->head = t;
+	list->tail = t;
 }
 
 void loop_timer_cancel(struct loop *l, struct loop_timer *t)
 {
 	if (!t->armed)
 		return;
-	if (!timer_unlink(&l->timers, t))
-		timer_unlink(&l->expired, t);
+	if (l->finger == t)
+		l->finger = NULL;
+	timer_unlink(t->expired ? &l->expired : &l->timers, t);
+	t->expired = false;
 	t->armed = false;
 }
 
 void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline)
 {
-	struct loop_timer **pp;
-
 	loop_timer_cancel(l, t);
-	/* After equal deadlines: timers armed for the same instant fire in
-	 * the order they were armed. */
-	for (pp = &l->timers; *pp && (*pp)->deadline <= deadline; pp = &(*pp)->next)
-		;
 	t->deadline = deadline;
 	t->armed = true;
-	t->next = *pp;
-	*pp = t;
+	timer_insert_sorted(&l->timers, t, l->finger);
+	l->finger = t;
 }
 
 uint64_t loop_wake_at(const struct loop_timer *sorted)
@@ -217,13 +270,13 @@ static void timerfd_sync(struct loop *l)
 	struct itimerspec its = { 0 };
 	uint64_t deadline;
 
-	if (!l->timers) {
+	if (!l->timers.head) {
 		if (l->tfd_armed)
 			timerfd_settime(l->tfd, 0, &its, NULL);
 		l->tfd_armed = false;
 		return;
 	}
-	deadline = loop_wake_at(l->timers);
+	deadline = loop_wake_at(l->timers.head);
 	if (l->tfd_armed && l->tfd_deadline == deadline)
 		return;
 	its.it_value.tv_sec = (time_t)(deadline / 1000000u);
@@ -251,32 +304,33 @@ bool loop_timer_due(uint64_t deadline, uint64_t early_us, uint64_t now)
 static void timers_run(struct loop *l)
 {
 	uint64_t now = mono_now_us();
-	struct loop_timer **tail = &l->expired;
-	struct loop_timer **pp = &l->timers;
+	struct loop_timer *t = l->timers.head;
 
-	while (*pp && (*pp)->deadline <= now + LOOP_EARLY_MAX_US) {
-		struct loop_timer *t = *pp;
+	while (t && t->deadline <= now + LOOP_EARLY_MAX_US) {
+		struct loop_timer *next = t->next;
 
-		if (!loop_timer_due(t->deadline, t->early_us, now)) {
-			pp = &t->next;
-			continue;
+		if (loop_timer_due(t->deadline, t->early_us, now)) {
+			if (l->finger == t)
+				l->finger = NULL;
+			timer_unlink(&l->timers, t);
+			timer_append(&l->expired, t);
+			t->expired = true;
+			if (t->deadline > now)
+				l->stats.timers_early++;
 		}
-		*pp = t->next;
-		t->next = NULL;
-		*tail = t;
-		tail = &t->next;
-		if (t->deadline > now)
-			l->stats.timers_early++;
+		t = next;
 	}
-	while (l->expired) {
-		struct loop_timer *t = l->expired;
+	bool fired = l->expired.head != NULL;
 
-		l->expired = t->next;
-		t->next = NULL;
+	while ((t = l->expired.head)) {
+		timer_unlink(&l->expired, t);
+		t->expired = false;
 		t->armed = false;
 		l->stats.timers_fired++;
 		t->fn(t->arg);
 	}
+	if (fired && l->after_timers_fn)
+		l->after_timers_fn(l->after_timers_arg);
 }
 
 static void on_timerfd(void *arg, uint32_t events)
@@ -363,10 +417,10 @@ static int wait_precise(struct loop *l, struct epoll_event *events)
 	struct timespec ts = { 0 };
 	uint64_t now, at;
 
-	if (!l->timers)
+	if (!l->timers.head)
 		return epoll_pwait2(l->epfd, events, LOOP_MAX_EVENTS, NULL, NULL);
 	now = mono_now_us();
-	at = loop_wake_at(l->timers);
+	at = loop_wake_at(l->timers.head);
 	if (at > now) {
 		uint64_t wait = at - now;
 
@@ -431,6 +485,12 @@ void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg)
 {
 	l->idle_fn = fn;
 	l->idle_arg = arg;
+}
+
+void loop_set_after_timers(struct loop *l, loop_timer_fn fn, void *arg)
+{
+	l->after_timers_fn = fn;
+	l->after_timers_arg = arg;
 }
 
 void loop_stop(struct loop *l)

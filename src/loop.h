@@ -29,7 +29,8 @@ struct loop_timer {
 				  * (housekeeping rides on the adverts'
 				  * wakeups); 0 = on time */
 	bool armed;
-	struct loop_timer *next; /* loop's list, private */
+	bool expired;            /* private: popped, its callback not run yet */
+	struct loop_timer *prev, *next; /* loop's lists, private */
 };
 
 /* The widest early window honoured: how far past the due timers the loop
@@ -68,6 +69,11 @@ int loop_add_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg);
 /* Call fn after every batch of events, before the loop sleeps again: the
  * place to commit what the batch changed, once. One hook; NULL removes. */
 void loop_set_idle(struct loop *l, loop_timer_fn fn, void *arg);
+
+/* Call fn at the end of every pass that fired timers, after the last
+ * callback: the place to finish what they began together (the adverts
+ * they queued, vrrp_sock.h). One hook; NULL removes. */
+void loop_set_after_timers(struct loop *l, loop_timer_fn fn, void *arg);
 
 /* Timers by epoll_pwait2's timeout instead of the timerfd: two system
  * calls fewer per timer, and none when a deadline moves. Meant for a

@@ -29,6 +29,7 @@
 
 struct nlk {
 	struct nl_sock *sk;
+	uint32_t batch_seq; /* nlk_addr_add_batch's sequence numbers */
 };
 
 /* libnl reports its own error codes; callers of this module get -errno. */
@@ -123,6 +124,7 @@ struct nlk *nlk_open(void)
 		free(n);
 		return NULL;
 	}
+	n->batch_seq = 1u << 31; /* far from libnl's, which start at the time */
 	return n;
 }
 
@@ -279,6 +281,117 @@ int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lif
 		return -nle_to_errno(err);
 	}
 	return 0;
+}
+
+/* The RTM_NEWADDR request nlk_addr_add sends, as libnl builds it. NULL
+ * (and *err) on failure. */
+static struct nl_msg *addr_add_msg(int ifindex, const struct vip *vip, uint32_t lifetime_s,
+				   int *err)
+{
+	struct rtnl_addr *a;
+	struct nl_msg *msg = NULL;
+
+	if ((*err = vip_to_rtnl(ifindex, vip, &a)))
+		return NULL;
+	if (vip->addr.family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	if (lifetime_s > 0) {
+		rtnl_addr_set_valid_lifetime(a, lifetime_s);
+		rtnl_addr_set_preferred_lifetime(a, lifetime_s);
+	}
+	int nle = rtnl_addr_build_add_request(a, NLM_F_REPLACE, &msg);
+	rtnl_addr_put(a);
+	*err = nle < 0 ? -nle_to_errno(nle) : 0;
+	return nle < 0 ? NULL : msg;
+}
+
+/* Read the answers to the batch whose messages carry the sequence
+ * numbers first_seq.. (index idx[k] for first_seq + k), until the
+ * acknowledgement of the last: only failures and that one answer. */
+static int batch_answers(struct nlk *n, uint32_t first_seq, const size_t *idx, size_t built,
+			 int *err)
+{
+	uint32_t last_seq = first_seq + (uint32_t)built - 1;
+
+	/* One datagram per answer at most: built reads at most. */
+	for (size_t reads = 0; reads < built; reads++) {
+		struct sockaddr_nl peer;
+		unsigned char *buf = NULL;
+		int len = nl_recv(n->sk, &peer, &buf, NULL);
+		bool last = false;
+
+		if (len <= 0) {
+			free(buf);
+			return len < 0 ? len : -NLE_MSG_TRUNC;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len);
+		     h = nlmsg_next(h, &len)) {
+			uint32_t k = h->nlmsg_seq - first_seq;
+
+			if (h->nlmsg_type != NLMSG_ERROR || k >= built)
+				continue;
+			err[idx[k]] = ((struct nlmsgerr *)nlmsg_data(h))->error;
+			last = last || h->nlmsg_seq == last_seq;
+		}
+		free(buf);
+		if (last)
+			return 0;
+	}
+	return -NLE_MSG_TRUNC;
+}
+
+void nlk_addr_add_batch(struct nlk *n, const struct nlk_addr_req *req, size_t count,
+			uint32_t lifetime_s, int *err)
+{
+	size_t *idx = xcalloc(count ? count : 1, sizeof(*idx));
+	size_t built = 0, len = 0, cap = 4096;
+	uint8_t *buf = xmalloc(cap);
+	uint32_t first_seq = 0;
+	struct nlmsghdr *last = NULL;
+
+	for (size_t i = 0; i < count; i++) {
+		struct nl_msg *msg = addr_add_msg(req[i].ifindex, req[i].vip, lifetime_s, &err[i]);
+
+		if (!msg)
+			continue;
+		struct nlmsghdr *h = nlmsg_hdr(msg);
+		size_t size = NLMSG_ALIGN(h->nlmsg_len);
+		while (len + size > cap)
+			buf = xrealloc(buf, cap *= 2);
+		h->nlmsg_pid = nl_socket_get_local_port(n->sk);
+		/* Numbers of our own: libnl's counter must stay in step with
+		 * the answers it expects for its own requests. */
+		h->nlmsg_seq = n->batch_seq++;
+		h->nlmsg_flags |= NLM_F_REQUEST;
+		if (built == 0)
+			first_seq = h->nlmsg_seq;
+		memcpy(buf + len, h, h->nlmsg_len);
+		memset(buf + len + h->nlmsg_len, 0, size - h->nlmsg_len);
+		last = (struct nlmsghdr *)(buf + len);
+		len += size;
+		idx[built++] = i;
+		nlmsg_free(msg);
+	}
+	/* Successes answer nothing, but the last: it is acknowledged. The
+	 * kernel handles a batch in order, so that answer comes last. */
+	int nle = 0;
+	if (built) {
+		last->nlmsg_flags |= NLM_F_ACK;
+		nle = nl_sendto(n->sk, buf, len);
+		if (nle >= 0)
+			nle = batch_answers(n, first_seq, idx, built, err);
+	}
+	if (nle < 0) {
+		/* The socket failed: what the kernel did is unknown. */
+		for (size_t k = 0; k < built; k++)
+			err[idx[k]] = -nle_to_errno(nle);
+		reopen_after(n, nle);
+	}
+	for (size_t i = 0; i < count; i++)
+		if (err[i])
+			log_vip_fail("add", req[i].vip, req[i].ifindex, strerror(-err[i]));
+	free(buf);
+	free(idx);
 }
 
 int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip)

@@ -40,6 +40,17 @@ int nlk_link_is_up(struct nlk *n, int ifindex, bool *up);
  * Adding an address already present refreshes it and succeeds.
  * Returns 0 or -errno. */
 int nlk_addr_add(struct nlk *n, int ifindex, const struct vip *vip, uint32_t lifetime_s);
+/* nlk_addr_add for many VIPs in one batch: one send, and (when all
+ * succeed) one read of the acknowledgement, where each nlk_addr_add is a
+ * round trip of its own (for renewing the leases of many instances at
+ * once, lease.h). err[i] gets what nlk_addr_add would have returned for
+ * req[i]; failures are logged. */
+struct nlk_addr_req {
+	int ifindex;
+	const struct vip *vip;
+};
+void nlk_addr_add_batch(struct nlk *n, const struct nlk_addr_req *req, size_t count,
+			uint32_t lifetime_s, int *err);
 /* Remove vip; an address that is not there is success. 0 or -errno. */
 int nlk_addr_del(struct nlk *n, int ifindex, const struct vip *vip);
 /* Is vip (address and prefix length) on the interface? */

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "lease.h"
 #include "log.h"
 #include "owner.h"
+#include "xalloc.h"
 
 /* ---- VIPs and announcements ------------------------------------------ */
 
@@ -89,37 +91,33 @@ static const char *vip_ifname(const struct instance *in)
 	return in->conf->use_vmac ? in->vmac.name : in->conf->interface;
 }
 
-int vip_add(struct instance *in, const struct vip *v)
+static void arm_lease(struct instance *in);
+
+static void log_add_failed(struct instance *in, const struct vip *v, int err)
 {
 	char buf[VIP_STRLEN];
 
+	log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
+		vip_ifname(in), strerror(-err));
+}
+
+int vip_add(struct instance *in, const struct vip *v)
+{
 	if (is_owned(in, v))
 		return 0;
 	int rc = nlk_addr_add(in->c->nl, vip_ifindex(in), v, lease_s(in));
 
 	if (rc < 0)
-		log_err("%s: cannot add VIP %s to %s: %s", in->conf->name, vip_str(v, buf),
-			vip_ifname(in), strerror(-rc));
+		log_add_failed(in, v, rc);
 	return rc;
 }
 
-static void arm_lease(struct instance *in);
-
-/* Add (or renew) every VIP. A failure is retried once soon (the lease
- * timer, armed early), a second one in a row makes the instance FAULT:
- * a master without its VIPs must leave them to the backup. */
-static void vip_add_all(struct instance *in)
+/* After adding (or renewing) every VIP, failed the first that failed
+ * (with err), or NULL. A failure is retried once soon (the lease timer,
+ * armed early), a second one in a row makes the instance FAULT: a master
+ * without its VIPs must leave them to the backup. */
+static void vip_add_all_done(struct instance *in, const struct vip *failed, int err)
 {
-	const struct vip *failed = NULL;
-	int err = 0;
-
-	for (size_t i = 0; i < in->conf->nvips; i++) {
-		int rc = vip_add(in, &in->conf->vips[i]);
-		if (rc < 0 && !failed) {
-			failed = &in->conf->vips[i];
-			err = rc;
-		}
-	}
 	if (!failed) {
 		fail_run_reset(&in->vip_fails);
 		if (in->send_fails.count == 0)
@@ -137,24 +135,123 @@ static void vip_add_all(struct instance *in)
 	instance_held_fault(in, FAULT_VIP, why);
 }
 
+/* Add (or renew) every VIP. */
+static void vip_add_all(struct instance *in)
+{
+	const struct vip *failed = NULL;
+	int err = 0;
+
+	for (size_t i = 0; i < in->conf->nvips; i++) {
+		int rc = vip_add(in, &in->conf->vips[i]);
+		if (rc < 0 && !failed) {
+			failed = &in->conf->vips[i];
+			err = rc;
+		}
+	}
+	vip_add_all_done(in, failed, err);
+}
+
 /* Self-fencing: VIPs carry a kernel lifetime renewed every third of it,
  * so they outlive a stall of up to two thirds of the lease but vanish
- * soon after the daemon dies. */
+ * soon after the daemon dies. The renewals of all instances fall on
+ * shared instants (lease.h): one wakeup of the loop renews many. */
 static void arm_lease(struct instance *in)
 {
 	uint32_t lease_ms = in->c->cfg->node.vip_lease_ms;
 
 	if (lease_ms)
-		loop_timer_arm(in->c->loop, &in->lease_timer, mono_now_us() + lease_ms * 1000ull / 3);
+		loop_timer_arm(in->c->loop, &in->lease_timer, lease_renew_at(mono_now_us(), lease_ms));
 }
 
+static bool renews(const struct instance *in)
+{
+	return in->fsm.state == STATE_MASTER && !in->vips_unsent;
+}
+
+/* The instances whose lease timer is due at the same instant as in's
+ * (they fire in this pass of the loop): their timers are cancelled, and
+ * the renewing ones (in among them) are returned, n of them. */
+static struct instance **due_together(struct instance *in, size_t *n)
+{
+	struct instance **out = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (struct instance *m = in->c->instances; m; m = m->next) {
+		if (m != in && !(m->lease_timer.armed && m->lease_timer.deadline == in->lease_timer.deadline))
+			continue;
+		loop_timer_cancel(m->c->loop, &m->lease_timer);
+		if (!renews(m))
+			continue;
+		if (*n == cap)
+			out = xrealloc(out, (cap = cap ? 2 * cap : 16) * sizeof(*out));
+		out[(*n)++] = m;
+	}
+	return out;
+}
+
+/* The VIPs to renew of the instances due, in their order (owners' own
+ * addresses left out). */
+static struct nlk_addr_req *lease_requests(struct instance **due, size_t n, size_t *nreq)
+{
+	size_t cap = 0;
+
+	for (size_t k = 0; k < n; k++)
+		cap += due[k]->conf->nvips;
+	struct nlk_addr_req *req = xcalloc(cap ? cap : 1, sizeof(*req));
+
+	*nreq = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < due[k]->conf->nvips; i++)
+			if (!is_owned(due[k], &due[k]->conf->vips[i]))
+				req[(*nreq)++] = (struct nlk_addr_req){ vip_ifindex(due[k]),
+									&due[k]->conf->vips[i] };
+	return req;
+}
+
+/* Each instance goes on as after vip_add_all, with its requests' results
+ * (in the order lease_requests made them). */
+static void lease_results(struct instance **due, size_t n, const struct nlk_addr_req *req,
+			  const int *err)
+{
+	size_t r = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct vip *failed = NULL;
+		int first_err = 0;
+
+		for (size_t i = 0; i < due[k]->conf->nvips; i++) {
+			if (is_owned(due[k], &due[k]->conf->vips[i]))
+				continue;
+			if (err[r] < 0) {
+				log_add_failed(due[k], req[r].vip, err[r]);
+				if (!failed)
+					failed = req[r].vip, first_err = err[r];
+			}
+			r++;
+		}
+		vip_add_all_done(due[k], failed, first_err);
+	}
+}
+
+/* Renew the VIPs of every instance due at this instant in one netlink
+ * batch (nlk_addr_add_batch): one send instead of a round trip per VIP. */
 void vip_lease_timer_fired(void *arg)
 {
 	struct instance *in = arg;
+	size_t n, nreq;
 
-	if (in->fsm.state != STATE_MASTER || in->vips_unsent)
+	if (!renews(in))
 		return;
-	vip_add_all(in);
+	struct instance **due = due_together(in, &n);
+	struct nlk_addr_req *req = lease_requests(due, n, &nreq);
+	int *err = xcalloc(nreq ? nreq : 1, sizeof(*err));
+
+	nlk_addr_add_batch(in->c->nl, req, nreq, lease_s(in), err);
+	lease_results(due, n, req, err);
+	free(err);
+	free(req);
+	free(due);
 }
 
 /* With a cluster plane the instance is MASTER only while it holds the

@@ -87,6 +87,32 @@ static struct {
 	union rx_control control[RX_BATCH];
 } rxb;
 
+/* A master's due adverts, queued by the timers of one pass of the loop
+ * and sent at its end, one sendmmsg per socket. A message longer than
+ * TX_MSG_MAX (an advert with dozens of addresses) is sent at once. */
+#define TX_QUEUE_MAX 64
+#define TX_MSG_MAX 256
+
+struct tx_item {
+	struct vrrp_sock *s;
+	struct ip_addr src, dst;
+	size_t len;
+	vrrp_sent_fn done;
+	void *arg;
+	uint8_t msg[TX_MSG_MAX];
+};
+
+static struct {
+	struct tx_item item[TX_QUEUE_MAX];
+	size_t len;
+} txq;
+
+static void tx_flush_hook(void *arg)
+{
+	(void)arg;
+	vrrp_tx_flush();
+}
+
 /* setsockopt that logs; returns 0 or -errno. */
 static int sockopt(struct vrrp_sock *s, int level, int name, const char *what,
 		   const void *val, socklen_t len)
@@ -435,6 +461,7 @@ struct vrrp_sock *vrrp_sock_open(struct loop *l, const char *ifname, int ifindex
 		return NULL;
 	}
 	s->resume = (struct loop_timer){ .fn = resume_fired, .arg = s };
+	loop_set_after_timers(l, tx_flush_hook, NULL);
 	if (loop_add_fd(l, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0) {
 		log_err("vrrp: cannot register the %s socket with the loop: %s", ifname,
 			strerror(errno));
@@ -526,10 +553,20 @@ struct vrrp_sock *vrrp_sock_open_tx(const char *ifname, int ifindex, sa_family_t
 	return s;
 }
 
+static bool tx_queued_on(const struct vrrp_sock *s)
+{
+	for (size_t i = 0; i < txq.len; i++)
+		if (txq.item[i].s == s)
+			return true;
+	return false;
+}
+
 void vrrp_sock_close(struct vrrp_sock *s)
 {
 	if (!s || s->closed)
 		return;
+	if (tx_queued_on(s)) /* what was queued still leaves, first */
+		vrrp_tx_flush();
 	if (s->tx_only) {
 		vrrp_sock_free(s);
 		return;
@@ -543,83 +580,186 @@ void vrrp_sock_close(struct vrrp_sock *s)
 		vrrp_sock_free(s);
 }
 
-static ssize_t send_v4(struct vrrp_sock *s, const struct ip_addr *src,
-		       const struct ip_addr *dst, const uint8_t *msg, size_t len)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = dst->u.v4 };
+/* One message ready for sendmsg or a slot of sendmmsg: destination,
+ * payload and the source (IP_PKTINFO / IPV6_PKTINFO). */
+struct tx_msg {
 	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} control;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = {
-		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	/* ipi_spec_dst is the source address the kernel puts in the header. */
-	struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->u.v4 };
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return sendmsg(s->fd, &mh, 0);
-}
-
-static ssize_t send_v6(struct vrrp_sock *s, const struct ip_addr *src,
-		       const struct ip_addr *dst, const uint8_t *msg, size_t len)
-{
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = dst->u.v6 };
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} to;
+	struct iovec iov;
 	union {
 		struct cmsghdr align;
 		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} control;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = {
-		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
+};
 
+static void tx_prepare(struct vrrp_sock *s, const struct ip_addr *src, const struct ip_addr *dst,
+		       const uint8_t *msg, size_t len, struct tx_msg *m, struct msghdr *mh)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov = (struct iovec){ .iov_base = (void *)msg, .iov_len = len };
+	*mh = (struct msghdr){ .msg_name = &m->to, .msg_iov = &m->iov, .msg_iovlen = 1,
+			       .msg_control = m->control.buf };
+	if (s->family == AF_INET) {
+		m->to.v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr = dst->u.v4 };
+		mh->msg_namelen = sizeof(m->to.v4);
+		mh->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+		struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+		/* ipi_spec_dst is the source address the kernel puts in the header. */
+		struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->u.v4 };
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return;
+	}
+	m->to.v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = dst->u.v6 };
 	/* Link-scoped destinations (fe80::/10, ff02::12) need the zone. */
 	if (IN6_IS_ADDR_LINKLOCAL(&dst->u.v6) || IN6_IS_ADDR_MC_LINKLOCAL(&dst->u.v6))
-		to.sin6_scope_id = (uint32_t)s->ifindex;
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		m->to.v6.sin6_scope_id = (uint32_t)s->ifindex;
+	mh->msg_namelen = sizeof(m->to.v6);
+	mh->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
 	c->cmsg_level = IPPROTO_IPV6;
 	c->cmsg_type = IPV6_PKTINFO;
 	c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
 	struct in6_pktinfo pi = { .ipi6_addr = src->u.v6, .ipi6_ifindex = (unsigned)s->ifindex };
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return sendmsg(s->fd, &mh, 0);
+}
+
+static bool tx_family_ok(struct vrrp_sock *s, const struct ip_addr *src,
+			 const struct ip_addr *dst, size_t len)
+{
+	char sbuf[IP_ADDR_STRLEN], dbuf[IP_ADDR_STRLEN];
+
+	if (src->family == s->family && dst->family == s->family && len > 0)
+		return true;
+	log_err("vrrp: cannot send %zu bytes from %s to %s on %s (wrong family)",
+		len, ip_addr_str(src, sbuf), ip_addr_str(dst, dbuf), s->ifname);
+	return false;
+}
+
+/* Rate-limited: a downed link fails every advert the same way. */
+static void tx_log_error(struct vrrp_sock *s, const struct ip_addr *src,
+			 const struct ip_addr *dst, size_t len, int err)
+{
+	char sbuf[IP_ADDR_STRLEN], dbuf[IP_ADDR_STRLEN];
+
+	if (err == -EIO)
+		log_err("vrrp: short send on %s (of %zu bytes)", s->ifname, len);
+	else
+		log_ratelimited(&s->last_tx_err_ms, 10000, LOG_ERR,
+				"vrrp: send from %s to %s on %s: %s", ip_addr_str(src, sbuf),
+				ip_addr_str(dst, dbuf), s->ifname, strerror(-err));
+}
+
+void vrrp_send_each(vrrp_mmsg_fn send, void *ctx, struct mmsghdr *msgs, unsigned int n,
+		    int *err)
+{
+	unsigned int i = 0;
+
+	/* Every round settles at least one message: at most n rounds. */
+	while (i < n) {
+		int sent = send(ctx, msgs + i, n - i);
+
+		if (sent <= 0) {
+			err[i++] = sent < 0 ? -errno : -EIO;
+			continue;
+		}
+		for (unsigned int k = i; k < i + (unsigned int)sent && k < n; k++)
+			err[k] = msgs[k].msg_len == msgs[k].msg_hdr.msg_iov[0].iov_len ? 0 : -EIO;
+		i += (unsigned int)sent;
+	}
+}
+
+static int sendmmsg_fd(void *ctx, struct mmsghdr *msgs, unsigned int n)
+{
+	return sendmmsg(*(int *)ctx, msgs, n, 0);
+}
+
+/* Send the queued messages of the socket of item first (and of no other
+ * socket), in the order queued; err[i] for each. */
+static void tx_send_socket(size_t first, bool *sent, int *err)
+{
+	struct vrrp_sock *s = txq.item[first].s;
+	struct tx_msg m[TX_QUEUE_MAX];
+	struct mmsghdr mm[TX_QUEUE_MAX];
+	size_t idx[TX_QUEUE_MAX];
+	int res[TX_QUEUE_MAX];
+	unsigned int n = 0;
+
+	for (size_t i = first; i < txq.len; i++) {
+		struct tx_item *it = &txq.item[i];
+
+		if (sent[i] || it->s != s)
+			continue;
+		memset(&mm[n], 0, sizeof(mm[n]));
+		tx_prepare(s, &it->src, &it->dst, it->msg, it->len, &m[n], &mm[n].msg_hdr);
+		idx[n++] = i;
+		sent[i] = true;
+	}
+	vrrp_send_each(sendmmsg_fd, &s->fd, mm, n, res);
+	for (unsigned int k = 0; k < n; k++) {
+		struct tx_item *it = &txq.item[idx[k]];
+
+		err[idx[k]] = res[k];
+		if (res[k] < 0)
+			tx_log_error(s, &it->src, &it->dst, it->len, res[k]);
+	}
+}
+
+void vrrp_tx_flush(void)
+{
+	struct { vrrp_sent_fn done; void *arg; int err; } result[TX_QUEUE_MAX];
+	bool sent[TX_QUEUE_MAX] = { false };
+	int err[TX_QUEUE_MAX];
+	size_t n = txq.len;
+
+	for (size_t i = 0; i < n; i++)
+		if (!sent[i])
+			tx_send_socket(i, sent, err);
+	for (size_t i = 0; i < n; i++)
+		result[i].done = txq.item[i].done, result[i].arg = txq.item[i].arg,
+		result[i].err = err[i];
+	/* Emptied before the callbacks: one may send (and flush) again. */
+	txq.len = 0;
+	for (size_t i = 0; i < n; i++)
+		result[i].done(result[i].arg, result[i].err);
+}
+
+void vrrp_sock_queue(struct vrrp_sock *s, const struct ip_addr *src, const struct ip_addr *dst,
+		     const uint8_t *msg, size_t len, vrrp_sent_fn done, void *arg)
+{
+	if (len > TX_MSG_MAX || !tx_family_ok(s, src, dst, len)) {
+		done(arg, vrrp_sock_send(s, src, dst, msg, len));
+		return;
+	}
+	if (txq.len == TX_QUEUE_MAX)
+		vrrp_tx_flush();
+	struct tx_item *it = &txq.item[txq.len++];
+
+	*it = (struct tx_item){ .s = s, .src = *src, .dst = *dst, .len = len, .done = done,
+				.arg = arg };
+	memcpy(it->msg, msg, len);
 }
 
 int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src,
 		   const struct ip_addr *dst, const uint8_t *msg, size_t len)
 {
-	char sbuf[IP_ADDR_STRLEN], dbuf[IP_ADDR_STRLEN];
+	struct tx_msg m;
+	struct msghdr mh;
 
-	if (src->family != s->family || dst->family != s->family || len == 0) {
-		log_err("vrrp: cannot send %zu bytes from %s to %s on %s (wrong family)",
-			len, ip_addr_str(src, sbuf), ip_addr_str(dst, dbuf), s->ifname);
+	/* What was queued before this leaves before it. */
+	if (txq.len)
+		vrrp_tx_flush();
+	if (!tx_family_ok(s, src, dst, len))
 		return -EINVAL;
-	}
-	ssize_t n = s->family == AF_INET ? send_v4(s, src, dst, msg, len)
-					 : send_v6(s, src, dst, msg, len);
-	if (n < 0) {
-		int err = errno;
-		/* Rate-limited: a downed link fails every advert the same way. */
-		log_ratelimited(&s->last_tx_err_ms, 10000, LOG_ERR,
-				"vrrp: send from %s to %s on %s: %s", ip_addr_str(src, sbuf),
-				ip_addr_str(dst, dbuf), s->ifname, strerror(err));
-		return -err;
-	}
-	if ((size_t)n != len) {
-		log_err("vrrp: short send on %s (%zd of %zu bytes)", s->ifname, n, len);
-		return -EIO;
-	}
-	return 0;
+	tx_prepare(s, src, dst, msg, len, &m, &mh);
+	ssize_t n = sendmsg(s->fd, &mh, 0);
+	int err = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+
+	if (err)
+		tx_log_error(s, src, dst, len, err);
+	return err;
 }

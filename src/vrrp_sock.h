@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "loop.h"
@@ -47,8 +48,32 @@ const char *vrrp_sock_ifname(const struct vrrp_sock *s);
 
 /* Send one VRRP message (no IP header) from src to dst (the group or a
  * unicast peer). src must be an address of the interface (for IPv6 the
- * link-local). Returns 0 or -errno. */
+ * link-local). Returns 0 or -errno. Whatever vrrp_sock_queue holds is
+ * sent first: on the wire, messages keep the order of the calls. */
 int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src,
 		   const struct ip_addr *dst, const uint8_t *msg, size_t len);
+
+/* Deferred sending, for a master's adverts that fall due together: the
+ * message is copied and sent by vrrp_tx_flush, which the loop runs after
+ * every pass of its timers (vrrp_sock_open registers it), with the other
+ * messages queued on the same socket in one sendmmsg, in the order
+ * queued. done(arg, 0 or -errno) follows each one's send, as
+ * vrrp_sock_send would have returned it (a message sendmmsg did not take
+ * is sent again in the next call, so a partial send only delays it).
+ * Queue only from a timer callback of the loop; arg must stay valid
+ * until done (closing s flushes). */
+typedef void (*vrrp_sent_fn)(void *arg, int err);
+void vrrp_sock_queue(struct vrrp_sock *s, const struct ip_addr *src, const struct ip_addr *dst,
+		     const uint8_t *msg, size_t len, vrrp_sent_fn done, void *arg);
+void vrrp_tx_flush(void);
+
+/* The send loop of vrrp_tx_flush, with sendmmsg's contract injected (for
+ * the tests): sends msgs[0..n) and sets err[i] to 0 or -errno for each.
+ * After a partial send it goes on from the first message not sent; a
+ * failure (-1) is that first message's, and the rest are still tried; a
+ * message that left short is -EIO. At most n calls. */
+typedef int (*vrrp_mmsg_fn)(void *ctx, struct mmsghdr *msgs, unsigned int n);
+void vrrp_send_each(vrrp_mmsg_fn send, void *ctx, struct mmsghdr *msgs, unsigned int n,
+		    int *err);
 
 #endif

@@ -146,6 +146,130 @@ START_TEST(test_timers_fire_in_deadline_order)
 }
 END_TEST
 
+/* The armed timers are a sorted list searched from its tail: arms in
+ * any order, equal deadlines, re-arms and cancels at the head, the middle
+ * and the tail still fire in deadline order, equal ones in arming order. */
+START_TEST(test_many_timers_keep_order)
+{
+	enum { N = 40 };
+	struct loop *l = new_loop();
+	struct probe p[N];
+	int order[N], n = 0;
+	struct guard g;
+	uint64_t base = mono_now_us() + 5 * MS;
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < N; i++)
+		probe_init(&p[i], l, i, order, &n);
+	/* Deadline of i: base + (i / 4) ms, in groups of four; armed from
+	 * the last to the first, so each arm lands before the tail. */
+	for (int i = N - 1; i >= 0; i--)
+		loop_timer_arm(l, &p[i].t, base + (uint64_t)(i / 4) * MS);
+	/* p[3] (armed after p[4..], before p[0..2]) moves to the tail. */
+	loop_timer_arm(l, &p[3].t, base + (uint64_t)(N / 4) * MS);
+	loop_timer_cancel(l, &p[2].t);       /* the head (p[3] left it) */
+	loop_timer_cancel(l, &p[20].t);      /* the middle */
+	loop_timer_cancel(l, &p[3].t);       /* the tail */
+	loop_timer_arm(l, &p[3].t, base + (uint64_t)(N / 4) * MS);
+	p[3].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, N - 2);
+	/* Groups in deadline order; within a group, arming order (the
+	 * reverse of i), and p[3] last of all. */
+	int k = 0;
+	for (int grp = 0; grp < N / 4; grp++)
+		for (int i = grp * 4 + 3; i >= grp * 4; i--) {
+			if (i == 2 || i == 20 || i == 3)
+				continue;
+			ck_assert_int_eq(order[k], i);
+			k++;
+		}
+	ck_assert_int_eq(order[k], 3);
+	ck_assert_int_eq(p[2].fires, 0);
+	ck_assert_int_eq(p[20].fires, 0);
+	ck_assert(!p[2].t.armed && !p[20].t.armed);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* The after-timers hook runs once per pass that fired timers, after the
+ * last callback of the pass (the adverts they queued leave together). */
+struct after_log {
+	int calls;
+	int fired_before[4]; /* probes fired when the hook ran */
+	int *n_fired;
+};
+
+static void on_after(void *arg)
+{
+	struct after_log *a = arg;
+
+	if (a->calls < 4)
+		a->fired_before[a->calls] = *a->n_fired;
+	a->calls++;
+}
+
+START_TEST(test_after_timers_hook)
+{
+	struct loop *l = new_loop();
+	struct probe p[3];
+	int order[3], n = 0;
+	struct guard g;
+	struct after_log a = { .n_fired = &n };
+	uint64_t now = mono_now_us();
+
+	ck_assert_ptr_nonnull(l);
+	loop_set_after_timers(l, on_after, &a);
+	for (int i = 0; i < 3; i++)
+		probe_init(&p[i], l, i, order, &n);
+	/* Two due at the same instant: one pass; the third alone, later. */
+	loop_timer_arm(l, &p[0].t, now + 10 * MS);
+	loop_timer_arm(l, &p[1].t, now + 10 * MS);
+	loop_timer_arm(l, &p[2].t, now + 60 * MS);
+	p[2].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(a.calls, 2);
+	ck_assert_int_eq(a.fired_before[0], 2);
+	ck_assert_int_eq(a.fired_before[1], 3);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
+/* Arms that jump back and forth from the last one (the finger the search
+ * starts from): still deadline order, equal deadlines in arming order. */
+START_TEST(test_arms_back_and_forth_keep_order)
+{
+	static const int at_ms[] = { 50, 10, 10, 50, 30, 10, 30, 50, 5 };
+	static const int expect[] = { 8, 1, 2, 5, 4, 6, 0, 3, 7 };
+	enum { K = sizeof(at_ms) / sizeof(at_ms[0]) };
+	struct loop *l = new_loop();
+	struct probe p[K];
+	int order[K], n = 0;
+	struct guard g;
+	uint64_t base = mono_now_us() + 5 * MS;
+
+	ck_assert_ptr_nonnull(l);
+	for (int i = 0; i < K; i++) {
+		probe_init(&p[i], l, i, order, &n);
+		loop_timer_arm(l, &p[i].t, base + (uint64_t)at_ms[i] * MS);
+	}
+	p[7].stop = true;
+	guard_arm(&g, l, 1000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(n, K);
+	for (int i = 0; i < K; i++)
+		ck_assert_int_eq(order[i], expect[i]);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -749,6 +873,9 @@ static void add_all(TCase *tc)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_now_is_monotonic_us);
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
+	tcase_add_test(tc, test_many_timers_keep_order);
+	tcase_add_test(tc, test_arms_back_and_forth_keep_order);
+	tcase_add_test(tc, test_after_timers_hook);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_rearm_self_in_callback);

@@ -6,9 +6,11 @@
  * namespace; nothing is changed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include "netlink.h"
+#include "owner.h"
 #include "testutil.h"
 
 /* Break every netlink socket of this process (the request socket of the
@@ -50,6 +52,54 @@ START_TEST(test_query_after_failure)
 }
 END_TEST
 
+/* A batch of address adds (lease renewals) gets, for each address, what
+ * a single add would have: failures in the middle and at the end (the
+ * acknowledged message) land on their own entries, the others are added
+ * with the lease. In a network namespace of the test's own (the forked
+ * test process unshares one): nothing outside it changes. */
+START_TEST(test_addr_add_batch)
+{
+	static const char *const addrs[] = { "203.0.113.1/32", "203.0.113.2/32", "2001:db8::1/128",
+					     "203.0.113.3/32", "203.0.113.4/32" };
+	const int ifindex[] = { 1, 9999, 1, 1, 9999 }; /* 9999: no such device */
+	struct vip v[5];
+	struct nlk_addr_req req[5];
+	int err[5];
+
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	struct nlk *n = nlk_open();
+	ck_assert_ptr_nonnull(n);
+	for (int i = 0; i < 5; i++) {
+		ck_assert(vip_parse(addrs[i], &v[i]));
+		req[i] = (struct nlk_addr_req){ ifindex[i], &v[i] };
+		err[i] = 12345;
+	}
+	nlk_addr_add_batch(n, req, 5, 30, err);
+	ck_assert_int_eq(err[0], 0);
+	ck_assert_int_eq(err[1], -ENODEV);
+	ck_assert_int_eq(err[2], 0);
+	ck_assert_int_eq(err[3], 0);
+	ck_assert_int_eq(err[4], -ENODEV);
+	for (int i = 0; i < 5; i += 2 + (i == 2)) {
+		struct owner_facts f;
+
+		nlk_addr_facts(n, 1, &v[i], &f);
+		ck_assert(f.present);
+		ck_assert(!f.permanent); /* the lease */
+	}
+	/* Renewing all that exist: every one succeeds, in one batch. */
+	req[1].ifindex = req[4].ifindex = 1;
+	nlk_addr_add_batch(n, req, 5, 30, err);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(err[i], 0);
+	ck_assert(nlk_addr_present(n, 1, &v[4]));
+	/* The socket still serves single requests: no answer was left. */
+	ck_assert_int_eq(nlk_addr_add(n, 1, &v[0], 30), 0);
+	ck_assert_int_eq(nlk_addr_add(n, 9999, &v[0], 30), -ENODEV);
+	nlk_close(n);
+}
+END_TEST
+
 static Suite *netlink_suite(void)
 {
 	Suite *s = suite_create("netlink");
@@ -57,6 +107,9 @@ static Suite *netlink_suite(void)
 
 	tcase_add_test(reopen, test_query_after_failure);
 	suite_add_tcase(s, reopen);
+	TCase *batch = tcase_create("batch");
+	tcase_add_test(batch, test_addr_add_batch);
+	suite_add_tcase(s, batch);
 	return s;
 }
 
