@@ -769,7 +769,10 @@ END_TEST
 
 /* A timer with an early window fires in the pass of one due just before
  * it; one beyond its window waits for its own deadline. */
-START_TEST(test_early_timers_share_a_wakeup)
+/* One try of the shared wakeup: false when the loop itself woke for `due`
+ * too late (past near's deadline: the host ran something else), which
+ * leaves nothing to see; else asserts it all. */
+static bool early_timers_try(void)
 {
 	struct loop *l = new_loop();
 	struct probe due, near, far;
@@ -788,7 +791,12 @@ START_TEST(test_early_timers_share_a_wakeup)
 	loop_timer_arm(l, &far.t, now + 40 * MS);
 	far.stop = true;
 	run_guarded(l, &g);
+	loop_timer_cancel(l, &g.t);
 	ck_assert_int_eq(n, 3);
+	if (due.fired_at >= near.t.deadline) {
+		loop_free(l);
+		return false;
+	}
 	ck_assert_int_eq(order[0], 0);
 	ck_assert_int_eq(order[1], 1);
 	ck_assert_uint_ge(due.fired_at, due.t.deadline);
@@ -799,8 +807,17 @@ START_TEST(test_early_timers_share_a_wakeup)
 	ck_assert_uint_eq(st.timers_early, 1);
 	ck_assert_uint_eq(st.timers_fired, 3);
 	ck_assert_uint_ge(st.wakeups, 2);
-	loop_timer_cancel(l, &g.t);
 	loop_free(l);
+	return true;
+}
+
+START_TEST(test_early_timers_share_a_wakeup)
+{
+	int tries = 0;
+
+	/* A loaded host may wake the loop late; 20 tries of 40 ms. */
+	while (!early_timers_try())
+		ck_assert_msg(++tries < 20, "the loop woke over 600 us late in 20 tries");
 }
 END_TEST
 
