@@ -33,6 +33,12 @@ EOF
 	chmod 755 "$T/$s.sh"
 	echo ok >"$T/$s.mode"
 done
+# set_mode <script> <mode>: replace the mode file at once (rename), so that
+# a script run reading it meanwhile never sees it empty (CI once saw a run
+# read a truncated file: "exit 1" where the hang was asked for).
+set_mode() {
+	echo "$2" >"$T/$1.mode.new" && mv -f "$T/$1.mode.new" "$T/$1.mode"
+}
 track='track = { scripts = (
   { name = "slow"; command = "'$T'/slow.sh"; args = [ "'$T'/slow.mode" ];
     interval = 100; timeout = 300; weight = -30; },
@@ -156,7 +162,7 @@ hang_capture() {
 		log_has n1 'web: track script slow still running after 100 ms, run skipped'
 }
 
-weighted "hang" 'echo hang >"$T/slow.mode"' 'echo ok >"$T/slow.mode"' \
+weighted "hang" 'set_mode slow hang' 'set_mode slow ok' \
 	'timed out after 300 ms' hang_capture
 check "hang: no 'sleep' left in n1's namespace 1 s after the fix (group killed)" \
 	eval 'sleep 1; [ "$(sleeps_in n1)" = 0 ]'
@@ -166,13 +172,13 @@ weighted "not executable" 'chmod 644 "$T/slow.sh"' 'chmod 755 "$T/slow.sh"' \
 # shell (exit 127) rather than at exec: either reads as the failure.
 weighted "missing" 'mv "$T/slow.sh" "$T/slow.away"' 'mv "$T/slow.away" "$T/slow.sh"' \
 	'(could not be executed|exit 127)'
-weighted "exit 127" 'echo 127 >"$T/slow.mode"' 'echo ok >"$T/slow.mode"' 'exit 127'
+weighted "exit 127" 'set_mode slow 127' 'set_mode slow ok' 'exit 127'
 
-faulted "no weight, hang" 'echo hang >"$T/gate.mode"' 'echo ok >"$T/gate.mode"' \
+faulted "no weight, hang" 'set_mode gate hang' 'set_mode gate ok' \
 	'timed out after 300 ms'
 faulted "no weight, not executable" 'chmod 644 "$T/gate.sh"' 'chmod 755 "$T/gate.sh"' \
 	'could not be executed'
-faulted "no weight, exit 127" 'echo 127 >"$T/gate.mode"' 'echo ok >"$T/gate.mode"' 'exit 127'
+faulted "no weight, exit 127" 'set_mode gate 127' 'set_mode gate ok' 'exit 127'
 check "no 'sleep' left in n1's namespace" eval 'sleep 0.5; [ "$(sleeps_in n1)" = 0 ]'
 check "n1 still running" clustd_alive n1
 
