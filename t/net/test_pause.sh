@@ -34,16 +34,21 @@ PAUSE_MS=$((3 * MDI2))
 
 # An `nft -i` in n2 reading commands from a fifo held open here: lifting the
 # drop is one write, not a process start.
+# Both run real-time (NET_INSTRUMENT), so the drop is lifted within a few ms
+# of the resume on a loaded host too, well inside the 160 ms grace.
 mkfifo "$T/nft.fifo"
-nsx n2 nft -i <"$T/nft.fifo" >"$T/nft-i.log" 2>&1 &
+nsx n2 "${NET_INSTRUMENT[@]}" nft -i <"$T/nft.fifo" >"$T/nft-i.log" 2>&1 &
 NET_BG_PIDS="$NET_BG_PIDS $!"
 exec 3>"$T/nft.fifo"
 drop_vrrp() {
 	echo 'add table inet clt_pause; add chain inet clt_pause in { type filter hook input priority -300; }; add rule inet clt_pause in meta l4proto 112 drop' >&3
 	wait_until 5 eval 'nsx n2 nft list table inet clt_pause >/dev/null 2>&1'
 }
-undrop_vrrp() {
-	echo 'delete table inet clt_pause' >&3
+# resume_n2 <pid>: SIGCONT, then lift the drop at once, from one real-time
+# shell (fd 3 is the fifo).
+resume_n2() {
+	"${NET_INSTRUMENT[@]}" bash -c 'kill -CONT "$1" && echo "delete table inet clt_pause" >&3' \
+		resume "$1"
 }
 
 # pause_n2 <ms>: drop n2's VRRP input, SIGSTOP it, wait, SIGCONT, undrop.
@@ -53,8 +58,7 @@ pause_n2() {
 	drop_vrrp
 	kill -STOP "$pid"
 	sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"
-	kill -CONT "$pid"
-	undrop_vrrp
+	resume_n2 "$pid"
 }
 
 status_json() {
@@ -105,8 +109,7 @@ clustd_wait_exit n1 5
 nsx n1 ip addr del $VIP/24 dev eth0 2>/dev/null # SIGKILL left it behind
 sleep "$(awk -v m="$PAUSE_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
 tc=$(now_ms)
-kill -CONT "$pid"
-undrop_vrrp
+resume_n2 "$pid"
 if wait_until 10 has_vip n2 $VIP; then
 	dt=$(($(now_ms) - tc))
 	diag "dead: n2 held the VIP $dt ms after it resumed (grace $GRACE ms)"
