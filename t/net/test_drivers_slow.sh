@@ -51,6 +51,7 @@ flap() {
 check "n1: a reading driver connects" drv_record rec n1 rec
 fds0=$(daemon_fds n1)
 m1=$(log_lines n1)
+m2=$(log_lines n2)
 drv_bg stuck n1 silent "$(drv_sock n1)" stuck
 check "n1: the stuck driver is connected" \
 	wait_until 5 eval '[ "$(drv_status n1 "[.drivers.drivers[] | select(.id == \"stuck\")] | length")" = 1 ]'
@@ -70,10 +71,19 @@ sleep 0.5
 capture_stop adv
 n=$(pcap_count adv "vrrp.virt_rtr_id == 51")
 gap=$(max_gap_ms adv "vrrp.virt_rtr_id == 51")
+span=$(pcap_fields adv "vrrp.virt_rtr_id == 51" frame.time_epoch |
+	awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d\n", (l - f) * 1000 }')
 dur=$(($(now_ms) - t0))
-diag "web: $n adverts from n1 in $dur ms while the stuck driver filled up, largest gap $gap ms"
-check "web: n1 kept advertising (>= $((dur / 100 / 2)) adverts, got $n)" test "$n" -ge $((dur / 100 / 2))
+diag "web: $n adverts from n1 over $span ms of capture ($dur ms window) while the stuck driver filled up, largest gap $gap ms"
+# The pace is judged over what the capture holds: tcpdump, at normal
+# priority, may be stopped before it read the last packets (CI once kept
+# 1.2 s of a 2.7 s window). That n1 never went quiet for long anywhere in
+# the window, n2's log says: it never took over.
+check "web: n1 kept advertising (>= $((span / 100 / 2)) adverts in $span ms, got $n; >= 8)" \
+	eval '[ "$n" -ge $((span / 100 / 2)) ] && [ "$n" -ge 8 ]'
 check "web: no gap over 250 ms between n1's adverts ($gap ms)" test "$gap" -le 250
+check "web: n2 did not take over while the stuck driver filled up" \
+	eval '! log_has n2 "web: BACKUP -> MASTER" "$m2"'
 check "n1: status counts the disconnect (queue_full 1)" \
 	eval '[ "$(drv_status n1 ".drivers.disconnects.queue_full")" = 1 ]'
 check "n1: metrics count it too" \
