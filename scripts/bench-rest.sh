@@ -202,9 +202,10 @@ header() {
 	printf '%-11s %-6s %9s %10s %8s %8s %8s\n' impl role "adverts/s" "CPU us/s" "us/adv" "sys/adv" "RSS kB"
 }
 {
-	echo "At rest: one VRRPv3 instance, adverts every $ivl ms, n1 master, n2 backup, ${secs} s each."
-	echo "$("$CLUSTD" -V), $(keepalived -v 2>&1 | head -1), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at start, $(date -u +%Y-%m-%dT%H:%MZ)"
 	[ "${BR_ONLY:-}" = rss ] && runs=0
+	[ "$runs" -gt 0 ] &&
+		echo "At rest: one VRRPv3 instance, adverts every $ivl ms, n1 master, n2 backup, ${secs} s each."
+	echo "$("$CLUSTD" -V), $(keepalived -v 2>&1 | head -1), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at start, $(date -u +%Y-%m-%dT%H:%MZ)"
 	[ "$runs" -gt 0 ] && header
 	for r in $(seq "$runs"); do
 		[ "$runs" -gt 1 ] && echo "run $r of $runs"
