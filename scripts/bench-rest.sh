@@ -26,7 +26,8 @@
 # With BR_RUNS=N (1) the implementations take turns N times and a last
 # table gives each row's median: single runs move by 20 % on a shared VM.
 # Environment: BR_SECONDS, BR_IVL, BR_STRACE_S, BR_RUNS, BEFORE,
-# BR_OUT=FILE (the tables are also written there), KEEP=1.
+# BR_OUT=FILE (the tables are also written there), KEEP=1,
+# BR_ONLY=rss (only the resident memory part: no pair is run).
 # shellcheck source-path=SCRIPTDIR
 set -u
 
@@ -158,9 +159,12 @@ run() {
 # sample_rss <binary> <label>: the master's resident memory with the
 # configuration of etc/clustd.conf (its two instances, web and web6, at
 # 100 ms), alone on n1, and where it goes (/proc/<pid>/smaps, by mapping).
+# The file ships with an empty instance list and the two as a commented
+# example: they are enabled as its own comment says.
 sample_rss() {
 	local pid
-	sed -e "s|/var/lib/clustd|$T/n1/state|; s|/run/clustd|$T/n1/run|" \
+	sed -e '/^instances = ( );$/d' -e 's/^#| \{0,1\}//' \
+		-e "s|/var/lib/clustd|$T/n1/state|; s|/run/clustd|$T/n1/run|" \
 		-e 's|advert_interval = 1000;|advert_interval = 100;|' \
 		-e 's|# name = "web1";|name = "n1";|' \
 		-e 's|vips = \[ "2001:db8::100/64" \];|vips = [ "2001:db8::100/64" ]; advert_interval = 100;|' \
@@ -198,9 +202,11 @@ header() {
 	printf '%-11s %-6s %9s %10s %8s %8s %8s\n' impl role "adverts/s" "CPU us/s" "us/adv" "sys/adv" "RSS kB"
 }
 {
-	echo "At rest: one VRRPv3 instance, adverts every $ivl ms, n1 master, n2 backup, ${secs} s each."
+	[ "${BR_ONLY:-}" = rss ] && runs=0
+	[ "$runs" -gt 0 ] &&
+		echo "At rest: one VRRPv3 instance, adverts every $ivl ms, n1 master, n2 backup, ${secs} s each."
 	echo "$("$CLUSTD" -V), $(keepalived -v 2>&1 | head -1), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at start, $(date -u +%Y-%m-%dT%H:%MZ)"
-	header
+	[ "$runs" -gt 0 ] && header
 	for r in $(seq "$runs"); do
 		[ "$runs" -gt 1 ] && echo "run $r of $runs"
 		for impl in $impls; do

@@ -71,6 +71,11 @@ struct cluster_net {
 	struct loop_timer vote_timer;    /* a vote or a lease of ours runs out */
 	struct loop_timer eval_timer;    /* tell the daemon, outside any send */
 	char tag[CLUSTD_NAME_MAX + 8];   /* log prefix (tag()) */
+	/* Message buffers, too big for the stack (a struct heartbeat is
+	 * 32 kB). Here, not static: a node without a cluster plane has none
+	 * (the release build's .bss is locked in RAM whole, doc/bench.md). */
+	struct heartbeat hb_out, piece_out, hb_in;
+	uint8_t counters_out[CLUSTER_COUNTERS_MAX];
 };
 
 static uint32_t vote_lease_ms(const struct cluster_conf *cfg)
@@ -242,26 +247,26 @@ static unsigned send_msg(struct cluster_net *cn, const struct heartbeat *hb, lon
 static void send_record(struct cluster_net *cn, const char *copy_for, uint64_t nonce,
 			const uint8_t *data, size_t len, long to)
 {
-	static struct heartbeat hb;
+	struct heartbeat *hb = &cn->piece_out;
 	size_t off = 0;
 
-	memset(&hb, 0, sizeof(hb));
-	hb.kind = HB_KIND_PIECE;
-	snprintf(hb.node, sizeof(hb.node), "%s", cn->node);
-	hb.incarnation = cn->incarnation;
-	hb.has_quorum = cn->has_quorum;
-	snprintf(hb.piece.copy_for, sizeof(hb.piece.copy_for), "%s", copy_for);
-	hb.piece.nonce = nonce;
-	hb.piece.generation = cn->seq + 1;
-	hb.piece.total = (uint16_t)len;
+	memset(hb, 0, sizeof(*hb));
+	hb->kind = HB_KIND_PIECE;
+	snprintf(hb->node, sizeof(hb->node), "%s", cn->node);
+	hb->incarnation = cn->incarnation;
+	hb->has_quorum = cn->has_quorum;
+	snprintf(hb->piece.copy_for, sizeof(hb->piece.copy_for), "%s", copy_for);
+	hb->piece.nonce = nonce;
+	hb->piece.generation = cn->seq + 1;
+	hb->piece.total = (uint16_t)len;
 	do {
 		size_t n = len - off < CLUSTER_PIECE_MAX ? len - off : CLUSTER_PIECE_MAX;
 
-		hb.seq = ++cn->seq;
-		hb.piece.offset = (uint16_t)off;
-		hb.piece.len = n;
-		memcpy(hb.piece.data, data + off, n);
-		cn->stats.pieces_tx += send_msg(cn, &hb, to);
+		hb->seq = ++cn->seq;
+		hb->piece.offset = (uint16_t)off;
+		hb->piece.len = n;
+		memcpy(hb->piece.data, data + off, n);
+		cn->stats.pieces_tx += send_msg(cn, hb, to);
 		off += n;
 	} while (off < len);
 }
@@ -271,7 +276,7 @@ static void send_record(struct cluster_net *cn, const char *copy_for, uint64_t n
  * would overwrite the copy we are asking for. */
 static void send_counters(struct cluster_net *cn, bool now_or_never)
 {
-	static uint8_t buf[CLUSTER_COUNTERS_MAX];
+	uint8_t *buf = cn->counters_out;
 	uint64_t now = mono_now_us();
 
 	if (cn->restoring || !cn->hooks.counters)
@@ -282,7 +287,7 @@ static void send_counters(struct cluster_net *cn, bool now_or_never)
 	 * clean stop. */
 	if (!now_or_never && cn->sent_len && now < cn->sent_at + CLUSTER_COUNTERS_GAP_MS * 1000ull)
 		return;
-	size_t len = cn->hooks.counters(cn->hooks.arg, buf, sizeof(buf));
+	size_t len = cn->hooks.counters(cn->hooks.arg, buf, sizeof(cn->counters_out));
 	if (len == 0 || (len == cn->sent_len && now < cn->sent_at + COUNTERS_REFRESH_US &&
 			 memcmp(buf, cn->sent, len) == 0))
 		return;
@@ -329,22 +334,22 @@ static void arm_vote_timer(struct cluster_net *cn)
 
 static void send_heartbeat(struct cluster_net *cn, bool final)
 {
-	static struct heartbeat hb;
+	struct heartbeat *hb = &cn->hb_out;
 
-	memset(&hb, 0, sizeof(hb));
-	hb.kind = HB_KIND_HEARTBEAT;
-	snprintf(hb.node, sizeof(hb.node), "%s", cn->node);
-	hb.incarnation = cn->incarnation;
-	hb.seq = ++cn->seq;
-	hb.has_quorum = cn->has_quorum;
-	hb.nonce = cn->nonce;
-	hb.necho = quorum_echo(&cn->q, mono_now_us(), hb.echo, CLUSTER_MAX_ECHO);
-	hb.restore_request = cn->restoring;
+	memset(hb, 0, sizeof(*hb));
+	hb->kind = HB_KIND_HEARTBEAT;
+	snprintf(hb->node, sizeof(hb->node), "%s", cn->node);
+	hb->incarnation = cn->incarnation;
+	hb->seq = ++cn->seq;
+	hb->has_quorum = cn->has_quorum;
+	hb->nonce = cn->nonce;
+	hb->necho = quorum_echo(&cn->q, mono_now_us(), hb->echo, CLUSTER_MAX_ECHO);
+	hb->restore_request = cn->restoring;
 	if (cn->hooks.fill)
-		cn->hooks.fill(cn->hooks.arg, &hb);
-	if (vote_plane_sending(&cn->votes, &cn->q, &hb, mono_now_us()))
+		cn->hooks.fill(cn->hooks.arg, hb);
+	if (vote_plane_sending(&cn->votes, &cn->q, hb, mono_now_us()))
 		votes_changed_soon(cn);
-	cn->stats.tx += send_msg(cn, &hb, -1);
+	cn->stats.tx += send_msg(cn, hb, -1);
 	arm_vote_timer(cn);
 	send_counters(cn, final);
 	send_answer(cn);
@@ -599,12 +604,12 @@ static enum hb_drop handle_heartbeat(struct cluster_net *cn, const struct heartb
 static void handle_datagram(struct cluster_net *cn, const uint8_t *buf, size_t len,
 			    const struct ip_addr *src, const char *from)
 {
-	static struct heartbeat hb;
-	enum hb_drop why = hb_decode(buf, len, cn->key, &hb);
+	struct heartbeat *hb = &cn->hb_in;
+	enum hb_drop why = hb_decode(buf, len, cn->key, hb);
 
 	if (why == HB_OK)
-		why = hb.kind == HB_KIND_PIECE ? handle_piece(cn, &hb, src)
-					       : handle_heartbeat(cn, &hb, src);
+		why = hb->kind == HB_KIND_PIECE ? handle_piece(cn, hb, src)
+						: handle_heartbeat(cn, hb, src);
 	if (why != HB_OK)
 		count_drop(cn, why, from);
 }

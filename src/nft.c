@@ -131,20 +131,29 @@ struct builder {
 	const char *table;  /* NFT_TABLE, or a fence's (nft_batch_fence) */
 };
 
-/* Room for the next message: the caller bounds each message well below
- * this, so a message never runs past the buffer. */
-#define MSG_ROOM 65536u
+/* nftnl writes a message unchecked, so the room for it is made first:
+ * MSG_ROOM for a table, set, chain or rule (a few hundred bytes), and for
+ * an element message ELEM_ROOM more per element (see ELEMS_PER_MSG). The
+ * batch is built only as large as it needs: a freed buffer still keeps
+ * the heap at its high-water mark, locked in RAM (doc/bench.md). */
+#define MSG_ROOM 2048u
+#define ELEM_ROOM 40u
 
-static char *next_msg(struct builder *w)
+static void reserve(struct builder *w, size_t room)
 {
-	if (w->b->len + MSG_ROOM > w->cap) {
-		size_t cap = w->cap * 2 + MSG_ROOM;
+	if (w->b->len + room > w->cap) {
+		size_t cap = w->cap * 2 + room;
 		char *buf = xrealloc(w->b->buf, cap);
 
 		memset(buf + w->cap, 0, cap - w->cap);
 		w->b->buf = buf;
 		w->cap = cap;
 	}
+}
+
+static char *next_msg(struct builder *w)
+{
+	reserve(w, MSG_ROOM);
 	return w->b->buf + w->b->len;
 }
 
@@ -205,6 +214,7 @@ static int put_elems(struct builder *w, const char *name, uint32_t id, const str
 			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
 		nftnl_set_elem_add(s, e);
 	}
+	reserve(w, MSG_ROOM + (to - from) * ELEM_ROOM);
 	if (s && (nlh = begin_msg(w, NFT_MSG_NEWSETELEM, NLM_F_CREATE))) {
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		end_msg(w, nlh);

@@ -348,21 +348,29 @@ START_TEST(test_replace_batch_v4_only)
 }
 END_TEST
 
-/* Many VIPs: elements split over messages whose attribute lengths (16
- * bits) cannot overflow; every address sent once, in order. */
+/* Many VIPs of either family (_i: 0 IPv4, 1 IPv6, the larger elements):
+ * elements split over messages whose attribute lengths (16 bits) cannot
+ * overflow; every address sent once, in order. Under ASan it also proves
+ * the builder makes room for each element message before nftnl writes it. */
 START_TEST(test_replace_batch_many)
 {
 	enum { N = 1200 };
-	static struct ip_addr v4[N];
-	struct nft_vips v = vips_of(v4, N, NULL, 0);
+	static struct ip_addr addrs[N];
+	bool v6 = _i == 1;
+	struct nft_vips v = v6 ? vips_of(NULL, 0, addrs, N) : vips_of(addrs, N, NULL, 0);
 	struct nft_batch b;
 	struct msgs m;
 	size_t total = 0, nelem_msgs = 0;
 	char elems[64];
 
 	for (size_t i = 0; i < N; i++) {
-		v4[i].family = AF_INET;
-		v4[i].u.v4.s_addr = htonl(0xc6336400u + (uint32_t)i); /* 198.51.100.0 on */
+		char text[INET6_ADDRSTRLEN];
+
+		if (v6)
+			snprintf(text, sizeof(text), "2001:db8::%zx", i);
+		else
+			snprintf(text, sizeof(text), "198.51.%zu.%zu", 100 + i / 256, i % 256);
+		ck_assert(ip_addr_parse(text, &addrs[i]));
 	}
 	ck_assert_int_eq(nft_batch_replace(&v, 1, &b), 0);
 	split(&b, &m);
@@ -371,9 +379,11 @@ START_TEST(test_replace_batch_many)
 		ck_assert_uint_lt(m.m[i]->nlmsg_len, 65535);
 		if (m.m[i]->nlmsg_type != NFT(NFT_MSG_NEWSETELEM))
 			continue;
-		elems_of(m.m[i], "noaccept4", elems, sizeof(elems), &n);
+		elems_of(m.m[i], v6 ? "noaccept6" : "noaccept4", elems, sizeof(elems), &n);
+		const char *first = v6 ? "2001:db8:: 2001:db8::1 2001:db8::2 "
+				       : "198.51.100.0 198.51.100.1 198.51.100.2 ";
 		if (nelem_msgs == 0)
-			ck_assert(strncmp(elems, "198.51.100.0 198.51.100.1 ", 26) == 0);
+			ck_assert(strncmp(elems, first, strlen(first)) == 0);
 		total += n;
 		nelem_msgs++;
 	}
@@ -576,7 +586,7 @@ static Suite *nft_suite(void)
 	suite_add_tcase(s, which);
 	tcase_add_test(batch, test_replace_batch);
 	tcase_add_test(batch, test_replace_batch_v4_only);
-	tcase_add_test(batch, test_replace_batch_many);
+	tcase_add_loop_test(batch, test_replace_batch_many, 0, 2);
 	tcase_add_test(batch, test_remove_batch);
 	tcase_add_test(batch, test_fence_batch);
 	tcase_add_test(batch, test_fence_close_batch);
