@@ -22,6 +22,7 @@
 /* One watched descriptor; epoll_event.data.ptr points here. */
 struct loop_watch {
 	int fd;
+	uint32_t events; /* as registered; none reported while muted */
 	loop_io_fn fn;
 	void *arg;
 	struct loop_watch *next;
@@ -130,6 +131,7 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *ar
 	struct epoll_event ev = { .events = events };
 
 	w->fd = fd;
+	w->events = events;
 	w->fn = fn;
 	w->arg = arg;
 	ev.data.ptr = w;
@@ -145,6 +147,14 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *ar
 	return 0;
 }
 
+/* Events of this batch for w not dispatched yet are not to be. */
+static void batch_void(struct loop *l, const struct loop_watch *w)
+{
+	for (int i = 0; i < l->batch_len; i++)
+		if (l->batch[i].data.ptr == w)
+			l->batch[i].data.ptr = NULL;
+}
+
 void loop_del_fd(struct loop *l, int fd)
 {
 	struct loop_watch **pp, *w;
@@ -158,11 +168,28 @@ void loop_del_fd(struct loop *l, int fd)
 	*pp = w->next;
 	/* Fails harmlessly when the caller already closed fd. */
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-	/* Events of this batch not dispatched yet must not reach freed memory. */
-	for (int i = 0; i < l->batch_len; i++)
-		if (l->batch[i].data.ptr == w)
-			l->batch[i].data.ptr = NULL;
+	batch_void(l, w); /* ...and must not reach freed memory */
 	free(w);
+}
+
+int loop_mute_fd(struct loop *l, int fd, bool mute)
+{
+	struct loop_watch *w;
+
+	for (w = l->watches; w && w->fd != fd; w = w->next)
+		;
+	if (!w) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* No events asked: the descriptor stays in the epoll set, its
+	 * wake-ups stop there, and nothing is allocated or freed. */
+	struct epoll_event ev = { .events = mute ? 0 : w->events, .data.ptr = w };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+		return -1;
+	if (mute)
+		batch_void(l, w);
+	return 0;
 }
 
 /* ---- timers ---- */
