@@ -49,6 +49,7 @@ struct loop_stats {
 	uint64_t wakeups;      /* returns from epoll: events, timers, or both */
 	uint64_t timers_fired; /* timer callbacks run */
 	uint64_t timers_early; /* of those, fired before their deadline */
+	uint64_t timer_steps;  /* timers passed over by arms to keep the list sorted */
 };
 
 struct loop *loop_new(void);

@@ -270,6 +270,57 @@ START_TEST(test_arms_back_and_forth_keep_order)
 }
 END_TEST
 
+/* A backup of many instances: its Master_Down_Timers are re-armed one
+ * after the other, each to the latest of them (but before a later timer,
+ * a lease), and between them a short timer is armed near the front (a
+ * receive pause's end). Every arm stays a few steps: neither the short
+ * timer (found from the head) nor the re-arms (found from the last
+ * re-arm, not from the short timer) walk the list. Then they fire in
+ * deadline order. */
+START_TEST(test_arms_stay_short_between_front_and_back)
+{
+	enum { N = 255, ROUNDS = 3 * N, STEP_US = 100 };
+	struct loop *l = new_loop();
+	static struct probe md[N];
+	struct probe lease, pause;
+	struct loop_stats st;
+	struct guard g;
+	int order[N + 2], n = 0;
+	uint64_t base = mono_now_us() + 20 * MS, latest;
+
+	for (int i = 0; i < N; i++) {
+		probe_init(&md[i], l, i, order, &n);
+		loop_timer_arm(l, &md[i].t, base + (uint64_t)i * STEP_US);
+	}
+	latest = base + (uint64_t)(N - 1) * STEP_US;
+	probe_init(&lease, l, N, order, &n);
+	lease.stop = true;
+	loop_timer_arm(l, &lease.t, base + 500 * MS);
+	probe_init(&pause, l, N + 1, order, &n);
+	loop_get_stats(l, &st);
+	uint64_t steps0 = st.timer_steps;
+	for (int r = 0; r < ROUNDS; r++) {
+		loop_timer_arm(l, &pause.t, base - 10 * MS + (uint64_t)r);
+		latest += STEP_US;
+		loop_timer_arm(l, &md[r % N].t, latest);
+	}
+	loop_get_stats(l, &st);
+	ck_assert_uint_le(st.timer_steps - steps0, 4 * ROUNDS);
+	/* They fire in deadline order: the pause, the Master_Down_Timers
+	 * (the last round re-armed md[0] first), the lease. */
+	guard_arm(&g, l, 2000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, N + 2);
+	ck_assert_int_eq(order[0], N + 1);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(order[i + 1], i);
+	ck_assert_int_eq(order[N + 1], N);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -959,6 +1010,7 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
 	tcase_add_test(tc, test_many_timers_keep_order);
 	tcase_add_test(tc, test_arms_back_and_forth_keep_order);
+	tcase_add_test(tc, test_arms_stay_short_between_front_and_back);
 	tcase_add_test(tc, test_after_timers_hook);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
