@@ -9,6 +9,11 @@
 # listed in NET_DAEMONS are stopped by the lib's EXIT/INT/TERM trap, and
 # anything left in our namespaces is killed by PID before they go.
 
+# Every bench's bridge namespace keeps bridged frames out of iptables
+# (t/net/lib.sh, net_bridge): br_netfilter's hooks are the host's (a docker
+# host loads it), not a VRRP deployment's, and their cost lands on the
+# sender (doc/bench.md, "Performance").
+NET_BRIDGE_NF=0
 BENCH_VIP=198.51.100.100
 BENCH_VRID=51
 # The failover topology of bench.sh, bench-cluster.sh and bench-votes.sh:

@@ -42,6 +42,8 @@ CLUSTD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export CLUSTD
 # shellcheck source=../t/net/lib.sh
 . "$top/t/net/lib.sh"
+# Bridged frames skip iptables, as in every bench (scripts/bench-lib.sh).
+NET_BRIDGE_NF=0
 # shellcheck source=../t/net/lib_scale.sh
 . "$top/t/net/lib_scale.sh"
 

@@ -353,6 +353,8 @@ static bool open_kernel_edges(struct clustd *c)
 	c->ann = announcer_open();
 	c->watch = c->nl ? nlk_watch_open(c->loop, instance_link_changed, instance_addr_changed, c)
 			 : NULL;
+	if (c->watch)
+		nlk_watch_skip_renewals(c->watch, c->nl);
 	return c->nl && c->ann && c->watch;
 }
 

@@ -22,6 +22,7 @@
 /* One watched descriptor; epoll_event.data.ptr points here. */
 struct loop_watch {
 	int fd;
+	uint32_t events; /* as registered; none reported while muted */
 	loop_io_fn fn;
 	void *arg;
 	struct loop_watch *next;
@@ -130,6 +131,7 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *ar
 	struct epoll_event ev = { .events = events };
 
 	w->fd = fd;
+	w->events = events;
 	w->fn = fn;
 	w->arg = arg;
 	ev.data.ptr = w;
@@ -145,6 +147,14 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *ar
 	return 0;
 }
 
+/* Events of this batch for w not dispatched yet are not to be. */
+static void batch_void(struct loop *l, const struct loop_watch *w)
+{
+	for (int i = 0; i < l->batch_len; i++)
+		if (l->batch[i].data.ptr == w)
+			l->batch[i].data.ptr = NULL;
+}
+
 void loop_del_fd(struct loop *l, int fd)
 {
 	struct loop_watch **pp, *w;
@@ -158,23 +168,42 @@ void loop_del_fd(struct loop *l, int fd)
 	*pp = w->next;
 	/* Fails harmlessly when the caller already closed fd. */
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-	/* Events of this batch not dispatched yet must not reach freed memory. */
-	for (int i = 0; i < l->batch_len; i++)
-		if (l->batch[i].data.ptr == w)
-			l->batch[i].data.ptr = NULL;
+	batch_void(l, w); /* ...and must not reach freed memory */
 	free(w);
+}
+
+int loop_mute_fd(struct loop *l, int fd, bool mute)
+{
+	struct loop_watch *w;
+
+	for (w = l->watches; w && w->fd != fd; w = w->next)
+		;
+	if (!w) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* No events asked: the descriptor stays in the epoll set, its
+	 * wake-ups stop there, and nothing is allocated or freed. */
+	struct epoll_event ev = { .events = mute ? 0 : w->events, .data.ptr = w };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+		return -1;
+	if (mute)
+		batch_void(l, w);
+	return 0;
 }
 
 /* ---- timers ---- */
 
 /* The armed timers and the expired ones are sorted, doubly linked lists:
  * a cancel unlinks in O(1), and an arm goes to the tail when it is the
- * latest, else searches from a finger, the timer armed last (or from the
- * tail when there is none). Re-armed timers land next to each
- * other: a master's next adverts an interval after the ones it just sent,
- * a backup's Master_Down_Timers after the last advert heard. So with
+ * latest, else searches from whichever of the head, the tail and a finger
+ * (the last timer armed between them) has the deadline nearest its own. Re-armed timers land next to each other: a
+ * master's next adverts an interval after the ones it just sent, a
+ * backup's Master_Down_Timers after the last advert heard. So with
  * hundreds of instances an arm costs a step or two instead of a walk of
- * the whole list (and of the later timers, VIP leases, behind them). */
+ * the whole list (and of the later timers, VIP leases, behind them); and a
+ * short timer armed in between (a receive pause's end, 1 ms ahead: the
+ * new head) is found from the head without taking the finger away. */
 static void timer_unlink(struct timer_list *list, struct loop_timer *t)
 {
 	if (t->prev)
@@ -188,24 +217,44 @@ static void timer_unlink(struct timer_list *list, struct loop_timer *t)
 	t->next = t->prev = NULL;
 }
 
+static uint64_t distance(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Where an arm for deadline starts looking: the tail when it is the
+ * latest of all (a backup's next Master_Down_Timer: no search), else the
+ * nearest in deadline of the tail, the finger and the head. */
+static struct loop_timer *arm_start(const struct timer_list *list, struct loop_timer *finger,
+				    uint64_t deadline)
+{
+	struct loop_timer *best = list->tail;
+
+	if (!best || best->deadline <= deadline)
+		return best;
+	if (finger && distance(finger->deadline, deadline) < distance(best->deadline, deadline))
+		best = finger;
+	if (distance(list->head->deadline, deadline) < distance(best->deadline, deadline))
+		best = list->head;
+	return best;
+}
+
 /* After the last timer due at or before t's deadline: timers armed for the
  * same instant fire in the order they were armed. from: where to start
- * looking when t is not the latest (a timer of the list), or NULL for the
- * tail. */
-static void timer_insert_sorted(struct timer_list *list, struct loop_timer *t,
-				struct loop_timer *from)
+ * looking (a timer of the list, or NULL when it is empty). Returns how
+ * many timers it passed over. */
+static uint64_t timer_insert_sorted(struct timer_list *list, struct loop_timer *t,
+				    struct loop_timer *from)
 {
-	struct loop_timer *after = list->tail;
+	struct loop_timer *after = from;
+	uint64_t steps = 0;
 
-	/* The latest of all (a backup's next Master_Down_Timer) needs no search. */
-	if (from && after && after->deadline > t->deadline)
-		after = from;
 	if (after && after->deadline <= t->deadline)
 		while (after->next && after->next->deadline <= t->deadline)
-			after = after->next;
+			after = after->next, steps++;
 	else
 		while (after && after->deadline > t->deadline)
-			after = after->prev;
+			after = after->prev, steps++;
 	t->prev = after;
 	t->next = after ? after->next : list->head;
 	if (t->next)
@@ -216,6 +265,7 @@ static void timer_insert_sorted(struct timer_list *list, struct loop_timer *t,
 		after->next = t;
 	else
 		list->head = t;
+	return steps;
 }
 
 static void timer_append(struct timer_list *list, struct loop_timer *t)
@@ -245,8 +295,11 @@ void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline)
 	loop_timer_cancel(l, t);
 	t->deadline = deadline;
 	t->armed = true;
-	timer_insert_sorted(&l->timers, t, l->finger);
-	l->finger = t;
+	l->stats.timer_steps += timer_insert_sorted(&l->timers, t,
+						    arm_start(&l->timers, l->finger, deadline));
+	/* The head and the tail are at hand without it. */
+	if (t != l->timers.head && t != l->timers.tail)
+		l->finger = t;
 }
 
 uint64_t loop_wake_at(const struct loop_timer *sorted)

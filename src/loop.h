@@ -49,6 +49,7 @@ struct loop_stats {
 	uint64_t wakeups;      /* returns from epoll: events, timers, or both */
 	uint64_t timers_fired; /* timer callbacks run */
 	uint64_t timers_early; /* of those, fired before their deadline */
+	uint64_t timer_steps;  /* timers passed over by arms to keep the list sorted */
 };
 
 struct loop *loop_new(void);
@@ -57,6 +58,12 @@ void loop_free(struct loop *l);
 /* Watch fd for epoll events (EPOLLIN...). One registration per fd. */
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *arg);
 void loop_del_fd(struct loop *l, int fd);
+/* Stop reporting fd's events (mute) or start again, keeping it
+ * registered: one EPOLL_CTL_MOD each way, where removing it and adding
+ * it again free and allocate (here and in the kernel). A muted fd's
+ * events not yet dispatched in this pass are dropped. Returns 0, or -1
+ * (errno; ENOENT: fd is not watched). */
+int loop_mute_fd(struct loop *l, int fd, bool mute);
 
 /* Arm (or re-arm) t to fire once at deadline (absolute, us). */
 void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline);

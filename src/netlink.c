@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -30,7 +31,11 @@
 struct nlk {
 	struct nl_sock *sk;
 	uint32_t batch_seq; /* nlk_addr_add_batch's sequence numbers */
+	struct nlk_watch *skip_watch; /* drops our renewals' events (nlk_watch_skip_renewals) */
 };
+
+static void watch_skip_port(struct nlk_watch *w, uint32_t port);
+static void watch_forget_nlk(struct nlk_watch *w);
 
 /* libnl reports its own error codes; callers of this module get -errno. */
 static int nle_to_errno(int nle)
@@ -104,6 +109,8 @@ static void reopen_after(struct nlk *n, int nle)
 	log_notice("netlink: request socket reopened after: %s", nl_geterror(nle));
 	nl_socket_free(n->sk);
 	n->sk = sk;
+	if (n->skip_watch) /* the renewals now come from another port */
+		watch_skip_port(n->skip_watch, nl_socket_get_local_port(sk));
 }
 
 /* Log a failed libnl call, reopen the socket if it was the socket's
@@ -124,7 +131,7 @@ struct nlk *nlk_open(void)
 		free(n);
 		return NULL;
 	}
-	n->batch_seq = 1u << 31; /* far from libnl's, which start at the time */
+	n->batch_seq = NLK_RENEWAL_SEQ; /* far from libnl's, which start at the time */
 	return n;
 }
 
@@ -132,6 +139,8 @@ void nlk_close(struct nlk *n)
 {
 	if (!n)
 		return;
+	if (n->skip_watch)
+		watch_forget_nlk(n->skip_watch);
 	nl_socket_free(n->sk); /* closes the socket too */
 	free(n);
 }
@@ -348,6 +357,11 @@ void nlk_addr_add_batch(struct nlk *n, const struct nlk_addr_req *req, size_t co
 	uint8_t *buf = xmalloc(cap);
 	uint32_t first_seq = 0;
 	struct nlmsghdr *last = NULL;
+
+	/* Every number of a batch carries NLK_RENEWAL_SEQ, and they do not
+	 * wrap inside one (batch_answers counts from the first). */
+	if (n->batch_seq < NLK_RENEWAL_SEQ || n->batch_seq > UINT32_MAX - count)
+		n->batch_seq = NLK_RENEWAL_SEQ;
 
 	for (size_t i = 0; i < count; i++) {
 		struct nl_msg *msg = addr_add_msg(req[i].ifindex, req[i].vip, lifetime_s, &err[i]);
@@ -682,9 +696,62 @@ struct nlk_watch {
 	void *arg;
 	bool in_dispatch; /* fn may close the watch: free after the reads */
 	bool closed;
+	struct nlk *skip_of; /* whose renewals the socket filter drops */
 	unsigned long long last_err_ms;
 	uint8_t buf[WATCH_BUF];
 };
+
+size_t nlk_renewal_filter_build(uint32_t port, struct sock_filter *out, size_t cap)
+{
+	/* Classic BPF loads are big-endian; the netlink header is in host
+	 * order: compare with the constants as the loads see them. */
+	const struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWADDR), 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(port), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_seq)),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, htonl(NLK_RENEWAL_SEQ), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	};
+	size_t n = sizeof(prog) / sizeof(prog[0]);
+
+	if (cap < n)
+		return 0;
+	memcpy(out, prog, sizeof(prog));
+	return n;
+}
+
+/* (Re)attach the filter for renewals sent from port. Without it (an old
+ * kernel, no memory) the events arrive and are ignored, as before. */
+static void watch_skip_port(struct nlk_watch *w, uint32_t port)
+{
+	struct sock_filter insns[NLK_RENEWAL_FILTER_INSNS];
+	struct sock_fprog prog = { .filter = insns };
+
+	prog.len = (unsigned short)nlk_renewal_filter_build(port, insns, NLK_RENEWAL_FILTER_INSNS);
+	if (setsockopt(w->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		log_warn("netlink: cannot filter our own lease renewals out of the address watch: %s",
+			 strerror(errno));
+}
+
+static void watch_forget_nlk(struct nlk_watch *w)
+{
+	w->skip_of->skip_watch = NULL;
+	w->skip_of = NULL;
+}
+
+void nlk_watch_skip_renewals(struct nlk_watch *w, struct nlk *n)
+{
+	if (w->skip_of)
+		watch_forget_nlk(w);
+	if (n->skip_watch)
+		watch_forget_nlk(n->skip_watch);
+	w->skip_of = n;
+	n->skip_watch = w;
+	watch_skip_port(w, nl_socket_get_local_port(n->sk));
+}
 
 /* The address an RTM_NEWADDR/DELADDR is about: IFA_LOCAL (IPv4's own
  * address where IFA_ADDRESS may be the peer's), else IFA_ADDRESS. */
@@ -825,6 +892,8 @@ void nlk_watch_close(struct nlk_watch *w)
 {
 	if (!w || w->closed)
 		return;
+	if (w->skip_of)
+		watch_forget_nlk(w);
 	loop_del_fd(w->loop, w->fd);
 	w->closed = true;
 	if (!w->in_dispatch)

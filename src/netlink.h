@@ -7,7 +7,9 @@
 #define CLUSTD_NETLINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <linux/filter.h>
 
 #include "addr.h"
 #include "fault.h" /* enum probe_result */
@@ -102,5 +104,27 @@ struct nlk_watch;
 struct nlk_watch *nlk_watch_open(struct loop *l, nlk_link_fn link_fn, nlk_addr_fn addr_fn,
 				 void *arg);
 void nlk_watch_close(struct nlk_watch *w);
+
+/* Our own VIP lease renewals (nlk_addr_add_batch on n) are RTM_NEWADDR
+ * events of our own VIPs, which the address watch ignores; with many
+ * instances they are most of what it reads (255 VIPs with the default
+ * 5 s lease, renewed every 1.67 s: about 150 reads a second). This drops them in the kernel, by a socket filter
+ * on w: an IPv4 RTM_NEWADDR event names the port and sequence number of
+ * the request that caused it, and the renewals' numbers all carry
+ * NLK_RENEWAL_SEQ. Everything else still arrives: other programs'
+ * changes, the kernel's own (port 0), our other requests (a VIP's
+ * first add, a delete and the addresses it promotes), and IPv6 events,
+ * which name no requester. Follows n's socket when it is reopened. */
+void nlk_watch_skip_renewals(struct nlk_watch *w, struct nlk *n);
+
+/* The bit every renewal's sequence number carries (libnl numbers its own
+ * requests from the time of day, below it until 2038). */
+#define NLK_RENEWAL_SEQ (1u << 31)
+#define NLK_RENEWAL_FILTER_INSNS 8
+/* The filter for renewals sent from netlink port `port`: drops an
+ * RTM_NEWADDR whose nlmsg_pid is port and whose nlmsg_seq has
+ * NLK_RENEWAL_SEQ, keeps every other message whole. Returns its length,
+ * 0 if cap is too small. Pure. */
+size_t nlk_renewal_filter_build(uint32_t port, struct sock_filter *out, size_t cap);
 
 #endif

@@ -60,7 +60,7 @@ struct vrrp_sock {
 	bool tx_only;     /* vrrp_sock_open_tx: not on the loop */
 	bool in_dispatch; /* on_rx may close the socket: free after the reads */
 	bool closed;
-	bool paused;      /* off the loop until resume fires (RX_PAUSE_US) */
+	bool paused;      /* muted on the loop until resume fires (RX_PAUSE_US) */
 	bool drained;     /* the last wakeup emptied the queue */
 	uint64_t last_wake_us;
 	struct loop_timer resume;
@@ -373,22 +373,28 @@ static void vrrp_sock_free(struct vrrp_sock *s)
 
 static void vrrp_sock_readable(void *arg, uint32_t events);
 
+/* The pause is over: what queued meanwhile is read now, in this pass (the
+ * socket was readable when it paused, and nothing read it since), and the
+ * loop reports the socket again. */
 static void resume_fired(void *arg)
 {
 	struct vrrp_sock *s = arg;
 
 	s->paused = false;
-	if (loop_add_fd(s->loop, s->fd, EPOLLIN, vrrp_sock_readable, s) < 0)
+	if (loop_mute_fd(s->loop, s->fd, false) < 0)
 		log_ratelimited(&s->last_err_ms, 10000, LOG_ERR,
 				"vrrp: cannot watch the %s socket again: %s", s->ifname, strerror(errno));
+	vrrp_sock_readable(s, EPOLLIN); /* may free s */
 }
 
-/* Too soon after the last wakeup (RX_PAUSE_US): off the loop until then. */
+/* Too soon after the last wakeup (RX_PAUSE_US): muted on the loop until
+ * then. Should muting fail, the socket is read now, as without a pause. */
 static bool pause_if_flooded(struct vrrp_sock *s, uint64_t now)
 {
 	if (!s->drained || now - s->last_wake_us >= RX_PAUSE_US)
 		return false;
-	loop_del_fd(s->loop, s->fd);
+	if (loop_mute_fd(s->loop, s->fd, true) < 0)
+		return false;
 	s->paused = true;
 	loop_timer_arm(s->loop, &s->resume, s->last_wake_us + RX_PAUSE_US);
 	return true;
@@ -573,8 +579,7 @@ void vrrp_sock_close(struct vrrp_sock *s)
 	}
 	if (s->paused)
 		loop_timer_cancel(s->loop, &s->resume);
-	else
-		loop_del_fd(s->loop, s->fd);
+	loop_del_fd(s->loop, s->fd);
 	s->closed = true;
 	if (!s->in_dispatch)
 		vrrp_sock_free(s);

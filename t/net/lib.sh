@@ -22,6 +22,12 @@ NET_NAMESPACES=""	# every namespace we created (full names)
 NET_BG_PIDS=""		# background helpers (captures, clients)
 NET_DAEMONS=""		# node names started with clustd_start (dedup'd)
 NET_CLEANED=0
+# NET_BRIDGE_NF=0: the bridge namespace does not pass bridged frames to
+# iptables/ip6tables/arptables (br_netfilter's per-namespace sysctls, 1 by
+# default in every new namespace wherever br_netfilter is loaded, as on a
+# docker host). The benches set it (doc/bench.md, "Performance"); the tests
+# leave the host's default.
+: "${NET_BRIDGE_NF:=}"
 # The prefix for a measuring instrument (a client that counts failed
 # requests, the web server it asks): real-time above the daemons' loops
 # (SCHED_FIFO 20 against clustd's SCHED_RR 10) where the machine allows it,
@@ -206,12 +212,24 @@ net_bridge() {
 		ip netns exec "${P}br" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 		ip -n "${P}br" link set lo up
+		[ "$NET_BRIDGE_NF" = 0 ] && net_bridge_nf_off
 	fi
 	# No STP, no forwarding delay and no multicast snooping: VRRP
 	# multicast (224.0.0.18, ff02::12) must flood to every port at once.
 	ip -n "${P}br" link add "$br" type bridge stp_state 0 forward_delay 0 \
 		mcast_snooping 0 || exit 2
 	ip -n "${P}br" link set "$br" up || exit 2
+}
+
+# net_bridge_nf_off: bridged frames skip br_netfilter's iptables hooks in
+# the bridge namespace. Without br_netfilter the sysctls do not exist and
+# there is nothing to turn off.
+net_bridge_nf_off() {
+	local f
+	for f in iptables ip6tables arptables; do
+		[ -e /proc/sys/net/bridge/bridge-nf-call-$f ] || continue
+		ip netns exec "${P}br" sysctl -qw "net.bridge.bridge-nf-call-$f=0" >/dev/null || exit 2
+	done
 }
 
 # net_attach <name> <bridge> <ifname> <ipv4/24> [<ipv6/64>]: give host

@@ -270,6 +270,57 @@ START_TEST(test_arms_back_and_forth_keep_order)
 }
 END_TEST
 
+/* A backup of many instances: its Master_Down_Timers are re-armed one
+ * after the other, each to the latest of them (but before a later timer,
+ * a lease), and between them a short timer is armed near the front (a
+ * receive pause's end). Every arm stays a few steps: neither the short
+ * timer (found from the head) nor the re-arms (found from the last
+ * re-arm, not from the short timer) walk the list. Then they fire in
+ * deadline order. */
+START_TEST(test_arms_stay_short_between_front_and_back)
+{
+	enum { N = 255, ROUNDS = 3 * N, STEP_US = 100 };
+	struct loop *l = new_loop();
+	static struct probe md[N];
+	struct probe lease, pause;
+	struct loop_stats st;
+	struct guard g;
+	int order[N + 2], n = 0;
+	uint64_t base = mono_now_us() + 20 * MS, latest;
+
+	for (int i = 0; i < N; i++) {
+		probe_init(&md[i], l, i, order, &n);
+		loop_timer_arm(l, &md[i].t, base + (uint64_t)i * STEP_US);
+	}
+	latest = base + (uint64_t)(N - 1) * STEP_US;
+	probe_init(&lease, l, N, order, &n);
+	lease.stop = true;
+	loop_timer_arm(l, &lease.t, base + 500 * MS);
+	probe_init(&pause, l, N + 1, order, &n);
+	loop_get_stats(l, &st);
+	uint64_t steps0 = st.timer_steps;
+	for (int r = 0; r < ROUNDS; r++) {
+		loop_timer_arm(l, &pause.t, base - 10 * MS + (uint64_t)r);
+		latest += STEP_US;
+		loop_timer_arm(l, &md[r % N].t, latest);
+	}
+	loop_get_stats(l, &st);
+	ck_assert_uint_le(st.timer_steps - steps0, 4 * ROUNDS);
+	/* They fire in deadline order: the pause, the Master_Down_Timers
+	 * (the last round re-armed md[0] first), the lease. */
+	guard_arm(&g, l, 2000);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(n, N + 2);
+	ck_assert_int_eq(order[0], N + 1);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(order[i + 1], i);
+	ck_assert_int_eq(order[N + 1], N);
+	loop_timer_cancel(l, &g.t);
+	loop_free(l);
+}
+END_TEST
+
 START_TEST(test_rearm_moves_deadline)
 {
 	struct loop *l = new_loop();
@@ -590,27 +641,94 @@ static void on_pair(void *arg, uint32_t events)
 	loop_del_fd(s->l, s->fd);
 }
 
+/* Pipes a and b, watched by sa and sb (each the other's other) with fn,
+ * both made readable; then the loop runs until its guard (30 ms). */
+static void run_ready_pair(struct loop *l, int a[2], int b[2], struct pair_side *sa,
+			   struct pair_side *sb, loop_io_fn fn)
+{
+	struct guard g;
+
+	ck_assert_int_eq(pipe2(a, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(b, O_CLOEXEC | O_NONBLOCK), 0);
+	sa->fd = a[0];
+	sb->fd = b[0];
+	sa->other = sb;
+	sb->other = sa;
+	ck_assert_int_eq(loop_add_fd(l, a[0], EPOLLIN, fn, sa), 0);
+	ck_assert_int_eq(loop_add_fd(l, b[0], EPOLLIN, fn, sb), 0);
+	ck_assert_int_eq(write(a[1], "a", 1), 1);
+	ck_assert_int_eq(write(b[1], "b", 1), 1);
+	guard_arm(&g, l, 30);
+	loop_run(l);
+}
+
 START_TEST(test_del_fd_drops_pending_event)
 {
 	struct loop *l = new_loop();
 	int a[2], b[2], calls = 0;
 	struct pair_side sa = { .l = l, .calls = &calls }, sb = { .l = l, .calls = &calls };
-	struct guard g;
 
-	ck_assert_int_eq(pipe2(a, O_CLOEXEC | O_NONBLOCK), 0);
-	ck_assert_int_eq(pipe2(b, O_CLOEXEC | O_NONBLOCK), 0);
-	sa.fd = a[0];
-	sb.fd = b[0];
-	sa.other = &sb;
-	sb.other = &sa;
-	ck_assert_int_eq(loop_add_fd(l, a[0], EPOLLIN, on_pair, &sa), 0);
-	ck_assert_int_eq(loop_add_fd(l, b[0], EPOLLIN, on_pair, &sb), 0);
-	ck_assert_int_eq(write(a[1], "a", 1), 1);
-	ck_assert_int_eq(write(b[1], "b", 1), 1);
-	guard_arm(&g, l, 30);
-	loop_run(l);
+	run_ready_pair(l, a, b, &sa, &sb, on_pair);
 	ck_assert_int_eq(calls, 1);
 	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+	loop_free(l);
+}
+END_TEST
+
+/* A muted descriptor stays registered but is not reported, also when
+ * another callback of the same batch mutes it after it became ready; once
+ * unmuted, what it holds is reported again. */
+static void on_pair_mute(void *arg, uint32_t events)
+{
+	struct pair_side *s = arg;
+
+	(void)events;
+	(*s->calls)++;
+	if (s->other) {
+		ck_assert_int_eq(loop_mute_fd(s->l, s->other->fd, true), 0);
+		s->other->other = NULL;
+	}
+	ck_assert_int_eq(loop_mute_fd(s->l, s->fd, true), 0);
+}
+
+START_TEST(test_mute_fd)
+{
+	struct loop *l = new_loop();
+	int fds[2], a[2], b[2], calls = 0;
+	struct reader r = { .l = l };
+	struct pair_side sa = { .l = l, .calls = &calls }, sb = { .l = l, .calls = &calls };
+	struct guard g;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	r.fd = fds[0];
+	ck_assert_int_eq(loop_mute_fd(l, fds[0], true), -1); /* not watched */
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(loop_add_fd(l, fds[0], EPOLLIN, on_readable, &r), 0);
+	ck_assert_int_eq(loop_mute_fd(l, fds[0], true), 0);
+	ck_assert_int_eq(write(fds[1], "m", 1), 1);
+	guard_arm(&g, l, 30);
+	loop_run(l);
+	ck_assert(g.fired); /* muted: the byte waits */
+	ck_assert_int_eq(r.got, 0);
+	ck_assert_int_eq(loop_mute_fd(l, fds[0], false), 0);
+	guard_arm(&g, l, 1000);
+	loop_run(l);
+	ck_assert(!g.fired);
+	ck_assert_int_eq(r.got, 'm');
+	loop_timer_cancel(l, &g.t);
+	/* Still one registration: muting did not let go of it. */
+	ck_assert_int_eq(loop_add_fd(l, fds[0], EPOLLIN, on_readable, &r), -1);
+	loop_del_fd(l, fds[0]);
+
+	run_ready_pair(l, a, b, &sa, &sb, on_pair_mute);
+	ck_assert_int_eq(calls, 1); /* both ready, both muted by the first */
+	loop_del_fd(l, a[0]);
+	loop_del_fd(l, b[0]);
+	for (int i = 0; i < 2; i++) {
+		close(fds[i]);
 		close(a[i]);
 		close(b[i]);
 	}
@@ -892,6 +1010,7 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_timers_fire_in_deadline_order);
 	tcase_add_test(tc, test_many_timers_keep_order);
 	tcase_add_test(tc, test_arms_back_and_forth_keep_order);
+	tcase_add_test(tc, test_arms_stay_short_between_front_and_back);
 	tcase_add_test(tc, test_after_timers_hook);
 	tcase_add_test(tc, test_rearm_moves_deadline);
 	tcase_add_test(tc, test_cancel);
@@ -902,6 +1021,7 @@ static void add_all(TCase *tc)
 	tcase_add_test(tc, test_precision_20ms);
 	tcase_add_test(tc, test_fd_readiness);
 	tcase_add_test(tc, test_del_fd_drops_pending_event);
+	tcase_add_test(tc, test_mute_fd);
 	tcase_add_test(tc, test_signal_delivery);
 	tcase_add_test(tc, test_stop_and_run_again);
 	tcase_add_test(tc, test_fds_cloexec_nonblock_and_closed);
