@@ -137,7 +137,9 @@ struct builder {
  * batch is built only as large as it needs: a freed buffer still keeps
  * the heap at its high-water mark, locked in RAM (doc/bench.md). */
 #define MSG_ROOM 2048u
-#define ELEM_ROOM 40u
+/* An element takes at most 40 bytes today (an IPv6 key and a timeout);
+ * the margin is for attributes a later libnftnl may add. */
+#define ELEM_ROOM 64u
 
 static void reserve(struct builder *w, size_t room)
 {
